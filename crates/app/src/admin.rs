@@ -1,0 +1,103 @@
+//! Operator actions: the catalogue and the certificate registry. The CLI and
+//! `maksa demo` call these.
+
+use crate::catalog_file::{CatalogFileErrors, parse_catalog};
+use crate::auth::PresentedCertificate;
+use crate::clock::Clock;
+use crate::error::AppError;
+use crate::store::{AuditEvent, ClientCertificate, Store};
+use maksa_domain::catalog::Catalog;
+use maksa_domain::ids::ClientId;
+use serde_json::json;
+use std::sync::Arc;
+
+pub struct Admin {
+    store: Arc<dyn Store>,
+    clock: Arc<dyn Clock>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ImportError {
+    #[error("the catalogue has errors:\n{0}")]
+    Invalid(CatalogFileErrors),
+    #[error(transparent)]
+    App(#[from] AppError),
+}
+
+impl Admin {
+    pub fn new(store: Arc<dyn Store>, clock: Arc<dyn Clock>) -> Self {
+        Admin { store, clock }
+    }
+
+    /// Validates and stores a catalogue file; answers its version.
+    pub async fn import_catalog(&self, source: &str) -> Result<(i64, Catalog), ImportError> {
+        let catalog = parse_catalog(source).map_err(ImportError::Invalid)?;
+        let now = self.clock.now();
+        let audit = AuditEvent {
+            at: now,
+            actor: "operator".into(),
+            request_id: None,
+            kind: "catalog.imported".into(),
+            detail: json!({
+                "providers": catalog.providers.len(),
+                "steps": catalog.steps.len(),
+                "positions": catalog.positions.len(),
+                "contracts": catalog.contracts.len(),
+            }),
+        };
+        let version = self.store.save_catalog(&catalog, source, now, &audit).await.map_err(AppError::from)?;
+        Ok((version, catalog))
+    }
+
+    pub async fn catalog(&self) -> Result<Option<Catalog>, AppError> {
+        Ok(self.store.load_catalog().await?)
+    }
+
+    pub async fn register_client(
+        &self,
+        client: ClientId,
+        certificate: &PresentedCertificate,
+        roles: Vec<String>,
+        services: Vec<String>,
+    ) -> Result<ClientCertificate, AppError> {
+        let now = self.clock.now();
+        let record = ClientCertificate {
+            client,
+            thumbprint: certificate.thumbprint.clone(),
+            subject: certificate.subject.clone(),
+            not_before: certificate.not_before,
+            not_after: certificate.not_after,
+            revoked_at: None,
+            roles,
+            services,
+            registered_at: now,
+        };
+        let audit = AuditEvent {
+            at: now,
+            actor: "operator".into(),
+            request_id: None,
+            kind: "client_certificate.registered".into(),
+            detail: json!({ "client": record.client.as_str(), "thumbprint": record.thumbprint, "subject": record.subject }),
+        };
+        self.store.register_client_certificate(&record, &audit).await?;
+        Ok(record)
+    }
+
+    pub async fn clients(&self) -> Result<Vec<ClientCertificate>, AppError> {
+        Ok(self.store.client_certificates().await?)
+    }
+
+    /// Revokes by thumbprint (case and `:` separators ignored).
+    pub async fn revoke(&self, thumbprint: &str) -> Result<bool, AppError> {
+        let thumbprint: String = thumbprint.chars().filter(|c| c.is_ascii_hexdigit()).collect::<String>().to_ascii_lowercase();
+        let now = self.clock.now();
+        let audit = AuditEvent {
+            at: now,
+            actor: "operator".into(),
+            request_id: None,
+            kind: "client_certificate.revoked".into(),
+            detail: json!({ "thumbprint": thumbprint }),
+        };
+        Ok(self.store.revoke_client_certificate(&thumbprint, now, &audit).await?)
+    }
+}

@@ -1,0 +1,12 @@
+//! Application services: the only way state changes. Doors (REST, SOAP, pages,
+//! CLI) authenticate and translate; these services decide and persist, one
+//! transaction per business action.
+
+pub mod admin;
+pub mod auth;
+pub mod catalog_file;
+pub mod clock;
+pub mod error;
+pub mod payment_requests;
+pub mod store;
+pub mod writer;

@@ -1,0 +1,261 @@
+//! The payment-request use cases: one method per business action, each one
+//! transaction. REST, SOAP, the pages and the CLI all call these.
+
+use crate::auth::Caller;
+use crate::clock::{Clock, OsEntropy};
+use crate::error::AppError;
+use crate::store::{AuditEvent, InvoiceRecipient, PaymentFilter, PaymentSummary, RequestFilter, RequestSummary, StatusChange, Store, StoreError};
+use crate::writer::RequestWriter;
+use maksa_domain::catalog::Catalog;
+use maksa_domain::codes::ProviderCode;
+use maksa_domain::error::{FieldError, ValidationCode, ValidationErrors};
+use maksa_domain::ids::PaymentRequestId;
+use maksa_domain::request::{CreationRules, PaymentRequest, PaymentRequestInput, create_payment_request};
+use maksa_domain::status::{RequestEvent, Status};
+use serde_json::json;
+use std::sync::{Arc, RwLock};
+
+#[derive(Debug, Clone)]
+pub struct HubSettings {
+    /// Where payers reach the hub, e.g. `https://maksa.example.lv` (no trailing slash).
+    pub public_base_url: String,
+    pub rules: CreationRules,
+    /// The most rows a list call returns.
+    pub list_limit: u32,
+}
+
+/// The answer to `savepaymentrequest`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CreatedRequest {
+    pub id: PaymentRequestId,
+    pub url: String,
+}
+
+/// `checkpaymentstatus`: the status of the payment carrying one position.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PaymentStatusAnswer {
+    pub status: Status,
+    pub provider: Option<ProviderCode>,
+}
+
+/// `checkpaymentrequeststatuswpt`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RequestStatusWithProviders {
+    pub status: Status,
+    pub providers: Vec<ProviderCode>,
+}
+
+pub struct PaymentRequests {
+    store: Arc<dyn Store>,
+    clock: Arc<dyn Clock>,
+    writer: RequestWriter,
+    catalog: RwLock<Arc<Catalog>>,
+    settings: HubSettings,
+}
+
+/// A new number is drawn this many times when it collides with an existing one.
+const NUMBER_ATTEMPTS: usize = 3;
+
+impl PaymentRequests {
+    /// Must be called inside a Tokio runtime (it starts the group-commit writer).
+    pub fn new(store: Arc<dyn Store>, clock: Arc<dyn Clock>, catalog: Catalog, settings: HubSettings) -> Self {
+        let writer = RequestWriter::start(Arc::clone(&store));
+        PaymentRequests { store, clock, writer, catalog: RwLock::new(Arc::new(catalog)), settings }
+    }
+
+    pub fn catalog(&self) -> Arc<Catalog> {
+        self.catalog.read().map(|c| Arc::clone(&c)).unwrap_or_default()
+    }
+
+    /// Picks up a catalogue imported since start (e.g. by `maksa catalog import`).
+    pub async fn reload_catalog(&self) -> Result<(), AppError> {
+        if let Some(catalog) = self.store.load_catalog().await?
+            && let Ok(mut current) = self.catalog.write() {
+                *current = Arc::new(catalog);
+            }
+        Ok(())
+    }
+
+    pub fn request_url(&self, id: PaymentRequestId) -> String {
+        format!("{}/Payments/?id={id}", self.settings.public_base_url)
+    }
+
+    /// `savepaymentrequest` / `SavePaymentRequest`.
+    pub async fn save(&self, caller: &Caller, input: &PaymentRequestInput) -> Result<CreatedRequest, AppError> {
+        let catalog = self.catalog();
+        self.check_certificate_services(caller, &catalog, input)?;
+        if let Some(parent) = input.parent_payment_request_id.as_deref().and_then(PaymentRequestId::parse)
+            && self.store.request_status(&caller.client, parent).await?.is_none() {
+                return Err(AppError::Invalid(ValidationErrors::new(FieldError {
+                    code: ValidationCode::InvalidField,
+                    field: "ParentPaymentRequestID".into(),
+                    message: format!("you have no payment request {parent}"),
+                })));
+            }
+        for attempt in 1..=NUMBER_ATTEMPTS {
+            let now = self.clock.now();
+            let request = create_payment_request(input, &caller.client, &catalog, &self.settings.rules, now, &mut OsEntropy)
+                .map_err(AppError::Invalid)?;
+            let audit = AuditEvent {
+                at: now,
+                actor: caller.client.to_string(),
+                request_id: Some(request.id),
+                kind: "payment_request.created".into(),
+                detail: json!({
+                    "number": request.number.as_str(),
+                    "total_minor": request.terms.total.minor(),
+                    "currency": request.terms.currency.as_str(),
+                    "payments": request.payments.len(),
+                    "client_code_check": request.terms.payer.code_check,
+                    "certificate": caller.thumbprint,
+                }),
+            };
+            let id = request.id;
+            match self.writer.insert(request, audit).await {
+                Ok(()) => return Ok(CreatedRequest { id, url: self.request_url(id) }),
+                Err(StoreError::Conflict(why)) if attempt < NUMBER_ATTEMPTS => {
+                    tracing::warn!(%why, attempt, "request number or identifier collided; drawing new ones");
+                }
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Err(AppError::Internal("could not draw a unique request number".into()))
+    }
+
+    /// A certificate registered for some services only may not bill for others.
+    fn check_certificate_services(&self, caller: &Caller, catalog: &Catalog, input: &PaymentRequestInput) -> Result<(), AppError> {
+        if caller.services.is_empty() {
+            return Ok(());
+        }
+        let service = input.service_step.as_deref().and_then(|s| catalog.step(s.trim())).map(|s| s.service.clone());
+        match service {
+            Some(service) if !caller.services.contains(&service) => Err(AppError::Forbidden {
+                code: "SERVICE_NOT_ALLOWED",
+                message: format!("this certificate may not create requests for service `{service}`"),
+            }),
+            _ => Ok(()),
+        }
+    }
+
+    /// `checkpaymentrequeststatus`.
+    pub async fn status(&self, caller: &Caller, id: &str) -> Result<Status, AppError> {
+        let id = parse_id(id)?;
+        self.store.request_status(&caller.client, id).await?.ok_or_else(AppError::not_found_request)
+    }
+
+    pub async fn get(&self, caller: &Caller, id: &str) -> Result<PaymentRequest, AppError> {
+        let id = parse_id(id)?;
+        self.store.payment_request(&caller.client, id).await?.ok_or_else(AppError::not_found_request)
+    }
+
+    /// For the payer's page: the random id is the capability.
+    pub async fn for_payer(&self, id: &str) -> Result<PaymentRequest, AppError> {
+        let id = parse_id(id)?;
+        self.store.payment_request_by_id(id).await?.ok_or_else(AppError::not_found_request)
+    }
+
+    /// `checkpaymentrequeststatuswpt`.
+    pub async fn status_with_providers(&self, caller: &Caller, id: &str) -> Result<RequestStatusWithProviders, AppError> {
+        let request = self.get(caller, id).await?;
+        Ok(RequestStatusWithProviders { status: request.status, providers: request.providers_used() })
+    }
+
+    /// `checkpaymentstatus`.
+    pub async fn payment_status(&self, caller: &Caller, id: &str, position: &str) -> Result<PaymentStatusAnswer, AppError> {
+        let request = self.get(caller, id).await?;
+        let position = position.trim();
+        let payment = request.payment_with_position(position).ok_or_else(|| AppError::NotFound {
+            message: format!("payment request {} has no position `{position}`", request.id),
+        })?;
+        Ok(PaymentStatusAnswer { status: payment.status, provider: payment.provider.clone() })
+    }
+
+    /// `getpaymentrequests`.
+    pub async fn list(&self, caller: &Caller, mut filter: RequestFilter) -> Result<Vec<RequestSummary>, AppError> {
+        filter.limit = self.settings.list_limit;
+        Ok(self.store.payment_requests(&caller.client, &filter).await?)
+    }
+
+    /// `getpayments`.
+    pub async fn payments(&self, caller: &Caller, mut filter: PaymentFilter) -> Result<Vec<PaymentSummary>, AppError> {
+        filter.limit = self.settings.list_limit;
+        Ok(self.store.payments(&caller.client, &filter).await?)
+    }
+
+    /// `cancelpaymentrequest`. Cancelling a cancelled request again is answered
+    /// as success (a retried call must not fail); a request in any other final
+    /// status cannot be cancelled.
+    pub async fn cancel(&self, caller: &Caller, id: &str) -> Result<(), AppError> {
+        let request = self.get(caller, id).await?;
+        if request.status == Status::Cancelled {
+            return Ok(());
+        }
+        let to = request.after(RequestEvent::CancelledByClient).map_err(|refused| AppError::Conflict {
+            code: "INVALID_STATUS_TRANSITION",
+            message: format!("payment request {} is in status {} and cannot be cancelled", request.id, refused.from),
+        })?;
+        let now = self.clock.now();
+        let change = StatusChange {
+            owner: caller.client.clone(),
+            id: request.id,
+            from: request.status,
+            to,
+            at: now,
+            open_payments_to: Some(to),
+            audit: AuditEvent {
+                at: now,
+                actor: caller.client.to_string(),
+                request_id: Some(request.id),
+                kind: "payment_request.cancelled".into(),
+                detail: json!({ "from": request.status.letter().to_string(), "certificate": caller.thumbprint }),
+            },
+        };
+        if self.store.change_request_status(&change).await? {
+            return Ok(());
+        }
+        // The status moved between our read and our write: answer from the new one.
+        match self.store.request_status(&caller.client, request.id).await? {
+            Some(Status::Cancelled) => Ok(()),
+            Some(other) => Err(AppError::Conflict {
+                code: "INVALID_STATUS_TRANSITION",
+                message: format!("payment request {} is in status {other} and cannot be cancelled", request.id),
+            }),
+            None => Err(AppError::not_found_request()),
+        }
+    }
+
+    /// `createinvoice`: records who the invoice is for and answers its id. The
+    /// document itself is rendered from this order.
+    pub async fn create_invoice(&self, caller: &Caller, id: &str, recipient: InvoiceRecipient) -> Result<i64, AppError> {
+        let id = parse_id(id)?;
+        let limit = self.settings.rules.field_max_length;
+        for (field, value) in [("Name", &recipient.name), ("Code", &recipient.code), ("Address", &recipient.address)] {
+            if value.as_ref().is_some_and(|v| v.chars().count() > limit || v.chars().any(char::is_control)) {
+                return Err(AppError::Invalid(ValidationErrors::new(FieldError {
+                    code: ValidationCode::InvalidField,
+                    field: field.into(),
+                    message: format!("must be at most {limit} characters without control characters"),
+                })));
+            }
+        }
+        let now = self.clock.now();
+        let audit = AuditEvent {
+            at: now,
+            actor: caller.client.to_string(),
+            request_id: Some(id),
+            kind: "invoice.ordered".into(),
+            detail: json!({ "certificate": caller.thumbprint }),
+        };
+        self.store
+            .insert_invoice_order(&caller.client, id, &recipient, now, &audit)
+            .await?
+            .ok_or_else(AppError::not_found_request)
+    }
+}
+
+fn parse_id(text: &str) -> Result<PaymentRequestId, AppError> {
+    PaymentRequestId::parse(text).ok_or_else(|| AppError::BadInput {
+        code: "INVALID_ID",
+        message: format!("`{}` is not a payment request id (a GUID such as 05ae69d8-2be1-4a63-ae93-9d0e42e254f1)", text.chars().take(60).collect::<String>()),
+    })
+}

@@ -1,0 +1,181 @@
+//! The storage port. Two adapters implement it (SQLite and PostgreSQL) and one
+//! test suite (`maksa-store-tests`) is run against both.
+//!
+//! Rules every implementation keeps:
+//! - a method that changes state does so in ONE transaction, together with the
+//!   audit event it is given; when it returns `Ok`, the change is durable;
+//! - times are stored in UTC;
+//! - amounts are stored as integer minor units;
+//! - every query on payment requests is scoped to the owning client, except
+//!   `payment_request_by_id`, which serves the payer's page (the random id is the
+//!   payer's capability).
+
+use async_trait::async_trait;
+use maksa_domain::catalog::Catalog;
+use maksa_domain::ids::{ClientId, PaymentRequestId};
+use maksa_domain::money::{Amount, Currency};
+use maksa_domain::request::PaymentRequest;
+use maksa_domain::status::Status;
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// A uniqueness rule was hit (e.g. a request number drawn twice).
+    #[error("conflict: {0}")]
+    Conflict(String),
+    #[error("database unavailable: {0}")]
+    Unavailable(String),
+    #[error("stored data cannot be read: {0}")]
+    Corrupt(String),
+}
+
+/// A registered client certificate and what its holder may do.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ClientCertificate {
+    pub client: ClientId,
+    /// Lower-case hex SHA-256 of the certificate's DER.
+    pub thumbprint: String,
+    pub subject: String,
+    pub not_before: OffsetDateTime,
+    pub not_after: OffsetDateTime,
+    pub revoked_at: Option<OffsetDateTime>,
+    /// E.g. `MM_INVOICE_SERVICE`.
+    pub roles: Vec<String>,
+    /// Service codes this certificate may use; empty means the client's whole contract.
+    pub services: Vec<String>,
+    pub registered_at: OffsetDateTime,
+}
+
+/// What happened, by whom, kept forever beside the state it changed.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AuditEvent {
+    pub at: OffsetDateTime,
+    /// A client id, `operator`, or a provider code.
+    pub actor: String,
+    pub request_id: Option<PaymentRequestId>,
+    /// E.g. `payment_request.created`, `payment_request.cancelled`.
+    pub kind: String,
+    pub detail: serde_json::Value,
+}
+
+/// Filters of `getpaymentrequests`. Every bound is optional; `…_till` bounds are
+/// exclusive instants (the door turns a bare date into the next day's start).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RequestFilter {
+    pub created_from: Option<OffsetDateTime>,
+    pub created_till: Option<OffsetDateTime>,
+    pub paid_from: Option<OffsetDateTime>,
+    pub paid_till: Option<OffsetDateTime>,
+    pub expires_from: Option<OffsetDateTime>,
+    pub expires_till: Option<OffsetDateTime>,
+    /// Inclusive bounds on the request's total.
+    pub amount_from: Option<Amount>,
+    pub amount_till: Option<Amount>,
+    /// Only requests not in status E.
+    pub only_not_paid: bool,
+    pub currency: Option<Currency>,
+    /// At most this many rows, newest first.
+    pub limit: u32,
+}
+
+/// Filters of `getpayments` (same conventions as [`RequestFilter`]).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PaymentFilter {
+    pub paid_from: Option<OffsetDateTime>,
+    pub paid_till: Option<OffsetDateTime>,
+    /// Inclusive bounds on the payment's amount.
+    pub amount_from: Option<Amount>,
+    pub amount_till: Option<Amount>,
+    pub currency: Option<Currency>,
+    pub limit: u32,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RequestSummary {
+    pub id: PaymentRequestId,
+    pub number: String,
+    pub created_at: OffsetDateTime,
+    pub expires_at: OffsetDateTime,
+    pub paid_at: Option<OffsetDateTime>,
+    pub service_provider_name: String,
+    pub service_name: String,
+    pub total: Amount,
+    pub currency: Currency,
+    pub status: Status,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PaymentSummary {
+    pub request_id: PaymentRequestId,
+    pub sequence: u16,
+    pub paid_at: Option<OffsetDateTime>,
+    pub external_id: Option<String>,
+    pub service_name: String,
+    pub payee_iban: String,
+    /// The payment purpose (`BankInfo` on the wire).
+    pub purpose: String,
+    pub amount: Amount,
+    pub currency: Currency,
+    pub status: Status,
+}
+
+/// A status change of a whole request, applied only if the request is still in `from`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StatusChange {
+    pub owner: ClientId,
+    pub id: PaymentRequestId,
+    pub from: Status,
+    pub to: Status,
+    pub at: OffsetDateTime,
+    /// When set, every payment of the request still in P takes this status too.
+    pub open_payments_to: Option<Status>,
+    pub audit: AuditEvent,
+}
+
+/// Recipient details given to `CreateInvoice`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InvoiceRecipient {
+    pub name: Option<String>,
+    pub code: Option<String>,
+    pub address: Option<String>,
+}
+
+#[async_trait]
+pub trait Store: Send + Sync + 'static {
+    /// How many `insert_payment_requests` calls may usefully run at once
+    /// (SQLite has one writer; PostgreSQL several).
+    fn write_concurrency(&self) -> usize;
+
+    /// Stores a validated catalogue and the text it came from; returns its version.
+    async fn save_catalog(&self, catalog: &Catalog, source: &str, at: OffsetDateTime, audit: &AuditEvent) -> Result<i64, StoreError>;
+    /// The newest catalogue, if one was ever imported.
+    async fn load_catalog(&self) -> Result<Option<Catalog>, StoreError>;
+
+    /// Registers a certificate, or replaces the registration with the same thumbprint.
+    async fn register_client_certificate(&self, certificate: &ClientCertificate, audit: &AuditEvent) -> Result<(), StoreError>;
+    async fn client_certificate(&self, thumbprint: &str) -> Result<Option<ClientCertificate>, StoreError>;
+    async fn client_certificates(&self) -> Result<Vec<ClientCertificate>, StoreError>;
+    /// Marks a certificate revoked; false when no such thumbprint is registered.
+    async fn revoke_client_certificate(&self, thumbprint: &str, at: OffsetDateTime, audit: &AuditEvent) -> Result<bool, StoreError>;
+
+    /// Inserts several new requests (each with its payments and its audit event)
+    /// in one transaction, so that one disk flush makes all of them durable. One
+    /// item failing (e.g. `Conflict` on its number) does not fail the others: the
+    /// outer `Err` is for the whole batch, the inner results are per item.
+    async fn insert_payment_requests(&self, batch: &[(PaymentRequest, AuditEvent)]) -> Result<Vec<Result<(), StoreError>>, StoreError>;
+    async fn payment_request(&self, owner: &ClientId, id: PaymentRequestId) -> Result<Option<PaymentRequest>, StoreError>;
+    /// For the payer's page only: not scoped to a client.
+    async fn payment_request_by_id(&self, id: PaymentRequestId) -> Result<Option<PaymentRequest>, StoreError>;
+    async fn request_status(&self, owner: &ClientId, id: PaymentRequestId) -> Result<Option<Status>, StoreError>;
+    async fn payment_requests(&self, owner: &ClientId, filter: &RequestFilter) -> Result<Vec<RequestSummary>, StoreError>;
+    async fn payments(&self, owner: &ClientId, filter: &PaymentFilter) -> Result<Vec<PaymentSummary>, StoreError>;
+    /// Applies the change if the request is still in `change.from`; returns
+    /// whether it did. Writes the audit event in the same transaction.
+    async fn change_request_status(&self, change: &StatusChange) -> Result<bool, StoreError>;
+    /// Records an invoice order for the client's request and returns its numeric
+    /// id (`createinvoice`); `None` when the client has no such request.
+    async fn insert_invoice_order(&self, owner: &ClientId, id: PaymentRequestId, recipient: &InvoiceRecipient, at: OffsetDateTime, audit: &AuditEvent) -> Result<Option<i64>, StoreError>;
+    /// The audit trail of one request, oldest first.
+    async fn audit_events(&self, id: PaymentRequestId) -> Result<Vec<AuditEvent>, StoreError>;
+}
