@@ -1,8 +1,8 @@
 //! Operator actions: the catalogue and the certificate registry. The CLI and
 //! `maksa demo` call these.
 
-use crate::catalog_file::{CatalogFileErrors, parse_catalog};
 use crate::auth::PresentedCertificate;
+use crate::catalog_file::{CatalogFileErrors, parse_catalog};
 use crate::clock::Clock;
 use crate::error::AppError;
 use crate::store::{AuditEvent, ClientCertificate, Store};
@@ -45,7 +45,11 @@ impl Admin {
                 "contracts": catalog.contracts.len(),
             }),
         };
-        let version = self.store.save_catalog(&catalog, source, now, &audit).await.map_err(AppError::from)?;
+        let version = self
+            .store
+            .save_catalog(&catalog, source, now, &audit)
+            .await
+            .map_err(AppError::from)?;
         Ok((version, catalog))
     }
 
@@ -79,7 +83,9 @@ impl Admin {
             kind: "client_certificate.registered".into(),
             detail: json!({ "client": record.client.as_str(), "thumbprint": record.thumbprint, "subject": record.subject }),
         };
-        self.store.register_client_certificate(&record, &audit).await?;
+        self.store
+            .register_client_certificate(&record, &audit)
+            .await?;
         Ok(record)
     }
 
@@ -89,7 +95,11 @@ impl Admin {
 
     /// Revokes by thumbprint (case and `:` separators ignored).
     pub async fn revoke(&self, thumbprint: &str) -> Result<bool, AppError> {
-        let thumbprint: String = thumbprint.chars().filter(|c| c.is_ascii_hexdigit()).collect::<String>().to_ascii_lowercase();
+        let thumbprint: String = thumbprint
+            .chars()
+            .filter(|c| c.is_ascii_hexdigit())
+            .collect::<String>()
+            .to_ascii_lowercase();
         let now = self.clock.now();
         let audit = AuditEvent {
             at: now,
@@ -98,6 +108,9 @@ impl Admin {
             kind: "client_certificate.revoked".into(),
             detail: json!({ "thumbprint": thumbprint }),
         };
-        Ok(self.store.revoke_client_certificate(&thumbprint, now, &audit).await?)
+        Ok(self
+            .store
+            .revoke_client_certificate(&thumbprint, now, &audit)
+            .await?)
     }
 }

@@ -55,7 +55,10 @@ impl Caller {
 }
 
 fn refuse(code: &'static str, message: impl Into<String>) -> AppError {
-    AppError::Unauthenticated { code, message: message.into() }
+    AppError::Unauthenticated {
+        code,
+        message: message.into(),
+    }
 }
 
 /// Registry look-ups are cached briefly: a status call must not cost a second
@@ -71,7 +74,12 @@ pub struct Authenticator {
 
 impl Authenticator {
     pub fn new(store: Arc<dyn Store>, clock: Arc<dyn Clock>, legacy_body_auth: bool) -> Self {
-        Authenticator { store, clock, legacy_body_auth, cache: RwLock::new(HashMap::new()) }
+        Authenticator {
+            store,
+            clock,
+            legacy_body_auth,
+            cache: RwLock::new(HashMap::new()),
+        }
     }
 
     pub fn legacy_body_auth(&self) -> bool {
@@ -81,24 +89,53 @@ impl Authenticator {
     pub async fn authenticate(&self, credentials: &Credentials) -> Result<Caller, AppError> {
         let presented = self.choose_certificate(credentials)?;
         let registered = self.lookup(&presented.thumbprint).await?.ok_or_else(|| {
-            refuse("CERT_UNKNOWN", format!("certificate {} (subject {}) is not registered", presented.thumbprint, presented.subject))
+            refuse(
+                "CERT_UNKNOWN",
+                format!(
+                    "certificate {} (subject {}) is not registered",
+                    presented.thumbprint, presented.subject
+                ),
+            )
         })?;
         let now = self.clock.now();
         if let Some(revoked_at) = registered.revoked_at
-            && revoked_at <= now {
-                return Err(refuse("CERT_REVOKED", format!("certificate {} was revoked", registered.thumbprint)));
-            }
-        if now < registered.not_before || now > registered.not_after {
-            return Err(refuse("CERT_EXPIRED", format!("certificate {} is valid only from {} to {}", registered.thumbprint, registered.not_before, registered.not_after)));
+            && revoked_at <= now
+        {
+            return Err(refuse(
+                "CERT_REVOKED",
+                format!("certificate {} was revoked", registered.thumbprint),
+            ));
         }
-        Ok(Caller { client: registered.client, thumbprint: registered.thumbprint, roles: registered.roles, services: registered.services })
+        if now < registered.not_before || now > registered.not_after {
+            return Err(refuse(
+                "CERT_EXPIRED",
+                format!(
+                    "certificate {} is valid only from {} to {}",
+                    registered.thumbprint, registered.not_before, registered.not_after
+                ),
+            ));
+        }
+        Ok(Caller {
+            client: registered.client,
+            thumbprint: registered.thumbprint,
+            roles: registered.roles,
+            services: registered.services,
+        })
     }
 
-    fn choose_certificate(&self, credentials: &Credentials) -> Result<PresentedCertificate, AppError> {
+    fn choose_certificate(
+        &self,
+        credentials: &Credentials,
+    ) -> Result<PresentedCertificate, AppError> {
         let body = match &credentials.body_certificate {
             None => None,
             Some(Ok(cert)) => Some(cert),
-            Some(Err(why)) => return Err(refuse("CERT_INVALID", format!("MM_Cert cannot be read: {why}"))),
+            Some(Err(why)) => {
+                return Err(refuse(
+                    "CERT_INVALID",
+                    format!("MM_Cert cannot be read: {why}"),
+                ));
+            }
         };
         match &credentials.channel {
             Channel::Tls { peer: Some(peer) } => match body {
@@ -108,21 +145,27 @@ impl Authenticator {
                 )),
                 _ => Ok(peer.clone()),
             },
-            Channel::Tls { peer: None } => Err(refuse("CERT_REQUIRED", "this endpoint requires a TLS client certificate")),
+            Channel::Tls { peer: None } => Err(refuse(
+                "CERT_REQUIRED",
+                "this endpoint requires a TLS client certificate",
+            )),
             Channel::Plain if !self.legacy_body_auth => Err(refuse(
                 "TLS_REQUIRED",
                 "plain-HTTP calls are refused: use the HTTPS listener with your client certificate (the operator has not enabled legacy body authentication)",
             )),
-            Channel::Plain => body.cloned().ok_or_else(|| refuse("CERT_MISSING", "MM_Cert is required")),
+            Channel::Plain => body
+                .cloned()
+                .ok_or_else(|| refuse("CERT_MISSING", "MM_Cert is required")),
         }
     }
 
     async fn lookup(&self, thumbprint: &str) -> Result<Option<ClientCertificate>, AppError> {
         if let Ok(cache) = self.cache.read()
             && let Some((record, fetched)) = cache.get(thumbprint)
-                && fetched.elapsed() < CACHE_TTL {
-                    return Ok(Some(record.clone()));
-                }
+            && fetched.elapsed() < CACHE_TTL
+        {
+            return Ok(Some(record.clone()));
+        }
         let record = self.store.client_certificate(thumbprint).await?;
         if let (Some(record), Ok(mut cache)) = (&record, self.cache.write()) {
             cache.insert(thumbprint.to_owned(), (record.clone(), Instant::now()));

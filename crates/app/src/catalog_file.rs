@@ -2,7 +2,10 @@
 //! `demo/catalog.toml`). Parsing checks everything a later request would trip
 //! over, and every error names the line it is about.
 
-use maksa_domain::catalog::{Catalog, Contract, Payee, PaymentProvider, Position, ProviderKind, Service, ServiceProvider, ServiceStep};
+use maksa_domain::catalog::{
+    Catalog, Contract, Payee, PaymentProvider, Position, ProviderKind, Service, ServiceProvider,
+    ServiceStep,
+};
 use maksa_domain::codes::{Iban, ProviderCode};
 use maksa_domain::ids::ClientId;
 use maksa_domain::money::{Amount, Currency};
@@ -150,16 +153,29 @@ struct Checker<'s> {
 
 impl Checker<'_> {
     fn line_of(&self, offset: usize) -> Option<usize> {
-        (offset > 0 || !self.source.is_empty())
-            .then(|| self.source[..offset.min(self.source.len())].matches('\n').count() + 1)
+        (offset > 0 || !self.source.is_empty()).then(|| {
+            self.source[..offset.min(self.source.len())]
+                .matches('\n')
+                .count()
+                + 1
+        })
     }
 
     fn fail<T>(&mut self, at: &Spanned<T>, message: impl Into<String>) {
-        let line = (at.span().end > 0).then(|| self.line_of(at.span().start)).flatten();
-        self.errors.push(CatalogFileError { line, message: message.into() });
+        let line = (at.span().end > 0)
+            .then(|| self.line_of(at.span().start))
+            .flatten();
+        self.errors.push(CatalogFileError {
+            line,
+            message: message.into(),
+        });
     }
 
-    fn unique<'a>(&mut self, kind: &str, codes: impl Iterator<Item = &'a Spanned<String>>) -> HashSet<String> {
+    fn unique<'a>(
+        &mut self,
+        kind: &str,
+        codes: impl Iterator<Item = &'a Spanned<String>>,
+    ) -> HashSet<String> {
         let mut seen = HashSet::new();
         for code in codes {
             if !seen.insert(code.get_ref().clone()) {
@@ -173,16 +189,30 @@ impl Checker<'_> {
 /// Parses and validates a catalogue file.
 pub fn parse_catalog(source: &str) -> Result<Catalog, CatalogFileErrors> {
     let file: File = toml::from_str(source).map_err(|e| {
-        let line = e.span().map(|span| source[..span.start.min(source.len())].matches('\n').count() + 1);
-        CatalogFileErrors(vec![CatalogFileError { line, message: e.message().to_owned() }])
+        let line = e
+            .span()
+            .map(|span| source[..span.start.min(source.len())].matches('\n').count() + 1);
+        CatalogFileErrors(vec![CatalogFileError {
+            line,
+            message: e.message().to_owned(),
+        }])
     })?;
-    let mut c = Checker { source, errors: Vec::new() };
+    let mut c = Checker {
+        source,
+        errors: Vec::new(),
+    };
     let mut catalog = Catalog::default();
 
     let provider_codes = c.unique("provider", file.provider.iter().map(|p| &p.code));
     for entry in &file.provider {
         let Some(code) = ProviderCode::parse(entry.code.get_ref()) else {
-            c.fail(&entry.code, format!("`{}` is not a provider code (4-11 letters or digits)", entry.code.get_ref()));
+            c.fail(
+                &entry.code,
+                format!(
+                    "`{}` is not a provider code (4-11 letters or digits)",
+                    entry.code.get_ref()
+                ),
+            );
             continue;
         };
         let kind = match entry.kind.get_ref().as_str() {
@@ -190,36 +220,66 @@ pub fn parse_catalog(source: &str) -> Result<Catalog, CatalogFileErrors> {
             "card" => ProviderKind::Card,
             "demo" => ProviderKind::Demo,
             other => {
-                c.fail(&entry.kind, format!("provider kind `{other}` is not one of bank, card, demo"));
+                c.fail(
+                    &entry.kind,
+                    format!("provider kind `{other}` is not one of bank, card, demo"),
+                );
                 continue;
             }
         };
-        let purpose_max_length = entry.purpose_max_length.unwrap_or_else(|| default_purpose_limit(code.as_str()));
+        let purpose_max_length = entry
+            .purpose_max_length
+            .unwrap_or_else(|| default_purpose_limit(code.as_str()));
         if purpose_max_length < 35 + 1 {
             c.fail(&entry.code, "purpose_max_length must leave room for the 34-character identifier, a space and some text");
         }
-        catalog.providers.push(PaymentProvider { code, name: entry.name.clone(), kind, purpose_max_length });
+        catalog.providers.push(PaymentProvider {
+            code,
+            name: entry.name.clone(),
+            kind,
+            purpose_max_length,
+        });
     }
 
-    let service_provider_codes = c.unique("service provider", file.service_provider.iter().map(|s| &s.code));
+    let service_provider_codes = c.unique(
+        "service provider",
+        file.service_provider.iter().map(|s| &s.code),
+    );
     catalog.service_providers = file
         .service_provider
         .iter()
-        .map(|s| ServiceProvider { code: s.code.get_ref().clone(), name: s.name.clone(), registration_number: s.registration_number.clone() })
+        .map(|s| ServiceProvider {
+            code: s.code.get_ref().clone(),
+            name: s.name.clone(),
+            registration_number: s.registration_number.clone(),
+        })
         .collect();
 
     let service_codes = c.unique("service", file.service.iter().map(|s| &s.code));
     for entry in &file.service {
         if !service_provider_codes.contains(entry.service_provider.get_ref()) {
-            c.fail(&entry.service_provider, format!("unknown service provider `{}`", entry.service_provider.get_ref()));
+            c.fail(
+                &entry.service_provider,
+                format!(
+                    "unknown service provider `{}`",
+                    entry.service_provider.get_ref()
+                ),
+            );
         }
-        catalog.services.push(Service { code: entry.code.get_ref().clone(), name: entry.name.clone(), service_provider: entry.service_provider.get_ref().clone() });
+        catalog.services.push(Service {
+            code: entry.code.get_ref().clone(),
+            name: entry.name.clone(),
+            service_provider: entry.service_provider.get_ref().clone(),
+        });
     }
 
     let step_codes = c.unique("step", file.step.iter().map(|s| &s.code));
     for entry in &file.step {
         if !service_codes.contains(entry.service.get_ref()) {
-            c.fail(&entry.service, format!("unknown service `{}`", entry.service.get_ref()));
+            c.fail(
+                &entry.service,
+                format!("unknown service `{}`", entry.service.get_ref()),
+            );
         }
         if entry.payment_purpose.get_ref().trim().is_empty() {
             c.fail(&entry.payment_purpose, "payment_purpose must not be empty");
@@ -236,31 +296,53 @@ pub fn parse_catalog(source: &str) -> Result<Catalog, CatalogFileErrors> {
     let mut position_keys = HashSet::new();
     for entry in &file.position {
         if !step_codes.contains(entry.step.get_ref()) {
-            c.fail(&entry.step, format!("unknown step `{}`", entry.step.get_ref()));
+            c.fail(
+                &entry.step,
+                format!("unknown step `{}`", entry.step.get_ref()),
+            );
         }
         if !position_keys.insert((entry.step.get_ref().clone(), entry.code.get_ref().clone())) {
-            c.fail(&entry.code, format!("duplicate position `{}` in step `{}`", entry.code.get_ref(), entry.step.get_ref()));
+            c.fail(
+                &entry.code,
+                format!(
+                    "duplicate position `{}` in step `{}`",
+                    entry.code.get_ref(),
+                    entry.step.get_ref()
+                ),
+            );
         }
         let unit_price = match Amount::parse(entry.unit_price.get_ref()) {
             Ok(price) => price,
             Err(e) => {
-                c.fail(&entry.unit_price, format!("unit_price `{}` {e}", entry.unit_price.get_ref()));
+                c.fail(
+                    &entry.unit_price,
+                    format!("unit_price `{}` {e}", entry.unit_price.get_ref()),
+                );
                 continue;
             }
         };
         let Some(currency) = Currency::parse(entry.currency.get_ref()) else {
-            c.fail(&entry.currency, format!("`{}` is not a currency code", entry.currency.get_ref()));
+            c.fail(
+                &entry.currency,
+                format!("`{}` is not a currency code", entry.currency.get_ref()),
+            );
             continue;
         };
         let iban = match Iban::parse(entry.payee.iban.get_ref()) {
             Ok(iban) => iban,
             Err(e) => {
-                c.fail(&entry.payee.iban, format!("payee IBAN `{}` {e}", entry.payee.iban.get_ref()));
+                c.fail(
+                    &entry.payee.iban,
+                    format!("payee IBAN `{}` {e}", entry.payee.iban.get_ref()),
+                );
                 continue;
             }
         };
         let Some(bic) = ProviderCode::parse(entry.payee.bic.get_ref()) else {
-            c.fail(&entry.payee.bic, format!("payee BIC `{}` is not a BIC", entry.payee.bic.get_ref()));
+            c.fail(
+                &entry.payee.bic,
+                format!("payee BIC `{}` is not a BIC", entry.payee.bic.get_ref()),
+            );
             continue;
         };
         catalog.positions.push(Position {
@@ -269,7 +351,12 @@ pub fn parse_catalog(source: &str) -> Result<Catalog, CatalogFileErrors> {
             name: entry.name.clone(),
             unit_price,
             currency,
-            payee: Payee { name: entry.payee.name.clone(), registration_number: entry.payee.registration_number.clone(), iban, bic },
+            payee: Payee {
+                name: entry.payee.name.clone(),
+                registration_number: entry.payee.registration_number.clone(),
+                iban,
+                bic,
+            },
             amount_allowed: entry.amount_allowed,
         });
     }
@@ -277,11 +364,20 @@ pub fn parse_catalog(source: &str) -> Result<Catalog, CatalogFileErrors> {
     let mut clients = HashSet::new();
     for entry in &file.contract {
         let Some(client) = ClientId::parse(entry.client.get_ref()) else {
-            c.fail(&entry.client, format!("`{}` is not a client id (1-64 of a-z, 0-9, '.', '_', '-')", entry.client.get_ref()));
+            c.fail(
+                &entry.client,
+                format!(
+                    "`{}` is not a client id (1-64 of a-z, 0-9, '.', '_', '-')",
+                    entry.client.get_ref()
+                ),
+            );
             continue;
         };
         if !clients.insert(client.clone()) {
-            c.fail(&entry.client, format!("duplicate contract for client `{client}`"));
+            c.fail(
+                &entry.client,
+                format!("duplicate contract for client `{client}`"),
+            );
         }
         for service in &entry.services {
             if service.get_ref() != "*" && !service_codes.contains(service.get_ref()) {
@@ -290,16 +386,27 @@ pub fn parse_catalog(source: &str) -> Result<Catalog, CatalogFileErrors> {
         }
         let mut providers = Vec::new();
         for provider in &entry.providers {
-            match ProviderCode::parse(provider.get_ref()).filter(|p| provider_codes.contains(p.as_str())) {
+            match ProviderCode::parse(provider.get_ref())
+                .filter(|p| provider_codes.contains(p.as_str()))
+            {
                 Some(code) => providers.push(code),
-                None => c.fail(provider, format!("unknown provider `{}`", provider.get_ref())),
+                None => c.fail(
+                    provider,
+                    format!("unknown provider `{}`", provider.get_ref()),
+                ),
             }
         }
         let mut origins = Vec::new();
         for origin in &entry.origins {
             match normalise_origin(origin.get_ref()) {
                 Some(o) => origins.push(o),
-                None => c.fail(origin, format!("`{}` is not an origin like https://example.lv or http://host:8080", origin.get_ref())),
+                None => c.fail(
+                    origin,
+                    format!(
+                        "`{}` is not an origin like https://example.lv or http://host:8080",
+                        origin.get_ref()
+                    ),
+                ),
             }
         }
         catalog.contracts.push(Contract {
@@ -323,15 +430,25 @@ pub fn parse_catalog(source: &str) -> Result<Catalog, CatalogFileErrors> {
 /// `Url::origin` produces, which is what request URLs are compared with.
 fn normalise_origin(text: &str) -> Option<String> {
     let text = text.trim();
-    let rest = text.strip_prefix("https://").or_else(|| text.strip_prefix("http://"))?;
+    let rest = text
+        .strip_prefix("https://")
+        .or_else(|| text.strip_prefix("http://"))?;
     let authority = rest.trim_end_matches('/');
     if authority.is_empty() || authority.contains(['/', '?', '#', '@', ' ']) {
         return None;
     }
-    let scheme = if text.starts_with("https://") { "https" } else { "http" };
+    let scheme = if text.starts_with("https://") {
+        "https"
+    } else {
+        "http"
+    };
     let authority = authority.to_ascii_lowercase();
     // The default port is not part of an origin's text form.
-    let authority = match (scheme, authority.strip_suffix(":443"), authority.strip_suffix(":80")) {
+    let authority = match (
+        scheme,
+        authority.strip_suffix(":443"),
+        authority.strip_suffix(":80"),
+    ) {
         ("https", Some(host), _) | ("http", _, Some(host)) => host.to_owned(),
         _ => authority,
     };
@@ -383,7 +500,10 @@ origins = ["https://Example.lv:443/"]
     fn a_valid_file_parses() {
         let catalog = parse_catalog(SMALL).unwrap();
         assert_eq!(catalog.positions[0].unit_price.minor(), 150);
-        assert_eq!(catalog.contracts[0].origins, vec!["https://example.lv".to_owned()]);
+        assert_eq!(
+            catalog.contracts[0].origins,
+            vec!["https://example.lv".to_owned()]
+        );
         assert_eq!(catalog.providers[0].purpose_max_length, 140);
     }
 
@@ -394,12 +514,18 @@ origins = ["https://Example.lv:443/"]
         let line = SMALL.lines().position(|l| l.contains("LV80BANK")).unwrap() + 1;
         assert_eq!(errors.0.len(), 1);
         assert_eq!(errors.0[0].line, Some(line));
-        assert!(errors.0[0].message.contains("check digits"), "{}", errors.0[0].message);
+        assert!(
+            errors.0[0].message.contains("check digits"),
+            "{}",
+            errors.0[0].message
+        );
     }
 
     #[test]
     fn duplicates_and_unknown_references_are_reported() {
-        let broken = format!("{SMALL}\n[[step]]\ncode = \"DEM11\"\nservice = \"NOPE\"\nname = \"x\"\npayment_purpose = \"y\"\n");
+        let broken = format!(
+            "{SMALL}\n[[step]]\ncode = \"DEM11\"\nservice = \"NOPE\"\nname = \"x\"\npayment_purpose = \"y\"\n"
+        );
         let errors = parse_catalog(&broken).unwrap_err();
         let text = errors.to_string();
         assert!(text.contains("duplicate step code `DEM11`"), "{text}");

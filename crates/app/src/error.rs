@@ -48,7 +48,9 @@ impl AppError {
     }
 
     pub fn not_found_request() -> Self {
-        AppError::NotFound { message: "payment request not found".into() }
+        AppError::NotFound {
+            message: "payment request not found".into(),
+        }
     }
 }
 

@@ -4,13 +4,18 @@
 use crate::auth::Caller;
 use crate::clock::{Clock, OsEntropy};
 use crate::error::AppError;
-use crate::store::{AuditEvent, InvoiceRecipient, PaymentFilter, PaymentSummary, RequestFilter, RequestSummary, StatusChange, Store, StoreError};
+use crate::store::{
+    AuditEvent, InvoiceRecipient, PaymentFilter, PaymentSummary, RequestFilter, RequestSummary,
+    StatusChange, Store, StoreError,
+};
 use crate::writer::RequestWriter;
 use maksa_domain::catalog::Catalog;
 use maksa_domain::codes::ProviderCode;
 use maksa_domain::error::{FieldError, ValidationCode, ValidationErrors};
 use maksa_domain::ids::PaymentRequestId;
-use maksa_domain::request::{CreationRules, PaymentRequest, PaymentRequestInput, create_payment_request};
+use maksa_domain::request::{
+    CreationRules, PaymentRequest, PaymentRequestInput, create_payment_request,
+};
 use maksa_domain::status::{RequestEvent, Status};
 use serde_json::json;
 use std::sync::{Arc, RwLock};
@@ -58,21 +63,36 @@ const NUMBER_ATTEMPTS: usize = 3;
 
 impl PaymentRequests {
     /// Must be called inside a Tokio runtime (it starts the group-commit writer).
-    pub fn new(store: Arc<dyn Store>, clock: Arc<dyn Clock>, catalog: Catalog, settings: HubSettings) -> Self {
+    pub fn new(
+        store: Arc<dyn Store>,
+        clock: Arc<dyn Clock>,
+        catalog: Catalog,
+        settings: HubSettings,
+    ) -> Self {
         let writer = RequestWriter::start(Arc::clone(&store));
-        PaymentRequests { store, clock, writer, catalog: RwLock::new(Arc::new(catalog)), settings }
+        PaymentRequests {
+            store,
+            clock,
+            writer,
+            catalog: RwLock::new(Arc::new(catalog)),
+            settings,
+        }
     }
 
     pub fn catalog(&self) -> Arc<Catalog> {
-        self.catalog.read().map(|c| Arc::clone(&c)).unwrap_or_default()
+        self.catalog
+            .read()
+            .map(|c| Arc::clone(&c))
+            .unwrap_or_default()
     }
 
     /// Picks up a catalogue imported since start (e.g. by `maksa catalog import`).
     pub async fn reload_catalog(&self) -> Result<(), AppError> {
         if let Some(catalog) = self.store.load_catalog().await?
-            && let Ok(mut current) = self.catalog.write() {
-                *current = Arc::new(catalog);
-            }
+            && let Ok(mut current) = self.catalog.write()
+        {
+            *current = Arc::new(catalog);
+        }
         Ok(())
     }
 
@@ -81,21 +101,40 @@ impl PaymentRequests {
     }
 
     /// `savepaymentrequest` / `SavePaymentRequest`.
-    pub async fn save(&self, caller: &Caller, input: &PaymentRequestInput) -> Result<CreatedRequest, AppError> {
+    pub async fn save(
+        &self,
+        caller: &Caller,
+        input: &PaymentRequestInput,
+    ) -> Result<CreatedRequest, AppError> {
         let catalog = self.catalog();
         self.check_certificate_services(caller, &catalog, input)?;
-        if let Some(parent) = input.parent_payment_request_id.as_deref().and_then(PaymentRequestId::parse)
-            && self.store.request_status(&caller.client, parent).await?.is_none() {
-                return Err(AppError::Invalid(ValidationErrors::new(FieldError {
-                    code: ValidationCode::InvalidField,
-                    field: "ParentPaymentRequestID".into(),
-                    message: format!("you have no payment request {parent}"),
-                })));
-            }
+        if let Some(parent) = input
+            .parent_payment_request_id
+            .as_deref()
+            .and_then(PaymentRequestId::parse)
+            && self
+                .store
+                .request_status(&caller.client, parent)
+                .await?
+                .is_none()
+        {
+            return Err(AppError::Invalid(ValidationErrors::new(FieldError {
+                code: ValidationCode::InvalidField,
+                field: "ParentPaymentRequestID".into(),
+                message: format!("you have no payment request {parent}"),
+            })));
+        }
         for attempt in 1..=NUMBER_ATTEMPTS {
             let now = self.clock.now();
-            let request = create_payment_request(input, &caller.client, &catalog, &self.settings.rules, now, &mut OsEntropy)
-                .map_err(AppError::Invalid)?;
+            let request = create_payment_request(
+                input,
+                &caller.client,
+                &catalog,
+                &self.settings.rules,
+                now,
+                &mut OsEntropy,
+            )
+            .map_err(AppError::Invalid)?;
             let audit = AuditEvent {
                 at: now,
                 actor: caller.client.to_string(),
@@ -112,26 +151,44 @@ impl PaymentRequests {
             };
             let id = request.id;
             match self.writer.insert(request, audit).await {
-                Ok(()) => return Ok(CreatedRequest { id, url: self.request_url(id) }),
+                Ok(()) => {
+                    return Ok(CreatedRequest {
+                        id,
+                        url: self.request_url(id),
+                    });
+                }
                 Err(StoreError::Conflict(why)) if attempt < NUMBER_ATTEMPTS => {
                     tracing::warn!(%why, attempt, "request number or identifier collided; drawing new ones");
                 }
                 Err(e) => return Err(e.into()),
             }
         }
-        Err(AppError::Internal("could not draw a unique request number".into()))
+        Err(AppError::Internal(
+            "could not draw a unique request number".into(),
+        ))
     }
 
     /// A certificate registered for some services only may not bill for others.
-    fn check_certificate_services(&self, caller: &Caller, catalog: &Catalog, input: &PaymentRequestInput) -> Result<(), AppError> {
+    fn check_certificate_services(
+        &self,
+        caller: &Caller,
+        catalog: &Catalog,
+        input: &PaymentRequestInput,
+    ) -> Result<(), AppError> {
         if caller.services.is_empty() {
             return Ok(());
         }
-        let service = input.service_step.as_deref().and_then(|s| catalog.step(s.trim())).map(|s| s.service.clone());
+        let service = input
+            .service_step
+            .as_deref()
+            .and_then(|s| catalog.step(s.trim()))
+            .map(|s| s.service.clone());
         match service {
             Some(service) if !caller.services.contains(&service) => Err(AppError::Forbidden {
                 code: "SERVICE_NOT_ALLOWED",
-                message: format!("this certificate may not create requests for service `{service}`"),
+                message: format!(
+                    "this certificate may not create requests for service `{service}`"
+                ),
             }),
             _ => Ok(()),
         }
@@ -140,44 +197,82 @@ impl PaymentRequests {
     /// `checkpaymentrequeststatus`.
     pub async fn status(&self, caller: &Caller, id: &str) -> Result<Status, AppError> {
         let id = parse_id(id)?;
-        self.store.request_status(&caller.client, id).await?.ok_or_else(AppError::not_found_request)
+        self.store
+            .request_status(&caller.client, id)
+            .await?
+            .ok_or_else(AppError::not_found_request)
     }
 
     pub async fn get(&self, caller: &Caller, id: &str) -> Result<PaymentRequest, AppError> {
         let id = parse_id(id)?;
-        self.store.payment_request(&caller.client, id).await?.ok_or_else(AppError::not_found_request)
+        self.store
+            .payment_request(&caller.client, id)
+            .await?
+            .ok_or_else(AppError::not_found_request)
     }
 
     /// For the payer's page: the random id is the capability.
     pub async fn for_payer(&self, id: &str) -> Result<PaymentRequest, AppError> {
         let id = parse_id(id)?;
-        self.store.payment_request_by_id(id).await?.ok_or_else(AppError::not_found_request)
+        self.store
+            .payment_request_by_id(id)
+            .await?
+            .ok_or_else(AppError::not_found_request)
     }
 
     /// `checkpaymentrequeststatuswpt`.
-    pub async fn status_with_providers(&self, caller: &Caller, id: &str) -> Result<RequestStatusWithProviders, AppError> {
+    pub async fn status_with_providers(
+        &self,
+        caller: &Caller,
+        id: &str,
+    ) -> Result<RequestStatusWithProviders, AppError> {
         let request = self.get(caller, id).await?;
-        Ok(RequestStatusWithProviders { status: request.status, providers: request.providers_used() })
+        Ok(RequestStatusWithProviders {
+            status: request.status,
+            providers: request.providers_used(),
+        })
     }
 
     /// `checkpaymentstatus`.
-    pub async fn payment_status(&self, caller: &Caller, id: &str, position: &str) -> Result<PaymentStatusAnswer, AppError> {
+    pub async fn payment_status(
+        &self,
+        caller: &Caller,
+        id: &str,
+        position: &str,
+    ) -> Result<PaymentStatusAnswer, AppError> {
         let request = self.get(caller, id).await?;
         let position = position.trim();
-        let payment = request.payment_with_position(position).ok_or_else(|| AppError::NotFound {
-            message: format!("payment request {} has no position `{position}`", request.id),
-        })?;
-        Ok(PaymentStatusAnswer { status: payment.status, provider: payment.provider.clone() })
+        let payment =
+            request
+                .payment_with_position(position)
+                .ok_or_else(|| AppError::NotFound {
+                    message: format!(
+                        "payment request {} has no position `{position}`",
+                        request.id
+                    ),
+                })?;
+        Ok(PaymentStatusAnswer {
+            status: payment.status,
+            provider: payment.provider.clone(),
+        })
     }
 
     /// `getpaymentrequests`.
-    pub async fn list(&self, caller: &Caller, mut filter: RequestFilter) -> Result<Vec<RequestSummary>, AppError> {
+    pub async fn list(
+        &self,
+        caller: &Caller,
+        mut filter: RequestFilter,
+    ) -> Result<Vec<RequestSummary>, AppError> {
         filter.limit = self.settings.list_limit;
         Ok(self.store.payment_requests(&caller.client, &filter).await?)
     }
 
     /// `getpayments`.
-    pub async fn payments(&self, caller: &Caller, mut filter: PaymentFilter) -> Result<Vec<PaymentSummary>, AppError> {
+    pub async fn payments(
+        &self,
+        caller: &Caller,
+        mut filter: PaymentFilter,
+    ) -> Result<Vec<PaymentSummary>, AppError> {
         filter.limit = self.settings.list_limit;
         Ok(self.store.payments(&caller.client, &filter).await?)
     }
@@ -190,10 +285,15 @@ impl PaymentRequests {
         if request.status == Status::Cancelled {
             return Ok(());
         }
-        let to = request.after(RequestEvent::CancelledByClient).map_err(|refused| AppError::Conflict {
-            code: "INVALID_STATUS_TRANSITION",
-            message: format!("payment request {} is in status {} and cannot be cancelled", request.id, refused.from),
-        })?;
+        let to = request
+            .after(RequestEvent::CancelledByClient)
+            .map_err(|refused| AppError::Conflict {
+                code: "INVALID_STATUS_TRANSITION",
+                message: format!(
+                    "payment request {} is in status {} and cannot be cancelled",
+                    request.id, refused.from
+                ),
+            })?;
         let now = self.clock.now();
         let change = StatusChange {
             owner: caller.client.clone(),
@@ -214,11 +314,18 @@ impl PaymentRequests {
             return Ok(());
         }
         // The status moved between our read and our write: answer from the new one.
-        match self.store.request_status(&caller.client, request.id).await? {
+        match self
+            .store
+            .request_status(&caller.client, request.id)
+            .await?
+        {
             Some(Status::Cancelled) => Ok(()),
             Some(other) => Err(AppError::Conflict {
                 code: "INVALID_STATUS_TRANSITION",
-                message: format!("payment request {} is in status {other} and cannot be cancelled", request.id),
+                message: format!(
+                    "payment request {} is in status {other} and cannot be cancelled",
+                    request.id
+                ),
             }),
             None => Err(AppError::not_found_request()),
         }
@@ -226,15 +333,29 @@ impl PaymentRequests {
 
     /// `createinvoice`: records who the invoice is for and answers its id. The
     /// document itself is rendered from this order.
-    pub async fn create_invoice(&self, caller: &Caller, id: &str, recipient: InvoiceRecipient) -> Result<i64, AppError> {
+    pub async fn create_invoice(
+        &self,
+        caller: &Caller,
+        id: &str,
+        recipient: InvoiceRecipient,
+    ) -> Result<i64, AppError> {
         let id = parse_id(id)?;
         let limit = self.settings.rules.field_max_length;
-        for (field, value) in [("Name", &recipient.name), ("Code", &recipient.code), ("Address", &recipient.address)] {
-            if value.as_ref().is_some_and(|v| v.chars().count() > limit || v.chars().any(char::is_control)) {
+        for (field, value) in [
+            ("Name", &recipient.name),
+            ("Code", &recipient.code),
+            ("Address", &recipient.address),
+        ] {
+            if value
+                .as_ref()
+                .is_some_and(|v| v.chars().count() > limit || v.chars().any(char::is_control))
+            {
                 return Err(AppError::Invalid(ValidationErrors::new(FieldError {
                     code: ValidationCode::InvalidField,
                     field: field.into(),
-                    message: format!("must be at most {limit} characters without control characters"),
+                    message: format!(
+                        "must be at most {limit} characters without control characters"
+                    ),
                 })));
             }
         }

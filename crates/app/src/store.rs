@@ -148,34 +148,81 @@ pub trait Store: Send + Sync + 'static {
     fn write_concurrency(&self) -> usize;
 
     /// Stores a validated catalogue and the text it came from; returns its version.
-    async fn save_catalog(&self, catalog: &Catalog, source: &str, at: OffsetDateTime, audit: &AuditEvent) -> Result<i64, StoreError>;
+    async fn save_catalog(
+        &self,
+        catalog: &Catalog,
+        source: &str,
+        at: OffsetDateTime,
+        audit: &AuditEvent,
+    ) -> Result<i64, StoreError>;
     /// The newest catalogue, if one was ever imported.
     async fn load_catalog(&self) -> Result<Option<Catalog>, StoreError>;
 
     /// Registers a certificate, or replaces the registration with the same thumbprint.
-    async fn register_client_certificate(&self, certificate: &ClientCertificate, audit: &AuditEvent) -> Result<(), StoreError>;
-    async fn client_certificate(&self, thumbprint: &str) -> Result<Option<ClientCertificate>, StoreError>;
+    async fn register_client_certificate(
+        &self,
+        certificate: &ClientCertificate,
+        audit: &AuditEvent,
+    ) -> Result<(), StoreError>;
+    async fn client_certificate(
+        &self,
+        thumbprint: &str,
+    ) -> Result<Option<ClientCertificate>, StoreError>;
     async fn client_certificates(&self) -> Result<Vec<ClientCertificate>, StoreError>;
     /// Marks a certificate revoked; false when no such thumbprint is registered.
-    async fn revoke_client_certificate(&self, thumbprint: &str, at: OffsetDateTime, audit: &AuditEvent) -> Result<bool, StoreError>;
+    async fn revoke_client_certificate(
+        &self,
+        thumbprint: &str,
+        at: OffsetDateTime,
+        audit: &AuditEvent,
+    ) -> Result<bool, StoreError>;
 
     /// Inserts several new requests (each with its payments and its audit event)
     /// in one transaction, so that one disk flush makes all of them durable. One
     /// item failing (e.g. `Conflict` on its number) does not fail the others: the
     /// outer `Err` is for the whole batch, the inner results are per item.
-    async fn insert_payment_requests(&self, batch: &[(PaymentRequest, AuditEvent)]) -> Result<Vec<Result<(), StoreError>>, StoreError>;
-    async fn payment_request(&self, owner: &ClientId, id: PaymentRequestId) -> Result<Option<PaymentRequest>, StoreError>;
+    async fn insert_payment_requests(
+        &self,
+        batch: &[(PaymentRequest, AuditEvent)],
+    ) -> Result<Vec<Result<(), StoreError>>, StoreError>;
+    async fn payment_request(
+        &self,
+        owner: &ClientId,
+        id: PaymentRequestId,
+    ) -> Result<Option<PaymentRequest>, StoreError>;
     /// For the payer's page only: not scoped to a client.
-    async fn payment_request_by_id(&self, id: PaymentRequestId) -> Result<Option<PaymentRequest>, StoreError>;
-    async fn request_status(&self, owner: &ClientId, id: PaymentRequestId) -> Result<Option<Status>, StoreError>;
-    async fn payment_requests(&self, owner: &ClientId, filter: &RequestFilter) -> Result<Vec<RequestSummary>, StoreError>;
-    async fn payments(&self, owner: &ClientId, filter: &PaymentFilter) -> Result<Vec<PaymentSummary>, StoreError>;
+    async fn payment_request_by_id(
+        &self,
+        id: PaymentRequestId,
+    ) -> Result<Option<PaymentRequest>, StoreError>;
+    async fn request_status(
+        &self,
+        owner: &ClientId,
+        id: PaymentRequestId,
+    ) -> Result<Option<Status>, StoreError>;
+    async fn payment_requests(
+        &self,
+        owner: &ClientId,
+        filter: &RequestFilter,
+    ) -> Result<Vec<RequestSummary>, StoreError>;
+    async fn payments(
+        &self,
+        owner: &ClientId,
+        filter: &PaymentFilter,
+    ) -> Result<Vec<PaymentSummary>, StoreError>;
     /// Applies the change if the request is still in `change.from`; returns
     /// whether it did. Writes the audit event in the same transaction.
     async fn change_request_status(&self, change: &StatusChange) -> Result<bool, StoreError>;
     /// Records an invoice order for the client's request and returns its numeric
     /// id (`createinvoice`); `None` when the client has no such request.
-    async fn insert_invoice_order(&self, owner: &ClientId, id: PaymentRequestId, recipient: &InvoiceRecipient, at: OffsetDateTime, audit: &AuditEvent) -> Result<Option<i64>, StoreError>;
+    async fn insert_invoice_order(
+        &self,
+        owner: &ClientId,
+        id: PaymentRequestId,
+        recipient: &InvoiceRecipient,
+        at: OffsetDateTime,
+        audit: &AuditEvent,
+    ) -> Result<Option<i64>, StoreError>;
     /// The audit trail of one request, oldest first.
     async fn audit_events(&self, id: PaymentRequestId) -> Result<Vec<AuditEvent>, StoreError>;
 }

@@ -34,7 +34,9 @@ impl RequestWriter {
                 loop {
                     let batch = {
                         let mut receiver = receiver.lock().await;
-                        let Some(first) = receiver.recv().await else { return };
+                        let Some(first) = receiver.recv().await else {
+                            return;
+                        };
                         let mut batch = vec![first];
                         while batch.len() < MAX_BATCH {
                             match receiver.try_recv() {
@@ -52,26 +54,40 @@ impl RequestWriter {
     }
 
     /// Returns once the request and its audit event are committed.
-    pub async fn insert(&self, request: PaymentRequest, audit: AuditEvent) -> Result<(), StoreError> {
+    pub async fn insert(
+        &self,
+        request: PaymentRequest,
+        audit: AuditEvent,
+    ) -> Result<(), StoreError> {
         let (reply, answer) = oneshot::channel();
         self.queue
-            .send(Job { request, audit, reply })
+            .send(Job {
+                request,
+                audit,
+                reply,
+            })
             .await
             .map_err(|_| StoreError::Unavailable("the request writer has stopped".into()))?;
-        answer.await.map_err(|_| StoreError::Unavailable("the request writer has stopped".into()))?
+        answer
+            .await
+            .map_err(|_| StoreError::Unavailable("the request writer has stopped".into()))?
     }
 }
 
 async fn write_batch(store: &dyn Store, batch: Vec<Job>) {
-    let (items, replies): (Vec<(PaymentRequest, AuditEvent)>, Vec<_>) =
-        batch.into_iter().map(|job| ((job.request, job.audit), job.reply)).unzip();
+    let (items, replies): (Vec<(PaymentRequest, AuditEvent)>, Vec<_>) = batch
+        .into_iter()
+        .map(|job| ((job.request, job.audit), job.reply))
+        .unzip();
     match store.insert_payment_requests(&items).await {
         Ok(results) => {
             let mut results = results.into_iter();
             for reply in replies {
-                let result = results
-                    .next()
-                    .unwrap_or_else(|| Err(StoreError::Corrupt("the store answered fewer items than it was given".into())));
+                let result = results.next().unwrap_or_else(|| {
+                    Err(StoreError::Corrupt(
+                        "the store answered fewer items than it was given".into(),
+                    ))
+                });
                 // The caller may have gone away (client disconnected); the row stays.
                 let _ = reply.send(result);
             }

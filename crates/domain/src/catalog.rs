@@ -96,7 +96,9 @@ impl Catalog {
     }
 
     pub fn step(&self, code: &str) -> Option<&ServiceStep> {
-        self.steps.iter().find(|s| s.code.eq_ignore_ascii_case(code))
+        self.steps
+            .iter()
+            .find(|s| s.code.eq_ignore_ascii_case(code))
     }
 
     pub fn service(&self, code: &str) -> Option<&Service> {

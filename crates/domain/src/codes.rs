@@ -65,7 +65,11 @@ impl ClientCode {
 
     fn personal_code_valid(&self) -> bool {
         let digits: Vec<u32> = self.digits().collect();
-        let sum: u32 = digits.iter().zip(PERSONAL_WEIGHTS).map(|(d, w)| d * w).sum();
+        let sum: u32 = digits
+            .iter()
+            .zip(PERSONAL_WEIGHTS)
+            .map(|(d, w)| d * w)
+            .sum();
         let check = (1101 - sum % 1101) % 11;
         // A remainder of 10 cannot be written as one digit: no valid code has it.
         check < 10 && check == digits[10]
@@ -205,23 +209,45 @@ mod tests {
 
     #[test]
     fn personal_codes_from_the_style_guide_pass() {
-        for code in ["161175-19997", "111111-11111", "328673-00679", "07018710513"] {
-            assert_eq!(ClientCode::parse(code).unwrap().check(), CodeCheck::PersonalCodeValid, "{code}");
+        for code in [
+            "161175-19997",
+            "111111-11111",
+            "328673-00679",
+            "07018710513",
+        ] {
+            assert_eq!(
+                ClientCode::parse(code).unwrap().check(),
+                CodeCheck::PersonalCodeValid,
+                "{code}"
+            );
         }
     }
 
     #[test]
     fn the_originals_example_codes_fail_the_check_but_parse() {
         for code in ["31129900000", "31129910101"] {
-            assert_eq!(ClientCode::parse(code).unwrap().check(), CodeCheck::CheckDigitMismatch, "{code}");
+            assert_eq!(
+                ClientCode::parse(code).unwrap().check(),
+                CodeCheck::CheckDigitMismatch,
+                "{code}"
+            );
         }
     }
 
     #[test]
     fn registration_numbers() {
-        assert_eq!(ClientCode::parse("40003278467").unwrap().check(), CodeCheck::RegistrationNumberValid);
-        assert_eq!(ClientCode::parse("90000036859").unwrap().check(), CodeCheck::RegistrationNumberValid);
-        assert_eq!(ClientCode::parse("40003278468").unwrap().check(), CodeCheck::CheckDigitMismatch);
+        assert_eq!(
+            ClientCode::parse("40003278467").unwrap().check(),
+            CodeCheck::RegistrationNumberValid
+        );
+        assert_eq!(
+            ClientCode::parse("90000036859").unwrap().check(),
+            CodeCheck::RegistrationNumberValid
+        );
+        assert_eq!(
+            ClientCode::parse("40003278468").unwrap().check(),
+            CodeCheck::CheckDigitMismatch
+        );
     }
 
     #[test]
@@ -229,15 +255,30 @@ mod tests {
         assert!(ClientCode::parse("1611751999").is_err());
         assert!(ClientCode::parse("161175_19997").is_err());
         assert!(ClientCode::parse("1611751999a").is_err());
-        assert_eq!(ClientCode::parse("161175-19997").unwrap().as_str(), "16117519997");
+        assert_eq!(
+            ClientCode::parse("161175-19997").unwrap().as_str(),
+            "16117519997"
+        );
     }
 
     #[test]
     fn ibans() {
-        assert_eq!(Iban::parse("lv80 bank 0000 4351 9500 1").unwrap().as_str(), "LV80BANK0000435195001");
-        assert_eq!(Iban::parse("LV81BANK0000435195001"), Err(IbanError::CheckDigits));
-        assert_eq!(Iban::parse("LV80BANK000043519500"), Err(IbanError::LatvianLength));
-        assert_eq!(Iban::parse("GB82WEST12345698765432").unwrap().as_str(), "GB82WEST12345698765432");
+        assert_eq!(
+            Iban::parse("lv80 bank 0000 4351 9500 1").unwrap().as_str(),
+            "LV80BANK0000435195001"
+        );
+        assert_eq!(
+            Iban::parse("LV81BANK0000435195001"),
+            Err(IbanError::CheckDigits)
+        );
+        assert_eq!(
+            Iban::parse("LV80BANK000043519500"),
+            Err(IbanError::LatvianLength)
+        );
+        assert_eq!(
+            Iban::parse("GB82WEST12345698765432").unwrap().as_str(),
+            "GB82WEST12345698765432"
+        );
         assert_eq!(Iban::parse("hello"), Err(IbanError::Format));
     }
 

@@ -17,7 +17,9 @@ impl LenientDateTime {
     pub fn start(self) -> OffsetDateTime {
         match self {
             LenientDateTime::Instant(at) => at,
-            LenientDateTime::Day(day) => riga_local_to_utc(PrimitiveDateTime::new(day, Time::MIDNIGHT)),
+            LenientDateTime::Day(day) => {
+                riga_local_to_utc(PrimitiveDateTime::new(day, Time::MIDNIGHT))
+            }
         }
     }
 
@@ -36,7 +38,9 @@ impl LenientDateTime {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("is not an ISO 8601 date or date-time (expected e.g. 2019-12-31T15:45:00+03:00 or 2019-12-31)")]
+#[error(
+    "is not an ISO 8601 date or date-time (expected e.g. 2019-12-31T15:45:00+03:00 or 2019-12-31)"
+)]
 pub struct DateTimeError;
 
 /// Parses every form described in the module comment. Returns UTC-normalised instants.
@@ -58,7 +62,9 @@ pub fn parse_lenient(text: &str) -> Result<LenientDateTime, DateTimeError> {
     let local = PrimitiveDateTime::new(date, parse_time(time_part)?);
     let instant = match zone_part {
         None => riga_local_to_utc(local),
-        Some(zone) => local.assume_offset(parse_offset(zone)?).to_offset(UtcOffset::UTC),
+        Some(zone) => local
+            .assume_offset(parse_offset(zone)?)
+            .to_offset(UtcOffset::UTC),
     };
     Ok(LenientDateTime::Instant(instant))
 }
@@ -72,7 +78,8 @@ fn digits(text: &str, min: usize, max: usize) -> Result<u32, DateTimeError> {
 
 fn parse_date(text: &str) -> Result<Date, DateTimeError> {
     let mut parts = text.split('-');
-    let (Some(y), Some(m), Some(d), None) = (parts.next(), parts.next(), parts.next(), parts.next())
+    let (Some(y), Some(m), Some(d), None) =
+        (parts.next(), parts.next(), parts.next(), parts.next())
     else {
         return Err(DateTimeError);
     };
@@ -144,7 +151,11 @@ pub fn riga_offset_at(utc: OffsetDateTime) -> UtcOffset {
     let year = utc.year();
     let summer_start = last_sunday_0100_utc(year, Month::March);
     let summer_end = last_sunday_0100_utc(year, Month::October);
-    let hours = if utc >= summer_start && utc < summer_end { 3 } else { 2 };
+    let hours = if utc >= summer_start && utc < summer_end {
+        3
+    } else {
+        2
+    };
     UtcOffset::from_hms(hours, 0, 0).unwrap_or(UtcOffset::UTC)
 }
 
@@ -180,11 +191,26 @@ mod tests {
 
     #[test]
     fn accepts_the_one_digit_offset_of_the_originals() {
-        assert_eq!(instant("2019-12-31T15:45:00+3:00"), datetime!(2019-12-31 12:45:00 UTC));
-        assert_eq!(instant("2020-09-30T14:00:00+03:00"), datetime!(2020-09-30 11:00:00 UTC));
-        assert_eq!(instant("2020-09-30T14:00:00Z"), datetime!(2020-09-30 14:00:00 UTC));
-        assert_eq!(instant("2020-09-30T14:00:00-0130"), datetime!(2020-09-30 15:30:00 UTC));
-        assert_eq!(instant("2020-09-30T14:00+3"), datetime!(2020-09-30 11:00:00 UTC));
+        assert_eq!(
+            instant("2019-12-31T15:45:00+3:00"),
+            datetime!(2019-12-31 12:45:00 UTC)
+        );
+        assert_eq!(
+            instant("2020-09-30T14:00:00+03:00"),
+            datetime!(2020-09-30 11:00:00 UTC)
+        );
+        assert_eq!(
+            instant("2020-09-30T14:00:00Z"),
+            datetime!(2020-09-30 14:00:00 UTC)
+        );
+        assert_eq!(
+            instant("2020-09-30T14:00:00-0130"),
+            datetime!(2020-09-30 15:30:00 UTC)
+        );
+        assert_eq!(
+            instant("2020-09-30T14:00+3"),
+            datetime!(2020-09-30 11:00:00 UTC)
+        );
         assert_eq!(
             instant("2020-09-30T14:00:00.1234567+03:00"),
             datetime!(2020-09-30 11:00:00.1234567 UTC)
@@ -194,8 +220,14 @@ mod tests {
     #[test]
     fn a_value_without_zone_is_riga_time() {
         // Summer: UTC+3; winter: UTC+2.
-        assert_eq!(instant("2020-07-01T12:00:00"), datetime!(2020-07-01 09:00:00 UTC));
-        assert_eq!(instant("2020-01-15T12:00:00"), datetime!(2020-01-15 10:00:00 UTC));
+        assert_eq!(
+            instant("2020-07-01T12:00:00"),
+            datetime!(2020-07-01 09:00:00 UTC)
+        );
+        assert_eq!(
+            instant("2020-01-15T12:00:00"),
+            datetime!(2020-01-15 10:00:00 UTC)
+        );
     }
 
     #[test]
@@ -207,7 +239,16 @@ mod tests {
 
     #[test]
     fn refuses_nonsense() {
-        for bad in ["", "2020", "2020-13-01", "2020-02-30", "yesterday", "2020-01-01T25:00:00Z", "2020-01-01T10:00:00+25:00", "2020-01-01T10:00:00+"] {
+        for bad in [
+            "",
+            "2020",
+            "2020-13-01",
+            "2020-02-30",
+            "yesterday",
+            "2020-01-01T25:00:00Z",
+            "2020-01-01T10:00:00+25:00",
+            "2020-01-01T10:00:00+",
+        ] {
             assert!(parse_lenient(bad).is_err(), "{bad} was accepted");
         }
     }

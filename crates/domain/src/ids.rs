@@ -143,11 +143,15 @@ impl TryFrom<String> for PurposeId {
     type Error = String;
     fn try_from(value: String) -> Result<Self, Self::Error> {
         let ok = value.len() == Self::LENGTH
-            && value.bytes().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit());
+            && value
+                .bytes()
+                .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit());
         if ok {
             Ok(PurposeId(value))
         } else {
-            Err(format!("`{value}` is not a 34-character payment identifier"))
+            Err(format!(
+                "`{value}` is not a 34-character payment identifier"
+            ))
         }
     }
 }

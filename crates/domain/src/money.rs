@@ -55,7 +55,11 @@ impl Decimal {
         if whole.is_empty() && fraction.is_empty() {
             return Err(DecimalError::NotANumber);
         }
-        if !whole.bytes().chain(fraction.bytes()).all(|b| b.is_ascii_digit()) {
+        if !whole
+            .bytes()
+            .chain(fraction.bytes())
+            .all(|b| b.is_ascii_digit())
+        {
             return Err(DecimalError::NotANumber);
         }
         if whole.len() + fraction.len() > MAX_DIGITS || exponent.unsigned_abs() > 30 {
@@ -320,9 +324,21 @@ mod tests {
     fn quantity_times_price_rounds_half_away_from_zero() {
         let price = Amount::parse("0.15").unwrap();
         // 4.5 × 0.15 = 0.675 → 0.68
-        assert_eq!(price.times(Quantity::parse("4.5").unwrap()).unwrap().minor(), 68);
+        assert_eq!(
+            price
+                .times(Quantity::parse("4.5").unwrap())
+                .unwrap()
+                .minor(),
+            68
+        );
         let price = Amount::parse("1.00").unwrap();
-        assert_eq!(price.times(Quantity::parse("4.56").unwrap()).unwrap().minor(), 456);
+        assert_eq!(
+            price
+                .times(Quantity::parse("4.56").unwrap())
+                .unwrap()
+                .minor(),
+            456
+        );
         assert_eq!(Quantity::parse("4.560").unwrap().to_string(), "4.56");
         assert_eq!(Quantity::parse("12.00").unwrap().to_string(), "12");
     }

@@ -208,7 +208,11 @@ pub fn create_payment_request(
     let mut v = Validator::default();
     let contract = catalog.contract(client);
     if contract.is_none() {
-        v.fail(Code::ServiceNotContracted, "ServiceStep", format!("client `{client}` has no contract in the catalogue"));
+        v.fail(
+            Code::ServiceNotContracted,
+            "ServiceStep",
+            format!("client `{client}` has no contract in the catalogue"),
+        );
     }
 
     let step = match input.service_step.as_deref().map(str::trim) {
@@ -218,7 +222,11 @@ pub fn create_payment_request(
         }
         Some(code) => match catalog.step(code) {
             None => {
-                v.fail(Code::UnknownServiceStep, "ServiceStep", format!("`{code}` is not a service step in the catalogue"));
+                v.fail(
+                    Code::UnknownServiceStep,
+                    "ServiceStep",
+                    format!("`{code}` is not a service step in the catalogue"),
+                );
                 None
             }
             Some(step) => Some(step),
@@ -227,35 +235,69 @@ pub fn create_payment_request(
     let service = step.and_then(|s| catalog.service(&s.service));
     let service_provider = service.and_then(|s| catalog.service_provider(&s.service_provider));
     if let (Some(service), Some(contract)) = (service, contract)
-        && !contract.services.iter().any(|c| c == "*" || c == &service.code)
+        && !contract
+            .services
+            .iter()
+            .any(|c| c == "*" || c == &service.code)
     {
-        v.fail(Code::ServiceNotContracted, "ServiceStep", format!("service `{}` is not in your contract", service.code));
+        v.fail(
+            Code::ServiceNotContracted,
+            "ServiceStep",
+            format!("service `{}` is not in your contract", service.code),
+        );
     }
 
-    let lines = step.map(|step| v.price_list(input, &step.code, catalog, rules)).unwrap_or_default();
+    let lines = step
+        .map(|step| v.price_list(input, &step.code, catalog, rules))
+        .unwrap_or_default();
     let payer = v.payer(input.client_info.as_ref(), contract, rules);
     let expires_at = v.expiry(input.expiry_date.as_deref(), now, rules);
-    let invoice_issue_date = v.optional_date("InvoiceIssueDate", input.invoice_issue_date.as_deref());
+    let invoice_issue_date =
+        v.optional_date("InvoiceIssueDate", input.invoice_issue_date.as_deref());
     let parent_request_id = v.parent(input.parent_payment_request_id.as_deref());
-    let response_url = v.return_url("ResponseUrl", input.response_url.as_deref(), contract, rules);
-    let return_redirect_url = v.return_url("ReturnRedirectUrl", input.return_redirect_url.as_deref(), contract, rules);
-    let server_response_url = v.url("ServerResponseUrl", input.server_response_url.as_deref(), rules);
+    let response_url = v.return_url(
+        "ResponseUrl",
+        input.response_url.as_deref(),
+        contract,
+        rules,
+    );
+    let return_redirect_url = v.return_url(
+        "ReturnRedirectUrl",
+        input.return_redirect_url.as_deref(),
+        contract,
+        rules,
+    );
+    let server_response_url = v.url(
+        "ServerResponseUrl",
+        input.server_response_url.as_deref(),
+        rules,
+    );
     let allowed_providers = v.allowed_providers(&input.allowed_banks, catalog, contract);
     let preselected_provider = v.preselected(input.swift_code.as_deref());
     let purpose_text = step.map(|step| {
-        let given = input.payment_object.as_deref().map(str::trim).filter(|t| !t.is_empty());
+        let given = input
+            .payment_object
+            .as_deref()
+            .map(str::trim)
+            .filter(|t| !t.is_empty());
         match given {
             Some(text) if step.purpose_changeable => text.to_owned(),
             _ => step.payment_purpose.clone(),
         }
     });
     if let Some(text) = &purpose_text {
-        let room = rules.purpose_max_length.saturating_sub(PurposeId::LENGTH + 1);
+        let room = rules
+            .purpose_max_length
+            .saturating_sub(PurposeId::LENGTH + 1);
         if text.chars().count() > room {
             v.fail(Code::PaymentObjectTooLong, "PaymentObject", format!("is longer than {room} characters (the hub adds a 34-character identifier and a space; {} in all)", rules.purpose_max_length));
         }
         if text.chars().any(char::is_control) {
-            v.fail(Code::InvalidField, "PaymentObject", "contains control characters");
+            v.fail(
+                Code::InvalidField,
+                "PaymentObject",
+                "contains control characters",
+            );
         }
     }
 
@@ -263,7 +305,11 @@ pub fn create_payment_request(
     if let Some(currency) = currency
         && lines.iter().any(|(_, p)| p.currency != currency)
     {
-        v.fail(Code::MixedCurrencies, "PriceList", "positions in one request must share one currency");
+        v.fail(
+            Code::MixedCurrencies,
+            "PriceList",
+            "positions in one request must share one currency",
+        );
     }
 
     if let Some(errors) = ValidationErrors::from_list(v.errors) {
@@ -274,13 +320,19 @@ pub fn create_payment_request(
     let (Some(step), Some(service), Some(service_provider), Some(purpose_text), Some(currency)) =
         (step, service, service_provider, purpose_text, currency)
     else {
-        return Err(ValidationErrors::new(FieldError { code: Code::InvalidField, field: "ServiceStep".into(), message: "the catalogue entry for this step is incomplete".into() }));
+        return Err(ValidationErrors::new(FieldError {
+            code: Code::InvalidField,
+            field: "ServiceStep".into(),
+            message: "the catalogue entry for this step is incomplete".into(),
+        }));
     };
 
     let payments = group_into_payments(lines, &purpose_text, currency, now, entropy)?;
     let mut total = Amount::ZERO;
     for payment in &payments {
-        total = total.checked_add(payment.amount).ok_or_else(|| too_large("PriceList"))?;
+        total = total
+            .checked_add(payment.amount)
+            .ok_or_else(|| too_large("PriceList"))?;
     }
     let mut id_bytes = [0_u8; 16];
     entropy.fill(&mut id_bytes);
@@ -319,7 +371,11 @@ pub fn create_payment_request(
 }
 
 fn too_large(field: &str) -> ValidationErrors {
-    ValidationErrors::new(FieldError { code: Code::InvalidField, field: field.into(), message: "the total is too large".into() })
+    ValidationErrors::new(FieldError {
+        code: Code::InvalidField,
+        field: field.into(),
+        message: "the total is too large".into(),
+    })
 }
 
 /// Positions with the same payee account make one payment, in the order their
@@ -333,14 +389,17 @@ fn group_into_payments(
 ) -> Result<Vec<Payment>, ValidationErrors> {
     let mut payments: Vec<Payment> = Vec::new();
     for (line, position) in lines {
-        let existing = payments.iter_mut().find(|p| p.payee.iban == position.payee.iban);
+        let existing = payments
+            .iter_mut()
+            .find(|p| p.payee.iban == position.payee.iban);
         let payment = match existing {
             Some(payment) => payment,
             None => {
                 let mut random = [0_u8; 24];
                 entropy.fill(&mut random);
                 let purpose_id = PurposeId::from_random(now.date(), random);
-                let sequence = u16::try_from(payments.len() + 1).map_err(|_| too_large("PriceList"))?;
+                let sequence =
+                    u16::try_from(payments.len() + 1).map_err(|_| too_large("PriceList"))?;
                 payments.push(Payment {
                     sequence,
                     purpose: format!("{purpose_id} {purpose_text}"),
@@ -357,12 +416,19 @@ fn group_into_payments(
                 payments.last_mut().ok_or_else(|| too_large("PriceList"))?
             }
         };
-        payment.amount = payment.amount.checked_add(line.amount).ok_or_else(|| too_large("PriceList"))?;
+        payment.amount = payment
+            .amount
+            .checked_add(line.amount)
+            .ok_or_else(|| too_large("PriceList"))?;
         payment.lines.push(line);
     }
     for payment in &payments {
         if payment.amount == Amount::ZERO {
-            return Err(ValidationErrors::new(FieldError { code: Code::ZeroAmount, field: "PriceList".into(), message: format!("the payment to {} would be 0.00", payment.payee.name) }));
+            return Err(ValidationErrors::new(FieldError {
+                code: Code::ZeroAmount,
+                field: "PriceList".into(),
+                message: format!("the payment to {} would be 0.00", payment.payee.name),
+            }));
         }
     }
     Ok(payments)
@@ -375,7 +441,11 @@ struct Validator {
 
 impl Validator {
     fn fail(&mut self, code: Code, field: impl Into<String>, message: impl Into<String>) {
-        self.errors.push(FieldError { code, field: field.into(), message: message.into() });
+        self.errors.push(FieldError {
+            code,
+            field: field.into(),
+            message: message.into(),
+        });
     }
 
     fn price_list<'c>(
@@ -386,16 +456,29 @@ impl Validator {
         rules: &CreationRules,
     ) -> Vec<(PaymentLine, &'c Position)> {
         if input.price_list.is_empty() {
-            self.fail(Code::MissingField, "PriceList", "must hold at least one position");
+            self.fail(
+                Code::MissingField,
+                "PriceList",
+                "must hold at least one position",
+            );
         }
         if input.price_list.len() > rules.max_positions {
-            self.fail(Code::InvalidField, "PriceList", format!("may hold at most {} positions", rules.max_positions));
+            self.fail(
+                Code::InvalidField,
+                "PriceList",
+                format!("may hold at most {} positions", rules.max_positions),
+            );
             return Vec::new();
         }
         let mut lines = Vec::new();
         for (i, item) in input.price_list.iter().enumerate() {
             let field = |name: &str| format!("PriceList[{i}].{name}");
-            let Some(code) = item.position.as_deref().map(str::trim).filter(|c| !c.is_empty()) else {
+            let Some(code) = item
+                .position
+                .as_deref()
+                .map(str::trim)
+                .filter(|c| !c.is_empty())
+            else {
                 self.fail(Code::MissingField, field("Position"), "is required");
                 continue;
             };
@@ -413,7 +496,11 @@ impl Validator {
                 Some(name) if name.eq_ignore_ascii_case("quantity") => ItemKind::Quantity,
                 Some(name) if name.eq_ignore_ascii_case("amount") => ItemKind::Amount,
                 Some(other) => {
-                    self.fail(Code::InvalidField, field("ItemElementName"), format!("`{other}` is neither `Quantity` nor `Amount`"));
+                    self.fail(
+                        Code::InvalidField,
+                        field("ItemElementName"),
+                        format!("`{other}` is neither `Quantity` nor `Amount`"),
+                    );
                     continue;
                 }
             };
@@ -431,15 +518,30 @@ impl Validator {
             let line = match kind {
                 ItemKind::Quantity => match Quantity::from_decimal(decimal) {
                     Err(e) => {
-                        self.fail(Code::InvalidField, field("Item"), format!("quantity `{text}` {e}"));
+                        self.fail(
+                            Code::InvalidField,
+                            field("Item"),
+                            format!("quantity `{text}` {e}"),
+                        );
                         continue;
                     }
                     Ok(quantity) => match position.unit_price.times(quantity) {
                         None => {
-                            self.fail(Code::InvalidField, field("Item"), "quantity × price is too large");
+                            self.fail(
+                                Code::InvalidField,
+                                field("Item"),
+                                "quantity × price is too large",
+                            );
                             continue;
                         }
-                        Some(amount) => PaymentLine { position: position.code.clone(), name: position.name.clone(), unit_price: position.unit_price, quantity: Some(quantity), amount, given_as: kind },
+                        Some(amount) => PaymentLine {
+                            position: position.code.clone(),
+                            name: position.name.clone(),
+                            unit_price: position.unit_price,
+                            quantity: Some(quantity),
+                            amount,
+                            given_as: kind,
+                        },
                     },
                 },
                 ItemKind::Amount => {
@@ -449,14 +551,29 @@ impl Validator {
                     }
                     match Amount::from_decimal(decimal) {
                         Err(e) => {
-                            self.fail(Code::InvalidField, field("Item"), format!("amount `{text}` {e}"));
+                            self.fail(
+                                Code::InvalidField,
+                                field("Item"),
+                                format!("amount `{text}` {e}"),
+                            );
                             continue;
                         }
                         Ok(amount) if amount == Amount::ZERO => {
-                            self.fail(Code::ZeroAmount, field("Item"), "amount must be greater than zero");
+                            self.fail(
+                                Code::ZeroAmount,
+                                field("Item"),
+                                "amount must be greater than zero",
+                            );
                             continue;
                         }
-                        Ok(amount) => PaymentLine { position: position.code.clone(), name: position.name.clone(), unit_price: position.unit_price, quantity: None, amount, given_as: kind },
+                        Ok(amount) => PaymentLine {
+                            position: position.code.clone(),
+                            name: position.name.clone(),
+                            unit_price: position.unit_price,
+                            quantity: None,
+                            amount,
+                            given_as: kind,
+                        },
                     }
                 }
             };
@@ -468,7 +585,11 @@ impl Validator {
     fn text(&mut self, field: &str, value: Option<&str>, rules: &CreationRules) -> Option<String> {
         let value = value.map(str::trim).filter(|v| !v.is_empty())?;
         if value.chars().count() > rules.field_max_length {
-            self.fail(Code::InvalidField, field, format!("is longer than {} characters", rules.field_max_length));
+            self.fail(
+                Code::InvalidField,
+                field,
+                format!("is longer than {} characters", rules.field_max_length),
+            );
             return None;
         }
         if value.chars().any(char::is_control) {
@@ -478,30 +599,70 @@ impl Validator {
         Some(value.to_owned())
     }
 
-    fn payer(&mut self, info: Option<&ClientInfoInput>, contract: Option<&Contract>, rules: &CreationRules) -> Payer {
-        let Some(info) = info else { return Payer::default() };
+    fn payer(
+        &mut self,
+        info: Option<&ClientInfoInput>,
+        contract: Option<&Contract>,
+        rules: &CreationRules,
+    ) -> Payer {
+        let Some(info) = info else {
+            return Payer::default();
+        };
         let mut payer = Payer {
             name: self.text("ClientInfo.ClientName", info.client_name.as_deref(), rules),
-            first_name: self.text("ClientInfo.ClientFirstName", info.client_first_name.as_deref(), rules),
+            first_name: self.text(
+                "ClientInfo.ClientFirstName",
+                info.client_first_name.as_deref(),
+                rules,
+            ),
             code: None,
             code_check: None,
-            email: self.text("ClientInfo.ClientEMail", info.client_email.as_deref(), rules),
-            phone: self.text("ClientInfo.ClientPhone", info.client_phone.as_deref(), rules),
-            address: self.text("ClientInfo.ClientAddress", info.client_address.as_deref(), rules),
+            email: self.text(
+                "ClientInfo.ClientEMail",
+                info.client_email.as_deref(),
+                rules,
+            ),
+            phone: self.text(
+                "ClientInfo.ClientPhone",
+                info.client_phone.as_deref(),
+                rules,
+            ),
+            address: self.text(
+                "ClientInfo.ClientAddress",
+                info.client_address.as_deref(),
+                rules,
+            ),
         };
         if let Some(email) = &payer.email
             && !plausible_email(email)
         {
-            self.fail(Code::InvalidField, "ClientInfo.ClientEMail", format!("`{email}` is not an e-mail address"));
+            self.fail(
+                Code::InvalidField,
+                "ClientInfo.ClientEMail",
+                format!("`{email}` is not an e-mail address"),
+            );
         }
-        if let Some(text) = info.client_code.as_deref().map(str::trim).filter(|c| !c.is_empty()) {
+        if let Some(text) = info
+            .client_code
+            .as_deref()
+            .map(str::trim)
+            .filter(|c| !c.is_empty())
+        {
             match ClientCode::parse(text) {
-                Err(e) => self.fail(Code::InvalidClientCode, "ClientInfo.ClientCode", e.to_string()),
+                Err(e) => self.fail(
+                    Code::InvalidClientCode,
+                    "ClientInfo.ClientCode",
+                    e.to_string(),
+                ),
                 Ok(code) => {
                     let check = code.check();
                     let strict = contract.is_some_and(|c| c.strict_client_code);
                     if strict && check == CodeCheck::CheckDigitMismatch {
-                        self.fail(Code::InvalidClientCode, "ClientInfo.ClientCode", "check digit does not match (strict validation is on for this client)");
+                        self.fail(
+                            Code::InvalidClientCode,
+                            "ClientInfo.ClientCode",
+                            "check digit does not match (strict validation is on for this client)",
+                        );
                     }
                     payer.code = Some(code);
                     payer.code_check = Some(check);
@@ -511,7 +672,12 @@ impl Validator {
         payer
     }
 
-    fn expiry(&mut self, text: Option<&str>, now: OffsetDateTime, rules: &CreationRules) -> OffsetDateTime {
+    fn expiry(
+        &mut self,
+        text: Option<&str>,
+        now: OffsetDateTime,
+        rules: &CreationRules,
+    ) -> OffsetDateTime {
         let Some(text) = text.map(str::trim).filter(|t| !t.is_empty()) else {
             return now + rules.default_validity;
         };
@@ -521,13 +687,20 @@ impl Validator {
                 now
             }
             Ok(value) => {
-                // A bare date means "payable through that day".
+                // A bare date means "payable through that day": its last microsecond,
+                // so that the request also lists under that date.
                 let expires_at = match value {
-                    crate::datetime::LenientDateTime::Day(_) => value.end_exclusive(),
+                    crate::datetime::LenientDateTime::Day(_) => {
+                        value.end_exclusive() - Duration::microseconds(1)
+                    }
                     crate::datetime::LenientDateTime::Instant(at) => at,
                 };
                 if expires_at <= now {
-                    self.fail(Code::ExpiryInPast, "ExpiryDate", format!("`{text}` is not in the future"));
+                    self.fail(
+                        Code::ExpiryInPast,
+                        "ExpiryDate",
+                        format!("`{text}` is not in the future"),
+                    );
                 }
                 expires_at
             }
@@ -549,7 +722,11 @@ impl Validator {
         let text = text.map(str::trim).filter(|t| !t.is_empty())?;
         let id = PaymentRequestId::parse(text);
         if id.is_none() {
-            self.fail(Code::InvalidField, "ParentPaymentRequestID", format!("`{text}` is not a GUID"));
+            self.fail(
+                Code::InvalidField,
+                "ParentPaymentRequestID",
+                format!("`{text}` is not a GUID"),
+            );
         }
         id
     }
@@ -557,13 +734,26 @@ impl Validator {
     fn url(&mut self, field: &str, text: Option<&str>, rules: &CreationRules) -> Option<String> {
         let text = text.map(str::trim).filter(|t| !t.is_empty())?;
         if text.len() > rules.url_max_length {
-            self.fail(Code::InvalidField, field, format!("is longer than {} characters", rules.url_max_length));
+            self.fail(
+                Code::InvalidField,
+                field,
+                format!("is longer than {} characters", rules.url_max_length),
+            );
             return None;
         }
         match url::Url::parse(text) {
-            Ok(url) if matches!(url.scheme(), "http" | "https") && url.host_str().is_some_and(|h| !h.is_empty()) => Some(text.to_owned()),
+            Ok(url)
+                if matches!(url.scheme(), "http" | "https")
+                    && url.host_str().is_some_and(|h| !h.is_empty()) =>
+            {
+                Some(text.to_owned())
+            }
             _ => {
-                self.fail(Code::InvalidField, field, format!("`{text}` is not an absolute http(s) URL"));
+                self.fail(
+                    Code::InvalidField,
+                    field,
+                    format!("`{text}` is not an absolute http(s) URL"),
+                );
                 None
             }
         }
@@ -571,27 +761,55 @@ impl Validator {
 
     /// A URL the payer's browser is sent to must lie within an origin registered
     /// for the client: anything else would make the hub an open redirect.
-    fn return_url(&mut self, field: &str, text: Option<&str>, contract: Option<&Contract>, rules: &CreationRules) -> Option<String> {
+    fn return_url(
+        &mut self,
+        field: &str,
+        text: Option<&str>,
+        contract: Option<&Contract>,
+        rules: &CreationRules,
+    ) -> Option<String> {
         let checked = self.url(field, text, rules)?;
-        let origin = url::Url::parse(&checked).ok().map(|u| u.origin().ascii_serialization());
+        let origin = url::Url::parse(&checked)
+            .ok()
+            .map(|u| u.origin().ascii_serialization());
         let registered = contract.is_some_and(|c| {
-            c.origins.iter().any(|o| Some(o.trim_end_matches('/').to_ascii_lowercase()) == origin)
+            c.origins
+                .iter()
+                .any(|o| Some(o.trim_end_matches('/').to_ascii_lowercase()) == origin)
         });
         if !registered {
-            self.fail(Code::UrlNotRegistered, field, format!("origin `{}` is not registered for this client", origin.unwrap_or_default()));
+            self.fail(
+                Code::UrlNotRegistered,
+                field,
+                format!(
+                    "origin `{}` is not registered for this client",
+                    origin.unwrap_or_default()
+                ),
+            );
             return None;
         }
         Some(checked)
     }
 
-    fn allowed_providers(&mut self, banks: &[String], catalog: &Catalog, contract: Option<&Contract>) -> Vec<ProviderCode> {
-        let Some(contract) = contract else { return Vec::new() };
+    fn allowed_providers(
+        &mut self,
+        banks: &[String],
+        catalog: &Catalog,
+        contract: Option<&Contract>,
+    ) -> Vec<ProviderCode> {
+        let Some(contract) = contract else {
+            return Vec::new();
+        };
         if banks.is_empty() {
             // None given: every contracted provider except cards (INTERFACE.md §4).
             return contract
                 .providers
                 .iter()
-                .filter(|code| catalog.provider(code).is_some_and(|p| p.kind != ProviderKind::Card))
+                .filter(|code| {
+                    catalog
+                        .provider(code)
+                        .is_some_and(|p| p.kind != ProviderKind::Card)
+                })
                 .cloned()
                 .collect();
         }
@@ -599,13 +817,25 @@ impl Validator {
         for (i, text) in banks.iter().enumerate() {
             let field = format!("AllowedBanks[{i}].SwiftCode");
             let Some(code) = ProviderCode::parse(text) else {
-                self.fail(Code::UnknownBank, field, format!("`{text}` is not a SWIFT code"));
+                self.fail(
+                    Code::UnknownBank,
+                    field,
+                    format!("`{text}` is not a SWIFT code"),
+                );
                 continue;
             };
             if catalog.provider(&code).is_none() {
-                self.fail(Code::UnknownBank, field, format!("`{code}` is not a payment provider of this hub"));
+                self.fail(
+                    Code::UnknownBank,
+                    field,
+                    format!("`{code}` is not a payment provider of this hub"),
+                );
             } else if !contract.providers.contains(&code) {
-                self.fail(Code::BankNotContracted, field, format!("`{code}` is not in your contract"));
+                self.fail(
+                    Code::BankNotContracted,
+                    field,
+                    format!("`{code}` is not in your contract"),
+                );
             } else if !chosen.contains(&code) {
                 chosen.push(code);
             }
@@ -617,18 +847,26 @@ impl Validator {
         let text = text.map(str::trim).filter(|t| !t.is_empty())?;
         let code = ProviderCode::parse(text);
         if code.is_none() {
-            self.fail(Code::InvalidField, "SwiftCode", format!("`{text}` is not a SWIFT code"));
+            self.fail(
+                Code::InvalidField,
+                "SwiftCode",
+                format!("`{text}` is not a SWIFT code"),
+            );
         }
         code
     }
 }
 
 fn plausible_email(email: &str) -> bool {
-    let Some((local, domain)) = email.rsplit_once('@') else { return false };
+    let Some((local, domain)) = email.rsplit_once('@') else {
+        return false;
+    };
     !local.is_empty()
         && email.len() <= 254
         && domain.contains('.')
         && !domain.starts_with('.')
         && !domain.ends_with('.')
-        && !email.chars().any(|c| c.is_whitespace() || c == ',' || c == ';')
+        && !email
+            .chars()
+            .any(|c| c.is_whitespace() || c == ',' || c == ';')
 }

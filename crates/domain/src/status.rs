@@ -116,7 +116,13 @@ mod tests {
 
     #[test]
     fn letters_round_trip() {
-        for s in [Status::InProcess, Status::Executed, Status::Expired, Status::Other, Status::Cancelled] {
+        for s in [
+            Status::InProcess,
+            Status::Executed,
+            Status::Expired,
+            Status::Other,
+            Status::Cancelled,
+        ] {
             assert_eq!(Status::from_letter(&s.letter().to_string()), Some(s));
         }
         assert_eq!(Status::from_letter("X"), None);

@@ -1,0 +1,123 @@
+//! Between domain values and SQLite column values, and from sqlx errors to
+//! `StoreError`.
+
+use maksa_app::store::StoreError;
+use maksa_domain::ids::{ClientId, PaymentRequestId};
+use maksa_domain::money::{Amount, Currency};
+use maksa_domain::status::Status;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use sqlx::error::ErrorKind;
+use time::OffsetDateTime;
+
+/// Microseconds since the Unix epoch, UTC, truncated towards the past: the
+/// schema's time representation. Sub-microsecond precision is dropped here, once,
+/// so that equal inputs always store equal values.
+pub fn micros(at: OffsetDateTime) -> Result<i64, StoreError> {
+    let micros = at.unix_timestamp_nanos().div_euclid(1_000);
+    i64::try_from(micros)
+        .map_err(|_| StoreError::Corrupt(format!("time {at} does not fit the schema")))
+}
+
+pub fn optional_micros(at: Option<OffsetDateTime>) -> Result<Option<i64>, StoreError> {
+    at.map(micros).transpose()
+}
+
+pub fn time_from_micros(micros: i64) -> Result<OffsetDateTime, StoreError> {
+    OffsetDateTime::from_unix_timestamp_nanos(i128::from(micros) * 1_000)
+        .map_err(|_| StoreError::Corrupt(format!("stored time {micros} µs is out of range")))
+}
+
+pub fn optional_time_from_micros(
+    micros: Option<i64>,
+) -> Result<Option<OffsetDateTime>, StoreError> {
+    micros.map(time_from_micros).transpose()
+}
+
+pub fn to_json<T: Serialize + ?Sized>(value: &T, what: &str) -> Result<String, StoreError> {
+    // Serialising the domain types cannot fail (no maps with non-string keys);
+    // should it ever, the value could not be read back either.
+    serde_json::to_string(value)
+        .map_err(|error| StoreError::Corrupt(format!("cannot encode {what}: {error}")))
+}
+
+pub fn from_json<T: DeserializeOwned>(text: &str, what: &str) -> Result<T, StoreError> {
+    serde_json::from_str(text)
+        .map_err(|error| StoreError::Corrupt(format!("stored {what} is not valid: {error}")))
+}
+
+pub fn status_letter(status: Status) -> String {
+    status.letter().to_string()
+}
+
+pub fn status(letter: &str) -> Result<Status, StoreError> {
+    Status::from_letter(letter)
+        .ok_or_else(|| StoreError::Corrupt(format!("unknown status letter `{letter}`")))
+}
+
+pub fn request_id_text(id: PaymentRequestId) -> String {
+    id.as_uuid().hyphenated().to_string()
+}
+
+pub fn request_id(text: &str) -> Result<PaymentRequestId, StoreError> {
+    PaymentRequestId::parse(text)
+        .ok_or_else(|| StoreError::Corrupt(format!("stored request id `{text}` is not a UUID")))
+}
+
+pub fn client_id(text: &str) -> Result<ClientId, StoreError> {
+    ClientId::parse(text)
+        .ok_or_else(|| StoreError::Corrupt(format!("stored client id `{text}` is not valid")))
+}
+
+pub fn amount(minor: i64) -> Result<Amount, StoreError> {
+    Amount::from_minor(minor)
+        .map_err(|error| StoreError::Corrupt(format!("stored amount {minor}: {error}")))
+}
+
+pub fn currency(code: &str) -> Result<Currency, StoreError> {
+    Currency::parse(code)
+        .ok_or_else(|| StoreError::Corrupt(format!("stored currency `{code}` is not valid")))
+}
+
+/// SQLite's primary result codes for a damaged file or one that is not a database.
+const SQLITE_CORRUPT: &str = "11";
+const SQLITE_NOTADB: &str = "26";
+
+/// Classifies a sqlx error by kind and code, never by message text: a unique
+/// violation is a `Conflict`, undecodable data is `Corrupt`, everything else
+/// (I/O, locks held too long, a closed pool) means the database cannot serve us.
+pub fn store_error(error: sqlx::Error) -> StoreError {
+    match error {
+        sqlx::Error::Database(database) => {
+            if database.kind() == ErrorKind::UniqueViolation {
+                return StoreError::Conflict(database.message().to_owned());
+            }
+            // Extended result codes carry the primary code in their low byte.
+            let primary = database
+                .code()
+                .and_then(|code| code.parse::<i64>().ok())
+                .map(|code| (code & 0xff).to_string());
+            match primary.as_deref() {
+                Some(SQLITE_CORRUPT | SQLITE_NOTADB) => {
+                    StoreError::Corrupt(database.message().to_owned())
+                }
+                _ => StoreError::Unavailable(database.message().to_owned()),
+            }
+        }
+        error @ (sqlx::Error::ColumnDecode { .. }
+        | sqlx::Error::Decode(_)
+        | sqlx::Error::ColumnNotFound(_)
+        | sqlx::Error::ColumnIndexOutOfBounds { .. }
+        | sqlx::Error::TypeNotFound { .. }
+        | sqlx::Error::RowNotFound) => StoreError::Corrupt(error.to_string()),
+        other => StoreError::Unavailable(other.to_string()),
+    }
+}
+
+/// Whether an error belongs to one item of a batch (the database refused that
+/// row) rather than to the connection or the whole transaction.
+/// Only constraint violations qualify: after I/O errors, SQLITE_FULL or a lock
+/// timeout SQLite may have rolled the whole transaction back already.
+pub fn is_item_error(error: &sqlx::Error) -> bool {
+    matches!(error, sqlx::Error::Database(database) if database.kind() != ErrorKind::Other)
+}

@@ -1,0 +1,69 @@
+//! The behaviour every storage adapter of maksa must show, written once and run
+//! against each backend, plus what integration tests elsewhere reuse: realistic
+//! fixtures ([`fixtures`]) and throw-away databases ([`databases`]).
+//!
+//! A backend crate runs the whole suite from its `tests/suite.rs`:
+//!
+//! ```text
+//! async fn fresh_store() -> (Arc<dyn Store>, impl Sized) { /* new empty, migrated store */ }
+//! maksa_store_tests::store_suite!(fresh_store);
+//! ```
+//!
+//! Each scenario becomes its own `#[tokio::test]` with a fresh database. The
+//! second value `fresh_store` returns is kept alive for the scenario and dropped
+//! after it (e.g. a temporary directory, or a guard that drops a database).
+//! The calling crate needs `tokio` (with `macros` and `rt-multi-thread`) as a
+//! dev-dependency.
+
+#![allow(clippy::unwrap_used)] // A failed expectation in a test suite should panic.
+
+pub mod databases;
+pub mod fixtures;
+pub mod scenarios;
+
+pub use databases::{PostgresTestDatabase, fresh_postgres_database, fresh_sqlite_path};
+pub use fixtures::sample_request;
+
+/// Expands to one `#[tokio::test]` per scenario of [`scenarios`], each given the
+/// store made by `$fresh_store` (an `async fn() -> (Arc<dyn Store>, G)`).
+///
+/// Adding a scenario means adding its name to the list below: that list is the
+/// only place the suite is enumerated.
+#[macro_export]
+macro_rules! store_suite {
+    ($fresh_store:path) => {
+        $crate::store_suite!(@each $fresh_store;
+            empty_store_has_nothing,
+            catalog_round_trip_and_newest_wins,
+            certificates_register_get_list_upsert_revoke,
+            requests_round_trip,
+            request_times_are_truncated_to_microseconds,
+            number_conflict_fails_only_that_item,
+            purpose_id_and_id_conflicts_fail_only_that_item,
+            owners_are_isolated,
+            request_status_follows_changes,
+            request_filters_by_created_and_expiry,
+            request_filters_by_paid_at,
+            request_filters_by_amount_currency_and_status,
+            request_listing_order_and_limit,
+            payment_listing_order_and_limit,
+            payment_filters,
+            status_change_applies_once,
+            status_change_moves_open_payments,
+            invoice_orders,
+            audit_trail_oldest_first,
+            concurrent_inserts_lose_nothing,
+        );
+    };
+    (@each $fresh_store:path; $($scenario:ident),+ $(,)?) => {
+        $(
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn $scenario() {
+                let (store, database) = $fresh_store().await;
+                $crate::scenarios::$scenario(store).await;
+                // Dropped only now: the database outlives the scenario.
+                drop(database);
+            }
+        )+
+    };
+}

@@ -1,0 +1,1540 @@
+//! The scenarios. Each takes a fresh, migrated, empty store and panics on the
+//! first behaviour that differs from the `Store` contract.
+
+use crate::fixtures::{
+    BASE_TIME, LATVIAN_LETTERS, client, creation_audit, currency, euros, operator_audit, provider,
+    sample_catalog, sample_certificate, sample_request, truncate_to_microseconds,
+};
+use maksa_app::store::{
+    AuditEvent, InvoiceRecipient, PaymentFilter, PaymentSummary, RequestFilter, RequestSummary,
+    StatusChange, Store, StoreError,
+};
+use maksa_domain::ids::{ClientId, PaymentRequestId};
+use maksa_domain::request::PaymentRequest;
+use maksa_domain::status::Status;
+use serde_json::json;
+use std::sync::Arc;
+use time::macros::datetime;
+use time::{Duration, OffsetDateTime, UtcOffset};
+
+/// A limit no scenario reaches, for "all rows".
+const ALL: u32 = 10_000;
+
+// ---------------------------------------------------------------- helpers
+
+async fn insert_all(store: &dyn Store, requests: &[PaymentRequest]) {
+    let batch: Vec<(PaymentRequest, AuditEvent)> = requests
+        .iter()
+        .map(|r| (r.clone(), creation_audit(r)))
+        .collect();
+    let results = store
+        .insert_payment_requests(&batch)
+        .await
+        .expect("the batch failed as a whole");
+    assert_eq!(results.len(), batch.len(), "one result per item");
+    for (result, request) in results.iter().zip(requests) {
+        assert!(
+            result.is_ok(),
+            "inserting {} failed: {result:?}",
+            request.number
+        );
+    }
+}
+
+async fn stored(store: &dyn Store, request: &PaymentRequest) -> PaymentRequest {
+    store
+        .payment_request(&request.owner, request.id)
+        .await
+        .expect("reading a request failed")
+        .unwrap_or_else(|| panic!("request {} is not stored", request.number))
+}
+
+fn status_audit(request: &PaymentRequest, kind: &str, at: OffsetDateTime) -> AuditEvent {
+    AuditEvent {
+        at,
+        actor: request.owner.to_string(),
+        request_id: Some(request.id),
+        kind: kind.into(),
+        detail: json!({ "number": request.number.as_str() }),
+    }
+}
+
+fn change(
+    request: &PaymentRequest,
+    to: Status,
+    at: OffsetDateTime,
+    open_payments_to: Option<Status>,
+) -> StatusChange {
+    let kind = match to {
+        Status::Executed => "payment_request.paid",
+        Status::Cancelled => "payment_request.cancelled",
+        Status::Expired => "payment_request.expired",
+        _ => "payment_request.other",
+    };
+    StatusChange {
+        owner: request.owner.clone(),
+        id: request.id,
+        from: request.status,
+        to,
+        at,
+        open_payments_to,
+        audit: status_audit(request, kind, at),
+    }
+}
+
+/// Applies `to` (with payments following) and asserts it was applied.
+async fn apply(store: &dyn Store, request: &PaymentRequest, to: Status, at: OffsetDateTime) {
+    let applied = store
+        .change_request_status(&change(request, to, at, Some(to)))
+        .await
+        .expect("status change failed");
+    assert!(
+        applied,
+        "status change of {} to {to} was not applied",
+        request.number
+    );
+}
+
+fn summary(
+    request: &PaymentRequest,
+    status: Status,
+    paid_at: Option<OffsetDateTime>,
+) -> RequestSummary {
+    RequestSummary {
+        id: request.id,
+        number: request.number.to_string(),
+        created_at: request.created_at,
+        expires_at: request.terms.expires_at,
+        paid_at,
+        service_provider_name: request.terms.service_provider_name.clone(),
+        service_name: request.terms.service_name.clone(),
+        total: request.terms.total,
+        currency: request.terms.currency,
+        status,
+    }
+}
+
+fn payment_summaries(request: &PaymentRequest) -> Vec<PaymentSummary> {
+    request
+        .payments
+        .iter()
+        .map(|p| PaymentSummary {
+            request_id: request.id,
+            sequence: p.sequence,
+            paid_at: p.paid_at,
+            external_id: p.external_id.clone(),
+            service_name: request.terms.service_name.clone(),
+            payee_iban: p.payee.iban.to_string(),
+            purpose: p.purpose.clone(),
+            amount: p.amount,
+            currency: p.currency,
+            status: p.status,
+        })
+        .collect()
+}
+
+async fn listed_ids(
+    store: &dyn Store,
+    owner: &ClientId,
+    filter: RequestFilter,
+) -> Vec<PaymentRequestId> {
+    store
+        .payment_requests(owner, &filter)
+        .await
+        .expect("listing requests failed")
+        .into_iter()
+        .map(|s| s.id)
+        .collect()
+}
+
+async fn listed_payments(
+    store: &dyn Store,
+    owner: &ClientId,
+    filter: PaymentFilter,
+) -> Vec<(PaymentRequestId, u16)> {
+    store
+        .payments(owner, &filter)
+        .await
+        .expect("listing payments failed")
+        .into_iter()
+        .map(|p| (p.request_id, p.sequence))
+        .collect()
+}
+
+fn ids(requests: &[&PaymentRequest]) -> Vec<PaymentRequestId> {
+    requests.iter().map(|r| r.id).collect()
+}
+
+fn all_requests() -> RequestFilter {
+    RequestFilter {
+        limit: ALL,
+        ..RequestFilter::default()
+    }
+}
+
+fn all_payments() -> PaymentFilter {
+    PaymentFilter {
+        limit: ALL,
+        ..PaymentFilter::default()
+    }
+}
+
+/// `count` requests of `owner`, created an hour apart from `first_created`.
+fn hourly_requests(
+    owner: &ClientId,
+    first_seed: u64,
+    count: u64,
+    first_created: OffsetDateTime,
+) -> Vec<PaymentRequest> {
+    (0..count)
+        .map(|i| {
+            let mut request = sample_request(owner, first_seed + i);
+            request.created_at = first_created + Duration::hours(i64::try_from(i).unwrap());
+            request.status_changed_at = request.created_at;
+            request.terms.expires_at = request.created_at + Duration::days(30);
+            request
+        })
+        .collect()
+}
+
+// -------------------------------------------------------------- scenarios
+
+pub async fn empty_store_has_nothing(store: Arc<dyn Store>) {
+    let store = store.as_ref();
+    let owner = client("pmlp.epakalpojumi");
+    assert!(store.write_concurrency() >= 1);
+    assert_eq!(store.load_catalog().await.unwrap(), None);
+    assert!(store.client_certificates().await.unwrap().is_empty());
+    assert!(
+        store
+            .payment_requests(&owner, &all_requests())
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert!(
+        store
+            .payments(&owner, &all_payments())
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    let results = store.insert_payment_requests(&[]).await.unwrap();
+    assert!(results.is_empty(), "an empty batch has no results");
+}
+
+pub async fn catalog_round_trip_and_newest_wins(store: Arc<dyn Store>) {
+    let store = store.as_ref();
+    let first = sample_catalog(1);
+    let second = sample_catalog(2);
+    assert_ne!(first, second);
+
+    let at = datetime!(2025-01-02 03:04:05.678901 UTC);
+    let v1 = store
+        .save_catalog(
+            &first,
+            "# katalogs r1\n",
+            at,
+            &operator_audit("catalog.imported", at),
+        )
+        .await
+        .unwrap();
+    assert_eq!(store.load_catalog().await.unwrap().as_ref(), Some(&first));
+
+    let later = at + Duration::hours(1);
+    let source = format!("# katalogs r2 {LATVIAN_LETTERS}\n");
+    let v2 = store
+        .save_catalog(
+            &second,
+            &source,
+            later,
+            &operator_audit("catalog.imported", later),
+        )
+        .await
+        .unwrap();
+    assert!(v2 > v1, "versions increase: {v1} then {v2}");
+    assert_eq!(
+        store.load_catalog().await.unwrap().as_ref(),
+        Some(&second),
+        "the newest catalogue wins"
+    );
+
+    // Importing the first again makes it the newest once more.
+    let v3 = store
+        .save_catalog(
+            &first,
+            "# katalogs r1\n",
+            later,
+            &operator_audit("catalog.imported", later),
+        )
+        .await
+        .unwrap();
+    assert!(v3 > v2);
+    assert_eq!(store.load_catalog().await.unwrap().as_ref(), Some(&first));
+}
+
+pub async fn certificates_register_get_list_upsert_revoke(store: Arc<dyn Store>) {
+    let store = store.as_ref();
+    let pmlp = client("pmlp.epakalpojumi");
+    let vid = client("vid.eds");
+    let first = sample_certificate(&pmlp, 1);
+    let mut second = sample_certificate(&vid, 2);
+    second.services = Vec::new();
+    second.roles = vec!["MM_INVOICE_SERVICE".into(), "MM_REPORTS".into()];
+    let at = first.registered_at;
+
+    store
+        .register_client_certificate(&first, &operator_audit("certificate.registered", at))
+        .await
+        .unwrap();
+    store
+        .register_client_certificate(&second, &operator_audit("certificate.registered", at))
+        .await
+        .unwrap();
+    assert_eq!(
+        store
+            .client_certificate(&first.thumbprint)
+            .await
+            .unwrap()
+            .as_ref(),
+        Some(&first)
+    );
+    assert_eq!(
+        store
+            .client_certificate(&second.thumbprint)
+            .await
+            .unwrap()
+            .as_ref(),
+        Some(&second)
+    );
+    assert_eq!(
+        store.client_certificate(&"0".repeat(64)).await.unwrap(),
+        None
+    );
+
+    let mut listed = store.client_certificates().await.unwrap();
+    listed.sort_by(|a, b| a.thumbprint.cmp(&b.thumbprint));
+    let mut expected = vec![first.clone(), second.clone()];
+    expected.sort_by(|a, b| a.thumbprint.cmp(&b.thumbprint));
+    assert_eq!(listed, expected);
+
+    // Same thumbprint again: the registration is replaced, not duplicated.
+    let mut replaced = first.clone();
+    replaced.subject = format!("CN=pmlp.epakalpojumi,O=Pārvalde ({LATVIAN_LETTERS}),C=LV");
+    replaced.roles = vec!["MM_INVOICE_SERVICE".into(), "MM_REPORTS".into()];
+    replaced.services = vec!["PMLP-PASE".into(), "PMLP-ID".into()];
+    replaced.not_after = first.not_after + Duration::days(365);
+    replaced.registered_at = at + Duration::days(3);
+    store
+        .register_client_certificate(
+            &replaced,
+            &operator_audit("certificate.registered", replaced.registered_at),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        store
+            .client_certificate(&first.thumbprint)
+            .await
+            .unwrap()
+            .as_ref(),
+        Some(&replaced)
+    );
+    assert_eq!(
+        store.client_certificates().await.unwrap().len(),
+        2,
+        "an upsert does not add a row"
+    );
+
+    let revoked_at = at + Duration::days(5) + Duration::microseconds(3);
+    assert!(
+        store
+            .revoke_client_certificate(
+                &first.thumbprint,
+                revoked_at,
+                &operator_audit("certificate.revoked", revoked_at)
+            )
+            .await
+            .unwrap()
+    );
+    let after = store
+        .client_certificate(&first.thumbprint)
+        .await
+        .unwrap()
+        .expect("still registered");
+    assert_eq!(after.revoked_at, Some(revoked_at));
+    let mut expected = replaced.clone();
+    expected.revoked_at = Some(revoked_at);
+    assert_eq!(after, expected, "revoking changes nothing else");
+    assert_eq!(
+        store
+            .client_certificate(&second.thumbprint)
+            .await
+            .unwrap()
+            .as_ref(),
+        Some(&second),
+        "the other is untouched"
+    );
+
+    // Revoking again keeps the first revocation time: it is a fact, not a setting.
+    let again = revoked_at + Duration::days(1);
+    assert!(
+        store
+            .revoke_client_certificate(
+                &first.thumbprint,
+                again,
+                &operator_audit("certificate.revoked", again)
+            )
+            .await
+            .unwrap()
+    );
+    assert_eq!(
+        store
+            .client_certificate(&first.thumbprint)
+            .await
+            .unwrap()
+            .and_then(|c| c.revoked_at),
+        Some(revoked_at)
+    );
+
+    assert!(
+        !store
+            .revoke_client_certificate(
+                &"f".repeat(64),
+                revoked_at,
+                &operator_audit("certificate.revoked", revoked_at)
+            )
+            .await
+            .unwrap(),
+        "unknown thumbprint"
+    );
+    assert_eq!(store.client_certificates().await.unwrap().len(), 2);
+}
+
+pub async fn requests_round_trip(store: Arc<dyn Store>) {
+    let store = store.as_ref();
+    let owner = client("pmlp.epakalpojumi");
+    let mut requests: Vec<PaymentRequest> =
+        (1..=5).map(|seed| sample_request(&owner, seed)).collect();
+
+    // A request given in Riga time comes back as the same instant.
+    let riga = UtcOffset::from_hms(2, 0, 0).unwrap();
+    requests[1].created_at = requests[1].created_at.to_offset(riga);
+    requests[1].terms.expires_at = requests[1]
+        .terms
+        .expires_at
+        .to_offset(UtcOffset::from_hms(3, 0, 0).unwrap());
+
+    // A payment that already carries what a provider reports.
+    let paid = &mut requests[2].payments[0];
+    paid.status = Status::Executed;
+    paid.provider = Some(provider("HABALV22"));
+    paid.paid_at = Some(datetime!(2025-03-11 10:00:00.000001 UTC));
+    paid.external_id = Some(format!("HABA-2025-000042-{LATVIAN_LETTERS}"));
+
+    // A request without a payer or optional URLs.
+    requests[3].terms.payer = Default::default();
+    requests[3].terms.response_url = None;
+    requests[3].terms.server_response_url = None;
+    requests[3].terms.return_redirect_url = None;
+    requests[3].terms.preselected_provider = None;
+    requests[3].terms.invoice_issue_date = None;
+
+    insert_all(store, &requests).await;
+
+    for request in &requests {
+        let by_owner = stored(store, request).await;
+        assert_eq!(
+            &by_owner, request,
+            "{} reads back as inserted",
+            request.number
+        );
+        assert_eq!(
+            by_owner.created_at.offset(),
+            UtcOffset::UTC,
+            "times come back in UTC"
+        );
+        let by_id = store.payment_request_by_id(request.id).await.unwrap();
+        assert_eq!(
+            by_id.as_ref(),
+            Some(request),
+            "by id (the payer's page) too"
+        );
+        assert_eq!(
+            store.request_status(&owner, request.id).await.unwrap(),
+            Some(Status::InProcess)
+        );
+        assert_eq!(
+            store.audit_events(request.id).await.unwrap(),
+            vec![creation_audit(request)],
+            "the creation audit is stored with it"
+        );
+        let sequences: Vec<u16> = by_owner.payments.iter().map(|p| p.sequence).collect();
+        assert_eq!(
+            sequences,
+            vec![1, 2],
+            "payments come back in sequence order"
+        );
+    }
+    assert_eq!(
+        store
+            .payment_request_by_id(PaymentRequestId::from_random([7; 16]))
+            .await
+            .unwrap(),
+        None
+    );
+}
+
+pub async fn request_times_are_truncated_to_microseconds(store: Arc<dyn Store>) {
+    let store = store.as_ref();
+    let owner = client("pmlp.epakalpojumi");
+    let mut request = sample_request(&owner, 9);
+    request.created_at = datetime!(2025-05-06 07:08:09.123456789 UTC);
+    request.status_changed_at = request.created_at;
+    insert_all(store, std::slice::from_ref(&request)).await;
+
+    let read = stored(store, &request).await;
+    assert_eq!(
+        read.created_at,
+        datetime!(2025-05-06 07:08:09.123456 UTC),
+        "truncated, not rounded"
+    );
+    assert_eq!(
+        read.created_at,
+        truncate_to_microseconds(request.created_at)
+    );
+    let listed = store
+        .payment_requests(&owner, &all_requests())
+        .await
+        .unwrap();
+    assert_eq!(
+        listed[0].created_at,
+        datetime!(2025-05-06 07:08:09.123456 UTC)
+    );
+
+    // A filter bound with nanoseconds compares against the stored (truncated) time.
+    let from = RequestFilter {
+        created_from: Some(datetime!(2025-05-06 07:08:09.123456 UTC)),
+        ..all_requests()
+    };
+    assert_eq!(listed_ids(store, &owner, from).await, vec![request.id]);
+}
+
+pub async fn number_conflict_fails_only_that_item(store: Arc<dyn Store>) {
+    let store = store.as_ref();
+    let owner = client("pmlp.epakalpojumi");
+    let first = sample_request(&owner, 1);
+    let mut same_number = sample_request(&owner, 2);
+    same_number.number = first.number.clone();
+    let third = sample_request(&owner, 3);
+
+    let batch: Vec<_> = [&first, &same_number, &third]
+        .iter()
+        .map(|r| ((*r).clone(), creation_audit(r)))
+        .collect();
+    let results = store.insert_payment_requests(&batch).await.unwrap();
+    assert_eq!(results.len(), 3);
+    assert!(results[0].is_ok(), "{:?}", results[0]);
+    assert!(
+        matches!(results[1], Err(StoreError::Conflict(_))),
+        "reused number: {:?}",
+        results[1]
+    );
+    assert!(results[2].is_ok(), "{:?}", results[2]);
+
+    assert_eq!(stored(store, &first).await, first);
+    assert_eq!(stored(store, &third).await, third);
+    assert_eq!(
+        store.payment_request(&owner, same_number.id).await.unwrap(),
+        None,
+        "nothing of the conflicting item stays"
+    );
+    assert_eq!(
+        store.payment_request_by_id(same_number.id).await.unwrap(),
+        None
+    );
+    assert!(
+        store.audit_events(same_number.id).await.unwrap().is_empty(),
+        "its audit event went with it"
+    );
+    let listed = listed_payments(store, &owner, all_payments()).await;
+    assert!(
+        listed.iter().all(|(id, _)| *id != same_number.id),
+        "nor its payments"
+    );
+    assert_eq!(listed.len(), 4);
+
+    // A later batch reusing a stored number conflicts too.
+    let mut later = sample_request(&owner, 4);
+    later.number = third.number.clone();
+    let fourth = sample_request(&owner, 5);
+    let results = store
+        .insert_payment_requests(&[
+            (later.clone(), creation_audit(&later)),
+            (fourth.clone(), creation_audit(&fourth)),
+        ])
+        .await
+        .unwrap();
+    assert!(
+        matches!(results[0], Err(StoreError::Conflict(_))),
+        "{:?}",
+        results[0]
+    );
+    assert!(results[1].is_ok(), "{:?}", results[1]);
+    assert_eq!(stored(store, &fourth).await, fourth);
+    assert_eq!(listed_ids(store, &owner, all_requests()).await.len(), 3);
+}
+
+pub async fn purpose_id_and_id_conflicts_fail_only_that_item(store: Arc<dyn Store>) {
+    let store = store.as_ref();
+    let owner = client("pmlp.epakalpojumi");
+    let first = sample_request(&owner, 1);
+    // Its request row goes in before the payment that collides: that row must be undone too.
+    let mut same_purpose = sample_request(&owner, 2);
+    same_purpose.payments[1].purpose_id = first.payments[0].purpose_id.clone();
+    let mut same_id = sample_request(&owner, 3);
+    same_id.id = first.id;
+    let last = sample_request(&owner, 4);
+
+    let batch: Vec<_> = [&first, &same_purpose, &same_id, &last]
+        .iter()
+        .map(|r| ((*r).clone(), creation_audit(r)))
+        .collect();
+    let results = store.insert_payment_requests(&batch).await.unwrap();
+    assert!(results[0].is_ok(), "{:?}", results[0]);
+    assert!(
+        matches!(results[1], Err(StoreError::Conflict(_))),
+        "reused purpose id: {:?}",
+        results[1]
+    );
+    assert!(
+        matches!(results[2], Err(StoreError::Conflict(_))),
+        "reused request id: {:?}",
+        results[2]
+    );
+    assert!(results[3].is_ok(), "{:?}", results[3]);
+
+    assert_eq!(
+        store
+            .payment_request(&owner, same_purpose.id)
+            .await
+            .unwrap(),
+        None
+    );
+    assert!(
+        store
+            .audit_events(same_purpose.id)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert_eq!(
+        stored(store, &first).await,
+        first,
+        "the first holder of the id is unchanged"
+    );
+    assert_eq!(
+        store.audit_events(first.id).await.unwrap(),
+        vec![creation_audit(&first)],
+        "the loser's audit event is gone"
+    );
+    assert_eq!(stored(store, &last).await, last);
+    // Newest first: seed 4 was created after seed 1.
+    assert_eq!(
+        listed_ids(store, &owner, all_requests()).await,
+        vec![last.id, first.id]
+    );
+}
+
+pub async fn owners_are_isolated(store: Arc<dyn Store>) {
+    let store = store.as_ref();
+    let owner = client("pmlp.epakalpojumi");
+    let stranger = client("vid.eds");
+    let request = sample_request(&owner, 1);
+    insert_all(store, std::slice::from_ref(&request)).await;
+    let at = request.created_at + Duration::hours(1);
+
+    assert_eq!(
+        store.payment_request(&stranger, request.id).await.unwrap(),
+        None
+    );
+    assert_eq!(
+        store.request_status(&stranger, request.id).await.unwrap(),
+        None
+    );
+    assert!(
+        store
+            .payment_requests(&stranger, &all_requests())
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert!(
+        store
+            .payments(&stranger, &all_payments())
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    let mut foreign = change(&request, Status::Cancelled, at, Some(Status::Cancelled));
+    foreign.owner = stranger.clone();
+    assert!(
+        !store.change_request_status(&foreign).await.unwrap(),
+        "a stranger cannot change it"
+    );
+    let recipient = InvoiceRecipient {
+        name: Some("SIA Svešinieks".into()),
+        code: None,
+        address: None,
+    };
+    assert_eq!(
+        store
+            .insert_invoice_order(
+                &stranger,
+                request.id,
+                &recipient,
+                at,
+                &status_audit(&request, "invoice.ordered", at)
+            )
+            .await
+            .unwrap(),
+        None
+    );
+
+    // Nothing changed for the owner, and no audit was written for the refusals.
+    assert_eq!(stored(store, &request).await, request);
+    assert_eq!(
+        store.audit_events(request.id).await.unwrap(),
+        vec![creation_audit(&request)]
+    );
+    // The payer's page is not scoped: the random id is the capability.
+    assert_eq!(
+        store.payment_request_by_id(request.id).await.unwrap(),
+        Some(request)
+    );
+}
+
+pub async fn request_status_follows_changes(store: Arc<dyn Store>) {
+    let store = store.as_ref();
+    let owner = client("pmlp.epakalpojumi");
+    let requests: Vec<_> = (1..=4).map(|seed| sample_request(&owner, seed)).collect();
+    insert_all(store, &requests).await;
+    let at = BASE_TIME + Duration::days(2);
+    for (request, to) in requests.iter().zip([
+        Status::Executed,
+        Status::Expired,
+        Status::Other,
+        Status::Cancelled,
+    ]) {
+        assert_eq!(
+            store.request_status(&owner, request.id).await.unwrap(),
+            Some(Status::InProcess)
+        );
+        apply(store, request, to, at).await;
+        assert_eq!(
+            store.request_status(&owner, request.id).await.unwrap(),
+            Some(to)
+        );
+    }
+    assert_eq!(
+        store
+            .request_status(&owner, PaymentRequestId::from_random([9; 16]))
+            .await
+            .unwrap(),
+        None
+    );
+}
+
+pub async fn request_filters_by_created_and_expiry(store: Arc<dyn Store>) {
+    let store = store.as_ref();
+    let owner = client("pmlp.epakalpojumi");
+    let t = datetime!(2025-04-01 08:00:00.250000 UTC);
+    let mut r = hourly_requests(&owner, 100, 6, t);
+    // Expiry runs against creation order so the two filters cannot stand in for each other.
+    for (i, request) in r.iter_mut().enumerate() {
+        request.terms.expires_at =
+            t + Duration::days(40) - Duration::hours(i64::try_from(i).unwrap());
+    }
+    insert_all(store, &r).await;
+    let all = RequestFilter {
+        limit: ALL,
+        ..Default::default()
+    };
+
+    let from = RequestFilter {
+        created_from: Some(r[2].created_at),
+        ..all.clone()
+    };
+    assert_eq!(
+        listed_ids(store, &owner, from).await,
+        ids(&[&r[5], &r[4], &r[3], &r[2]]),
+        "created_from is inclusive"
+    );
+    let till = RequestFilter {
+        created_till: Some(r[2].created_at),
+        ..all.clone()
+    };
+    assert_eq!(
+        listed_ids(store, &owner, till).await,
+        ids(&[&r[1], &r[0]]),
+        "created_till is exclusive"
+    );
+    let between = RequestFilter {
+        created_from: Some(r[1].created_at),
+        created_till: Some(r[3].created_at),
+        ..all.clone()
+    };
+    assert_eq!(
+        listed_ids(store, &owner, between).await,
+        ids(&[&r[2], &r[1]])
+    );
+    let just_after = RequestFilter {
+        created_from: Some(r[4].created_at + Duration::microseconds(1)),
+        ..all.clone()
+    };
+    assert_eq!(listed_ids(store, &owner, just_after).await, ids(&[&r[5]]));
+
+    // r[5] expires first, r[0] last.
+    let expires_from = RequestFilter {
+        expires_from: Some(r[3].terms.expires_at),
+        ..all.clone()
+    };
+    assert_eq!(
+        listed_ids(store, &owner, expires_from).await,
+        ids(&[&r[3], &r[2], &r[1], &r[0]]),
+        "expires_from is inclusive"
+    );
+    let expires_till = RequestFilter {
+        expires_till: Some(r[3].terms.expires_at),
+        ..all.clone()
+    };
+    assert_eq!(
+        listed_ids(store, &owner, expires_till).await,
+        ids(&[&r[5], &r[4]]),
+        "expires_till is exclusive"
+    );
+    let both = RequestFilter {
+        expires_from: Some(r[4].terms.expires_at),
+        expires_till: Some(r[1].terms.expires_at),
+        created_from: Some(r[3].created_at),
+        ..all.clone()
+    };
+    assert_eq!(listed_ids(store, &owner, both).await, ids(&[&r[4], &r[3]]));
+
+    let summaries = store.payment_requests(&owner, &all).await.unwrap();
+    let expected: Vec<_> = r
+        .iter()
+        .rev()
+        .map(|request| summary(request, Status::InProcess, None))
+        .collect();
+    assert_eq!(summaries, expected, "summaries carry the request's fields");
+}
+
+pub async fn request_filters_by_paid_at(store: Arc<dyn Store>) {
+    let store = store.as_ref();
+    let owner = client("pmlp.epakalpojumi");
+    let t = datetime!(2025-04-01 08:00:00.250000 UTC);
+    let r = hourly_requests(&owner, 200, 5, t);
+    insert_all(store, &r).await;
+    let paid_1 = t + Duration::days(3);
+    let paid_3 = t + Duration::days(4);
+    apply(store, &r[1], Status::Executed, paid_1).await;
+    apply(store, &r[3], Status::Executed, paid_3).await;
+    apply(store, &r[4], Status::Cancelled, paid_1).await; // changed, but never paid
+    let all = RequestFilter {
+        limit: ALL,
+        ..Default::default()
+    };
+
+    let listed = store.payment_requests(&owner, &all).await.unwrap();
+    assert_eq!(
+        listed[1],
+        summary(&r[3], Status::Executed, Some(paid_3)),
+        "a paid request shows when"
+    );
+    assert_eq!(
+        listed[0],
+        summary(&r[4], Status::Cancelled, None),
+        "a cancelled one has no paid_at"
+    );
+
+    let from = RequestFilter {
+        paid_from: Some(paid_1),
+        ..all.clone()
+    };
+    assert_eq!(
+        listed_ids(store, &owner, from).await,
+        ids(&[&r[3], &r[1]]),
+        "paid_from is inclusive and skips the unpaid"
+    );
+    let from_later = RequestFilter {
+        paid_from: Some(paid_1 + Duration::microseconds(1)),
+        ..all.clone()
+    };
+    assert_eq!(listed_ids(store, &owner, from_later).await, ids(&[&r[3]]));
+    let till = RequestFilter {
+        paid_till: Some(paid_3),
+        ..all.clone()
+    };
+    assert_eq!(
+        listed_ids(store, &owner, till).await,
+        ids(&[&r[1]]),
+        "paid_till is exclusive"
+    );
+    let till_later = RequestFilter {
+        paid_till: Some(paid_3 + Duration::microseconds(1)),
+        ..all.clone()
+    };
+    assert_eq!(
+        listed_ids(store, &owner, till_later).await,
+        ids(&[&r[3], &r[1]]),
+        "and skips the unpaid"
+    );
+}
+
+pub async fn request_filters_by_amount_currency_and_status(store: Arc<dyn Store>) {
+    let store = store.as_ref();
+    let owner = client("pmlp.epakalpojumi");
+    let t = datetime!(2025-04-01 08:00:00.250000 UTC);
+    let mut r = hourly_requests(&owner, 300, 6, t);
+    // The store keeps the total it is given; round totals make the bounds readable.
+    for (i, request) in r.iter_mut().enumerate() {
+        request.terms.total = euros(1_000 * (i64::try_from(i).unwrap() + 1));
+    }
+    r[4].terms.currency = currency("USD");
+    for payment in &mut r[4].payments {
+        payment.currency = currency("USD");
+    }
+    insert_all(store, &r).await;
+    apply(store, &r[1], Status::Executed, t + Duration::days(1)).await;
+    apply(store, &r[3], Status::Executed, t + Duration::days(1)).await;
+    apply(store, &r[5], Status::Cancelled, t + Duration::days(1)).await;
+    let all = RequestFilter {
+        limit: ALL,
+        ..Default::default()
+    };
+
+    let from = RequestFilter {
+        amount_from: Some(euros(3_000)),
+        ..all.clone()
+    };
+    assert_eq!(
+        listed_ids(store, &owner, from).await,
+        ids(&[&r[5], &r[4], &r[3], &r[2]]),
+        "amount_from is inclusive"
+    );
+    let till = RequestFilter {
+        amount_till: Some(euros(3_000)),
+        ..all.clone()
+    };
+    assert_eq!(
+        listed_ids(store, &owner, till).await,
+        ids(&[&r[2], &r[1], &r[0]]),
+        "amount_till is inclusive"
+    );
+    let between = RequestFilter {
+        amount_from: Some(euros(2_000)),
+        amount_till: Some(euros(4_000)),
+        ..all.clone()
+    };
+    assert_eq!(
+        listed_ids(store, &owner, between).await,
+        ids(&[&r[3], &r[2], &r[1]])
+    );
+    let odd = RequestFilter {
+        amount_from: Some(euros(2_001)),
+        amount_till: Some(euros(2_999)),
+        ..all.clone()
+    };
+    assert!(listed_ids(store, &owner, odd).await.is_empty());
+
+    let usd = RequestFilter {
+        currency: Some(currency("USD")),
+        ..all.clone()
+    };
+    assert_eq!(listed_ids(store, &owner, usd).await, ids(&[&r[4]]));
+    let eur = RequestFilter {
+        currency: Some(currency("EUR")),
+        ..all.clone()
+    };
+    assert_eq!(
+        listed_ids(store, &owner, eur).await,
+        ids(&[&r[5], &r[3], &r[2], &r[1], &r[0]])
+    );
+
+    let not_paid = RequestFilter {
+        only_not_paid: true,
+        ..all.clone()
+    };
+    assert_eq!(
+        listed_ids(store, &owner, not_paid).await,
+        ids(&[&r[5], &r[4], &r[2], &r[0]]),
+        "only_not_paid drops status E only"
+    );
+    let combined = RequestFilter {
+        only_not_paid: true,
+        currency: Some(currency("EUR")),
+        amount_from: Some(euros(2_000)),
+        ..all.clone()
+    };
+    assert_eq!(
+        listed_ids(store, &owner, combined).await,
+        ids(&[&r[5], &r[2]]),
+        "filters combine with AND"
+    );
+}
+
+pub async fn request_listing_order_and_limit(store: Arc<dyn Store>) {
+    let store = store.as_ref();
+    let owner = client("pmlp.epakalpojumi");
+    let t = datetime!(2025-04-01 08:00:00.250000 UTC);
+    let mut r = hourly_requests(&owner, 400, 5, t);
+    // Two requests created in the same microsecond: the id breaks the tie, descending.
+    r[3].created_at = r[2].created_at;
+    // Inserted out of creation order, in two batches.
+    insert_all(store, &[r[3].clone(), r[0].clone(), r[4].clone()]).await;
+    insert_all(store, &[r[2].clone(), r[1].clone()]).await;
+
+    let (tie_high, tie_low) = if r[2].id > r[3].id {
+        (&r[2], &r[3])
+    } else {
+        (&r[3], &r[2])
+    };
+    let newest_first = ids(&[&r[4], tie_high, tie_low, &r[1], &r[0]]);
+    assert_eq!(
+        listed_ids(
+            store,
+            &owner,
+            RequestFilter {
+                limit: ALL,
+                ..Default::default()
+            }
+        )
+        .await,
+        newest_first
+    );
+    assert_eq!(
+        listed_ids(
+            store,
+            &owner,
+            RequestFilter {
+                limit: 2,
+                ..Default::default()
+            }
+        )
+        .await,
+        newest_first[..2]
+    );
+    assert_eq!(
+        listed_ids(
+            store,
+            &owner,
+            RequestFilter {
+                limit: 5,
+                ..Default::default()
+            }
+        )
+        .await,
+        newest_first
+    );
+    let limited_from = RequestFilter {
+        created_till: Some(r[4].created_at),
+        limit: 1,
+        ..Default::default()
+    };
+    assert_eq!(
+        listed_ids(store, &owner, limited_from).await,
+        newest_first[1..2],
+        "the limit applies after the filters"
+    );
+    assert!(
+        listed_ids(
+            store,
+            &owner,
+            RequestFilter {
+                limit: 0,
+                ..Default::default()
+            }
+        )
+        .await
+        .is_empty(),
+        "limit 0 means no rows"
+    );
+}
+
+/// Three requests an hour apart, two payments each, amounts 10.00 … 60.00.
+fn payment_fixture(owner: &ClientId) -> (Vec<PaymentRequest>, OffsetDateTime, OffsetDateTime) {
+    let t = datetime!(2025-04-01 08:00:00.250000 UTC);
+    let mut r = hourly_requests(owner, 500, 3, t);
+    for (i, request) in r.iter_mut().enumerate() {
+        for (j, payment) in request.payments.iter_mut().enumerate() {
+            payment.amount =
+                euros(1_000 * (2 * i64::try_from(i).unwrap() + i64::try_from(j).unwrap() + 1));
+        }
+    }
+    r[2].payments[1].currency = currency("USD");
+    let paid_early = t + Duration::days(1);
+    let paid_late = t + Duration::days(2);
+    for (i, sequence, paid_at) in [(0, 1, paid_early), (1, 2, paid_late)] {
+        let payment = &mut r[i].payments[sequence - 1];
+        payment.status = Status::Executed;
+        payment.paid_at = Some(paid_at);
+        payment.provider = Some(provider("HABALV22"));
+        payment.external_id = Some(format!("HABA-{}", paid_at.unix_timestamp()));
+    }
+    (r, paid_early, paid_late)
+}
+
+pub async fn payment_listing_order_and_limit(store: Arc<dyn Store>) {
+    let store = store.as_ref();
+    let owner = client("pmlp.epakalpojumi");
+    let (r, _, _) = payment_fixture(&owner);
+    insert_all(store, &[r[1].clone(), r[0].clone(), r[2].clone()]).await;
+    // Another client's payments never show.
+    insert_all(store, &[sample_request(&client("vid.eds"), 1)]).await;
+
+    let expected: Vec<PaymentSummary> = [&r[2], &r[1], &r[0]]
+        .iter()
+        .flat_map(|request| payment_summaries(request))
+        .collect();
+    assert_eq!(
+        store.payments(&owner, &all_payments()).await.unwrap(),
+        expected,
+        "newest request first, then by sequence"
+    );
+    let limited = store
+        .payments(
+            &owner,
+            &PaymentFilter {
+                limit: 3,
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(limited, expected[..3]);
+    assert!(
+        store
+            .payments(
+                &owner,
+                &PaymentFilter {
+                    limit: 0,
+                    ..Default::default()
+                }
+            )
+            .await
+            .unwrap()
+            .is_empty()
+    );
+}
+
+pub async fn payment_filters(store: Arc<dyn Store>) {
+    let store = store.as_ref();
+    let owner = client("pmlp.epakalpojumi");
+    let (r, paid_early, paid_late) = payment_fixture(&owner);
+    insert_all(store, &r).await;
+    let all = all_payments();
+    let key = |i: usize, sequence: u16| (r[i].id, sequence);
+
+    let from = PaymentFilter {
+        paid_from: Some(paid_early),
+        ..all.clone()
+    };
+    assert_eq!(
+        listed_payments(store, &owner, from).await,
+        vec![key(1, 2), key(0, 1)],
+        "paid_from is inclusive and skips the unpaid"
+    );
+    let till = PaymentFilter {
+        paid_till: Some(paid_late),
+        ..all.clone()
+    };
+    assert_eq!(
+        listed_payments(store, &owner, till).await,
+        vec![key(0, 1)],
+        "paid_till is exclusive and skips the unpaid"
+    );
+    let late = PaymentFilter {
+        paid_from: Some(paid_late),
+        paid_till: Some(paid_late + Duration::microseconds(1)),
+        ..all.clone()
+    };
+    assert_eq!(listed_payments(store, &owner, late).await, vec![key(1, 2)]);
+
+    // Amounts are per payment: r0 10/20, r1 30/40, r2 50/60.
+    let amounts = PaymentFilter {
+        amount_from: Some(euros(2_000)),
+        amount_till: Some(euros(5_000)),
+        ..all.clone()
+    };
+    assert_eq!(
+        listed_payments(store, &owner, amounts).await,
+        vec![key(2, 1), key(1, 1), key(1, 2), key(0, 2)],
+        "amount bounds are inclusive"
+    );
+    let usd = PaymentFilter {
+        currency: Some(currency("USD")),
+        ..all.clone()
+    };
+    assert_eq!(listed_payments(store, &owner, usd).await, vec![key(2, 2)]);
+    let eur_large = PaymentFilter {
+        currency: Some(currency("EUR")),
+        amount_from: Some(euros(4_000)),
+        ..all.clone()
+    };
+    assert_eq!(
+        listed_payments(store, &owner, eur_large).await,
+        vec![key(2, 1), key(1, 2)]
+    );
+}
+
+pub async fn status_change_applies_once(store: Arc<dyn Store>) {
+    let store = store.as_ref();
+    let owner = client("pmlp.epakalpojumi");
+    let request = sample_request(&owner, 1);
+    insert_all(store, std::slice::from_ref(&request)).await;
+    let at = request.created_at + Duration::hours(2) + Duration::microseconds(5);
+    let cancel = change(&request, Status::Cancelled, at, Some(Status::Cancelled));
+
+    // Wrong owner, wrong `from`: nothing happens, nothing is audited.
+    let mut foreign = cancel.clone();
+    foreign.owner = client("vid.eds");
+    assert!(!store.change_request_status(&foreign).await.unwrap());
+    let mut wrong_from = cancel.clone();
+    wrong_from.from = Status::Executed;
+    assert!(!store.change_request_status(&wrong_from).await.unwrap());
+    let mut unknown = cancel.clone();
+    unknown.id = PaymentRequestId::from_random([3; 16]);
+    assert!(!store.change_request_status(&unknown).await.unwrap());
+    assert_eq!(stored(store, &request).await, request);
+    assert_eq!(store.audit_events(request.id).await.unwrap().len(), 1);
+
+    assert!(
+        store.change_request_status(&cancel).await.unwrap(),
+        "applies from P"
+    );
+    let after = stored(store, &request).await;
+    assert_eq!(after.status, Status::Cancelled);
+    assert_eq!(after.status_changed_at, at);
+    assert!(
+        after
+            .payments
+            .iter()
+            .all(|p| p.status == Status::Cancelled && p.paid_at.is_none())
+    );
+    assert_eq!(after.terms, request.terms, "terms never change");
+
+    let mut again = cancel.clone();
+    again.at = at + Duration::minutes(1);
+    assert!(
+        !store.change_request_status(&again).await.unwrap(),
+        "the same change a second time is refused"
+    );
+    let pay = change(
+        &request,
+        Status::Executed,
+        at + Duration::minutes(2),
+        Some(Status::Executed),
+    );
+    assert!(
+        !store.change_request_status(&pay).await.unwrap(),
+        "nothing leaves a final status"
+    );
+    assert_eq!(stored(store, &request).await, after);
+    assert_eq!(
+        store.audit_events(request.id).await.unwrap(),
+        vec![creation_audit(&request), cancel.audit],
+        "audited exactly once"
+    );
+}
+
+pub async fn status_change_moves_open_payments(store: Arc<dyn Store>) {
+    let store = store.as_ref();
+    let owner = client("pmlp.epakalpojumi");
+    let mut partly_paid = sample_request(&owner, 1);
+    let first_paid_at = partly_paid.created_at + Duration::minutes(10);
+    partly_paid.payments[0].status = Status::Executed;
+    partly_paid.payments[0].paid_at = Some(first_paid_at);
+    partly_paid.payments[0].provider = Some(provider("HABALV22"));
+    partly_paid.payments[0].external_id = Some("HABA-1".into());
+    let expiring = sample_request(&owner, 2);
+    let untouched = sample_request(&owner, 3);
+    insert_all(
+        store,
+        &[partly_paid.clone(), expiring.clone(), untouched.clone()],
+    )
+    .await;
+
+    let paid_at = partly_paid.created_at + Duration::hours(1) + Duration::microseconds(1);
+    assert!(
+        store
+            .change_request_status(&change(
+                &partly_paid,
+                Status::Executed,
+                paid_at,
+                Some(Status::Executed)
+            ))
+            .await
+            .unwrap()
+    );
+    let paid = stored(store, &partly_paid).await;
+    assert_eq!(paid.status, Status::Executed);
+    assert_eq!(paid.payments[0].status, Status::Executed);
+    assert_eq!(
+        paid.payments[0].paid_at,
+        Some(first_paid_at),
+        "an already paid payment keeps its time"
+    );
+    assert_eq!(
+        paid.payments[1].status,
+        Status::Executed,
+        "the open payment follows"
+    );
+    assert_eq!(
+        paid.payments[1].paid_at,
+        Some(paid_at),
+        "and is paid at the request's time"
+    );
+    let listed = store
+        .payment_requests(&owner, &all_requests())
+        .await
+        .unwrap();
+    let summary_of_paid = listed
+        .iter()
+        .find(|s| s.id == partly_paid.id)
+        .expect("listed");
+    assert_eq!(
+        summary_of_paid.paid_at,
+        Some(paid_at),
+        "the request records when it was paid"
+    );
+
+    let expired_at = expiring.terms.expires_at;
+    assert!(
+        store
+            .change_request_status(&change(
+                &expiring,
+                Status::Expired,
+                expired_at,
+                Some(Status::Expired)
+            ))
+            .await
+            .unwrap()
+    );
+    let expired = stored(store, &expiring).await;
+    assert!(
+        expired
+            .payments
+            .iter()
+            .all(|p| p.status == Status::Expired && p.paid_at.is_none())
+    );
+
+    // Without `open_payments_to` the payments stay as they are.
+    assert!(
+        store
+            .change_request_status(&change(&untouched, Status::Other, paid_at, None))
+            .await
+            .unwrap()
+    );
+    let other = stored(store, &untouched).await;
+    assert_eq!(other.status, Status::Other);
+    assert_eq!(other.payments, untouched.payments);
+}
+
+pub async fn invoice_orders(store: Arc<dyn Store>) {
+    let store = store.as_ref();
+    let owner = client("pmlp.epakalpojumi");
+    let first = sample_request(&owner, 1);
+    let second = sample_request(&owner, 2);
+    let foreign = sample_request(&client("vid.eds"), 1);
+    insert_all(store, &[first.clone(), second.clone(), foreign.clone()]).await;
+    let at = first.created_at + Duration::hours(1);
+    let recipient = InvoiceRecipient {
+        name: Some(format!("SIA Ķīmija un Ūdens ({LATVIAN_LETTERS})")),
+        code: Some("40003000001".into()),
+        address: Some("Brīvības iela 1, Rīga".into()),
+    };
+    let audit = |request: &PaymentRequest| status_audit(request, "invoice.ordered", at);
+
+    let a = store
+        .insert_invoice_order(&owner, first.id, &recipient, at, &audit(&first))
+        .await
+        .unwrap()
+        .expect("ordered");
+    let b = store
+        .insert_invoice_order(
+            &owner,
+            first.id,
+            &InvoiceRecipient {
+                name: None,
+                code: None,
+                address: None,
+            },
+            at,
+            &audit(&first),
+        )
+        .await
+        .unwrap()
+        .expect("ordered again");
+    let c = store
+        .insert_invoice_order(&owner, second.id, &recipient, at, &audit(&second))
+        .await
+        .unwrap()
+        .expect("ordered");
+    assert!(a > 0, "ids are positive: {a}");
+    assert!(a < b && b < c, "ids increase: {a}, {b}, {c}");
+
+    let unknown = PaymentRequestId::from_random([5; 16]);
+    assert_eq!(
+        store
+            .insert_invoice_order(
+                &owner,
+                unknown,
+                &recipient,
+                at,
+                &operator_audit("invoice.ordered", at)
+            )
+            .await
+            .unwrap(),
+        None
+    );
+    assert_eq!(
+        store
+            .insert_invoice_order(&owner, foreign.id, &recipient, at, &audit(&foreign))
+            .await
+            .unwrap(),
+        None,
+        "another client's request"
+    );
+    assert_eq!(
+        store.audit_events(first.id).await.unwrap(),
+        vec![creation_audit(&first), audit(&first), audit(&first)]
+    );
+    assert_eq!(
+        store.audit_events(foreign.id).await.unwrap(),
+        vec![creation_audit(&foreign)],
+        "no audit for a refused order"
+    );
+    let d = store
+        .insert_invoice_order(&owner, first.id, &recipient, at, &audit(&first))
+        .await
+        .unwrap()
+        .expect("ordered");
+    assert!(d > c, "a refusal does not disturb the sequence");
+}
+
+pub async fn audit_trail_oldest_first(store: Arc<dyn Store>) {
+    let store = store.as_ref();
+    let owner = client("pmlp.epakalpojumi");
+    let request = sample_request(&owner, 1);
+    let other = sample_request(&owner, 2);
+    insert_all(store, &[request.clone(), other.clone()]).await;
+
+    let cancelled_at = request.created_at + Duration::hours(2);
+    let ordered_at = request.created_at + Duration::hours(1);
+    let cancel = change(
+        &request,
+        Status::Cancelled,
+        cancelled_at,
+        Some(Status::Cancelled),
+    );
+    // Written last but happened earlier: the trail is in time order.
+    let invoice = AuditEvent {
+        at: ordered_at,
+        actor: owner.to_string(),
+        request_id: Some(request.id),
+        kind: "invoice.ordered".into(),
+        detail: json!({ "recipient": { "name": "Jānis Ozoliņš", "code": null }, "amount": 12.5, "big": 12345678901234567890_u64, "items": [1, "divi", true] }),
+    };
+    assert!(store.change_request_status(&cancel).await.unwrap());
+    store
+        .insert_invoice_order(
+            &owner,
+            request.id,
+            &InvoiceRecipient {
+                name: None,
+                code: None,
+                address: None,
+            },
+            ordered_at,
+            &invoice,
+        )
+        .await
+        .unwrap()
+        .expect("ordered");
+    store
+        .save_catalog(
+            &sample_catalog(1),
+            "",
+            ordered_at,
+            &operator_audit("catalog.imported", ordered_at),
+        )
+        .await
+        .unwrap();
+
+    assert_eq!(
+        store.audit_events(request.id).await.unwrap(),
+        vec![creation_audit(&request), invoice, cancel.audit]
+    );
+    assert_eq!(
+        store.audit_events(other.id).await.unwrap(),
+        vec![creation_audit(&other)],
+        "each request its own trail"
+    );
+}
+
+pub async fn concurrent_inserts_lose_nothing(store: Arc<dyn Store>) {
+    const TASKS: u64 = 8;
+    const PER_TASK: u64 = 50;
+    const BATCH: u64 = 5;
+    let owner = client("pmlp.epakalpojumi");
+    let mut tasks = Vec::new();
+    for task in 0..TASKS {
+        let store = Arc::clone(&store);
+        let owner = owner.clone();
+        tasks.push(tokio::spawn(async move {
+            let mut inserted = Vec::new();
+            for batch_start in (0..PER_TASK).step_by(usize::try_from(BATCH).unwrap()) {
+                let batch: Vec<_> = (batch_start..batch_start + BATCH)
+                    .map(|i| {
+                        let request = sample_request(&owner, 10_000 + task * PER_TASK + i);
+                        let audit = creation_audit(&request);
+                        (request, audit)
+                    })
+                    .collect();
+                let results = store
+                    .insert_payment_requests(&batch)
+                    .await
+                    .expect("batch failed");
+                for (result, (request, _)) in results.into_iter().zip(batch) {
+                    result.expect("item failed");
+                    inserted.push(request);
+                }
+                // Reads interleave with other tasks' writes.
+                let last = inserted.last().expect("inserted");
+                assert_eq!(
+                    store.request_status(&owner, last.id).await.unwrap(),
+                    Some(Status::InProcess)
+                );
+            }
+            inserted
+        }));
+    }
+    let mut inserted = Vec::new();
+    for task in tasks {
+        inserted.extend(task.await.expect("task panicked"));
+    }
+    assert_eq!(inserted.len(), usize::try_from(TASKS * PER_TASK).unwrap());
+    let listed = store
+        .payment_requests(&owner, &all_requests())
+        .await
+        .unwrap();
+    assert_eq!(listed.len(), inserted.len(), "every request is listed");
+    for request in &inserted {
+        assert_eq!(&stored(store.as_ref(), request).await, request);
+    }
+    assert_eq!(
+        store.payments(&owner, &all_payments()).await.unwrap().len(),
+        inserted.len() * 2
+    );
+}
