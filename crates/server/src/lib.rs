@@ -1,0 +1,193 @@
+//! The HTTP doors of maksa. `start` binds the plain-HTTP and the HTTPS listener
+//! (port 0 works, which is how the integration tests run the real server) and
+//! serves one router on both; the HTTPS accept loop attaches the client
+//! certificate to every request.
+
+mod json;
+mod page;
+mod rest;
+mod tls;
+mod wire_error;
+
+use axum::Router;
+use axum::routing::{get, post};
+use maksa_app::auth::Authenticator;
+use maksa_app::clock::Clock;
+use maksa_app::error::AppError;
+use maksa_app::payment_requests::{HubSettings, PaymentRequests};
+use maksa_app::store::Store;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+use tokio::task::JoinSet;
+
+pub use tls::presented;
+
+/// What every handler shares.
+#[derive(Clone)]
+pub struct AppState {
+    pub requests: Arc<PaymentRequests>,
+    pub auth: Arc<Authenticator>,
+    pub body_limit: usize,
+}
+
+impl AppState {
+    /// Wires the application services over a store. Needs a Tokio runtime.
+    pub async fn assemble(
+        store: Arc<dyn Store>,
+        clock: Arc<dyn Clock>,
+        hub: HubSettings,
+        legacy_body_auth: bool,
+        body_limit: usize,
+    ) -> Result<AppState, AppError> {
+        let catalog = store.load_catalog().await?.unwrap_or_default();
+        let requests = Arc::new(PaymentRequests::new(
+            Arc::clone(&store),
+            Arc::clone(&clock),
+            catalog,
+            hub,
+        ));
+        let auth = Arc::new(Authenticator::new(store, clock, legacy_body_auth));
+        Ok(AppState {
+            requests,
+            auth,
+            body_limit,
+        })
+    }
+}
+
+pub fn router(state: AppState) -> Router {
+    Router::new()
+        .route("/api/v1/payments/{method}", post(rest::payments_method))
+        .route(
+            "/api/v1/paymentrequest/{method}",
+            post(rest::paymentrequest_method),
+        )
+        .route("/Payments/", get(page::payment_page))
+        .route("/Payments", get(page::payment_page))
+        .route("/health", get(|| async { "ok" }))
+        .with_state(state)
+}
+
+pub struct HttpsSettings {
+    pub listen: SocketAddr,
+    pub certificate_pem: String,
+    pub private_key_pem: String,
+    /// CAs whose client certificates the TLS layer recognises as chained.
+    pub client_ca_pems: Vec<String>,
+}
+
+pub struct Listeners {
+    pub http: Option<SocketAddr>,
+    pub https: Option<HttpsSettings>,
+}
+
+/// A running server; dropping it does not stop it, `shutdown` does.
+pub struct RunningServer {
+    pub http_addr: Option<SocketAddr>,
+    pub https_addr: Option<SocketAddr>,
+    stop: watch::Sender<bool>,
+    tasks: JoinSet<std::io::Result<()>>,
+}
+
+impl RunningServer {
+    /// Stops accepting, lets requests in flight finish (10 s at most), and waits
+    /// for the listeners.
+    pub async fn shutdown(mut self) {
+        let _ = self.stop.send(true);
+        let _ = tokio::time::timeout(Duration::from_secs(10), async {
+            while self.tasks.join_next().await.is_some() {}
+        })
+        .await;
+    }
+
+    /// Resolves when a listener stops by itself, which only an error makes it do.
+    pub async fn wait(&mut self) -> std::io::Result<()> {
+        match self.tasks.join_next().await {
+            None => Ok(()),
+            Some(Ok(result)) => result,
+            Some(Err(panicked)) => Err(std::io::Error::other(panicked)),
+        }
+    }
+}
+
+/// Listeners bound but not yet serving: their addresses are known (port 0 has
+/// become a real port), so the public URL can be derived before serving starts.
+pub struct BoundListeners {
+    http: Option<TcpListener>,
+    https: Option<(TcpListener, HttpsSettings)>,
+}
+
+impl BoundListeners {
+    pub fn http_addr(&self) -> Option<SocketAddr> {
+        self.http.as_ref().and_then(|l| l.local_addr().ok())
+    }
+
+    pub fn https_addr(&self) -> Option<SocketAddr> {
+        self.https.as_ref().and_then(|(l, _)| l.local_addr().ok())
+    }
+}
+
+pub async fn bind(listeners: Listeners) -> Result<BoundListeners, std::io::Error> {
+    let http = match listeners.http {
+        Some(addr) => Some(TcpListener::bind(addr).await?),
+        None => None,
+    };
+    let https = match listeners.https {
+        Some(settings) => Some((TcpListener::bind(settings.listen).await?, settings)),
+        None => None,
+    };
+    Ok(BoundListeners { http, https })
+}
+
+pub async fn start(state: AppState, listeners: Listeners) -> Result<RunningServer, std::io::Error> {
+    serve(state, bind(listeners).await?)
+}
+
+/// Serves one router on the bound listeners until `RunningServer::shutdown`.
+pub fn serve(state: AppState, bound: BoundListeners) -> Result<RunningServer, std::io::Error> {
+    let http_addr = bound.http_addr();
+    let https_addr = bound.https_addr();
+    let app = router(state);
+    let (stop, stopped) = watch::channel(false);
+    let mut tasks = JoinSet::new();
+    if let Some(listener) = bound.http {
+        let app = app
+            .clone()
+            .into_make_service_with_connect_info::<SocketAddr>();
+        let mut stopped = stopped.clone();
+        tasks.spawn(async move {
+            axum::serve(listener, app)
+                .with_graceful_shutdown(async move {
+                    let _ = stopped.wait_for(|s| *s).await;
+                })
+                .await
+        });
+    }
+    if let Some((listener, https)) = bound.https {
+        let config = maksa_x509::server_config(
+            &https.certificate_pem,
+            &https.private_key_pem,
+            &https.client_ca_pems,
+        )
+        .map_err(|e| std::io::Error::other(e.to_string()))?;
+        let mut stopped = stopped.clone();
+        tasks.spawn(maksa_x509::serve_tls(
+            listener,
+            config,
+            &https.client_ca_pems,
+            app,
+            async move {
+                let _ = stopped.wait_for(|s| *s).await;
+            },
+        ));
+    }
+    Ok(RunningServer {
+        http_addr,
+        https_addr,
+        stop,
+        tasks,
+    })
+}

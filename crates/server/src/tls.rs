@@ -1,0 +1,67 @@
+//! Turning what arrived (the TLS peer certificate the accept loop attached, and
+//! the body's `MM_Cert`) into the application's `Credentials`.
+
+use crate::json::text;
+use axum::http::Extensions;
+use base64::Engine;
+use maksa_app::auth::{Channel, Credentials, PresentedCertificate};
+use maksa_app::error::AppError;
+use maksa_x509::{CertificateInfo, TlsPeer, parse_mm_cert};
+use serde_json::{Map, Value};
+
+pub fn presented(info: &CertificateInfo) -> PresentedCertificate {
+    PresentedCertificate {
+        thumbprint: info.thumbprint_sha256.clone(),
+        subject: info.subject.clone(),
+        not_before: info.not_before,
+        not_after: info.not_after,
+    }
+}
+
+pub async fn credentials(
+    extensions: &Extensions,
+    body: &Map<String, Value>,
+) -> Result<Credentials, AppError> {
+    let peer = extensions.get::<TlsPeer>().map(|tls| tls.0.clone());
+    let body_value = text(body, "MM_Cert")?.filter(|v| !v.trim().is_empty());
+    let body_certificate = match body_value {
+        None => None,
+        Some(value) => {
+            Some(read_body_certificate(peer.as_ref().and_then(|p| p.as_deref()), value).await)
+        }
+    };
+    let channel = match peer {
+        None => Channel::Plain,
+        Some(peer) => Channel::Tls {
+            peer: peer.map(|p| presented(&p.info)),
+        },
+    };
+    Ok(Credentials {
+        channel,
+        body_certificate,
+    })
+}
+
+async fn read_body_certificate(
+    peer: Option<&maksa_x509::PeerCertificate>,
+    value: String,
+) -> Result<PresentedCertificate, String> {
+    // Fast path: the body repeats the connection's certificate byte for byte.
+    if let Some(peer) = peer {
+        let compact: String = value.chars().filter(|c| !c.is_whitespace()).collect();
+        if let Ok(der) = base64::engine::general_purpose::STANDARD.decode(compact)
+            && der == peer.info.der
+        {
+            return Ok(presented(&peer.info));
+        }
+    }
+    // A PKCS#12 blob may demand many key-derivation rounds: keep that work off
+    // the async threads that answer everyone else.
+    tokio::task::spawn_blocking(move || {
+        parse_mm_cert(&value)
+            .map(|info| presented(&info))
+            .map_err(|e| e.to_string())
+    })
+    .await
+    .unwrap_or_else(|_| Err("the certificate could not be read".into()))
+}
