@@ -1,0 +1,102 @@
+//! `maksa serve` settings: a TOML file, then `MAKSA_*` environment variables
+//! over it. Documented in docs/configuration.md.
+
+use anyhow::{Context, bail};
+use serde::Deserialize;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    #[serde(default = "default_database_url")]
+    pub database_url: String,
+    /// Where payers reach the hub; `PaymentRequestUrl` starts with it.
+    pub public_base_url: String,
+    /// Plain-HTTP listener (the payer's pages; the API only in legacy mode).
+    pub http_listen: Option<SocketAddr>,
+    /// Accept API calls identified by `MM_Cert` alone over plain HTTP.
+    #[serde(default)]
+    pub legacy_body_auth: bool,
+    pub https: Option<HttpsConfig>,
+    #[serde(default = "default_body_limit")]
+    pub body_limit_bytes: usize,
+    #[serde(default = "default_list_limit")]
+    pub list_limit: u32,
+    #[serde(default = "default_validity_days")]
+    pub default_validity_days: i64,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HttpsConfig {
+    pub listen: SocketAddr,
+    pub certificate: PathBuf,
+    pub private_key: PathBuf,
+    /// CA certificates (PEM files) whose client certificates chain.
+    #[serde(default)]
+    pub client_ca: Vec<PathBuf>,
+}
+
+fn default_database_url() -> String {
+    "sqlite://maksa-data/maksa.db".into()
+}
+fn default_body_limit() -> usize {
+    1024 * 1024
+}
+fn default_list_limit() -> u32 {
+    10_000
+}
+fn default_validity_days() -> i64 {
+    30
+}
+
+impl Config {
+    pub fn load(file: Option<&Path>) -> anyhow::Result<Config> {
+        let text = match file {
+            Some(path) => std::fs::read_to_string(path)
+                .with_context(|| format!("reading {}", path.display()))?,
+            None => String::new(),
+        };
+        let mut table: toml::Table =
+            toml::from_str(&text).context("the configuration file is not valid TOML")?;
+        for (variable, key) in [
+            ("MAKSA_DATABASE_URL", "database_url"),
+            ("MAKSA_PUBLIC_BASE_URL", "public_base_url"),
+            ("MAKSA_HTTP_LISTEN", "http_listen"),
+        ] {
+            if let Ok(value) = std::env::var(variable) {
+                table.insert(key.into(), toml::Value::String(value));
+            }
+        }
+        if let Ok(value) = std::env::var("MAKSA_LEGACY_BODY_AUTH") {
+            table.insert(
+                "legacy_body_auth".into(),
+                toml::Value::Boolean(matches!(value.as_str(), "1" | "true" | "yes")),
+            );
+        }
+        let config: Config = table
+            .try_into()
+            .context("the configuration is incomplete or has unknown keys")?;
+        config.check()?;
+        Ok(config)
+    }
+
+    fn check(&self) -> anyhow::Result<()> {
+        if !(self.public_base_url.starts_with("https://")
+            || self.public_base_url.starts_with("http://"))
+        {
+            bail!("public_base_url must be an absolute http(s) URL");
+        }
+        if self.https.is_none() && !self.legacy_body_auth {
+            bail!(
+                "no HTTPS listener is configured and legacy body authentication is off: no client could authenticate. \
+                 Configure [https] (recommended) or set legacy_body_auth = true (see the README for what it does not protect against)"
+            );
+        }
+        if self.http_listen.is_none() && self.https.is_none() {
+            bail!("configure http_listen, [https], or both");
+        }
+        Ok(())
+    }
+}

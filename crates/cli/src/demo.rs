@@ -1,0 +1,146 @@
+//! `maksa demo`: the whole hub on one machine with nothing to set up — SQLite in
+//! the data directory, the demo catalogue (every step and position of the
+//! originals' examples), a demo CA with server and client certificates, and the
+//! demo client registered. Legacy body authentication is on so the originals'
+//! examples work over plain HTTP as well as over HTTPS.
+
+use crate::{database, hub_settings, run_until_stopped};
+use anyhow::Context;
+use maksa_app::admin::Admin;
+use maksa_app::clock::SystemClock;
+use maksa_domain::ids::ClientId;
+use maksa_server::{AppState, HttpsSettings, Listeners};
+use std::net::SocketAddr;
+use std::path::Path;
+use std::sync::Arc;
+
+const DEMO_CATALOG: &str = include_str!("../../../demo/catalog.toml");
+pub const DEMO_CLIENT: &str = "demo";
+
+struct DemoFiles {
+    ca_cert: String,
+    server_cert: String,
+    server_key: String,
+    client_cert: String,
+}
+
+/// Reuses the certificates of an earlier run so that a client set up against
+/// the demo keeps working across restarts.
+fn certificates(
+    dir: &Path,
+    listen: SocketAddr,
+    tls_listen: SocketAddr,
+) -> anyhow::Result<DemoFiles> {
+    let path = |name: &str| dir.join(name);
+    let names = [
+        "demo-ca.crt.pem",
+        "demo-server.crt.pem",
+        "demo-server.key.pem",
+        "demo-client.crt.pem",
+        "demo-client.key.pem",
+        "demo-client.mm_cert.b64",
+    ];
+    if names.iter().all(|n| path(n).exists()) {
+        return Ok(DemoFiles {
+            ca_cert: std::fs::read_to_string(path("demo-ca.crt.pem"))?,
+            server_cert: std::fs::read_to_string(path("demo-server.crt.pem"))?,
+            server_key: std::fs::read_to_string(path("demo-server.key.pem"))?,
+            client_cert: std::fs::read_to_string(path("demo-client.crt.pem"))?,
+        });
+    }
+    let mut server_names = vec![
+        "localhost".to_owned(),
+        "127.0.0.1".to_owned(),
+        "::1".to_owned(),
+    ];
+    for addr in [listen, tls_listen] {
+        let ip = addr.ip().to_string();
+        if !addr.ip().is_unspecified() && !server_names.contains(&ip) {
+            server_names.push(ip);
+        }
+    }
+    let pki = maksa_x509::generate_demo_pki(&server_names, "maksa demo e-service")?;
+    let mm_cert = maksa_x509::mm_cert_value(&pki.client_cert_pem)?;
+    for (name, content) in [
+        ("demo-ca.crt.pem", &pki.ca_cert_pem),
+        ("demo-ca.key.pem", &pki.ca_key_pem),
+        ("demo-server.crt.pem", &pki.server_cert_pem),
+        ("demo-server.key.pem", &pki.server_key_pem),
+        ("demo-client.crt.pem", &pki.client_cert_pem),
+        ("demo-client.key.pem", &pki.client_key_pem),
+        ("demo-client.mm_cert.b64", &mm_cert),
+    ] {
+        std::fs::write(path(name), content)
+            .with_context(|| format!("writing {}", path(name).display()))?;
+    }
+    Ok(DemoFiles {
+        ca_cert: pki.ca_cert_pem,
+        server_cert: pki.server_cert_pem,
+        server_key: pki.server_key_pem,
+        client_cert: pki.client_cert_pem,
+    })
+}
+
+pub async fn run(dir: &Path, listen: SocketAddr, tls_listen: SocketAddr) -> anyhow::Result<()> {
+    std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    let files = certificates(dir, listen, tls_listen)?;
+    let database_url = format!("sqlite://{}", dir.join("maksa.db").display());
+    let store = database::open(&database_url, true).await?;
+    let clock = Arc::new(SystemClock);
+    let admin = Admin::new(Arc::clone(&store), clock.clone());
+    admin
+        .import_catalog(DEMO_CATALOG)
+        .await
+        .map_err(|e| anyhow::anyhow!("the demo catalogue: {e}"))?;
+    let client_info = maksa_x509::parse_mm_cert(&files.client_cert)?;
+    let client = ClientId::parse(DEMO_CLIENT).context("demo client id")?;
+    admin
+        .register_client(
+            client,
+            &maksa_server::presented(&client_info),
+            vec!["MM_INVOICE_SERVICE".into()],
+            Vec::new(),
+        )
+        .await?;
+
+    let https = HttpsSettings {
+        listen: tls_listen,
+        certificate_pem: files.server_cert,
+        private_key_pem: files.server_key,
+        client_ca_pems: vec![files.ca_cert],
+    };
+    let bound = maksa_server::bind(Listeners {
+        http: Some(listen),
+        https: Some(https),
+    })
+    .await?;
+    let public = format!("http://{}", bound.http_addr().unwrap_or(listen));
+    let state = AppState::assemble(
+        store,
+        clock,
+        hub_settings(&public, 30, 10_000),
+        true,
+        1024 * 1024,
+    )
+    .await?;
+    let running = maksa_server::serve(state.clone(), bound)?;
+    let http = running.http_addr.map(|a| a.to_string()).unwrap_or_default();
+    let tls = running
+        .https_addr
+        .map(|a| a.to_string())
+        .unwrap_or_default();
+    let d = dir.display();
+    println!(
+        "maksa demo is running.\n\
+         \n  payer pages and legacy API:  http://{http}\
+         \n  API with client certificate: https://{tls}\
+         \n  data directory:              {d} (SQLite database, demo certificates)\
+         \n\nCheck a request's status over HTTPS with the demo client certificate:\n\
+         \n  curl --cacert {d}/demo-ca.crt.pem --cert {d}/demo-client.crt.pem --key {d}/demo-client.key.pem \\\
+         \n       -H 'Content-Type: application/json' -d '{{\"PaymentRequestId\":\"05ae69d8-2be1-4a63-ae93-9d0e42e254f1\"}}' \\\
+         \n       https://{tls}/api/v1/payments/checkpaymentrequeststatus\
+         \n\n(an unknown id answers 404 with an MM-Error header; the README walks through creating a request)\n\
+         \nStop with Ctrl-C."
+    );
+    run_until_stopped(running, state).await
+}

@@ -1,0 +1,385 @@
+//! The `maksa` command: the hub server, its demo, and the operator's tools.
+
+mod config;
+mod database;
+mod demo;
+
+use anyhow::{Context, bail};
+use clap::{Args, Parser, Subcommand};
+use maksa_app::admin::Admin;
+use maksa_app::clock::SystemClock;
+use maksa_app::payment_requests::HubSettings;
+use maksa_domain::ids::ClientId;
+use maksa_domain::request::CreationRules;
+use maksa_server::{AppState, HttpsSettings, Listeners};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use time::Duration;
+
+#[derive(Parser)]
+#[command(
+    name = "maksa",
+    version,
+    about = "An open-source payment hub for public e-services"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Args, Clone)]
+struct DatabaseArg {
+    /// sqlite://FILE or postgres://USER@HOST/DB
+    #[arg(
+        long,
+        env = "MAKSA_DATABASE_URL",
+        default_value = "sqlite://maksa-data/maksa.db"
+    )]
+    database_url: String,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the hub with a demo catalogue, demo certificates and a demo client, on SQLite.
+    Demo {
+        #[arg(long, default_value = "maksa-data")]
+        data_dir: PathBuf,
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        listen: SocketAddr,
+        #[arg(long, default_value = "127.0.0.1:8443")]
+        tls_listen: SocketAddr,
+    },
+    /// Run the hub from a configuration file and MAKSA_* environment variables.
+    Serve {
+        #[arg(long, env = "MAKSA_CONFIG")]
+        config: Option<PathBuf>,
+    },
+    /// Create or update the database schema.
+    Migrate(DatabaseArg),
+    /// The certificate registry.
+    Client {
+        #[command(subcommand)]
+        command: ClientCommand,
+    },
+    /// The catalogue of providers, services, steps, positions and contracts.
+    Catalog {
+        #[command(subcommand)]
+        command: CatalogCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum ClientCommand {
+    /// Register a client certificate (PEM, DER, or an MM_Cert base64 value).
+    Add {
+        #[command(flatten)]
+        database: DatabaseArg,
+        /// The client's short name, as used in catalogue contracts.
+        #[arg(long)]
+        client: String,
+        #[arg(long)]
+        certificate: PathBuf,
+        /// E.g. MM_INVOICE_SERVICE; repeat for several.
+        #[arg(long = "role")]
+        roles: Vec<String>,
+        /// Limit the certificate to these service codes; repeat for several.
+        #[arg(long = "service")]
+        services: Vec<String>,
+    },
+    List(DatabaseArg),
+    Revoke {
+        #[command(flatten)]
+        database: DatabaseArg,
+        thumbprint: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum CatalogCommand {
+    Import {
+        #[command(flatten)]
+        database: DatabaseArg,
+        file: PathBuf,
+    },
+    Show(DatabaseArg),
+}
+
+fn main() -> anyhow::Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let cli = Cli::parse();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    runtime.block_on(run(cli.command))
+}
+
+async fn admin(database: &DatabaseArg) -> anyhow::Result<Admin> {
+    let store = database::open(&database.database_url, true).await?;
+    Ok(Admin::new(store, Arc::new(SystemClock)))
+}
+
+async fn run(command: Command) -> anyhow::Result<()> {
+    match command {
+        Command::Demo {
+            data_dir,
+            listen,
+            tls_listen,
+        } => demo::run(&data_dir, listen, tls_listen).await,
+        Command::Serve { config } => serve(config).await,
+        Command::Migrate(database) => {
+            database::open(&database.database_url, true).await?;
+            println!(
+                "database {} is migrated",
+                database::redact(&database.database_url)
+            );
+            Ok(())
+        }
+        Command::Client { command } => client(command).await,
+        Command::Catalog { command } => catalog(command).await,
+    }
+}
+
+async fn client(command: ClientCommand) -> anyhow::Result<()> {
+    match command {
+        ClientCommand::Add {
+            database,
+            client,
+            certificate,
+            roles,
+            services,
+        } => {
+            let client = ClientId::parse(&client)
+                .context("the client name must be 1-64 of a-z, 0-9, '.', '_', '-'")?;
+            let text = std::fs::read(&certificate)
+                .with_context(|| format!("reading {}", certificate.display()))?;
+            let info = read_certificate(&text)?;
+            let record = admin(&database)
+                .await?
+                .register_client(client, &maksa_server::presented(&info), roles, services)
+                .await?;
+            println!(
+                "registered {} for client {} (subject {}, valid until {})",
+                record.thumbprint, record.client, record.subject, record.not_after
+            );
+            Ok(())
+        }
+        ClientCommand::List(database) => {
+            for c in admin(&database).await?.clients().await? {
+                let state = if c.revoked_at.is_some() {
+                    "revoked"
+                } else {
+                    "active"
+                };
+                println!(
+                    "{}  {:<20} {:<8} roles={} until={}  {}",
+                    c.thumbprint,
+                    c.client,
+                    state,
+                    c.roles.join(","),
+                    c.not_after,
+                    c.subject
+                );
+            }
+            Ok(())
+        }
+        ClientCommand::Revoke {
+            database,
+            thumbprint,
+        } => {
+            if admin(&database).await?.revoke(&thumbprint).await? {
+                println!("revoked {thumbprint}");
+                Ok(())
+            } else {
+                bail!("no registered certificate has thumbprint {thumbprint}")
+            }
+        }
+    }
+}
+
+/// A certificate file: PEM, raw DER, or the base64 text clients put into MM_Cert.
+fn read_certificate(bytes: &[u8]) -> anyhow::Result<maksa_x509::CertificateInfo> {
+    if let Ok(info) = maksa_x509::CertificateInfo::from_der(bytes) {
+        return Ok(info);
+    }
+    let text =
+        std::str::from_utf8(bytes).context("the certificate file is neither DER nor text")?;
+    Ok(maksa_x509::parse_mm_cert(text)?)
+}
+
+async fn catalog(command: CatalogCommand) -> anyhow::Result<()> {
+    match command {
+        CatalogCommand::Import { database, file } => {
+            let source = std::fs::read_to_string(&file)
+                .with_context(|| format!("reading {}", file.display()))?;
+            let (version, catalog) = admin(&database)
+                .await?
+                .import_catalog(&source)
+                .await
+                .map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
+            println!(
+                "imported catalogue version {version}: {} providers, {} services, {} steps, {} positions, {} contracts",
+                catalog.providers.len(),
+                catalog.services.len(),
+                catalog.steps.len(),
+                catalog.positions.len(),
+                catalog.contracts.len()
+            );
+            Ok(())
+        }
+        CatalogCommand::Show(database) => {
+            let Some(catalog) = admin(&database).await?.catalog().await? else {
+                bail!("no catalogue has been imported yet: run `maksa catalog import FILE`");
+            };
+            for step in &catalog.steps {
+                println!("step {} ({}) — {}", step.code, step.service, step.name);
+                for p in catalog.positions.iter().filter(|p| p.step == step.code) {
+                    let how = if p.amount_allowed {
+                        "quantity or amount"
+                    } else {
+                        "quantity"
+                    };
+                    println!(
+                        "  {:<6} {:>10} {}  {}  → {} {} ({how})",
+                        p.code,
+                        p.unit_price.to_string(),
+                        p.currency,
+                        p.name,
+                        p.payee.name,
+                        p.payee.iban
+                    );
+                }
+            }
+            for c in &catalog.contracts {
+                let providers: Vec<&str> = c.providers.iter().map(|p| p.as_str()).collect();
+                println!(
+                    "contract {}: services {} · providers {} · origins {}",
+                    c.client,
+                    c.services.join(","),
+                    providers.join(","),
+                    c.origins.join(" ")
+                );
+            }
+            Ok(())
+        }
+    }
+}
+
+pub fn hub_settings(
+    public_base_url: &str,
+    default_validity_days: i64,
+    list_limit: u32,
+) -> HubSettings {
+    HubSettings {
+        public_base_url: public_base_url.trim_end_matches('/').to_owned(),
+        rules: CreationRules {
+            default_validity: Duration::days(default_validity_days),
+            ..CreationRules::default()
+        },
+        list_limit,
+    }
+}
+
+async fn serve(config_file: Option<PathBuf>) -> anyhow::Result<()> {
+    let config = config::Config::load(config_file.as_deref())?;
+    let store = database::open(&config.database_url, true).await?;
+    let settings = hub_settings(
+        &config.public_base_url,
+        config.default_validity_days,
+        config.list_limit,
+    );
+    let state = AppState::assemble(
+        store,
+        Arc::new(SystemClock),
+        settings,
+        config.legacy_body_auth,
+        config.body_limit_bytes,
+    )
+    .await?;
+    if state.requests.catalog().steps.is_empty() {
+        tracing::warn!("the catalogue is empty: import one with `maksa catalog import FILE`");
+    }
+    let https = match &config.https {
+        None => None,
+        Some(h) => Some(HttpsSettings {
+            listen: h.listen,
+            certificate_pem: std::fs::read_to_string(&h.certificate)
+                .with_context(|| format!("reading {}", h.certificate.display()))?,
+            private_key_pem: std::fs::read_to_string(&h.private_key)
+                .with_context(|| format!("reading {}", h.private_key.display()))?,
+            client_ca_pems: h
+                .client_ca
+                .iter()
+                .map(std::fs::read_to_string)
+                .collect::<Result<_, _>>()
+                .context("reading client_ca")?,
+        }),
+    };
+    let running = maksa_server::start(
+        state.clone(),
+        Listeners {
+            http: config.http_listen,
+            https,
+        },
+    )
+    .await?;
+    tracing::info!(http = ?running.http_addr, https = ?running.https_addr, legacy_body_auth = config.legacy_body_auth, "maksa is serving");
+    run_until_stopped(running, state).await
+}
+
+/// Serves until Ctrl-C or SIGTERM, refreshing the catalogue every few seconds so
+/// that `maksa catalog import` takes effect without a restart.
+pub async fn run_until_stopped(
+    mut running: maksa_server::RunningServer,
+    state: AppState,
+) -> anyhow::Result<()> {
+    let refresher = tokio::spawn(async move {
+        loop {
+            tokio::time::sleep(std::time::Duration::from_secs(10)).await;
+            if let Err(error) = state.requests.reload_catalog().await {
+                tracing::warn!(%error, "could not reload the catalogue");
+            }
+        }
+    });
+    let listener_ended = tokio::select! {
+        result = running.wait() => Some(result),
+        _ = shutdown_signal() => None,
+    };
+    let result = match listener_ended {
+        Some(result) => result.context("a listener failed"),
+        None => {
+            tracing::info!("stopping: finishing requests in flight");
+            running.shutdown().await;
+            Ok(())
+        }
+    };
+    refresher.abort();
+    result
+}
+
+async fn shutdown_signal() {
+    #[cfg(unix)]
+    {
+        let mut terminate =
+            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                Ok(signal) => signal,
+                Err(_) => {
+                    let _ = tokio::signal::ctrl_c().await;
+                    return;
+                }
+            };
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => {},
+            _ = terminate.recv() => {},
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}
