@@ -1,0 +1,203 @@
+//! A store wrapper that watches the server's group commit from outside: every
+//! `insert_payment_requests` call the request writer makes is one transaction
+//! and one disk flush, so its batch sizes and durations tell how well commits
+//! are shared. Everything else is passed straight through.
+
+use crate::stats::{Latency, micros, per_second};
+use async_trait::async_trait;
+use maksa_app::store::{
+    AuditEvent, ClientCertificate, InvoiceRecipient, PaymentFilter, PaymentSummary, RequestFilter,
+    RequestSummary, StatusChange, Store, StoreError,
+};
+use maksa_domain::catalog::Catalog;
+use maksa_domain::ids::{ClientId, PaymentRequestId};
+use maksa_domain::request::PaymentRequest;
+use maksa_domain::status::Status;
+use serde::Serialize;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+use time::OffsetDateTime;
+
+pub struct ObservedStore {
+    inner: Arc<dyn Store>,
+    /// (rows, microseconds) of every insert call since the last `take`.
+    commits: Mutex<Vec<(u32, u32)>>,
+    certificate_lookups: AtomicU64,
+}
+
+/// Group commit as seen during one phase.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct GroupCommit {
+    pub commits: u64,
+    pub rows: u64,
+    pub commits_per_s: u64,
+    /// Rows per transaction.
+    pub batch_mean: u64,
+    pub batch_p50: u64,
+    pub batch_max: u64,
+    /// How long one `insert_payment_requests` call took (transaction + flush).
+    pub commit_latency: Latency,
+    /// Registry reads past the authenticator's cache.
+    pub certificate_lookups: u64,
+}
+
+impl ObservedStore {
+    pub fn new(inner: Arc<dyn Store>) -> ObservedStore {
+        ObservedStore {
+            inner,
+            commits: Mutex::new(Vec::new()),
+            certificate_lookups: AtomicU64::new(0),
+        }
+    }
+
+    /// What was recorded since the previous call, over a phase of `elapsed`.
+    pub fn take(&self, elapsed: Duration) -> GroupCommit {
+        let commits = std::mem::take(&mut *self.commits.lock().unwrap_or_else(|e| e.into_inner()));
+        let mut sizes: Vec<u32> = commits.iter().map(|&(rows, _)| rows).collect();
+        let mut latencies: Vec<u32> = commits.iter().map(|&(_, us)| us).collect();
+        let rows: u64 = sizes.iter().map(|&s| u64::from(s)).sum();
+        let count = commits.len() as u64;
+        // Latency::of works on any u32 samples; batch sizes are reported through it too.
+        let size_stats = Latency::of(&mut sizes);
+        GroupCommit {
+            commits: count,
+            rows,
+            commits_per_s: per_second(count, elapsed),
+            batch_mean: rows.checked_div(count).unwrap_or(0),
+            batch_p50: size_stats.p50_us,
+            batch_max: size_stats.max_us,
+            commit_latency: Latency::of(&mut latencies),
+            certificate_lookups: self.certificate_lookups.swap(0, Ordering::Relaxed),
+        }
+    }
+}
+
+#[async_trait]
+impl Store for ObservedStore {
+    fn write_concurrency(&self) -> usize {
+        self.inner.write_concurrency()
+    }
+
+    async fn save_catalog(
+        &self,
+        catalog: &Catalog,
+        source: &str,
+        at: OffsetDateTime,
+        audit: &AuditEvent,
+    ) -> Result<i64, StoreError> {
+        self.inner.save_catalog(catalog, source, at, audit).await
+    }
+
+    async fn load_catalog(&self) -> Result<Option<Catalog>, StoreError> {
+        self.inner.load_catalog().await
+    }
+
+    async fn register_client_certificate(
+        &self,
+        certificate: &ClientCertificate,
+        audit: &AuditEvent,
+    ) -> Result<(), StoreError> {
+        self.inner
+            .register_client_certificate(certificate, audit)
+            .await
+    }
+
+    async fn client_certificate(
+        &self,
+        thumbprint: &str,
+    ) -> Result<Option<ClientCertificate>, StoreError> {
+        self.certificate_lookups.fetch_add(1, Ordering::Relaxed);
+        self.inner.client_certificate(thumbprint).await
+    }
+
+    async fn client_certificates(&self) -> Result<Vec<ClientCertificate>, StoreError> {
+        self.inner.client_certificates().await
+    }
+
+    async fn revoke_client_certificate(
+        &self,
+        thumbprint: &str,
+        at: OffsetDateTime,
+        audit: &AuditEvent,
+    ) -> Result<bool, StoreError> {
+        self.inner
+            .revoke_client_certificate(thumbprint, at, audit)
+            .await
+    }
+
+    async fn insert_payment_requests(
+        &self,
+        batch: &[(PaymentRequest, AuditEvent)],
+    ) -> Result<Vec<Result<(), StoreError>>, StoreError> {
+        let started = Instant::now();
+        let result = self.inner.insert_payment_requests(batch).await;
+        let took = micros(started.elapsed());
+        let rows = u32::try_from(batch.len()).unwrap_or(u32::MAX);
+        self.commits
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push((rows, took));
+        result
+    }
+
+    async fn payment_request(
+        &self,
+        owner: &ClientId,
+        id: PaymentRequestId,
+    ) -> Result<Option<PaymentRequest>, StoreError> {
+        self.inner.payment_request(owner, id).await
+    }
+
+    async fn payment_request_by_id(
+        &self,
+        id: PaymentRequestId,
+    ) -> Result<Option<PaymentRequest>, StoreError> {
+        self.inner.payment_request_by_id(id).await
+    }
+
+    async fn request_status(
+        &self,
+        owner: &ClientId,
+        id: PaymentRequestId,
+    ) -> Result<Option<Status>, StoreError> {
+        self.inner.request_status(owner, id).await
+    }
+
+    async fn payment_requests(
+        &self,
+        owner: &ClientId,
+        filter: &RequestFilter,
+    ) -> Result<Vec<RequestSummary>, StoreError> {
+        self.inner.payment_requests(owner, filter).await
+    }
+
+    async fn payments(
+        &self,
+        owner: &ClientId,
+        filter: &PaymentFilter,
+    ) -> Result<Vec<PaymentSummary>, StoreError> {
+        self.inner.payments(owner, filter).await
+    }
+
+    async fn change_request_status(&self, change: &StatusChange) -> Result<bool, StoreError> {
+        self.inner.change_request_status(change).await
+    }
+
+    async fn insert_invoice_order(
+        &self,
+        owner: &ClientId,
+        id: PaymentRequestId,
+        recipient: &InvoiceRecipient,
+        at: OffsetDateTime,
+        audit: &AuditEvent,
+    ) -> Result<Option<i64>, StoreError> {
+        self.inner
+            .insert_invoice_order(owner, id, recipient, at, audit)
+            .await
+    }
+
+    async fn audit_events(&self, id: PaymentRequestId) -> Result<Vec<AuditEvent>, StoreError> {
+        self.inner.audit_events(id).await
+    }
+}
