@@ -7,6 +7,8 @@ pub mod auth;
 pub mod catalog_file;
 pub mod clock;
 pub mod error;
+pub mod payer;
 pub mod payment_requests;
+pub mod providers;
 pub mod store;
 pub mod writer;

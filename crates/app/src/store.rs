@@ -11,6 +11,7 @@
 //!   payer's capability).
 
 use async_trait::async_trait;
+use maksa_domain::attempt::{Attempt, AttemptId, Outcome, Settlement};
 use maksa_domain::catalog::Catalog;
 use maksa_domain::ids::{ClientId, PaymentRequestId};
 use maksa_domain::money::{Amount, Currency};
@@ -141,6 +142,39 @@ pub struct InvoiceRecipient {
     pub address: Option<String>,
 }
 
+/// Why `start_attempt` did not start one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StartRefused {
+    /// No such request, or it has no payment with that sequence.
+    NotFound,
+    /// The request is no longer payable (E, R, O or C).
+    RequestFinal(Status),
+    /// This payment is already executed.
+    PaymentPaid,
+    /// An attempt of this payment is still open at a provider.
+    InProgress(Attempt),
+}
+
+/// A verified message from a provider about one of our attempts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutcomeReport {
+    pub attempt: AttemptId,
+    pub outcome: Outcome,
+    /// The provider's own id of the payment, when it sent one.
+    pub external_id: Option<String>,
+    /// When the provider says it happened, or when we heard it.
+    pub at: OffsetDateTime,
+}
+
+/// What `record_outcome` did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutcomeApplied {
+    /// The attempt after the message.
+    pub attempt: Attempt,
+    /// What the domain decided (see `maksa_domain::attempt::settle`).
+    pub settlement: Settlement,
+}
+
 #[async_trait]
 pub trait Store: Send + Sync + 'static {
     /// How many `insert_payment_requests` calls may usefully run at once
@@ -225,4 +259,33 @@ pub trait Store: Send + Sync + 'static {
     ) -> Result<Option<i64>, StoreError>;
     /// The audit trail of one request, oldest first.
     async fn audit_events(&self, id: PaymentRequestId) -> Result<Vec<AuditEvent>, StoreError>;
+
+    /// Records an event that changes no state (e.g. a forged provider message),
+    /// durably, in its own transaction.
+    async fn record_event(&self, audit: &AuditEvent) -> Result<(), StoreError>;
+
+    /// Starts `attempt` (state `Started`) in one transaction with its audit event,
+    /// if the request is in P, its payment `attempt.sequence` is not executed, and
+    /// no other attempt of that payment is open (`Started` or `Accepted`). Two
+    /// racing starts of the same payment cannot both succeed.
+    async fn start_attempt(
+        &self,
+        attempt: &Attempt,
+        audit: &AuditEvent,
+    ) -> Result<Result<(), StartRefused>, StoreError>;
+    async fn attempt(&self, id: AttemptId) -> Result<Option<Attempt>, StoreError>;
+    /// Every attempt of a request, oldest first.
+    async fn attempts_of(&self, request: PaymentRequestId) -> Result<Vec<Attempt>, StoreError>;
+    /// Applies a verified provider message in ONE transaction: reads the attempt,
+    /// its request's status and its payments' statuses, asks
+    /// `maksa_domain::attempt::settle`, and writes what it decided — the attempt's
+    /// state, external id and refund flag; the payment's status E, provider,
+    /// paid time and external id; the request's move to E (compare-and-set on P)
+    /// — with the audit event. A repeated message writes only the audit event.
+    /// `None` when no such attempt exists.
+    async fn record_outcome(
+        &self,
+        report: &OutcomeReport,
+        audit: &AuditEvent,
+    ) -> Result<Option<OutcomeApplied>, StoreError>;
 }

@@ -9,6 +9,8 @@ use maksa_app::store::{
     AuditEvent, ClientCertificate, InvoiceRecipient, PaymentFilter, PaymentSummary, RequestFilter,
     RequestSummary, StatusChange, Store, StoreError,
 };
+use maksa_app::store::{OutcomeApplied, OutcomeReport, StartRefused};
+use maksa_domain::attempt::{Attempt, AttemptId};
 use maksa_domain::catalog::Catalog;
 use maksa_domain::ids::{ClientId, PaymentRequestId};
 use maksa_domain::request::PaymentRequest;
@@ -199,5 +201,33 @@ impl Store for ObservedStore {
 
     async fn audit_events(&self, id: PaymentRequestId) -> Result<Vec<AuditEvent>, StoreError> {
         self.inner.audit_events(id).await
+    }
+
+    async fn record_event(&self, audit: &AuditEvent) -> Result<(), StoreError> {
+        self.inner.record_event(audit).await
+    }
+
+    async fn start_attempt(
+        &self,
+        attempt: &Attempt,
+        audit: &AuditEvent,
+    ) -> Result<Result<(), StartRefused>, StoreError> {
+        self.inner.start_attempt(attempt, audit).await
+    }
+
+    async fn attempt(&self, id: AttemptId) -> Result<Option<Attempt>, StoreError> {
+        self.inner.attempt(id).await
+    }
+
+    async fn attempts_of(&self, request: PaymentRequestId) -> Result<Vec<Attempt>, StoreError> {
+        self.inner.attempts_of(request).await
+    }
+
+    async fn record_outcome(
+        &self,
+        report: &OutcomeReport,
+        audit: &AuditEvent,
+    ) -> Result<Option<OutcomeApplied>, StoreError> {
+        self.inner.record_outcome(report, audit).await
     }
 }

@@ -203,7 +203,15 @@ pub async fn start_hub(store: Arc<dyn Store>, pki: &DemoPki) -> anyhow::Result<H
     let settings = hub_settings(&format!("http://{http}"));
     let rules = settings.rules;
     // Legacy body authentication on, as in `maksa demo`: plain HTTP with MM_Cert works.
-    let state = AppState::assemble(watched, clock, settings, true, BODY_LIMIT).await?;
+    let state = AppState::assemble(
+        watched,
+        clock,
+        settings,
+        true,
+        BODY_LIMIT,
+        Default::default(),
+    )
+    .await?;
     let running = maksa_server::serve(state, bound)?;
     Ok(Hub {
         running,

@@ -1,6 +1,7 @@
 //! The pure core of maksa. Nothing here does I/O, reads the clock or draws random
 //! numbers: time and randomness come in as arguments, so every rule is testable.
 
+pub mod attempt;
 pub mod catalog;
 pub mod codes;
 pub mod datetime;

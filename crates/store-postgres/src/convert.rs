@@ -2,6 +2,7 @@
 //! `StoreError`.
 
 use maksa_app::store::StoreError;
+use maksa_domain::attempt::AttemptState;
 use maksa_domain::ids::ClientId;
 use maksa_domain::money::{Amount, Currency};
 use maksa_domain::status::Status;
@@ -30,6 +31,11 @@ pub fn status_letter(status: Status) -> String {
 pub fn status(letter: &str) -> Result<Status, StoreError> {
     Status::from_letter(letter)
         .ok_or_else(|| StoreError::Corrupt(format!("unknown status letter `{letter}`")))
+}
+
+pub fn attempt_state(text: &str) -> Result<AttemptState, StoreError> {
+    AttemptState::parse(text)
+        .ok_or_else(|| StoreError::Corrupt(format!("unknown attempt state `{text}`")))
 }
 
 pub fn client_id(text: &str) -> Result<ClientId, StoreError> {

@@ -2,10 +2,11 @@
 //! decoded back into domain values (anything unreadable is `Corrupt`).
 
 use crate::convert::{
-    amount, client_id, currency, optional_stored_time, status, status_letter, store_error,
-    stored_time,
+    amount, attempt_state, client_id, currency, optional_stored_time, status, status_letter,
+    store_error, stored_time,
 };
 use maksa_app::store::{AuditEvent, ClientCertificate, PaymentSummary, RequestSummary, StoreError};
+use maksa_domain::attempt::{Attempt, AttemptId, AttemptState};
 use maksa_domain::catalog::Payee;
 use maksa_domain::codes::ProviderCode;
 use maksa_domain::ids::{PaymentRequestId, PurposeId, RequestNumber};
@@ -70,11 +71,95 @@ pub const INSERT_REQUESTS: &str = "WITH new_requests AS ( \
 
 pub const INSERT_AUDIT: &str = "INSERT INTO audit_events (at, actor, request_id, kind, detail) VALUES ($1, $2, $3, $4, $5::jsonb)";
 
+/// The columns [`attempt`] decodes, so that every query on attempts selects the same.
+macro_rules! attempt_columns {
+    () => {
+        "id, request_id, sequence, provider, amount_minor, currency, state, external_id, \
+         refund_required, created_at, updated_at"
+    };
+}
+
+/// Locks the attempt (`FOR UPDATE`): two messages about one attempt are
+/// applied one after the other, the second seeing what the first wrote.
+pub const ATTEMPT_BY_ID_FOR_UPDATE: &str = concat!(
+    "SELECT ",
+    attempt_columns!(),
+    " FROM attempts WHERE id = $1 FOR UPDATE"
+);
+
+pub const ATTEMPT_BY_ID: &str = concat!(
+    "SELECT ",
+    attempt_columns!(),
+    " FROM attempts WHERE id = $1"
+);
+
+/// Oldest first; the id orders attempts created in the same microsecond.
+pub const ATTEMPTS_OF_REQUEST: &str = concat!(
+    "SELECT ",
+    attempt_columns!(),
+    " FROM attempts WHERE request_id = $1 ORDER BY created_at, id"
+);
+
+/// At most one row: `attempts_one_open_per_payment` sees to that.
+pub const OPEN_ATTEMPT_OF_PAYMENT: &str = concat!(
+    "SELECT ",
+    attempt_columns!(),
+    " FROM attempts WHERE request_id = $1 AND sequence = $2 AND state IN ('started', 'accepted')"
+);
+
+pub const INSERT_ATTEMPT: &str = "INSERT INTO attempts (id, request_id, sequence, provider, amount_minor, \
+     currency, state, external_id, refund_required, created_at, updated_at) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)";
+
+/// Writes what `settle` decided about the attempt. A message without an
+/// external id keeps the one an earlier message gave.
+pub const SETTLE_ATTEMPT: &str = concat!(
+    "UPDATE attempts SET state = $1, external_id = COALESCE($2, external_id), refund_required = $3, \
+     updated_at = $4 WHERE id = $5 RETURNING ",
+    attempt_columns!()
+);
+
 pub fn to_json<T: Serialize + ?Sized>(value: &T, what: &str) -> Result<String, StoreError> {
     // Serialising the domain types cannot fail (no maps with non-string keys);
     // should it ever, the value could not be read back either.
     serde_json::to_string(value)
         .map_err(|error| StoreError::Corrupt(format!("cannot encode {what}: {error}")))
+}
+
+/// An attempt encoded for `attempts`.
+pub struct NewAttempt {
+    pub id: Uuid,
+    pub request_id: Uuid,
+    pub sequence: i32,
+    pub provider: String,
+    pub amount_minor: i64,
+    pub currency: String,
+    pub state: &'static str,
+    pub external_id: Option<String>,
+    pub refund_required: bool,
+    pub created_at: OffsetDateTime,
+    pub updated_at: OffsetDateTime,
+}
+
+impl NewAttempt {
+    /// `attempt` as it starts: in state `Started` and not flagged for a refund,
+    /// whatever the caller filled in, because only a provider's message may
+    /// move an attempt on (`record_outcome`).
+    pub fn started(attempt: &Attempt) -> Self {
+        NewAttempt {
+            id: attempt.id.as_uuid(),
+            request_id: attempt.request_id.as_uuid(),
+            sequence: i32::from(attempt.sequence),
+            provider: attempt.provider.as_str().to_owned(),
+            amount_minor: attempt.amount.minor(),
+            currency: attempt.currency.as_str().to_owned(),
+            state: AttemptState::Started.as_str(),
+            external_id: attempt.external_id.clone(),
+            refund_required: false,
+            created_at: stored_time(attempt.created_at),
+            updated_at: stored_time(attempt.updated_at),
+        }
+    }
 }
 
 /// An audit event encoded for `audit_events`.
@@ -275,12 +360,13 @@ fn sequence(value: i32) -> Result<u16, StoreError> {
         .map_err(|_| StoreError::Corrupt(format!("payment sequence {value} is out of range")))
 }
 
+fn provider_code(code: String) -> Result<ProviderCode, StoreError> {
+    ProviderCode::parse(&code)
+        .ok_or_else(|| StoreError::Corrupt(format!("stored provider `{code}` is not valid")))
+}
+
 fn provider(code: Option<String>) -> Result<Option<ProviderCode>, StoreError> {
-    code.map(|code| {
-        ProviderCode::parse(&code)
-            .ok_or_else(|| StoreError::Corrupt(format!("stored provider `{code}` is not valid")))
-    })
-    .transpose()
+    code.map(provider_code).transpose()
 }
 
 /// Rebuilds a request from the rows of `REQUEST_WITH_PAYMENTS…` (one per
@@ -373,5 +459,21 @@ pub fn audit_event(row: &PgRow) -> Result<AuditEvent, StoreError> {
         request_id: get::<Option<Uuid>>(row, "request_id")?.map(PaymentRequestId::from_uuid),
         kind: get(row, "kind")?,
         detail: get::<Json<serde_json::Value>>(row, "detail")?.0,
+    })
+}
+
+pub fn attempt(row: &PgRow) -> Result<Attempt, StoreError> {
+    Ok(Attempt {
+        id: AttemptId::from_uuid(get(row, "id")?),
+        request_id: PaymentRequestId::from_uuid(get(row, "request_id")?),
+        sequence: sequence(get(row, "sequence")?)?,
+        provider: provider_code(get(row, "provider")?)?,
+        amount: amount(get(row, "amount_minor")?)?,
+        currency: currency(&get::<String>(row, "currency")?)?,
+        state: attempt_state(&get::<String>(row, "state")?)?,
+        external_id: get(row, "external_id")?,
+        refund_required: get(row, "refund_required")?,
+        created_at: get(row, "created_at")?,
+        updated_at: get(row, "updated_at")?,
     })
 }

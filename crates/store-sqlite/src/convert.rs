@@ -2,6 +2,7 @@
 //! `StoreError`.
 
 use maksa_app::store::StoreError;
+use maksa_domain::attempt::{AttemptId, AttemptState};
 use maksa_domain::ids::{ClientId, PaymentRequestId};
 use maksa_domain::money::{Amount, Currency};
 use maksa_domain::status::Status;
@@ -62,6 +63,21 @@ pub fn request_id_text(id: PaymentRequestId) -> String {
 pub fn request_id(text: &str) -> Result<PaymentRequestId, StoreError> {
     PaymentRequestId::parse(text)
         .ok_or_else(|| StoreError::Corrupt(format!("stored request id `{text}` is not a UUID")))
+}
+
+/// The same text form as request ids, so both sort as their UUIDs do.
+pub fn attempt_id_text(id: AttemptId) -> String {
+    id.as_uuid().hyphenated().to_string()
+}
+
+pub fn attempt_id(text: &str) -> Result<AttemptId, StoreError> {
+    AttemptId::parse(text)
+        .ok_or_else(|| StoreError::Corrupt(format!("stored attempt id `{text}` is not a UUID")))
+}
+
+pub fn attempt_state(text: &str) -> Result<AttemptState, StoreError> {
+    AttemptState::parse(text)
+        .ok_or_else(|| StoreError::Corrupt(format!("unknown attempt state `{text}`")))
 }
 
 pub fn client_id(text: &str) -> Result<ClientId, StoreError> {

@@ -2,10 +2,12 @@
 //! decoded back into domain values (anything unreadable is `Corrupt`).
 
 use crate::convert::{
-    amount, client_id, currency, from_json, micros, optional_micros, optional_time_from_micros,
-    request_id, request_id_text, status, status_letter, store_error, time_from_micros, to_json,
+    amount, attempt_id, attempt_id_text, attempt_state, client_id, currency, from_json, micros,
+    optional_micros, optional_time_from_micros, request_id, request_id_text, status, status_letter,
+    store_error, time_from_micros, to_json,
 };
 use maksa_app::store::{AuditEvent, ClientCertificate, PaymentSummary, RequestSummary, StoreError};
+use maksa_domain::attempt::{Attempt, AttemptState};
 use maksa_domain::catalog::Payee;
 use maksa_domain::codes::ProviderCode;
 use maksa_domain::ids::{PurposeId, RequestNumber};
@@ -33,6 +35,82 @@ pub const CERTIFICATE_BY_THUMBPRINT: &str = "SELECT thumbprint, client_id, subje
 pub const ALL_CERTIFICATES: &str = "SELECT thumbprint, client_id, subject, not_before, not_after, \
      revoked_at, roles, services, registered_at FROM client_certificates \
      ORDER BY client_id, registered_at, thumbprint";
+
+/// The columns [`attempt`] decodes, so that every query on attempts selects the same.
+macro_rules! attempt_columns {
+    () => {
+        "id, request_id, sequence, provider, amount_minor, currency, state, external_id, \
+         refund_required, created_at, updated_at"
+    };
+}
+
+pub const ATTEMPT_BY_ID: &str = concat!(
+    "SELECT ",
+    attempt_columns!(),
+    " FROM attempts WHERE id = ?1"
+);
+
+/// Oldest first; the id orders attempts created in the same microsecond.
+pub const ATTEMPTS_OF_REQUEST: &str = concat!(
+    "SELECT ",
+    attempt_columns!(),
+    " FROM attempts WHERE request_id = ?1 ORDER BY created_at, id"
+);
+
+/// At most one row: `attempts_one_open_per_payment` sees to that.
+pub const OPEN_ATTEMPT_OF_PAYMENT: &str = concat!(
+    "SELECT ",
+    attempt_columns!(),
+    " FROM attempts WHERE request_id = ?1 AND sequence = ?2 AND state IN ('started', 'accepted')"
+);
+
+pub const INSERT_ATTEMPT: &str = "INSERT INTO attempts (id, request_id, sequence, provider, amount_minor, \
+     currency, state, external_id, refund_required, created_at, updated_at) \
+     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)";
+
+/// Writes what `settle` decided about the attempt. A message without an
+/// external id keeps the one an earlier message gave.
+pub const SETTLE_ATTEMPT: &str = concat!(
+    "UPDATE attempts SET state = ?1, external_id = COALESCE(?2, external_id), refund_required = ?3, \
+     updated_at = ?4 WHERE id = ?5 RETURNING ",
+    attempt_columns!()
+);
+
+/// An attempt encoded for `attempts`.
+pub struct NewAttempt {
+    pub id: String,
+    pub request_id: String,
+    pub sequence: i64,
+    pub provider: String,
+    pub amount_minor: i64,
+    pub currency: String,
+    pub state: &'static str,
+    pub external_id: Option<String>,
+    pub refund_required: bool,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+impl NewAttempt {
+    /// `attempt` as it starts: in state `Started` and not flagged for a refund,
+    /// whatever the caller filled in, because only a provider's message may
+    /// move an attempt on (`record_outcome`).
+    pub fn started(attempt: &Attempt) -> Result<Self, StoreError> {
+        Ok(NewAttempt {
+            id: attempt_id_text(attempt.id),
+            request_id: request_id_text(attempt.request_id),
+            sequence: i64::from(attempt.sequence),
+            provider: attempt.provider.as_str().to_owned(),
+            amount_minor: attempt.amount.minor(),
+            currency: attempt.currency.as_str().to_owned(),
+            state: AttemptState::Started.as_str(),
+            external_id: attempt.external_id.clone(),
+            refund_required: false,
+            created_at: micros(attempt.created_at)?,
+            updated_at: micros(attempt.updated_at)?,
+        })
+    }
+}
 
 /// An audit event encoded for `audit_events`.
 pub struct NewAudit {
@@ -147,12 +225,13 @@ fn sequence(value: i64) -> Result<u16, StoreError> {
         .map_err(|_| StoreError::Corrupt(format!("payment sequence {value} is out of range")))
 }
 
+fn provider_code(code: String) -> Result<ProviderCode, StoreError> {
+    ProviderCode::parse(&code)
+        .ok_or_else(|| StoreError::Corrupt(format!("stored provider `{code}` is not valid")))
+}
+
 fn provider(code: Option<String>) -> Result<Option<ProviderCode>, StoreError> {
-    code.map(|code| {
-        ProviderCode::parse(&code)
-            .ok_or_else(|| StoreError::Corrupt(format!("stored provider `{code}` is not valid")))
-    })
-    .transpose()
+    code.map(provider_code).transpose()
 }
 
 /// Rebuilds a request from the rows of `REQUEST_WITH_PAYMENTS…` (one per
@@ -248,5 +327,21 @@ pub fn audit_event(row: &SqliteRow) -> Result<AuditEvent, StoreError> {
             .transpose()?,
         kind: get(row, "kind")?,
         detail: from_json(&get::<String>(row, "detail")?, "audit detail")?,
+    })
+}
+
+pub fn attempt(row: &SqliteRow) -> Result<Attempt, StoreError> {
+    Ok(Attempt {
+        id: attempt_id(&get::<String>(row, "id")?)?,
+        request_id: request_id(&get::<String>(row, "request_id")?)?,
+        sequence: sequence(get(row, "sequence")?)?,
+        provider: provider_code(get(row, "provider")?)?,
+        amount: amount(get(row, "amount_minor")?)?,
+        currency: currency(&get::<String>(row, "currency")?)?,
+        state: attempt_state(&get::<String>(row, "state")?)?,
+        external_id: get(row, "external_id")?,
+        refund_required: get(row, "refund_required")?,
+        created_at: time_from_micros(get(row, "created_at")?)?,
+        updated_at: time_from_micros(get(row, "updated_at")?)?,
     })
 }

@@ -6,6 +6,7 @@
 //! keep, so a value read back compares equal to the one written.
 
 use maksa_app::store::{AuditEvent, ClientCertificate};
+use maksa_domain::attempt::{Attempt, AttemptId, AttemptState};
 use maksa_domain::catalog::{
     Catalog, Contract, Payee, PaymentProvider, Position, ProviderKind, Service, ServiceProvider,
     ServiceStep,
@@ -223,6 +224,57 @@ pub fn sample_request(owner: &ClientId, seed: u64) -> PaymentRequest {
         status_changed_at: created_at,
         terms,
         payments,
+    }
+}
+
+/// [`sample_request`] with only its first payment (and the total to match):
+/// executing that one payment pays the whole request.
+pub fn single_payment_request(owner: &ClientId, seed: u64) -> PaymentRequest {
+    let mut request = sample_request(owner, seed);
+    request.payments.truncate(1);
+    request.terms.total = request.payments[0].amount;
+    request
+}
+
+/// A new attempt (state `Started`) of payment `sequence` of `request` at
+/// provider `HABALV22`, for the payment's amount, started at `at`. `seed`
+/// varies the id; attempts of different requests never share one. A sequence
+/// the request does not have gets an amount of 1.00.
+pub fn sample_attempt(
+    request: &PaymentRequest,
+    sequence: u16,
+    seed: u64,
+    at: OffsetDateTime,
+) -> Attempt {
+    let (high, low) = request.id.as_uuid().as_u64_pair();
+    let payment = request.payments.iter().find(|p| p.sequence == sequence);
+    Attempt {
+        id: AttemptId::from_random(derived_bytes(&request.owner, mix(seed) ^ high ^ low, 30)),
+        request_id: request.id,
+        sequence,
+        provider: provider("HABALV22"),
+        amount: payment.map_or_else(|| euros(100), |p| p.amount),
+        currency: payment.map_or(Currency::EUR, |p| p.currency),
+        state: AttemptState::Started,
+        external_id: None,
+        refund_required: false,
+        created_at: at,
+        updated_at: at,
+    }
+}
+
+/// The audit event the hub writes about an attempt, with the provider as actor.
+pub fn attempt_audit(attempt: &Attempt, kind: &str, at: OffsetDateTime) -> AuditEvent {
+    AuditEvent {
+        at,
+        actor: attempt.provider.to_string(),
+        request_id: Some(attempt.request_id),
+        kind: kind.into(),
+        detail: json!({
+            "attempt": attempt.id.to_string(),
+            "sequence": attempt.sequence,
+            "amount_minor": attempt.amount.minor(),
+        }),
     }
 }
 

@@ -53,6 +53,19 @@ macro_rules! store_suite {
             invoice_orders,
             audit_trail_oldest_first,
             concurrent_inserts_lose_nothing,
+            attempts_round_trip_and_list_oldest_first,
+            attempt_start_refusals,
+            attempt_starts_again_after_rejection,
+            concurrent_attempt_starts_one_wins,
+            outcome_executed_pays_a_single_payment_request,
+            outcome_pays_a_two_payment_request_one_payment_at_a_time,
+            repeated_outcome_changes_nothing_but_is_audited,
+            outcomes_converge_whatever_their_order,
+            execution_of_a_replaced_attempt_requires_refund,
+            execution_for_a_final_request_requires_refund,
+            outcome_for_unknown_attempt_is_none,
+            recorded_events_join_the_audit_trail,
+            concurrent_outcomes_settle_once,
         );
     };
     (@each $fresh_store:path; $($scenario:ident),+ $(,)?) => {

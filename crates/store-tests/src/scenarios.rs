@@ -2,13 +2,15 @@
 //! first behaviour that differs from the `Store` contract.
 
 use crate::fixtures::{
-    BASE_TIME, LATVIAN_LETTERS, client, creation_audit, currency, euros, operator_audit, provider,
-    sample_catalog, sample_certificate, sample_request, truncate_to_microseconds,
+    BASE_TIME, LATVIAN_LETTERS, attempt_audit, client, creation_audit, currency, euros,
+    operator_audit, provider, sample_attempt, sample_catalog, sample_certificate, sample_request,
+    single_payment_request, truncate_to_microseconds,
 };
 use maksa_app::store::{
-    AuditEvent, InvoiceRecipient, PaymentFilter, PaymentSummary, RequestFilter, RequestSummary,
-    StatusChange, Store, StoreError,
+    AuditEvent, InvoiceRecipient, OutcomeApplied, OutcomeReport, PaymentFilter, PaymentSummary,
+    RequestFilter, RequestSummary, StartRefused, StatusChange, Store, StoreError,
 };
+use maksa_domain::attempt::{Attempt, AttemptId, AttemptState, Outcome, Settlement};
 use maksa_domain::ids::{ClientId, PaymentRequestId};
 use maksa_domain::request::PaymentRequest;
 use maksa_domain::status::Status;
@@ -1537,4 +1539,900 @@ pub async fn concurrent_inserts_lose_nothing(store: Arc<dyn Store>) {
         store.payments(&owner, &all_payments()).await.unwrap().len(),
         inserted.len() * 2
     );
+}
+
+// ---------------------------------------------------------------- attempts
+
+fn start_audit(attempt: &Attempt) -> AuditEvent {
+    attempt_audit(attempt, "payment_attempt.started", attempt.created_at)
+}
+
+/// Starts `attempt` and asserts it started.
+async fn start(store: &dyn Store, attempt: &Attempt) {
+    let started = store
+        .start_attempt(attempt, &start_audit(attempt))
+        .await
+        .expect("starting an attempt failed");
+    assert_eq!(started, Ok(()), "attempt {} did not start", attempt.id);
+}
+
+/// Starts `attempt` and returns why it was refused.
+async fn refused(store: &dyn Store, attempt: &Attempt) -> StartRefused {
+    store
+        .start_attempt(attempt, &start_audit(attempt))
+        .await
+        .expect("starting an attempt failed")
+        .expect_err("the start should have been refused")
+}
+
+/// A provider's message about `attempt`, said to have happened at `at`.
+fn report(
+    attempt: &Attempt,
+    outcome: Outcome,
+    external_id: Option<&str>,
+    at: OffsetDateTime,
+) -> OutcomeReport {
+    OutcomeReport {
+        attempt: attempt.id,
+        outcome,
+        external_id: external_id.map(str::to_owned),
+        at,
+    }
+}
+
+/// The hub hears of a message a second after the provider says it happened,
+/// so a scenario can tell the two times apart.
+fn heard(report: &OutcomeReport) -> OffsetDateTime {
+    report.at + Duration::seconds(1)
+}
+
+fn outcome_audit(attempt: &Attempt, report: &OutcomeReport) -> AuditEvent {
+    let kind = match report.outcome {
+        Outcome::Accepted => "payment_attempt.accepted",
+        Outcome::Executed => "payment_attempt.executed",
+        Outcome::Rejected => "payment_attempt.rejected",
+    };
+    attempt_audit(attempt, kind, heard(report))
+}
+
+/// Applies `report` and returns what the store did; the attempt must exist.
+async fn apply_outcome(
+    store: &dyn Store,
+    attempt: &Attempt,
+    report: &OutcomeReport,
+) -> OutcomeApplied {
+    store
+        .record_outcome(report, &outcome_audit(attempt, report))
+        .await
+        .expect("recording an outcome failed")
+        .unwrap_or_else(|| panic!("attempt {} is not stored", attempt.id))
+}
+
+/// `attempt` as the store keeps it after a message moved it.
+fn moved(
+    attempt: &Attempt,
+    state: AttemptState,
+    external_id: Option<&str>,
+    refund_required: bool,
+    report: &OutcomeReport,
+) -> Attempt {
+    Attempt {
+        state,
+        external_id: external_id.map(str::to_owned),
+        refund_required,
+        updated_at: heard(report),
+        ..attempt.clone()
+    }
+}
+
+async fn attempts(store: &dyn Store, request: &PaymentRequest) -> Vec<Attempt> {
+    store
+        .attempts_of(request.id)
+        .await
+        .expect("listing attempts failed")
+}
+
+async fn request_listed(store: &dyn Store, request: &PaymentRequest) -> RequestSummary {
+    store
+        .payment_requests(&request.owner, &all_requests())
+        .await
+        .expect("listing requests failed")
+        .into_iter()
+        .find(|s| s.id == request.id)
+        .unwrap_or_else(|| panic!("request {} is not listed", request.number))
+}
+
+async fn payments_listed(store: &dyn Store, request: &PaymentRequest) -> Vec<PaymentSummary> {
+    store
+        .payments(&request.owner, &all_payments())
+        .await
+        .expect("listing payments failed")
+        .into_iter()
+        .filter(|p| p.request_id == request.id)
+        .collect()
+}
+
+pub async fn attempts_round_trip_and_list_oldest_first(store: Arc<dyn Store>) {
+    let store = store.as_ref();
+    let owner = client("pmlp.epakalpojumi");
+    let request = sample_request(&owner, 1);
+    let other = sample_request(&owner, 2);
+    insert_all(store, &[request.clone(), other.clone()]).await;
+    let at = request.created_at + Duration::minutes(5);
+
+    let first = sample_attempt(&request, 1, 1, at);
+    let mut second = sample_attempt(&request, 2, 2, at + Duration::minutes(1));
+    second.provider = provider("UNLALV2X");
+    second.created_at += Duration::nanoseconds(789);
+    second.updated_at = second.created_at;
+    // Whatever the caller fills in, an attempt starts started and without a refund.
+    let mut of_other = sample_attempt(&other, 1, 1, at - Duration::minutes(1));
+    of_other.state = AttemptState::Executed;
+    of_other.refund_required = true;
+    of_other.external_id = Some(format!("ĀRĒJAIS-1 ({LATVIAN_LETTERS})"));
+    // Started in reverse order of creation: the list is by creation time.
+    start(store, &second).await;
+    start(store, &first).await;
+    start(store, &of_other).await;
+
+    let second_stored = Attempt {
+        created_at: truncate_to_microseconds(second.created_at),
+        updated_at: truncate_to_microseconds(second.updated_at),
+        ..second.clone()
+    };
+    assert_eq!(store.attempt(first.id).await.unwrap(), Some(first.clone()));
+    assert_eq!(
+        store.attempt(second.id).await.unwrap(),
+        Some(second_stored.clone()),
+        "times are kept to the microsecond"
+    );
+    let other_stored = Attempt {
+        state: AttemptState::Started,
+        refund_required: false,
+        ..of_other.clone()
+    };
+    assert_eq!(
+        store.attempt(of_other.id).await.unwrap(),
+        Some(other_stored.clone())
+    );
+    assert_eq!(
+        store
+            .attempt(AttemptId::from_random([9; 16]))
+            .await
+            .unwrap(),
+        None
+    );
+    assert_eq!(
+        attempts(store, &request).await,
+        vec![first.clone(), second_stored.clone()]
+    );
+    assert_eq!(attempts(store, &other).await, vec![other_stored]);
+    assert_eq!(
+        store
+            .attempts_of(PaymentRequestId::from_random([9; 16]))
+            .await
+            .unwrap(),
+        Vec::new()
+    );
+    assert_eq!(
+        store.audit_events(request.id).await.unwrap(),
+        vec![
+            creation_audit(&request),
+            start_audit(&first),
+            start_audit(&second_stored)
+        ],
+        "each start is audited"
+    );
+    // Starting changes neither the request nor its payments.
+    assert_eq!(stored(store, &request).await, request);
+}
+
+pub async fn attempt_start_refusals(store: Arc<dyn Store>) {
+    let store = store.as_ref();
+    let owner = client("pmlp.epakalpojumi");
+    let open = sample_request(&owner, 1);
+    let cancelled = sample_request(&owner, 2);
+    let expired = sample_request(&owner, 3);
+    let mut partly_paid = sample_request(&owner, 4);
+    partly_paid.payments[0].status = Status::Executed;
+    partly_paid.payments[0].paid_at = Some(partly_paid.created_at + Duration::minutes(1));
+    partly_paid.payments[0].provider = Some(provider("HABALV22"));
+    partly_paid.payments[0].external_id = Some("HABA-1".into());
+    insert_all(
+        store,
+        &[
+            open.clone(),
+            cancelled.clone(),
+            expired.clone(),
+            partly_paid.clone(),
+        ],
+    )
+    .await;
+    let at = open.created_at + Duration::hours(1);
+    apply(store, &cancelled, Status::Cancelled, at).await;
+    apply(store, &expired, Status::Expired, at).await;
+
+    let mut unknown = sample_request(&owner, 5);
+    unknown.id = PaymentRequestId::from_random([9; 16]);
+    assert_eq!(
+        refused(store, &sample_attempt(&unknown, 1, 1, at)).await,
+        StartRefused::NotFound,
+        "unknown request"
+    );
+    assert_eq!(
+        refused(store, &sample_attempt(&open, 3, 1, at)).await,
+        StartRefused::NotFound,
+        "the request has no payment 3"
+    );
+    assert_eq!(
+        refused(store, &sample_attempt(&cancelled, 1, 1, at)).await,
+        StartRefused::RequestFinal(Status::Cancelled)
+    );
+    assert_eq!(
+        refused(store, &sample_attempt(&expired, 2, 1, at)).await,
+        StartRefused::RequestFinal(Status::Expired)
+    );
+    assert_eq!(
+        refused(store, &sample_attempt(&partly_paid, 1, 1, at)).await,
+        StartRefused::PaymentPaid
+    );
+    start(store, &sample_attempt(&partly_paid, 2, 2, at)).await;
+
+    let first = sample_attempt(&open, 1, 1, at);
+    start(store, &first).await;
+    assert_eq!(
+        refused(
+            store,
+            &sample_attempt(&open, 1, 2, at + Duration::minutes(1))
+        )
+        .await,
+        StartRefused::InProgress(first.clone()),
+        "an open attempt blocks its payment"
+    );
+    // Accepted for processing is still open: the money may yet move.
+    let accepted = report(
+        &first,
+        Outcome::Accepted,
+        Some("HABA-77"),
+        at + Duration::minutes(2),
+    );
+    apply_outcome(store, &first, &accepted).await;
+    let first_accepted = moved(
+        &first,
+        AttemptState::Accepted,
+        Some("HABA-77"),
+        false,
+        &accepted,
+    );
+    assert_eq!(
+        refused(
+            store,
+            &sample_attempt(&open, 1, 3, at + Duration::minutes(3))
+        )
+        .await,
+        StartRefused::InProgress(first_accepted.clone())
+    );
+    // Other payments of the same request are not blocked.
+    let of_second = sample_attempt(&open, 2, 4, at + Duration::minutes(4));
+    start(store, &of_second).await;
+
+    // Refusals write nothing.
+    assert_eq!(
+        attempts(store, &open).await,
+        vec![first_accepted, of_second.clone()]
+    );
+    for request in [&cancelled, &expired] {
+        assert_eq!(attempts(store, request).await, Vec::new());
+        assert_eq!(store.audit_events(request.id).await.unwrap().len(), 2);
+    }
+    assert_eq!(attempts(store, &partly_paid).await.len(), 1);
+    assert_eq!(
+        store.audit_events(open.id).await.unwrap(),
+        vec![
+            creation_audit(&open),
+            start_audit(&first),
+            outcome_audit(&first, &accepted),
+            start_audit(&of_second)
+        ]
+    );
+}
+
+pub async fn attempt_starts_again_after_rejection(store: Arc<dyn Store>) {
+    let store = store.as_ref();
+    let owner = client("pmlp.epakalpojumi");
+    let request = single_payment_request(&owner, 1);
+    insert_all(store, std::slice::from_ref(&request)).await;
+    let at = request.created_at + Duration::minutes(5);
+
+    let first = sample_attempt(&request, 1, 1, at);
+    start(store, &first).await;
+    let rejected = report(&first, Outcome::Rejected, None, at + Duration::minutes(1));
+    let applied = apply_outcome(store, &first, &rejected).await;
+    assert_eq!(applied.attempt.state, AttemptState::Rejected);
+    assert!(!applied.settlement.unchanged);
+    assert!(!applied.settlement.mark_payment_paid);
+    assert_eq!(
+        stored(store, &request).await,
+        request,
+        "a rejection changes no payment"
+    );
+
+    let mut second = sample_attempt(&request, 1, 2, at + Duration::minutes(2));
+    second.provider = provider("UNLALV2X");
+    start(store, &second).await;
+    assert_eq!(
+        refused(
+            store,
+            &sample_attempt(&request, 1, 3, at + Duration::minutes(3))
+        )
+        .await,
+        StartRefused::InProgress(second.clone()),
+        "the new attempt is open in turn"
+    );
+    assert_eq!(
+        attempts(store, &request).await,
+        vec![applied.attempt, second]
+    );
+}
+
+pub async fn concurrent_attempt_starts_one_wins(store: Arc<dyn Store>) {
+    let store = store.as_ref();
+    let owner = client("pmlp.epakalpojumi");
+    let requests: Vec<PaymentRequest> = (1..=8).map(|seed| sample_request(&owner, seed)).collect();
+    insert_all(store, &requests).await;
+    for request in &requests {
+        let at = request.created_at + Duration::minutes(5);
+        let a = sample_attempt(request, 1, 1, at);
+        let b = sample_attempt(request, 1, 2, at);
+        let (audit_a, audit_b) = (start_audit(&a), start_audit(&b));
+        let (result_a, result_b) = tokio::join!(
+            store.start_attempt(&a, &audit_a),
+            store.start_attempt(&b, &audit_b)
+        );
+        let (result_a, result_b) = (result_a.unwrap(), result_b.unwrap());
+        let winner = match (&result_a, &result_b) {
+            (Ok(()), Err(StartRefused::InProgress(open))) => {
+                assert_eq!(open, &a, "the loser is told who won");
+                &a
+            }
+            (Err(StartRefused::InProgress(open)), Ok(())) => {
+                assert_eq!(open, &b, "the loser is told who won");
+                &b
+            }
+            other => panic!("exactly one start must win: {other:?}"),
+        };
+        assert_eq!(attempts(store, request).await, vec![winner.clone()]);
+        assert_eq!(
+            store.audit_events(request.id).await.unwrap(),
+            vec![creation_audit(request), start_audit(winner)],
+            "only the winner is audited"
+        );
+    }
+}
+
+pub async fn outcome_executed_pays_a_single_payment_request(store: Arc<dyn Store>) {
+    let store = store.as_ref();
+    let owner = client("pmlp.epakalpojumi");
+    let request = single_payment_request(&owner, 1);
+    let untouched = single_payment_request(&owner, 2);
+    insert_all(store, &[request.clone(), untouched.clone()]).await;
+    let at = request.created_at + Duration::minutes(5);
+    let attempt = sample_attempt(&request, 1, 1, at);
+    start(store, &attempt).await;
+
+    let paid_at = at + Duration::minutes(3) + Duration::microseconds(7);
+    let executed = report(&attempt, Outcome::Executed, Some("HABA-2025-0001"), paid_at);
+    let applied = apply_outcome(store, &attempt, &executed).await;
+    let expected = moved(
+        &attempt,
+        AttemptState::Executed,
+        Some("HABA-2025-0001"),
+        false,
+        &executed,
+    );
+    assert_eq!(applied.attempt, expected);
+    assert_eq!(
+        applied.settlement,
+        Settlement {
+            attempt_state: AttemptState::Executed,
+            mark_payment_paid: true,
+            request_to: Some(Status::Executed),
+            refund_required: false,
+            unchanged: false,
+        }
+    );
+    assert_eq!(store.attempt(attempt.id).await.unwrap(), Some(expected));
+
+    let paid = stored(store, &request).await;
+    assert_eq!(paid.status, Status::Executed);
+    assert_eq!(
+        paid.status_changed_at, paid_at,
+        "the request is paid when the provider says"
+    );
+    assert_eq!(paid.payments[0].status, Status::Executed);
+    assert_eq!(paid.payments[0].paid_at, Some(paid_at));
+    assert_eq!(paid.payments[0].provider, Some(attempt.provider.clone()));
+    assert_eq!(
+        paid.payments[0].external_id.as_deref(),
+        Some("HABA-2025-0001")
+    );
+    assert_eq!(paid.terms, request.terms, "terms never change");
+
+    let listed = request_listed(store, &request).await;
+    assert_eq!(listed.status, Status::Executed);
+    assert_eq!(listed.paid_at, Some(paid_at));
+    let payments = payments_listed(store, &request).await;
+    assert_eq!(payments.len(), 1);
+    assert_eq!(payments[0].status, Status::Executed);
+    assert_eq!(payments[0].paid_at, Some(paid_at));
+    assert_eq!(payments[0].external_id.as_deref(), Some("HABA-2025-0001"));
+    assert_eq!(
+        listed_ids(
+            store,
+            &owner,
+            RequestFilter {
+                paid_from: Some(paid_at),
+                paid_till: Some(paid_at + Duration::microseconds(1)),
+                ..all_requests()
+            }
+        )
+        .await,
+        vec![request.id],
+        "the paid-time filter finds it"
+    );
+    assert_eq!(
+        listed_payments(
+            store,
+            &owner,
+            PaymentFilter {
+                paid_from: Some(paid_at),
+                ..all_payments()
+            }
+        )
+        .await,
+        vec![(request.id, 1)]
+    );
+    assert_eq!(stored(store, &untouched).await, untouched);
+    assert_eq!(
+        store.audit_events(request.id).await.unwrap(),
+        vec![
+            creation_audit(&request),
+            start_audit(&attempt),
+            outcome_audit(&attempt, &executed)
+        ]
+    );
+}
+
+pub async fn outcome_pays_a_two_payment_request_one_payment_at_a_time(store: Arc<dyn Store>) {
+    let store = store.as_ref();
+    let owner = client("pmlp.epakalpojumi");
+    let request = sample_request(&owner, 1);
+    insert_all(store, std::slice::from_ref(&request)).await;
+    let at = request.created_at + Duration::minutes(5);
+    let first = sample_attempt(&request, 1, 1, at);
+    let mut second = sample_attempt(&request, 2, 2, at);
+    second.provider = provider("UNLALV2X");
+    start(store, &first).await;
+    start(store, &second).await;
+
+    let first_paid_at = at + Duration::minutes(1);
+    let executed = report(&first, Outcome::Executed, Some("HABA-1"), first_paid_at);
+    let applied = apply_outcome(store, &first, &executed).await;
+    assert!(applied.settlement.mark_payment_paid);
+    assert_eq!(
+        applied.settlement.request_to, None,
+        "one payment is still open"
+    );
+    let partly = stored(store, &request).await;
+    assert_eq!(partly.status, Status::InProcess);
+    assert_eq!(partly.status_changed_at, request.status_changed_at);
+    assert_eq!(partly.payments[0].status, Status::Executed);
+    assert_eq!(partly.payments[0].paid_at, Some(first_paid_at));
+    assert_eq!(partly.payments[0].provider, Some(provider("HABALV22")));
+    assert_eq!(partly.payments[1], request.payments[1]);
+    assert_eq!(request_listed(store, &request).await.paid_at, None);
+    let payments = payments_listed(store, &request).await;
+    assert_eq!(payments[0].paid_at, Some(first_paid_at));
+    assert_eq!(payments[1].paid_at, None);
+
+    let second_paid_at = at + Duration::minutes(2);
+    let executed = report(&second, Outcome::Executed, Some("UNLA-2"), second_paid_at);
+    let applied = apply_outcome(store, &second, &executed).await;
+    assert!(applied.settlement.mark_payment_paid);
+    assert_eq!(applied.settlement.request_to, Some(Status::Executed));
+    let paid = stored(store, &request).await;
+    assert_eq!(paid.status, Status::Executed);
+    assert_eq!(paid.status_changed_at, second_paid_at);
+    assert_eq!(
+        paid.payments[0].paid_at,
+        Some(first_paid_at),
+        "the first keeps its time"
+    );
+    assert_eq!(paid.payments[1].status, Status::Executed);
+    assert_eq!(paid.payments[1].paid_at, Some(second_paid_at));
+    assert_eq!(paid.payments[1].provider, Some(provider("UNLALV2X")));
+    assert_eq!(paid.payments[1].external_id.as_deref(), Some("UNLA-2"));
+    assert_eq!(
+        request_listed(store, &request).await.paid_at,
+        Some(second_paid_at)
+    );
+}
+
+pub async fn repeated_outcome_changes_nothing_but_is_audited(store: Arc<dyn Store>) {
+    let store = store.as_ref();
+    let owner = client("pmlp.epakalpojumi");
+    let request = single_payment_request(&owner, 1);
+    insert_all(store, std::slice::from_ref(&request)).await;
+    let at = request.created_at + Duration::minutes(5);
+    let attempt = sample_attempt(&request, 1, 1, at);
+    start(store, &attempt).await;
+    let executed = report(
+        &attempt,
+        Outcome::Executed,
+        Some("HABA-1"),
+        at + Duration::minutes(1),
+    );
+    let first = apply_outcome(store, &attempt, &executed).await;
+    let paid = stored(store, &request).await;
+
+    // The same message again (the browser after the server, say), later, and
+    // an overtaken rejection: nothing moves, each is still on record.
+    let again = report(
+        &attempt,
+        Outcome::Executed,
+        Some("HABA-1"),
+        at + Duration::minutes(2),
+    );
+    let late_rejection = report(
+        &attempt,
+        Outcome::Rejected,
+        Some("HABA-X"),
+        at + Duration::minutes(3),
+    );
+    for message in [&again, &late_rejection] {
+        let applied = apply_outcome(store, &attempt, message).await;
+        assert_eq!(
+            applied.settlement,
+            Settlement {
+                attempt_state: AttemptState::Executed,
+                mark_payment_paid: false,
+                request_to: None,
+                refund_required: false,
+                unchanged: true,
+            }
+        );
+        assert_eq!(applied.attempt, first.attempt, "the attempt as it was");
+    }
+    assert_eq!(
+        store.attempt(attempt.id).await.unwrap(),
+        Some(first.attempt)
+    );
+    assert_eq!(stored(store, &request).await, paid, "paid once");
+    assert_eq!(
+        store.audit_events(request.id).await.unwrap(),
+        vec![
+            creation_audit(&request),
+            start_audit(&attempt),
+            outcome_audit(&attempt, &executed),
+            outcome_audit(&attempt, &again),
+            outcome_audit(&attempt, &late_rejection),
+        ]
+    );
+}
+
+pub async fn outcomes_converge_whatever_their_order(store: Arc<dyn Store>) {
+    let store = store.as_ref();
+    let owner = client("pmlp.epakalpojumi");
+    let rejected_first = single_payment_request(&owner, 1);
+    let executed_first = single_payment_request(&owner, 2);
+    insert_all(store, &[rejected_first.clone(), executed_first.clone()]).await;
+    let at = rejected_first.created_at + Duration::minutes(5);
+    let paid_at = at + Duration::minutes(2);
+
+    let a = sample_attempt(&rejected_first, 1, 1, at);
+    start(store, &a).await;
+    let rejected = report(&a, Outcome::Rejected, None, at + Duration::minutes(1));
+    let applied = apply_outcome(store, &a, &rejected).await;
+    assert_eq!(applied.attempt.state, AttemptState::Rejected);
+    assert_eq!(
+        stored(store, &rejected_first).await.status,
+        Status::InProcess
+    );
+    // Money that moved is a fact: a late "executed" beats the rejection.
+    let executed = report(&a, Outcome::Executed, Some("HABA-1"), paid_at);
+    let applied = apply_outcome(store, &a, &executed).await;
+    assert_eq!(
+        applied.attempt,
+        moved(&a, AttemptState::Executed, Some("HABA-1"), false, &executed)
+    );
+    assert!(applied.settlement.mark_payment_paid);
+    assert_eq!(applied.settlement.request_to, Some(Status::Executed));
+
+    let b = sample_attempt(&executed_first, 1, 1, at);
+    start(store, &b).await;
+    let executed = report(&b, Outcome::Executed, Some("HABA-1"), paid_at);
+    apply_outcome(store, &b, &executed).await;
+    let rejected = report(&b, Outcome::Rejected, None, at + Duration::minutes(1));
+    assert!(
+        apply_outcome(store, &b, &rejected)
+            .await
+            .settlement
+            .unchanged
+    );
+
+    // Both orders end in the same state.
+    for (request, attempt) in [(&rejected_first, &a), (&executed_first, &b)] {
+        let settled = store.attempt(attempt.id).await.unwrap().expect("stored");
+        assert_eq!(settled.state, AttemptState::Executed);
+        assert_eq!(settled.external_id.as_deref(), Some("HABA-1"));
+        assert!(!settled.refund_required);
+        let paid = stored(store, request).await;
+        assert_eq!(paid.status, Status::Executed);
+        assert_eq!(paid.status_changed_at, paid_at);
+        assert_eq!(paid.payments[0].status, Status::Executed);
+        assert_eq!(paid.payments[0].paid_at, Some(paid_at));
+        assert_eq!(paid.payments[0].external_id.as_deref(), Some("HABA-1"));
+    }
+}
+
+pub async fn execution_of_a_replaced_attempt_requires_refund(store: Arc<dyn Store>) {
+    let store = store.as_ref();
+    let owner = client("pmlp.epakalpojumi");
+    let request = single_payment_request(&owner, 1);
+    insert_all(store, std::slice::from_ref(&request)).await;
+    let at = request.created_at + Duration::minutes(5);
+
+    // The first attempt is rejected, the payer pays with a second one, and
+    // then the first one's money arrives after all.
+    let first = sample_attempt(&request, 1, 1, at);
+    start(store, &first).await;
+    apply_outcome(
+        store,
+        &first,
+        &report(&first, Outcome::Rejected, None, at + Duration::minutes(1)),
+    )
+    .await;
+    let mut second = sample_attempt(&request, 1, 2, at + Duration::minutes(2));
+    second.provider = provider("UNLALV2X");
+    start(store, &second).await;
+    let paid_at = at + Duration::minutes(3);
+    apply_outcome(
+        store,
+        &second,
+        &report(&second, Outcome::Executed, Some("UNLA-2"), paid_at),
+    )
+    .await;
+    let paid = stored(store, &request).await;
+    assert_eq!(paid.status, Status::Executed);
+
+    let late = report(
+        &first,
+        Outcome::Executed,
+        Some("HABA-1"),
+        at + Duration::minutes(4),
+    );
+    let applied = apply_outcome(store, &first, &late).await;
+    assert_eq!(
+        applied.attempt,
+        moved(&first, AttemptState::Executed, Some("HABA-1"), true, &late)
+    );
+    assert!(applied.settlement.refund_required);
+    assert!(!applied.settlement.mark_payment_paid);
+    assert_eq!(applied.settlement.request_to, None);
+    assert_eq!(
+        stored(store, &request).await,
+        paid,
+        "the payment stays paid by the second attempt"
+    );
+}
+
+pub async fn execution_for_a_final_request_requires_refund(store: Arc<dyn Store>) {
+    let store = store.as_ref();
+    let owner = client("pmlp.epakalpojumi");
+    let cancelled = single_payment_request(&owner, 1);
+    let expired = sample_request(&owner, 2);
+    insert_all(store, &[cancelled.clone(), expired.clone()]).await;
+    let at = cancelled.created_at + Duration::minutes(5);
+    let closed_at = at + Duration::minutes(1);
+
+    for (request, to) in [(&cancelled, Status::Cancelled), (&expired, Status::Expired)] {
+        let attempt = sample_attempt(request, 1, 1, at);
+        start(store, &attempt).await;
+        apply(store, request, to, closed_at).await;
+        let closed = stored(store, request).await;
+
+        let executed = report(
+            &attempt,
+            Outcome::Executed,
+            Some("HABA-9"),
+            at + Duration::minutes(2),
+        );
+        let applied = apply_outcome(store, &attempt, &executed).await;
+        assert_eq!(
+            applied.settlement,
+            Settlement {
+                attempt_state: AttemptState::Executed,
+                mark_payment_paid: false,
+                request_to: None,
+                refund_required: true,
+                unchanged: false,
+            },
+            "{to}"
+        );
+        let flagged = moved(
+            &attempt,
+            AttemptState::Executed,
+            Some("HABA-9"),
+            true,
+            &executed,
+        );
+        assert_eq!(applied.attempt, flagged);
+        assert_eq!(
+            store.attempt(attempt.id).await.unwrap(),
+            Some(flagged.clone())
+        );
+        let after = stored(store, request).await;
+        assert_eq!(
+            after, closed,
+            "a {to} request and its payments do not change"
+        );
+        assert_eq!(after.status_changed_at, closed_at);
+        assert!(
+            after
+                .payments
+                .iter()
+                .all(|p| p.status == to && p.paid_at.is_none())
+        );
+        assert_eq!(request_listed(store, request).await.paid_at, None);
+
+        // Told again: nothing more to do, the flag stays.
+        let again = report(
+            &attempt,
+            Outcome::Executed,
+            Some("HABA-9"),
+            at + Duration::minutes(3),
+        );
+        let repeated = apply_outcome(store, &attempt, &again).await;
+        assert!(repeated.settlement.unchanged);
+        assert!(repeated.settlement.refund_required);
+        assert_eq!(repeated.attempt, flagged);
+        assert_eq!(store.audit_events(request.id).await.unwrap().len(), 5);
+    }
+}
+
+pub async fn outcome_for_unknown_attempt_is_none(store: Arc<dyn Store>) {
+    let store = store.as_ref();
+    let owner = client("pmlp.epakalpojumi");
+    let request = single_payment_request(&owner, 1);
+    insert_all(store, std::slice::from_ref(&request)).await;
+    let at = request.created_at + Duration::minutes(5);
+    let never_started = sample_attempt(&request, 1, 1, at);
+    let executed = report(&never_started, Outcome::Executed, Some("HABA-1"), at);
+    assert_eq!(
+        store
+            .record_outcome(&executed, &outcome_audit(&never_started, &executed))
+            .await
+            .unwrap(),
+        None
+    );
+    assert_eq!(stored(store, &request).await, request, "nothing paid");
+    assert_eq!(
+        store.audit_events(request.id).await.unwrap(),
+        vec![creation_audit(&request)],
+        "nothing recorded: the caller decides what to record (`record_event`)"
+    );
+}
+
+pub async fn recorded_events_join_the_audit_trail(store: Arc<dyn Store>) {
+    let store = store.as_ref();
+    let owner = client("pmlp.epakalpojumi");
+    let request = sample_request(&owner, 1);
+    insert_all(store, std::slice::from_ref(&request)).await;
+    let at = request.created_at + Duration::minutes(5);
+
+    let about_nothing = AuditEvent {
+        at,
+        actor: "HABALV22".into(),
+        request_id: None,
+        kind: "provider.message_forged".into(),
+        detail: json!({ "reason": "signature does not verify", "body": format!("{LATVIAN_LETTERS}") }),
+    };
+    store.record_event(&about_nothing).await.unwrap();
+    let about_request = AuditEvent {
+        request_id: Some(request.id),
+        kind: "provider.amount_mismatch".into(),
+        at: at + Duration::seconds(1),
+        ..about_nothing.clone()
+    };
+    store.record_event(&about_request).await.unwrap();
+    // The trail is kept also for ids no request has (yet, or any more).
+    let unknown = PaymentRequestId::from_random([9; 16]);
+    let about_unknown = AuditEvent {
+        request_id: Some(unknown),
+        ..about_request.clone()
+    };
+    store.record_event(&about_unknown).await.unwrap();
+
+    assert_eq!(
+        store.audit_events(request.id).await.unwrap(),
+        vec![creation_audit(&request), about_request],
+        "an event without a request is in no request's trail"
+    );
+    assert_eq!(
+        store.audit_events(unknown).await.unwrap(),
+        vec![about_unknown]
+    );
+    assert_eq!(
+        stored(store, &request).await,
+        request,
+        "an event changes no state"
+    );
+}
+
+pub async fn concurrent_outcomes_settle_once(store: Arc<dyn Store>) {
+    let store = store.as_ref();
+    let owner = client("pmlp.epakalpojumi");
+    let requests: Vec<PaymentRequest> = (1..=8)
+        .map(|seed| single_payment_request(&owner, seed))
+        .collect();
+    insert_all(store, &requests).await;
+    for (index, request) in requests.iter().enumerate() {
+        let at = request.created_at + Duration::minutes(5);
+        let attempt = sample_attempt(request, 1, 1, at);
+        start(store, &attempt).await;
+        // The browser's return and the server's message arrive together; on
+        // every other request one of them is a (stale) rejection.
+        let browser = report(
+            &attempt,
+            Outcome::Executed,
+            Some("HABA-1"),
+            at + Duration::minutes(1),
+        );
+        let server_outcome = if index % 2 == 0 {
+            Outcome::Executed
+        } else {
+            Outcome::Rejected
+        };
+        let server = report(
+            &attempt,
+            server_outcome,
+            Some("HABA-1"),
+            at + Duration::minutes(2),
+        );
+        let (browser_audit, server_audit) = (
+            outcome_audit(&attempt, &browser),
+            outcome_audit(&attempt, &server),
+        );
+        let (by_browser, by_server) = tokio::join!(
+            store.record_outcome(&browser, &browser_audit),
+            store.record_outcome(&server, &server_audit)
+        );
+        let by_browser = by_browser.unwrap().expect("stored");
+        let by_server = by_server.unwrap().expect("stored");
+        let payers: Vec<&OutcomeApplied> = [&by_browser, &by_server]
+            .into_iter()
+            .filter(|applied| applied.settlement.mark_payment_paid)
+            .collect();
+        assert_eq!(payers.len(), 1, "the payment is paid exactly once");
+        assert_eq!(payers[0].settlement.request_to, Some(Status::Executed));
+        let settled = store.attempt(attempt.id).await.unwrap().expect("stored");
+        assert_eq!(settled.state, AttemptState::Executed);
+        assert!(!settled.refund_required);
+        let paid = stored(store, request).await;
+        assert_eq!(paid.status, Status::Executed);
+        assert_eq!(paid.payments[0].status, Status::Executed);
+        let paid_at =
+            if server_outcome == Outcome::Executed && by_server.settlement.mark_payment_paid {
+                server.at
+            } else {
+                browser.at
+            };
+        assert_eq!(paid.payments[0].paid_at, Some(paid_at));
+        assert_eq!(paid.status_changed_at, paid_at);
+        assert_eq!(
+            store.audit_events(request.id).await.unwrap().len(),
+            4,
+            "both messages audited"
+        );
+    }
 }

@@ -1,0 +1,132 @@
+//! The provider port: what the hub needs from a payment provider's connector.
+//! Each provider (a bank link, a card acquirer, the demo bank) is an adapter
+//! implementing [`Connector`]; the payer service (`payer.rs`) drives it.
+//!
+//! A connector only translates and verifies: it never touches the store. It
+//! turns an order into the provider's request (`start`), and the provider's two
+//! messages — the payer's browser coming back (`browser_return`) and the
+//! server-to-server message (`server_message`) — into a verified
+//! [`ProviderMessage`], refusing anything whose signature does not verify.
+//! `query` asks the provider about one attempt (the only network call here; it
+//! is never made inside a transaction).
+
+use async_trait::async_trait;
+use maksa_domain::attempt::{Attempt, AttemptId, Outcome};
+use maksa_domain::codes::ProviderCode;
+use maksa_domain::money::{Amount, Currency};
+use std::collections::HashMap;
+use std::sync::Arc;
+use time::OffsetDateTime;
+
+/// What the hub asks a provider to collect for one attempt.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PaymentOrder {
+    pub attempt: AttemptId,
+    pub amount: Amount,
+    pub currency: Currency,
+    /// Already cut to the provider's `purpose_max_length`.
+    pub purpose: String,
+    pub payee_name: String,
+    pub payee_iban: String,
+    /// Where the provider sends the payer's browser back (absolute URL).
+    pub return_url: String,
+    /// Where the provider posts its server-to-server message (absolute URL).
+    pub notify_url: String,
+    /// `LAT` or `ENG`.
+    pub language: &'static str,
+}
+
+/// How the payer's browser is sent to the provider.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Handoff {
+    Redirect(String),
+    /// A form the payer's browser submits (automatically, or by a button when
+    /// scripts are off).
+    Form {
+        action: String,
+        method: &'static str,
+        fields: Vec<(String, String)>,
+    },
+}
+
+/// A message from a provider whose signature verified. The payer service still
+/// compares amount, currency and attempt with its own record before it counts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProviderMessage {
+    pub attempt: AttemptId,
+    pub outcome: Outcome,
+    pub amount: Amount,
+    pub currency: Currency,
+    pub external_id: Option<String>,
+    pub at: Option<OffsetDateTime>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ProviderError {
+    /// The message is not what the provider sends: missing or malformed fields.
+    #[error("malformed provider message: {0}")]
+    Malformed(String),
+    /// The signature does not verify: forged or corrupted.
+    #[error("signature does not verify: {0}")]
+    BadSignature(String),
+    /// The provider could not be reached or answered nonsense; try again later.
+    #[error("provider unavailable: {0}")]
+    Unavailable(String),
+}
+
+/// What a provider's HTTP request carried, as the doors received it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Incoming {
+    /// Query string and form fields together (form fields win).
+    pub fields: Vec<(String, String)>,
+    pub body: Vec<u8>,
+    pub content_type: Option<String>,
+}
+
+impl Incoming {
+    pub fn field(&self, name: &str) -> Option<&str> {
+        self.fields
+            .iter()
+            .rev()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+#[async_trait]
+pub trait Connector: Send + Sync + 'static {
+    fn code(&self) -> &ProviderCode;
+    /// Builds the provider's payment request for `order`. No I/O.
+    fn start(&self, order: &PaymentOrder) -> Result<Handoff, ProviderError>;
+    /// Verifies and reads the payer's browser return.
+    fn browser_return(&self, incoming: &Incoming) -> Result<ProviderMessage, ProviderError>;
+    /// Verifies and reads a server-to-server message.
+    fn server_message(&self, incoming: &Incoming) -> Result<ProviderMessage, ProviderError>;
+    /// Asks the provider about an attempt; `Ok(None)` when it has nothing final
+    /// to say yet (the payer is still at the provider, or never arrived).
+    async fn query(&self, attempt: &Attempt) -> Result<Option<ProviderMessage>, ProviderError>;
+}
+
+/// The connectors the hub runs, by provider code.
+#[derive(Clone, Default)]
+pub struct Connectors {
+    by_code: HashMap<ProviderCode, Arc<dyn Connector>>,
+}
+
+impl Connectors {
+    pub fn new() -> Self {
+        Connectors::default()
+    }
+
+    pub fn register(&mut self, connector: Arc<dyn Connector>) {
+        self.by_code.insert(connector.code().clone(), connector);
+    }
+
+    pub fn get(&self, code: &ProviderCode) -> Option<&Arc<dyn Connector>> {
+        self.by_code.get(code)
+    }
+
+    pub fn has(&self, code: &ProviderCode) -> bool {
+        self.by_code.contains_key(code)
+    }
+}
