@@ -25,6 +25,12 @@ pub struct Config {
     pub list_limit: u32,
     #[serde(default = "default_validity_days")]
     pub default_validity_days: i64,
+    /// Seconds the paid page counts down before sending the payer to `ReturnRedirectUrl`.
+    #[serde(default = "default_return_redirect_seconds")]
+    pub return_redirect_seconds: u32,
+    /// A sandbox: run the demo bank DEMO0000 at `/demo-bank`, keeping its keys in
+    /// this directory. Never set it on a hub that takes real money.
+    pub demo_bank_key_dir: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -50,6 +56,9 @@ fn default_list_limit() -> u32 {
 fn default_validity_days() -> i64 {
     30
 }
+fn default_return_redirect_seconds() -> u32 {
+    10
+}
 
 impl Config {
     pub fn load(file: Option<&Path>) -> anyhow::Result<Config> {
@@ -68,6 +77,15 @@ impl Config {
             if let Ok(value) = std::env::var(variable) {
                 table.insert(key.into(), toml::Value::String(value));
             }
+        }
+        if let Ok(value) = std::env::var("MAKSA_RETURN_REDIRECT_SECONDS") {
+            let seconds: i64 = value
+                .parse()
+                .context("MAKSA_RETURN_REDIRECT_SECONDS must be a whole number")?;
+            table.insert(
+                "return_redirect_seconds".into(),
+                toml::Value::Integer(seconds),
+            );
         }
         if let Ok(value) = std::env::var("MAKSA_LEGACY_BODY_AUTH") {
             table.insert(

@@ -8,8 +8,10 @@ use crate::{database, hub_settings, run_until_stopped};
 use anyhow::Context;
 use maksa_app::admin::Admin;
 use maksa_app::clock::SystemClock;
+use maksa_app::providers::Connectors;
 use maksa_domain::ids::ClientId;
-use maksa_server::{AppState, HttpsSettings, Listeners};
+use maksa_providers::{DemoBank, DemoKeys};
+use maksa_server::{AppState, HttpsSettings, Listeners, PageSettings, PayerOptions};
 use std::net::SocketAddr;
 use std::path::Path;
 use std::sync::Arc;
@@ -88,10 +90,6 @@ pub async fn run(dir: &Path, listen: SocketAddr, tls_listen: SocketAddr) -> anyh
     let store = database::open(&database_url, true).await?;
     let clock = Arc::new(SystemClock);
     let admin = Admin::new(Arc::clone(&store), clock.clone());
-    admin
-        .import_catalog(DEMO_CATALOG)
-        .await
-        .map_err(|e| anyhow::anyhow!("the demo catalogue: {e}"))?;
     let client_info = maksa_x509::parse_mm_cert(&files.client_cert)?;
     let client = ClientId::parse(DEMO_CLIENT).context("demo client id")?;
     admin
@@ -115,12 +113,32 @@ pub async fn run(dir: &Path, listen: SocketAddr, tls_listen: SocketAddr) -> anyh
     })
     .await?;
     let public = format!("http://{}", bound.http_addr().unwrap_or(listen));
+    // The demo client may send payers back to the demo itself, wherever it listens.
+    admin
+        .import_catalog(&demo_catalog(&public))
+        .await
+        .map_err(|e| anyhow::anyhow!("the demo catalogue: {e}"))?;
+    let bank = DemoBank::new(
+        DemoKeys::load_or_create(dir)?,
+        format!("{public}/demo-bank"),
+        public.clone(),
+    );
+    let mut connectors = Connectors::new();
+    connectors.register(bank.connector());
+    let options = PayerOptions {
+        connectors,
+        pages: PageSettings {
+            return_redirect_seconds: return_redirect_seconds()?,
+        },
+        mounts: vec![("/demo-bank".to_owned(), bank.router())],
+    };
     let state = AppState::assemble(
         store,
         clock,
         hub_settings(&public, 30, 10_000),
         true,
         1024 * 1024,
+        options,
     )
     .await?;
     let running = maksa_server::serve(state.clone(), bound)?;
@@ -143,4 +161,41 @@ pub async fn run(dir: &Path, listen: SocketAddr, tls_listen: SocketAddr) -> anyh
          \nStop with Ctrl-C."
     );
     run_until_stopped(running, state).await
+}
+
+/// The demo catalogue with `public` added to the demo client's origins.
+fn demo_catalog(public: &str) -> String {
+    const LAST_ORIGIN: &str = "  \"http://localhost:8080\",\n]";
+    if DEMO_CATALOG.contains(&format!("\"{public}\"")) {
+        return DEMO_CATALOG.to_owned();
+    }
+    DEMO_CATALOG.replace(
+        LAST_ORIGIN,
+        &format!("  \"http://localhost:8080\",\n  \"{public}\",\n]"),
+    )
+}
+
+/// `MAKSA_RETURN_REDIRECT_SECONDS` (the UI tests shorten the countdown with it).
+fn return_redirect_seconds() -> anyhow::Result<u32> {
+    match std::env::var("MAKSA_RETURN_REDIRECT_SECONDS") {
+        Ok(text) => text
+            .parse()
+            .context("MAKSA_RETURN_REDIRECT_SECONDS must be a whole number of seconds"),
+        Err(_) => Ok(PageSettings::default().return_redirect_seconds),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_demo_origin_is_added_once() {
+        let with = demo_catalog("http://127.0.0.1:40123");
+        assert!(with.contains("\"http://127.0.0.1:40123\""));
+        let catalog = maksa_app::catalog_file::parse_catalog(&with).expect("valid catalogue");
+        let demo = &catalog.contracts[0];
+        assert!(demo.origins.iter().any(|o| o == "http://127.0.0.1:40123"));
+        assert_eq!(demo_catalog("http://127.0.0.1:8080"), DEMO_CATALOG);
+    }
 }

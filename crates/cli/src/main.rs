@@ -11,7 +11,7 @@ use maksa_app::clock::SystemClock;
 use maksa_app::payment_requests::HubSettings;
 use maksa_domain::ids::ClientId;
 use maksa_domain::request::CreationRules;
-use maksa_server::{AppState, HttpsSettings, Listeners};
+use maksa_server::{AppState, HttpsSettings, Listeners, PageSettings, PayerOptions};
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -293,12 +293,32 @@ async fn serve(config_file: Option<PathBuf>) -> anyhow::Result<()> {
         config.default_validity_days,
         config.list_limit,
     );
+    let mut options = PayerOptions {
+        pages: PageSettings {
+            return_redirect_seconds: config.return_redirect_seconds,
+        },
+        ..PayerOptions::default()
+    };
+    if let Some(key_dir) = &config.demo_bank_key_dir {
+        let public = config.public_base_url.trim_end_matches('/');
+        let bank = maksa_providers::DemoBank::new(
+            maksa_providers::DemoKeys::load_or_create(key_dir)?,
+            format!("{public}/demo-bank"),
+            public.to_owned(),
+        );
+        options.connectors.register(bank.connector());
+        options
+            .mounts
+            .push(("/demo-bank".to_owned(), bank.router()));
+        tracing::warn!("sandbox: the demo bank DEMO0000 is enabled at /demo-bank");
+    }
     let state = AppState::assemble(
         store,
         Arc::new(SystemClock),
         settings,
         config.legacy_body_auth,
         config.body_limit_bytes,
+        options,
     )
     .await?;
     if state.requests.catalog().steps.is_empty() {

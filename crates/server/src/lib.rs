@@ -4,7 +4,7 @@
 //! certificate to every request.
 
 mod json;
-mod page;
+mod pages;
 mod rest;
 mod tls;
 mod wire_error;
@@ -14,7 +14,9 @@ use axum::routing::{get, post};
 use maksa_app::auth::Authenticator;
 use maksa_app::clock::Clock;
 use maksa_app::error::AppError;
+use maksa_app::payer::{Payer, PayerSettings};
 use maksa_app::payment_requests::{HubSettings, PaymentRequests};
+use maksa_app::providers::Connectors;
 use maksa_app::store::Store;
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -23,6 +25,7 @@ use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tokio::task::JoinSet;
 
+pub use pages::PageSettings;
 pub use tls::presented;
 
 /// What every handler shares.
@@ -30,7 +33,20 @@ pub use tls::presented;
 pub struct AppState {
     pub requests: Arc<PaymentRequests>,
     pub auth: Arc<Authenticator>,
+    pub payer: Arc<Payer>,
+    pub pages: PageSettings,
     pub body_limit: usize,
+    /// Routers mounted beside ours, e.g. the demo bank at `/demo-bank`.
+    mounts: Vec<(String, Router)>,
+}
+
+/// The payer side's parts: which providers the hub talks to, page settings, and
+/// routers to mount beside the hub's own (a simulator's pages).
+#[derive(Default)]
+pub struct PayerOptions {
+    pub connectors: Connectors,
+    pub pages: PageSettings,
+    pub mounts: Vec<(String, Router)>,
 }
 
 impl AppState {
@@ -41,8 +57,17 @@ impl AppState {
         hub: HubSettings,
         legacy_body_auth: bool,
         body_limit: usize,
+        options: PayerOptions,
     ) -> Result<AppState, AppError> {
         let catalog = store.load_catalog().await?.unwrap_or_default();
+        let payer = Arc::new(Payer::new(
+            Arc::clone(&store),
+            Arc::clone(&clock),
+            options.connectors,
+            PayerSettings {
+                public_base_url: hub.public_base_url.clone(),
+            },
+        ));
         let requests = Arc::new(PaymentRequests::new(
             Arc::clone(&store),
             Arc::clone(&clock),
@@ -53,22 +78,40 @@ impl AppState {
         Ok(AppState {
             requests,
             auth,
+            payer,
+            pages: options.pages,
             body_limit,
+            mounts: options.mounts,
         })
     }
 }
 
 pub fn router(state: AppState) -> Router {
-    Router::new()
+    let mounts = state.mounts.clone();
+    let mut router = Router::new()
         .route("/api/v1/payments/{method}", post(rest::payments_method))
         .route(
             "/api/v1/paymentrequest/{method}",
             post(rest::paymentrequest_method),
         )
-        .route("/Payments/", get(page::payment_page))
-        .route("/Payments", get(page::payment_page))
+        .route("/Payments/", get(pages::payment_page))
+        .route("/Payments", get(pages::payment_page))
+        .route("/Payments/pay", post(pages::pay))
+        .route("/Payments/refresh", post(pages::refresh))
+        .route(
+            "/providers/{code}/return",
+            get(pages::provider_return).post(pages::provider_return),
+        )
+        .route("/providers/{code}/notify", post(pages::provider_notify))
+        .route("/assets/maksa.css", get(pages::stylesheet))
+        .route("/assets/autosubmit.js", get(pages::autosubmit_script))
+        .route("/assets/countdown.js", get(pages::countdown_script))
         .route("/health", get(|| async { "ok" }))
-        .with_state(state)
+        .with_state(state);
+    for (path, mounted) in mounts {
+        router = router.nest(&path, mounted);
+    }
+    router
 }
 
 pub struct HttpsSettings {

@@ -8,6 +8,8 @@ use maksa_app::auth::{Channel, Credentials, PresentedCertificate};
 use maksa_app::error::AppError;
 use maksa_x509::{CertificateInfo, TlsPeer, parse_mm_cert};
 use serde_json::{Map, Value};
+use std::collections::HashMap;
+use std::sync::{Mutex, OnceLock};
 
 pub fn presented(info: &CertificateInfo) -> PresentedCertificate {
     PresentedCertificate {
@@ -55,13 +57,46 @@ async fn read_body_certificate(
             return Ok(presented(&peer.info));
         }
     }
+    if let Some(known) = parsed_before(&value) {
+        return Ok(known);
+    }
     // A PKCS#12 blob may demand many key-derivation rounds: keep that work off
     // the async threads that answer everyone else.
-    tokio::task::spawn_blocking(move || {
+    let key = value.clone();
+    let result = tokio::task::spawn_blocking(move || {
         parse_mm_cert(&value)
             .map(|info| presented(&info))
             .map_err(|e| e.to_string())
     })
     .await
-    .unwrap_or_else(|_| Err("the certificate could not be read".into()))
+    .unwrap_or_else(|_| Err("the certificate could not be read".into()));
+    if let Ok(certificate) = &result {
+        remember(key, certificate.clone());
+    }
+    result
+}
+
+/// Legacy clients send the same `MM_Cert` text with every call; parsing it is a
+/// pure function of the text, so its result is kept. Bounded: when full, it
+/// starts over (a few hundred clients fit; an attacker sending random
+/// certificates only makes it forget). Only successes are kept, so the
+/// registry (revocation, expiry) is still consulted on every call.
+const PARSED_CAPACITY: usize = 512;
+
+fn parsed() -> &'static Mutex<HashMap<String, PresentedCertificate>> {
+    static PARSED: OnceLock<Mutex<HashMap<String, PresentedCertificate>>> = OnceLock::new();
+    PARSED.get_or_init(|| Mutex::new(HashMap::new()))
+}
+
+fn parsed_before(value: &str) -> Option<PresentedCertificate> {
+    parsed().lock().ok()?.get(value).cloned()
+}
+
+fn remember(value: String, certificate: PresentedCertificate) {
+    if let Ok(mut cache) = parsed().lock() {
+        if cache.len() >= PARSED_CAPACITY {
+            cache.clear();
+        }
+        cache.insert(value, certificate);
+    }
 }

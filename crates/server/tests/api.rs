@@ -124,9 +124,16 @@ impl Hub {
             rules: CreationRules::default(),
             list_limit: 1000,
         };
-        let state = AppState::assemble(store, clock, settings, legacy_body_auth, 64 * 1024)
-            .await
-            .unwrap();
+        let state = AppState::assemble(
+            store,
+            clock,
+            settings,
+            legacy_body_auth,
+            64 * 1024,
+            Default::default(),
+        )
+        .await
+        .unwrap();
         let https = HttpsSettings {
             listen: "127.0.0.1:0".parse().unwrap(),
             certificate_pem: hub.pki.server_cert_pem.clone(),
@@ -1047,7 +1054,8 @@ async fn the_payers_page_summarises_the_request(backend: Backend) {
     );
     assert_eq!(response.headers()["cache-control"], "no-store");
     let html = response.text().await.unwrap();
-    assert!(html.contains("12.00 EUR"), "{html}");
+    assert!(html.contains("12,00 EUR"), "{html}");
+    assert!(html.contains("data-state=\"choose-provider\""), "{html}");
     assert!(html.contains("Valsts digitālās attīstības aģentūra"));
     assert!(html.contains("Izziņa no reģistra"));
     let english = Client::new()
@@ -1058,7 +1066,10 @@ async fn the_payers_page_summarises_the_request(backend: Backend) {
         .text()
         .await
         .unwrap();
-    assert!(english.contains("Total: 12.00 EUR"), "{english}");
+    assert!(
+        english.contains("Total to pay: <strong data-field=\"total\">12.00 EUR"),
+        "{english}"
+    );
     let response = Client::new()
         .get(format!(
             "{}/Payments/?id=3f1c2a47-9d2b-4e8f-8a51-0c6d2e9b7a10",

@@ -1,0 +1,344 @@
+//! The payer pages' frame: display preferences carried through the flow, the
+//! document layout, escaping, and the security headers every page carries.
+
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use maksa_domain::money::{Amount, Currency};
+use std::collections::HashMap;
+
+/// `language`, `fs` and `bm` as the originals name them; kept in every link and
+/// form of the flow, and through the round trip to the provider.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Prefs {
+    pub english: bool,
+    pub font: Font,
+    pub contrast: Contrast,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Font {
+    #[default]
+    Normal,
+    Larger,
+    Largest,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Contrast {
+    #[default]
+    Normal,
+    BlackOnYellow,
+    YellowOnBlack,
+}
+
+impl Font {
+    fn class(self) -> &'static str {
+        match self {
+            Font::Normal => "font-size-100",
+            Font::Larger => "font-size-125",
+            Font::Largest => "font-size-150",
+        }
+    }
+}
+
+impl Contrast {
+    fn class(self) -> Option<&'static str> {
+        match self {
+            Contrast::Normal => None,
+            Contrast::BlackOnYellow => Some("black-on-yellow"),
+            Contrast::YellowOnBlack => Some("yellow-on-black"),
+        }
+    }
+}
+
+impl Prefs {
+    /// Reads the parameters; unknown values fall back to the defaults rather
+    /// than failing the page.
+    pub fn from_fields(fields: &HashMap<String, String>) -> Prefs {
+        let get = |name: &str| fields.get(name).map(|v| v.trim().to_ascii_lowercase());
+        Prefs {
+            english: get("language").is_some_and(|l| l == "eng"),
+            font: match get("fs").as_deref() {
+                Some("font-size-125") => Font::Larger,
+                Some("font-size-150") => Font::Largest,
+                _ => Font::Normal,
+            },
+            contrast: match get("bm").as_deref() {
+                Some("black-on-yellow") => Contrast::BlackOnYellow,
+                Some("yellow-on-black") => Contrast::YellowOnBlack,
+                _ => Contrast::Normal,
+            },
+        }
+    }
+
+    pub fn t(&self, latvian: &'static str, english: &'static str) -> &'static str {
+        if self.english { english } else { latvian }
+    }
+
+    /// The non-default parameters as `name=value` pairs.
+    pub fn pairs(&self) -> Vec<(&'static str, &'static str)> {
+        let mut pairs = Vec::new();
+        if self.english {
+            pairs.push(("language", "ENG"));
+        }
+        if self.font != Font::Normal {
+            pairs.push(("fs", self.font.class()));
+        }
+        if let Some(bm) = self.contrast.class() {
+            pairs.push(("bm", bm));
+        }
+        pairs
+    }
+
+    /// The parameters as a query string (no leading `?`; empty for defaults).
+    pub fn query(&self) -> String {
+        let mut out = url::form_urlencoded::Serializer::new(String::new());
+        for (k, v) in self.pairs() {
+            out.append_pair(k, v);
+        }
+        out.finish()
+    }
+
+    /// Hidden inputs repeating the parameters in a form.
+    pub fn hidden_inputs(&self) -> String {
+        self.pairs()
+            .iter()
+            .map(|(k, v)| format!("<input type=\"hidden\" name=\"{k}\" value=\"{v}\">"))
+            .collect()
+    }
+
+    fn body_class(&self) -> String {
+        match self.contrast.class() {
+            Some(bm) => format!("{} {bm}", self.font.class()),
+            None => self.font.class().to_owned(),
+        }
+    }
+
+    /// The page's own address with one preference changed, for the settings bar.
+    fn with(&self, change: impl FnOnce(&mut Prefs)) -> Prefs {
+        let mut changed = *self;
+        change(&mut changed);
+        changed
+    }
+}
+
+/// A link to `path` with the request id and the preferences.
+pub fn page_link(path: &str, id: &str, prefs: &Prefs) -> String {
+    let mut out = url::form_urlencoded::Serializer::new(String::new());
+    if !id.is_empty() {
+        out.append_pair("id", id);
+    }
+    for (k, v) in prefs.pairs() {
+        out.append_pair(k, v);
+    }
+    let query = out.finish();
+    if query.is_empty() {
+        path.to_owned()
+    } else {
+        format!("{path}?{query}")
+    }
+}
+
+/// Escapes text for HTML element content and attribute values.
+pub fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            other => out.push(other),
+        }
+    }
+    out
+}
+
+/// An amount as the payer reads it: `12,00 EUR` in Latvian, `12.00 EUR` in English.
+pub fn money(amount: Amount, currency: Currency, prefs: &Prefs) -> String {
+    let text = amount.to_string();
+    let text = if prefs.english {
+        text
+    } else {
+        text.replace('.', ",")
+    };
+    format!("{text} {}", currency.as_str())
+}
+
+pub struct Document<'a> {
+    pub title: &'a str,
+    /// The `data-state` of `<main>`: the UI tests' hook.
+    pub state: &'a str,
+    pub prefs: Prefs,
+    /// The request id, to keep in the settings bar's links (empty when none).
+    pub id: &'a str,
+    /// Extra elements for `<head>` (meta refresh, scripts).
+    pub head: String,
+    pub body: String,
+}
+
+impl Document<'_> {
+    pub fn render(&self) -> String {
+        let prefs = &self.prefs;
+        let lang = if prefs.english { "en" } else { "lv" };
+        let settings = settings_bar(self.id, prefs);
+        format!(
+            "<!DOCTYPE html><html lang=\"{lang}\"><head><meta charset=\"utf-8\">\
+             <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
+             <title>{title} — maksa</title><link rel=\"stylesheet\" href=\"/assets/maksa.css\">{head}</head>\
+             <body class=\"{class}\"><header><p class=\"brand\">{brand}</p>{settings}</header>\
+             <main data-state=\"{state}\" id=\"content\">{body}</main></body></html>",
+            title = escape(self.title),
+            head = self.head,
+            class = prefs.body_class(),
+            brand = prefs.t("Maksājumu modulis", "Payment module"),
+            state = self.state,
+            body = self.body,
+        )
+    }
+}
+
+fn settings_bar(id: &str, prefs: &Prefs) -> String {
+    let here = "/Payments/";
+    let language = if prefs.english {
+        format!(
+            "<a href=\"{}\" lang=\"lv\" data-action=\"language-lat\">Latviski</a>",
+            escape(&page_link(here, id, &prefs.with(|p| p.english = false)))
+        )
+    } else {
+        format!(
+            "<a href=\"{}\" lang=\"en\" data-action=\"language-eng\">English</a>",
+            escape(&page_link(here, id, &prefs.with(|p| p.english = true)))
+        )
+    };
+    let font = |font: Font, label: &str| {
+        format!(
+            "<a href=\"{}\" data-action=\"{}\"{}>{label}</a>",
+            escape(&page_link(here, id, &prefs.with(|p| p.font = font))),
+            font.class(),
+            if prefs.font == font {
+                " aria-current=\"true\""
+            } else {
+                ""
+            }
+        )
+    };
+    let contrast = |contrast: Contrast, label: &str, action: &str| {
+        format!(
+            "<a href=\"{}\" data-action=\"{action}\"{}>{label}</a>",
+            escape(&page_link(here, id, &prefs.with(|p| p.contrast = contrast))),
+            if prefs.contrast == contrast {
+                " aria-current=\"true\""
+            } else {
+                ""
+            }
+        )
+    };
+    format!(
+        "<nav aria-label=\"{nav}\"><ul><li>{language}</li>\
+         <li>{size}: {a1} {a2} {a3}</li><li>{colours}: {c0} {c1} {c2}</li></ul></nav>",
+        nav = prefs.t("Lapas iestatījumi", "Page settings"),
+        size = prefs.t("Burtu lielums", "Text size"),
+        a1 = font(Font::Normal, "A"),
+        a2 = font(Font::Larger, "A+"),
+        a3 = font(Font::Largest, "A++"),
+        colours = prefs.t("Krāsas", "Colours"),
+        c0 = contrast(
+            Contrast::Normal,
+            prefs.t("parastās", "standard"),
+            "colours-standard"
+        ),
+        c1 = contrast(
+            Contrast::BlackOnYellow,
+            prefs.t("melns uz dzeltena", "black on yellow"),
+            "black-on-yellow"
+        ),
+        c2 = contrast(
+            Contrast::YellowOnBlack,
+            prefs.t("dzeltens uz melna", "yellow on black"),
+            "yellow-on-black"
+        ),
+    )
+}
+
+/// Content-Security-Policy of the payer pages: nothing from elsewhere, no
+/// inline script or style, never framed, forms only to ourselves (and, on the
+/// hand-off page, to the provider).
+pub fn csp(form_targets: &str) -> String {
+    format!(
+        "default-src 'none'; style-src 'self'; script-src 'self'; img-src 'self'; \
+         form-action 'self'{form_targets}; frame-ancestors 'none'; base-uri 'none'"
+    )
+}
+
+pub fn respond(status: StatusCode, document: &Document<'_>, csp_value: &str) -> Response {
+    let mut response = (status, document.render()).into_response();
+    secure_headers(&mut response, csp_value);
+    response
+}
+
+pub fn secure_headers(response: &mut Response, csp_value: &str) {
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/html; charset=utf-8"),
+    );
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    if let Ok(value) = HeaderValue::from_str(csp_value) {
+        headers.insert(header::CONTENT_SECURITY_POLICY, value);
+    }
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    headers.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("no-referrer"),
+    );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn preferences_round_trip_through_the_query() {
+        let mut fields = HashMap::new();
+        fields.insert("language".to_owned(), "ENG".to_owned());
+        fields.insert("fs".to_owned(), "font-size-150".to_owned());
+        fields.insert("bm".to_owned(), "yellow-on-black".to_owned());
+        let prefs = Prefs::from_fields(&fields);
+        assert_eq!(
+            prefs.query(),
+            "language=ENG&fs=font-size-150&bm=yellow-on-black"
+        );
+        let back: HashMap<String, String> = url::form_urlencoded::parse(prefs.query().as_bytes())
+            .into_owned()
+            .collect();
+        assert_eq!(Prefs::from_fields(&back), prefs);
+    }
+
+    #[test]
+    fn unknown_values_fall_back_to_defaults() {
+        let mut fields = HashMap::new();
+        fields.insert("fs".to_owned(), "<script>".to_owned());
+        fields.insert("bm".to_owned(), "pink".to_owned());
+        let prefs = Prefs::from_fields(&fields);
+        assert_eq!(prefs, Prefs::default());
+        assert_eq!(prefs.query(), "");
+    }
+
+    #[test]
+    fn latvian_amounts_use_a_decimal_comma() {
+        let amount = Amount::from_minor(120_050).expect("amount");
+        let lv = Prefs::default();
+        let en = Prefs {
+            english: true,
+            ..Prefs::default()
+        };
+        assert_eq!(money(amount, Currency::EUR, &lv), "1200,50 EUR");
+        assert_eq!(money(amount, Currency::EUR, &en), "1200.50 EUR");
+    }
+}

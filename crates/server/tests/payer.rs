@@ -1,0 +1,599 @@
+//! The payer's flow over HTTP, without a browser: the real server on port 0 with
+//! the demo bank mounted, on SQLite and PostgreSQL. The browser suite
+//! (crates/cli/tests/browser.rs) drives the same pages in Chromium; this file
+//! covers what a browser cannot show: forged messages, CSRF, races.
+
+#![allow(clippy::unwrap_used)]
+
+use maksa_app::admin::Admin;
+use maksa_app::clock::SystemClock;
+use maksa_app::payment_requests::HubSettings;
+use maksa_app::providers::Connectors;
+use maksa_app::store::Store;
+use maksa_domain::ids::{ClientId, PaymentRequestId};
+use maksa_domain::request::CreationRules;
+use maksa_providers::{DemoBank, DemoKeys};
+use maksa_server::{AppState, Listeners, PageSettings, PayerOptions, RunningServer};
+use reqwest::redirect::Policy;
+use reqwest::{Client, StatusCode};
+use serde_json::{Value, json};
+use std::sync::Arc;
+
+enum DatabaseGuard {
+    Sqlite(#[allow(dead_code)] tempfile::TempDir),
+    Postgres(#[allow(dead_code)] maksa_store_tests::PostgresTestDatabase),
+}
+
+struct Hub {
+    _server: RunningServer,
+    base: String,
+    store: Arc<dyn Store>,
+    mm_cert: String,
+    /// Signs bank answers as the demo bank does, for forged-message tests.
+    keys: DemoKeys,
+    _database: DatabaseGuard,
+}
+
+async fn open_store(postgres: bool) -> (Arc<dyn Store>, DatabaseGuard) {
+    if postgres {
+        let (url, guard) = maksa_store_tests::fresh_postgres_database().await;
+        let store = maksa_store_postgres::PostgresStore::connect(&url)
+            .await
+            .unwrap();
+        store.migrate().await.unwrap();
+        (Arc::new(store), DatabaseGuard::Postgres(guard))
+    } else {
+        let (path, dir) = maksa_store_tests::fresh_sqlite_path();
+        let store = maksa_store_sqlite::SqliteStore::open(&path).await.unwrap();
+        store.migrate().await.unwrap();
+        (Arc::new(store), DatabaseGuard::Sqlite(dir))
+    }
+}
+
+impl Hub {
+    async fn start(postgres: bool) -> Hub {
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let (store, database) = open_store(postgres).await;
+        let clock = Arc::new(SystemClock);
+        let bound = maksa_server::bind(Listeners {
+            http: Some("127.0.0.1:0".parse().unwrap()),
+            https: None,
+        })
+        .await
+        .unwrap();
+        let base = format!("http://{}", bound.http_addr().unwrap());
+        let admin = Admin::new(Arc::clone(&store), clock.clone());
+        let catalog = include_str!("../../../demo/catalog.toml").replace(
+            "  \"http://localhost:8080\",\n]",
+            &format!("  \"http://localhost:8080\",\n  \"{base}\",\n]"),
+        );
+        admin.import_catalog(&catalog).await.unwrap();
+        let pki = maksa_x509::generate_demo_pki(&["localhost".into()], "demo").unwrap();
+        let info = maksa_x509::parse_mm_cert(&pki.client_cert_pem).unwrap();
+        admin
+            .register_client(
+                ClientId::parse("demo").unwrap(),
+                &maksa_server::presented(&info),
+                Vec::new(),
+                Vec::new(),
+            )
+            .await
+            .unwrap();
+        let keys_dir = tempfile::tempdir().unwrap();
+        let keys = DemoKeys::load_or_create(keys_dir.path()).unwrap();
+        let bank = DemoBank::new(
+            DemoKeys::load_or_create(keys_dir.path()).unwrap(),
+            format!("{base}/demo-bank"),
+            base.clone(),
+        );
+        let mut connectors = Connectors::new();
+        connectors.register(bank.connector());
+        let settings = HubSettings {
+            public_base_url: base.clone(),
+            rules: CreationRules::default(),
+            list_limit: 1000,
+        };
+        let state = AppState::assemble(
+            Arc::clone(&store),
+            clock,
+            settings,
+            true,
+            64 * 1024,
+            PayerOptions {
+                connectors,
+                pages: PageSettings {
+                    return_redirect_seconds: 3,
+                },
+                mounts: vec![("/demo-bank".into(), bank.router())],
+            },
+        )
+        .await
+        .unwrap();
+        let server = maksa_server::serve(state, bound).unwrap();
+        Hub {
+            _server: server,
+            base,
+            store,
+            mm_cert: maksa_x509::mm_cert_value(&pki.client_cert_pem).unwrap(),
+            keys,
+            _database: database,
+        }
+    }
+
+    async fn api(&self, method: &str, mut body: Value) -> String {
+        body["MM_Cert"] = json!(self.mm_cert);
+        let response = Client::new()
+            .post(format!("{}/api/v1/payments/{method}", self.base))
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        assert!(response.status().is_success(), "{method}: {:?}", response);
+        response.text().await.unwrap()
+    }
+
+    /// Creates a request; `lines` are (position, kind, item).
+    async fn create(&self, step: &str, lines: Value) -> String {
+        let body = json!({"PaymentsDataStructure": {"PaymentRequest": {
+            "ServiceStep": step,
+            "PriceList": lines,
+            "ExpiryDate": "2099-01-01T00:00:00+02:00",
+            "ResponseUrl": format!("{}/health?id=", self.base),
+            "ReturnRedirectUrl": format!("{}/health", self.base),
+            "AllowedBanks": [{"SwiftCode": "DEMO0000"}],
+        }}});
+        let answer: Value =
+            serde_json::from_str(&self.api("savepaymentrequest", body).await).unwrap();
+        answer["PaymentRequestId"].as_str().unwrap().to_owned()
+    }
+
+    async fn status(&self, id: &str) -> String {
+        self.api("checkpaymentrequeststatus", json!({"PaymentRequestId": id}))
+            .await
+            .trim()
+            .to_owned()
+    }
+
+    async fn audit_kinds(&self, id: &str) -> Vec<String> {
+        self.store
+            .audit_events(PaymentRequestId::parse(id).unwrap())
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|e| e.kind)
+            .collect()
+    }
+}
+
+/// A browser as far as these pages need one: keeps the CSRF cookie, does not
+/// follow redirects (the tests look at them).
+struct Browser {
+    client: Client,
+    cookie: Option<String>,
+}
+
+struct Page {
+    status: StatusCode,
+    location: Option<String>,
+    html: String,
+}
+
+impl Page {
+    fn state(&self) -> &str {
+        let at = self
+            .html
+            .find("<main data-state=\"")
+            .expect("a main element")
+            + 18;
+        let end = self.html[at..].find('"').unwrap();
+        &self.html[at..at + end]
+    }
+
+    /// The hidden and other named fields of the form whose opening tag contains `marker`.
+    fn form(&self, marker: &str) -> (String, Vec<(String, String)>) {
+        let start = self.html.find(marker).unwrap_or_else(|| {
+            panic!("no form with {marker} in {}", self.html);
+        });
+        let form_start = self.html[..start].rfind("<form").unwrap();
+        let form_end = start + self.html[start..].find("</form>").unwrap();
+        let form = &self.html[form_start..form_end];
+        let action = attribute(form, "action").unwrap();
+        let mut fields = Vec::new();
+        for input in form.split("<input").skip(1) {
+            let tag = &input[..input.find('>').unwrap()];
+            if let (Some(name), Some(value)) = (attribute(tag, "name"), attribute(tag, "value")) {
+                let kind = attribute(tag, "type").unwrap_or_default();
+                if kind == "radio" && !tag.contains("checked") {
+                    continue;
+                }
+                fields.push((name, value));
+            }
+        }
+        (action, fields)
+    }
+}
+
+fn attribute(tag: &str, name: &str) -> Option<String> {
+    let marker = format!(" {name}=\"");
+    let at = tag.find(&marker)? + marker.len();
+    let end = tag[at..].find('"')?;
+    Some(
+        tag[at..at + end]
+            .replace("&quot;", "\"")
+            .replace("&#39;", "'")
+            .replace("&lt;", "<")
+            .replace("&gt;", ">")
+            .replace("&amp;", "&"),
+    )
+}
+
+fn form(request: reqwest::RequestBuilder, fields: &[(String, String)]) -> reqwest::RequestBuilder {
+    let mut body = url::form_urlencoded::Serializer::new(String::new());
+    for (k, v) in fields {
+        body.append_pair(k, v);
+    }
+    request
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(body.finish())
+}
+
+fn set(fields: &mut Vec<(String, String)>, name: &str, value: &str) {
+    fields.retain(|(k, _)| k != name);
+    fields.push((name.into(), value.into()));
+}
+
+impl Browser {
+    fn new() -> Browser {
+        Browser {
+            client: Client::builder().redirect(Policy::none()).build().unwrap(),
+            cookie: None,
+        }
+    }
+
+    async fn finish(&mut self, response: reqwest::Response) -> Page {
+        if let Some(cookie) = response.headers().get("set-cookie") {
+            let text = cookie.to_str().unwrap();
+            self.cookie = Some(text.split(';').next().unwrap().to_owned());
+        }
+        Page {
+            status: response.status(),
+            location: response
+                .headers()
+                .get("location")
+                .map(|l| l.to_str().unwrap().to_owned()),
+            html: response.text().await.unwrap(),
+        }
+    }
+
+    async fn get(&mut self, url: &str) -> Page {
+        let mut request = self.client.get(url);
+        if let Some(cookie) = &self.cookie {
+            request = request.header("cookie", cookie);
+        }
+        let response = request.send().await.unwrap();
+        self.finish(response).await
+    }
+
+    async fn post(&mut self, url: &str, fields: &[(String, String)]) -> Page {
+        let mut request = form(self.client.post(url), fields);
+        if let Some(cookie) = &self.cookie {
+            request = request.header("cookie", cookie);
+        }
+        let response = request.send().await.unwrap();
+        self.finish(response).await
+    }
+}
+
+fn absolute(hub: &Hub, url: &str) -> String {
+    if url.starts_with("http") {
+        url.to_owned()
+    } else {
+        format!("{}{url}", hub.base)
+    }
+}
+
+/// Opens the page, chooses DEMO0000, and arrives at the bank's approval page.
+async fn to_the_bank(hub: &Hub, browser: &mut Browser, id: &str) -> Page {
+    let page = browser
+        .get(&format!("{}/Payments/?id={id}&language=ENG", hub.base))
+        .await;
+    assert_eq!(page.state(), "choose-provider", "{}", page.html);
+    let (action, fields) = page.form("data-action=\"pay\"");
+    let handoff = browser.post(&absolute(hub, &action), &fields).await;
+    assert_eq!(handoff.state(), "handoff", "{}", handoff.html);
+    let (bank_action, bank_fields) = handoff.form("id=\"handoff\"");
+    let bank = browser
+        .post(&absolute(hub, &bank_action), &bank_fields)
+        .await;
+    assert_eq!(bank.state(), "bank-approve", "{}", bank.html);
+    bank
+}
+
+/// Decides at the bank and follows the browser back to the hub's page.
+async fn decide(hub: &Hub, browser: &mut Browser, bank: &Page, decision: &str) -> Page {
+    let (action, mut fields) = bank.form("data-action=\"approve\"");
+    set(&mut fields, "decision", decision);
+    let back = browser.post(&absolute(hub, &action), &fields).await;
+    assert_eq!(back.state(), "bank-return", "{}", back.html);
+    let (return_action, return_fields) = back.form("data-action=\"return-to-merchant\"");
+    let landed = browser.post(&return_action, &return_fields).await;
+    assert_eq!(landed.status, StatusCode::SEE_OTHER, "{}", landed.html);
+    let location = landed.location.unwrap();
+    assert!(location.contains("language=ENG"), "{location}");
+    browser.get(&absolute(hub, &location)).await
+}
+
+async fn paying_at_the_demo_bank_makes_the_request_executed(postgres: bool) {
+    let hub = Hub::start(postgres).await;
+    let id = hub
+        .create(
+            "03G10",
+            json!([{"Position": "2346", "ItemElementName": "Quantity", "Item": 12}]),
+        )
+        .await;
+    assert_eq!(hub.status(&id).await, "P");
+    let mut browser = Browser::new();
+    let bank = to_the_bank(&hub, &mut browser, &id).await;
+    assert!(bank.html.contains("12.00") || bank.html.contains("12,00"));
+    let page = decide(&hub, &mut browser, &bank, "approve").await;
+    assert_eq!(page.state(), "paid", "{}", page.html);
+    assert!(page.html.contains("data-outcome=\"executed\""));
+    assert!(
+        page.html
+            .contains(&format!("href=\"{}/health?id={id}\"", hub.base))
+    );
+    assert!(page.html.contains("data-countdown=\"3\""));
+    assert_eq!(hub.status(&id).await, "E");
+    let kinds = hub.audit_kinds(&id).await;
+    assert!(
+        kinds.contains(&"payment.attempt_started".to_owned()),
+        "{kinds:?}"
+    );
+    assert!(
+        kinds.contains(&"payment.provider_message".to_owned()),
+        "{kinds:?}"
+    );
+    // A paid request cannot be started again, even with a stale form.
+    let stale = browser
+        .post(
+            &format!("{}/Payments/pay", hub.base),
+            &[
+                ("id".into(), id.clone()),
+                ("sequence".into(), "1".into()),
+                ("provider".into(), "DEMO0000".into()),
+                (
+                    "csrf".into(),
+                    browser
+                        .cookie
+                        .clone()
+                        .unwrap()
+                        .split('=')
+                        .nth(1)
+                        .unwrap()
+                        .into(),
+                ),
+            ],
+        )
+        .await;
+    assert_eq!(stale.status, StatusCode::SEE_OTHER);
+    assert!(stale.location.unwrap().contains("notice=ALREADY_PAID"));
+}
+
+async fn a_rejection_leaves_the_payment_payable(postgres: bool) {
+    let hub = Hub::start(postgres).await;
+    let id = hub
+        .create(
+            "03G10",
+            json!([{"Position": "2346", "ItemElementName": "Quantity", "Item": 1}]),
+        )
+        .await;
+    let mut browser = Browser::new();
+    let bank = to_the_bank(&hub, &mut browser, &id).await;
+    let page = decide(&hub, &mut browser, &bank, "reject").await;
+    assert_eq!(page.state(), "choose-provider", "{}", page.html);
+    assert!(page.html.contains("data-outcome=\"rejected\""));
+    assert_eq!(hub.status(&id).await, "P");
+    let bank = to_the_bank(&hub, &mut browser, &id).await;
+    let page = decide(&hub, &mut browser, &bank, "approve").await;
+    assert_eq!(page.state(), "paid");
+    assert_eq!(hub.status(&id).await, "E");
+}
+
+async fn two_payees_are_paid_one_after_the_other(postgres: bool) {
+    let hub = Hub::start(postgres).await;
+    let id = hub
+        .create(
+            "02Y70",
+            json!([
+                {"Position": "53", "ItemElementName": "Quantity", "Item": 1},
+                {"Position": "54", "ItemElementName": "Amount", "Item": "5.00"}
+            ]),
+        )
+        .await;
+    let mut browser = Browser::new();
+    let first = browser
+        .get(&format!("{}/Payments/?id={id}", hub.base))
+        .await;
+    assert!(
+        first.html.contains("data-progress=\"1/2\""),
+        "{}",
+        first.html
+    );
+    let bank = to_the_bank(&hub, &mut browser, &id).await;
+    let page = decide(&hub, &mut browser, &bank, "approve").await;
+    assert_eq!(page.state(), "choose-provider");
+    assert!(page.html.contains("data-progress=\"2/2\""), "{}", page.html);
+    assert_eq!(hub.status(&id).await, "P");
+    let bank = to_the_bank(&hub, &mut browser, &id).await;
+    let page = decide(&hub, &mut browser, &bank, "approve").await;
+    assert_eq!(page.state(), "paid");
+    assert_eq!(hub.status(&id).await, "E");
+}
+
+async fn a_second_start_while_one_is_open_is_refused(postgres: bool) {
+    let hub = Hub::start(postgres).await;
+    let id = hub
+        .create(
+            "03G10",
+            json!([{"Position": "2346", "ItemElementName": "Quantity", "Item": 1}]),
+        )
+        .await;
+    let mut browser = Browser::new();
+    let page = browser
+        .get(&format!("{}/Payments/?id={id}", hub.base))
+        .await;
+    let (action, fields) = page.form("data-action=\"pay\"");
+    let first = browser.post(&absolute(&hub, &action), &fields).await;
+    assert_eq!(first.state(), "handoff");
+    // The same form submitted again (a second tab, a double click).
+    let second = browser.post(&absolute(&hub, &action), &fields).await;
+    assert_eq!(second.status, StatusCode::SEE_OTHER);
+    assert!(
+        second
+            .location
+            .as_deref()
+            .unwrap()
+            .contains("notice=PAYMENT_IN_PROGRESS"),
+        "{:?}",
+        second.location
+    );
+    let page = browser
+        .get(&format!("{}/Payments/?id={id}", hub.base))
+        .await;
+    assert_eq!(page.state(), "in-progress");
+    let attempts = hub
+        .store
+        .attempts_of(PaymentRequestId::parse(&id).unwrap())
+        .await
+        .unwrap();
+    assert_eq!(attempts.len(), 1);
+}
+
+async fn a_form_without_the_csrf_token_changes_nothing(postgres: bool) {
+    let hub = Hub::start(postgres).await;
+    let id = hub
+        .create(
+            "03G10",
+            json!([{"Position": "2346", "ItemElementName": "Quantity", "Item": 1}]),
+        )
+        .await;
+    let mut browser = Browser::new();
+    let page = browser
+        .get(&format!("{}/Payments/?id={id}", hub.base))
+        .await;
+    let (action, mut fields) = page.form("data-action=\"pay\"");
+    set(&mut fields, "csrf", "00000000000000000000000000000000");
+    let refused = browser.post(&absolute(&hub, &action), &fields).await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+    assert_eq!(refused.state(), "stale-form");
+    // And a foreign site's post carries no cookie at all.
+    let mut stranger = Browser::new();
+    let refused = stranger.post(&absolute(&hub, &action), &fields).await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+    let attempts = hub
+        .store
+        .attempts_of(PaymentRequestId::parse(&id).unwrap())
+        .await
+        .unwrap();
+    assert!(attempts.is_empty());
+}
+
+async fn forged_and_mismatching_messages_change_nothing_and_are_recorded(postgres: bool) {
+    let hub = Hub::start(postgres).await;
+    let id = hub
+        .create(
+            "03G10",
+            json!([{"Position": "2346", "ItemElementName": "Quantity", "Item": 1}]),
+        )
+        .await;
+    let mut browser = Browser::new();
+    let bank = to_the_bank(&hub, &mut browser, &id).await;
+    // Decide with the server message dropped, so only what we post below arrives.
+    let (action, mut fields) = bank.form("data-action=\"approve\"");
+    set(&mut fields, "decision", "approve");
+    set(&mut fields, "server_message", "drop");
+    let back = browser.post(&absolute(&hub, &action), &fields).await;
+    let (return_action, genuine) = back.form("data-action=\"return-to-merchant\"");
+    let notify = return_action.replace("/return", "/notify");
+    let notify = notify.split('?').next().unwrap().to_owned();
+
+    // 1. The genuine browser answer with the amount changed: the MAC no longer verifies.
+    let mut tampered = genuine.clone();
+    set(&mut tampered, "VK_AMOUNT", "0.01");
+    let refused = browser.post(&return_action, &tampered).await;
+    assert_eq!(refused.status, StatusCode::BAD_REQUEST);
+    assert_eq!(refused.state(), "return-refused");
+    // 2. The browser answer replayed as a server message: VK_AUTO says browser.
+    let replayed = form(Client::new().post(&notify), &genuine)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(replayed.status(), StatusCode::BAD_REQUEST);
+    // 3. A correctly signed message whose amount differs from the attempt's.
+    let mut mismatching = genuine.clone();
+    set(&mut mismatching, "VK_AMOUNT", "999.00");
+    set(&mut mismatching, "VK_AUTO", "Y");
+    let mac = hub.keys.sign_as_bank(mismatching.as_slice()).unwrap();
+    set(&mut mismatching, "VK_MAC", &mac);
+    let refused = form(Client::new().post(&notify), &mismatching)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), StatusCode::BAD_REQUEST);
+
+    assert_eq!(hub.status(&id).await, "P");
+    let kinds = hub.audit_kinds(&id).await;
+    assert!(
+        kinds.contains(&"payment.provider_message_refused".to_owned()),
+        "{kinds:?}"
+    );
+    // The genuine answer still counts afterwards, and twice is the same as once.
+    for _ in 0..2 {
+        let landed = browser.post(&return_action, &genuine).await;
+        assert_eq!(landed.status, StatusCode::SEE_OTHER);
+    }
+    assert_eq!(hub.status(&id).await, "E");
+}
+
+async fn an_unknown_request_is_a_404_page(postgres: bool) {
+    let hub = Hub::start(postgres).await;
+    let mut browser = Browser::new();
+    for query in ["id=7d9f4c1e-0000-4000-8000-000000000000", "id=nonsense", ""] {
+        let page = browser
+            .get(&format!("{}/Payments/?{query}", hub.base))
+            .await;
+        assert_eq!(page.status, StatusCode::NOT_FOUND, "{query}");
+        assert_eq!(page.state(), "not-found");
+    }
+}
+
+macro_rules! on_both_databases {
+    ($($scenario:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $scenario() {
+                    super::$scenario(false).await;
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $scenario() {
+                    super::$scenario(true).await;
+                }
+            )*
+        }
+    };
+}
+
+on_both_databases!(
+    paying_at_the_demo_bank_makes_the_request_executed,
+    a_rejection_leaves_the_payment_payable,
+    two_payees_are_paid_one_after_the_other,
+    a_second_start_while_one_is_open_is_refused,
+    a_form_without_the_csrf_token_changes_nothing,
+    forged_and_mismatching_messages_change_nothing_and_are_recorded,
+    an_unknown_request_is_a_404_page,
+);
