@@ -189,6 +189,13 @@ pub async fn countdown_script() -> Response {
     )
 }
 
+pub async fn reload_script() -> Response {
+    asset(
+        include_str!("../../assets/reload.js"),
+        "text/javascript; charset=utf-8",
+    )
+}
+
 fn asset(text: &'static str, content_type: &'static str) -> Response {
     let mut response = text.into_response();
     let headers = response.headers_mut();
@@ -362,7 +369,12 @@ fn request_page(
         Stage::InProgress { attempt } => {
             // Reload now and then: the provider's server message usually lands
             // within seconds, and the payer should see it without clicking.
-            head.push_str("<meta http-equiv=\"refresh\" content=\"5\">");
+            // A script reloads (it waits while the tab is hidden); without
+            // scripts a meta refresh does. Inside <noscript> so that with
+            // scripts on there is no meta refresh at all (WCAG 2.2.1).
+            head.push_str(
+                "<script src=\"/assets/reload.js\" defer></script><noscript><meta http-equiv=\"refresh\" content=\"5\"></noscript>",
+            );
             let provider_name = view
                 .providers
                 .iter()
@@ -652,17 +664,20 @@ fn return_links(
     if let (Some(url), Some(seconds)) = (&terms.return_redirect_url, countdown) {
         let _ = write!(
             head,
-            "<meta http-equiv=\"refresh\" content=\"{seconds};url={}\"><script src=\"/assets/countdown.js\" defer></script>",
+            "<script src=\"/assets/countdown.js\" defer></script><noscript><meta http-equiv=\"refresh\" content=\"{seconds};url={}\"></noscript>",
             escape(url)
         );
         let _ = write!(
             body,
-            "<p data-countdown=\"{seconds}\">{} <span id=\"countdown\" aria-live=\"polite\">{seconds}</span> {}</p>",
+            "<p data-countdown=\"{seconds}\" data-url=\"{url}\" id=\"countdown-box\">{} <span id=\"countdown\">{seconds}</span> {}</p>\
+             <p><button type=\"button\" id=\"stop-countdown\" data-action=\"stop-countdown\" hidden>{}</button></p>",
             prefs.t(
                 "Jūs tiksiet novirzīts atpakaļ pēc",
                 "You will be taken back in"
             ),
             prefs.t("sekundēm.", "seconds."),
+            prefs.t("Palikt šajā lapā", "Stay on this page"),
+            url = escape(url),
         );
     }
 }
