@@ -99,6 +99,8 @@ pub struct Payer {
     clock: Arc<dyn Clock>,
     connectors: Connectors,
     settings: PayerSettings,
+    /// Woken when a message paid a request, so its notification goes out at once.
+    wake: Arc<tokio::sync::Notify>,
 }
 
 impl Payer {
@@ -113,6 +115,29 @@ impl Payer {
             clock,
             connectors,
             settings,
+            wake: Arc::new(tokio::sync::Notify::new()),
+        }
+    }
+
+    /// The signal the lifecycle worker waits on.
+    pub fn wake_handle(&self) -> Arc<tokio::sync::Notify> {
+        Arc::clone(&self.wake)
+    }
+
+    /// Asks the provider about one open attempt (the recovery worker); answers
+    /// whether the provider had an outcome that was taken in.
+    pub async fn recover(&self, attempt: &Attempt) -> Result<bool, AppError> {
+        let Some(connector) = self.connectors.get(&attempt.provider) else {
+            return Ok(false);
+        };
+        match connector.query(attempt).await {
+            Ok(Some(message)) => {
+                self.accept(&attempt.provider, Channel::Query, message)
+                    .await?;
+                Ok(true)
+            }
+            Ok(None) => Ok(false),
+            Err(error) => Err(AppError::Unavailable(error.to_string())),
         }
     }
 
@@ -414,11 +439,24 @@ impl Payer {
         extra: serde_json::Value,
     ) -> Result<Received, AppError> {
         let now = self.clock.now();
+        // Prepared in case this message pays the request; the store inserts it
+        // only then, in the same transaction.
+        let notification = if outcome == Outcome::Executed {
+            self.store
+                .payment_request_by_id(attempt.request_id)
+                .await?
+                .and_then(|request| {
+                    crate::notifications::notification_for(&request, Status::Executed, now)
+                })
+        } else {
+            None
+        };
         let report = OutcomeReport {
             attempt: attempt.id,
             outcome,
             external_id: external_id.clone(),
             at: now,
+            notification,
         };
         let audit = AuditEvent {
             at: now,
@@ -438,6 +476,9 @@ impl Payer {
             .record_outcome(&report, &audit)
             .await?
             .ok_or_else(|| AppError::Internal(format!("attempt {} vanished", attempt.id)))?;
+        if applied.settlement.request_to.is_some() {
+            self.wake.notify_one();
+        }
         if applied.settlement.refund_required && !attempt.refund_required {
             tracing::warn!(
                 attempt = %attempt.id,

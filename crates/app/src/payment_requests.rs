@@ -211,6 +211,31 @@ impl PaymentRequests {
             .ok_or_else(AppError::not_found_request)
     }
 
+    /// The notifications of one of the caller's requests with their delivery
+    /// logs (`getnotifications`, `maksa notifications log`).
+    pub async fn notification_log(
+        &self,
+        caller: &Caller,
+        id: &str,
+    ) -> Result<
+        Vec<(
+            crate::store::Notification,
+            Vec<crate::store::DeliveryAttempt>,
+        )>,
+        AppError,
+    > {
+        let id = parse_id(id)?;
+        if self
+            .store
+            .request_status(&caller.client, id)
+            .await?
+            .is_none()
+        {
+            return Err(AppError::not_found_request());
+        }
+        Ok(self.store.notification_log(&caller.client, id).await?)
+    }
+
     /// For the payer's page: the random id is the capability.
     pub async fn for_payer(&self, id: &str) -> Result<PaymentRequest, AppError> {
         let id = parse_id(id)?;
@@ -302,6 +327,8 @@ impl PaymentRequests {
             to,
             at: now,
             open_payments_to: Some(to),
+            // A cancellation is the client's own act: it is not notified back.
+            notification: None,
             audit: AuditEvent {
                 at: now,
                 actor: caller.client.to_string(),

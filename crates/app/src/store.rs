@@ -132,6 +132,92 @@ pub struct StatusChange {
     /// When set, every payment of the request still in P takes this status too.
     pub open_payments_to: Option<Status>,
     pub audit: AuditEvent,
+    /// The server-to-server notification of the new status (outbox), inserted in
+    /// the same transaction when the change applies.
+    pub notification: Option<NewNotification>,
+}
+
+/// An outbox row: `GET url` must reach the client at least once.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewNotification {
+    /// The event id the client sees (`MM-Event-Id`); random v4.
+    pub id: uuid::Uuid,
+    pub request_id: PaymentRequestId,
+    pub client: ClientId,
+    /// `ServerResponseUrl` + the request id, exactly as the original calls it.
+    pub url: String,
+    /// The final status being announced.
+    pub status: Status,
+    pub created_at: OffsetDateTime,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NotificationState {
+    Pending,
+    Delivered,
+    /// Every retry of the schedule failed; waits for a manual re-send.
+    Dead,
+}
+
+impl NotificationState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            NotificationState::Pending => "pending",
+            NotificationState::Delivered => "delivered",
+            NotificationState::Dead => "dead",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        Some(match text {
+            "pending" => NotificationState::Pending,
+            "delivered" => NotificationState::Delivered,
+            "dead" => NotificationState::Dead,
+            _ => return None,
+        })
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Notification {
+    pub id: uuid::Uuid,
+    pub request_id: PaymentRequestId,
+    pub client: ClientId,
+    pub url: String,
+    pub status: Status,
+    pub state: NotificationState,
+    /// Delivery attempts made so far.
+    pub attempts: u32,
+    pub next_attempt_at: OffsetDateTime,
+    pub created_at: OffsetDateTime,
+    pub delivered_at: Option<OffsetDateTime>,
+}
+
+/// One delivery attempt, as the delivery log shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeliveryAttempt {
+    pub at: OffsetDateTime,
+    /// The HTTP status answered, if any answer came.
+    pub http_status: Option<u16>,
+    pub latency_ms: u32,
+    /// Why it failed (timeout, refused address, non-2xx…); `None` when delivered.
+    pub error: Option<String>,
+}
+
+/// What the worker decided after an attempt.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DeliveryResult {
+    Delivered,
+    RetryAt(OffsetDateTime),
+    Dead,
+}
+
+/// A request past its expiry that the expiry worker should move to R.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExpiryCandidate {
+    pub id: PaymentRequestId,
+    pub owner: ClientId,
+    pub server_response_url: Option<String>,
 }
 
 /// Recipient details given to `CreateInvoice`.
@@ -164,6 +250,9 @@ pub struct OutcomeReport {
     pub external_id: Option<String>,
     /// When the provider says it happened, or when we heard it.
     pub at: OffsetDateTime,
+    /// Inserted (outbox) in the same transaction if this message moves the
+    /// request to E.
+    pub notification: Option<NewNotification>,
 }
 
 /// What `record_outcome` did.
@@ -288,4 +377,93 @@ pub trait Store: Send + Sync + 'static {
         report: &OutcomeReport,
         audit: &AuditEvent,
     ) -> Result<Option<OutcomeApplied>, StoreError>;
+
+    // ── Lifecycle workers (outbox, expiry, recovery) ─────────────────────────
+    // Claims use leases so that several nodes on one PostgreSQL share the work
+    // (`FOR UPDATE SKIP LOCKED`); a node that dies loses only its lease.
+
+    /// Takes up to `limit` pending notifications due at `now` whose lease is free
+    /// or expired, leasing them to `worker` until `lease_until`.
+    async fn claim_notifications(
+        &self,
+        now: OffsetDateTime,
+        worker: &str,
+        lease_until: OffsetDateTime,
+        limit: u32,
+    ) -> Result<Vec<Notification>, StoreError>;
+    /// Records one delivery attempt (the log row) and its result, releasing the
+    /// lease — only if `worker` still holds it; answers whether it did.
+    async fn finish_delivery(
+        &self,
+        id: uuid::Uuid,
+        worker: &str,
+        attempt: &DeliveryAttempt,
+        result: DeliveryResult,
+    ) -> Result<bool, StoreError>;
+    /// The notifications of one of the client's requests with their delivery
+    /// logs (oldest first); empty for another client's request.
+    async fn notification_log(
+        &self,
+        owner: &ClientId,
+        id: PaymentRequestId,
+    ) -> Result<Vec<(Notification, Vec<DeliveryAttempt>)>, StoreError>;
+    /// Notifications in a state (e.g. dead), oldest first.
+    async fn notifications_in_state(
+        &self,
+        state: NotificationState,
+        limit: u32,
+    ) -> Result<Vec<Notification>, StoreError>;
+    /// Makes dead notifications pending again, due at `now`: the given ones, or
+    /// all dead ones when `ids` is `None`. Answers how many.
+    async fn resend_notifications(
+        &self,
+        ids: Option<&[uuid::Uuid]>,
+        now: OffsetDateTime,
+    ) -> Result<u64, StoreError>;
+    /// Pending and dead notifications (the backlog the metrics show).
+    async fn notification_backlog(&self) -> Result<(u64, u64), StoreError>;
+
+    /// Requests still in P whose expiry is at or before `now`, except those with
+    /// an open attempt while their grace period lasts (`expires_at > grace_cutoff`).
+    async fn requests_due_for_expiry(
+        &self,
+        now: OffsetDateTime,
+        grace_cutoff: OffsetDateTime,
+        limit: u32,
+    ) -> Result<Vec<ExpiryCandidate>, StoreError>;
+
+    /// Open attempts whose next status query is due at `now` (their
+    /// `next_query_at`), leasing them by moving `next_query_at` to `lease_until`.
+    async fn claim_attempts_to_query(
+        &self,
+        now: OffsetDateTime,
+        lease_until: OffsetDateTime,
+        limit: u32,
+    ) -> Result<Vec<(Attempt, u32)>, StoreError>;
+    /// After a status query that settled nothing: counts it and sets the next
+    /// query time, or `None` to give up (the attempt is then reported as unresolved).
+    async fn note_attempt_query(
+        &self,
+        id: AttemptId,
+        next_query_at: Option<OffsetDateTime>,
+    ) -> Result<(), StoreError>;
+    /// Open attempts the recovery gave up on.
+    async fn unresolved_attempts(&self) -> Result<Vec<Attempt>, StoreError>;
+
+    /// Notification signing secrets of a client; several may be active during rotation.
+    async fn add_notification_secret(
+        &self,
+        client: &ClientId,
+        secret: &str,
+        at: OffsetDateTime,
+        audit: &AuditEvent,
+    ) -> Result<(), StoreError>;
+    /// Retires every secret of the client created before `before`.
+    async fn retire_notification_secrets(
+        &self,
+        client: &ClientId,
+        before: OffsetDateTime,
+        audit: &AuditEvent,
+    ) -> Result<u64, StoreError>;
+    async fn notification_secrets(&self, client: &ClientId) -> Result<Vec<String>, StoreError>;
 }

@@ -9,7 +9,10 @@ use maksa_app::store::{
     AuditEvent, ClientCertificate, InvoiceRecipient, PaymentFilter, PaymentSummary, RequestFilter,
     RequestSummary, StatusChange, Store, StoreError,
 };
-use maksa_app::store::{OutcomeApplied, OutcomeReport, StartRefused};
+use maksa_app::store::{
+    DeliveryAttempt, DeliveryResult, ExpiryCandidate, Notification, NotificationState,
+    OutcomeApplied, OutcomeReport, StartRefused,
+};
 use maksa_domain::attempt::{Attempt, AttemptId};
 use maksa_domain::catalog::Catalog;
 use maksa_domain::ids::{ClientId, PaymentRequestId};
@@ -229,5 +232,118 @@ impl Store for ObservedStore {
         audit: &AuditEvent,
     ) -> Result<Option<OutcomeApplied>, StoreError> {
         self.inner.record_outcome(report, audit).await
+    }
+
+    async fn claim_notifications(
+        &self,
+        now: OffsetDateTime,
+        worker: &str,
+        lease_until: OffsetDateTime,
+        limit: u32,
+    ) -> Result<Vec<Notification>, StoreError> {
+        self.inner
+            .claim_notifications(now, worker, lease_until, limit)
+            .await
+    }
+
+    async fn finish_delivery(
+        &self,
+        id: uuid::Uuid,
+        worker: &str,
+        attempt: &DeliveryAttempt,
+        result: DeliveryResult,
+    ) -> Result<bool, StoreError> {
+        self.inner
+            .finish_delivery(id, worker, attempt, result)
+            .await
+    }
+
+    async fn notification_log(
+        &self,
+        owner: &ClientId,
+        id: PaymentRequestId,
+    ) -> Result<Vec<(Notification, Vec<DeliveryAttempt>)>, StoreError> {
+        self.inner.notification_log(owner, id).await
+    }
+
+    async fn notifications_in_state(
+        &self,
+        state: NotificationState,
+        limit: u32,
+    ) -> Result<Vec<Notification>, StoreError> {
+        self.inner.notifications_in_state(state, limit).await
+    }
+
+    async fn resend_notifications(
+        &self,
+        ids: Option<&[uuid::Uuid]>,
+        now: OffsetDateTime,
+    ) -> Result<u64, StoreError> {
+        self.inner.resend_notifications(ids, now).await
+    }
+
+    async fn notification_backlog(&self) -> Result<(u64, u64), StoreError> {
+        self.inner.notification_backlog().await
+    }
+
+    async fn requests_due_for_expiry(
+        &self,
+        now: OffsetDateTime,
+        grace_cutoff: OffsetDateTime,
+        limit: u32,
+    ) -> Result<Vec<ExpiryCandidate>, StoreError> {
+        self.inner
+            .requests_due_for_expiry(now, grace_cutoff, limit)
+            .await
+    }
+
+    async fn claim_attempts_to_query(
+        &self,
+        now: OffsetDateTime,
+        lease_until: OffsetDateTime,
+        limit: u32,
+    ) -> Result<Vec<(Attempt, u32)>, StoreError> {
+        self.inner
+            .claim_attempts_to_query(now, lease_until, limit)
+            .await
+    }
+
+    async fn note_attempt_query(
+        &self,
+        id: AttemptId,
+        next_query_at: Option<OffsetDateTime>,
+    ) -> Result<(), StoreError> {
+        self.inner.note_attempt_query(id, next_query_at).await
+    }
+
+    async fn unresolved_attempts(&self) -> Result<Vec<Attempt>, StoreError> {
+        self.inner.unresolved_attempts().await
+    }
+
+    async fn add_notification_secret(
+        &self,
+        client: &ClientId,
+        secret: &str,
+        at: OffsetDateTime,
+        audit: &AuditEvent,
+    ) -> Result<(), StoreError> {
+        self.inner
+            .add_notification_secret(client, secret, at, audit)
+            .await
+    }
+
+    async fn retire_notification_secrets(
+        &self,
+        client: &ClientId,
+        before: OffsetDateTime,
+        audit: &AuditEvent,
+    ) -> Result<u64, StoreError> {
+        self.inner
+            .retire_notification_secrets(client, before, audit)
+            .await
+    }
+
+    async fn notification_secrets(&self, client: &ClientId) -> Result<Vec<String>, StoreError> {
+        self.inner.notification_secrets(client).await
     }
 }

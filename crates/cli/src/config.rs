@@ -31,6 +31,37 @@ pub struct Config {
     /// A sandbox: run the demo bank DEMO0000 at `/demo-bank`, keeping its keys in
     /// this directory. Never set it on a hub that takes real money.
     pub demo_bank_key_dir: Option<PathBuf>,
+    /// Delays between notification delivery attempts, e.g. "1m,5m*2,10m*5,1h*5,6h*3".
+    #[serde(default = "default_retry_schedule")]
+    pub retry_schedule: String,
+    /// Address ranges outgoing calls may reach although private or loopback
+    /// (e.g. ["10.20.0.0/16"]); everything internal is refused otherwise.
+    #[serde(default)]
+    pub outbound_allow: Vec<String>,
+    /// Ports outgoing calls may use.
+    #[serde(default = "default_outbound_ports")]
+    pub outbound_ports: Vec<u16>,
+    /// How long a payment started before expiry may still confirm.
+    #[serde(default = "default_expiry_grace_minutes")]
+    pub expiry_grace_minutes: i64,
+    /// This node's name in work leases (default: node-<pid>).
+    pub node_name: Option<String>,
+}
+
+impl Config {
+    pub fn outbound_policy(&self) -> anyhow::Result<maksa_outbound::OutboundPolicy> {
+        let mut policy = maksa_outbound::OutboundPolicy {
+            allowed_ports: self.outbound_ports.clone(),
+            ..Default::default()
+        };
+        for range in &self.outbound_allow {
+            let cidr: maksa_outbound::Cidr = range
+                .parse()
+                .map_err(|e| anyhow::anyhow!("outbound_allow `{range}`: {e}"))?;
+            policy = policy.allow_range(cidr);
+        }
+        Ok(policy)
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -58,6 +89,15 @@ fn default_validity_days() -> i64 {
 }
 fn default_return_redirect_seconds() -> u32 {
     10
+}
+fn default_retry_schedule() -> String {
+    "1m,5m*2,10m*5,1h*5,6h*3".into()
+}
+fn default_outbound_ports() -> Vec<u16> {
+    maksa_outbound::DEFAULT_PORTS.to_vec()
+}
+fn default_expiry_grace_minutes() -> i64 {
+    30
 }
 
 impl Config {

@@ -69,6 +69,34 @@ pub fn redact(url: &str) -> String {
     }
 }
 
+/// SQLite has one writer and no leases across processes: a second node on the
+/// same file would race the first. The node holds an exclusive lock on
+/// `FILE.node-lock` for its lifetime (released by the OS when it dies, even by
+/// `kill -9`); a second `serve`/`demo` is refused with a clear message.
+/// PostgreSQL needs no such lock: its nodes share the work.
+pub fn lock_single_node(url: &str) -> anyhow::Result<Option<std::fs::File>> {
+    if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        return Ok(None);
+    }
+    let mut path = sqlite_path(url)?.into_os_string();
+    path.push(".node-lock");
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&path)
+        .with_context(|| format!("opening {}", PathBuf::from(&path).display()))?;
+    match file.try_lock() {
+        Ok(()) => Ok(Some(file)),
+        Err(std::fs::TryLockError::WouldBlock) => bail!(
+            "another maksa node is already running on this SQLite database ({}). \
+             SQLite supports one node; run several nodes on PostgreSQL instead",
+            redact(url)
+        ),
+        Err(std::fs::TryLockError::Error(e)) => Err(e).context("locking the SQLite database"),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used)]

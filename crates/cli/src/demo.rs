@@ -87,6 +87,7 @@ pub async fn run(dir: &Path, listen: SocketAddr, tls_listen: SocketAddr) -> anyh
     std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
     let files = certificates(dir, listen, tls_listen)?;
     let database_url = format!("sqlite://{}", dir.join("maksa.db").display());
+    let _node_lock = database::lock_single_node(&database_url)?;
     let store = database::open(&database_url, true).await?;
     let clock = Arc::new(SystemClock);
     let admin = Admin::new(Arc::clone(&store), clock.clone());
@@ -131,6 +132,12 @@ pub async fn run(dir: &Path, listen: SocketAddr, tls_listen: SocketAddr) -> anyh
             return_redirect_seconds: return_redirect_seconds()?,
         },
         mounts: vec![("/demo-bank".to_owned(), bank.router())],
+        // An e-service on this machine receives its notifications: loopback is
+        // allowed in the demo (and only there), on any port.
+        outbound: Some(Arc::new(maksa_outbound::OutboundClient::new(
+            loopback_policy(),
+        ))),
+        ..PayerOptions::default()
     };
     let state = AppState::assemble(
         store,
@@ -173,6 +180,13 @@ fn demo_catalog(public: &str) -> String {
         LAST_ORIGIN,
         &format!("  \"http://localhost:8080\",\n  \"{public}\",\n]"),
     )
+}
+
+fn loopback_policy() -> maksa_outbound::OutboundPolicy {
+    let mut policy = maksa_outbound::OutboundPolicy::allow_loopback();
+    // Demo e-services listen wherever they like.
+    policy.allowed_ports = (1..=u16::MAX).collect();
+    policy
 }
 
 /// `MAKSA_RETURN_REDIRECT_SECONDS` (the UI tests shorten the countdown with it).

@@ -3,6 +3,7 @@
 mod config;
 mod database;
 mod demo;
+mod operations;
 
 use anyhow::{Context, bail};
 use clap::{Args, Parser, Subcommand};
@@ -66,6 +67,16 @@ enum Command {
     Catalog {
         #[command(subcommand)]
         command: CatalogCommand,
+    },
+    /// Server-to-server notifications: delivery logs, dead letters, re-sends.
+    Notifications {
+        #[command(subcommand)]
+        command: operations::NotificationsCommand,
+    },
+    /// Secrets that sign a client's notifications (MM-Signature).
+    Secret {
+        #[command(subcommand)]
+        command: operations::SecretCommand,
     },
 }
 
@@ -132,6 +143,8 @@ async fn run(command: Command) -> anyhow::Result<()> {
             tls_listen,
         } => demo::run(&data_dir, listen, tls_listen).await,
         Command::Serve { config } => serve(config).await,
+        Command::Notifications { command } => operations::notifications(command).await,
+        Command::Secret { command } => operations::secrets(command).await,
         Command::Migrate(database) => {
             database::open(&database.database_url, true).await?;
             println!(
@@ -287,6 +300,7 @@ pub fn hub_settings(
 
 async fn serve(config_file: Option<PathBuf>) -> anyhow::Result<()> {
     let config = config::Config::load(config_file.as_deref())?;
+    let _node_lock = database::lock_single_node(&config.database_url)?;
     let store = database::open(&config.database_url, true).await?;
     let settings = hub_settings(
         &config.public_base_url,
@@ -297,6 +311,16 @@ async fn serve(config_file: Option<PathBuf>) -> anyhow::Result<()> {
         pages: PageSettings {
             return_redirect_seconds: config.return_redirect_seconds,
         },
+        outbound: Some(Arc::new(maksa_outbound::OutboundClient::new(
+            config.outbound_policy()?,
+        ))),
+        retry_schedule: maksa_app::notifications::RetrySchedule::parse(&config.retry_schedule)
+            .map_err(|e| anyhow::anyhow!("retry_schedule: {e}"))?,
+        lifecycle: maksa_app::lifecycle::LifecycleSettings {
+            expiry_grace: time::Duration::minutes(config.expiry_grace_minutes),
+            ..Default::default()
+        },
+        worker: config.node_name.clone(),
         ..PayerOptions::default()
     };
     if let Some(key_dir) = &config.demo_bank_key_dir {

@@ -182,3 +182,33 @@ async fn futures_join<F: std::future::Future>(futures: Vec<F>) -> Vec<F::Output>
     }
     out
 }
+
+#[test]
+fn a_second_node_on_the_same_sqlite_file_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut first = start_demo(dir.path());
+    let second = Command::new(env!("CARGO_BIN_EXE_maksa"))
+        .args([
+            "demo",
+            "--listen",
+            "127.0.0.1:0",
+            "--tls-listen",
+            "127.0.0.1:0",
+            "--data-dir",
+        ])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    first.child.kill().unwrap();
+    let _ = first.child.wait();
+    assert!(!second.status.success());
+    let message = String::from_utf8_lossy(&second.stderr);
+    assert!(
+        message.contains("another maksa node is already running"),
+        "{message}"
+    );
+    // Once the first is gone (even killed), the file is free again.
+    let mut third = start_demo(dir.path());
+    third.child.kill().unwrap();
+    let _ = third.child.wait();
+}

@@ -21,6 +21,7 @@ mod client;
 mod error;
 mod policy;
 mod ranges;
+mod transport;
 
 pub use cidr::{Cidr, CidrError};
 pub use client::{Method, OutboundClient, OutboundResponse, loggable};

@@ -14,6 +14,9 @@ use axum::routing::{get, post};
 use maksa_app::auth::Authenticator;
 use maksa_app::clock::Clock;
 use maksa_app::error::AppError;
+use maksa_app::lifecycle::{Lifecycle, LifecycleSettings};
+use maksa_app::metrics::Metrics;
+use maksa_app::notifications::{Notifier, RetrySchedule, Transport};
 use maksa_app::payer::{Payer, PayerSettings};
 use maksa_app::payment_requests::{HubSettings, PaymentRequests};
 use maksa_app::providers::Connectors;
@@ -36,6 +39,11 @@ pub struct AppState {
     pub payer: Arc<Payer>,
     pub pages: PageSettings,
     pub body_limit: usize,
+    pub metrics: Arc<Metrics>,
+    store: Arc<dyn Store>,
+    /// The background workers; `None` when no transport was configured (tests
+    /// of the API alone).
+    lifecycle: Option<Arc<Lifecycle>>,
     /// Routers mounted beside ours, e.g. the demo bank at `/demo-bank`.
     mounts: Vec<(String, Router)>,
 }
@@ -47,6 +55,13 @@ pub struct PayerOptions {
     pub connectors: Connectors,
     pub pages: PageSettings,
     pub mounts: Vec<(String, Router)>,
+    /// Outgoing HTTP for notifications (the SSRF-guarded client); with it the
+    /// node runs the lifecycle workers.
+    pub outbound: Option<Arc<dyn Transport>>,
+    pub retry_schedule: RetrySchedule,
+    pub lifecycle: LifecycleSettings,
+    /// This node's name in work leases (defaults to host and process id).
+    pub worker: Option<String>,
 }
 
 impl AppState {
@@ -74,13 +89,43 @@ impl AppState {
             catalog,
             hub,
         ));
-        let auth = Arc::new(Authenticator::new(store, clock, legacy_body_auth));
+        let metrics = Arc::new(Metrics::default());
+        let lifecycle = options.outbound.map(|transport| {
+            let worker = options
+                .worker
+                .unwrap_or_else(|| format!("node-{}", std::process::id()));
+            let notifier = Notifier::new(
+                Arc::clone(&store),
+                Arc::clone(&clock),
+                transport,
+                options.retry_schedule,
+                Arc::clone(&metrics),
+                worker,
+            );
+            Arc::new(Lifecycle::new(
+                Arc::clone(&store),
+                Arc::clone(&clock),
+                notifier,
+                Arc::clone(&payer),
+                Arc::clone(&metrics),
+                options.lifecycle,
+                payer.wake_handle(),
+            ))
+        });
+        let auth = Arc::new(Authenticator::new(
+            Arc::clone(&store),
+            clock,
+            legacy_body_auth,
+        ));
         Ok(AppState {
             requests,
             auth,
             payer,
             pages: options.pages,
             body_limit,
+            metrics,
+            store,
+            lifecycle,
             mounts: options.mounts,
         })
     }
@@ -106,12 +151,89 @@ pub fn router(state: AppState) -> Router {
         .route("/assets/maksa.css", get(pages::stylesheet))
         .route("/assets/autosubmit.js", get(pages::autosubmit_script))
         .route("/assets/countdown.js", get(pages::countdown_script))
+        .route("/assets/reload.js", get(pages::reload_script))
         .route("/health", get(|| async { "ok" }))
+        .route("/ready", get(ready))
+        .route("/metrics", get(metrics))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            count_requests,
+        ))
         .with_state(state);
     for (path, mounted) in mounts {
         router = router.nest(&path, mounted);
     }
     router
+}
+
+/// Ready when the database answers. (A node whose schema is older than its
+/// binary never starts: it migrates, or refuses, at start-up.)
+async fn ready(
+    axum::extract::State(state): axum::extract::State<AppState>,
+) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    match state.store.notification_backlog().await {
+        Ok(_) => (axum::http::StatusCode::OK, "ready\n").into_response(),
+        Err(error) => (
+            axum::http::StatusCode::SERVICE_UNAVAILABLE,
+            format!("database unavailable: {error}\n"),
+        )
+            .into_response(),
+    }
+}
+
+async fn metrics(
+    axum::extract::State(state): axum::extract::State<AppState>,
+) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    let backlog = state.store.notification_backlog().await.ok();
+    (
+        [(
+            axum::http::header::CONTENT_TYPE,
+            "text/plain; version=0.0.4; charset=utf-8",
+        )],
+        state.metrics.render(backlog),
+    )
+        .into_response()
+}
+
+/// Counts answers by API method (or page kind) and status. Labels come from a
+/// fixed set, so a caller cannot grow the metrics without bound.
+async fn count_requests(
+    axum::extract::State(state): axum::extract::State<AppState>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    let path = request.uri().path().to_ascii_lowercase();
+    let label = if let Some(method) = path
+        .strip_prefix("/api/v1/payments/")
+        .or_else(|| path.strip_prefix("/api/v1/paymentrequest/"))
+    {
+        const KNOWN: [&str; 8] = [
+            "savepaymentrequest",
+            "checkpaymentrequeststatus",
+            "getpaymentrequests",
+            "getpayments",
+            "checkpaymentstatus",
+            "checkpaymentrequeststatuswpt",
+            "createinvoice",
+            "cancelpaymentrequest",
+        ];
+        KNOWN
+            .iter()
+            .find(|k| **k == method)
+            .copied()
+            .unwrap_or("unknown")
+    } else if path.starts_with("/payments") {
+        "payer_page"
+    } else if path.starts_with("/providers/") {
+        "provider"
+    } else {
+        "other"
+    };
+    let response = next.run(request).await;
+    state.metrics.request(label, response.status().as_u16());
+    response
 }
 
 pub struct HttpsSettings {
@@ -193,9 +315,17 @@ pub async fn start(state: AppState, listeners: Listeners) -> Result<RunningServe
 pub fn serve(state: AppState, bound: BoundListeners) -> Result<RunningServer, std::io::Error> {
     let http_addr = bound.http_addr();
     let https_addr = bound.https_addr();
+    let lifecycle = state.lifecycle.clone();
     let app = router(state);
     let (stop, stopped) = watch::channel(false);
     let mut tasks = JoinSet::new();
+    if let Some(lifecycle) = lifecycle {
+        let stopped = stopped.clone();
+        tasks.spawn(async move {
+            lifecycle.run(stopped).await;
+            Ok(())
+        });
+    }
     if let Some(listener) = bound.http {
         let app = app
             .clone()

@@ -59,7 +59,8 @@ async fn dispatch(
     method: &str,
     request: Request<Body>,
 ) -> Result<Response, WireError> {
-    const METHODS: [&str; 8] = [
+    const METHODS: [&str; 9] = [
+        "getnotifications",
         "savepaymentrequest",
         "checkpaymentrequeststatus",
         "getpaymentrequests",
@@ -100,6 +101,31 @@ async fn dispatch(
             plain_text(status.letter().to_string())
         }
         "getpaymentrequests" => get_payment_requests(&state, &caller, &body).await?,
+        // Ours, beyond the original: the delivery log of a request's notifications.
+        "getnotifications" => {
+            let log = requests
+                .notification_log(&caller, &required(&body, "PaymentRequestId")?)
+                .await?;
+            let items: Vec<Value> = log
+                .iter()
+                .map(|(n, attempts)| {
+                    json!({
+                        "EventId": n.id.to_string(),
+                        "Url": n.url,
+                        "Status": n.status.letter().to_string(),
+                        "State": n.state.as_str(),
+                        "Attempts": attempts.iter().map(|a| json!({
+                            "At": timestamp(a.at),
+                            "HttpStatus": a.http_status,
+                            "LatencyMs": a.latency_ms,
+                            "Error": a.error,
+                        })).collect::<Vec<_>>(),
+                        "NextAttemptAt": (n.state == maksa_app::store::NotificationState::Pending).then(|| timestamp(n.next_attempt_at)),
+                    })
+                })
+                .collect();
+            json_response(json!({ "Notifications": items }))
+        }
         "getpayments" => get_payments(&state, &caller, &body).await?,
         "checkpaymentstatus" => {
             let answer = requests

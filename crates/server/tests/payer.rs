@@ -61,6 +61,7 @@ impl Hub {
         })
         .await
         .unwrap();
+        let port = bound.http_addr().unwrap().port();
         let base = format!("http://{}", bound.http_addr().unwrap());
         let admin = Admin::new(Arc::clone(&store), clock.clone());
         let catalog = include_str!("../../../demo/catalog.toml").replace(
@@ -105,6 +106,11 @@ impl Hub {
                     return_redirect_seconds: 3,
                 },
                 mounts: vec![("/demo-bank".into(), bank.router())],
+                // Notifications go to the hub's own /health: loopback allowed here.
+                outbound: Some(Arc::new(maksa_outbound::OutboundClient::new(
+                    maksa_outbound::OutboundPolicy::allow_loopback().allow_port(port),
+                ))),
+                ..PayerOptions::default()
             },
         )
         .await
@@ -139,6 +145,7 @@ impl Hub {
             "PriceList": lines,
             "ExpiryDate": "2099-01-01T00:00:00+02:00",
             "ResponseUrl": format!("{}/health?id=", self.base),
+            "ServerResponseUrl": format!("{}/health?id=", self.base),
             "ReturnRedirectUrl": format!("{}/health", self.base),
             "AllowedBanks": [{"SwiftCode": "DEMO0000"}],
         }}});
@@ -344,6 +351,30 @@ async fn paying_at_the_demo_bank_makes_the_request_executed(postgres: bool) {
     );
     assert!(page.html.contains("data-countdown=\"3\""));
     assert_eq!(hub.status(&id).await, "E");
+    // The payment woke the notifier: ServerResponseUrl + id got its GET.
+    let request_id = PaymentRequestId::parse(&id).unwrap();
+    let owner = ClientId::parse("demo").unwrap();
+    let mut delivered = false;
+    for _ in 0..100 {
+        let log = hub
+            .store
+            .notification_log(&owner, request_id)
+            .await
+            .unwrap();
+        if let Some((notification, attempts)) = log.first()
+            && notification.state == maksa_app::store::NotificationState::Delivered
+        {
+            assert_eq!(notification.url, format!("{}/health?id={id}", hub.base));
+            assert_eq!(attempts[0].http_status, Some(200));
+            delivered = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert!(
+        delivered,
+        "the paid request's notification was not delivered"
+    );
     let kinds = hub.audit_kinds(&id).await;
     assert!(
         kinds.contains(&"payment.attempt_started".to_owned()),

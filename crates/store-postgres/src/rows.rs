@@ -78,6 +78,7 @@ macro_rules! attempt_columns {
          refund_required, created_at, updated_at"
     };
 }
+pub(crate) use attempt_columns;
 
 /// Locks the attempt (`FOR UPDATE`): two messages about one attempt are
 /// applied one after the other, the second seeing what the first wrote.
@@ -107,9 +108,11 @@ pub const OPEN_ATTEMPT_OF_PAYMENT: &str = concat!(
     " FROM attempts WHERE request_id = $1 AND sequence = $2 AND state IN ('started', 'accepted')"
 );
 
+/// The recovery's first status query of a new attempt is due 5 minutes after
+/// its start, time enough for the payer to finish.
 pub const INSERT_ATTEMPT: &str = "INSERT INTO attempts (id, request_id, sequence, provider, amount_minor, \
-     currency, state, external_id, refund_required, created_at, updated_at) \
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)";
+     currency, state, external_id, refund_required, created_at, updated_at, next_query_at) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $10 + interval '5 minutes')";
 
 /// Writes what `settle` decided about the attempt. A message without an
 /// external id keeps the one an earlier message gave.

@@ -13,6 +13,7 @@
 //! requests (one transaction, one flush per batch) is `insert_payment_requests`.
 
 mod convert;
+mod lifecycle;
 mod rows;
 
 use async_trait::async_trait;
@@ -20,8 +21,10 @@ use convert::{
     is_item_error, micros, optional_micros, status, status_letter, store_error, to_json,
 };
 use maksa_app::store::{
-    AuditEvent, ClientCertificate, InvoiceRecipient, OutcomeApplied, OutcomeReport, PaymentFilter,
-    PaymentSummary, RequestFilter, RequestSummary, StartRefused, StatusChange, Store, StoreError,
+    AuditEvent, ClientCertificate, DeliveryAttempt, DeliveryResult, ExpiryCandidate,
+    InvoiceRecipient, Notification, NotificationState, OutcomeApplied, OutcomeReport,
+    PaymentFilter, PaymentSummary, RequestFilter, RequestSummary, StartRefused, StatusChange,
+    Store, StoreError,
 };
 use maksa_domain::attempt::{Attempt, AttemptId, settle};
 use maksa_domain::catalog::Catalog;
@@ -848,6 +851,10 @@ impl Store for SqliteStore {
             .await
             .map_err(store_error)?;
         }
+        // The outbox row commits with the change it announces, or not at all.
+        if let Some(notification) = &change.notification {
+            lifecycle::insert_notification(&mut transaction, notification).await?;
+        }
         insert_audit(&mut transaction, &audit)
             .await
             .map_err(store_error)?;
@@ -1082,6 +1089,13 @@ impl Store for SqliteStore {
                 )));
             }
         }
+        // Announced only when this message paid the request: the outbox row
+        // commits with the payment, or not at all.
+        if settlement.request_to == Some(Status::Executed) {
+            if let Some(notification) = &report.notification {
+                lifecycle::insert_notification(&mut transaction, notification).await?;
+            }
+        }
         insert_audit(&mut transaction, &audit)
             .await
             .map_err(store_error)?;
@@ -1090,6 +1104,113 @@ impl Store for SqliteStore {
             attempt,
             settlement,
         }))
+    }
+
+    async fn claim_notifications(
+        &self,
+        now: OffsetDateTime,
+        worker: &str,
+        lease_until: OffsetDateTime,
+        limit: u32,
+    ) -> Result<Vec<Notification>, StoreError> {
+        self.lifecycle_claim_notifications(now, worker, lease_until, limit)
+            .await
+    }
+
+    async fn finish_delivery(
+        &self,
+        id: uuid::Uuid,
+        worker: &str,
+        attempt: &DeliveryAttempt,
+        result: DeliveryResult,
+    ) -> Result<bool, StoreError> {
+        self.lifecycle_finish_delivery(id, worker, attempt, result)
+            .await
+    }
+
+    async fn notification_log(
+        &self,
+        owner: &ClientId,
+        id: PaymentRequestId,
+    ) -> Result<Vec<(Notification, Vec<DeliveryAttempt>)>, StoreError> {
+        self.lifecycle_notification_log(owner, id).await
+    }
+
+    async fn notifications_in_state(
+        &self,
+        state: NotificationState,
+        limit: u32,
+    ) -> Result<Vec<Notification>, StoreError> {
+        self.lifecycle_notifications_in_state(state, limit).await
+    }
+
+    async fn resend_notifications(
+        &self,
+        ids: Option<&[uuid::Uuid]>,
+        now: OffsetDateTime,
+    ) -> Result<u64, StoreError> {
+        self.lifecycle_resend_notifications(ids, now).await
+    }
+
+    async fn notification_backlog(&self) -> Result<(u64, u64), StoreError> {
+        self.lifecycle_notification_backlog().await
+    }
+
+    async fn requests_due_for_expiry(
+        &self,
+        now: OffsetDateTime,
+        grace_cutoff: OffsetDateTime,
+        limit: u32,
+    ) -> Result<Vec<ExpiryCandidate>, StoreError> {
+        self.lifecycle_requests_due_for_expiry(now, grace_cutoff, limit)
+            .await
+    }
+
+    async fn claim_attempts_to_query(
+        &self,
+        now: OffsetDateTime,
+        lease_until: OffsetDateTime,
+        limit: u32,
+    ) -> Result<Vec<(Attempt, u32)>, StoreError> {
+        self.lifecycle_claim_attempts_to_query(now, lease_until, limit)
+            .await
+    }
+
+    async fn note_attempt_query(
+        &self,
+        id: AttemptId,
+        next_query_at: Option<OffsetDateTime>,
+    ) -> Result<(), StoreError> {
+        self.lifecycle_note_attempt_query(id, next_query_at).await
+    }
+
+    async fn unresolved_attempts(&self) -> Result<Vec<Attempt>, StoreError> {
+        self.lifecycle_unresolved_attempts().await
+    }
+
+    async fn add_notification_secret(
+        &self,
+        client: &ClientId,
+        secret: &str,
+        at: OffsetDateTime,
+        audit: &AuditEvent,
+    ) -> Result<(), StoreError> {
+        self.lifecycle_add_notification_secret(client, secret, at, audit)
+            .await
+    }
+
+    async fn retire_notification_secrets(
+        &self,
+        client: &ClientId,
+        before: OffsetDateTime,
+        audit: &AuditEvent,
+    ) -> Result<u64, StoreError> {
+        self.lifecycle_retire_notification_secrets(client, before, audit)
+            .await
+    }
+
+    async fn notification_secrets(&self, client: &ClientId) -> Result<Vec<String>, StoreError> {
+        self.lifecycle_notification_secrets(client).await
     }
 }
 

@@ -43,6 +43,7 @@ macro_rules! attempt_columns {
          refund_required, created_at, updated_at"
     };
 }
+pub(crate) use attempt_columns;
 
 pub const ATTEMPT_BY_ID: &str = concat!(
     "SELECT ",
@@ -64,9 +65,11 @@ pub const OPEN_ATTEMPT_OF_PAYMENT: &str = concat!(
     " FROM attempts WHERE request_id = ?1 AND sequence = ?2 AND state IN ('started', 'accepted')"
 );
 
+/// The recovery's first status query of a new attempt is due 5 minutes
+/// (300 000 000 µs) after its start, time enough for the payer to finish.
 pub const INSERT_ATTEMPT: &str = "INSERT INTO attempts (id, request_id, sequence, provider, amount_minor, \
-     currency, state, external_id, refund_required, created_at, updated_at) \
-     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)";
+     currency, state, external_id, refund_required, created_at, updated_at, next_query_at) \
+     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?10 + 300000000)";
 
 /// Writes what `settle` decided about the attempt. A message without an
 /// external id keeps the one an earlier message gave.

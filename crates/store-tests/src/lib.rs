@@ -66,6 +66,15 @@ macro_rules! store_suite {
             outcome_for_unknown_attempt_is_none,
             recorded_events_join_the_audit_trail,
             concurrent_outcomes_settle_once,
+            outbox_row_commits_with_its_status_change,
+            outcome_paying_the_request_inserts_its_notification,
+            concurrent_notification_claims_never_share_a_row,
+            expired_notification_lease_is_taken_over,
+            delivery_retry_dead_resend_cycle,
+            notification_log_is_scoped_to_owner,
+            expiry_candidates_respect_the_grace_rule,
+            attempt_queries_claim_note_and_give_up,
+            notification_secrets_add_retire_list,
         );
     };
     (@each $fresh_store:path; $($scenario:ident),+ $(,)?) => {

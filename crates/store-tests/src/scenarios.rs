@@ -7,8 +7,9 @@ use crate::fixtures::{
     single_payment_request, truncate_to_microseconds,
 };
 use maksa_app::store::{
-    AuditEvent, InvoiceRecipient, OutcomeApplied, OutcomeReport, PaymentFilter, PaymentSummary,
-    RequestFilter, RequestSummary, StartRefused, StatusChange, Store, StoreError,
+    AuditEvent, DeliveryAttempt, DeliveryResult, ExpiryCandidate, InvoiceRecipient,
+    NewNotification, Notification, NotificationState, OutcomeApplied, OutcomeReport, PaymentFilter,
+    PaymentSummary, RequestFilter, RequestSummary, StartRefused, StatusChange, Store, StoreError,
 };
 use maksa_domain::attempt::{Attempt, AttemptId, AttemptState, Outcome, Settlement};
 use maksa_domain::ids::{ClientId, PaymentRequestId};
@@ -81,6 +82,7 @@ fn change(
         at,
         open_payments_to,
         audit: status_audit(request, kind, at),
+        notification: None,
     }
 }
 
@@ -1577,6 +1579,7 @@ fn report(
         outcome,
         external_id: external_id.map(str::to_owned),
         at,
+        notification: None,
     }
 }
 
@@ -2435,4 +2438,698 @@ pub async fn concurrent_outcomes_settle_once(store: Arc<dyn Store>) {
             "both messages audited"
         );
     }
+}
+
+// ------------------------------------------------- lifecycle workers
+
+/// The outbox row announcing `status` of `request`, created at `at`.
+fn notice(request: &PaymentRequest, status: Status, at: OffsetDateTime) -> NewNotification {
+    NewNotification {
+        id: uuid::Uuid::new_v4(),
+        request_id: request.id,
+        client: request.owner.clone(),
+        url: format!(
+            "https://e-pakalpojumi.example.lv/api/maksa?id={}",
+            request.id
+        ),
+        status,
+        created_at: at,
+    }
+}
+
+/// The row `notice` becomes when inserted: pending, due at once, never tried.
+fn pending(notification: &NewNotification) -> Notification {
+    Notification {
+        id: notification.id,
+        request_id: notification.request_id,
+        client: notification.client.clone(),
+        url: notification.url.clone(),
+        status: notification.status,
+        state: NotificationState::Pending,
+        attempts: 0,
+        next_attempt_at: notification.created_at,
+        created_at: notification.created_at,
+        delivered_at: None,
+    }
+}
+
+fn delivery(at: OffsetDateTime, http_status: Option<u16>, error: Option<&str>) -> DeliveryAttempt {
+    DeliveryAttempt {
+        at,
+        http_status,
+        latency_ms: 250,
+        error: error.map(str::to_owned),
+    }
+}
+
+/// Cancels `request` at `at` with an outbox row; returns the row.
+async fn cancel_with_notice(
+    store: &dyn Store,
+    request: &PaymentRequest,
+    at: OffsetDateTime,
+) -> NewNotification {
+    let notification = notice(request, Status::Cancelled, at);
+    let mut cancel = change(request, Status::Cancelled, at, Some(Status::Cancelled));
+    cancel.notification = Some(notification.clone());
+    assert!(store.change_request_status(&cancel).await.unwrap());
+    notification
+}
+
+pub async fn outbox_row_commits_with_its_status_change(store: Arc<dyn Store>) {
+    let store = store.as_ref();
+    let owner = client("pmlp.epakalpojumi");
+    let request = sample_request(&owner, 1);
+    insert_all(store, std::slice::from_ref(&request)).await;
+    let at = request.created_at + Duration::hours(1);
+
+    // A change that does not apply (wrong `from`) leaves no outbox row.
+    let mut refused = change(&request, Status::Cancelled, at, Some(Status::Cancelled));
+    refused.from = Status::Executed;
+    refused.notification = Some(notice(&request, Status::Cancelled, at));
+    assert!(!store.change_request_status(&refused).await.unwrap());
+    assert!(
+        store
+            .notification_log(&owner, request.id)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert_eq!(store.notification_backlog().await.unwrap(), (0, 0));
+
+    let notification = cancel_with_notice(store, &request, at).await;
+    assert_eq!(
+        store.notification_log(&owner, request.id).await.unwrap(),
+        vec![(pending(&notification), Vec::new())]
+    );
+    assert_eq!(
+        store
+            .notifications_in_state(NotificationState::Pending, ALL)
+            .await
+            .unwrap(),
+        vec![pending(&notification)]
+    );
+    assert_eq!(store.notification_backlog().await.unwrap(), (1, 0));
+
+    // The same change again (the CAS fails now) adds nothing.
+    let mut again = change(&request, Status::Cancelled, at, Some(Status::Cancelled));
+    again.notification = Some(notice(&request, Status::Cancelled, at));
+    assert!(!store.change_request_status(&again).await.unwrap());
+    assert_eq!(store.notification_backlog().await.unwrap(), (1, 0));
+}
+
+pub async fn outcome_paying_the_request_inserts_its_notification(store: Arc<dyn Store>) {
+    let store = store.as_ref();
+    let owner = client("pmlp.epakalpojumi");
+    let request = single_payment_request(&owner, 1);
+    insert_all(store, std::slice::from_ref(&request)).await;
+    let at = request.created_at + Duration::minutes(5);
+    let attempt = sample_attempt(&request, 1, 1, at);
+    start(store, &attempt).await;
+
+    // Accepted does not pay: its notification is not inserted.
+    let mut accepted = report(&attempt, Outcome::Accepted, None, at + Duration::minutes(1));
+    accepted.notification = Some(notice(&request, Status::Executed, heard(&accepted)));
+    apply_outcome(store, &attempt, &accepted).await;
+    assert!(
+        store
+            .notification_log(&owner, request.id)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+
+    let mut executed = report(
+        &attempt,
+        Outcome::Executed,
+        Some("HABA-1"),
+        at + Duration::minutes(2),
+    );
+    let notification = notice(&request, Status::Executed, heard(&executed));
+    executed.notification = Some(notification.clone());
+    let applied = apply_outcome(store, &attempt, &executed).await;
+    assert_eq!(applied.settlement.request_to, Some(Status::Executed));
+    assert_eq!(
+        store.notification_log(&owner, request.id).await.unwrap(),
+        vec![(pending(&notification), Vec::new())]
+    );
+
+    // A repeated message pays nothing more and announces nothing more.
+    let mut repeated = executed.clone();
+    repeated.notification = Some(notice(&request, Status::Executed, heard(&executed)));
+    apply_outcome(store, &attempt, &repeated).await;
+    assert_eq!(
+        store
+            .notification_log(&owner, request.id)
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
+    assert_eq!(store.notification_backlog().await.unwrap(), (1, 0));
+}
+
+pub async fn concurrent_notification_claims_never_share_a_row(store: Arc<dyn Store>) {
+    let owner = client("pmlp.epakalpojumi");
+    let requests: Vec<PaymentRequest> = (1..=8).map(|seed| sample_request(&owner, seed)).collect();
+    insert_all(store.as_ref(), &requests).await;
+    let at = BASE_TIME + Duration::days(1);
+    for request in &requests {
+        cancel_with_notice(store.as_ref(), request, at).await;
+    }
+    let now = at + Duration::seconds(1);
+    let lease = now + Duration::minutes(1);
+    let (a, b) = tokio::join!(
+        store.claim_notifications(now, "node-a", lease, 5),
+        store.claim_notifications(now, "node-b", lease, 5),
+    );
+    let (a, b) = (a.unwrap(), b.unwrap());
+    assert!(a.len() <= 5 && b.len() <= 5, "the limit holds");
+    assert_eq!(a.len() + b.len(), 8, "together they take every due row");
+    assert!(
+        a.iter().all(|x| b.iter().all(|y| x.id != y.id)),
+        "no row is claimed twice"
+    );
+    // Leased rows are not claimed again while the lease lasts.
+    assert!(
+        store
+            .claim_notifications(now, "node-c", lease, 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+}
+
+pub async fn expired_notification_lease_is_taken_over(store: Arc<dyn Store>) {
+    let store = store.as_ref();
+    let owner = client("pmlp.epakalpojumi");
+    let request = sample_request(&owner, 1);
+    insert_all(store, std::slice::from_ref(&request)).await;
+    let at = request.created_at + Duration::hours(1);
+    let notification = cancel_with_notice(store, &request, at).await;
+
+    // Not due before it was created.
+    assert!(
+        store
+            .claim_notifications(
+                at - Duration::seconds(1),
+                "a",
+                at + Duration::minutes(1),
+                10
+            )
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    let claimed = store
+        .claim_notifications(at, "a", at + Duration::minutes(1), 10)
+        .await
+        .unwrap();
+    assert_eq!(claimed, vec![pending(&notification)]);
+    // While a's lease lasts, b gets nothing; after, b takes it over.
+    assert!(
+        store
+            .claim_notifications(
+                at + Duration::seconds(30),
+                "b",
+                at + Duration::minutes(5),
+                10
+            )
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    let taken = store
+        .claim_notifications(
+            at + Duration::minutes(2),
+            "b",
+            at + Duration::minutes(5),
+            10,
+        )
+        .await
+        .unwrap();
+    assert_eq!(taken, vec![pending(&notification)]);
+
+    let late = delivery(at + Duration::minutes(3), Some(200), None);
+    assert!(
+        !store
+            .finish_delivery(notification.id, "a", &late, DeliveryResult::Delivered)
+            .await
+            .unwrap(),
+        "a's lease was taken over"
+    );
+    let log = store.notification_log(&owner, request.id).await.unwrap();
+    assert_eq!(log[0].0.attempts, 0, "a's late answer is not recorded");
+    assert!(log[0].1.is_empty());
+
+    let done = delivery(at + Duration::minutes(3), Some(204), None);
+    assert!(
+        store
+            .finish_delivery(notification.id, "b", &done, DeliveryResult::Delivered)
+            .await
+            .unwrap()
+    );
+    let delivered = Notification {
+        state: NotificationState::Delivered,
+        attempts: 1,
+        delivered_at: Some(done.at),
+        ..pending(&notification)
+    };
+    assert_eq!(
+        store.notification_log(&owner, request.id).await.unwrap(),
+        vec![(delivered, vec![done.clone()])]
+    );
+    // Finished once: a second finish, even by b, changes nothing.
+    assert!(
+        !store
+            .finish_delivery(notification.id, "b", &done, DeliveryResult::Delivered)
+            .await
+            .unwrap()
+    );
+    assert_eq!(store.notification_backlog().await.unwrap(), (0, 0));
+}
+
+pub async fn delivery_retry_dead_resend_cycle(store: Arc<dyn Store>) {
+    let store = store.as_ref();
+    let owner = client("pmlp.epakalpojumi");
+    let request = sample_request(&owner, 1);
+    let other = sample_request(&owner, 2);
+    insert_all(store, &[request.clone(), other.clone()]).await;
+    let at = request.created_at + Duration::hours(1);
+    let notification = cancel_with_notice(store, &request, at).await;
+    let lease = Duration::minutes(1);
+
+    // First attempt: a 500, retried in ten minutes.
+    let t1 = at + Duration::seconds(1);
+    assert_eq!(
+        store
+            .claim_notifications(t1, "w", t1 + lease, 10)
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
+    let first = delivery(t1, Some(500), Some("HTTP 500"));
+    let retry_at = t1 + Duration::minutes(10);
+    assert!(
+        store
+            .finish_delivery(
+                notification.id,
+                "w",
+                &first,
+                DeliveryResult::RetryAt(retry_at)
+            )
+            .await
+            .unwrap()
+    );
+    assert!(
+        store
+            .claim_notifications(retry_at - Duration::seconds(1), "w", retry_at, 10)
+            .await
+            .unwrap()
+            .is_empty(),
+        "not due before its retry time"
+    );
+    let claimed = store
+        .claim_notifications(retry_at, "w", retry_at + lease, 10)
+        .await
+        .unwrap();
+    assert_eq!(claimed.len(), 1);
+    assert_eq!(claimed[0].attempts, 1);
+    assert_eq!(claimed[0].next_attempt_at, retry_at);
+
+    // Second attempt: no answer at all; the schedule is spent.
+    let second = delivery(retry_at, None, Some("connection refused"));
+    assert!(
+        store
+            .finish_delivery(notification.id, "w", &second, DeliveryResult::Dead)
+            .await
+            .unwrap()
+    );
+    assert_eq!(store.notification_backlog().await.unwrap(), (0, 1));
+    let dead = store
+        .notifications_in_state(NotificationState::Dead, ALL)
+        .await
+        .unwrap();
+    assert_eq!(dead.len(), 1);
+    assert_eq!(dead[0].state, NotificationState::Dead);
+    assert_eq!(dead[0].attempts, 2);
+    assert!(
+        store
+            .claim_notifications(
+                retry_at + Duration::days(1),
+                "w",
+                retry_at + Duration::days(2),
+                10
+            )
+            .await
+            .unwrap()
+            .is_empty(),
+        "dead rows are not claimed"
+    );
+
+    // Resending an unknown id or a row that is not dead does nothing.
+    let resend_at = retry_at + Duration::hours(1);
+    let other_notice = cancel_with_notice(store, &other, at).await;
+    assert_eq!(
+        store
+            .resend_notifications(Some(&[other_notice.id, uuid::Uuid::new_v4()]), resend_at)
+            .await
+            .unwrap(),
+        0
+    );
+    assert_eq!(
+        store
+            .resend_notifications(Some(&[]), resend_at)
+            .await
+            .unwrap(),
+        0
+    );
+    assert_eq!(
+        store
+            .resend_notifications(Some(&[notification.id]), resend_at)
+            .await
+            .unwrap(),
+        1
+    );
+    assert_eq!(store.notification_backlog().await.unwrap(), (2, 0));
+    let mut claimed = store
+        .claim_notifications(resend_at, "w", resend_at + lease, 10)
+        .await
+        .unwrap();
+    claimed.retain(|n| n.id == notification.id);
+    assert_eq!(claimed.len(), 1);
+    assert_eq!(claimed[0].attempts, 2, "attempts are kept");
+    assert_eq!(claimed[0].next_attempt_at, resend_at, "due at once");
+    let third = delivery(resend_at, Some(200), None);
+    assert!(
+        store
+            .finish_delivery(notification.id, "w", &third, DeliveryResult::Delivered)
+            .await
+            .unwrap()
+    );
+    let delivered = Notification {
+        state: NotificationState::Delivered,
+        attempts: 3,
+        next_attempt_at: resend_at,
+        delivered_at: Some(resend_at),
+        ..pending(&notification)
+    };
+    assert_eq!(
+        store.notification_log(&owner, request.id).await.unwrap(),
+        vec![(delivered, vec![first, second, third])],
+        "every attempt is logged, oldest first"
+    );
+
+    // `None` resends every dead row.
+    assert!(
+        store
+            .finish_delivery(
+                other_notice.id,
+                "w",
+                &delivery(resend_at, None, Some("timeout")),
+                DeliveryResult::Dead
+            )
+            .await
+            .unwrap()
+    );
+    assert_eq!(
+        store.resend_notifications(None, resend_at).await.unwrap(),
+        1
+    );
+    assert_eq!(store.notification_backlog().await.unwrap(), (1, 0));
+}
+
+pub async fn notification_log_is_scoped_to_owner(store: Arc<dyn Store>) {
+    let store = store.as_ref();
+    let owner = client("pmlp.epakalpojumi");
+    let stranger = client("vid.eds");
+    let request = sample_request(&owner, 1);
+    let theirs = sample_request(&stranger, 1);
+    insert_all(store, &[request.clone(), theirs.clone()]).await;
+    let at = request.created_at + Duration::hours(1);
+    let mine = cancel_with_notice(store, &request, at).await;
+    let their_notice = cancel_with_notice(store, &theirs, at).await;
+    assert!(
+        store
+            .notification_log(&stranger, request.id)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert!(
+        store
+            .notification_log(&owner, theirs.id)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert_eq!(
+        store.notification_log(&owner, request.id).await.unwrap(),
+        vec![(pending(&mine), Vec::new())]
+    );
+    assert_eq!(
+        store.notification_log(&stranger, theirs.id).await.unwrap(),
+        vec![(pending(&their_notice), Vec::new())]
+    );
+}
+
+pub async fn expiry_candidates_respect_the_grace_rule(store: Arc<dyn Store>) {
+    let store = store.as_ref();
+    let owner = client("pmlp.epakalpojumi");
+    let now = BASE_TIME + Duration::days(60);
+    let grace_cutoff = now - Duration::hours(1);
+    let with_expiry = |seed: u64, expires_at: OffsetDateTime| {
+        let mut request = single_payment_request(&owner, seed);
+        request.terms.expires_at = expires_at;
+        request
+    };
+    // Expired, nobody paying: due.
+    let idle = with_expiry(1, now - Duration::hours(2));
+    // Expired ten minutes ago, a payer at a provider: within its grace.
+    let paying = with_expiry(2, now - Duration::minutes(10));
+    // Expired three hours ago, still an open attempt: the grace is over.
+    let stuck = with_expiry(3, now - Duration::hours(3));
+    // Not expired yet.
+    let fresh = with_expiry(4, now + Duration::hours(1));
+    // Expires exactly now: due (at or before `now`).
+    let exact = with_expiry(5, now);
+    // Expired but already cancelled.
+    let cancelled = with_expiry(6, now - Duration::hours(4));
+    insert_all(
+        store,
+        &[
+            idle.clone(),
+            paying.clone(),
+            stuck.clone(),
+            fresh.clone(),
+            exact.clone(),
+            cancelled.clone(),
+        ],
+    )
+    .await;
+    for (seed, request) in [(2, &paying), (3, &stuck)] {
+        start(
+            store,
+            &sample_attempt(request, 1, seed, request.created_at + Duration::minutes(1)),
+        )
+        .await;
+    }
+    apply(
+        store,
+        &cancelled,
+        Status::Cancelled,
+        cancelled.created_at + Duration::minutes(1),
+    )
+    .await;
+
+    let candidate = |request: &PaymentRequest| ExpiryCandidate {
+        id: request.id,
+        owner: request.owner.clone(),
+        server_response_url: request.terms.server_response_url.clone(),
+    };
+    assert_eq!(
+        store
+            .requests_due_for_expiry(now, grace_cutoff, ALL)
+            .await
+            .unwrap(),
+        vec![candidate(&stuck), candidate(&idle), candidate(&exact)],
+        "oldest expiry first"
+    );
+    assert_eq!(
+        store
+            .requests_due_for_expiry(now, grace_cutoff, 1)
+            .await
+            .unwrap(),
+        vec![candidate(&stuck)],
+        "the limit holds"
+    );
+    // Once the grace period has passed for it too, the paying one is due.
+    let later = now + Duration::hours(1);
+    let due = store
+        .requests_due_for_expiry(later, later - Duration::hours(1), ALL)
+        .await
+        .unwrap();
+    assert!(due.contains(&candidate(&paying)));
+    assert!(due.contains(&candidate(&fresh)));
+    assert!(!due.contains(&candidate(&cancelled)));
+}
+
+pub async fn attempt_queries_claim_note_and_give_up(store: Arc<dyn Store>) {
+    let store = store.as_ref();
+    let owner = client("pmlp.epakalpojumi");
+    let request = single_payment_request(&owner, 1);
+    let other = single_payment_request(&owner, 2);
+    insert_all(store, &[request.clone(), other.clone()]).await;
+    let t = request.created_at + Duration::minutes(1);
+    let attempt = sample_attempt(&request, 1, 1, t);
+    start(store, &attempt).await;
+    // A rejected attempt is not open: never queried.
+    let rejected = sample_attempt(&other, 1, 2, t);
+    start(store, &rejected).await;
+    apply_outcome(
+        store,
+        &rejected,
+        &report(&rejected, Outcome::Rejected, None, t + Duration::seconds(5)),
+    )
+    .await;
+
+    let claim = |now: OffsetDateTime, lease_until: OffsetDateTime| {
+        store.claim_attempts_to_query(now, lease_until, 10)
+    };
+    // The first query is due 5 minutes after the start.
+    assert!(
+        claim(t + Duration::minutes(4), t + Duration::minutes(6))
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    let first = claim(t + Duration::minutes(5), t + Duration::minutes(6))
+        .await
+        .unwrap();
+    assert_eq!(first, vec![(attempt.clone(), 0)]);
+    assert!(
+        claim(t + Duration::minutes(5), t + Duration::minutes(6))
+            .await
+            .unwrap()
+            .is_empty(),
+        "leased"
+    );
+    // The worker died: once its lease is over, the attempt is claimed again.
+    let again = claim(t + Duration::minutes(6), t + Duration::minutes(7))
+        .await
+        .unwrap();
+    assert_eq!(again, vec![(attempt.clone(), 0)]);
+
+    store
+        .note_attempt_query(attempt.id, Some(t + Duration::minutes(10)))
+        .await
+        .unwrap();
+    assert!(
+        claim(t + Duration::minutes(9), t + Duration::minutes(11))
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert_eq!(
+        claim(t + Duration::minutes(10), t + Duration::minutes(11))
+            .await
+            .unwrap(),
+        vec![(attempt.clone(), 1)]
+    );
+    assert!(store.unresolved_attempts().await.unwrap().is_empty());
+
+    // Giving up: counted, never claimed again, listed as unresolved.
+    store.note_attempt_query(attempt.id, None).await.unwrap();
+    assert!(
+        claim(t + Duration::days(10), t + Duration::days(11))
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert_eq!(
+        store.unresolved_attempts().await.unwrap(),
+        vec![attempt.clone()]
+    );
+
+    // Settled later after all: no longer open, so no longer unresolved.
+    apply_outcome(
+        store,
+        &attempt,
+        &report(
+            &attempt,
+            Outcome::Executed,
+            Some("HABA-9"),
+            t + Duration::hours(1),
+        ),
+    )
+    .await;
+    assert!(store.unresolved_attempts().await.unwrap().is_empty());
+}
+
+pub async fn notification_secrets_add_retire_list(store: Arc<dyn Store>) {
+    let store = store.as_ref();
+    let owner = client("pmlp.epakalpojumi");
+    let stranger = client("vid.eds");
+    let t = BASE_TIME;
+    assert!(store.notification_secrets(&owner).await.unwrap().is_empty());
+    store
+        .add_notification_secret(
+            &owner,
+            "first-secret",
+            t,
+            &operator_audit("notification_secret.added", t),
+        )
+        .await
+        .unwrap();
+    let t2 = t + Duration::days(1);
+    store
+        .add_notification_secret(
+            &owner,
+            "second-secret",
+            t2,
+            &operator_audit("notification_secret.added", t2),
+        )
+        .await
+        .unwrap();
+    store
+        .add_notification_secret(
+            &stranger,
+            "their-secret",
+            t,
+            &operator_audit("notification_secret.added", t),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        store.notification_secrets(&owner).await.unwrap(),
+        vec!["second-secret".to_owned(), "first-secret".to_owned()],
+        "newest first, only the client's own"
+    );
+
+    let t3 = t2 + Duration::hours(1);
+    let retire = operator_audit("notification_secret.retired", t3);
+    assert_eq!(
+        store
+            .retire_notification_secrets(&owner, t2, &retire)
+            .await
+            .unwrap(),
+        1
+    );
+    assert_eq!(
+        store.notification_secrets(&owner).await.unwrap(),
+        vec!["second-secret".to_owned()]
+    );
+    assert_eq!(
+        store
+            .retire_notification_secrets(&owner, t2, &retire)
+            .await
+            .unwrap(),
+        0,
+        "already retired"
+    );
+    assert_eq!(
+        store.notification_secrets(&stranger).await.unwrap(),
+        vec!["their-secret".to_owned()],
+        "another client's secrets are untouched"
+    );
 }

@@ -1,0 +1,196 @@
+//! The background work of a node: delivering notifications, expiring unpaid
+//! requests, and asking providers about payments whose outcome went missing.
+//! Every step claims its rows (leases, `SKIP LOCKED` on PostgreSQL), so several
+//! nodes on one database share the work and a dead node only delays it.
+
+use crate::clock::Clock;
+use crate::metrics::Metrics;
+use crate::notifications::{Notifier, notification_for};
+use crate::payer::Payer;
+use crate::store::{AuditEvent, StatusChange, Store, StoreError};
+use maksa_domain::status::Status;
+use serde_json::json;
+use std::sync::Arc;
+use std::time::Duration as StdDuration;
+use time::Duration;
+use tokio::sync::{Notify, watch};
+
+#[derive(Debug, Clone)]
+pub struct LifecycleSettings {
+    /// How long a payment started at a provider before expiry keeps its request
+    /// in P after the expiry, waiting for the provider's confirmation.
+    pub expiry_grace: Duration,
+    /// After the first query (5 min after the start): 1 h, then daily ×5.
+    pub recovery_schedule: Vec<Duration>,
+}
+
+impl Default for LifecycleSettings {
+    fn default() -> Self {
+        LifecycleSettings {
+            expiry_grace: Duration::minutes(30),
+            recovery_schedule: vec![
+                Duration::hours(1),
+                Duration::days(1),
+                Duration::days(1),
+                Duration::days(1),
+                Duration::days(1),
+                Duration::days(1),
+            ],
+        }
+    }
+}
+
+pub struct Lifecycle {
+    store: Arc<dyn Store>,
+    clock: Arc<dyn Clock>,
+    notifier: Notifier,
+    payer: Arc<Payer>,
+    metrics: Arc<Metrics>,
+    settings: LifecycleSettings,
+    /// Woken after a commit that wrote a notification, so it goes out at once.
+    wake: Arc<Notify>,
+}
+
+impl Lifecycle {
+    pub fn new(
+        store: Arc<dyn Store>,
+        clock: Arc<dyn Clock>,
+        notifier: Notifier,
+        payer: Arc<Payer>,
+        metrics: Arc<Metrics>,
+        settings: LifecycleSettings,
+        wake: Arc<Notify>,
+    ) -> Self {
+        Lifecycle {
+            store,
+            clock,
+            notifier,
+            payer,
+            metrics,
+            settings,
+            wake,
+        }
+    }
+
+    /// Delivers every notification due now, batch after batch.
+    pub async fn deliver_due(&self) -> Result<usize, StoreError> {
+        let mut total = 0;
+        loop {
+            let done = self.notifier.run_once(100).await?;
+            total += done;
+            if done < 100 {
+                return Ok(total);
+            }
+        }
+    }
+
+    /// Moves every request past its expiry (and grace) to R with its
+    /// notification, one transaction each. Answers how many it moved.
+    pub async fn expire_due(&self) -> Result<u64, StoreError> {
+        let now = self.clock.now();
+        let due = self
+            .store
+            .requests_due_for_expiry(now, now - self.settings.expiry_grace, 500)
+            .await?;
+        let mut moved = 0;
+        for candidate in due {
+            let notification = match self
+                .store
+                .payment_request(&candidate.owner, candidate.id)
+                .await?
+            {
+                Some(request) => notification_for(&request, Status::Expired, now),
+                None => None,
+            };
+            let change = StatusChange {
+                owner: candidate.owner.clone(),
+                id: candidate.id,
+                from: Status::InProcess,
+                to: Status::Expired,
+                at: now,
+                open_payments_to: Some(Status::Expired),
+                audit: AuditEvent {
+                    at: now,
+                    actor: "hub".into(),
+                    request_id: Some(candidate.id),
+                    kind: "payment_request.expired".into(),
+                    detail: json!({}),
+                },
+                notification,
+            };
+            // Another node, a payment or a cancel may have won the race: the
+            // compare-and-set then changes nothing, which is right.
+            if self.store.change_request_status(&change).await? {
+                moved += 1;
+            }
+        }
+        self.metrics.expired(moved);
+        if moved > 0 {
+            self.wake.notify_one();
+        }
+        Ok(moved)
+    }
+
+    /// Asks providers about open payments whose query is due; applies what they
+    /// say (idempotently) or schedules the next query, giving up at the end of
+    /// the schedule (the attempt is then reported as unresolved).
+    pub async fn recover_due(&self) -> Result<usize, StoreError> {
+        let now = self.clock.now();
+        let due = self
+            .store
+            .claim_attempts_to_query(now, now + Duration::minutes(2), 100)
+            .await?;
+        let count = due.len();
+        for (attempt, queries_made) in due {
+            match self.payer.recover(&attempt).await {
+                Ok(true) => {
+                    self.metrics.recovered();
+                    self.wake.notify_one();
+                }
+                Ok(false) | Err(_) => {
+                    let index = usize::try_from(queries_made).unwrap_or(usize::MAX);
+                    let next = self
+                        .settings
+                        .recovery_schedule
+                        .get(index)
+                        .map(|delay| now + *delay);
+                    if next.is_none() {
+                        tracing::warn!(attempt = %attempt.id, request = %attempt.request_id, provider = %attempt.provider, "payment outcome still unknown after every status query: reported as unresolved");
+                    }
+                    self.store.note_attempt_query(attempt.id, next).await?;
+                }
+            }
+        }
+        Ok(count)
+    }
+
+    /// Runs until `stop` turns true: notifications whenever woken and every
+    /// second, expiry every 5 seconds, recovery every 30 seconds.
+    pub async fn run(self: Arc<Self>, mut stop: watch::Receiver<bool>) {
+        let mut tick: u64 = 0;
+        loop {
+            if *stop.borrow() {
+                return;
+            }
+            if let Err(error) = self.deliver_due().await {
+                tracing::warn!(%error, "notification delivery paused");
+            }
+            if tick.is_multiple_of(5)
+                && let Err(error) = self.expire_due().await
+            {
+                tracing::warn!(%error, "expiry paused");
+            }
+            if tick.is_multiple_of(30)
+                && let Err(error) = self.recover_due().await
+            {
+                tracing::warn!(%error, "status recovery paused");
+            }
+            tick = tick.wrapping_add(1);
+            tokio::select! {
+                _ = self.wake.notified() => {}
+                _ = tokio::time::sleep(StdDuration::from_secs(1)) => {}
+                _ = stop.changed() => {}
+            }
+        }
+    }
+}

@@ -1,0 +1,182 @@
+//! Operator commands for the lifecycle: notification delivery logs, dead
+//! letters and re-sends, notification signing secrets, unresolved payments.
+
+use crate::database;
+use anyhow::Context;
+use clap::Subcommand;
+use maksa_app::store::{AuditEvent, NotificationState, Store};
+use maksa_domain::ids::{ClientId, PaymentRequestId};
+use rand::RngCore;
+use serde_json::json;
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
+
+#[derive(Subcommand)]
+pub enum NotificationsCommand {
+    /// The delivery log of one request's notifications.
+    Log {
+        #[command(flatten)]
+        database: crate::DatabaseArg,
+        #[arg(long)]
+        client: String,
+        request: String,
+    },
+    /// Notifications parked after the whole retry schedule failed.
+    Dead(crate::DatabaseArg),
+    /// Make dead notifications pending again: the given event ids, or all with --all.
+    Resend {
+        #[command(flatten)]
+        database: crate::DatabaseArg,
+        #[arg(long)]
+        all: bool,
+        ids: Vec<String>,
+    },
+    /// Open payments whose outcome every status query failed to learn.
+    Unresolved(crate::DatabaseArg),
+}
+
+#[derive(Subcommand)]
+pub enum SecretCommand {
+    /// Create a new signing secret for a client's notifications and print it
+    /// (once). The older ones stay active until retired: rotate without a gap.
+    Add {
+        #[command(flatten)]
+        database: crate::DatabaseArg,
+        client: String,
+    },
+    /// Retire the client's secrets created before a time (RFC 3339; `secret add`
+    /// prints its creation time, so pass that to keep only the new one).
+    Retire {
+        #[command(flatten)]
+        database: crate::DatabaseArg,
+        client: String,
+        #[arg(long)]
+        before: String,
+    },
+}
+
+fn operator_event(kind: &str, detail: serde_json::Value) -> AuditEvent {
+    AuditEvent {
+        at: OffsetDateTime::now_utc(),
+        actor: "operator".into(),
+        request_id: None,
+        kind: kind.into(),
+        detail,
+    }
+}
+
+pub async fn notifications(command: NotificationsCommand) -> anyhow::Result<()> {
+    match command {
+        NotificationsCommand::Log {
+            database,
+            client,
+            request,
+        } => {
+            let store = database::open(&database.database_url, false).await?;
+            let client = ClientId::parse(&client).context("client")?;
+            let id = PaymentRequestId::parse(&request).context("not a request id")?;
+            for (n, attempts) in store.notification_log(&client, id).await? {
+                println!(
+                    "{} {} status {} {}",
+                    n.id,
+                    n.state.as_str(),
+                    n.status,
+                    n.url
+                );
+                for a in attempts {
+                    println!(
+                        "  {} http {} {} ms {}",
+                        a.at,
+                        a.http_status
+                            .map(|s| s.to_string())
+                            .unwrap_or_else(|| "-".into()),
+                        a.latency_ms,
+                        a.error.unwrap_or_default()
+                    );
+                }
+            }
+        }
+        NotificationsCommand::Dead(database) => {
+            let store = database::open(&database.database_url, false).await?;
+            for n in store
+                .notifications_in_state(NotificationState::Dead, 1000)
+                .await?
+            {
+                println!(
+                    "{} request {} client {} attempts {}",
+                    n.id, n.request_id, n.client, n.attempts
+                );
+            }
+        }
+        NotificationsCommand::Resend { database, all, ids } => {
+            let store = database::open(&database.database_url, false).await?;
+            let ids: Vec<uuid::Uuid> = ids
+                .iter()
+                .map(|i| {
+                    uuid::Uuid::parse_str(i).with_context(|| format!("`{i}` is not an event id"))
+                })
+                .collect::<Result<_, _>>()?;
+            if !all && ids.is_empty() {
+                anyhow::bail!("name the event ids to re-send, or --all");
+            }
+            let count = store
+                .resend_notifications((!all).then_some(ids.as_slice()), OffsetDateTime::now_utc())
+                .await?;
+            println!("{count} notification(s) will be sent again");
+        }
+        NotificationsCommand::Unresolved(database) => {
+            let store = database::open(&database.database_url, false).await?;
+            for a in store.unresolved_attempts().await? {
+                println!(
+                    "attempt {} request {} payment {} at {} since {}",
+                    a.id, a.request_id, a.sequence, a.provider, a.created_at
+                );
+            }
+        }
+    }
+    Ok(())
+}
+
+pub async fn secrets(command: SecretCommand) -> anyhow::Result<()> {
+    match command {
+        SecretCommand::Add { database, client } => {
+            let store: std::sync::Arc<dyn Store> =
+                database::open(&database.database_url, false).await?;
+            let client = ClientId::parse(&client).context("client")?;
+            let mut bytes = [0u8; 32];
+            rand::rng().fill_bytes(&mut bytes);
+            let secret: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+            let event = operator_event(
+                "client.notification_secret_added",
+                json!({ "client": client.to_string() }),
+            );
+            let now = maksa_app::clock::truncate_to_micros(OffsetDateTime::now_utc());
+            store
+                .add_notification_secret(&client, &secret, now, &event)
+                .await?;
+            let created = now.format(&Rfc3339).unwrap_or_default();
+            println!(
+                "{secret}\ncreated {created} (retire older ones with: maksa secret retire {client} --before {created})"
+            );
+        }
+        SecretCommand::Retire {
+            database,
+            client,
+            before,
+        } => {
+            let store = database::open(&database.database_url, false).await?;
+            let client = ClientId::parse(&client).context("client")?;
+            let event = operator_event(
+                "client.notification_secrets_retired",
+                json!({ "client": client.to_string() }),
+            );
+            let before = OffsetDateTime::parse(&before, &Rfc3339)
+                .with_context(|| format!("`{before}` is not an RFC 3339 time"))?;
+            let count = store
+                .retire_notification_secrets(&client, before, &event)
+                .await?;
+            println!("{count} secret(s) retired");
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,354 @@
+//! The lifecycle workers against a real local HTTP sink, with an injected
+//! clock: notification delivery and its signature, the retry schedule, dead
+//! letters and re-send, the SSRF guard on notifications, and expiry. On SQLite
+//! and PostgreSQL.
+
+#![allow(clippy::unwrap_used)]
+
+use maksa_app::admin::Admin;
+use maksa_app::auth::Caller;
+use maksa_app::clock::{Clock, ManualClock};
+use maksa_app::lifecycle::{Lifecycle, LifecycleSettings};
+use maksa_app::metrics::Metrics;
+use maksa_app::notifications::{Notifier, RetrySchedule, signature_header};
+use maksa_app::payer::{Payer, PayerSettings};
+use maksa_app::payment_requests::{HubSettings, PaymentRequests};
+use maksa_app::providers::Connectors;
+use maksa_app::store::{AuditEvent, NotificationState, Store};
+use maksa_domain::ids::{ClientId, PaymentRequestId};
+use maksa_domain::request::{CreationRules, PaymentRequestInput, PriceListItemInput};
+use maksa_outbound::{OutboundClient, OutboundPolicy};
+use std::sync::{Arc, Mutex};
+use time::{Duration, OffsetDateTime};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpListener;
+
+/// A local HTTP server that records request heads and answers a chosen status.
+struct Sink {
+    port: u16,
+    seen: Arc<Mutex<Vec<String>>>,
+    status: Arc<Mutex<u16>>,
+}
+
+impl Sink {
+    async fn start() -> Sink {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let seen = Arc::new(Mutex::new(Vec::new()));
+        let status = Arc::new(Mutex::new(200u16));
+        let (seen2, status2) = (Arc::clone(&seen), Arc::clone(&status));
+        tokio::spawn(async move {
+            loop {
+                let Ok((mut socket, _)) = listener.accept().await else {
+                    return;
+                };
+                let (seen, status) = (Arc::clone(&seen2), Arc::clone(&status2));
+                tokio::spawn(async move {
+                    let mut buffer = vec![0u8; 8192];
+                    let mut head = Vec::new();
+                    while !head.windows(4).any(|w| w == b"\r\n\r\n") {
+                        let Ok(n) = socket.read(&mut buffer).await else {
+                            return;
+                        };
+                        if n == 0 {
+                            return;
+                        }
+                        head.extend_from_slice(&buffer[..n]);
+                    }
+                    seen.lock()
+                        .unwrap()
+                        .push(String::from_utf8_lossy(&head).into_owned());
+                    let code = *status.lock().unwrap();
+                    let answer = format!(
+                        "HTTP/1.1 {code} X\r\ncontent-length: 0\r\nconnection: close\r\n\r\n"
+                    );
+                    let _ = socket.write_all(answer.as_bytes()).await;
+                });
+            }
+        });
+        Sink { port, seen, status }
+    }
+
+    fn requests(&self) -> Vec<String> {
+        self.seen.lock().unwrap().clone()
+    }
+}
+
+enum Guard {
+    Sqlite(#[allow(dead_code)] tempfile::TempDir),
+    Postgres(#[allow(dead_code)] maksa_store_tests::PostgresTestDatabase),
+}
+
+struct World {
+    store: Arc<dyn Store>,
+    clock: Arc<ManualClock>,
+    requests: PaymentRequests,
+    lifecycle: Lifecycle,
+    caller: Caller,
+    _guard: Guard,
+}
+
+async fn world(postgres: bool, policy: OutboundPolicy) -> World {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let (store, guard): (Arc<dyn Store>, Guard) = if postgres {
+        let (url, guard) = maksa_store_tests::fresh_postgres_database().await;
+        let store = maksa_store_postgres::PostgresStore::connect(&url)
+            .await
+            .unwrap();
+        store.migrate().await.unwrap();
+        (Arc::new(store), Guard::Postgres(guard))
+    } else {
+        let (path, dir) = maksa_store_tests::fresh_sqlite_path();
+        let store = maksa_store_sqlite::SqliteStore::open(&path).await.unwrap();
+        store.migrate().await.unwrap();
+        (Arc::new(store), Guard::Sqlite(dir))
+    };
+    let clock = Arc::new(ManualClock::new(OffsetDateTime::now_utc()));
+    let admin = Admin::new(Arc::clone(&store), clock.clone());
+    let catalog = include_str!("../../../demo/catalog.toml").replace(
+        "  \"http://localhost:8080\",\n]",
+        "  \"http://localhost:8080\",\n  \"http://127.0.0.1\",\n]",
+    );
+    admin.import_catalog(&catalog).await.unwrap();
+    let catalog = store.load_catalog().await.unwrap().unwrap();
+    let requests = PaymentRequests::new(
+        Arc::clone(&store),
+        clock.clone(),
+        catalog,
+        HubSettings {
+            public_base_url: "http://127.0.0.1:1".into(),
+            rules: CreationRules::default(),
+            list_limit: 100,
+        },
+    );
+    let metrics = Arc::new(Metrics::default());
+    let payer = Arc::new(Payer::new(
+        Arc::clone(&store),
+        clock.clone(),
+        Connectors::new(),
+        PayerSettings {
+            public_base_url: "http://127.0.0.1:1".into(),
+        },
+    ));
+    let notifier = Notifier::new(
+        Arc::clone(&store),
+        clock.clone(),
+        Arc::new(OutboundClient::new(policy)),
+        RetrySchedule::parse("1m,5m*2").unwrap(),
+        Arc::clone(&metrics),
+        "test-node".into(),
+    );
+    let lifecycle = Lifecycle::new(
+        Arc::clone(&store),
+        clock.clone(),
+        notifier,
+        Arc::clone(&payer),
+        metrics,
+        LifecycleSettings::default(),
+        payer.wake_handle(),
+    );
+    let caller = Caller {
+        client: ClientId::parse("demo").unwrap(),
+        thumbprint: "test".into(),
+        roles: Vec::new(),
+        services: Vec::new(),
+    };
+    World {
+        store,
+        clock,
+        requests,
+        lifecycle,
+        caller,
+        _guard: guard,
+    }
+}
+
+impl World {
+    async fn create(&self, server_response_url: &str, expiry: &str) -> PaymentRequestId {
+        let input = PaymentRequestInput {
+            service_step: Some("03G10".into()),
+            price_list: vec![PriceListItemInput {
+                position: Some("2346".into()),
+                item: Some("1".into()),
+                item_element_name: Some("Quantity".into()),
+            }],
+            expiry_date: Some(expiry.into()),
+            server_response_url: Some(server_response_url.into()),
+            ..PaymentRequestInput::default()
+        };
+        self.requests.save(&self.caller, &input).await.unwrap().id
+    }
+
+    async fn expire(&self, server_response_url: &str) -> PaymentRequestId {
+        let soon = (self.clock.now() + Duration::minutes(1))
+            .format(&time::format_description::well_known::Rfc3339)
+            .unwrap();
+        let id = self.create(server_response_url, &soon).await;
+        self.clock.advance(Duration::minutes(2));
+        assert_eq!(self.lifecycle.expire_due().await.unwrap(), 1);
+        id
+    }
+}
+
+async fn an_expired_request_is_notified_with_a_verifiable_signature(postgres: bool) {
+    let sink = Sink::start().await;
+    let world = world(
+        postgres,
+        OutboundPolicy::allow_loopback().allow_port(sink.port),
+    )
+    .await;
+    let audit = AuditEvent {
+        at: world.clock.now(),
+        actor: "operator".into(),
+        request_id: None,
+        kind: "client.secret_added".into(),
+        detail: serde_json::json!({}),
+    };
+    world
+        .store
+        .add_notification_secret(&world.caller.client, "s3cret", world.clock.now(), &audit)
+        .await
+        .unwrap();
+    let base = format!("http://127.0.0.1:{}/s2s?id=", sink.port);
+    let id = world.expire(&base).await;
+    assert_eq!(
+        world
+            .requests
+            .status(&world.caller, &id.to_string())
+            .await
+            .unwrap()
+            .letter(),
+        'R'
+    );
+    // Expiring again changes nothing.
+    assert_eq!(world.lifecycle.expire_due().await.unwrap(), 0);
+    assert_eq!(world.store.notification_backlog().await.unwrap(), (1, 0));
+    // Delivery is the original's GET ServerResponseUrl + id, with our headers.
+    run_notifier(&world).await;
+    let seen = sink.requests();
+    assert_eq!(seen.len(), 1, "{seen:?}");
+    assert!(
+        seen[0].starts_with(&format!("GET /s2s?id={id} HTTP/1.1")),
+        "{}",
+        seen[0]
+    );
+    let lower = seen[0].to_ascii_lowercase();
+    assert!(lower.contains("mm-event-id: "), "{}", seen[0]);
+    let expected = signature_header(
+        &["s3cret".to_owned()],
+        world.clock.now(),
+        "GET",
+        &format!("{base}{id}"),
+    );
+    assert!(
+        lower.contains(&format!("mm-signature: {expected}")),
+        "{}\n{expected}",
+        seen[0]
+    );
+    assert_eq!(world.store.notification_backlog().await.unwrap(), (0, 0));
+}
+
+async fn run_notifier(world: &World) {
+    world.lifecycle.deliver_due().await.unwrap();
+}
+
+async fn failures_follow_the_schedule_then_park_and_resend(postgres: bool) {
+    let sink = Sink::start().await;
+    *sink.status.lock().unwrap() = 500;
+    let world = world(
+        postgres,
+        OutboundPolicy::allow_loopback().allow_port(sink.port),
+    )
+    .await;
+    let id = world
+        .expire(&format!("http://127.0.0.1:{}/s2s?id=", sink.port))
+        .await;
+    // Schedule "1m,5m*2": attempt 1 fails → +1 min, 2 → +5, 3 → +5, 4 → dead.
+    run_notifier(&world).await;
+    assert_eq!(sink.requests().len(), 1);
+    run_notifier(&world).await; // not due yet
+    assert_eq!(sink.requests().len(), 1);
+    for (advance, expected) in [(1, 2), (5, 3), (5, 4)] {
+        world.clock.advance(Duration::minutes(advance));
+        run_notifier(&world).await;
+        assert_eq!(sink.requests().len(), expected);
+    }
+    assert_eq!(world.store.notification_backlog().await.unwrap(), (0, 1));
+    let log = world
+        .store
+        .notification_log(&world.caller.client, id)
+        .await
+        .unwrap();
+    assert_eq!(log.len(), 1);
+    assert_eq!(log[0].0.state, NotificationState::Dead);
+    assert_eq!(log[0].1.len(), 4);
+    assert!(log[0].1.iter().all(|a| a.http_status == Some(500)));
+    // The operator fixes the client and re-sends.
+    *sink.status.lock().unwrap() = 204;
+    assert_eq!(
+        world
+            .store
+            .resend_notifications(None, world.clock.now())
+            .await
+            .unwrap(),
+        1
+    );
+    run_notifier(&world).await;
+    assert_eq!(sink.requests().len(), 5);
+    let log = world
+        .store
+        .notification_log(&world.caller.client, id)
+        .await
+        .unwrap();
+    assert_eq!(log[0].0.state, NotificationState::Delivered);
+}
+
+async fn loopback_is_refused_by_default_and_nothing_is_sent(postgres: bool) {
+    let sink = Sink::start().await;
+    let mut policy = OutboundPolicy::default();
+    policy.allowed_ports.push(sink.port);
+    let world = world(postgres, policy).await;
+    let id = world
+        .expire(&format!("http://127.0.0.1:{}/s2s?id=", sink.port))
+        .await;
+    run_notifier(&world).await;
+    assert!(sink.requests().is_empty());
+    let log = world
+        .store
+        .notification_log(&world.caller.client, id)
+        .await
+        .unwrap();
+    let attempt = &log[0].1[0];
+    assert_eq!(attempt.http_status, None);
+    assert!(
+        attempt.error.as_deref().unwrap().contains("loopback"),
+        "{attempt:?}"
+    );
+}
+
+macro_rules! on_both_databases {
+    ($($scenario:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $scenario() {
+                    super::$scenario(false).await;
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $scenario() {
+                    super::$scenario(true).await;
+                }
+            )*
+        }
+    };
+}
+
+on_both_databases!(
+    an_expired_request_is_notified_with_a_verifiable_signature,
+    failures_follow_the_schedule_then_park_and_resend,
+    loopback_is_refused_by_default_and_nothing_is_sent,
+);
