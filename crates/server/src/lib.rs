@@ -197,7 +197,8 @@ async fn metrics(
         .into_response()
 }
 
-/// Counts answers by API method (or page kind) and status. Labels come from a
+/// Counts answers by API method (or page kind) and status, and gives each
+/// request an id. Labels come from a
 /// fixed set, so a caller cannot grow the metrics without bound.
 async fn count_requests(
     axum::extract::State(state): axum::extract::State<AppState>,
@@ -231,8 +232,16 @@ async fn count_requests(
     } else {
         "other"
     };
-    let response = next.run(request).await;
+    // Every log line of this request carries its id; the caller gets it back
+    // in `X-Request-Id` to quote when asking the operator. (Bodies, personal
+    // codes and query strings are never logged.)
+    let request_id = uuid::Uuid::new_v4().simple().to_string();
+    let span = tracing::info_span!("request", id = %request_id, route = label);
+    let mut response = tracing::Instrument::instrument(next.run(request), span).await;
     state.metrics.request(label, response.status().as_u16());
+    if let Ok(value) = axum::http::HeaderValue::from_str(&request_id) {
+        response.headers_mut().insert("x-request-id", value);
+    }
     response
 }
 

@@ -80,6 +80,7 @@ enum Guard {
 }
 
 struct World {
+    payer: Arc<Payer>,
     store: Arc<dyn Store>,
     clock: Arc<ManualClock>,
     requests: PaymentRequests,
@@ -89,6 +90,10 @@ struct World {
 }
 
 async fn world(postgres: bool, policy: OutboundPolicy) -> World {
+    world_with(postgres, policy, Connectors::new()).await
+}
+
+async fn world_with(postgres: bool, policy: OutboundPolicy, connectors: Connectors) -> World {
     let _ = rustls::crypto::ring::default_provider().install_default();
     let (store, guard): (Arc<dyn Store>, Guard) = if postgres {
         let (url, guard) = maksa_store_tests::fresh_postgres_database().await;
@@ -125,7 +130,7 @@ async fn world(postgres: bool, policy: OutboundPolicy) -> World {
     let payer = Arc::new(Payer::new(
         Arc::clone(&store),
         clock.clone(),
-        Connectors::new(),
+        connectors,
         PayerSettings {
             public_base_url: "http://127.0.0.1:1".into(),
         },
@@ -154,6 +159,7 @@ async fn world(postgres: bool, policy: OutboundPolicy) -> World {
         services: Vec::new(),
     };
     World {
+        payer: Arc::clone(&payer),
         store,
         clock,
         requests,
@@ -326,6 +332,145 @@ async fn loopback_is_refused_by_default_and_nothing_is_sent(postgres: bool) {
     );
 }
 
+/// The demo bank on its own port, and the connector to it.
+async fn demo_bank() -> (String, Connectors) {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let bank_base = format!("http://{}/demo-bank", listener.local_addr().unwrap());
+    let bank = maksa_providers::DemoBank::new(
+        maksa_providers::DemoKeys::generate().unwrap(),
+        bank_base.clone(),
+        "http://127.0.0.1:1".into(),
+    );
+    let app = axum::Router::new().nest("/demo-bank", bank.router());
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    let mut connectors = Connectors::new();
+    connectors.register(bank.connector());
+    (bank_base, connectors)
+}
+
+/// The payer approves at the bank, and both of the bank's messages are lost.
+async fn approve_silently(bank_base: &str, handoff: &maksa_app::providers::Handoff) {
+    let maksa_app::providers::Handoff::Form { fields, .. } = handoff else {
+        panic!("the demo bank takes a form")
+    };
+    let mut fields = fields.clone();
+    for (name, value) in [
+        ("decision", "approve"),
+        ("server_message", "drop"),
+        ("browser_return", "drop"),
+        ("delay_seconds", "1"),
+        ("outcome_mode", "direct"),
+    ] {
+        fields.push((name.into(), value.into()));
+    }
+    let mut body = url::form_urlencoded::Serializer::new(String::new());
+    for (k, v) in &fields {
+        body.append_pair(k, v);
+    }
+    let decided = reqwest::Client::new()
+        .post(format!("{bank_base}/decide"))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(body.finish())
+        .send()
+        .await
+        .unwrap();
+    assert!(decided.status().is_success());
+}
+
+/// A payment open at the provider keeps its expired request in P through the
+/// grace period; after it the request expires, and money confirmed later is
+/// recorded and flagged for refund.
+async fn the_grace_period_then_a_late_confirmation_is_flagged_for_refund(postgres: bool) {
+    let (bank_base, connectors) = demo_bank().await;
+    let world = world_with(postgres, OutboundPolicy::default(), connectors).await;
+    let catalog = world.store.load_catalog().await.unwrap().unwrap();
+    let soon = (world.clock.now() + Duration::minutes(2))
+        .format(&time::format_description::well_known::Rfc3339)
+        .unwrap();
+    let id = world.create("http://127.0.0.1:9/none?id=", &soon).await;
+    let handoff = world
+        .payer
+        .start(&id.to_string(), 1, "DEMO0000", "", &catalog)
+        .await
+        .unwrap();
+    // Past the expiry, within the 30-minute grace: still P.
+    world.clock.advance(Duration::minutes(3));
+    assert_eq!(world.lifecycle.expire_due().await.unwrap(), 0);
+    // Past the grace: R.
+    world.clock.advance(Duration::minutes(30));
+    assert_eq!(world.lifecycle.expire_due().await.unwrap(), 1);
+    // The payer had approved after all; the status query learns it.
+    approve_silently(&bank_base, &handoff).await;
+    world.lifecycle.recover_due().await.unwrap();
+    let status = world
+        .requests
+        .status(&world.caller, &id.to_string())
+        .await
+        .unwrap();
+    assert_eq!(status.letter(), 'R');
+    let attempts = world.store.attempts_of(id).await.unwrap();
+    assert_eq!(
+        attempts[0].state,
+        maksa_domain::attempt::AttemptState::Executed
+    );
+    assert!(attempts[0].refund_required);
+}
+
+/// A payment whose both messages were lost is settled by the status query;
+/// one the bank never decided is asked about on the schedule, then reported.
+async fn recovery_asks_the_provider_and_reports_what_stays_unknown(postgres: bool) {
+    let (bank_base, connectors) = demo_bank().await;
+    let world = world_with(postgres, OutboundPolicy::default(), connectors).await;
+    let catalog = world.store.load_catalog().await.unwrap().unwrap();
+    let expiry = "2099-01-01";
+    let paid = world.create("http://127.0.0.1:9/none?id=", expiry).await;
+    let undecided = world.create("http://127.0.0.1:9/none?id=", expiry).await;
+    let mut handoffs = Vec::new();
+    for id in [paid, undecided] {
+        let handoff = world
+            .payer
+            .start(&id.to_string(), 1, "DEMO0000", "", &catalog)
+            .await
+            .unwrap();
+        handoffs.push(handoff);
+    }
+    // The payer approves the first at the bank; both of the bank's messages are lost.
+    approve_silently(&bank_base, &handoffs[0]).await;
+    let status = |id: PaymentRequestId| {
+        let requests = &world.requests;
+        let caller = &world.caller;
+        async move {
+            requests
+                .status(caller, &id.to_string())
+                .await
+                .unwrap()
+                .letter()
+        }
+    };
+    // Nothing is asked before the first query is due (5 minutes after the start).
+    assert_eq!(world.lifecycle.recover_due().await.unwrap(), 0);
+    world.clock.advance(Duration::minutes(6));
+    assert_eq!(world.lifecycle.recover_due().await.unwrap(), 2);
+    assert_eq!(status(paid).await, 'E');
+    assert_eq!(status(undecided).await, 'P');
+    // The undecided one is asked again after 1 h, then daily ×5, then given up.
+    for hours in [1, 24, 24, 24, 24, 24] {
+        world
+            .clock
+            .advance(Duration::hours(hours) + Duration::minutes(1));
+        assert_eq!(
+            world.lifecycle.recover_due().await.unwrap(),
+            1,
+            "after {hours} h"
+        );
+    }
+    world.clock.advance(Duration::days(30));
+    assert_eq!(world.lifecycle.recover_due().await.unwrap(), 0);
+    let unresolved = world.store.unresolved_attempts().await.unwrap();
+    assert_eq!(unresolved.len(), 1);
+    assert_eq!(unresolved[0].request_id, undecided);
+}
+
 macro_rules! on_both_databases {
     ($($scenario:ident),* $(,)?) => {
         mod sqlite {
@@ -351,4 +496,6 @@ on_both_databases!(
     an_expired_request_is_notified_with_a_verifiable_signature,
     failures_follow_the_schedule_then_park_and_resend,
     loopback_is_refused_by_default_and_nothing_is_sent,
+    recovery_asks_the_provider_and_reports_what_stays_unknown,
+    the_grace_period_then_a_late_confirmation_is_flagged_for_refund,
 );

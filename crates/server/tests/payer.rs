@@ -589,6 +589,11 @@ async fn forged_and_mismatching_messages_change_nothing_and_are_recorded(postgre
 async fn an_unknown_request_is_a_404_page(postgres: bool) {
     let hub = Hub::start(postgres).await;
     let mut browser = Browser::new();
+    let metrics = reqwest::get(format!("{}/metrics", hub.base)).await.unwrap();
+    assert_eq!(metrics.status(), StatusCode::OK);
+    assert_eq!(metrics.headers()["x-request-id"].len(), 32);
+    let ready = reqwest::get(format!("{}/ready", hub.base)).await.unwrap();
+    assert_eq!(ready.status(), StatusCode::OK);
     for query in ["id=7d9f4c1e-0000-4000-8000-000000000000", "id=nonsense", ""] {
         let page = browser
             .get(&format!("{}/Payments/?{query}", hub.base))
@@ -596,6 +601,17 @@ async fn an_unknown_request_is_a_404_page(postgres: bool) {
         assert_eq!(page.status, StatusCode::NOT_FOUND, "{query}");
         assert_eq!(page.state(), "not-found");
     }
+    let text = reqwest::get(format!("{}/metrics", hub.base))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        text.contains("maksa_http_requests_total{method=\"payer_page\",status=\"404\"} 3"),
+        "{text}"
+    );
+    assert!(text.contains("maksa_notification_backlog{state=\"pending\"} 0"));
 }
 
 macro_rules! on_both_databases {
