@@ -135,6 +135,8 @@ struct ContractEntry {
     strict_client_code: bool,
     #[serde(default)]
     origins: Vec<Spanned<String>>,
+    #[serde(default)]
+    notify_cancelled: bool,
 }
 
 /// The default purpose limit, and the originals' shorter ones (INTERFACE.md §6).
@@ -415,6 +417,7 @@ pub fn parse_catalog(source: &str) -> Result<Catalog, CatalogFileErrors> {
             providers,
             strict_client_code: entry.strict_client_code,
             origins,
+            notify_cancelled: entry.notify_cancelled,
         });
     }
 

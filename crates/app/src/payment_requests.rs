@@ -327,8 +327,13 @@ impl PaymentRequests {
             to,
             at: now,
             open_payments_to: Some(to),
-            // A cancellation is the client's own act: it is not notified back.
-            notification: None,
+            // A cancellation is the client's own act: notified back only to
+            // clients whose contract asks for it.
+            notification: self
+                .catalog()
+                .contract(&caller.client)
+                .filter(|c| c.notify_cancelled)
+                .and_then(|_| crate::notifications::notification_for(&request, to, now)),
             audit: AuditEvent {
                 at: now,
                 actor: caller.client.to_string(),

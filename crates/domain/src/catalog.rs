@@ -78,6 +78,9 @@ pub struct Contract {
     pub strict_client_code: bool,
     /// Origins (`https://host[:port]`) the client's return URLs must lie within.
     pub origins: Vec<String>,
+    /// Notify `ServerResponseUrl` of cancellations (C) too; E and R always are.
+    #[serde(default)]
+    pub notify_cancelled: bool,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]

@@ -332,6 +332,62 @@ async fn loopback_is_refused_by_default_and_nothing_is_sent(postgres: bool) {
     );
 }
 
+/// The demo contract asks for cancellations to be notified; without that
+/// switch a cancellation is not.
+async fn a_cancellation_is_notified_only_when_the_contract_asks(postgres: bool) {
+    let sink = Sink::start().await;
+    let world = world(
+        postgres,
+        OutboundPolicy::allow_loopback().allow_port(sink.port),
+    )
+    .await;
+    let base = format!("http://127.0.0.1:{}/s2s?id=", sink.port);
+    let first = world.create(&base, "2099-01-01").await;
+    world
+        .requests
+        .cancel(&world.caller, &first.to_string())
+        .await
+        .unwrap();
+    assert_eq!(world.store.notification_backlog().await.unwrap(), (1, 0));
+    run_notifier(&world).await;
+    let seen = sink.requests();
+    assert_eq!(seen.len(), 1);
+    assert!(
+        seen[0].starts_with(&format!("GET /s2s?id={first} ")),
+        "{}",
+        seen[0]
+    );
+    let log = world
+        .store
+        .notification_log(&world.caller.client, first)
+        .await
+        .unwrap();
+    assert_eq!(log[0].0.status.letter(), 'C');
+
+    let without = include_str!("../../../demo/catalog.toml")
+        .replace("notify_cancelled = true", "notify_cancelled = false");
+    Admin::new(Arc::clone(&world.store), world.clock.clone())
+        .import_catalog(&without)
+        .await
+        .unwrap();
+    world.requests.reload_catalog().await.unwrap();
+    let second = world.create(&base, "2099-01-01").await;
+    world
+        .requests
+        .cancel(&world.caller, &second.to_string())
+        .await
+        .unwrap();
+    assert_eq!(world.store.notification_backlog().await.unwrap(), (0, 0));
+    assert!(
+        world
+            .store
+            .notification_log(&world.caller.client, second)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+}
+
 /// The demo bank on its own port, and the connector to it.
 async fn demo_bank() -> (String, Connectors) {
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -498,4 +554,5 @@ on_both_databases!(
     loopback_is_refused_by_default_and_nothing_is_sent,
     recovery_asks_the_provider_and_reports_what_stays_unknown,
     the_grace_period_then_a_late_confirmation_is_flagged_for_refund,
+    a_cancellation_is_notified_only_when_the_contract_asks,
 );

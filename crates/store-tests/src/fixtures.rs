@@ -362,6 +362,7 @@ pub fn sample_catalog(revision: u32) -> Catalog {
             providers: vec![provider("HABALV22"), provider("UNLALV2X")],
             strict_client_code: true,
             origins: vec!["https://e-pakalpojumi.example.lv".into()],
+            notify_cancelled: false,
         }],
     }
 }
