@@ -127,17 +127,31 @@ impl Payer {
     /// Asks the provider about one open attempt (the recovery worker); answers
     /// whether the provider had an outcome that was taken in.
     pub async fn recover(&self, attempt: &Attempt) -> Result<bool, AppError> {
+        Ok(self.query_provider(attempt).await?.is_some())
+    }
+
+    /// Asks the provider about `attempt` and takes in its answer, if it has one.
+    /// A provider that cannot be reached answers `Unavailable`; an answer that
+    /// does not verify is recorded and refused like any provider message.
+    async fn query_provider(&self, attempt: &Attempt) -> Result<Option<Received>, AppError> {
         let Some(connector) = self.connectors.get(&attempt.provider) else {
-            return Ok(false);
+            return Ok(None);
         };
         match connector.query(attempt).await {
-            Ok(Some(message)) => {
+            Ok(Some(message)) => Ok(Some(
                 self.accept(&attempt.provider, Channel::Query, message)
-                    .await?;
-                Ok(true)
-            }
-            Ok(None) => Ok(false),
-            Err(error) => Err(AppError::Unavailable(error.to_string())),
+                    .await?,
+            )),
+            Ok(None) => Ok(None),
+            Err(ProviderError::Unavailable(reason)) => Err(AppError::Unavailable(reason)),
+            Err(error) => Err(self
+                .refuse(
+                    &attempt.provider,
+                    Channel::Query,
+                    Some(attempt.request_id),
+                    &error.to_string(),
+                )
+                .await),
         }
     }
 
@@ -372,26 +386,8 @@ impl Payer {
         let Some(open) = attempts.into_iter().find(|a| a.state.is_open()) else {
             return Ok(None);
         };
-        let Some(connector) = self.connectors.get(&open.provider) else {
-            return Ok(Some(open.state));
-        };
-        match connector.query(&open).await {
-            Ok(Some(message)) => Ok(Some(
-                self.accept(&open.provider, Channel::Query, message)
-                    .await?
-                    .state,
-            )),
-            Ok(None) => Ok(Some(open.state)),
-            Err(ProviderError::Unavailable(reason)) => Err(AppError::Unavailable(reason)),
-            Err(error) => Err(self
-                .refuse(
-                    &open.provider,
-                    Channel::Query,
-                    Some(open.request_id),
-                    &error.to_string(),
-                )
-                .await),
-        }
+        let answered = self.query_provider(&open).await?;
+        Ok(Some(answered.map_or(open.state, |received| received.state)))
     }
 
     async fn accept(
