@@ -77,6 +77,7 @@ struct ServiceProviderEntry {
     code: Spanned<String>,
     name: String,
     registration_number: String,
+    address: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -254,6 +255,7 @@ pub fn parse_catalog(source: &str) -> Result<Catalog, CatalogFileErrors> {
             code: s.code.get_ref().clone(),
             name: s.name.clone(),
             registration_number: s.registration_number.clone(),
+            address: s.address.clone(),
         })
         .collect();
 

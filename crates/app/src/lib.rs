@@ -6,6 +6,7 @@ pub mod admin;
 pub mod auth;
 pub mod catalog_file;
 pub mod clock;
+pub mod documents;
 pub mod error;
 pub mod lifecycle;
 pub mod metrics;

@@ -4,6 +4,7 @@
 //! nodes on one database share the work and a dead node only delays it.
 
 use crate::clock::Clock;
+use crate::documents::Documents;
 use crate::metrics::Metrics;
 use crate::notifications::{Notifier, notification_for};
 use crate::payer::Payer;
@@ -49,6 +50,8 @@ pub struct Lifecycle {
     settings: LifecycleSettings,
     /// Woken after a commit that wrote a notification, so it goes out at once.
     wake: Arc<Notify>,
+    /// Issues the receipts of paid requests.
+    documents: Option<Arc<Documents>>,
 }
 
 impl Lifecycle {
@@ -69,6 +72,22 @@ impl Lifecycle {
             metrics,
             settings,
             wake,
+            documents: None,
+        }
+    }
+
+    /// Also issue receipts (each node's loop does it; two nodes racing for one
+    /// receipt store it once).
+    pub fn with_documents(mut self, documents: Arc<Documents>) -> Self {
+        self.documents = Some(documents);
+        self
+    }
+
+    /// Issues every receipt that is due. Answers how many.
+    pub async fn issue_receipts_due(&self) -> Result<usize, StoreError> {
+        match &self.documents {
+            Some(documents) => documents.issue_due_receipts().await,
+            None => Ok(0),
         }
     }
 
@@ -164,8 +183,8 @@ impl Lifecycle {
         Ok(count)
     }
 
-    /// Runs until `stop` turns true: notifications whenever woken and every
-    /// second, expiry every 5 seconds, recovery every 30 seconds.
+    /// Runs until `stop` turns true: notifications and receipts whenever woken
+    /// and every second, expiry every 5 seconds, recovery every 30 seconds.
     pub async fn run(self: Arc<Self>, mut stop: watch::Receiver<bool>) {
         let mut tick: u64 = 0;
         loop {
@@ -174,6 +193,9 @@ impl Lifecycle {
             }
             if let Err(error) = self.deliver_due().await {
                 tracing::warn!(%error, "notification delivery paused");
+            }
+            if let Err(error) = self.issue_receipts_due().await {
+                tracing::warn!(%error, "receipts paused");
             }
             if tick.is_multiple_of(5)
                 && let Err(error) = self.expire_due().await

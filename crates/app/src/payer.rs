@@ -437,22 +437,22 @@ impl Payer {
         let now = self.clock.now();
         // Prepared in case this message pays the request; the store inserts it
         // only then, in the same transaction.
-        let notification = if outcome == Outcome::Executed {
-            self.store
-                .payment_request_by_id(attempt.request_id)
-                .await?
-                .and_then(|request| {
-                    crate::notifications::notification_for(&request, Status::Executed, now)
-                })
+        let request = if outcome == Outcome::Executed {
+            self.store.payment_request_by_id(attempt.request_id).await?
         } else {
             None
         };
+        let notification = request.as_ref().and_then(|request| {
+            crate::notifications::notification_for(request, Status::Executed, now)
+        });
+        let receipt_due = request.is_some_and(|request| !request.terms.no_invoice);
         let report = OutcomeReport {
             attempt: attempt.id,
             outcome,
             external_id: external_id.clone(),
             at: now,
             notification,
+            receipt_due,
         };
         let audit = AuditEvent {
             at: now,

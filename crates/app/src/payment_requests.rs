@@ -5,12 +5,13 @@ use crate::auth::Caller;
 use crate::clock::{Clock, OsEntropy};
 use crate::error::AppError;
 use crate::store::{
-    AuditEvent, InvoiceRecipient, PaymentFilter, PaymentSummary, RequestFilter, RequestSummary,
-    StatusChange, Store, StoreError,
+    AuditEvent, PaymentFilter, PaymentSummary, RequestFilter, RequestSummary, StatusChange, Store,
+    StoreError,
 };
 use crate::writer::RequestWriter;
 use maksa_domain::catalog::Catalog;
 use maksa_domain::codes::ProviderCode;
+use maksa_domain::document::Issuer;
 use maksa_domain::error::{FieldError, ValidationCode, ValidationErrors};
 use maksa_domain::ids::PaymentRequestId;
 use maksa_domain::request::{
@@ -27,6 +28,8 @@ pub struct HubSettings {
     pub rules: CreationRules,
     /// The most rows a list call returns.
     pub list_limit: u32,
+    /// Who issues justification documents (the hub's operator), as printed on them.
+    pub issuer: Issuer,
 }
 
 /// The answer to `savepaymentrequest`.
@@ -362,51 +365,9 @@ impl PaymentRequests {
             None => Err(AppError::not_found_request()),
         }
     }
-
-    /// `createinvoice`: records who the invoice is for and answers its id. The
-    /// document itself is rendered from this order.
-    pub async fn create_invoice(
-        &self,
-        caller: &Caller,
-        id: &str,
-        recipient: InvoiceRecipient,
-    ) -> Result<i64, AppError> {
-        let id = parse_id(id)?;
-        let limit = self.settings.rules.field_max_length;
-        for (field, value) in [
-            ("Name", &recipient.name),
-            ("Code", &recipient.code),
-            ("Address", &recipient.address),
-        ] {
-            if value
-                .as_ref()
-                .is_some_and(|v| v.chars().count() > limit || v.chars().any(char::is_control))
-            {
-                return Err(AppError::Invalid(ValidationErrors::new(FieldError {
-                    code: ValidationCode::InvalidField,
-                    field: field.into(),
-                    message: format!(
-                        "must be at most {limit} characters without control characters"
-                    ),
-                })));
-            }
-        }
-        let now = self.clock.now();
-        let audit = AuditEvent {
-            at: now,
-            actor: caller.client.to_string(),
-            request_id: Some(id),
-            kind: "invoice.ordered".into(),
-            detail: json!({ "certificate": caller.thumbprint }),
-        };
-        self.store
-            .insert_invoice_order(&caller.client, id, &recipient, now, &audit)
-            .await?
-            .ok_or_else(AppError::not_found_request)
-    }
 }
 
-fn parse_id(text: &str) -> Result<PaymentRequestId, AppError> {
+pub(crate) fn parse_id(text: &str) -> Result<PaymentRequestId, AppError> {
     PaymentRequestId::parse(text).ok_or_else(|| AppError::BadInput {
         code: "INVALID_ID",
         message: format!("`{}` is not a payment request id (a GUID such as 05ae69d8-2be1-4a63-ae93-9d0e42e254f1)", text.chars().take(60).collect::<String>()),

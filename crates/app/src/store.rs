@@ -13,6 +13,7 @@
 use async_trait::async_trait;
 use maksa_domain::attempt::{Attempt, AttemptId, Outcome, Settlement};
 use maksa_domain::catalog::Catalog;
+use maksa_domain::document::{DocumentKind, JustificationDocument};
 use maksa_domain::ids::{ClientId, PaymentRequestId};
 use maksa_domain::money::{Amount, Currency};
 use maksa_domain::request::PaymentRequest;
@@ -253,6 +254,58 @@ pub struct OutcomeReport {
     /// Inserted (outbox) in the same transaction if this message moves the
     /// request to E.
     pub notification: Option<NewNotification>,
+    /// If this message moves the request to E, its receipt is due (the request
+    /// did not say `NoInvoice`): recorded in the same transaction.
+    pub receipt_due: bool,
+}
+
+/// A document rendered and ready to be stored (see `Store::insert_document`).
+#[derive(Debug, Clone)]
+pub struct NewDocument {
+    pub owner: ClientId,
+    pub content: JustificationDocument,
+    pub pdf_lv: Vec<u8>,
+    pub pdf_en: Vec<u8>,
+    pub xml: Vec<u8>,
+}
+
+/// What `insert_document` did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DocumentStored {
+    /// Stored with this id.
+    Stored(i64),
+    /// The owner has no such request.
+    NoSuchRequest,
+    /// Another document took this version first; render the next one.
+    VersionTaken,
+    /// A receipt, but none is due (already issued, or `NoInvoice`).
+    ReceiptNotDue,
+}
+
+/// A request's documents so far.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DocumentState {
+    /// 0 when it has none.
+    pub latest_version: u32,
+    pub receipt_due: bool,
+}
+
+/// Which stored file of a document.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DocumentFileKind {
+    PdfLatvian,
+    PdfEnglish,
+    Xml,
+}
+
+/// One stored file of the latest document of a request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredDocumentFile {
+    pub id: i64,
+    pub number: String,
+    pub version: u32,
+    pub kind: DocumentKind,
+    pub bytes: Vec<u8>,
 }
 
 /// What `record_outcome` did.
@@ -336,16 +389,33 @@ pub trait Store: Send + Sync + 'static {
     /// Applies the change if the request is still in `change.from`; returns
     /// whether it did. Writes the audit event in the same transaction.
     async fn change_request_status(&self, change: &StatusChange) -> Result<bool, StoreError>;
-    /// Records an invoice order for the client's request and returns its numeric
-    /// id (`createinvoice`); `None` when the client has no such request.
-    async fn insert_invoice_order(
+    /// The version of the owner's request's latest document and whether its
+    /// receipt is due; `None` when the owner has no such request.
+    async fn document_state(
         &self,
         owner: &ClientId,
         id: PaymentRequestId,
-        recipient: &InvoiceRecipient,
-        at: OffsetDateTime,
+    ) -> Result<Option<DocumentState>, StoreError>;
+    /// Stores a document with its audit event, if its version is the next one
+    /// (one more than the latest) and, for a receipt, if one is due; storing a
+    /// receipt clears `receipt_due`. One transaction.
+    async fn insert_document(
+        &self,
+        document: &NewDocument,
         audit: &AuditEvent,
-    ) -> Result<Option<i64>, StoreError>;
+    ) -> Result<DocumentStored, StoreError>;
+    /// One file of the latest document of the owner's request.
+    async fn latest_document(
+        &self,
+        owner: &ClientId,
+        id: PaymentRequestId,
+        file: DocumentFileKind,
+    ) -> Result<Option<StoredDocumentFile>, StoreError>;
+    /// Requests whose receipt is due, oldest payment first (the receipt worker's list).
+    async fn receipts_due(
+        &self,
+        limit: u32,
+    ) -> Result<Vec<(ClientId, PaymentRequestId)>, StoreError>;
     /// The audit trail of one request, oldest first.
     async fn audit_events(&self, id: PaymentRequestId) -> Result<Vec<AuditEvent>, StoreError>;
 

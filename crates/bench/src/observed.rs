@@ -6,8 +6,9 @@
 use crate::stats::{Latency, micros, per_second};
 use async_trait::async_trait;
 use maksa_app::store::{
-    AuditEvent, ClientCertificate, InvoiceRecipient, PaymentFilter, PaymentSummary, RequestFilter,
-    RequestSummary, StatusChange, Store, StoreError,
+    AuditEvent, ClientCertificate, DocumentFileKind, DocumentState, DocumentStored, NewDocument,
+    PaymentFilter, PaymentSummary, RequestFilter, RequestSummary, StatusChange, Store, StoreError,
+    StoredDocumentFile,
 };
 use maksa_app::store::{
     DeliveryAttempt, DeliveryResult, ExpiryCandidate, Notification, NotificationState,
@@ -189,17 +190,36 @@ impl Store for ObservedStore {
         self.inner.change_request_status(change).await
     }
 
-    async fn insert_invoice_order(
+    async fn document_state(
         &self,
         owner: &ClientId,
         id: PaymentRequestId,
-        recipient: &InvoiceRecipient,
-        at: OffsetDateTime,
+    ) -> Result<Option<DocumentState>, StoreError> {
+        self.inner.document_state(owner, id).await
+    }
+
+    async fn insert_document(
+        &self,
+        document: &NewDocument,
         audit: &AuditEvent,
-    ) -> Result<Option<i64>, StoreError> {
-        self.inner
-            .insert_invoice_order(owner, id, recipient, at, audit)
-            .await
+    ) -> Result<DocumentStored, StoreError> {
+        self.inner.insert_document(document, audit).await
+    }
+
+    async fn latest_document(
+        &self,
+        owner: &ClientId,
+        id: PaymentRequestId,
+        file: DocumentFileKind,
+    ) -> Result<Option<StoredDocumentFile>, StoreError> {
+        self.inner.latest_document(owner, id, file).await
+    }
+
+    async fn receipts_due(
+        &self,
+        limit: u32,
+    ) -> Result<Vec<(ClientId, PaymentRequestId)>, StoreError> {
+        self.inner.receipts_due(limit).await
     }
 
     async fn audit_events(&self, id: PaymentRequestId) -> Result<Vec<AuditEvent>, StoreError> {

@@ -56,6 +56,7 @@ pub fn hub_settings(public_base_url: &str) -> HubSettings {
             ..CreationRules::default()
         },
         list_limit: 10_000,
+        issuer: Default::default(),
     }
 }
 

@@ -46,6 +46,44 @@ pub struct Config {
     pub expiry_grace_minutes: i64,
     /// This node's name in work leases (default: node-<pid>).
     pub node_name: Option<String>,
+    /// Who issues justification documents, printed on every receipt and invoice.
+    #[serde(default)]
+    pub issuer: IssuerConfig,
+}
+
+/// `[issuer]`: the hub operator's details on documents.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct IssuerConfig {
+    #[serde(default = "default_issuer_name")]
+    pub name: String,
+    /// Registration number.
+    pub code: Option<String>,
+    pub address: Option<String>,
+}
+
+impl Default for IssuerConfig {
+    fn default() -> Self {
+        IssuerConfig {
+            name: default_issuer_name(),
+            code: None,
+            address: None,
+        }
+    }
+}
+
+impl IssuerConfig {
+    pub fn party(&self) -> maksa_domain::document::Party {
+        maksa_domain::document::Party {
+            name: self.name.clone(),
+            code: self.code.clone(),
+            address: self.address.clone(),
+        }
+    }
+}
+
+fn default_issuer_name() -> String {
+    "maksa".into()
 }
 
 impl Config {

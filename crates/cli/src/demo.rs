@@ -142,7 +142,16 @@ pub async fn run(dir: &Path, listen: SocketAddr, tls_listen: SocketAddr) -> anyh
     let state = AppState::assemble(
         store,
         clock,
-        hub_settings(&public, 30, 10_000),
+        hub_settings(
+            &public,
+            30,
+            10_000,
+            maksa_domain::document::Party {
+                name: "maksa demo (Valsts digitālās attīstības aģentūra)".into(),
+                code: Some("90000036859".into()),
+                address: Some("Pulkveža Brieža iela 12, Rīga, LV-1010".into()),
+            },
+        ),
         true,
         1024 * 1024,
         options,

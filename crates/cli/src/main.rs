@@ -287,6 +287,7 @@ pub fn hub_settings(
     public_base_url: &str,
     default_validity_days: i64,
     list_limit: u32,
+    issuer: maksa_domain::document::Party,
 ) -> HubSettings {
     HubSettings {
         public_base_url: public_base_url.trim_end_matches('/').to_owned(),
@@ -295,6 +296,7 @@ pub fn hub_settings(
             ..CreationRules::default()
         },
         list_limit,
+        issuer,
     }
 }
 
@@ -306,6 +308,7 @@ async fn serve(config_file: Option<PathBuf>) -> anyhow::Result<()> {
         &config.public_base_url,
         config.default_validity_days,
         config.list_limit,
+        config.issuer.party(),
     );
     let mut options = PayerOptions {
         pages: PageSettings {

@@ -28,6 +28,9 @@ pub struct ServiceProvider {
     pub code: String,
     pub name: String,
     pub registration_number: String,
+    /// Printed on justification documents.
+    #[serde(default)]
+    pub address: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -5,6 +5,7 @@ pub mod attempt;
 pub mod catalog;
 pub mod codes;
 pub mod datetime;
+pub mod document;
 pub mod error;
 pub mod ids;
 pub mod money;

@@ -3,6 +3,7 @@
 //! serves one router on both; the HTTPS accept loop attaches the client
 //! certificate to every request.
 
+mod invoices;
 mod json;
 mod pages;
 mod rest;
@@ -13,6 +14,7 @@ use axum::Router;
 use axum::routing::{get, post};
 use maksa_app::auth::Authenticator;
 use maksa_app::clock::Clock;
+use maksa_app::documents::Documents;
 use maksa_app::error::AppError;
 use maksa_app::lifecycle::{Lifecycle, LifecycleSettings};
 use maksa_app::metrics::Metrics;
@@ -37,6 +39,7 @@ pub struct AppState {
     pub requests: Arc<PaymentRequests>,
     pub auth: Arc<Authenticator>,
     pub payer: Arc<Payer>,
+    pub documents: Arc<Documents>,
     pub pages: PageSettings,
     pub body_limit: usize,
     pub metrics: Arc<Metrics>,
@@ -83,6 +86,13 @@ impl AppState {
                 public_base_url: hub.public_base_url.clone(),
             },
         ));
+        let documents = Arc::new(Documents::new(
+            Arc::clone(&store),
+            Arc::clone(&clock),
+            Arc::new(maksa_documents::Renderer::new()),
+            hub.issuer.clone(),
+            hub.rules.field_max_length,
+        ));
         let requests = Arc::new(PaymentRequests::new(
             Arc::clone(&store),
             Arc::clone(&clock),
@@ -102,15 +112,18 @@ impl AppState {
                 Arc::clone(&metrics),
                 worker,
             );
-            Arc::new(Lifecycle::new(
-                Arc::clone(&store),
-                Arc::clone(&clock),
-                notifier,
-                Arc::clone(&payer),
-                Arc::clone(&metrics),
-                options.lifecycle,
-                payer.wake_handle(),
-            ))
+            Arc::new(
+                Lifecycle::new(
+                    Arc::clone(&store),
+                    Arc::clone(&clock),
+                    notifier,
+                    Arc::clone(&payer),
+                    Arc::clone(&metrics),
+                    options.lifecycle,
+                    payer.wake_handle(),
+                )
+                .with_documents(Arc::clone(&documents)),
+            )
         });
         let auth = Arc::new(Authenticator::new(
             Arc::clone(&store),
@@ -121,6 +134,7 @@ impl AppState {
             requests,
             auth,
             payer,
+            documents,
             pages: options.pages,
             body_limit,
             metrics,
@@ -152,6 +166,10 @@ pub fn router(state: AppState) -> Router {
         .route("/assets/autosubmit.js", get(pages::autosubmit_script))
         .route("/assets/countdown.js", get(pages::countdown_script))
         .route("/assets/reload.js", get(pages::reload_script))
+        .route("/Invoices/Pdf/{id}", get(invoices::pdf))
+        .route("/Invoices/Xml/{id}", get(invoices::xml))
+        .route("/v1.0/RESTX509/Invoices/Pdf/{id}", get(invoices::pdf))
+        .route("/v1.0/RESTX509/Invoices/Xml/{id}", get(invoices::xml))
         .route("/health", get(|| async { "ok" }))
         .route("/ready", get(ready))
         .route("/metrics", get(metrics))
@@ -225,6 +243,10 @@ async fn count_requests(
             .find(|k| **k == method)
             .copied()
             .unwrap_or("unknown")
+    } else if path.contains("/invoices/pdf/") {
+        "invoice_pdf"
+    } else if path.contains("/invoices/xml/") {
+        "invoice_xml"
     } else if path.starts_with("/payments") {
         "payer_page"
     } else if path.starts_with("/providers/") {

@@ -155,7 +155,8 @@ async fn dispatch(
                 code: text(&body, "Code")?,
                 address: text(&body, "Address")?,
             };
-            let id = requests
+            let id = state
+                .documents
                 .create_invoice(&caller, &required(&body, "Id")?, recipient)
                 .await?;
             json_response(json!({ "id": id }))

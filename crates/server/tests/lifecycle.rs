@@ -8,6 +8,7 @@
 use maksa_app::admin::Admin;
 use maksa_app::auth::Caller;
 use maksa_app::clock::{Clock, ManualClock};
+use maksa_app::documents::{DocumentFormat, DocumentLanguage, Documents};
 use maksa_app::lifecycle::{Lifecycle, LifecycleSettings};
 use maksa_app::metrics::Metrics;
 use maksa_app::notifications::{Notifier, RetrySchedule, signature_header};
@@ -85,6 +86,7 @@ struct World {
     clock: Arc<ManualClock>,
     requests: PaymentRequests,
     lifecycle: Lifecycle,
+    documents: Arc<Documents>,
     caller: Caller,
     _guard: Guard,
 }
@@ -124,6 +126,7 @@ async fn world_with(postgres: bool, policy: OutboundPolicy, connectors: Connecto
             public_base_url: "http://127.0.0.1:1".into(),
             rules: CreationRules::default(),
             list_limit: 100,
+            issuer: Default::default(),
         },
     );
     let metrics = Arc::new(Metrics::default());
@@ -143,6 +146,17 @@ async fn world_with(postgres: bool, policy: OutboundPolicy, connectors: Connecto
         Arc::clone(&metrics),
         "test-node".into(),
     );
+    let documents = Arc::new(Documents::new(
+        Arc::clone(&store),
+        clock.clone(),
+        Arc::new(maksa_documents::Renderer::new()),
+        maksa_domain::document::Party {
+            name: "maksa test hub".into(),
+            code: None,
+            address: None,
+        },
+        500,
+    ));
     let lifecycle = Lifecycle::new(
         Arc::clone(&store),
         clock.clone(),
@@ -151,7 +165,8 @@ async fn world_with(postgres: bool, policy: OutboundPolicy, connectors: Connecto
         metrics,
         LifecycleSettings::default(),
         payer.wake_handle(),
-    );
+    )
+    .with_documents(Arc::clone(&documents));
     let caller = Caller {
         client: ClientId::parse("demo").unwrap(),
         thumbprint: "test".into(),
@@ -164,6 +179,7 @@ async fn world_with(postgres: bool, policy: OutboundPolicy, connectors: Connecto
         clock,
         requests,
         lifecycle,
+        documents,
         caller,
         _guard: guard,
     }
@@ -555,4 +571,67 @@ on_both_databases!(
     recovery_asks_the_provider_and_reports_what_stays_unknown,
     the_grace_period_then_a_late_confirmation_is_flagged_for_refund,
     a_cancellation_is_notified_only_when_the_contract_asks,
+    a_due_receipt_is_issued_by_the_worker_or_on_download,
 );
+
+/// A paid request's receipt is due from the paying transaction on: issued by
+/// the worker, or on the spot when downloaded first. The mark is in the
+/// database, so a node that dies before issuing loses nothing.
+async fn a_due_receipt_is_issued_by_the_worker_or_on_download(postgres: bool) {
+    let (bank_base, connectors) = demo_bank().await;
+    let world = world_with(postgres, OutboundPolicy::default(), connectors).await;
+    let catalog = world.store.load_catalog().await.unwrap().unwrap();
+    let mut paid = Vec::new();
+    for _ in 0..2 {
+        let id = world
+            .create("http://127.0.0.1:9/none?id=", "2099-01-01")
+            .await;
+        let handoff = world
+            .payer
+            .start(&id.to_string(), 1, "DEMO0000", "", &catalog)
+            .await
+            .unwrap();
+        approve_silently(&bank_base, &handoff).await;
+        paid.push(id);
+    }
+    world.clock.advance(Duration::minutes(6));
+    assert_eq!(world.lifecycle.recover_due().await.unwrap(), 2);
+    let due = world.store.receipts_due(10).await.unwrap();
+    assert_eq!(due.len(), 2, "both receipts are due: {due:?}");
+
+    // Downloaded before the worker came: issued now, as version 1.
+    let xml = world
+        .documents
+        .latest(
+            &world.caller,
+            &paid[0].to_string(),
+            DocumentFormat::Xml,
+            DocumentLanguage::Latvian,
+        )
+        .await
+        .unwrap();
+    assert_eq!(xml.content_type, "text/xml; charset=utf-8");
+    let xml = String::from_utf8(xml.bytes).unwrap();
+    assert!(xml.contains("<Kind>receipt</Kind>"), "{xml}");
+    assert!(xml.contains("<Version>1</Version>"), "{xml}");
+    // The worker issues the other one, and only that one.
+    assert_eq!(world.lifecycle.issue_receipts_due().await.unwrap(), 1);
+    assert_eq!(world.lifecycle.issue_receipts_due().await.unwrap(), 0);
+    let second = paid[1].to_string();
+    let english_pdf = || {
+        world.documents.latest(
+            &world.caller,
+            &second,
+            DocumentFormat::Pdf,
+            DocumentLanguage::English,
+        )
+    };
+    let pdf = english_pdf().await.unwrap();
+    assert!(pdf.bytes.starts_with(b"%PDF-"));
+    assert!(pdf.file_name.ends_with("-1.pdf"), "{}", pdf.file_name);
+    // Downloading again serves the same bytes: a document never changes.
+    assert_eq!(english_pdf().await.unwrap(), pdf);
+    world.clock.advance(Duration::days(400));
+    let later = english_pdf().await.unwrap();
+    assert_eq!(later, pdf, "a year later, byte for byte");
+}

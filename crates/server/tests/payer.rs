@@ -93,6 +93,7 @@ impl Hub {
             public_base_url: base.clone(),
             rules: CreationRules::default(),
             list_limit: 1000,
+            issuer: test_issuer(),
         };
         let state = AppState::assemble(
             Arc::clone(&store),
@@ -140,7 +141,12 @@ impl Hub {
 
     /// Creates a request; `lines` are (position, kind, item).
     async fn create(&self, step: &str, lines: Value) -> String {
-        let body = json!({"PaymentsDataStructure": {"PaymentRequest": {
+        self.create_with(step, lines, json!({})).await
+    }
+
+    /// Creates a request with `extra` fields of PaymentRequest set too.
+    async fn create_with(&self, step: &str, lines: Value, extra: Value) -> String {
+        let mut body = json!({"PaymentsDataStructure": {"PaymentRequest": {
             "ServiceStep": step,
             "PriceList": lines,
             "ExpiryDate": "2099-01-01T00:00:00+02:00",
@@ -149,6 +155,9 @@ impl Hub {
             "ReturnRedirectUrl": format!("{}/health", self.base),
             "AllowedBanks": [{"SwiftCode": "DEMO0000"}],
         }}});
+        for (key, value) in extra.as_object().unwrap() {
+            body["PaymentsDataStructure"]["PaymentRequest"][key] = value.clone();
+        }
         let answer: Value =
             serde_json::from_str(&self.api("savepaymentrequest", body).await).unwrap();
         answer["PaymentRequestId"].as_str().unwrap().to_owned()
@@ -643,4 +652,129 @@ on_both_databases!(
     a_form_without_the_csrf_token_changes_nothing,
     forged_and_mismatching_messages_change_nothing_and_are_recorded,
     an_unknown_request_is_a_404_page,
+    a_paid_request_gets_its_receipt_unless_no_invoice,
 );
+
+/// The hub operator printed on documents in these tests.
+fn test_issuer() -> maksa_domain::document::Party {
+    maksa_domain::document::Party {
+        name: "maksa test hub".into(),
+        code: Some("90000036859".into()),
+        address: None,
+    }
+}
+
+/// The text `pdftotext` reads from a PDF, whitespace runs collapsed; `None`
+/// (a note, or a failure in strict mode) when poppler-utils is missing.
+fn pdf_text(pdf: &[u8]) -> Option<String> {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("receipt.pdf");
+    std::fs::write(&path, pdf).unwrap();
+    let Ok(output) = std::process::Command::new("pdftotext")
+        .arg(&path)
+        .arg("-")
+        .output()
+    else {
+        let reason = "`pdftotext` is not installed (poppler-utils)";
+        if std::env::var_os("MAKSA_TEST_STRICT").is_some() {
+            panic!("{reason} (MAKSA_TEST_STRICT is set: nothing may skip)");
+        }
+        eprintln!("skipped: {reason}");
+        return None;
+    };
+    assert!(output.status.success(), "pdftotext failed: {output:?}");
+    Some(
+        String::from_utf8(output.stdout)
+            .unwrap()
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" "),
+    )
+}
+
+async fn a_paid_request_gets_its_receipt_unless_no_invoice(postgres: bool) {
+    use maksa_app::store::DocumentFileKind;
+    let hub = Hub::start(postgres).await;
+    let lines = json!([{"Position": "2346", "ItemElementName": "Quantity", "Item": 3}]);
+    let wants = hub.create("03G10", lines.clone()).await;
+    let declines = hub
+        .create_with("03G10", lines, json!({"NoInvoice": true}))
+        .await;
+    for id in [&wants, &declines] {
+        let mut browser = Browser::new();
+        let bank = to_the_bank(&hub, &mut browser, id).await;
+        let page = decide(&hub, &mut browser, &bank, "approve").await;
+        assert_eq!(page.state(), "paid", "{}", page.html);
+    }
+    let owner = ClientId::parse("demo").unwrap();
+    let declined = PaymentRequestId::parse(&declines).unwrap();
+    // NoInvoice: the payment's transaction recorded no receipt as due.
+    assert_eq!(
+        hub.store
+            .document_state(&owner, declined)
+            .await
+            .unwrap()
+            .map(|s| s.receipt_due),
+        Some(false)
+    );
+    // The worker issues the other's receipt without anyone asking.
+    let wanted = PaymentRequestId::parse(&wants).unwrap();
+    let mut receipt = None;
+    for _ in 0..100 {
+        receipt = hub
+            .store
+            .latest_document(&owner, wanted, DocumentFileKind::PdfLatvian)
+            .await
+            .unwrap();
+        if receipt.is_some() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let receipt = receipt.expect("the paid request's receipt was not issued");
+    assert_eq!(receipt.kind, maksa_domain::document::DocumentKind::Receipt);
+    assert_eq!(receipt.version, 1);
+    let request = hub
+        .store
+        .payment_request(&owner, wanted)
+        .await
+        .unwrap()
+        .unwrap();
+    let purpose_id = request.payments[0].purpose_id.to_string();
+    if let Some(text) = pdf_text(&receipt.bytes) {
+        for expected in [
+            "Maksājuma apliecinājums",
+            "Apmaksāts",
+            purpose_id.as_str(),
+            "maksa test hub",
+            "Demo banka",
+        ] {
+            assert!(
+                text.contains(expected),
+                "`{expected}` not in the receipt: {text}"
+            );
+        }
+    }
+    let kinds = hub.audit_kinds(&wants).await;
+    assert!(
+        kinds.contains(&"document.receipt_issued".to_owned()),
+        "{kinds:?}"
+    );
+    // Only one receipt, however often the worker runs.
+    assert_eq!(
+        hub.store
+            .document_state(&owner, wanted)
+            .await
+            .unwrap()
+            .map(|s| (s.latest_version, s.receipt_due)),
+        Some((1, false))
+    );
+    assert_eq!(
+        hub.store
+            .latest_document(&owner, declined, DocumentFileKind::Xml)
+            .await
+            .unwrap(),
+        None,
+        "NoInvoice: no receipt"
+    );
+}

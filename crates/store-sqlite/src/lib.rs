@@ -13,6 +13,7 @@
 //! requests (one transaction, one flush per batch) is `insert_payment_requests`.
 
 mod convert;
+mod documents;
 mod lifecycle;
 mod rows;
 
@@ -21,10 +22,10 @@ use convert::{
     is_item_error, micros, optional_micros, status, status_letter, store_error, to_json,
 };
 use maksa_app::store::{
-    AuditEvent, ClientCertificate, DeliveryAttempt, DeliveryResult, ExpiryCandidate,
-    InvoiceRecipient, Notification, NotificationState, OutcomeApplied, OutcomeReport,
-    PaymentFilter, PaymentSummary, RequestFilter, RequestSummary, StartRefused, StatusChange,
-    Store, StoreError,
+    AuditEvent, ClientCertificate, DeliveryAttempt, DeliveryResult, DocumentFileKind,
+    DocumentState, DocumentStored, ExpiryCandidate, NewDocument, Notification, NotificationState,
+    OutcomeApplied, OutcomeReport, PaymentFilter, PaymentSummary, RequestFilter, RequestSummary,
+    StartRefused, StatusChange, Store, StoreError, StoredDocumentFile,
 };
 use maksa_domain::attempt::{Attempt, AttemptId, settle};
 use maksa_domain::catalog::Catalog;
@@ -862,41 +863,36 @@ impl Store for SqliteStore {
         Ok(true)
     }
 
-    async fn insert_invoice_order(
+    async fn document_state(
         &self,
         owner: &ClientId,
         id: PaymentRequestId,
-        recipient: &InvoiceRecipient,
-        at: OffsetDateTime,
+    ) -> Result<Option<DocumentState>, StoreError> {
+        self.documents_state(owner, id).await
+    }
+
+    async fn insert_document(
+        &self,
+        document: &NewDocument,
         audit: &AuditEvent,
-    ) -> Result<Option<i64>, StoreError> {
-        let at = micros(at)?;
-        let audit = NewAudit::new(audit)?;
-        let mut transaction = self.write().await?;
-        // Inserting from the owner's request row checks ownership in the same statement.
-        let order: Option<i64> = sqlx::query_scalar(
-            "INSERT INTO invoice_orders (request_id, owner, recipient_name, recipient_code, recipient_address, created_at) \
-             SELECT id, owner, ?3, ?4, ?5, ?6 FROM payment_requests WHERE id = ?1 AND owner = ?2 \
-             RETURNING id",
-        )
-        .bind(convert::request_id_text(id))
-        .bind(owner.as_str())
-        .bind(&recipient.name)
-        .bind(&recipient.code)
-        .bind(&recipient.address)
-        .bind(at)
-        .fetch_optional(&mut *transaction)
-        .await
-        .map_err(store_error)?;
-        let Some(order) = order else {
-            transaction.rollback().await.map_err(store_error)?;
-            return Ok(None);
-        };
-        insert_audit(&mut transaction, &audit)
-            .await
-            .map_err(store_error)?;
-        transaction.commit().await.map_err(store_error)?;
-        Ok(Some(order))
+    ) -> Result<DocumentStored, StoreError> {
+        self.documents_insert(document, audit).await
+    }
+
+    async fn latest_document(
+        &self,
+        owner: &ClientId,
+        id: PaymentRequestId,
+        file: DocumentFileKind,
+    ) -> Result<Option<StoredDocumentFile>, StoreError> {
+        self.documents_latest(owner, id, file).await
+    }
+
+    async fn receipts_due(
+        &self,
+        limit: u32,
+    ) -> Result<Vec<(ClientId, PaymentRequestId)>, StoreError> {
+        self.documents_receipts_due(limit).await
     }
 
     async fn audit_events(&self, id: PaymentRequestId) -> Result<Vec<AuditEvent>, StoreError> {
@@ -1071,12 +1067,14 @@ impl Store for SqliteStore {
             // Compare-and-set on P, as every status change of a request is.
             let updated = sqlx::query(
                 "UPDATE payment_requests SET status = ?1, status_changed_at = ?2, \
-                 paid_at = CASE WHEN ?1 = 'E' THEN ?2 ELSE paid_at END \
+                 paid_at = CASE WHEN ?1 = 'E' THEN ?2 ELSE paid_at END, \
+                 receipt_due = CASE WHEN ?1 = 'E' THEN ?4 ELSE receipt_due END \
                  WHERE id = ?3 AND status = 'P'",
             )
             .bind(status_letter(to))
             .bind(reported_at)
             .bind(&request)
+            .bind(report.receipt_due)
             .execute(&mut *transaction)
             .await
             .map_err(store_error)?

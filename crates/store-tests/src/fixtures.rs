@@ -334,6 +334,7 @@ pub fn sample_catalog(revision: u32) -> Catalog {
             code: "PMLP".into(),
             name: format!("Pilsonības un migrācijas lietu pārvalde (r{revision})"),
             registration_number: "90000024455".into(),
+            address: Some("Čiekurkalna 1. līnija 1 k-3, Rīga, LV-1026".into()),
         }],
         services: vec![Service {
             code: "PMLP-PASE".into(),

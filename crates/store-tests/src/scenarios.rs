@@ -7,11 +7,13 @@ use crate::fixtures::{
     single_payment_request, truncate_to_microseconds,
 };
 use maksa_app::store::{
-    AuditEvent, DeliveryAttempt, DeliveryResult, ExpiryCandidate, InvoiceRecipient,
-    NewNotification, Notification, NotificationState, OutcomeApplied, OutcomeReport, PaymentFilter,
-    PaymentSummary, RequestFilter, RequestSummary, StartRefused, StatusChange, Store, StoreError,
+    AuditEvent, DeliveryAttempt, DeliveryResult, DocumentFileKind, DocumentState, DocumentStored,
+    ExpiryCandidate, NewDocument, NewNotification, Notification, NotificationState, OutcomeApplied,
+    OutcomeReport, PaymentFilter, PaymentSummary, RequestFilter, RequestSummary, StartRefused,
+    StatusChange, Store, StoreError, StoredDocumentFile,
 };
 use maksa_domain::attempt::{Attempt, AttemptId, AttemptState, Outcome, Settlement};
+use maksa_domain::document::{DocumentKind, JustificationDocument, Party};
 use maksa_domain::ids::{ClientId, PaymentRequestId};
 use maksa_domain::request::PaymentRequest;
 use maksa_domain::status::Status;
@@ -24,6 +26,32 @@ use time::{Duration, OffsetDateTime, UtcOffset};
 const ALL: u32 = 10_000;
 
 // ---------------------------------------------------------------- helpers
+
+/// A document of `request` whose files are stand-ins: the store keeps bytes,
+/// whatever they are.
+fn new_document(
+    request: &PaymentRequest,
+    kind: DocumentKind,
+    version: u32,
+    at: OffsetDateTime,
+) -> NewDocument {
+    let content = JustificationDocument::issue(
+        kind,
+        version,
+        at,
+        request,
+        &sample_catalog(1),
+        &Party::default(),
+        None,
+    );
+    NewDocument {
+        owner: request.owner.clone(),
+        pdf_lv: format!("%PDF lv {}", content.number).into_bytes(),
+        pdf_en: format!("%PDF en {}", content.number).into_bytes(),
+        xml: format!("<d>{}</d>", content.number).into_bytes(),
+        content,
+    }
+}
 
 async fn insert_all(store: &dyn Store, requests: &[PaymentRequest]) {
     let batch: Vec<(PaymentRequest, AuditEvent)> = requests
@@ -686,22 +714,20 @@ pub async fn owners_are_isolated(store: Arc<dyn Store>) {
         !store.change_request_status(&foreign).await.unwrap(),
         "a stranger cannot change it"
     );
-    let recipient = InvoiceRecipient {
-        name: Some("SIA Svešinieks".into()),
-        code: None,
-        address: None,
-    };
+    let mut foreign_document = new_document(&request, DocumentKind::Invoice, 1, at);
+    foreign_document.owner = stranger.clone();
     assert_eq!(
         store
-            .insert_invoice_order(
-                &stranger,
-                request.id,
-                &recipient,
-                at,
-                &status_audit(&request, "invoice.ordered", at)
+            .insert_document(
+                &foreign_document,
+                &status_audit(&request, "document.invoice_issued", at)
             )
             .await
             .unwrap(),
+        DocumentStored::NoSuchRequest
+    );
+    assert_eq!(
+        store.document_state(&stranger, request.id).await.unwrap(),
         None
     );
 
@@ -1345,7 +1371,7 @@ pub async fn status_change_moves_open_payments(store: Arc<dyn Store>) {
     assert_eq!(other.payments, untouched.payments);
 }
 
-pub async fn invoice_orders(store: Arc<dyn Store>) {
+pub async fn documents_are_versioned_and_scoped(store: Arc<dyn Store>) {
     let store = store.as_ref();
     let owner = client("pmlp.epakalpojumi");
     let first = sample_request(&owner, 1);
@@ -1353,78 +1379,221 @@ pub async fn invoice_orders(store: Arc<dyn Store>) {
     let foreign = sample_request(&client("vid.eds"), 1);
     insert_all(store, &[first.clone(), second.clone(), foreign.clone()]).await;
     let at = first.created_at + Duration::hours(1);
-    let recipient = InvoiceRecipient {
-        name: Some(format!("SIA Ķīmija un Ūdens ({LATVIAN_LETTERS})")),
-        code: Some("40003000001".into()),
-        address: Some("Brīvības iela 1, Rīga".into()),
+    let audit = |request: &PaymentRequest| status_audit(request, "document.invoice_issued", at);
+    assert_eq!(
+        store.document_state(&owner, first.id).await.unwrap(),
+        Some(DocumentState {
+            latest_version: 0,
+            receipt_due: false
+        })
+    );
+    for file in [
+        DocumentFileKind::PdfLatvian,
+        DocumentFileKind::PdfEnglish,
+        DocumentFileKind::Xml,
+    ] {
+        assert_eq!(
+            store.latest_document(&owner, first.id, file).await.unwrap(),
+            None,
+            "no document yet"
+        );
+    }
+
+    let stored_id = |stored: DocumentStored| match stored {
+        DocumentStored::Stored(id) => id,
+        other => panic!("not stored: {other:?}"),
     };
-    let audit = |request: &PaymentRequest| status_audit(request, "invoice.ordered", at);
-
-    let a = store
-        .insert_invoice_order(&owner, first.id, &recipient, at, &audit(&first))
-        .await
-        .unwrap()
-        .expect("ordered");
-    let b = store
-        .insert_invoice_order(
-            &owner,
-            first.id,
-            &InvoiceRecipient {
-                name: None,
-                code: None,
-                address: None,
-            },
-            at,
-            &audit(&first),
-        )
-        .await
-        .unwrap()
-        .expect("ordered again");
-    let c = store
-        .insert_invoice_order(&owner, second.id, &recipient, at, &audit(&second))
-        .await
-        .unwrap()
-        .expect("ordered");
-    assert!(a > 0, "ids are positive: {a}");
-    assert!(a < b && b < c, "ids increase: {a}, {b}, {c}");
-
-    let unknown = PaymentRequestId::from_random([5; 16]);
+    let one = new_document(&first, DocumentKind::Invoice, 1, at);
+    let a = stored_id(store.insert_document(&one, &audit(&first)).await.unwrap());
+    assert_eq!(
+        store.insert_document(&one, &audit(&first)).await.unwrap(),
+        DocumentStored::VersionTaken,
+        "version 1 is taken"
+    );
+    let skipping = new_document(&first, DocumentKind::Invoice, 3, at);
     assert_eq!(
         store
-            .insert_invoice_order(
-                &owner,
-                unknown,
-                &recipient,
-                at,
-                &operator_audit("invoice.ordered", at)
+            .insert_document(&skipping, &audit(&first))
+            .await
+            .unwrap(),
+        DocumentStored::VersionTaken,
+        "versions do not skip"
+    );
+    let two = new_document(&first, DocumentKind::Invoice, 2, at);
+    let b = stored_id(store.insert_document(&two, &audit(&first)).await.unwrap());
+    let c = stored_id(
+        store
+            .insert_document(
+                &new_document(&second, DocumentKind::Invoice, 1, at),
+                &audit(&second),
             )
             .await
             .unwrap(),
-        None
     );
+    assert!(a > 0, "ids are positive: {a}");
+    assert!(a < b && b < c, "ids increase: {a}, {b}, {c}");
+    assert_eq!(
+        store.document_state(&owner, first.id).await.unwrap(),
+        Some(DocumentState {
+            latest_version: 2,
+            receipt_due: false
+        })
+    );
+    // The latest version is served, each file as stored, byte for byte.
+    for (file, bytes) in [
+        (DocumentFileKind::PdfLatvian, &two.pdf_lv),
+        (DocumentFileKind::PdfEnglish, &two.pdf_en),
+        (DocumentFileKind::Xml, &two.xml),
+    ] {
+        assert_eq!(
+            store.latest_document(&owner, first.id, file).await.unwrap(),
+            Some(StoredDocumentFile {
+                id: b,
+                number: two.content.number.clone(),
+                version: 2,
+                kind: DocumentKind::Invoice,
+                bytes: bytes.clone(),
+            })
+        );
+    }
+
+    let mut unknown = new_document(&first, DocumentKind::Invoice, 1, at);
+    unknown.content.request_id = PaymentRequestId::from_random([5; 16]);
     assert_eq!(
         store
-            .insert_invoice_order(&owner, foreign.id, &recipient, at, &audit(&foreign))
+            .insert_document(&unknown, &audit(&first))
             .await
             .unwrap(),
-        None,
+        DocumentStored::NoSuchRequest
+    );
+    let mut foreign_document = new_document(&foreign, DocumentKind::Invoice, 1, at);
+    foreign_document.owner = owner.clone();
+    assert_eq!(
+        store
+            .insert_document(&foreign_document, &audit(&foreign))
+            .await
+            .unwrap(),
+        DocumentStored::NoSuchRequest,
         "another client's request"
     );
     assert_eq!(
+        store
+            .latest_document(&owner, foreign.id, DocumentFileKind::Xml)
+            .await
+            .unwrap(),
+        None,
+        "another client's documents are not found"
+    );
+    assert_eq!(
+        store
+            .insert_document(
+                &new_document(&second, DocumentKind::Receipt, 2, at),
+                &audit(&second)
+            )
+            .await
+            .unwrap(),
+        DocumentStored::ReceiptNotDue,
+        "an unpaid request has no receipt due"
+    );
+    assert_eq!(
         store.audit_events(first.id).await.unwrap(),
-        vec![creation_audit(&first), audit(&first), audit(&first)]
+        vec![creation_audit(&first), audit(&first), audit(&first)],
+        "one audit event per stored document, none for refusals"
     );
     assert_eq!(
         store.audit_events(foreign.id).await.unwrap(),
         vec![creation_audit(&foreign)],
-        "no audit for a refused order"
+        "no audit for a refused document"
     );
-    let d = store
-        .insert_invoice_order(&owner, first.id, &recipient, at, &audit(&first))
-        .await
-        .unwrap()
-        .expect("ordered");
-    assert!(d > c, "a refusal does not disturb the sequence");
+}
+
+/// Paying a request makes its receipt due (when asked) in the same
+/// transaction; storing the receipt clears it, once.
+pub async fn paying_makes_a_receipt_due_until_it_is_stored(store: Arc<dyn Store>) {
+    let store = store.as_ref();
+    let owner = client("pmlp.epakalpojumi");
+    let wants_receipt = single_payment_request(&owner, 1);
+    let no_invoice = single_payment_request(&owner, 2);
+    insert_all(store, &[wants_receipt.clone(), no_invoice.clone()]).await;
+    let at = wants_receipt.created_at + Duration::minutes(5);
+    for (request, due) in [(&wants_receipt, true), (&no_invoice, false)] {
+        let attempt = sample_attempt(request, 1, 1, at);
+        start(store, &attempt).await;
+        let mut executed = report(&attempt, Outcome::Executed, None, at);
+        executed.receipt_due = due;
+        apply_outcome(store, &attempt, &executed).await;
+        assert_eq!(
+            store
+                .document_state(&owner, request.id)
+                .await
+                .unwrap()
+                .map(|s| s.receipt_due),
+            Some(due)
+        );
+    }
+    assert_eq!(
+        store.receipts_due(ALL).await.unwrap(),
+        vec![(owner.clone(), wants_receipt.id)]
+    );
+    let paid = stored(store, &wants_receipt).await;
+    let receipt = new_document(&paid, DocumentKind::Receipt, 1, at);
+    let audit = status_audit(&paid, "document.receipt_issued", at);
+    assert!(matches!(
+        store.insert_document(&receipt, &audit).await.unwrap(),
+        DocumentStored::Stored(_)
+    ));
+    assert!(store.receipts_due(ALL).await.unwrap().is_empty());
+    assert_eq!(
+        store
+            .insert_document(&new_document(&paid, DocumentKind::Receipt, 2, at), &audit)
+            .await
+            .unwrap(),
+        DocumentStored::ReceiptNotDue,
+        "a second receipt is not due"
+    );
+    // An invoice may still follow it, as the next version.
+    assert!(matches!(
+        store
+            .insert_document(&new_document(&paid, DocumentKind::Invoice, 2, at), &audit)
+            .await
+            .unwrap(),
+        DocumentStored::Stored(_)
+    ));
+}
+
+/// Many issuers of one request's next version: exactly one stores it.
+pub async fn concurrent_documents_take_each_version_once(store: Arc<dyn Store>) {
+    let owner = client("pmlp.epakalpojumi");
+    let request = sample_request(&owner, 1);
+    insert_all(store.as_ref(), std::slice::from_ref(&request)).await;
+    let at = request.created_at + Duration::hours(1);
+    let mut tasks = Vec::new();
+    for _ in 0..8 {
+        let store = Arc::clone(&store);
+        let request = request.clone();
+        tasks.push(tokio::spawn(async move {
+            let document = new_document(&request, DocumentKind::Invoice, 1, at);
+            let audit = status_audit(&request, "document.invoice_issued", at);
+            store.insert_document(&document, &audit).await.unwrap()
+        }));
+    }
+    let mut stored = 0;
+    for task in tasks {
+        match task.await.unwrap() {
+            DocumentStored::Stored(_) => stored += 1,
+            DocumentStored::VersionTaken => {}
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+    assert_eq!(stored, 1, "version 1 is stored once");
+    assert_eq!(
+        store
+            .document_state(&owner, request.id)
+            .await
+            .unwrap()
+            .map(|s| s.latest_version),
+        Some(1)
+    );
 }
 
 pub async fn audit_trail_oldest_first(store: Arc<dyn Store>) {
@@ -1447,25 +1616,20 @@ pub async fn audit_trail_oldest_first(store: Arc<dyn Store>) {
         at: ordered_at,
         actor: owner.to_string(),
         request_id: Some(request.id),
-        kind: "invoice.ordered".into(),
+        kind: "document.invoice_issued".into(),
         detail: json!({ "recipient": { "name": "Jānis Ozoliņš", "code": null }, "amount": 12.5, "big": 12345678901234567890_u64, "items": [1, "divi", true] }),
     };
     assert!(store.change_request_status(&cancel).await.unwrap());
-    store
-        .insert_invoice_order(
-            &owner,
-            request.id,
-            &InvoiceRecipient {
-                name: None,
-                code: None,
-                address: None,
-            },
-            ordered_at,
-            &invoice,
-        )
-        .await
-        .unwrap()
-        .expect("ordered");
+    assert!(matches!(
+        store
+            .insert_document(
+                &new_document(&request, DocumentKind::Invoice, 1, ordered_at),
+                &invoice
+            )
+            .await
+            .unwrap(),
+        DocumentStored::Stored(_)
+    ));
     store
         .save_catalog(
             &sample_catalog(1),
@@ -1580,6 +1744,7 @@ fn report(
         external_id: external_id.map(str::to_owned),
         at,
         notification: None,
+        receipt_due: false,
     }
 }
 

@@ -87,6 +87,7 @@ async fn main() -> anyhow::Result<()> {
             public_base_url: "http://127.0.0.1".into(),
             rules: CreationRules::default(),
             list_limit: 100,
+            issuer: Default::default(),
         },
     );
     let caller = Caller {

@@ -1,0 +1,163 @@
+//! Justification documents in SQLite: the `documents` table and the requests'
+//! `receipt_due` flag (migration 0004).
+
+use crate::convert::{client_id, micros, request_id, request_id_text, store_error, to_json};
+use crate::rows::NewAudit;
+use crate::{SqliteStore, insert_audit};
+use maksa_app::store::{
+    AuditEvent, DocumentFileKind, DocumentState, DocumentStored, NewDocument, StoreError,
+    StoredDocumentFile,
+};
+use maksa_domain::document::DocumentKind;
+use maksa_domain::ids::{ClientId, PaymentRequestId};
+
+impl SqliteStore {
+    pub(crate) async fn documents_state(
+        &self,
+        owner: &ClientId,
+        id: PaymentRequestId,
+    ) -> Result<Option<DocumentState>, StoreError> {
+        let row: Option<(i64, i64)> = sqlx::query_as(
+            "SELECT r.receipt_due, COALESCE((SELECT MAX(d.version) FROM documents d WHERE d.request_id = r.id), 0) \
+             FROM payment_requests r WHERE r.id = ?1 AND r.owner = ?2",
+        )
+        .bind(request_id_text(id))
+        .bind(owner.as_str())
+        .fetch_optional(&self.readers)
+        .await
+        .map_err(store_error)?;
+        row.map(|(due, version)| {
+            Ok(DocumentState {
+                latest_version: stored_version(version)?,
+                receipt_due: due != 0,
+            })
+        })
+        .transpose()
+    }
+
+    pub(crate) async fn documents_insert(
+        &self,
+        document: &NewDocument,
+        audit: &AuditEvent,
+    ) -> Result<DocumentStored, StoreError> {
+        let content = &document.content;
+        let request = request_id_text(content.request_id);
+        let issued_at = micros(content.issued_at)?;
+        let json = to_json(content, "document")?;
+        let audit = NewAudit::new(audit)?;
+        // Under the one write lock: the checks below stay true until commit.
+        let mut transaction = self.write().await?;
+        let state: Option<(i64, i64)> = sqlx::query_as(
+            "SELECT r.receipt_due, COALESCE((SELECT MAX(d.version) FROM documents d WHERE d.request_id = r.id), 0) \
+             FROM payment_requests r WHERE r.id = ?1 AND r.owner = ?2",
+        )
+        .bind(&request)
+        .bind(document.owner.as_str())
+        .fetch_optional(&mut *transaction)
+        .await
+        .map_err(store_error)?;
+        let verdict = match state {
+            None => Some(DocumentStored::NoSuchRequest),
+            Some((due, _)) if content.kind == DocumentKind::Receipt && due == 0 => {
+                Some(DocumentStored::ReceiptNotDue)
+            }
+            Some((_, latest)) if i64::from(content.version) != latest + 1 => {
+                Some(DocumentStored::VersionTaken)
+            }
+            Some(_) => None,
+        };
+        if let Some(verdict) = verdict {
+            transaction.rollback().await.map_err(store_error)?;
+            return Ok(verdict);
+        }
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO documents (request_id, owner, version, kind, number, issued_at, content, pdf_lv, pdf_en, xml) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) RETURNING id",
+        )
+        .bind(&request)
+        .bind(document.owner.as_str())
+        .bind(i64::from(content.version))
+        .bind(content.kind.as_str())
+        .bind(&content.number)
+        .bind(issued_at)
+        .bind(json)
+        .bind(&document.pdf_lv)
+        .bind(&document.pdf_en)
+        .bind(&document.xml)
+        .fetch_one(&mut *transaction)
+        .await
+        .map_err(store_error)?;
+        if content.kind == DocumentKind::Receipt {
+            sqlx::query("UPDATE payment_requests SET receipt_due = 0 WHERE id = ?1")
+                .bind(&request)
+                .execute(&mut *transaction)
+                .await
+                .map_err(store_error)?;
+        }
+        insert_audit(&mut transaction, &audit)
+            .await
+            .map_err(store_error)?;
+        transaction.commit().await.map_err(store_error)?;
+        Ok(DocumentStored::Stored(id))
+    }
+
+    pub(crate) async fn documents_latest(
+        &self,
+        owner: &ClientId,
+        id: PaymentRequestId,
+        file: DocumentFileKind,
+    ) -> Result<Option<StoredDocumentFile>, StoreError> {
+        // One statement per file kind: the column name is never text we build.
+        let query = match file {
+            DocumentFileKind::PdfLatvian => concat!(
+                "SELECT id, number, version, kind, pdf_lv FROM documents ",
+                "WHERE request_id = ?1 AND owner = ?2 ORDER BY version DESC LIMIT 1"
+            ),
+            DocumentFileKind::PdfEnglish => concat!(
+                "SELECT id, number, version, kind, pdf_en FROM documents ",
+                "WHERE request_id = ?1 AND owner = ?2 ORDER BY version DESC LIMIT 1"
+            ),
+            DocumentFileKind::Xml => concat!(
+                "SELECT id, number, version, kind, xml FROM documents ",
+                "WHERE request_id = ?1 AND owner = ?2 ORDER BY version DESC LIMIT 1"
+            ),
+        };
+        let row: Option<(i64, String, i64, String, Vec<u8>)> = sqlx::query_as(query)
+            .bind(request_id_text(id))
+            .bind(owner.as_str())
+            .fetch_optional(&self.readers)
+            .await
+            .map_err(store_error)?;
+        row.map(|(id, number, version, kind, bytes)| {
+            Ok(StoredDocumentFile {
+                id,
+                number,
+                version: stored_version(version)?,
+                kind: DocumentKind::parse(&kind)
+                    .ok_or_else(|| StoreError::Corrupt(format!("document kind `{kind}`")))?,
+                bytes,
+            })
+        })
+        .transpose()
+    }
+
+    pub(crate) async fn documents_receipts_due(
+        &self,
+        limit: u32,
+    ) -> Result<Vec<(ClientId, PaymentRequestId)>, StoreError> {
+        let rows: Vec<(String, String)> = sqlx::query_as(
+            "SELECT owner, id FROM payment_requests WHERE receipt_due = 1 ORDER BY paid_at, id LIMIT ?1",
+        )
+        .bind(i64::from(limit))
+        .fetch_all(&self.readers)
+        .await
+        .map_err(store_error)?;
+        rows.into_iter()
+            .map(|(owner, id)| Ok((client_id(&owner)?, request_id(&id)?)))
+            .collect()
+    }
+}
+
+fn stored_version(version: i64) -> Result<u32, StoreError> {
+    u32::try_from(version).map_err(|_| StoreError::Corrupt(format!("document version {version}")))
+}
