@@ -2,8 +2,9 @@
 //! `paymentRequestId`), numbers or strings for amounts and codes, and parse errors
 //! that say where the body went wrong.
 
+use crate::fields::{self, RequestParts};
 use maksa_app::error::AppError;
-use maksa_domain::request::{ClientInfoInput, PaymentRequestInput, PriceListItemInput};
+use maksa_domain::request::{PaymentRequestInput, PriceListItemInput};
 use serde_json::{Map, Value};
 
 /// Parses a request body, explaining a syntax error with its line and column.
@@ -147,31 +148,20 @@ pub fn payment_request_input(body: &Map<String, Value>) -> Result<PaymentRequest
         None => None,
         Some(value) => match object(value, "ClientInfo")? {
             None => None,
-            Some(info) => Some(ClientInfoInput {
-                client_name: text(info, "ClientName")?,
-                client_first_name: text(info, "ClientFirstName")?,
-                client_code: text(info, "ClientCode")?,
-                client_email: text(info, "ClientEMail")?,
-                client_phone: text(info, "ClientPhone")?,
-                client_address: text(info, "ClientAddress")?,
-            }),
+            Some(info) => Some(fields::client_info(&|name| text(info, name))?),
         },
     };
-    Ok(PaymentRequestInput {
-        service_step: text(request, "ServiceStep")?,
-        price_list,
-        client_info,
-        expiry_date: text(request, "ExpiryDate")?,
-        invoice_issue_date: text(request, "InvoiceIssueDate")?,
-        no_invoice: flag(request, "NoInvoice")?,
-        parent_payment_request_id: text(request, "ParentPaymentRequestID")?,
-        payment_object: text(request, "PaymentObject")?,
-        response_url: text(request, "ResponseUrl")?,
-        server_response_url: text(request, "ServerResponseUrl")?,
-        return_redirect_url: text(request, "ReturnRedirectUrl")?,
-        swift_code: text(request, "SwiftCode")?,
-        allowed_banks,
-    })
+    fields::payment_request(
+        &|name| text(request, name),
+        RequestParts {
+            price_list,
+            allowed_banks,
+            client_info,
+            expiry_date: text(request, "ExpiryDate")?,
+            invoice_issue_date: text(request, "InvoiceIssueDate")?,
+            no_invoice: flag(request, "NoInvoice")?,
+        },
+    )
 }
 
 #[cfg(test)]

@@ -3,10 +3,12 @@
 //! serves one router on both; the HTTPS accept loop attaches the client
 //! certificate to every request.
 
+mod fields;
 mod invoices;
 mod json;
 mod pages;
 mod rest;
+mod soap;
 mod tls;
 mod wire_error;
 
@@ -170,6 +172,7 @@ pub fn router(state: AppState) -> Router {
         .route("/Invoices/Xml/{id}", get(invoices::xml))
         .route("/v1.0/RESTX509/Invoices/Pdf/{id}", get(invoices::pdf))
         .route("/v1.0/RESTX509/Invoices/Xml/{id}", get(invoices::xml))
+        .merge(soap::routes())
         .route("/health", get(|| async { "ok" }))
         .route("/ready", get(ready))
         .route("/metrics", get(metrics))
@@ -249,6 +252,8 @@ async fn count_requests(
         "invoice_xml"
     } else if path.starts_with("/payments") {
         "payer_page"
+    } else if path.ends_with(".svc") {
+        "soap"
     } else if path.starts_with("/providers/") {
         "provider"
     } else {

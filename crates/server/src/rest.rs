@@ -4,6 +4,7 @@
 //! application's.
 
 use crate::AppState;
+use crate::fields;
 use crate::json::{flag, parse_body, payment_request_input, text};
 use crate::tls::credentials;
 use crate::wire_error::WireError;
@@ -13,12 +14,10 @@ use axum::http::{HeaderValue, Request, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use maksa_app::auth::Caller;
 use maksa_app::error::AppError;
-use maksa_app::store::{InvoiceRecipient, PaymentFilter, RequestFilter};
-use maksa_domain::datetime::parse_lenient;
-use maksa_domain::money::{Amount, Currency};
+use maksa_app::store::InvoiceRecipient;
+use maksa_domain::money::Amount;
 use serde_json::{Map, Number, Value, json};
 use time::OffsetDateTime;
-use time::format_description::well_known::Rfc3339;
 
 /// `POST /api/v1/payments/{method}`; method names match in any letter case.
 pub async fn payments_method(
@@ -198,51 +197,8 @@ fn plain_text(text: String) -> Response {
     response
 }
 
-struct Bounds {
-    from: Option<OffsetDateTime>,
-    till: Option<OffsetDateTime>,
-}
-
-fn date_bounds(body: &Map<String, Value>, from: &str, till: &str) -> Result<Bounds, AppError> {
-    let parse = |name: &str| -> Result<Option<maksa_domain::datetime::LenientDateTime>, AppError> {
-        match text(body, name)?.filter(|t| !t.trim().is_empty()) {
-            None => Ok(None),
-            Some(t) => parse_lenient(&t).map(Some).map_err(|e| AppError::BadInput {
-                code: "INVALID_FIELD",
-                message: format!("{name}: `{t}` {e}"),
-            }),
-        }
-    };
-    Ok(Bounds {
-        from: parse(from)?.map(|d| d.start()),
-        till: parse(till)?.map(|d| d.end_exclusive()),
-    })
-}
-
-fn amount(body: &Map<String, Value>, name: &str) -> Result<Option<Amount>, AppError> {
-    match text(body, name)?.filter(|t| !t.trim().is_empty()) {
-        None => Ok(None),
-        Some(t) => Amount::parse(&t).map(Some).map_err(|e| AppError::BadInput {
-            code: "INVALID_FIELD",
-            message: format!("{name}: `{t}` {e}"),
-        }),
-    }
-}
-
-fn currency(body: &Map<String, Value>) -> Result<Option<Currency>, AppError> {
-    match text(body, "Currency")?.filter(|t| !t.trim().is_empty()) {
-        None => Ok(None),
-        Some(t) => Currency::parse(&t)
-            .map(Some)
-            .ok_or_else(|| AppError::BadInput {
-                code: "INVALID_FIELD",
-                message: format!("Currency: `{t}` is not a currency code"),
-            }),
-    }
-}
-
 fn timestamp(at: OffsetDateTime) -> Value {
-    at.format(&Rfc3339)
+    fields::rfc3339(at)
         .map(Value::String)
         .unwrap_or(Value::Null)
 }
@@ -261,22 +217,7 @@ async fn get_payment_requests(
     caller: &Caller,
     body: &Map<String, Value>,
 ) -> Result<Response, AppError> {
-    let created = date_bounds(body, "CreatedDateFrom", "CreatedDateTill")?;
-    let paid = date_bounds(body, "PaymentDateFrom", "PaymentDateTill")?;
-    let expires = date_bounds(body, "ExpirationDateFrom", "ExpirationDateTill")?;
-    let filter = RequestFilter {
-        created_from: created.from,
-        created_till: created.till,
-        paid_from: paid.from,
-        paid_till: paid.till,
-        expires_from: expires.from,
-        expires_till: expires.till,
-        amount_from: amount(body, "AmountFrom")?,
-        amount_till: amount(body, "AmountTill")?,
-        only_not_paid: flag(body, "OnlyNotPayed")?,
-        currency: currency(body)?,
-        limit: 0,
-    };
+    let filter = fields::request_filter(&|name| text(body, name), flag(body, "OnlyNotPayed")?)?;
     let rows = state.requests.list(caller, filter).await?;
     let items: Vec<Value> = rows
         .into_iter()
@@ -304,15 +245,7 @@ async fn get_payments(
     caller: &Caller,
     body: &Map<String, Value>,
 ) -> Result<Response, AppError> {
-    let paid = date_bounds(body, "PaymentDateFrom", "PaymentDateTill")?;
-    let filter = PaymentFilter {
-        paid_from: paid.from,
-        paid_till: paid.till,
-        amount_from: amount(body, "AmountFrom")?,
-        amount_till: amount(body, "AmountTill")?,
-        currency: currency(body)?,
-        limit: 0,
-    };
+    let filter = fields::payment_filter(&|name| text(body, name))?;
     let rows = state.requests.payments(caller, filter).await?;
     let items: Vec<Value> = rows
         .into_iter()

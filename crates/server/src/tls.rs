@@ -32,16 +32,29 @@ pub async fn credentials(
             Some(read_body_certificate(peer.as_ref().and_then(|p| p.as_deref()), value).await)
         }
     };
-    let channel = match peer {
+    Ok(Credentials {
+        channel: channel(peer),
+        body_certificate,
+    })
+}
+
+/// The connection's certificate alone, for doors whose messages carry no
+/// `MM_Cert` (SOAP: transport security, as basicHttpBinding's
+/// `clientCredentialType="Certificate"`).
+pub fn connection_credentials(extensions: &Extensions) -> Credentials {
+    Credentials {
+        channel: channel(extensions.get::<TlsPeer>().map(|tls| tls.0.clone())),
+        body_certificate: None,
+    }
+}
+
+fn channel(peer: Option<Option<std::sync::Arc<maksa_x509::PeerCertificate>>>) -> Channel {
+    match peer {
         None => Channel::Plain,
         Some(peer) => Channel::Tls {
             peer: peer.map(|p| presented(&p.info)),
         },
-    };
-    Ok(Credentials {
-        channel,
-        body_certificate,
-    })
+    }
 }
 
 async fn read_body_certificate(
