@@ -11,6 +11,7 @@
 use crate::auth::Caller;
 use crate::clock::Clock;
 use crate::error::AppError;
+use crate::payment_requests::parse_id;
 use crate::store::{
     AuditEvent, DocumentFileKind, DocumentStored, InvoiceRecipient, NewDocument, Store, StoreError,
 };
@@ -287,8 +288,4 @@ impl Documents {
             "request {id}'s documents are being issued by others; try again"
         )))
     }
-}
-
-fn parse_id(text: &str) -> Result<PaymentRequestId, AppError> {
-    crate::payment_requests::parse_id(text)
 }

@@ -9,24 +9,10 @@
 
 #![allow(clippy::unwrap_used)]
 
-use std::io::{BufRead, BufReader};
+mod support;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-
-/// Something the suite needs is missing: a failure in strict mode, a note otherwise.
-fn missing(reason: &str) {
-    if std::env::var_os("MAKSA_TEST_STRICT").is_some() {
-        panic!("{reason} (MAKSA_TEST_STRICT is set: nothing may skip)");
-    }
-    eprintln!("{reason}; the browser tests are skipped");
-}
-
-fn repo_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../..")
-        .canonicalize()
-        .unwrap()
-}
+use std::process::{Command, Stdio};
+use support::{missing, repo_root, start_demo};
 
 /// `node` on PATH, if it is version 20 or newer.
 fn node() -> Result<PathBuf, String> {
@@ -83,57 +69,6 @@ fn node_modules(root: &Path) -> Result<(), String> {
 }
 
 /// The running demo; killed when dropped, also when the test panics.
-struct Demo {
-    child: Child,
-    http: String,
-    log: PathBuf,
-}
-
-impl Drop for Demo {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn start_demo(dir: &Path) -> Demo {
-    let log = dir.join("demo.log");
-    let mut child = Command::new(env!("CARGO_BIN_EXE_maksa"))
-        .args([
-            "demo",
-            "--listen",
-            "127.0.0.1:0",
-            "--tls-listen",
-            "127.0.0.1:0",
-            "--data-dir",
-        ])
-        .arg(dir)
-        .env("MAKSA_RETURN_REDIRECT_SECONDS", "2")
-        .stdout(Stdio::piped())
-        .stderr(std::fs::File::create(&log).unwrap())
-        .spawn()
-        .unwrap();
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    let mut http = String::new();
-    while http.is_empty() {
-        let Some(line) = lines.next() else {
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!(
-                "the demo stopped before printing its address; its log:\n{}",
-                std::fs::read_to_string(&log).unwrap_or_default()
-            );
-        };
-        let line = line.unwrap();
-        if let Some(at) = line.find("http://") {
-            http = line[at..].trim().to_owned();
-        }
-    }
-    // Keep draining stdout so the demo never blocks on a full pipe.
-    std::thread::spawn(move || for _ in lines {});
-    Demo { child, http, log }
-}
-
 #[test]
 fn the_payers_pages_work_in_a_real_browser() {
     let root = repo_root();
@@ -144,7 +79,7 @@ fn the_payers_pages_work_in_a_real_browser() {
                 .into_iter()
                 .flatten()
                 .collect();
-            missing(&reasons.join("; "));
+            missing(&reasons.join("; "), "browser tests");
             return;
         }
     };
@@ -153,7 +88,7 @@ fn the_payers_pages_work_in_a_real_browser() {
     let _ = std::fs::remove_dir_all(&screenshots);
 
     let dir = tempfile::tempdir().unwrap();
-    let demo = start_demo(dir.path());
+    let demo = start_demo(dir.path(), &[("MAKSA_RETURN_REDIRECT_SECONDS", "2")]);
     let status = Command::new(node)
         .args(["--test", "--test-concurrency=1", "browser-tests/"])
         .current_dir(&root)

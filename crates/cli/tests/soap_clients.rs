@@ -11,24 +11,11 @@
 
 #![allow(clippy::unwrap_used)]
 
+mod support;
 use serde_json::{Value, json};
-use std::io::{BufRead, BufReader};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-
-fn missing(reason: &str) {
-    if std::env::var_os("MAKSA_TEST_STRICT").is_some() {
-        panic!("{reason} (MAKSA_TEST_STRICT is set: nothing may skip)");
-    }
-    eprintln!("{reason}; the SOAP client tests are skipped");
-}
-
-fn repo_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../..")
-        .canonicalize()
-        .unwrap()
-}
+use std::path::PathBuf;
+use std::process::{Command, Stdio};
+use support::{missing, repo_root, start_demo};
 
 fn php_with_soap() -> Result<(), String> {
     let output = Command::new("php").arg("-m").output().map_err(|e| {
@@ -53,65 +40,6 @@ fn python_with_zeep() -> Result<(), String> {
     } else {
         Err("python3 cannot import zeep (pip install -r soap-tests/requirements.txt)".into())
     }
-}
-
-/// The running demo; killed when dropped, also when the test panics.
-struct Demo {
-    child: Child,
-    https: String,
-    log: PathBuf,
-}
-
-impl Drop for Demo {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-        if std::thread::panicking() {
-            let log = std::fs::read_to_string(&self.log).unwrap_or_default();
-            let tail: Vec<&str> = log.lines().rev().take(40).collect();
-            eprintln!(
-                "── the last lines of the demo's log ──\n{}",
-                tail.into_iter().rev().collect::<Vec<_>>().join("\n")
-            );
-        }
-    }
-}
-
-fn start_demo(dir: &Path) -> Demo {
-    let log = dir.join("demo.log");
-    let mut child = Command::new(env!("CARGO_BIN_EXE_maksa"))
-        .args([
-            "demo",
-            "--listen",
-            "127.0.0.1:0",
-            "--tls-listen",
-            "127.0.0.1:0",
-            "--data-dir",
-        ])
-        .arg(dir)
-        .stdout(Stdio::piped())
-        .stderr(std::fs::File::create(&log).unwrap())
-        .spawn()
-        .unwrap();
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    let mut https = String::new();
-    while https.is_empty() {
-        let Some(line) = lines.next() else {
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!(
-                "the demo stopped before printing its address; its log:\n{}",
-                std::fs::read_to_string(&log).unwrap_or_default()
-            );
-        };
-        let line = line.unwrap();
-        if let Some(at) = line.find("https://") {
-            // The demo's server certificate names localhost.
-            https = line[at..].trim().replace("127.0.0.1", "localhost");
-        }
-    }
-    std::thread::spawn(move || for _ in lines {});
-    Demo { child, https, log }
 }
 
 struct Setup {
@@ -203,11 +131,11 @@ async fn php_soapclient_and_zeep_drive_the_whole_lifecycle() {
     let _ = rustls::crypto::ring::default_provider().install_default();
     let (php, zeep) = (php_with_soap(), python_with_zeep());
     if let Err(reason) = php.as_ref().and(zeep.as_ref()) {
-        missing(reason);
+        missing(reason, "SOAP client tests");
         return;
     }
     let temp = tempfile::tempdir().unwrap();
-    let demo = start_demo(temp.path());
+    let demo = start_demo(temp.path(), &[]);
     let setup = Setup {
         root: repo_root(),
         dir: temp.path().to_owned(),

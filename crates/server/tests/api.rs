@@ -4,10 +4,10 @@
 
 #![allow(clippy::unwrap_used)]
 
+mod support;
 use maksa_app::admin::Admin;
 use maksa_app::clock::SystemClock;
 use maksa_app::payment_requests::HubSettings;
-use maksa_app::store::Store;
 use maksa_domain::ids::ClientId;
 use maksa_domain::request::CreationRules;
 use maksa_server::{AppState, HttpsSettings, Listeners, RunningServer};
@@ -18,21 +18,10 @@ use maksa_x509::{
 use reqwest::{Client, Response, StatusCode};
 use serde_json::{Value, json};
 use std::sync::Arc;
+use support::{Backend, DatabaseGuard, have_tool, open_store, pdf_text, test_issuer};
 use time::{Duration, OffsetDateTime};
 
 const PUBLIC: &str = "https://maksa.test";
-
-#[derive(Clone, Copy, Debug)]
-enum Backend {
-    Sqlite,
-    Postgres,
-}
-
-/// Keeps the temporary database alive as long as the hub.
-enum DatabaseGuard {
-    Sqlite(#[allow(dead_code)] tempfile::TempDir),
-    Postgres(#[allow(dead_code)] maksa_store_tests::PostgresTestDatabase),
-}
 
 struct Identity {
     cert_pem: String,
@@ -62,25 +51,6 @@ fn catalog() -> String {
         "{}\n[[contract]]\nclient = \"other\"\nservices = [\"*\"]\nproviders = [\"DEMO0000\"]\norigins = [\"https://tv-vraa.zzdats.lv\", \"https://latvija.lv\"]\n",
         include_str!("../../../demo/catalog.toml")
     )
-}
-
-async fn open_store(backend: Backend) -> (Arc<dyn Store>, DatabaseGuard) {
-    match backend {
-        Backend::Sqlite => {
-            let (path, dir) = maksa_store_tests::fresh_sqlite_path();
-            let store = maksa_store_sqlite::SqliteStore::open(&path).await.unwrap();
-            store.migrate().await.unwrap();
-            (Arc::new(store), DatabaseGuard::Sqlite(dir))
-        }
-        Backend::Postgres => {
-            let (url, guard) = maksa_store_tests::fresh_postgres_database().await;
-            let store = maksa_store_postgres::PostgresStore::connect(&url)
-                .await
-                .unwrap();
-            store.migrate().await.unwrap();
-            (Arc::new(store), DatabaseGuard::Postgres(guard))
-        }
-    }
 }
 
 impl Hub {
@@ -1084,47 +1054,6 @@ async fn the_payers_page_summarises_the_request(backend: Backend) {
         .unwrap();
     assert_eq!(response.status(), StatusCode::NOT_FOUND);
     hub.stop().await;
-}
-
-/// The hub operator printed on documents in these tests.
-fn test_issuer() -> maksa_domain::document::Party {
-    maksa_domain::document::Party {
-        name: "Valsts digitālās attīstības aģentūra".into(),
-        code: Some("90000036859".into()),
-        address: Some("Pulkveža Brieža iela 12, Rīga".into()),
-    }
-}
-
-/// A tool the document tests need; missing, the test fails in strict mode
-/// (CI) and returns `false` with a note otherwise.
-fn have_tool(tool: &str) -> bool {
-    let found = std::process::Command::new(tool).arg("-v").output().is_ok();
-    if !found {
-        let reason = format!("`{tool}` is not installed (poppler-utils / libxml2-utils)");
-        if std::env::var_os("MAKSA_TEST_STRICT").is_some() {
-            panic!("{reason} (MAKSA_TEST_STRICT is set: nothing may skip)");
-        }
-        eprintln!("skipped: {reason}");
-    }
-    found
-}
-
-/// The text `pdftotext` reads from a PDF, whitespace runs collapsed.
-fn pdf_text(pdf: &[u8]) -> String {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("document.pdf");
-    std::fs::write(&path, pdf).unwrap();
-    let output = std::process::Command::new("pdftotext")
-        .arg(&path)
-        .arg("-")
-        .output()
-        .unwrap();
-    assert!(output.status.success(), "pdftotext failed: {output:?}");
-    String::from_utf8(output.stdout)
-        .unwrap()
-        .split_whitespace()
-        .collect::<Vec<_>>()
-        .join(" ")
 }
 
 /// Validates XML against docs/schemas/justification-document.xsd with xmllint.

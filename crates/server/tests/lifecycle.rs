@@ -5,6 +5,7 @@
 
 #![allow(clippy::unwrap_used)]
 
+mod support;
 use maksa_app::admin::Admin;
 use maksa_app::auth::Caller;
 use maksa_app::clock::{Clock, ManualClock};
@@ -20,6 +21,7 @@ use maksa_domain::ids::{ClientId, PaymentRequestId};
 use maksa_domain::request::{CreationRules, PaymentRequestInput, PriceListItemInput};
 use maksa_outbound::{OutboundClient, OutboundPolicy};
 use std::sync::{Arc, Mutex};
+use support::{Backend, DatabaseGuard, open_store};
 use time::{Duration, OffsetDateTime};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
@@ -75,11 +77,6 @@ impl Sink {
     }
 }
 
-enum Guard {
-    Sqlite(#[allow(dead_code)] tempfile::TempDir),
-    Postgres(#[allow(dead_code)] maksa_store_tests::PostgresTestDatabase),
-}
-
 struct World {
     payer: Arc<Payer>,
     store: Arc<dyn Store>,
@@ -88,7 +85,7 @@ struct World {
     lifecycle: Lifecycle,
     documents: Arc<Documents>,
     caller: Caller,
-    _guard: Guard,
+    _guard: DatabaseGuard,
 }
 
 async fn world(postgres: bool, policy: OutboundPolicy) -> World {
@@ -97,19 +94,7 @@ async fn world(postgres: bool, policy: OutboundPolicy) -> World {
 
 async fn world_with(postgres: bool, policy: OutboundPolicy, connectors: Connectors) -> World {
     let _ = rustls::crypto::ring::default_provider().install_default();
-    let (store, guard): (Arc<dyn Store>, Guard) = if postgres {
-        let (url, guard) = maksa_store_tests::fresh_postgres_database().await;
-        let store = maksa_store_postgres::PostgresStore::connect(&url)
-            .await
-            .unwrap();
-        store.migrate().await.unwrap();
-        (Arc::new(store), Guard::Postgres(guard))
-    } else {
-        let (path, dir) = maksa_store_tests::fresh_sqlite_path();
-        let store = maksa_store_sqlite::SqliteStore::open(&path).await.unwrap();
-        store.migrate().await.unwrap();
-        (Arc::new(store), Guard::Sqlite(dir))
-    };
+    let (store, guard) = open_store(Backend::postgres_if(postgres)).await;
     let clock = Arc::new(ManualClock::new(OffsetDateTime::now_utc()));
     let admin = Admin::new(Arc::clone(&store), clock.clone());
     let catalog = include_str!("../../../demo/catalog.toml").replace(

@@ -5,6 +5,7 @@
 
 #![allow(clippy::unwrap_used)]
 
+mod support;
 use maksa_app::admin::Admin;
 use maksa_app::clock::SystemClock;
 use maksa_app::payment_requests::HubSettings;
@@ -18,11 +19,7 @@ use reqwest::redirect::Policy;
 use reqwest::{Client, StatusCode};
 use serde_json::{Value, json};
 use std::sync::Arc;
-
-enum DatabaseGuard {
-    Sqlite(#[allow(dead_code)] tempfile::TempDir),
-    Postgres(#[allow(dead_code)] maksa_store_tests::PostgresTestDatabase),
-}
+use support::{Backend, DatabaseGuard, have_tool, open_store, pdf_text};
 
 struct Hub {
     _server: RunningServer,
@@ -34,26 +31,10 @@ struct Hub {
     _database: DatabaseGuard,
 }
 
-async fn open_store(postgres: bool) -> (Arc<dyn Store>, DatabaseGuard) {
-    if postgres {
-        let (url, guard) = maksa_store_tests::fresh_postgres_database().await;
-        let store = maksa_store_postgres::PostgresStore::connect(&url)
-            .await
-            .unwrap();
-        store.migrate().await.unwrap();
-        (Arc::new(store), DatabaseGuard::Postgres(guard))
-    } else {
-        let (path, dir) = maksa_store_tests::fresh_sqlite_path();
-        let store = maksa_store_sqlite::SqliteStore::open(&path).await.unwrap();
-        store.migrate().await.unwrap();
-        (Arc::new(store), DatabaseGuard::Sqlite(dir))
-    }
-}
-
 impl Hub {
     async fn start(postgres: bool) -> Hub {
         let _ = rustls::crypto::ring::default_provider().install_default();
-        let (store, database) = open_store(postgres).await;
+        let (store, database) = open_store(Backend::postgres_if(postgres)).await;
         let clock = Arc::new(SystemClock);
         let bound = maksa_server::bind(Listeners {
             http: Some("127.0.0.1:0".parse().unwrap()),
@@ -93,7 +74,11 @@ impl Hub {
             public_base_url: base.clone(),
             rules: CreationRules::default(),
             list_limit: 1000,
-            issuer: test_issuer(),
+            issuer: maksa_domain::document::Party {
+                name: "maksa test hub".into(),
+                code: Some("90000036859".into()),
+                address: None,
+            },
         };
         let state = AppState::assemble(
             Arc::clone(&store),
@@ -655,43 +640,6 @@ on_both_databases!(
     a_paid_request_gets_its_receipt_unless_no_invoice,
 );
 
-/// The hub operator printed on documents in these tests.
-fn test_issuer() -> maksa_domain::document::Party {
-    maksa_domain::document::Party {
-        name: "maksa test hub".into(),
-        code: Some("90000036859".into()),
-        address: None,
-    }
-}
-
-/// The text `pdftotext` reads from a PDF, whitespace runs collapsed; `None`
-/// (a note, or a failure in strict mode) when poppler-utils is missing.
-fn pdf_text(pdf: &[u8]) -> Option<String> {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("receipt.pdf");
-    std::fs::write(&path, pdf).unwrap();
-    let Ok(output) = std::process::Command::new("pdftotext")
-        .arg(&path)
-        .arg("-")
-        .output()
-    else {
-        let reason = "`pdftotext` is not installed (poppler-utils)";
-        if std::env::var_os("MAKSA_TEST_STRICT").is_some() {
-            panic!("{reason} (MAKSA_TEST_STRICT is set: nothing may skip)");
-        }
-        eprintln!("skipped: {reason}");
-        return None;
-    };
-    assert!(output.status.success(), "pdftotext failed: {output:?}");
-    Some(
-        String::from_utf8(output.stdout)
-            .unwrap()
-            .split_whitespace()
-            .collect::<Vec<_>>()
-            .join(" "),
-    )
-}
-
 async fn a_paid_request_gets_its_receipt_unless_no_invoice(postgres: bool) {
     use maksa_app::store::DocumentFileKind;
     let hub = Hub::start(postgres).await;
@@ -741,7 +689,8 @@ async fn a_paid_request_gets_its_receipt_unless_no_invoice(postgres: bool) {
         .unwrap()
         .unwrap();
     let purpose_id = request.payments[0].purpose_id.to_string();
-    if let Some(text) = pdf_text(&receipt.bytes) {
+    if have_tool("pdftotext") {
+        let text = pdf_text(&receipt.bytes);
         for expected in [
             "Maksājuma apliecinājums",
             "Apmaksāts",

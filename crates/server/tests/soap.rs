@@ -6,10 +6,10 @@
 
 #![allow(clippy::unwrap_used)]
 
+mod support;
 use maksa_app::admin::Admin;
 use maksa_app::clock::SystemClock;
 use maksa_app::payment_requests::HubSettings;
-use maksa_app::store::Store;
 use maksa_domain::ids::ClientId;
 use maksa_domain::request::CreationRules;
 use maksa_server::{AppState, HttpsSettings, Listeners, RunningServer};
@@ -18,6 +18,7 @@ use reqwest::{Client, StatusCode};
 use serde_json::{Value, json};
 use std::sync::Arc;
 use std::time::{Duration as StdDuration, Instant};
+use support::{Backend, DatabaseGuard, open_store};
 use time::{Duration, OffsetDateTime};
 
 const PUBLIC: &str = "https://maksa.test";
@@ -27,18 +28,6 @@ const MM_ROLE: &str = "/Invoice.SOAP/MMService.svc";
 const DATA: &str = "http://schemas.datacontract.org/2004/07/VRAA.VISS2.MM.Endpoint";
 /// The body limit of these hubs (the default of `maksa serve`).
 const BODY_LIMIT: usize = 1024 * 1024;
-
-#[derive(Clone, Copy, Debug)]
-enum Backend {
-    Sqlite,
-    Postgres,
-}
-
-/// Keeps the temporary database alive as long as the hub.
-enum DatabaseGuard {
-    Sqlite(#[allow(dead_code)] tempfile::TempDir),
-    Postgres(#[allow(dead_code)] maksa_store_tests::PostgresTestDatabase),
-}
 
 struct Identity {
     cert_pem: String,
@@ -63,25 +52,6 @@ fn catalog() -> String {
         "{}\n[[contract]]\nclient = \"other\"\nservices = [\"*\"]\nproviders = [\"DEMO0000\"]\norigins = [\"https://tv-vraa.zzdats.lv\", \"https://latvija.lv\", \"http://jusu-response-url\", \"http://jusu-pakalpojuma-url\"]\n",
         include_str!("../../../demo/catalog.toml")
     )
-}
-
-async fn open_store(backend: Backend) -> (Arc<dyn Store>, DatabaseGuard) {
-    match backend {
-        Backend::Sqlite => {
-            let (path, dir) = maksa_store_tests::fresh_sqlite_path();
-            let store = maksa_store_sqlite::SqliteStore::open(&path).await.unwrap();
-            store.migrate().await.unwrap();
-            (Arc::new(store), DatabaseGuard::Sqlite(dir))
-        }
-        Backend::Postgres => {
-            let (url, guard) = maksa_store_tests::fresh_postgres_database().await;
-            let store = maksa_store_postgres::PostgresStore::connect(&url)
-                .await
-                .unwrap();
-            store.migrate().await.unwrap();
-            (Arc::new(store), DatabaseGuard::Postgres(guard))
-        }
-    }
 }
 
 /// An answer: HTTP status, `MM-Error`, body.

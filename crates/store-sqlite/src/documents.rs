@@ -11,21 +11,22 @@ use maksa_app::store::{
 use maksa_domain::document::DocumentKind;
 use maksa_domain::ids::{ClientId, PaymentRequestId};
 
+/// A request's receipt_due flag and its latest document version (0: none).
+const STATE: &str = "SELECT r.receipt_due, COALESCE((SELECT MAX(d.version) FROM documents d WHERE d.request_id = r.id), 0) \
+     FROM payment_requests r WHERE r.id = ?1 AND r.owner = ?2";
+
 impl SqliteStore {
     pub(crate) async fn documents_state(
         &self,
         owner: &ClientId,
         id: PaymentRequestId,
     ) -> Result<Option<DocumentState>, StoreError> {
-        let row: Option<(i64, i64)> = sqlx::query_as(
-            "SELECT r.receipt_due, COALESCE((SELECT MAX(d.version) FROM documents d WHERE d.request_id = r.id), 0) \
-             FROM payment_requests r WHERE r.id = ?1 AND r.owner = ?2",
-        )
-        .bind(request_id_text(id))
-        .bind(owner.as_str())
-        .fetch_optional(&self.readers)
-        .await
-        .map_err(store_error)?;
+        let row: Option<(i64, i64)> = sqlx::query_as(STATE)
+            .bind(request_id_text(id))
+            .bind(owner.as_str())
+            .fetch_optional(&self.readers)
+            .await
+            .map_err(store_error)?;
         row.map(|(due, version)| {
             Ok(DocumentState {
                 latest_version: stored_version(version)?,
@@ -47,15 +48,12 @@ impl SqliteStore {
         let audit = NewAudit::new(audit)?;
         // Under the one write lock: the checks below stay true until commit.
         let mut transaction = self.write().await?;
-        let state: Option<(i64, i64)> = sqlx::query_as(
-            "SELECT r.receipt_due, COALESCE((SELECT MAX(d.version) FROM documents d WHERE d.request_id = r.id), 0) \
-             FROM payment_requests r WHERE r.id = ?1 AND r.owner = ?2",
-        )
-        .bind(&request)
-        .bind(document.owner.as_str())
-        .fetch_optional(&mut *transaction)
-        .await
-        .map_err(store_error)?;
+        let state: Option<(i64, i64)> = sqlx::query_as(STATE)
+            .bind(&request)
+            .bind(document.owner.as_str())
+            .fetch_optional(&mut *transaction)
+            .await
+            .map_err(store_error)?;
         let verdict = match state {
             None => Some(DocumentStored::NoSuchRequest),
             Some((due, _)) if content.kind == DocumentKind::Receipt && due == 0 => {

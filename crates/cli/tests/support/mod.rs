@@ -1,0 +1,98 @@
+//! What the tests that run the real `maksa demo` binary share: starting it on
+//! free ports, and the strict mode in which nothing may skip.
+
+#![allow(dead_code, clippy::unwrap_used)]
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+
+/// Something a suite needs is missing: a failure in strict mode (CI), a note
+/// naming `suite` otherwise.
+pub fn missing(reason: &str, suite: &str) {
+    if std::env::var_os("MAKSA_TEST_STRICT").is_some() {
+        panic!("{reason} (MAKSA_TEST_STRICT is set: nothing may skip)");
+    }
+    eprintln!("{reason}; the {suite} are skipped");
+}
+
+pub fn repo_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .canonicalize()
+        .unwrap()
+}
+
+/// The running demo; killed when dropped, also when the test panics (then
+/// the end of its log is printed).
+pub struct Demo {
+    child: Child,
+    /// The payer's pages and the legacy API.
+    pub http: String,
+    /// The API with client certificates, as `https://localhost:port` (the
+    /// demo's server certificate names localhost).
+    pub https: String,
+    pub log: PathBuf,
+}
+
+impl Drop for Demo {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        if std::thread::panicking() {
+            let log = std::fs::read_to_string(&self.log).unwrap_or_default();
+            let tail: Vec<&str> = log.lines().rev().take(40).collect();
+            eprintln!(
+                "── the last lines of the demo's log ──\n{}",
+                tail.into_iter().rev().collect::<Vec<_>>().join("\n")
+            );
+        }
+    }
+}
+
+/// Starts `maksa demo` with its data in `dir`, on free ports, with `env`
+/// set, and waits until it has printed both its addresses.
+pub fn start_demo(dir: &Path, env: &[(&str, &str)]) -> Demo {
+    let log = dir.join("demo.log");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_maksa"))
+        .args([
+            "demo",
+            "--listen",
+            "127.0.0.1:0",
+            "--tls-listen",
+            "127.0.0.1:0",
+            "--data-dir",
+        ])
+        .arg(dir)
+        .envs(env.iter().copied())
+        .stdout(Stdio::piped())
+        .stderr(std::fs::File::create(&log).unwrap())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let (mut http, mut https) = (String::new(), String::new());
+    while http.is_empty() || https.is_empty() {
+        let Some(line) = lines.next() else {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!(
+                "the demo stopped before printing its addresses; its log:\n{}",
+                std::fs::read_to_string(&log).unwrap_or_default()
+            );
+        };
+        let line = line.unwrap();
+        if let Some(at) = line.find("https://") {
+            https = line[at..].trim().replace("127.0.0.1", "localhost");
+        } else if let Some(at) = line.find("http://") {
+            http = line[at..].trim().to_owned();
+        }
+    }
+    // Keep draining stdout so the demo never blocks on a full pipe.
+    std::thread::spawn(move || for _ in lines {});
+    Demo {
+        child,
+        http,
+        https,
+        log,
+    }
+}
