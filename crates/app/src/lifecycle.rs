@@ -9,7 +9,7 @@ use crate::metrics::Metrics;
 use crate::notifications::{Notifier, notification_for};
 use crate::payer::Payer;
 use crate::store::{AuditEvent, StatusChange, Store, StoreError};
-use maksa_domain::status::Status;
+use maksa_domain::status::{RequestEvent, Status};
 use serde_json::json;
 use std::sync::Arc;
 use std::time::Duration as StdDuration;
@@ -113,19 +113,22 @@ impl Lifecycle {
             .await?;
         let mut moved = 0;
         for candidate in due {
-            let notification = match self
+            let Some(request) = self
                 .store
                 .payment_request(&candidate.owner, candidate.id)
                 .await?
-            {
-                Some(request) => notification_for(&request, Status::Expired, now),
-                None => None,
+            else {
+                continue;
+            };
+            // R, or O when some of its payments were made (domain::request).
+            let Ok(to) = request.after(RequestEvent::ExpiryReached) else {
+                continue;
             };
             let change = StatusChange {
                 owner: candidate.owner.clone(),
                 id: candidate.id,
                 from: Status::InProcess,
-                to: Status::Expired,
+                to,
                 at: now,
                 open_payments_to: Some(Status::Expired),
                 audit: AuditEvent {
@@ -133,9 +136,9 @@ impl Lifecycle {
                     actor: "hub".into(),
                     request_id: Some(candidate.id),
                     kind: "payment_request.expired".into(),
-                    detail: json!({}),
+                    detail: json!({ "to": to.letter().to_string() }),
                 },
-                notification,
+                notification: notification_for(&request, to, now),
             };
             // Another node, a payment or a cancel may have won the race: the
             // compare-and-set then changes nothing, which is right.

@@ -313,15 +313,28 @@ impl PaymentRequests {
         if request.status == Status::Cancelled {
             return Ok(());
         }
+        let refused = |refused: maksa_domain::status::TransitionRefused| AppError::Conflict {
+            code: "INVALID_STATUS_TRANSITION",
+            message: format!(
+                "payment request {} is in status {} and cannot be cancelled",
+                request.id, refused.from
+            ),
+        };
+        // A request with a payment already made ends in O, its open payments in C.
         let to = request
             .after(RequestEvent::CancelledByClient)
-            .map_err(|refused| AppError::Conflict {
-                code: "INVALID_STATUS_TRANSITION",
-                message: format!(
-                    "payment request {} is in status {} and cannot be cancelled",
-                    request.id, refused.from
-                ),
-            })?;
+            .map_err(refused)?;
+        let open_payments_to = request
+            .open_payments_after(RequestEvent::CancelledByClient)
+            .map_err(refused)?;
+        // A cancellation is the client's own act: notified back only to
+        // clients whose contract asks for it — unless money moved (O), which
+        // the client must always learn about.
+        let notify = to == Status::Other
+            || self
+                .catalog()
+                .contract(&caller.client)
+                .is_some_and(|c| c.notify_cancelled);
         let now = self.clock.now();
         let change = StatusChange {
             owner: caller.client.clone(),
@@ -329,20 +342,16 @@ impl PaymentRequests {
             from: request.status,
             to,
             at: now,
-            open_payments_to: Some(to),
-            // A cancellation is the client's own act: notified back only to
-            // clients whose contract asks for it.
-            notification: self
-                .catalog()
-                .contract(&caller.client)
-                .filter(|c| c.notify_cancelled)
-                .and_then(|_| crate::notifications::notification_for(&request, to, now)),
+            open_payments_to: Some(open_payments_to),
+            notification: notify
+                .then(|| crate::notifications::notification_for(&request, to, now))
+                .flatten(),
             audit: AuditEvent {
                 at: now,
                 actor: caller.client.to_string(),
                 request_id: Some(request.id),
                 kind: "payment_request.cancelled".into(),
-                detail: json!({ "from": request.status.letter().to_string(), "certificate": caller.thumbprint }),
+                detail: json!({ "from": request.status.letter().to_string(), "to": to.letter().to_string(), "certificate": caller.thumbprint }),
             },
         };
         if self.store.change_request_status(&change).await? {

@@ -144,7 +144,23 @@ pub struct PaymentRequest {
 
 impl PaymentRequest {
     /// The request's new status after `event`, or why it cannot happen.
+    ///
+    /// A request that expires or is cancelled after some, but not all, of its
+    /// payments were executed ends in O ("Cits"): part of the money moved, so it
+    /// is neither paid (E) nor unpaid (R, C). Its open payments still take R or
+    /// C ([`PaymentRequest::open_payments_after`]).
     pub fn after(&self, event: RequestEvent) -> Result<Status, TransitionRefused> {
+        let to = next_status(self.status, event)?;
+        let partly_paid = self.payments.iter().any(|p| p.status == Status::Executed);
+        Ok(match to {
+            Status::Expired | Status::Cancelled if partly_paid => Status::Other,
+            other => other,
+        })
+    }
+
+    /// The status the payments still open take when `event` ends the request:
+    /// R or C even when the request itself ends in O.
+    pub fn open_payments_after(&self, event: RequestEvent) -> Result<Status, TransitionRefused> {
         next_status(self.status, event)
     }
 

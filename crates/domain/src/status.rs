@@ -3,10 +3,12 @@
 //! ```text
 //!        ┌──► E  every payment executed
 //!        ├──► R  ExpiryDate passed before full payment
-//!   P ───┼──► O  the provider reported an outcome that is neither
+//!   P ───┼──► O  some payments executed, the rest expired or cancelled
 //!        └──► C  cancelled by the client
 //! ```
-//! Every transition leaves P; nothing ever leaves E, R, O or C.
+//! Every transition leaves P; nothing ever leaves E, R, O or C. Which of R/C
+//! or O an expiry or cancellation leads to depends on the request's payments:
+//! `request::PaymentRequest::after` decides it, on top of [`next_status`].
 
 use serde::{Deserialize, Serialize};
 use std::fmt;
@@ -20,7 +22,8 @@ pub enum Status {
     Executed,
     /// R: expired before full payment.
     Expired,
-    /// O: another provider-reported outcome, e.g. rejected.
+    /// O: another outcome — a request that expired or was cancelled after
+    /// some, not all, of its payments were made.
     Other,
     /// C: cancelled manually. The originals have no letter; `C` is our decision.
     Cancelled,

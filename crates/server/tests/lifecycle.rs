@@ -620,3 +620,156 @@ async fn a_due_receipt_is_issued_by_the_worker_or_on_download(postgres: bool) {
     let later = english_pdf().await.unwrap();
     assert_eq!(later, pdf, "a year later, byte for byte");
 }
+
+/// Status O: a request that ends with some payments made and others not. Two
+/// payees make two payments; the first is paid, then the request is cancelled
+/// or expires: the request is O, its paid payment stays E, the open one takes C
+/// or R, and the client is notified of O (whatever `notify_cancelled` says,
+/// since money moved).
+mod partly_paid {
+    use super::*;
+    use maksa_domain::status::Status;
+
+    /// 02Y70 of the demo catalogue: position 53 to one payee, 54 to another.
+    async fn two_payee_request(world: &World, expiry: &str, notify: &str) -> PaymentRequestId {
+        let input = PaymentRequestInput {
+            service_step: Some("02Y70".into()),
+            price_list: vec![
+                PriceListItemInput {
+                    position: Some("53".into()),
+                    item: Some("1".into()),
+                    item_element_name: Some("Quantity".into()),
+                },
+                PriceListItemInput {
+                    position: Some("54".into()),
+                    item: Some("5.00".into()),
+                    item_element_name: Some("Amount".into()),
+                },
+            ],
+            expiry_date: Some(expiry.into()),
+            server_response_url: Some(notify.into()),
+            ..PaymentRequestInput::default()
+        };
+        world.requests.save(&world.caller, &input).await.unwrap().id
+    }
+
+    /// Pays the request's first payment at the demo bank (the bank's messages
+    /// are lost; the status query learns the outcome).
+    async fn pay_first_payment(world: &World, bank_base: &str, id: PaymentRequestId) {
+        let catalog = world.store.load_catalog().await.unwrap().unwrap();
+        let handoff = world
+            .payer
+            .start(&id.to_string(), 1, "DEMO0000", "", &catalog)
+            .await
+            .unwrap();
+        approve_silently(bank_base, &handoff).await;
+        world.clock.advance(Duration::minutes(6));
+        assert_eq!(world.lifecycle.recover_due().await.unwrap(), 1);
+        let request = world
+            .store
+            .payment_request(&world.caller.client, id)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            request.status,
+            Status::InProcess,
+            "one payment is still open"
+        );
+        assert_eq!(request.payments[0].status, Status::Executed);
+    }
+
+    async fn statuses(world: &World, id: PaymentRequestId) -> (char, Vec<char>) {
+        let request = world
+            .store
+            .payment_request(&world.caller.client, id)
+            .await
+            .unwrap()
+            .unwrap();
+        (
+            request.status.letter(),
+            request.payments.iter().map(|p| p.status.letter()).collect(),
+        )
+    }
+
+    async fn notified_status(world: &World, id: PaymentRequestId) -> Vec<char> {
+        world
+            .store
+            .notification_log(&world.caller.client, id)
+            .await
+            .unwrap()
+            .iter()
+            .map(|(n, _)| n.status.letter())
+            .collect()
+    }
+
+    async fn cancelling_a_partly_paid_request_ends_in_o(postgres: bool) {
+        let (bank_base, connectors) = demo_bank().await;
+        let world = world_with(postgres, OutboundPolicy::default(), connectors).await;
+        // Even a client that does not want cancellations notified hears of O.
+        let quiet = include_str!("../../../demo/catalog.toml")
+            .replace("notify_cancelled = true", "notify_cancelled = false");
+        Admin::new(Arc::clone(&world.store), world.clock.clone())
+            .import_catalog(&quiet)
+            .await
+            .unwrap();
+        world.requests.reload_catalog().await.unwrap();
+        let id = two_payee_request(&world, "2099-01-01", "http://127.0.0.1:9/s2s?id=").await;
+        pay_first_payment(&world, &bank_base, id).await;
+
+        world
+            .requests
+            .cancel(&world.caller, &id.to_string())
+            .await
+            .unwrap();
+        assert_eq!(statuses(&world, id).await, ('O', vec!['E', 'C']));
+        assert_eq!(
+            world
+                .requests
+                .status(&world.caller, &id.to_string())
+                .await
+                .unwrap()
+                .letter(),
+            'O'
+        );
+        assert_eq!(notified_status(&world, id).await, vec!['O']);
+        // O is final: a second cancel is refused, not answered as done.
+        let again = world.requests.cancel(&world.caller, &id.to_string()).await;
+        assert_eq!(again.unwrap_err().code(), "INVALID_STATUS_TRANSITION");
+
+        // An unpaid request still ends in C (and, for this client, silently).
+        let unpaid = two_payee_request(&world, "2099-01-01", "http://127.0.0.1:9/s2s?id=").await;
+        world
+            .requests
+            .cancel(&world.caller, &unpaid.to_string())
+            .await
+            .unwrap();
+        assert_eq!(statuses(&world, unpaid).await, ('C', vec!['C', 'C']));
+        assert!(notified_status(&world, unpaid).await.is_empty());
+    }
+
+    async fn a_partly_paid_request_that_expires_ends_in_o(postgres: bool) {
+        let (bank_base, connectors) = demo_bank().await;
+        let world = world_with(postgres, OutboundPolicy::default(), connectors).await;
+        let expiry = (world.clock.now() + Duration::minutes(10))
+            .format(&time::format_description::well_known::Rfc3339)
+            .unwrap();
+        let id = two_payee_request(&world, &expiry, "http://127.0.0.1:9/s2s?id=").await;
+        let unpaid = two_payee_request(&world, &expiry, "http://127.0.0.1:9/s2s?id=").await;
+        pay_first_payment(&world, &bank_base, id).await;
+
+        world.clock.advance(Duration::minutes(5));
+        assert_eq!(world.lifecycle.expire_due().await.unwrap(), 2);
+        assert_eq!(statuses(&world, id).await, ('O', vec!['E', 'R']));
+        assert_eq!(notified_status(&world, id).await, vec!['O']);
+        assert_eq!(statuses(&world, unpaid).await, ('R', vec!['R', 'R']));
+        assert_eq!(notified_status(&world, unpaid).await, vec!['R']);
+        // Nothing more to expire.
+        assert_eq!(world.lifecycle.expire_due().await.unwrap(), 0);
+    }
+
+    on_both_databases!(
+        cancelling_a_partly_paid_request_ends_in_o,
+        a_partly_paid_request_that_expires_ends_in_o,
+    );
+}
