@@ -3,13 +3,23 @@
 
 use crate::auth::PresentedCertificate;
 use crate::catalog_file::{CatalogFileErrors, parse_catalog};
-use crate::clock::Clock;
+use crate::clock::{Clock, OsEntropy};
 use crate::error::AppError;
 use crate::store::{AuditEvent, ClientCertificate, Store};
 use maksa_domain::catalog::Catalog;
 use maksa_domain::ids::ClientId;
+use maksa_domain::request::Entropy;
 use serde_json::json;
 use std::sync::Arc;
+use time::OffsetDateTime;
+
+/// A notification signing secret just made: shown to the operator once.
+#[derive(Debug, Clone)]
+pub struct NewSecret {
+    /// 64 hexadecimal characters (256 random bits); the HMAC key is this text.
+    pub secret: String,
+    pub created_at: OffsetDateTime,
+}
 
 pub struct Admin {
     store: Arc<dyn Store>,
@@ -89,6 +99,48 @@ impl Admin {
         Ok(record)
     }
 
+    /// Makes a new signing secret for `client`'s notifications (`MM-Signature`).
+    /// Older secrets keep signing beside it until they are retired.
+    pub async fn add_notification_secret(&self, client: &ClientId) -> Result<NewSecret, AppError> {
+        let mut bytes = [0u8; 32];
+        OsEntropy.fill(&mut bytes);
+        let secret = hex(&bytes);
+        let now = self.clock.now();
+        let audit = AuditEvent {
+            at: now,
+            actor: "operator".into(),
+            request_id: None,
+            kind: "client.notification_secret_added".into(),
+            // Never the secret itself: audit events are read by more people.
+            detail: json!({ "client": client.as_str() }),
+        };
+        self.store
+            .add_notification_secret(client, &secret, now, &audit)
+            .await?;
+        Ok(NewSecret {
+            secret,
+            created_at: now,
+        })
+    }
+
+    /// Every client signs its notifications from the start: registering a
+    /// client that has no active secret makes one. Answers the new secret, or
+    /// `None` when the client already had one.
+    pub async fn ensure_notification_secret(
+        &self,
+        client: &ClientId,
+    ) -> Result<Option<NewSecret>, AppError> {
+        if !self.store.notification_secrets(client).await?.is_empty() {
+            return Ok(None);
+        }
+        Ok(Some(self.add_notification_secret(client).await?))
+    }
+
+    /// The client's active signing secrets.
+    pub async fn notification_secrets(&self, client: &ClientId) -> Result<Vec<String>, AppError> {
+        Ok(self.store.notification_secrets(client).await?)
+    }
+
     pub async fn clients(&self) -> Result<Vec<ClientCertificate>, AppError> {
         Ok(self.store.client_certificates().await?)
     }
@@ -113,4 +165,8 @@ impl Admin {
             .revoke_client_certificate(&thumbprint, now, &audit)
             .await?)
     }
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }

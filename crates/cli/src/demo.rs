@@ -95,12 +95,22 @@ pub async fn run(dir: &Path, listen: SocketAddr, tls_listen: SocketAddr) -> anyh
     let client = ClientId::parse(DEMO_CLIENT).context("demo client id")?;
     admin
         .register_client(
-            client,
+            client.clone(),
             &maksa_server::presented(&client_info),
             vec!["MM_INVOICE_SERVICE".into()],
             Vec::new(),
         )
         .await?;
+    // The demo client signs its notifications like any other: the secret an
+    // e-service on this machine verifies `MM-Signature` with.
+    admin.ensure_notification_secret(&client).await?;
+    let secret_file = dir.join("demo-client.notify-secret");
+    // Newest first: after a `maksa secret add demo` the file holds the new one.
+    let secrets = admin.notification_secrets(&client).await?;
+    if let Some(newest) = secrets.first() {
+        std::fs::write(&secret_file, format!("{newest}\n"))
+            .with_context(|| format!("writing {}", secret_file.display()))?;
+    }
 
     let https = HttpsSettings {
         listen: tls_listen,

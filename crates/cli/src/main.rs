@@ -172,14 +172,25 @@ async fn client(command: ClientCommand) -> anyhow::Result<()> {
             let text = std::fs::read(&certificate)
                 .with_context(|| format!("reading {}", certificate.display()))?;
             let info = read_certificate(&text)?;
-            let record = admin(&database)
-                .await?
+            let admin = admin(&database).await?;
+            let record = admin
                 .register_client(client, &maksa_server::presented(&info), roles, services)
                 .await?;
             println!(
                 "registered {} for client {} (subject {}, valid until {})",
                 record.thumbprint, record.client, record.subject, record.not_after
             );
+            // Notifications are signed from the first one on (docs/notifications.md).
+            match admin.ensure_notification_secret(&record.client).await? {
+                Some(new) => println!(
+                    "notification signing secret (MM-Signature; give it to the e-service, it is shown once):\n{}",
+                    new.secret
+                ),
+                None => println!(
+                    "the client already has a notification signing secret (rotate with: maksa secret add {})",
+                    record.client
+                ),
+            }
             Ok(())
         }
         ClientCommand::List(database) => {

@@ -6,7 +6,6 @@ use anyhow::Context;
 use clap::Subcommand;
 use maksa_app::store::{AuditEvent, NotificationState, Store};
 use maksa_domain::ids::{ClientId, PaymentRequestId};
-use rand::RngCore;
 use serde_json::json;
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
@@ -143,20 +142,15 @@ pub async fn secrets(command: SecretCommand) -> anyhow::Result<()> {
             let store: std::sync::Arc<dyn Store> =
                 database::open(&database.database_url, false).await?;
             let client = ClientId::parse(&client).context("client")?;
-            let mut bytes = [0u8; 32];
-            rand::rng().fill_bytes(&mut bytes);
-            let secret: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
-            let event = operator_event(
-                "client.notification_secret_added",
-                json!({ "client": client.to_string() }),
+            let admin = maksa_app::admin::Admin::new(
+                store,
+                std::sync::Arc::new(maksa_app::clock::SystemClock),
             );
-            let now = maksa_app::clock::truncate_to_micros(OffsetDateTime::now_utc());
-            store
-                .add_notification_secret(&client, &secret, now, &event)
-                .await?;
-            let created = now.format(&Rfc3339).unwrap_or_default();
+            let new = admin.add_notification_secret(&client).await?;
+            let created = new.created_at.format(&Rfc3339).unwrap_or_default();
             println!(
-                "{secret}\ncreated {created} (retire older ones with: maksa secret retire {client} --before {created})"
+                "{}\ncreated {created} (retire older ones with: maksa secret retire {client} --before {created})",
+                new.secret
             );
         }
         SecretCommand::Retire {
