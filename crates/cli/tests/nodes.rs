@@ -7,13 +7,12 @@
 
 #![allow(clippy::unwrap_used)]
 
+mod support;
+
 use serde_json::json;
 use std::collections::HashMap;
 use std::process::{Child, Command, Stdio};
-use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::TcpListener;
 
 const REQUESTS: usize = 120;
 
@@ -82,34 +81,17 @@ async fn three_nodes_deliver_every_notification_although_one_is_killed() {
     let (database_url, _database) = maksa_store_tests::fresh_postgres_database().await;
     let dir = tempfile::tempdir().unwrap();
 
-    // The sink: path → how many times it was called.
-    let calls: Arc<Mutex<HashMap<String, usize>>> = Arc::default();
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let sink_port = listener.local_addr().unwrap().port();
-    let recorded = Arc::clone(&calls);
-    tokio::spawn(async move {
-        while let Ok((mut socket, _)) = listener.accept().await {
-            let recorded = Arc::clone(&recorded);
-            tokio::spawn(async move {
-                let mut head = Vec::new();
-                let mut buffer = [0u8; 4096];
-                while !head.windows(4).any(|w| w == b"\r\n\r\n") {
-                    match socket.read(&mut buffer).await {
-                        Ok(0) | Err(_) => return,
-                        Ok(n) => head.extend_from_slice(&buffer[..n]),
-                    }
-                }
-                let text = String::from_utf8_lossy(&head).into_owned();
-                let path = text.split(' ').nth(1).unwrap_or_default().to_owned();
-                *recorded.lock().unwrap().entry(path).or_default() += 1;
-                // A slow client: deliveries are in flight when the node dies.
-                tokio::time::sleep(Duration::from_millis(1500)).await;
-                let _ = socket
-                    .write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 0\r\nconnection: close\r\n\r\n")
-                    .await;
-            });
+    // The sink, a slow client: deliveries are in flight when the node dies.
+    let (sink_port, heads) = support::notification_sink(Duration::from_millis(1500)).await;
+    // Path → how many times it was called.
+    let calls = || {
+        let mut calls: HashMap<String, usize> = HashMap::new();
+        for head in heads.lock().unwrap().iter() {
+            let path = head.split(' ').nth(1).unwrap_or_default().to_owned();
+            *calls.entry(path).or_default() += 1;
         }
-    });
+        calls
+    };
 
     // Schema, catalogue and client, as an operator would set them up.
     maksa(&["migrate"], &database_url);
@@ -174,7 +156,7 @@ async fn three_nodes_deliver_every_notification_although_one_is_killed() {
 
     // Kill one node as soon as notifications are flowing.
     let deadline = Instant::now() + Duration::from_secs(60);
-    while calls.lock().unwrap().is_empty() {
+    while calls().is_empty() {
         assert!(Instant::now() < deadline, "no notification arrived");
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
@@ -202,7 +184,7 @@ async fn three_nodes_deliver_every_notification_although_one_is_killed() {
     // when its lease (60 s) ends.
     let deadline = Instant::now() + Duration::from_secs(150);
     loop {
-        let unique = calls.lock().unwrap().len();
+        let unique = calls().len();
         if unique == REQUESTS {
             break;
         }
@@ -234,7 +216,7 @@ async fn three_nodes_deliver_every_notification_although_one_is_killed() {
         );
         tokio::time::sleep(Duration::from_millis(500)).await;
     }
-    let calls = calls.lock().unwrap().clone();
+    let calls = calls();
     let duplicates: usize = calls.values().map(|n| n - 1).sum();
     println!("{REQUESTS} requests notified; {duplicates} duplicate deliveries");
     assert!(calls.keys().all(|path| path.starts_with("/s2s?id=")));

@@ -9,42 +9,8 @@ mod support;
 
 use serde_json::Value;
 use std::process::Command;
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
-use support::{missing, repo_root, start_demo};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::TcpListener;
-
-/// Records the request line and headers of every request, answers 200.
-async fn sink() -> (u16, Arc<Mutex<Vec<String>>>) {
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let port = listener.local_addr().unwrap().port();
-    let seen = Arc::new(Mutex::new(Vec::new()));
-    let heads = Arc::clone(&seen);
-    tokio::spawn(async move {
-        while let Ok((mut socket, _)) = listener.accept().await {
-            let heads = Arc::clone(&heads);
-            tokio::spawn(async move {
-                let mut head = Vec::new();
-                let mut buffer = [0u8; 4096];
-                while !head.windows(4).any(|w| w == b"\r\n\r\n") {
-                    match socket.read(&mut buffer).await {
-                        Ok(0) | Err(_) => return,
-                        Ok(n) => head.extend_from_slice(&buffer[..n]),
-                    }
-                }
-                heads
-                    .lock()
-                    .unwrap()
-                    .push(String::from_utf8_lossy(&head).into_owned());
-                let _ = socket
-                    .write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 0\r\nconnection: close\r\n\r\n")
-                    .await;
-            });
-        }
-    });
-    (port, seen)
-}
+use support::{missing, notification_sink, repo_root, start_demo};
 
 fn header(head: &str, name: &str) -> Option<String> {
     head.lines().find_map(|line| {
@@ -81,7 +47,7 @@ async fn the_demo_signs_notifications_with_the_secret_it_wrote() {
 
     // A request that expires in a moment, whose client listens on this machine
     // (the demo allows loopback notifications).
-    let (port, seen) = sink().await;
+    let (port, seen) = notification_sink(Duration::ZERO).await;
     let base = format!("http://127.0.0.1:{port}/s2s?id=");
     let mut body: Value =
         serde_json::from_str(include_str!("../../../demo/savepaymentrequest.json")).unwrap();
