@@ -81,7 +81,7 @@ created = service.service.SavePaymentRequest(
             "NoInvoice": True,
             "PaymentObject": "PmtInfo",
             "PriceList": {
-                "PriceList": [
+                "PriceListStructure": [
                     {"Item": Decimal("4.56"), "Position": "1", "ItemElementName": "Quantity"},
                     {"Item": Decimal("0.54"), "Position": "2", "ItemElementName": "Amount"},
                 ]

@@ -3,7 +3,8 @@
 //! (`soap-tests/zeep/lifecycle.py`) drive a payment request through its whole
 //! life over HTTPS with the demo client certificate: create, status, lists,
 //! payment status, invoice, GetInvoice on both MMService variants, cancel, and
-//! faults. Each step is cross-checked through the REST API.
+//! faults (also a hostile 400,000-character value, whose fault stays small).
+//! Each step is cross-checked through the REST API.
 //!
 //! Needs `php` with the soap extension and Python 3 with zeep
 //! (`pip install -r soap-tests/requirements.txt`); without them the test says
@@ -15,7 +16,7 @@ mod support;
 use serde_json::{Value, json};
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
-use support::{missing, repo_root, start_demo};
+use support::{after, demo_rest_client, missing, repo_root, start_demo, stdout_of};
 
 fn php_with_soap() -> Result<(), String> {
     let output = Command::new("php").arg("-m").output().map_err(|e| {
@@ -46,6 +47,7 @@ struct Setup {
     root: PathBuf,
     dir: PathBuf,
     https: String,
+    rest_client: reqwest::Client,
 }
 
 impl Setup {
@@ -82,23 +84,9 @@ impl Setup {
         stdout
     }
 
-    fn rest_client(&self) -> reqwest::Client {
-        let read = |name: &str| std::fs::read_to_string(self.dir.join(name)).unwrap();
-        let tls = maksa_x509::client_config_with_identity(
-            &read("demo-ca.crt.pem"),
-            &read("demo-client.crt.pem"),
-            &read("demo-client.key.pem"),
-        )
-        .unwrap();
-        reqwest::Client::builder()
-            .use_preconfigured_tls(tls)
-            .build()
-            .unwrap()
-    }
-
     async fn rest(&self, method: &str, body: Value) -> String {
         let response = self
-            .rest_client()
+            .rest_client
             .post(format!("{}/api/v1/payments/{method}", self.https))
             .json(&body)
             .send()
@@ -117,15 +105,6 @@ impl Setup {
     }
 }
 
-/// The text after `label` on the line that starts with it.
-fn after<'a>(output: &'a str, label: &str) -> &'a str {
-    output
-        .lines()
-        .find_map(|line| line.strip_prefix(label))
-        .unwrap_or_else(|| panic!("no `{label}` in:\n{output}"))
-        .trim()
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn php_soapclient_and_zeep_drive_the_whole_lifecycle() {
     let _ = rustls::crypto::ring::default_provider().install_default();
@@ -140,6 +119,7 @@ async fn php_soapclient_and_zeep_drive_the_whole_lifecycle() {
         root: repo_root(),
         dir: temp.path().to_owned(),
         https: demo.https.clone(),
+        rest_client: demo_rest_client(temp.path()),
     };
     // PHP's local_cert wants the certificate and its key in one PEM.
     let pem = [
@@ -266,6 +246,19 @@ async fn run_php(setup: &Setup) {
         &[("MAKSA_REQUEST_ID", "99e083d2-nope")],
     );
     assert!(after(&out, "PaymentRequestFault:").starts_with("INVALID_ID "));
+
+    // A hostile value (a 400,000-character ServiceStep, sent to the original
+    // path): the fault PHP receives is small and says what was cut.
+    let out = setup.php("hostile_service_step.php", &[]);
+    let expected = format!(
+        "UNKNOWN_SERVICE_STEP ServiceStep: `{}… (cut: 400000 characters)` is not a service step",
+        "S".repeat(200)
+    );
+    assert!(
+        after(&out, "PaymentRequestFault:").starts_with(&expected),
+        "{out}"
+    );
+    assert!(after(&out, "Response length:").parse::<usize>().unwrap() < 4_000);
 }
 
 async fn run_zeep(setup: &Setup) {
@@ -278,14 +271,7 @@ async fn run_zeep(setup: &Setup) {
         .stdin(Stdio::null())
         .output()
         .unwrap();
-    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
-    assert!(
-        output.status.success(),
-        "zeep: {}\nstdout:\n{stdout}\nstderr:\n{}",
-        output.status,
-        String::from_utf8_lossy(&output.stderr)
-    );
-    eprintln!("── zeep lifecycle.py\n{stdout}");
+    let stdout = stdout_of("zeep lifecycle.py", output);
     let calls: Vec<Value> = stdout
         .lines()
         .map(|line| serde_json::from_str(line).unwrap())

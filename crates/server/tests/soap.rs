@@ -25,6 +25,11 @@ const PUBLIC: &str = "https://maksa.test";
 const SERVICE: &str = "/v1.0/WCFX509/PaymentRequestService.svc";
 const MM_CERTIFICATE: &str = "/v1.0/MMSOAP/MMService.svc";
 const MM_ROLE: &str = "/Invoice.SOAP/MMService.svc";
+/// The same services at the originals' full paths (004's examples).
+const ORIGINAL_SERVICE: &str =
+    "/services/VRAA.VISS2.MM.Endpoint/v1.0/WCFX509/PaymentRequestService.svc";
+const ORIGINAL_MM_CERTIFICATE: &str = "/services/VRAA.VISS2.MM.Endpoint/v1.0/MMSOAP/MMService.svc";
+const ORIGINAL_MM_ROLE: &str = "/services/MM2/Invoice.SOAP/MMService.svc";
 const DATA: &str = "http://schemas.datacontract.org/2004/07/VRAA.VISS2.MM.Endpoint";
 /// The body limit of these hubs (the default of `maksa serve`).
 const BODY_LIMIT: usize = 1024 * 1024;
@@ -172,7 +177,7 @@ fn parameter(name: &str, value: &str) -> String {
 fn php_save_request() -> String {
     envelope(
         "SavePaymentRequest",
-        r#"<ns2:paymentRequest><ns1:PaymentRequest><ns1:ClientInfo><ns1:ClientAddress>Rātslaukums 1, LV-1050, Rīga</ns1:ClientAddress><ns1:ClientCode>31129900000</ns1:ClientCode><ns1:ClientEMail>e@p.lv</ns1:ClientEMail><ns1:ClientFirstName>Ernests</ns1:ClientFirstName><ns1:ClientName>Paraudziņš</ns1:ClientName><ns1:ClientPhone>26620000</ns1:ClientPhone></ns1:ClientInfo><ns1:ParentPaymentRequestID xsi:nil="true"/><ns1:PaymentObject>02Y70 payment</ns1:PaymentObject><ns1:PriceList><ns1:PriceList><ns1:Item>1</ns1:Item><ns1:ItemElementName>Quantity</ns1:ItemElementName><ns1:Position>53</ns1:Position></ns1:PriceList><ns1:PriceList><ns1:Item>12.12</ns1:Item><ns1:ItemElementName>Amount</ns1:ItemElementName><ns1:Position>54</ns1:Position></ns1:PriceList></ns1:PriceList><ns1:ResponseUrl>http://jusu-response-url</ns1:ResponseUrl><ns1:ReturnRedirectUrl>http://jusu-pakalpojuma-url</ns1:ReturnRedirectUrl><ns1:ServerResponseUrl>http://jusu-response-url-s2s</ns1:ServerResponseUrl><ns1:ServiceStep>02Y70</ns1:ServiceStep><ns1:SwiftCode>DEMO0000</ns1:SwiftCode></ns1:PaymentRequest><ns1:PaymentRequestResponse xsi:nil="true"/></ns2:paymentRequest>"#,
+        r#"<ns2:paymentRequest><ns1:PaymentRequest><ns1:ClientInfo><ns1:ClientAddress>Rātslaukums 1, LV-1050, Rīga</ns1:ClientAddress><ns1:ClientCode>31129900000</ns1:ClientCode><ns1:ClientEMail>e@p.lv</ns1:ClientEMail><ns1:ClientFirstName>Ernests</ns1:ClientFirstName><ns1:ClientName>Paraudziņš</ns1:ClientName><ns1:ClientPhone>26620000</ns1:ClientPhone></ns1:ClientInfo><ns1:ParentPaymentRequestID xsi:nil="true"/><ns1:PaymentObject>02Y70 payment</ns1:PaymentObject><ns1:PriceList><ns1:PriceListStructure><ns1:Item>1</ns1:Item><ns1:ItemElementName>Quantity</ns1:ItemElementName><ns1:Position>53</ns1:Position></ns1:PriceListStructure><ns1:PriceListStructure><ns1:Item>12.12</ns1:Item><ns1:ItemElementName>Amount</ns1:ItemElementName><ns1:Position>54</ns1:Position></ns1:PriceListStructure></ns1:PriceList><ns1:ResponseUrl>http://jusu-response-url</ns1:ResponseUrl><ns1:ReturnRedirectUrl>http://jusu-pakalpojuma-url</ns1:ReturnRedirectUrl><ns1:ServerResponseUrl>http://jusu-response-url-s2s</ns1:ServerResponseUrl><ns1:ServiceStep>02Y70</ns1:ServiceStep><ns1:SwiftCode>DEMO0000</ns1:SwiftCode></ns1:PaymentRequest><ns1:PaymentRequestResponse xsi:nil="true"/></ns2:paymentRequest>"#,
     )
 }
 
@@ -182,6 +187,11 @@ fn id_envelope(operation: &str, id: &str) -> String {
 
 impl Hub {
     async fn start(backend: Backend) -> Hub {
+        Hub::start_with(backend, false).await
+    }
+
+    /// A hub with legacy body authentication (`legacy_body_auth`) as asked.
+    async fn start_with(backend: Backend, legacy_body_auth: bool) -> Hub {
         let _ = rustls::crypto::ring::default_provider().install_default();
         let (store, database) = open_store(backend).await;
         let clock = Arc::new(SystemClock);
@@ -232,7 +242,7 @@ impl Hub {
             store,
             clock,
             settings,
-            false,
+            legacy_body_auth,
             BODY_LIMIT,
             Default::default(),
         )
@@ -366,6 +376,9 @@ on_both_backends!(
     faults_carry_the_rest_codes_and_change_nothing,
     hostile_xml_is_refused_quickly_and_changes_nothing,
     the_wsdl_is_the_committed_file_with_the_callers_address,
+    the_original_paths_serve_every_operation,
+    plain_http_takes_mm_cert_only_in_legacy_mode,
+    faults_never_echo_long_values,
 );
 
 async fn every_operation_answers_as_wcf_does(backend: Backend) {
@@ -912,6 +925,36 @@ async fn hostile_xml_is_refused_quickly_and_changes_nothing(backend: Backend) {
         assert!(started.elapsed() < StdDuration::from_secs(2), "{what}");
     }
 
+    // One element with 140,000 attributes in a 980 KB message (under the body
+    // limit): refused at the 65th attribute, not after quadratic work.
+    let letters: Vec<char> = ('a'..='z').chain('A'..='Z').collect();
+    let mut attributes = String::new();
+    for i in 0..140_000 {
+        let name: String = [i / (52 * 52), (i / 52) % 52, i % 52]
+            .iter()
+            .map(|&d| letters[d])
+            .collect();
+        attributes.push_str(&format!(" {name}=\"\""));
+    }
+    let bomb = id_envelope("CancelPaymentRequest", &id).replace(
+        "<ns2:paymentRequestId>",
+        &format!("<ns2:paymentRequestId{attributes}>"),
+    );
+    assert!(
+        bomb.len() > 950_000 && bomb.len() < BODY_LIMIT,
+        "{}",
+        bomb.len()
+    );
+    let message = hub.soap(SERVICE, bomb).await.assert_fault("INVALID_XML");
+    assert_eq!(message, "an element has more than 64 attributes");
+    // Many elements of 60 attributes each: at most 10,000 in a message.
+    let many = format!("<x{}/>", &attributes[..60 * 7]).repeat(200);
+    let message = hub
+        .soap(SERVICE, envelope("CheckPaymentRequestStatus", &many))
+        .await
+        .assert_fault("INVALID_XML");
+    assert_eq!(message, "the message has more than 10000 attributes");
+
     // 50 MB with its length declared: refused before it is read.
     let started = Instant::now();
     let huge = vec![b' '; 50 * 1024 * 1024];
@@ -1007,6 +1050,21 @@ async fn the_wsdl_is_the_committed_file_with_the_callers_address(backend: Backen
             include_str!("../src/soap/MMService.wsdl"),
             "https://localhost:8443/v1.0/MMSOAP/MMService.svc",
         ),
+        (
+            ORIGINAL_SERVICE,
+            include_str!("../src/soap/PaymentRequestService.wsdl"),
+            "https://localhost:8443/v1.0/WCFX509/PaymentRequestService.svc",
+        ),
+        (
+            ORIGINAL_MM_CERTIFICATE,
+            include_str!("../src/soap/MMService.wsdl"),
+            "https://localhost:8443/v1.0/MMSOAP/MMService.svc",
+        ),
+        (
+            ORIGINAL_MM_ROLE,
+            include_str!("../src/soap/MMService.wsdl"),
+            "https://localhost:8443/v1.0/MMSOAP/MMService.svc",
+        ),
     ];
     for (path, file, template) in committed {
         for query in ["singleWsdl", "wsdl", "SINGLEWSDL"] {
@@ -1044,5 +1102,213 @@ async fn the_wsdl_is_the_committed_file_with_the_callers_address(backend: Backen
             .unwrap();
         assert!(response.text().await.unwrap().contains("?singleWsdl"));
     }
+    hub.stop().await;
+}
+
+/// Every operation at the originals' full paths (a client that only changes
+/// the host), with the same roles as the short paths.
+async fn the_original_paths_serve_every_operation(backend: Backend) {
+    let hub = Hub::start(backend).await;
+    let answer = hub.soap(ORIGINAL_SERVICE, php_save_request()).await;
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
+    let id = answer.value("PaymentRequestId").unwrap();
+    assert_eq!(hub.rest_status(&hub.demo, &id).await, "P");
+    for (operation, parameters, result) in [
+        (
+            "CheckPaymentRequestStatus",
+            parameter("paymentRequestId", &id),
+            "CheckPaymentRequestStatusResult",
+        ),
+        (
+            "GetPaymentRequests",
+            String::new(),
+            "PaymentRequestUniqueId",
+        ),
+        ("GetPayments", String::new(), "PaymentRequestUniqueId"),
+        (
+            "CheckPaymentStatus",
+            parameter("paymentRequestId", &id) + &parameter("position", "53"),
+            "CheckPaymentStatusResult",
+        ),
+        ("CreateInvoice", parameter("id", &id), "CreateInvoiceResult"),
+    ] {
+        let answer = hub
+            .soap(ORIGINAL_SERVICE, envelope(operation, &parameters))
+            .await;
+        assert_eq!(
+            answer.status,
+            StatusCode::OK,
+            "{operation}: {}",
+            answer.body
+        );
+        let value = answer.value(result).unwrap();
+        assert!(!value.is_empty(), "{operation}: {}", answer.body);
+        if result == "PaymentRequestUniqueId" {
+            assert_eq!(value, id);
+        }
+    }
+    for path in [ORIGINAL_MM_CERTIFICATE, ORIGINAL_MM_ROLE] {
+        let answer = hub.soap(path, id_envelope("GetInvoice", &id)).await;
+        assert_eq!(answer.status, StatusCode::OK, "{path}: {}", answer.body);
+        assert_eq!(
+            answer.value("ContentType").as_deref(),
+            Some("application/pdf")
+        );
+    }
+    // The role variant keeps its role; the certificate variant does not ask.
+    let answer = hub
+        .soap_as(
+            Some(&hub.other),
+            ORIGINAL_MM_ROLE,
+            id_envelope("GetInvoice", &id),
+        )
+        .await;
+    let message = answer.assert_fault("ROLE_REQUIRED");
+    assert!(message.starts_with(ORIGINAL_MM_ROLE), "{message}");
+    let answer = hub
+        .soap_as(
+            Some(&hub.other),
+            ORIGINAL_MM_CERTIFICATE,
+            id_envelope("GetInvoice", &id),
+        )
+        .await;
+    answer.assert_fault("NOT_FOUND");
+    // An operation of the other service is unknown here, as on the short path.
+    let answer = hub
+        .soap(
+            ORIGINAL_MM_CERTIFICATE,
+            id_envelope("CancelPaymentRequest", &id),
+        )
+        .await;
+    answer.assert_fault("UNKNOWN_OPERATION");
+
+    let answer = hub
+        .soap(ORIGINAL_SERVICE, id_envelope("CancelPaymentRequest", &id))
+        .await;
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
+    assert_eq!(hub.rest_status(&hub.demo, &id).await, "C");
+    hub.stop().await;
+}
+
+/// The certificate as REST's `MM_Cert` carries it: base64 DER.
+fn mm_cert(identity: &Identity) -> String {
+    identity
+        .cert_pem
+        .lines()
+        .filter(|line| !line.starts_with("-----"))
+        .collect()
+}
+
+/// A status envelope with `MM_Cert` in a SOAP header.
+fn with_header_certificate(id: &str, certificate: &str) -> String {
+    id_envelope("CheckPaymentRequestStatus", id).replace(
+        "<SOAP-ENV:Body>",
+        &format!(
+            "<SOAP-ENV:Header><MM_Cert>{certificate}</MM_Cert></SOAP-ENV:Header><SOAP-ENV:Body>"
+        ),
+    )
+}
+
+async fn plain_soap(hub: &Hub, body: String) -> Answer {
+    Answer::read(
+        Client::new()
+            .post(format!("{}{SERVICE}", hub.http))
+            .header("content-type", "text/xml; charset=utf-8")
+            .body(body)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await
+}
+
+/// Over plain HTTP, SOAP does what REST does: `TLS_REQUIRED` unless the
+/// operator enabled legacy body authentication, and then `MM_Cert` (a SOAP
+/// header or a parameter) identifies the caller.
+async fn plain_http_takes_mm_cert_only_in_legacy_mode(backend: Backend) {
+    // Without legacy mode, MM_Cert in the message changes nothing.
+    let hub = Hub::start(backend).await;
+    let id = hub.create().await;
+    let answer = plain_soap(&hub, with_header_certificate(&id, &mm_cert(&hub.demo))).await;
+    let message = answer.assert_fault("TLS_REQUIRED");
+    assert!(message.contains("HTTPS"), "{message}");
+    hub.stop().await;
+
+    let hub = Hub::start_with(backend, true).await;
+    let id = hub.create().await;
+    // A SOAP header…
+    let answer = plain_soap(&hub, with_header_certificate(&id, &mm_cert(&hub.demo))).await;
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
+    assert_eq!(
+        answer.value("CheckPaymentRequestStatusResult").as_deref(),
+        Some("P")
+    );
+    // …or a parameter, and it is that client's view: another client's
+    // certificate does not see the request.
+    let as_parameter = |identity: &Identity| {
+        envelope(
+            "CheckPaymentRequestStatus",
+            &(parameter("paymentRequestId", &id) + &parameter("MM_Cert", &mm_cert(identity))),
+        )
+    };
+    let answer = plain_soap(&hub, as_parameter(&hub.demo)).await;
+    assert_eq!(
+        answer.value("CheckPaymentRequestStatusResult").as_deref(),
+        Some("P"),
+        "{}",
+        answer.body
+    );
+    plain_soap(&hub, as_parameter(&hub.other))
+        .await
+        .assert_fault("NOT_FOUND");
+    // Without it, or with something that is no certificate.
+    plain_soap(&hub, id_envelope("CheckPaymentRequestStatus", &id))
+        .await
+        .assert_fault("CERT_MISSING");
+    plain_soap(
+        &hub,
+        with_header_certificate(&id, "bm90IGEgY2VydGlmaWNhdGU="),
+    )
+    .await
+    .assert_fault("CERT_INVALID");
+    // Over TLS, MM_Cert may only repeat the connection's certificate.
+    let answer = hub
+        .soap(SERVICE, with_header_certificate(&id, &mm_cert(&hub.other)))
+        .await;
+    answer.assert_fault("CERT_MISMATCH");
+    let answer = hub
+        .soap(SERVICE, with_header_certificate(&id, &mm_cert(&hub.demo)))
+        .await;
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
+    hub.stop().await;
+}
+
+/// A 400 KB value comes back cut to 200 characters, marked as cut.
+async fn faults_never_echo_long_values(backend: Backend) {
+    let hub = Hub::start(backend).await;
+    let step = "S".repeat(400_000);
+    let answer = hub
+        .soap(
+            SERVICE,
+            php_save_request().replace(
+                ">02Y70</ns1:ServiceStep>",
+                &format!(">{step}</ns1:ServiceStep>"),
+            ),
+        )
+        .await;
+    let message = answer.assert_fault("UNKNOWN_SERVICE_STEP");
+    let expected = format!(
+        "ServiceStep: `{}… (cut: 400000 characters)` is not a service step in the catalogue",
+        "S".repeat(200)
+    );
+    assert!(message.starts_with(&expected), "{message}");
+    assert!(answer.body.len() < 4_000, "{}", answer.body.len());
+    // An operation's name is echoed bounded too.
+    let long = "Op".repeat(50_000);
+    let answer = hub.soap(SERVICE, envelope(&long, "")).await;
+    let message = answer.assert_fault("UNKNOWN_OPERATION");
+    assert!(message.contains("(cut: 100000 characters)"), "{message}");
+    assert!(message.chars().count() < 1_000, "{}", message.len());
+    assert_eq!(hub.counts().await, (0, 0));
     hub.stop().await;
 }

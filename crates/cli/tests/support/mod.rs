@@ -134,3 +134,42 @@ pub async fn notification_sink(
     });
     (port, seen)
 }
+
+/// The text after `label` on the line of a client's output that starts with it.
+pub fn after<'a>(output: &'a str, label: &str) -> &'a str {
+    output
+        .lines()
+        .find_map(|line| line.strip_prefix(label))
+        .unwrap_or_else(|| panic!("no `{label}` in:\n{output}"))
+        .trim()
+}
+
+/// A REST client with the demo client's certificate, trusting the demo CA,
+/// from the demo's data directory.
+pub fn demo_rest_client(dir: &Path) -> reqwest::Client {
+    let read = |name: &str| std::fs::read_to_string(dir.join(name)).unwrap();
+    let tls = maksa_x509::client_config_with_identity(
+        &read("demo-ca.crt.pem"),
+        &read("demo-client.crt.pem"),
+        &read("demo-client.key.pem"),
+    )
+    .unwrap();
+    reqwest::Client::builder()
+        .use_preconfigured_tls(tls)
+        .build()
+        .unwrap()
+}
+
+/// A client program's standard output once it has exited successfully;
+/// otherwise the test fails with both its outputs.
+pub fn stdout_of(what: &str, output: std::process::Output) -> String {
+    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+    assert!(
+        output.status.success(),
+        "{what}: {}\nstdout:\n{stdout}\nstderr:\n{}",
+        output.status,
+        String::from_utf8_lossy(&output.stderr)
+    );
+    eprintln!("── {what}\n{stdout}");
+    stdout
+}

@@ -11,10 +11,16 @@
 //! - `/Invoice.SOAP/MMService.svc`: `GetInvoice` for certificates with the role
 //!   `MM_INVOICE_SERVICE` (004 §2.6–§2.7).
 //!
+//! Each is also served under the originals' full path (004's examples:
+//! `/services/VRAA.VISS2.MM.Endpoint/v1.0/…`, `/services/MM2/Invoice.SOAP/…`),
+//! so a client that only changes the host works.
+//!
 //! `GET …?singleWsdl` (or `?wsdl`) serves the committed WSDL with its
 //! `soap:address` set to where it was asked for. Callers are identified by
 //! their TLS client certificate, as basicHttpBinding with transport security
-//! and `clientCredentialType="Certificate"` does; messages carry no `MM_Cert`.
+//! and `clientCredentialType="Certificate"` does; in legacy mode
+//! (`legacy_body_auth`) a plain-HTTP message may carry `MM_Cert` instead, as
+//! REST bodies do.
 
 mod payment_request;
 mod write;
@@ -22,7 +28,7 @@ pub mod xml;
 
 use crate::AppState;
 use crate::fields;
-use crate::tls::connection_credentials;
+use crate::tls::{connection_credentials, credentials};
 use axum::Router;
 use axum::body::Body;
 use axum::extract::State;
@@ -30,11 +36,11 @@ use axum::http::{HeaderValue, Request, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use base64::Engine;
-use maksa_app::auth::Caller;
+use maksa_app::auth::{Caller, Channel};
 use maksa_app::documents::{DocumentFormat, DocumentLanguage};
 use maksa_app::error::AppError;
 use maksa_app::store::InvoiceRecipient;
-use payment_request::{flag, missing, payment_request_input, text};
+use payment_request::{flag, member, missing, payment_request_input, text};
 use write::{Members, contract_result, empty_result, simple_result};
 use xml::Element;
 
@@ -47,6 +53,29 @@ const SOAP11: &str = "http://schemas.xmlsoap.org/soap/envelope/";
 pub const PAYMENT_REQUEST_SERVICE_PATH: &str = "/v1.0/WCFX509/PaymentRequestService.svc";
 pub const INVOICE_BY_CERTIFICATE_PATH: &str = "/v1.0/MMSOAP/MMService.svc";
 pub const INVOICE_WITH_ROLE_PATH: &str = "/Invoice.SOAP/MMService.svc";
+/// The same services at the originals' full paths (004 §2.2.1's PHP example,
+/// §2.8's .NET configuration).
+pub const ORIGINAL_PAYMENT_REQUEST_SERVICE_PATH: &str =
+    "/services/VRAA.VISS2.MM.Endpoint/v1.0/WCFX509/PaymentRequestService.svc";
+pub const ORIGINAL_INVOICE_BY_CERTIFICATE_PATH: &str =
+    "/services/VRAA.VISS2.MM.Endpoint/v1.0/MMSOAP/MMService.svc";
+pub const ORIGINAL_INVOICE_WITH_ROLE_PATH: &str = "/services/MM2/Invoice.SOAP/MMService.svc";
+
+/// Every path the door answers at, and the service behind it.
+const ROUTES: [(&str, Service); 6] = [
+    (PAYMENT_REQUEST_SERVICE_PATH, Service::PaymentRequests),
+    (INVOICE_BY_CERTIFICATE_PATH, Service::InvoiceByCertificate),
+    (INVOICE_WITH_ROLE_PATH, Service::InvoiceWithRole),
+    (
+        ORIGINAL_PAYMENT_REQUEST_SERVICE_PATH,
+        Service::PaymentRequests,
+    ),
+    (
+        ORIGINAL_INVOICE_BY_CERTIFICATE_PATH,
+        Service::InvoiceByCertificate,
+    ),
+    (ORIGINAL_INVOICE_WITH_ROLE_PATH, Service::InvoiceWithRole),
+];
 
 /// The committed WSDLs; their `soap:address` is [`TEMPLATE_BASE`] + the path.
 const PAYMENT_REQUEST_WSDL: &str = include_str!("PaymentRequestService.wsdl");
@@ -75,14 +104,6 @@ const PAYMENT_REQUEST_OPERATIONS: [&str; 7] = [
 const MM_OPERATIONS: [&str; 1] = ["GetInvoice"];
 
 impl Service {
-    fn path(self) -> &'static str {
-        match self {
-            Service::PaymentRequests => PAYMENT_REQUEST_SERVICE_PATH,
-            Service::InvoiceByCertificate => INVOICE_BY_CERTIFICATE_PATH,
-            Service::InvoiceWithRole => INVOICE_WITH_ROLE_PATH,
-        }
-    }
-
     fn wsdl(self) -> &'static str {
         match self {
             Service::PaymentRequests => PAYMENT_REQUEST_WSDL,
@@ -106,38 +127,34 @@ impl Service {
     }
 }
 
-/// The three services' routes: `GET` for the WSDL, `POST` for envelopes.
+/// The services' routes, at every path of [`ROUTES`]: `GET` for the WSDL,
+/// `POST` for envelopes.
 pub fn routes() -> Router<AppState> {
-    [
-        Service::PaymentRequests,
-        Service::InvoiceByCertificate,
-        Service::InvoiceWithRole,
-    ]
-    .into_iter()
-    .fold(Router::new(), |router, service| {
-        router.route(
-            service.path(),
-            get(move |request: Request<Body>| async move { describe(service, &request) }).post(
-                move |State(state): State<AppState>, request: Request<Body>| async move {
-                    call(&state, service, request).await
-                },
-            ),
-        )
-    })
+    ROUTES
+        .into_iter()
+        .fold(Router::new(), |router, (path, service)| {
+            router.route(
+                path,
+                get(move |request: Request<Body>| async move { describe(service, path, &request) })
+                    .post(
+                        move |State(state): State<AppState>, request: Request<Body>| async move {
+                            call(&state, service, path, request).await
+                        },
+                    ),
+            )
+        })
 }
 
-/// The WSDL as served for `base` (scheme and authority, no trailing slash).
-/// The committed file is exactly what is served for [`TEMPLATE_BASE`] at the
-/// template's path (the drift test holds the two together).
-fn wsdl_for(service: Service, base: &str) -> String {
+/// The WSDL as served at `path` for `base` (scheme and authority, no trailing
+/// slash). The committed file is exactly what is served for [`TEMPLATE_BASE`]
+/// at the template's path (the drift test holds the two together).
+fn wsdl_for(service: Service, base: &str, path: &str) -> String {
     let template = format!("{TEMPLATE_BASE}{}", service.template_path());
-    service
-        .wsdl()
-        .replace(&template, &format!("{base}{}", service.path()))
+    service.wsdl().replace(&template, &format!("{base}{path}"))
 }
 
 /// `GET`: the WSDL for `?wsdl`/`?singleWsdl`, a pointer to it otherwise.
-fn describe(service: Service, request: &Request<Body>) -> Response {
+fn describe(service: Service, path: &str, request: &Request<Body>) -> Response {
     let asks_for_wsdl = request.uri().query().is_some_and(|query| {
         query.split('&').any(|pair| {
             let key = pair.split('=').next().unwrap_or_default();
@@ -149,14 +166,13 @@ fn describe(service: Service, request: &Request<Body>) -> Response {
             StatusCode::OK,
             [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
             format!(
-                "This is a SOAP 1.1 service: POST envelopes here with your TLS client certificate. Its description: {}?singleWsdl\n",
-                service.path()
+                "This is a SOAP 1.1 service: POST envelopes here with your TLS client certificate. Its description: {path}?singleWsdl\n"
             ),
         )
             .into_response();
     }
     let base = base_url(request);
-    let mut response = (StatusCode::OK, wsdl_for(service, &base)).into_response();
+    let mut response = (StatusCode::OK, wsdl_for(service, &base, path)).into_response();
     response.headers_mut().insert(
         header::CONTENT_TYPE,
         HeaderValue::from_static("text/xml; charset=utf-8"),
@@ -191,8 +207,8 @@ fn base_url(request: &Request<Body>) -> String {
 }
 
 /// `POST`: one envelope, one answer or fault.
-async fn call(state: &AppState, service: Service, request: Request<Body>) -> Response {
-    match run(state, service, request).await {
+async fn call(state: &AppState, service: Service, path: &str, request: Request<Body>) -> Response {
+    match run(state, service, path, request).await {
         Ok(body) => write::answer(&body),
         Err(error) => write::fault(&error),
     }
@@ -215,6 +231,7 @@ fn invalid_xml(message: String) -> AppError {
 async fn run(
     state: &AppState,
     service: Service,
+    path: &str,
     request: Request<Body>,
 ) -> Result<String, AppError> {
     let (parts, body) = request.into_parts();
@@ -232,34 +249,66 @@ async fn run(
     let bytes = axum::body::to_bytes(body, limit)
         .await
         .map_err(|_| too_large(limit))?;
-    let caller = state
-        .auth
-        .authenticate(&connection_credentials(&parts.extensions))
-        .await?;
+    // The connection decides before the message is read, except in legacy
+    // mode over plain HTTP, where only the message's MM_Cert can identify.
+    let connection = connection_credentials(&parts.extensions);
+    let by_connection = match connection.channel {
+        Channel::Plain if state.auth.legacy_body_auth() => None,
+        _ => Some(state.auth.authenticate(&connection).await?),
+    };
+    let envelope = xml::parse(&bytes).map_err(|e| invalid_xml(e.0))?;
+    let operation = operation(&envelope)?;
+    let caller = match (message_certificate(&envelope, operation)?, by_connection) {
+        (None, Some(caller)) => caller,
+        (None, None) => state.auth.authenticate(&connection).await?,
+        // As REST: over TLS, MM_Cert may only repeat the connection's certificate.
+        (Some(certificate), _) => {
+            let body = serde_json::Map::from_iter([(
+                "MM_Cert".to_owned(),
+                serde_json::Value::String(certificate),
+            )]);
+            state
+                .auth
+                .authenticate(&credentials(&parts.extensions, &body).await?)
+                .await?
+        }
+    };
     if service == Service::InvoiceWithRole && !caller.has_role(INVOICE_ROLE) {
         return Err(AppError::Forbidden {
             code: "ROLE_REQUIRED",
             message: format!(
-                "{INVOICE_WITH_ROLE_PATH} requires the role {INVOICE_ROLE}; certificates without it use {INVOICE_BY_CERTIFICATE_PATH}"
+                "{path} requires the role {INVOICE_ROLE}; certificates without it use {INVOICE_BY_CERTIFICATE_PATH} (or {ORIGINAL_INVOICE_BY_CERTIFICATE_PATH})"
             ),
         });
     }
-    let envelope = xml::parse(&bytes).map_err(|e| invalid_xml(e.0))?;
-    let operation = operation(&envelope)?;
     let name = service
         .operations()
         .iter()
         .copied()
         .find(|name| operation.is(SERVICE, name))
-        .ok_or_else(|| unknown_operation(service, operation))?;
+        .ok_or_else(|| unknown_operation(service, path, operation))?;
     dispatch(state, &caller, name, operation).await
+}
+
+/// Legacy clients' `MM_Cert` (the certificate, base64, as in REST bodies): a
+/// SOAP header `<MM_Cert>` or a parameter of the operation, in any namespace
+/// and letter case. Empty or `xsi:nil` is absent.
+fn message_certificate(
+    envelope: &Element,
+    operation: &Element,
+) -> Result<Option<String>, AppError> {
+    let holder = match envelope.children.iter().find(|c| c.is(SOAP11, "Header")) {
+        Some(header) if member(header, "MM_Cert").is_some() => header,
+        _ => operation,
+    };
+    Ok(text(holder, "MM_Cert")?.filter(|value| !value.is_empty()))
 }
 
 /// The Body's first element: the operation (document/literal wrapped).
 fn operation(envelope: &Element) -> Result<&Element, AppError> {
     if !envelope.is(SOAP11, "Envelope") {
         return Err(invalid_xml(format!(
-            "the message is not a SOAP 1.1 envelope (expected <Envelope xmlns=\"{SOAP11}\">, found <{}> in {})",
+            "the message is not a SOAP 1.1 envelope (expected <Envelope xmlns=\"{SOAP11}\">, found `<{}>` in `{}`)",
             envelope.name,
             envelope.namespace.as_deref().unwrap_or("no namespace")
         )));
@@ -274,12 +323,13 @@ fn operation(envelope: &Element) -> Result<&Element, AppError> {
         .ok_or_else(|| invalid_xml("the Body is empty: it must hold one operation".into()))
 }
 
-fn unknown_operation(service: Service, operation: &Element) -> AppError {
+/// (The names are echoed as the caller sent them; the fault mapping bounds
+/// every quoted value.)
+fn unknown_operation(service: Service, path: &str, operation: &Element) -> AppError {
     AppError::BadInput {
         code: "UNKNOWN_OPERATION",
         message: format!(
-            "{} has no operation <{}> in namespace {}; its operations are {} in {SERVICE}",
-            service.path(),
+            "{path} has no operation `{}` in namespace `{}`; its operations are {} in {SERVICE}",
             operation.name,
             operation.namespace.as_deref().unwrap_or("(none)"),
             service.operations().join(", ")
@@ -491,14 +541,16 @@ mod tests {
             );
             // Served for the template's own base at the template's path, the
             // WSDL is the committed file byte for byte.
-            if service.path() == service.template_path() {
-                assert_eq!(wsdl_for(service, TEMPLATE_BASE), service.wsdl());
-            }
-            let served = wsdl_for(service, "https://hub.example:9443");
-            assert!(served.contains(&format!(
-                "location=\"https://hub.example:9443{}\"",
-                service.path()
-            )));
+            assert_eq!(
+                wsdl_for(service, TEMPLATE_BASE, service.template_path()),
+                service.wsdl()
+            );
+        }
+        // At every path, the WSDL names the address it was fetched from.
+        for (path, service) in ROUTES {
+            let served = wsdl_for(service, "https://hub.example:9443", path);
+            assert!(served.contains(&format!("location=\"https://hub.example:9443{path}\"")));
+            assert!(!served.contains(TEMPLATE_BASE));
         }
     }
 }

@@ -9,8 +9,52 @@ use axum::http::{HeaderName, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use maksa_app::error::AppError;
 use quick_xml::escape::escape;
+use std::borrow::Cow;
 
 const ENVELOPE: &str = "http://schemas.xmlsoap.org/soap/envelope/";
+
+/// How much of one value taken from the message a fault repeats: enough to
+/// recognise it, never the 400 KB a hostile caller sent.
+pub const ECHO_LIMIT: usize = 200;
+/// A fault's whole text, explanation included: messages that list several
+/// mistakes stay whole, and nothing longer leaves through [`fault`].
+pub const FAULT_TEXT_LIMIT: usize = 2_000;
+
+/// `text` cut to [`ECHO_LIMIT`] characters, marked as cut.
+fn bounded(text: &str) -> Cow<'_, str> {
+    cut(text, ECHO_LIMIT)
+}
+
+/// `text` cut to `limit` characters (never inside one), with how long it was.
+fn cut(text: &str, limit: usize) -> Cow<'_, str> {
+    match text.char_indices().nth(limit) {
+        None => Cow::Borrowed(text),
+        Some((at, _)) => {
+            let kept = text.split_at_checked(at).map_or("", |(kept, _)| kept);
+            let total = text.chars().count();
+            Cow::Owned(format!("{kept}… (cut: {total} characters)"))
+        }
+    }
+}
+
+/// A fault's text, bounded: the messages of docs/errors.md quote the values
+/// they refuse in backquotes (``ServiceStep: `…` is not a service step``), so
+/// each quoted value is cut to [`ECHO_LIMIT`], and the whole to
+/// [`FAULT_TEXT_LIMIT`] (a value with backquotes of its own ends up there).
+fn fault_text(message: &str) -> String {
+    let quoted_bounded: Vec<Cow<'_, str>> = message
+        .split('`')
+        .enumerate()
+        .map(|(index, piece)| {
+            if index % 2 == 1 {
+                bounded(piece)
+            } else {
+                Cow::Borrowed(piece)
+            }
+        })
+        .collect();
+    cut(&quoted_bounded.join("`"), FAULT_TEXT_LIMIT).into_owned()
+}
 
 /// The members of one data-contract value, written in the order they are added
 /// (which must be the WSDL's).
@@ -82,13 +126,15 @@ pub fn answer(body: &str) -> Response {
 /// when the fault is ours, the message in `faultstring`, and the detail WCF
 /// clients catch as `FaultException<PaymentRequestFault>` — with the error
 /// code of docs/errors.md beside the message (also in the `MM-Error` header).
+/// The message is bounded ([`fault_text`]): whatever a caller sent, a fault
+/// stays small.
 pub fn fault(error: &AppError) -> Response {
     let ours = matches!(error, AppError::Unavailable(_) | AppError::Internal(_));
     if ours {
         tracing::error!(code = error.code(), error = %error, "SOAP call failed on our side");
     }
     let faultcode = if ours { "s:Server" } else { "s:Client" };
-    let message = error.to_string();
+    let message = fault_text(&error.to_string());
     let text = escape(message.as_str());
     let code = error.code();
     let body = envelope(&format!(
@@ -101,4 +147,40 @@ pub fn fault(error: &AppError) -> Response {
             .insert(HeaderName::from_static("mm-error"), value);
     }
     response
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    #[test]
+    fn fault_texts_are_bounded() {
+        let short = "ServiceStep: `00001` is not a service step in the catalogue";
+        assert_eq!(fault_text(short), short);
+        let step = "é".repeat(400_000);
+        let text = fault_text(&format!(
+            "ServiceStep: `{step}` is not a service step in the catalogue"
+        ));
+        assert_eq!(
+            text,
+            format!(
+                "ServiceStep: `{}… (cut: 400000 characters)` is not a service step in the catalogue",
+                "é".repeat(ECHO_LIMIT)
+            )
+        );
+        // Unquoted, or with backquotes of its own: the whole is cut.
+        for message in [
+            format!("x {}", "a".repeat(10_000)),
+            format!("x `a` {}", "`b".repeat(10_000)),
+        ] {
+            let text = fault_text(&message);
+            assert!(
+                text.chars().count() < FAULT_TEXT_LIMIT + 40,
+                "{}",
+                text.len()
+            );
+            assert!(text.ends_with(" characters)"));
+        }
+    }
 }

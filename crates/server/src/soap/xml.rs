@@ -6,15 +6,23 @@
 //! - entity references other than XML's five predefined ones and character
 //!   references;
 //! - nesting deeper than [`MAX_DEPTH`] and more than [`MAX_ELEMENTS`] elements;
+//! - more than [`MAX_ATTRIBUTES_PER_ELEMENT`] attributes on one element and more
+//!   than [`MAX_ATTRIBUTES`] in the message (namespace declarations included);
 //! - anything that is not UTF-8 (what every SOAP 1.1 client we serve sends).
 //!
 //! Namespaces are resolved here; an undeclared prefix on an *attribute* is
 //! tolerated, because the originals' own example of a payment request (004,
 //! appendix 3.1) writes `i:nil="true"` without declaring `i`.
+//!
+//! Reading is linear in the size of the message: quick-xml's duplicate-attribute
+//! check compares each attribute with all earlier ones of its element, which
+//! the per-element limit keeps to a constant, and a namespace prefix is looked
+//! up in a map, not by walking every declaration in scope.
 
 use quick_xml::Reader;
 use quick_xml::escape::resolve_predefined_entity;
 use quick_xml::events::{BytesStart, Event};
+use std::collections::HashMap;
 
 /// The XML Schema instance namespace (`xsi:nil`).
 pub const XSI: &str = "http://www.w3.org/2001/XMLSchema-instance";
@@ -25,6 +33,12 @@ const XML_NAMESPACE: &str = "http://www.w3.org/XML/1998/namespace";
 pub const MAX_DEPTH: usize = 64;
 /// A payment request has a few dozen elements; lists of positions stay far below.
 pub const MAX_ELEMENTS: usize = 10_000;
+/// WCF writes three or four attributes on an element (namespace declarations,
+/// `i:nil`); 64 leaves room for generous clients and keeps quick-xml's
+/// duplicate check (quadratic in an element's attributes) at a constant cost.
+pub const MAX_ATTRIBUTES_PER_ELEMENT: usize = 64;
+/// All attributes of one message together, namespace declarations included.
+pub const MAX_ATTRIBUTES: usize = 10_000;
 
 /// One element: its namespace and local name, attributes by local name, text
 /// content (the concatenation of its own text nodes) and child elements.
@@ -130,7 +144,7 @@ pub fn parse(bytes: &[u8]) -> Result<Element, XmlError> {
                         "elements are nested deeper than {MAX_DEPTH} levels"
                     )));
                 }
-                elements += 1;
+                elements = elements.saturating_add(1);
                 if elements > MAX_ELEMENTS {
                     return Err(error(format!(
                         "the message has more than {MAX_ELEMENTS} elements"
@@ -218,19 +232,37 @@ fn contains_ignore_case(haystack: &[u8], needle: &[u8]) -> bool {
         .any(|w| w.eq_ignore_ascii_case(needle))
 }
 
-/// The namespace declarations in force: one frame per open element.
+/// The namespace declarations in force, and the attributes read so far.
 #[derive(Default)]
 struct Scopes {
-    /// (prefix, namespace); the default namespace has the empty prefix.
-    bindings: Vec<(String, String)>,
-    frames: Vec<usize>,
+    /// Per prefix (the default namespace has the empty prefix), the namespaces
+    /// the open elements declared for it, innermost last: a look-up costs the
+    /// same however many declarations are in scope.
+    bindings: HashMap<String, Vec<String>>,
+    /// Per open element, the prefixes it declared (undone when it closes).
+    frames: Vec<Vec<String>>,
+    /// Attributes in the message so far, namespace declarations included.
+    attributes: usize,
 }
 
 impl Scopes {
     fn open(&mut self, start: &BytesStart<'_>) -> Result<Element, XmlError> {
-        self.frames.push(self.bindings.len());
+        let mut declared = Vec::new();
         let mut attributes = Vec::new();
-        for attribute in start.attributes() {
+        // Counted before each is parsed, so a refused element costs at most
+        // the limit's worth of quick-xml's duplicate checks.
+        for (index, attribute) in start.attributes().enumerate() {
+            if index >= MAX_ATTRIBUTES_PER_ELEMENT {
+                return Err(error(format!(
+                    "an element has more than {MAX_ATTRIBUTES_PER_ELEMENT} attributes"
+                )));
+            }
+            self.attributes = self.attributes.saturating_add(1);
+            if self.attributes > MAX_ATTRIBUTES {
+                return Err(error(format!(
+                    "the message has more than {MAX_ATTRIBUTES} attributes"
+                )));
+            }
             let attribute = attribute.map_err(|e| error(format!("attribute: {e}")))?;
             let key = std::str::from_utf8(attribute.key.as_ref())
                 .map_err(|_| error("an attribute name is not UTF-8"))?
@@ -240,13 +272,22 @@ impl Scopes {
                 .map_err(|e| error(format!("attribute `{key}`: {e}")))?
                 .into_owned();
             if key == "xmlns" {
-                self.bindings.push((String::new(), value));
+                declared.push((String::new(), value));
             } else if let Some(prefix) = key.strip_prefix("xmlns:") {
-                self.bindings.push((prefix.to_owned(), value));
+                declared.push((prefix.to_owned(), value));
             } else {
                 attributes.push((key, value));
             }
         }
+        let mut frame = Vec::with_capacity(declared.len());
+        for (prefix, namespace) in declared {
+            self.bindings
+                .entry(prefix.clone())
+                .or_default()
+                .push(namespace);
+            frame.push(prefix);
+        }
+        self.frames.push(frame);
         let qualified = std::str::from_utf8(start.name().as_ref())
             .map_err(|_| error("an element name is not UTF-8"))?
             .to_owned();
@@ -259,7 +300,7 @@ impl Scopes {
             None if prefix.is_empty() => None,
             None => {
                 return Err(error(format!(
-                    "the prefix of <{qualified}> is not declared"
+                    "the prefix of `<{qualified}>` is not declared"
                 )));
             }
         };
@@ -287,8 +328,10 @@ impl Scopes {
     }
 
     fn close(&mut self) {
-        if let Some(mark) = self.frames.pop() {
-            self.bindings.truncate(mark);
+        for prefix in self.frames.pop().unwrap_or_default() {
+            if let Some(namespaces) = self.bindings.get_mut(&prefix) {
+                namespaces.pop();
+            }
         }
     }
 
@@ -297,12 +340,11 @@ impl Scopes {
             return Some(XML_NAMESPACE.to_owned());
         }
         self.bindings
-            .iter()
-            .rev()
-            .find(|(p, _)| p == prefix)
-            .map(|(_, namespace)| namespace.clone())
+            .get(prefix)
+            .and_then(|namespaces| namespaces.last())
             // `xmlns=""` takes the default namespace away again.
             .filter(|namespace| !namespace.is_empty())
+            .cloned()
     }
 }
 
@@ -343,6 +385,78 @@ mod tests {
         assert!(parse(deep.as_bytes()).unwrap_err().0.contains("deeper"));
         let fine = "<a>".repeat(MAX_DEPTH) + &"</a>".repeat(MAX_DEPTH);
         assert!(parse(fine.as_bytes()).is_ok());
+    }
+
+    #[test]
+    fn limits_attributes_per_element_and_in_all() {
+        let element = |count: usize| {
+            let attributes: String = (0..count).map(|i| format!(" a{i}=\"{i}\"")).collect();
+            format!("<e{attributes}/>")
+        };
+        let fine =
+            parse(format!("<r>{}</r>", element(MAX_ATTRIBUTES_PER_ELEMENT)).as_bytes()).unwrap();
+        assert_eq!(
+            fine.children[0].attributes.len(),
+            MAX_ATTRIBUTES_PER_ELEMENT
+        );
+        let message = parse(element(MAX_ATTRIBUTES_PER_ELEMENT + 1).as_bytes())
+            .unwrap_err()
+            .0;
+        assert_eq!(message, "an element has more than 64 attributes");
+        // Namespace declarations are attributes too.
+        let declarations: String = (0..=MAX_ATTRIBUTES_PER_ELEMENT)
+            .map(|i| format!(" xmlns:p{i}=\"urn:{i}\""))
+            .collect();
+        assert!(
+            parse(format!("<e{declarations}/>").as_bytes())
+                .unwrap_err()
+                .0
+                .contains("more than 64 attributes")
+        );
+        // The issue's bomb: 140,000 attributes on one element.
+        let bomb = element(140_000);
+        assert!(bomb.len() > 900_000);
+        assert!(
+            parse(bomb.as_bytes())
+                .unwrap_err()
+                .0
+                .contains("more than 64")
+        );
+        // Many elements of 50 attributes each: the message's total is bounded.
+        let many = format!("<r>{}</r>", element(50).repeat(MAX_ATTRIBUTES / 50 + 1));
+        assert_eq!(
+            parse(many.as_bytes()).unwrap_err().0,
+            "the message has more than 10000 attributes"
+        );
+        let enough = format!("<r>{}</r>", element(50).repeat(MAX_ATTRIBUTES / 50));
+        assert!(parse(enough.as_bytes()).is_ok());
+    }
+
+    #[test]
+    fn namespace_scopes_end_with_their_element() {
+        let root = parse(
+            br#"<r xmlns="urn:d" xmlns:p="urn:outer"><p:a xmlns:p="urn:inner" xmlns="urn:d2"><b/></p:a><p:c/><e/><f xmlns=""><g/></f><h/></r>"#,
+        )
+        .unwrap();
+        let namespace = |i: usize| root.children[i].namespace.as_deref();
+        assert_eq!(root.namespace.as_deref(), Some("urn:d"));
+        assert_eq!(namespace(0), Some("urn:inner"));
+        assert_eq!(
+            root.children[0].children[0].namespace.as_deref(),
+            Some("urn:d2")
+        );
+        assert_eq!(namespace(1), Some("urn:outer"));
+        assert_eq!(namespace(2), Some("urn:d"));
+        assert_eq!(namespace(3), None);
+        assert_eq!(root.children[3].children[0].namespace, None);
+        assert_eq!(namespace(4), Some("urn:d"));
+        // A prefix declared inside an element is gone after it.
+        assert!(
+            parse(br#"<r><a xmlns:q="urn:q"><q:b/></a><q:c/></r>"#)
+                .unwrap_err()
+                .0
+                .contains("<q:c>")
+        );
     }
 
     #[test]
