@@ -772,7 +772,7 @@ async fn every_method_is_counted_under_its_name(backend: Backend) {
 /// `docs/errors.md` lists exactly the codes of `ErrorCode`: a code added to
 /// one and not the other fails here.
 #[test]
-fn the_error_catalogue_lists_exactly_the_codes_of_the_code() {
+fn docs_errors_md_lists_exactly_the_error_codes() {
     let catalogue = include_str!("../../../docs/errors.md");
     let documented: BTreeSet<&str> = catalogue
         .lines()
