@@ -79,7 +79,7 @@ const FAR_EXPIRY = '2030-09-30T14:00:00+03:00';
 
 /**
  * Creates a payment request through the legacy JSON API and answers
- * `{ id, url }` (PaymentRequestId, PaymentRequestUrl).
+ * `{ id, url }` (PaymentRequestId, paymentRequestUrl).
  *
  * The body is demo/savepaymentrequest.json (one payment: step 03G10, position
  * 2346 × 12) with MM_Cert at the top level, as crates/cli/tests/demo.rs sends
@@ -120,8 +120,8 @@ export async function createRequest({
   );
   const created = JSON.parse(text);
   assert.ok(created.PaymentRequestId, `no PaymentRequestId in ${text}`);
-  assert.ok(created.PaymentRequestUrl, `no PaymentRequestUrl in ${text}`);
-  return { id: created.PaymentRequestId, url: created.PaymentRequestUrl, request };
+  assert.ok(created.paymentRequestUrl, `no paymentRequestUrl in ${text}`);
+  return { id: created.PaymentRequestId, url: created.paymentRequestUrl, request };
 }
 
 /** The request's status letter from checkpaymentrequeststatus (plain text or JSON `Status`). */

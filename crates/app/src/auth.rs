@@ -5,7 +5,7 @@
 //! public certificate can present it.
 
 use crate::clock::Clock;
-use crate::error::AppError;
+use crate::error::{AppError, ErrorCode};
 use crate::store::{ClientCertificate, Store};
 use maksa_domain::ids::ClientId;
 use std::collections::HashMap;
@@ -54,7 +54,7 @@ impl Caller {
     }
 }
 
-fn refuse(code: &'static str, message: impl Into<String>) -> AppError {
+fn refuse(code: ErrorCode, message: impl Into<String>) -> AppError {
     AppError::Unauthenticated {
         code,
         message: message.into(),
@@ -90,7 +90,7 @@ impl Authenticator {
         let presented = self.choose_certificate(credentials)?;
         let registered = self.lookup(&presented.thumbprint).await?.ok_or_else(|| {
             refuse(
-                "CERT_UNKNOWN",
+                ErrorCode::CertUnknown,
                 format!(
                     "certificate {} (subject {}) is not registered",
                     presented.thumbprint, presented.subject
@@ -102,13 +102,13 @@ impl Authenticator {
             && revoked_at <= now
         {
             return Err(refuse(
-                "CERT_REVOKED",
+                ErrorCode::CertRevoked,
                 format!("certificate {} was revoked", registered.thumbprint),
             ));
         }
         if now < registered.not_before || now > registered.not_after {
             return Err(refuse(
-                "CERT_EXPIRED",
+                ErrorCode::CertExpired,
                 format!(
                     "certificate {} is valid only from {} to {}",
                     registered.thumbprint, registered.not_before, registered.not_after
@@ -132,7 +132,7 @@ impl Authenticator {
             Some(Ok(cert)) => Some(cert),
             Some(Err(why)) => {
                 return Err(refuse(
-                    "CERT_INVALID",
+                    ErrorCode::CertInvalid,
                     format!("MM_Cert cannot be read: {why}"),
                 ));
             }
@@ -140,22 +140,22 @@ impl Authenticator {
         match &credentials.channel {
             Channel::Tls { peer: Some(peer) } => match body {
                 Some(body) if body.thumbprint != peer.thumbprint => Err(refuse(
-                    "CERT_MISMATCH",
+                    ErrorCode::CertMismatch,
                     "MM_Cert is not the certificate of this TLS connection (omit MM_Cert or send the same certificate)",
                 )),
                 _ => Ok(peer.clone()),
             },
             Channel::Tls { peer: None } => Err(refuse(
-                "CERT_REQUIRED",
+                ErrorCode::CertRequired,
                 "this endpoint requires a TLS client certificate",
             )),
             Channel::Plain if !self.legacy_body_auth => Err(refuse(
-                "TLS_REQUIRED",
+                ErrorCode::TlsRequired,
                 "plain-HTTP calls are refused: use the HTTPS listener with your client certificate (the operator has not enabled legacy body authentication)",
             )),
             Channel::Plain => body
                 .cloned()
-                .ok_or_else(|| refuse("CERT_MISSING", "MM_Cert is required")),
+                .ok_or_else(|| refuse(ErrorCode::CertMissing, "MM_Cert is required")),
         }
     }
 

@@ -4,7 +4,7 @@
 
 use maksa_domain::catalog::{
     Catalog, Contract, Payee, PaymentProvider, Position, ProviderKind, Service, ServiceProvider,
-    ServiceStep,
+    ServiceStep, WireProfile,
 };
 use maksa_domain::codes::{Iban, ProviderCode};
 use maksa_domain::ids::ClientId;
@@ -69,6 +69,7 @@ struct ProviderEntry {
     name: String,
     kind: Spanned<String>,
     purpose_max_length: Option<usize>,
+    reported_code: Option<Spanned<String>>,
 }
 
 #[derive(Deserialize)]
@@ -138,6 +139,7 @@ struct ContractEntry {
     origins: Vec<Spanned<String>>,
     #[serde(default)]
     notify_cancelled: bool,
+    wire_profile: Option<Spanned<String>>,
 }
 
 /// The default purpose limit, and the originals' shorter ones (INTERFACE.md §6).
@@ -156,12 +158,7 @@ struct Checker<'s> {
 
 impl Checker<'_> {
     fn line_of(&self, offset: usize) -> Option<usize> {
-        (offset > 0 || !self.source.is_empty()).then(|| {
-            self.source[..offset.min(self.source.len())]
-                .matches('\n')
-                .count()
-                + 1
-        })
+        (offset > 0 || !self.source.is_empty()).then(|| line_at(self.source, offset))
     }
 
     fn fail<T>(&mut self, at: &Spanned<T>, message: impl Into<String>) {
@@ -189,12 +186,20 @@ impl Checker<'_> {
     }
 }
 
+/// The 1-based line of a byte offset (an offset past the end: the last line).
+fn line_at(source: &str, offset: usize) -> usize {
+    source
+        .bytes()
+        .take(offset)
+        .filter(|b| *b == b'\n')
+        .count()
+        .saturating_add(1)
+}
+
 /// Parses and validates a catalogue file.
 pub fn parse_catalog(source: &str) -> Result<Catalog, CatalogFileErrors> {
     let file: File = toml::from_str(source).map_err(|e| {
-        let line = e
-            .span()
-            .map(|span| source[..span.start.min(source.len())].matches('\n').count() + 1);
+        let line = e.span().map(|span| line_at(source, span.start));
         CatalogFileErrors(vec![CatalogFileError {
             line,
             message: e.message().to_owned(),
@@ -236,11 +241,28 @@ pub fn parse_catalog(source: &str) -> Result<Catalog, CatalogFileErrors> {
         if purpose_max_length < 35 + 1 {
             c.fail(&entry.code, "purpose_max_length must leave room for the 34-character identifier, a space and some text");
         }
+        let reported_code = match &entry.reported_code {
+            None => None,
+            Some(text) => {
+                let parsed = ProviderCode::parse(text.get_ref());
+                if parsed.is_none() {
+                    c.fail(
+                        text,
+                        format!(
+                            "reported_code `{}` is not a provider code (4-11 letters or digits)",
+                            text.get_ref()
+                        ),
+                    );
+                }
+                parsed
+            }
+        };
         catalog.providers.push(PaymentProvider {
             code,
             name: entry.name.clone(),
             kind,
             purpose_max_length,
+            reported_code,
         });
     }
 
@@ -413,6 +435,19 @@ pub fn parse_catalog(source: &str) -> Result<Catalog, CatalogFileErrors> {
                 ),
             }
         }
+        let wire_profile = match &entry.wire_profile {
+            None => WireProfile::default(),
+            Some(text) => WireProfile::parse(text.get_ref()).unwrap_or_else(|| {
+                c.fail(
+                    text,
+                    format!(
+                        "wire_profile `{}` is not one of original, precise",
+                        text.get_ref()
+                    ),
+                );
+                WireProfile::default()
+            }),
+        };
         catalog.contracts.push(Contract {
             client,
             services: entry.services.iter().map(|s| s.get_ref().clone()).collect(),
@@ -420,6 +455,7 @@ pub fn parse_catalog(source: &str) -> Result<Catalog, CatalogFileErrors> {
             strict_client_code: entry.strict_client_code,
             origins,
             notify_cancelled: entry.notify_cancelled,
+            wire_profile,
         });
     }
 
@@ -536,6 +572,33 @@ origins = ["https://Example.lv:443/"]
         assert!(text.contains("duplicate step code `DEM11`"), "{text}");
         assert!(text.contains("unknown service `NOPE`"), "{text}");
         assert!(errors.0.iter().all(|e| e.line.is_some()));
+    }
+
+    #[test]
+    fn wire_profiles_and_reported_codes_are_read() {
+        let catalog = parse_catalog(SMALL).unwrap();
+        assert_eq!(catalog.contracts[0].wire_profile, WireProfile::Original);
+        assert_eq!(catalog.providers[0].reported_code, None);
+        let configured = SMALL
+            .replace(
+                "origins = [\"https://Example.lv:443/\"]",
+                "origins = [\"https://Example.lv:443/\"]\nwire_profile = \"precise\"",
+            )
+            .replace(
+                "kind = \"demo\"",
+                "kind = \"demo\"\nreported_code = \"LVDEMO00\"",
+            );
+        let catalog = parse_catalog(&configured).unwrap();
+        assert_eq!(catalog.contracts[0].wire_profile, WireProfile::Precise);
+        assert_eq!(catalog.providers[0].reported().as_str(), "LVDEMO00");
+        let broken = configured.replace("\"precise\"", "\"exact\"");
+        let errors = parse_catalog(&broken).unwrap_err();
+        let line = broken.lines().position(|l| l.contains("exact")).unwrap() + 1;
+        assert_eq!(errors.0[0].line, Some(line));
+        assert!(
+            errors.0[0].message.contains("original, precise"),
+            "{errors}"
+        );
     }
 
     #[test]

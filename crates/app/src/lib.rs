@@ -3,6 +3,7 @@
 //! transaction per business action.
 
 pub mod admin;
+pub mod api_method;
 pub mod auth;
 pub mod catalog_file;
 pub mod clock;

@@ -27,7 +27,8 @@ pub struct Metrics {
 impl Metrics {
     pub fn request(&self, method: &str, status: u16) {
         if let Ok(mut map) = self.requests.lock() {
-            *map.entry((method.to_owned(), status)).or_default() += 1;
+            let count = map.entry((method.to_owned(), status)).or_default();
+            *count = count.saturating_add(1);
         }
     }
 

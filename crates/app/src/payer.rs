@@ -8,7 +8,7 @@
 //! nothing and is recorded as an audit event.
 
 use crate::clock::{Clock, OsEntropy};
-use crate::error::AppError;
+use crate::error::{AppError, ErrorCode};
 use crate::providers::{
     Connectors, Handoff, Incoming, PaymentOrder, ProviderError, ProviderMessage,
 };
@@ -236,15 +236,25 @@ impl Payer {
             Stage::Choose { .. } => {}
             Stage::InProgress { .. } => {
                 return Err(conflict(
-                    "PAYMENT_IN_PROGRESS",
+                    ErrorCode::PaymentInProgress,
                     "a payment of this request is already in progress at a provider",
                 ));
             }
-            Stage::Paid => return Err(conflict("ALREADY_PAID", "this request is already paid")),
-            Stage::Expired => return Err(conflict("REQUEST_EXPIRED", "this request has expired")),
+            Stage::Paid => {
+                return Err(conflict(
+                    ErrorCode::AlreadyPaid,
+                    "this request is already paid",
+                ));
+            }
+            Stage::Expired => {
+                return Err(conflict(
+                    ErrorCode::RequestExpired,
+                    "this request has expired",
+                ));
+            }
             Stage::Cancelled | Stage::Other => {
                 return Err(conflict(
-                    "REQUEST_FINAL",
+                    ErrorCode::RequestFinal,
                     "this request can no longer be paid",
                 ));
             }
@@ -252,7 +262,7 @@ impl Payer {
         let provider = ProviderCode::parse(provider)
             .and_then(|code| view.providers.iter().find(|p| p.code == code))
             .ok_or_else(|| AppError::BadInput {
-                code: "PROVIDER_NOT_OFFERED",
+                code: ErrorCode::ProviderNotOffered,
                 message: "choose one of the offered payment providers".into(),
             })?;
         let connector = self
@@ -265,7 +275,7 @@ impl Payer {
             .iter()
             .find(|p| p.sequence == sequence && p.status != Status::Executed)
             .ok_or_else(|| AppError::BadInput {
-                code: "PAYMENT_NOT_PAYABLE",
+                code: ErrorCode::PaymentNotPayable,
                 message: format!("payment {sequence} of this request cannot be paid"),
             })?;
         let now = self.clock.now();
@@ -302,16 +312,19 @@ impl Payer {
             Err(StartRefused::NotFound) => return Err(AppError::not_found_request()),
             Err(StartRefused::InProgress(_)) => {
                 return Err(conflict(
-                    "PAYMENT_IN_PROGRESS",
+                    ErrorCode::PaymentInProgress,
                     "a payment of this request is already in progress at a provider",
                 ));
             }
             Err(StartRefused::PaymentPaid) => {
-                return Err(conflict("ALREADY_PAID", "this payment is already paid"));
+                return Err(conflict(
+                    ErrorCode::AlreadyPaid,
+                    "this payment is already paid",
+                ));
             }
             Err(StartRefused::RequestFinal(_)) => {
                 return Err(conflict(
-                    "REQUEST_FINAL",
+                    ErrorCode::RequestFinal,
                     "this request can no longer be paid",
                 ));
             }
@@ -509,13 +522,13 @@ impl Payer {
             return AppError::from(error);
         }
         AppError::BadInput {
-            code: "PROVIDER_MESSAGE_REFUSED",
+            code: ErrorCode::ProviderMessageRefused,
             message: format!("the provider message was refused: {reason}"),
         }
     }
 }
 
-fn conflict(code: &'static str, message: &str) -> AppError {
+fn conflict(code: ErrorCode, message: &str) -> AppError {
     AppError::Conflict {
         code,
         message: message.to_owned(),

@@ -3,13 +3,13 @@
 
 use crate::auth::Caller;
 use crate::clock::{Clock, OsEntropy};
-use crate::error::AppError;
+use crate::error::{AppError, ErrorCode};
 use crate::store::{
     AuditEvent, PaymentFilter, PaymentSummary, RequestFilter, RequestSummary, StatusChange, Store,
     StoreError,
 };
 use crate::writer::RequestWriter;
-use maksa_domain::catalog::Catalog;
+use maksa_domain::catalog::{Catalog, WireProfile};
 use maksa_domain::codes::ProviderCode;
 use maksa_domain::document::Issuer;
 use maksa_domain::error::{FieldError, ValidationCode, ValidationErrors};
@@ -18,6 +18,7 @@ use maksa_domain::request::{
     CreationRules, PaymentRequest, PaymentRequestInput, create_payment_request,
 };
 use maksa_domain::status::{RequestEvent, Status};
+use maksa_domain::text::echo;
 use serde_json::json;
 use std::sync::{Arc, RwLock};
 
@@ -39,14 +40,16 @@ pub struct CreatedRequest {
     pub url: String,
 }
 
-/// `checkpaymentstatus`: the status of the payment carrying one position.
+/// `checkpaymentstatus`: the status of the payment carrying one position, and
+/// the provider that took it as answers report it (its catalogue
+/// `reported_code`, e.g. `LVHABA22`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PaymentStatusAnswer {
     pub status: Status,
     pub provider: Option<ProviderCode>,
 }
 
-/// `checkpaymentrequeststatuswpt`.
+/// `checkpaymentrequeststatuswpt`: providers as answers report them.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RequestStatusWithProviders {
     pub status: Status,
@@ -97,6 +100,12 @@ impl PaymentRequests {
             *current = Arc::new(catalog);
         }
         Ok(())
+    }
+
+    /// How the doors put this caller's errors on the wire (its contract's
+    /// `wire_profile`; the default without a contract).
+    pub fn wire_profile(&self, caller: &Caller) -> WireProfile {
+        self.catalog().wire_profile(&caller.client)
     }
 
     pub fn request_url(&self, id: PaymentRequestId) -> String {
@@ -188,7 +197,7 @@ impl PaymentRequests {
             .map(|s| s.service.clone());
         match service {
             Some(service) if !caller.services.contains(&service) => Err(AppError::Forbidden {
-                code: "SERVICE_NOT_ALLOWED",
+                code: ErrorCode::ServiceNotAllowed,
                 message: format!(
                     "this certificate may not create requests for service `{service}`"
                 ),
@@ -255,9 +264,14 @@ impl PaymentRequests {
         id: &str,
     ) -> Result<RequestStatusWithProviders, AppError> {
         let request = self.get(caller, id).await?;
+        let catalog = self.catalog();
         Ok(RequestStatusWithProviders {
             status: request.status,
-            providers: request.providers_used(),
+            providers: request
+                .providers_used()
+                .iter()
+                .map(|p| catalog.reported_code(p))
+                .collect(),
         })
     }
 
@@ -275,13 +289,17 @@ impl PaymentRequests {
                 .payment_with_position(position)
                 .ok_or_else(|| AppError::NotFound {
                     message: format!(
-                        "payment request {} has no position `{position}`",
-                        request.id
+                        "payment request {} has no position `{}`",
+                        request.id,
+                        echo(position)
                     ),
                 })?;
         Ok(PaymentStatusAnswer {
             status: payment.status,
-            provider: payment.provider.clone(),
+            provider: payment
+                .provider
+                .as_ref()
+                .map(|p| self.catalog().reported_code(p)),
         })
     }
 
@@ -314,7 +332,7 @@ impl PaymentRequests {
             return Ok(());
         }
         let refused = |refused: maksa_domain::status::TransitionRefused| AppError::Conflict {
-            code: "INVALID_STATUS_TRANSITION",
+            code: ErrorCode::InvalidStatusTransition,
             message: format!(
                 "payment request {} is in status {} and cannot be cancelled",
                 request.id, refused.from
@@ -365,7 +383,7 @@ impl PaymentRequests {
         {
             Some(Status::Cancelled) => Ok(()),
             Some(other) => Err(AppError::Conflict {
-                code: "INVALID_STATUS_TRANSITION",
+                code: ErrorCode::InvalidStatusTransition,
                 message: format!(
                     "payment request {} is in status {other} and cannot be cancelled",
                     request.id
@@ -378,7 +396,10 @@ impl PaymentRequests {
 
 pub(crate) fn parse_id(text: &str) -> Result<PaymentRequestId, AppError> {
     PaymentRequestId::parse(text).ok_or_else(|| AppError::BadInput {
-        code: "INVALID_ID",
-        message: format!("`{}` is not a payment request id (a GUID such as 05ae69d8-2be1-4a63-ae93-9d0e42e254f1)", text.chars().take(60).collect::<String>()),
+        code: ErrorCode::InvalidId,
+        message: format!(
+            "`{}` is not a payment request id (a GUID such as 05ae69d8-2be1-4a63-ae93-9d0e42e254f1)",
+            echo(text)
+        ),
     })
 }

@@ -365,7 +365,7 @@ mod tests {
 
     #[test]
     fn the_id_is_read_from_a_create_answer() {
-        let answer = br#"{"PaymentRequestId":"05ae69d8-2be1-4a63-ae93-9d0e42e254f1","PaymentRequestUrl":"http://x/Payments/?id=05ae69d8"}"#;
+        let answer = br#"{"PaymentRequestId":"05ae69d8-2be1-4a63-ae93-9d0e42e254f1","paymentRequestUrl":"http://x/Payments/?id=05ae69d8"}"#;
         assert_eq!(
             created_id(answer).as_deref(),
             Some("05ae69d8-2be1-4a63-ae93-9d0e42e254f1")

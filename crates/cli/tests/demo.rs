@@ -86,7 +86,7 @@ async fn the_demo_answers_with_its_certificates_and_loses_nothing_to_kill_9() {
     assert_eq!(response.status(), StatusCode::OK);
     let created: Value = response.json().await.unwrap();
     assert!(
-        created["PaymentRequestUrl"]
+        created["paymentRequestUrl"]
             .as_str()
             .unwrap()
             .starts_with(&format!("{}/Payments/?id=", demo.http))

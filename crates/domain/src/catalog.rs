@@ -21,6 +21,18 @@ pub struct PaymentProvider {
     pub kind: ProviderKind,
     /// The longest payment purpose this provider carries, identifier included.
     pub purpose_max_length: usize,
+    /// The code the original module reports for this provider in answers
+    /// (`PaymentProvider`, `PaymentProviders`), when it differs from `code`:
+    /// 004's examples answer `LVHABA22` for a payment at Swedbank.
+    #[serde(default)]
+    pub reported_code: Option<ProviderCode>,
+}
+
+impl PaymentProvider {
+    /// The code answers carry for this provider.
+    pub fn reported(&self) -> &ProviderCode {
+        self.reported_code.as_ref().unwrap_or(&self.code)
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -70,6 +82,35 @@ pub struct Position {
     pub amount_allowed: bool,
 }
 
+/// How a client's errors are put on the wire (docs/errors.md).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum WireProfile {
+    /// As 004 documents the original: every processing error is HTTP 500 (the
+    /// code in `MM-Error`), an unknown or foreign id 404.
+    #[default]
+    Original,
+    /// A status per kind of error: 400, 403, 404, 409.
+    Precise,
+}
+
+impl WireProfile {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            WireProfile::Original => "original",
+            WireProfile::Precise => "precise",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<WireProfile> {
+        match text {
+            "original" => Some(WireProfile::Original),
+            "precise" => Some(WireProfile::Precise),
+            _ => None,
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Contract {
     pub client: ClientId,
@@ -84,6 +125,9 @@ pub struct Contract {
     /// Notify `ServerResponseUrl` of cancellations (C) too; E and R always are.
     #[serde(default)]
     pub notify_cancelled: bool,
+    /// The HTTP status codes of this client's errors.
+    #[serde(default)]
+    pub wire_profile: WireProfile,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -127,5 +171,19 @@ impl Catalog {
 
     pub fn contract(&self, client: &ClientId) -> Option<&Contract> {
         self.contracts.iter().find(|c| &c.client == client)
+    }
+
+    /// The client's wire profile; the default for a client without a contract.
+    pub fn wire_profile(&self, client: &ClientId) -> WireProfile {
+        self.contract(client)
+            .map(|c| c.wire_profile)
+            .unwrap_or_default()
+    }
+
+    /// The code answers report for a provider: its `reported_code`, or itself.
+    pub fn reported_code(&self, code: &ProviderCode) -> ProviderCode {
+        self.provider(code)
+            .map(|p| p.reported().clone())
+            .unwrap_or_else(|| code.clone())
     }
 }

@@ -11,3 +11,4 @@ pub mod ids;
 pub mod money;
 pub mod request;
 pub mod status;
+pub mod text;

@@ -8,6 +8,7 @@ use crate::error::{FieldError, ValidationCode as Code, ValidationErrors};
 use crate::ids::{ClientId, PaymentRequestId, PurposeId, RequestNumber};
 use crate::money::{Amount, Currency, Decimal, Quantity};
 use crate::status::{RequestEvent, Status, TransitionRefused, next_status};
+use crate::text::echo;
 use serde::{Deserialize, Serialize};
 use time::{Duration, OffsetDateTime};
 
@@ -241,7 +242,7 @@ pub fn create_payment_request(
                 v.fail(
                     Code::UnknownServiceStep,
                     "ServiceStep",
-                    format!("`{code}` is not a service step in the catalogue"),
+                    format!("`{}` is not a service step in the catalogue", echo(code)),
                 );
                 None
             }
@@ -500,9 +501,12 @@ impl Validator {
             };
             let Some(position) = catalog.position(step, code) else {
                 let why = if catalog.position_anywhere(code) {
-                    format!("position `{code}` does not belong to service step `{step}`")
+                    format!(
+                        "position `{}` does not belong to service step `{step}`",
+                        echo(code)
+                    )
                 } else {
-                    format!("`{code}` is not a price-list position")
+                    format!("`{}` is not a price-list position", echo(code))
                 };
                 self.fail(Code::UnknownPosition, field("Position"), why);
                 continue;
@@ -515,7 +519,7 @@ impl Validator {
                     self.fail(
                         Code::InvalidField,
                         field("ItemElementName"),
-                        format!("`{other}` is neither `Quantity` nor `Amount`"),
+                        format!("`{}` is neither `Quantity` nor `Amount`", echo(other)),
                     );
                     continue;
                 }
@@ -527,7 +531,11 @@ impl Validator {
             let decimal = match Decimal::parse(text) {
                 Ok(d) => d,
                 Err(e) => {
-                    self.fail(Code::InvalidField, field("Item"), format!("`{text}` {e}"));
+                    self.fail(
+                        Code::InvalidField,
+                        field("Item"),
+                        format!("`{}` {e}", echo(text)),
+                    );
                     continue;
                 }
             };
@@ -537,7 +545,7 @@ impl Validator {
                         self.fail(
                             Code::InvalidField,
                             field("Item"),
-                            format!("quantity `{text}` {e}"),
+                            format!("quantity `{}` {e}", echo(text)),
                         );
                         continue;
                     }
@@ -562,7 +570,7 @@ impl Validator {
                 },
                 ItemKind::Amount => {
                     if !position.amount_allowed {
-                        self.fail(Code::AmountNotAllowed, field("ItemElementName"), format!("position `{code}` takes a quantity; it does not allow the caller to give an amount"));
+                        self.fail(Code::AmountNotAllowed, field("ItemElementName"), format!("position `{}` takes a quantity; it does not allow the caller to give an amount", echo(code)));
                         continue;
                     }
                     match Amount::from_decimal(decimal) {
@@ -570,7 +578,7 @@ impl Validator {
                             self.fail(
                                 Code::InvalidField,
                                 field("Item"),
-                                format!("amount `{text}` {e}"),
+                                format!("amount `{}` {e}", echo(text)),
                             );
                             continue;
                         }
@@ -655,7 +663,7 @@ impl Validator {
             self.fail(
                 Code::InvalidField,
                 "ClientInfo.ClientEMail",
-                format!("`{email}` is not an e-mail address"),
+                format!("`{}` is not an e-mail address", echo(email)),
             );
         }
         if let Some(text) = info
@@ -699,7 +707,11 @@ impl Validator {
         };
         match parse_lenient(text) {
             Err(e) => {
-                self.fail(Code::InvalidField, "ExpiryDate", format!("`{text}` {e}"));
+                self.fail(
+                    Code::InvalidField,
+                    "ExpiryDate",
+                    format!("`{}` {e}", echo(text)),
+                );
                 now
             }
             Ok(value) => {
@@ -715,7 +727,7 @@ impl Validator {
                     self.fail(
                         Code::ExpiryInPast,
                         "ExpiryDate",
-                        format!("`{text}` is not in the future"),
+                        format!("`{}` is not in the future", echo(text)),
                     );
                 }
                 expires_at
@@ -728,7 +740,7 @@ impl Validator {
         match parse_lenient(text) {
             Ok(value) => Some(value.start()),
             Err(e) => {
-                self.fail(Code::InvalidField, field, format!("`{text}` {e}"));
+                self.fail(Code::InvalidField, field, format!("`{}` {e}", echo(text)));
                 None
             }
         }
@@ -741,7 +753,7 @@ impl Validator {
             self.fail(
                 Code::InvalidField,
                 "ParentPaymentRequestID",
-                format!("`{text}` is not a GUID"),
+                format!("`{}` is not a GUID", echo(text)),
             );
         }
         id
@@ -768,7 +780,7 @@ impl Validator {
                 self.fail(
                     Code::InvalidField,
                     field,
-                    format!("`{text}` is not an absolute http(s) URL"),
+                    format!("`{}` is not an absolute http(s) URL", echo(text)),
                 );
                 None
             }
@@ -799,7 +811,7 @@ impl Validator {
                 field,
                 format!(
                     "origin `{}` is not registered for this client",
-                    origin.unwrap_or_default()
+                    echo(&origin.unwrap_or_default())
                 ),
             );
             return None;
@@ -836,7 +848,7 @@ impl Validator {
                 self.fail(
                     Code::UnknownBank,
                     field,
-                    format!("`{text}` is not a SWIFT code"),
+                    format!("`{}` is not a SWIFT code", echo(text)),
                 );
                 continue;
             };
@@ -866,7 +878,7 @@ impl Validator {
             self.fail(
                 Code::InvalidField,
                 "SwiftCode",
-                format!("`{text}` is not a SWIFT code"),
+                format!("`{}` is not a SWIFT code", echo(text)),
             );
         }
         code

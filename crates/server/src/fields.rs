@@ -4,13 +4,15 @@
 //! request, and the text of dates in answers. Each door passes a lookup that
 //! finds a field's text by name in its own message.
 
-use maksa_app::error::AppError;
+use maksa_app::error::{AppError, ErrorCode};
 use maksa_app::store::{PaymentFilter, RequestFilter};
-use maksa_domain::datetime::{LenientDateTime, parse_lenient};
+use maksa_domain::datetime::{LenientDateTime, parse_lenient, riga_offset_at};
 use maksa_domain::money::{Amount, Currency};
 use maksa_domain::request::{ClientInfoInput, PaymentRequestInput, PriceListItemInput};
+use maksa_domain::text::echo;
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
+use time::macros::format_description;
 
 /// Finds a field's text by name (absent and empty both mean "not given").
 pub type Lookup<'a> = dyn Fn(&str) -> Result<Option<String>, AppError> + 'a;
@@ -21,8 +23,8 @@ fn given(field: &Lookup<'_>, name: &str) -> Result<Option<String>, AppError> {
 
 fn invalid(name: &str, text: &str, why: impl std::fmt::Display) -> AppError {
     AppError::BadInput {
-        code: "INVALID_FIELD",
-        message: format!("{name}: `{text}` {why}"),
+        code: ErrorCode::InvalidField,
+        message: format!("{name}: `{}` {why}", echo(text)),
     }
 }
 
@@ -147,4 +149,41 @@ pub fn payment_request(
 /// A time in an answer: RFC 3339 in UTC (also a valid `xs:dateTime`).
 pub fn rfc3339(at: OffsetDateTime) -> Option<String> {
     at.format(&Rfc3339).ok()
+}
+
+/// The calendar day of a time in Riga (`2020-07-24`), as the REST answers of
+/// 004 §2.1.1.3–4 print dates. `None` only at the ends of the time range.
+pub fn riga_date(at: OffsetDateTime) -> Option<String> {
+    at.checked_to_offset(riga_offset_at(at))?
+        .date()
+        .format(format_description!("[year]-[month]-[day]"))
+        .ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use time::macros::datetime;
+
+    #[test]
+    fn an_evening_in_riga_is_the_next_day_in_utc_terms() {
+        // Summer: UTC+3.
+        assert_eq!(
+            riga_date(datetime!(2020-07-23 21:30 UTC)).as_deref(),
+            Some("2020-07-24")
+        );
+        assert_eq!(
+            riga_date(datetime!(2020-07-23 20:59 UTC)).as_deref(),
+            Some("2020-07-23")
+        );
+        // Winter: UTC+2.
+        assert_eq!(
+            riga_date(datetime!(2020-01-31 21:59 UTC)).as_deref(),
+            Some("2020-01-31")
+        );
+        assert_eq!(
+            riga_date(datetime!(2020-01-31 22:00 UTC)).as_deref(),
+            Some("2020-02-01")
+        );
+    }
 }

@@ -1,17 +1,21 @@
 //! Justification document downloads (004 §2.4, §2.5): `GET /Invoices/Pdf/{id}`
-//! and `GET /Invoices/Xml/{id}`, also under the original's prefix
-//! `/v1.0/RESTX509/`. The caller is the TLS client certificate; `{id}` is the
-//! payment request id; a client only ever sees its own documents.
+//! and `GET /Invoices/Xml/{id}`, also under `/v1.0/RESTX509/` and the
+//! original's full prefix `/services/VRAA.VISS2.MM.Endpoint/v1.0/RESTX509/`.
+//! The caller is the TLS client certificate; `{id}` is the payment request id;
+//! a client only ever sees its own documents. Errors follow the caller's wire
+//! profile, as the REST methods' do.
 
 use crate::AppState;
-use crate::tls::credentials;
-use crate::wire_error::WireError;
+use crate::tls::connection_credentials;
+use crate::wire_error;
 use axum::body::Body;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderValue, Request, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use maksa_app::documents::{DocumentFormat, DocumentLanguage};
-use serde_json::Map;
+use maksa_app::error::{AppError, ErrorCode};
+use maksa_domain::catalog::WireProfile;
+use maksa_domain::text::echo;
 use std::collections::HashMap;
 
 /// The query string: `language` = `LAT` (default) or `ENG`, as on the payment page.
@@ -45,33 +49,31 @@ async fn download(
     // Only the extensions (the TLS peer) are needed; holding the body across
     // an await would make this future unsendable.
     let (parts, _body) = request.into_parts();
+    // The caller first, so that every later error is answered in its profile.
+    let mut profile = WireProfile::default();
     let answer = async {
+        // No body on a GET: the connection's certificate is the only credential.
+        let caller = state
+            .auth
+            .authenticate(&connection_credentials(&parts.extensions))
+            .await?;
+        profile = state.requests.wire_profile(&caller);
         let language = match query.get("language").map(|l| l.to_ascii_uppercase()) {
             None => DocumentLanguage::Latvian,
             Some(code) if code == "LAT" || code == "LV" => DocumentLanguage::Latvian,
             Some(code) if code == "ENG" || code == "EN" => DocumentLanguage::English,
             Some(other) => {
-                return Err(WireError(maksa_app::error::AppError::BadInput {
-                    code: "INVALID_FIELD",
-                    message: format!(
-                        "language: `{}` is not LAT or ENG",
-                        other.chars().take(20).collect::<String>()
-                    ),
-                }));
+                return Err(AppError::BadInput {
+                    code: ErrorCode::InvalidField,
+                    message: format!("language: `{}` is not LAT or ENG", echo(&other)),
+                });
             }
         };
-        // No body on a GET: the connection's certificate is the only credential.
-        let credentials = credentials(&parts.extensions, &Map::new()).await?;
-        let caller = state.auth.authenticate(&credentials).await?;
-        let file = state
-            .documents
-            .latest(&caller, &id, format, language)
-            .await?;
-        Ok::<_, WireError>(file)
+        state.documents.latest(&caller, &id, format, language).await
     }
     .await;
     match answer {
-        Err(error) => error.into_response(),
+        Err(error) => wire_error::response(&error, profile),
         Ok(file) => {
             let mut response = (StatusCode::OK, file.bytes).into_response();
             let headers = response.headers_mut();

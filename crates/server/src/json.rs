@@ -3,7 +3,7 @@
 //! that say where the body went wrong.
 
 use crate::fields::{self, RequestParts};
-use maksa_app::error::AppError;
+use maksa_app::error::{AppError, ErrorCode};
 use maksa_domain::request::{PaymentRequestInput, PriceListItemInput};
 use serde_json::{Map, Value};
 
@@ -12,14 +12,14 @@ pub fn parse_body(body: &[u8]) -> Result<Map<String, Value>, AppError> {
     let value: Value = serde_json::from_slice(body).map_err(|e| {
         let hint = typographic_quote_hint(body, e.line(), e.column());
         AppError::BadInput {
-            code: "INVALID_JSON",
+            code: ErrorCode::InvalidJson,
             message: format!("the body is not valid JSON: {e}{hint}"),
         }
     })?;
     match value {
         Value::Object(map) => Ok(map),
         _ => Err(AppError::BadInput {
-            code: "INVALID_JSON",
+            code: ErrorCode::InvalidJson,
             message: "the body must be a JSON object".into(),
         }),
     }
@@ -58,7 +58,7 @@ pub fn field<'a>(object: &'a Map<String, Value>, name: &str) -> Option<&'a Value
 
 fn invalid(field_name: &str, message: &str) -> AppError {
     AppError::BadInput {
-        code: "INVALID_FIELD",
+        code: ErrorCode::InvalidField,
         message: format!("{field_name}: {message}"),
     }
 }
@@ -115,7 +115,7 @@ pub fn payment_request_input(body: &Map<String, Value>) -> Result<PaymentRequest
         None => None,
     }
     .ok_or_else(|| AppError::BadInput {
-        code: "MISSING_FIELD",
+        code: ErrorCode::MissingField,
         message: "PaymentsDataStructure.PaymentRequest is required".into(),
     })?;
 

@@ -172,6 +172,16 @@ pub fn router(state: AppState) -> Router {
         .route("/Invoices/Xml/{id}", get(invoices::xml))
         .route("/v1.0/RESTX509/Invoices/Pdf/{id}", get(invoices::pdf))
         .route("/v1.0/RESTX509/Invoices/Xml/{id}", get(invoices::xml))
+        // The original's full address (004 §2.4–2.5): a client that changes
+        // only the host keeps working.
+        .route(
+            "/services/VRAA.VISS2.MM.Endpoint/v1.0/RESTX509/Invoices/Pdf/{id}",
+            get(invoices::pdf),
+        )
+        .route(
+            "/services/VRAA.VISS2.MM.Endpoint/v1.0/RESTX509/Invoices/Xml/{id}",
+            get(invoices::xml),
+        )
         .merge(soap::routes())
         .route("/health", get(|| async { "ok" }))
         .route("/ready", get(ready))
@@ -231,20 +241,8 @@ async fn count_requests(
         .strip_prefix("/api/v1/payments/")
         .or_else(|| path.strip_prefix("/api/v1/paymentrequest/"))
     {
-        const KNOWN: [&str; 8] = [
-            "savepaymentrequest",
-            "checkpaymentrequeststatus",
-            "getpaymentrequests",
-            "getpayments",
-            "checkpaymentstatus",
-            "checkpaymentrequeststatuswpt",
-            "createinvoice",
-            "cancelpaymentrequest",
-        ];
-        KNOWN
-            .iter()
-            .find(|k| **k == method)
-            .copied()
+        maksa_app::api_method::ApiMethod::parse(method)
+            .map(|m| m.as_str())
             .unwrap_or("unknown")
     } else if path.contains("/invoices/pdf/") {
         "invoice_pdf"

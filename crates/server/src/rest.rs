@@ -1,21 +1,26 @@
-//! The REST/JSON door (INTERFACE.md §3): eight `POST` methods under
-//! `/api/v1/payments/`, `checkpaymentrequeststatuswpt` also under
-//! `/api/v1/paymentrequest/`. Translation only: every decision is the
-//! application's.
+//! The REST/JSON door (INTERFACE.md §3, 004 §2.1.1): eight `POST` methods
+//! under `/api/v1/payments/`, `checkpaymentrequeststatuswpt` also under
+//! `/api/v1/paymentrequest/` (004 names no other base path for them).
+//! Translation only: every decision is the application's. Answers are shaped
+//! as 004 prints them: `paymentRequestUrl`, calendar dates in Riga time.
 
 use crate::AppState;
 use crate::fields;
 use crate::json::{flag, parse_body, payment_request_input, text};
-use crate::tls::credentials;
-use crate::wire_error::WireError;
+use crate::tls::{connection_credentials, credentials};
+use crate::wire_error;
 use axum::body::{Body, Bytes};
 use axum::extract::{Path, State};
-use axum::http::{HeaderValue, Request, StatusCode, header};
+use axum::http::{Extensions, HeaderValue, Request, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use maksa_app::api_method::ApiMethod;
 use maksa_app::auth::Caller;
-use maksa_app::error::AppError;
+use maksa_app::error::{AppError, ErrorCode};
 use maksa_app::store::InvoiceRecipient;
+use maksa_domain::catalog::WireProfile;
 use maksa_domain::money::Amount;
+use maksa_domain::text::echo;
+use maksa_x509::TlsPeer;
 use serde_json::{Map, Number, Value, json};
 use time::OffsetDateTime;
 
@@ -25,83 +30,99 @@ pub async fn payments_method(
     Path(method): Path<String>,
     request: Request<Body>,
 ) -> Response {
-    dispatch(state, &method.to_ascii_lowercase(), request)
-        .await
-        .unwrap_or_else(IntoResponse::into_response)
+    answer(state, ApiMethod::parse(&method), &method, request).await
 }
 
-/// `POST /api/v1/paymentrequest/{method}`: the originals list `checkpaymentrequeststatuswpt` here.
+/// `POST /api/v1/paymentrequest/{method}`: 004 lists `checkpaymentrequeststatuswpt` here.
 pub async fn paymentrequest_method(
     State(state): State<AppState>,
     Path(method): Path<String>,
     request: Request<Body>,
 ) -> Response {
-    let method = method.to_ascii_lowercase();
-    if method != "checkpaymentrequeststatuswpt" {
-        return unknown_method(&method).into_response();
-    }
-    dispatch(state, &method, request)
-        .await
-        .unwrap_or_else(IntoResponse::into_response)
+    let known = ApiMethod::parse(&method).filter(|m| *m == ApiMethod::CheckPaymentRequestStatusWpt);
+    answer(state, known, &method, request).await
 }
 
-fn unknown_method(method: &str) -> WireError {
-    WireError(AppError::NotFound {
+fn unknown_method(method: &str) -> AppError {
+    AppError::NotFound {
         message: format!(
-            "there is no API method `{method}`; see docs/errors.md and the README for the eight methods"
+            "there is no API method `{}`; see docs/errors.md and the README for the eight methods",
+            echo(method)
         ),
-    })
+    }
+}
+
+/// Runs a method and answers its error with the caller's wire profile, once
+/// the caller is known.
+async fn answer(
+    state: AppState,
+    method: Option<ApiMethod>,
+    segment: &str,
+    request: Request<Body>,
+) -> Response {
+    let mut profile = WireProfile::default();
+    match method {
+        None => Err(unknown_method(segment)),
+        Some(method) => dispatch(&state, method, request, &mut profile).await,
+    }
+    .unwrap_or_else(|error| wire_error::response(&error, profile))
+}
+
+/// The caller's profile before the body is read: over HTTPS the connection's
+/// certificate names the client, so even an unreadable body is answered in the
+/// client's profile. (Over plain HTTP the caller is only known from the body.)
+async fn connection_profile(state: &AppState, extensions: &Extensions) -> WireProfile {
+    if extensions.get::<TlsPeer>().is_none() {
+        return WireProfile::default();
+    }
+    match state
+        .auth
+        .authenticate(&connection_credentials(extensions))
+        .await
+    {
+        Ok(caller) => state.requests.wire_profile(&caller),
+        Err(_) => WireProfile::default(),
+    }
 }
 
 async fn dispatch(
-    state: AppState,
-    method: &str,
+    state: &AppState,
+    method: ApiMethod,
     request: Request<Body>,
-) -> Result<Response, WireError> {
-    const METHODS: [&str; 9] = [
-        "getnotifications",
-        "savepaymentrequest",
-        "checkpaymentrequeststatus",
-        "getpaymentrequests",
-        "getpayments",
-        "checkpaymentstatus",
-        "checkpaymentrequeststatuswpt",
-        "createinvoice",
-        "cancelpaymentrequest",
-    ];
-    if !METHODS.contains(&method) {
-        return Err(unknown_method(method));
-    }
+    profile: &mut WireProfile,
+) -> Result<Response, AppError> {
     let (parts, body) = request.into_parts();
+    *profile = connection_profile(state, &parts.extensions).await;
     let bytes = axum::body::to_bytes(body, state.body_limit)
         .await
-        .map_err(|_| {
-            WireError(AppError::BadInput {
-                code: "BODY_TOO_LARGE",
-                message: format!("the body is larger than {} bytes", state.body_limit),
-            })
+        .map_err(|_| AppError::BadInput {
+            code: ErrorCode::BodyTooLarge,
+            message: format!("the body is larger than {} bytes", state.body_limit),
         })?;
     let body = parse_body(&bytes)?;
     let credentials = credentials(&parts.extensions, &body).await?;
     let caller = state.auth.authenticate(&credentials).await?;
+    *profile = state.requests.wire_profile(&caller);
     let requests = &state.requests;
     Ok(match method {
-        "savepaymentrequest" => {
+        ApiMethod::SavePaymentRequest => {
             let input = payment_request_input(&body)?;
             let created = requests.save(&caller, &input).await?;
+            // 004 §2.1.1.1 spells the second name with a lower-case p, and
+            // clients read names case-sensitively (SOAP keeps `PaymentRequestUrl`).
             json_response(
-                json!({ "PaymentRequestId": created.id.to_string(), "PaymentRequestUrl": created.url }),
+                json!({ "PaymentRequestId": created.id.to_string(), "paymentRequestUrl": created.url }),
             )
         }
-        "checkpaymentrequeststatus" => {
+        ApiMethod::CheckPaymentRequestStatus => {
             let status = requests
                 .status(&caller, &required(&body, "PaymentRequestId")?)
                 .await?;
             plain_text(status.letter().to_string())
         }
-        "getpaymentrequests" => get_payment_requests(&state, &caller, &body).await?,
+        ApiMethod::GetPaymentRequests => get_payment_requests(state, &caller, &body).await?,
         // Ours, beyond the original: the delivery log of a request's notifications.
-        "getnotifications" => {
+        ApiMethod::GetNotifications => {
             let log = requests
                 .notification_log(&caller, &required(&body, "PaymentRequestId")?)
                 .await?;
@@ -125,8 +146,8 @@ async fn dispatch(
                 .collect();
             json_response(json!({ "Notifications": items }))
         }
-        "getpayments" => get_payments(&state, &caller, &body).await?,
-        "checkpaymentstatus" => {
+        ApiMethod::GetPayments => get_payments(state, &caller, &body).await?,
+        ApiMethod::CheckPaymentStatus => {
             let answer = requests
                 .payment_status(
                     &caller,
@@ -139,7 +160,7 @@ async fn dispatch(
                 "PaymentProvider": answer.provider.map(|p| p.to_string()),
             }))
         }
-        "checkpaymentrequeststatuswpt" => {
+        ApiMethod::CheckPaymentRequestStatusWpt => {
             let answer = requests
                 .status_with_providers(&caller, &required(&body, "PaymentRequestId")?)
                 .await?;
@@ -148,7 +169,7 @@ async fn dispatch(
                 json!({ "RequestStatus": answer.status.letter().to_string(), "PaymentProviders": providers.join(";") }),
             )
         }
-        "createinvoice" => {
+        ApiMethod::CreateInvoice => {
             let recipient = InvoiceRecipient {
                 name: text(&body, "Name")?,
                 code: text(&body, "Code")?,
@@ -160,13 +181,12 @@ async fn dispatch(
                 .await?;
             json_response(json!({ "id": id }))
         }
-        "cancelpaymentrequest" => {
+        ApiMethod::CancelPaymentRequest => {
             requests
                 .cancel(&caller, &required(&body, "PaymentRequestId")?)
                 .await?;
             StatusCode::OK.into_response()
         }
-        _ => return Err(unknown_method(method)),
     })
 }
 
@@ -174,7 +194,7 @@ fn required(body: &Map<String, Value>, name: &str) -> Result<String, AppError> {
     text(body, name)?
         .filter(|v| !v.trim().is_empty())
         .ok_or_else(|| AppError::BadInput {
-            code: "MISSING_FIELD",
+            code: ErrorCode::MissingField,
             message: format!("{name} is required"),
         })
 }
@@ -203,6 +223,14 @@ fn timestamp(at: OffsetDateTime) -> Value {
         .unwrap_or(Value::Null)
 }
 
+/// A calendar date as 004 §2.1.1.3–4 print them (`"2020-07-24"`), in Riga
+/// time: a payment at 22:30 UTC on 23 July is paid on the 24th in Latvia.
+fn riga_date(at: OffsetDateTime) -> Value {
+    fields::riga_date(at)
+        .map(Value::String)
+        .unwrap_or(Value::Null)
+}
+
 /// A money amount as a JSON number with exactly two decimals (`123.45`, `8.20`).
 fn money(amount: Amount) -> Value {
     amount
@@ -225,9 +253,9 @@ async fn get_payment_requests(
             json!({
                 "PaymentRequestUniqueId": r.id.to_string(),
                 "Number": r.number,
-                "StartDate": timestamp(r.created_at),
-                "ExpirationDate": timestamp(r.expires_at),
-                "PaymentDate": r.paid_at.map(timestamp),
+                "StartDate": riga_date(r.created_at),
+                "ExpirationDate": riga_date(r.expires_at),
+                "PaymentDate": r.paid_at.map(riga_date),
                 "ServiceProviderName": r.service_provider_name,
                 "ServiceName": r.service_name,
                 "TotalAmount": money(r.total),
@@ -252,7 +280,7 @@ async fn get_payments(
         .map(|p| {
             json!({
                 "PaymentRequestUniqueId": p.request_id.to_string(),
-                "PaymentDate": p.paid_at.map(timestamp),
+                "PaymentDate": p.paid_at.map(riga_date),
                 "ExternalId": p.external_id,
                 "ServiceName": p.service_name,
                 "PayeeAccountNumber": p.payee_iban,

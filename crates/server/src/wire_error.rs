@@ -1,24 +1,37 @@
-//! The one place where application errors become HTTP answers: a status code,
-//! `MM-Error` (a code from docs/errors.md), `MM-ErrorMessage` (URL-encoded text,
-//! as the originals do) and a JSON body repeating both for humans.
+//! The one place where application errors become HTTP answers: a status code
+//! (per the client's wire profile), `MM-Error` (a code from docs/errors.md),
+//! `MM-ErrorMessage` (URL-encoded text, as the originals do) and a JSON body
+//! repeating both for humans. Every message is bounded here, whatever built it.
 
 use axum::http::{HeaderName, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use maksa_app::error::AppError;
+use maksa_app::error::{AppError, ErrorCode};
+use maksa_domain::catalog::WireProfile;
+use maksa_domain::text::bounded;
 use serde_json::json;
 
-pub struct WireError(pub AppError);
+/// The longest message an answer carries (body, SOAP fault), in characters.
+/// Echoed values are already cut to 200 where messages are built; this also
+/// bounds a message that lists many problems.
+const MESSAGE_MAX_CHARS: usize = 1000;
 
-impl From<AppError> for WireError {
-    fn from(error: AppError) -> Self {
-        WireError(error)
-    }
-}
+/// The longest `MM-ErrorMessage` header value, in bytes after URL-encoding:
+/// far below the 8 KB header lines proxies and clients accept.
+const HEADER_MAX_BYTES: usize = 2048;
 
-pub fn status_of(error: &AppError) -> StatusCode {
-    match error {
+/// The HTTP status of an error for a caller with `profile` — the only mapping
+/// of `AppError` to a status code, for the REST methods, the document
+/// downloads and the payer's pages.
+///
+/// `Precise` gives each kind of error its own status. `Original` answers as 004
+/// documents the original: `HTTP 500 – kļūda pieprasījuma apstrādē` for every
+/// processing error (validation, business rule, state), `404` for an unknown
+/// id. Where 004 is silent — authentication, an oversized body, our own
+/// failures — both profiles answer the same.
+pub(crate) fn http_status(error: &AppError, profile: WireProfile) -> StatusCode {
+    let precise = match error {
         AppError::BadInput {
-            code: "BODY_TOO_LARGE",
+            code: ErrorCode::BodyTooLarge,
             ..
         } => StatusCode::PAYLOAD_TOO_LARGE,
         AppError::Invalid(_) | AppError::BadInput { .. } => StatusCode::BAD_REQUEST,
@@ -28,47 +41,87 @@ pub fn status_of(error: &AppError) -> StatusCode {
         AppError::Conflict { .. } => StatusCode::CONFLICT,
         AppError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
         AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+    };
+    match profile {
+        WireProfile::Precise => precise,
+        WireProfile::Original => match precise {
+            StatusCode::BAD_REQUEST | StatusCode::FORBIDDEN | StatusCode::CONFLICT => {
+                StatusCode::INTERNAL_SERVER_ERROR
+            }
+            same => same,
+        },
     }
 }
 
-impl IntoResponse for WireError {
-    fn into_response(self) -> Response {
-        let error = self.0;
-        let status = status_of(&error);
-        if status.is_server_error() {
-            tracing::error!(code = error.code(), error = %error, "request failed on our side");
-        }
-        let details: Vec<_> = match &error {
-            AppError::Invalid(errors) => errors
-                .all()
-                .iter()
-                .map(|e| json!({ "field": e.field, "code": e.code.as_str(), "message": e.message }))
-                .collect(),
-            _ => Vec::new(),
-        };
-        let message = error.to_string();
-        let body = json!({ "error": error.code(), "message": message, "details": details });
-        let mut response = (status, axum::Json(body)).into_response();
-        let headers = response.headers_mut();
-        if let Ok(code) = HeaderValue::from_str(error.code()) {
-            headers.insert(HeaderName::from_static("mm-error"), code);
-        }
-        if let Ok(text) = HeaderValue::from_str(&url_encode(&message)) {
-            headers.insert(HeaderName::from_static("mm-errormessage"), text);
-        }
-        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-        response
-    }
+/// The status of the `precise` profile (the providers' endpoints, which have
+/// no client and no original to imitate).
+pub fn status_of(error: &AppError) -> StatusCode {
+    http_status(error, WireProfile::Precise)
 }
 
-/// Percent-encodes everything but RFC 3986's unreserved characters; spaces as %20.
-pub fn url_encode(text: &str) -> String {
-    let mut out = String::with_capacity(text.len() * 3);
-    for byte in text.bytes() {
-        if byte.is_ascii_alphanumeric() || b"-._~".contains(&byte) {
-            out.push(char::from(byte));
-        } else {
-            out.push_str(&format!("%{byte:02X}"));
+/// The error's message as answers carry it: bounded.
+pub(crate) fn message_of(error: &AppError) -> String {
+    bounded(&error.to_string(), MESSAGE_MAX_CHARS).into_owned()
+}
+
+/// The answer to a failed REST call or document download by a caller with
+/// `profile`.
+pub(crate) fn response(error: &AppError, profile: WireProfile) -> Response {
+    let status = http_status(error, profile);
+    let code = error.code().as_str();
+    if matches!(error, AppError::Unavailable(_) | AppError::Internal(_)) {
+        tracing::error!(code, error = %message_of(error), "request failed on our side");
+    }
+    let details: Vec<_> = match error {
+        AppError::Invalid(errors) => errors
+            .all()
+            .iter()
+            .map(|e| {
+                json!({
+                    "field": bounded(&e.field, MESSAGE_MAX_CHARS),
+                    "code": e.code.as_str(),
+                    "message": bounded(&e.message, MESSAGE_MAX_CHARS),
+                })
+            })
+            .collect(),
+        _ => Vec::new(),
+    };
+    let message = message_of(error);
+    let header_text = url_encode_bounded(&message, HEADER_MAX_BYTES);
+    let body = json!({ "error": code, "message": message, "details": details });
+    let mut response = (status, axum::Json(body)).into_response();
+    let headers = response.headers_mut();
+    headers.insert(
+        HeaderName::from_static("mm-error"),
+        HeaderValue::from_static(code),
+    );
+    if let Ok(text) = HeaderValue::from_str(&header_text) {
+        headers.insert(HeaderName::from_static("mm-errormessage"), text);
+    }
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    response
+}
+
+/// Percent-encodes everything but RFC 3986's unreserved characters (spaces as
+/// `%20`), cut on a character boundary so the result stays within `max_bytes`
+/// (a cut is marked with an encoded `…`).
+fn url_encode_bounded(text: &str, max_bytes: usize) -> String {
+    const CUT: &str = "%E2%80%A6";
+    let mut out = String::with_capacity(text.len().min(max_bytes));
+    let mut buffer = [0u8; 4];
+    for ch in text.chars() {
+        let before = out.len();
+        for byte in ch.encode_utf8(&mut buffer).bytes() {
+            if byte.is_ascii_alphanumeric() || b"-._~".contains(&byte) {
+                out.push(char::from(byte));
+            } else {
+                out.push_str(&format!("%{byte:02X}"));
+            }
+        }
+        if out.len() > max_bytes.saturating_sub(CUT.len()) {
+            out.truncate(before);
+            out.push_str(CUT);
+            break;
         }
     }
     out
@@ -76,11 +129,52 @@ pub fn url_encode(text: &str) -> String {
 
 #[cfg(test)]
 mod tests {
+    #![allow(clippy::unwrap_used)]
     use super::*;
 
     #[test]
     fn encodes_latvian_text() {
-        assert_eq!(url_encode("ā b"), "%C4%81%20b");
-        assert_eq!(url_encode("a-Z_0.~"), "a-Z_0.~");
+        assert_eq!(url_encode_bounded("ā b", usize::MAX), "%C4%81%20b");
+        assert_eq!(url_encode_bounded("a-Z_0.~", usize::MAX), "a-Z_0.~");
+    }
+
+    #[test]
+    fn a_long_header_is_cut_between_characters() {
+        let encoded = url_encode_bounded(&"ā".repeat(1000), 100);
+        assert!(encoded.len() <= 100, "{}", encoded.len());
+        assert!(encoded.ends_with("%C4%81%E2%80%A6"), "{encoded}");
+        assert_eq!(url_encode_bounded("short", 100), "short");
+    }
+
+    #[test]
+    fn the_original_profile_answers_500_for_processing_errors() {
+        let bad = AppError::BadInput {
+            code: ErrorCode::InvalidId,
+            message: String::new(),
+        };
+        let conflict = AppError::Conflict {
+            code: ErrorCode::InvalidStatusTransition,
+            message: String::new(),
+        };
+        let too_large = AppError::BadInput {
+            code: ErrorCode::BodyTooLarge,
+            message: String::new(),
+        };
+        let unknown = AppError::not_found_request();
+        let refused = AppError::Unauthenticated {
+            code: ErrorCode::CertUnknown,
+            message: String::new(),
+        };
+        let original = WireProfile::Original;
+        let precise = WireProfile::Precise;
+        assert_eq!(http_status(&bad, original), 500);
+        assert_eq!(http_status(&conflict, original), 500);
+        assert_eq!(http_status(&bad, precise), 400);
+        assert_eq!(http_status(&conflict, precise), 409);
+        for profile in [original, precise] {
+            assert_eq!(http_status(&too_large, profile), 413);
+            assert_eq!(http_status(&unknown, profile), 404);
+            assert_eq!(http_status(&refused, profile), 401);
+        }
     }
 }

@@ -735,7 +735,10 @@ mod partly_paid {
         assert_eq!(notified_status(&world, id).await, vec!['O']);
         // O is final: a second cancel is refused, not answered as done.
         let again = world.requests.cancel(&world.caller, &id.to_string()).await;
-        assert_eq!(again.unwrap_err().code(), "INVALID_STATUS_TRANSITION");
+        assert_eq!(
+            again.unwrap_err().code().as_str(),
+            "INVALID_STATUS_TRANSITION"
+        );
 
         // An unpaid request still ends in C (and, for this client, silently).
         let unpaid = two_payee_request(&world, "2099-01-01", "http://127.0.0.1:9/s2s?id=").await;

@@ -9,7 +9,7 @@ use maksa_app::store::{AuditEvent, ClientCertificate};
 use maksa_domain::attempt::{Attempt, AttemptId, AttemptState};
 use maksa_domain::catalog::{
     Catalog, Contract, Payee, PaymentProvider, Position, ProviderKind, Service, ServiceProvider,
-    ServiceStep,
+    ServiceStep, WireProfile,
 };
 use maksa_domain::codes::{ClientCode, Iban, ProviderCode};
 use maksa_domain::ids::{ClientId, PaymentRequestId, PurposeId, RequestNumber};
@@ -316,18 +316,21 @@ pub fn sample_catalog(revision: u32) -> Catalog {
                 name: "Swedbank".into(),
                 kind: ProviderKind::Bank,
                 purpose_max_length: 140,
+                reported_code: Some(provider("LVHABA22")),
             },
             PaymentProvider {
                 code: provider("UNLALV2X"),
                 name: "SEB banka".into(),
                 kind: ProviderKind::Bank,
                 purpose_max_length: 105,
+                reported_code: None,
             },
             PaymentProvider {
                 code: provider("FIRSTDATA"),
                 name: "Maksājumu karte".into(),
                 kind: ProviderKind::Card,
                 purpose_max_length: 140,
+                reported_code: None,
             },
         ],
         service_providers: vec![ServiceProvider {
@@ -364,6 +367,7 @@ pub fn sample_catalog(revision: u32) -> Catalog {
             strict_client_code: true,
             origins: vec!["https://e-pakalpojumi.example.lv".into()],
             notify_cancelled: false,
+            wire_profile: WireProfile::Precise,
         }],
     }
 }

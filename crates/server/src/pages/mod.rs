@@ -19,7 +19,7 @@ use axum::extract::{Path, Query, RawQuery, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use html::{Document, Prefs, csp, escape, money, page_link, respond};
-use maksa_app::error::AppError;
+use maksa_app::error::{AppError, ErrorCode};
 use maksa_app::payer::{Channel, PayerView, Stage};
 use maksa_app::providers::{Handoff, Incoming};
 use maksa_domain::attempt::{AttemptId, AttemptState};
@@ -97,7 +97,7 @@ pub async fn pay(State(state): State<AppState>, headers: HeaderMap, body: Bytes)
         Ok(handoff) => handoff_page(&handoff, &prefs),
         Err(AppError::NotFound { .. }) => error_page(&AppError::not_found_request(), &prefs),
         Err(AppError::Conflict { code, .. } | AppError::BadInput { code, .. }) => {
-            back_to_page(&id, &prefs, Some(code), None)
+            back_to_page(&id, &prefs, Some(code.as_str()), None)
         }
         Err(error) => error_page(&error, &prefs),
     }
@@ -762,7 +762,7 @@ fn error_page(error: &AppError, prefs: &Prefs) -> Response {
             ),
         ),
         AppError::BadInput {
-            code: "PROVIDER_MESSAGE_REFUSED",
+            code: ErrorCode::ProviderMessageRefused,
             ..
         } => (
             StatusCode::BAD_REQUEST,

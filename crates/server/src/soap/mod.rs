@@ -38,7 +38,7 @@ use axum::routing::get;
 use base64::Engine;
 use maksa_app::auth::{Caller, Channel};
 use maksa_app::documents::{DocumentFormat, DocumentLanguage};
-use maksa_app::error::AppError;
+use maksa_app::error::{AppError, ErrorCode};
 use maksa_app::store::InvoiceRecipient;
 use payment_request::{flag, member, missing, payment_request_input, text};
 use write::{Members, contract_result, empty_result, simple_result};
@@ -216,14 +216,14 @@ async fn call(state: &AppState, service: Service, path: &str, request: Request<B
 
 fn too_large(limit: usize) -> AppError {
     AppError::BadInput {
-        code: "BODY_TOO_LARGE",
+        code: ErrorCode::BodyTooLarge,
         message: format!("the message is larger than {limit} bytes"),
     }
 }
 
 fn invalid_xml(message: String) -> AppError {
     AppError::BadInput {
-        code: "INVALID_XML",
+        code: ErrorCode::InvalidXml,
         message,
     }
 }
@@ -275,7 +275,7 @@ async fn run(
     };
     if service == Service::InvoiceWithRole && !caller.has_role(INVOICE_ROLE) {
         return Err(AppError::Forbidden {
-            code: "ROLE_REQUIRED",
+            code: ErrorCode::RoleRequired,
             message: format!(
                 "{path} requires the role {INVOICE_ROLE}; certificates without it use {INVOICE_BY_CERTIFICATE_PATH} (or {ORIGINAL_INVOICE_BY_CERTIFICATE_PATH})"
             ),
@@ -327,7 +327,7 @@ fn operation(envelope: &Element) -> Result<&Element, AppError> {
 /// every quoted value.)
 fn unknown_operation(service: Service, path: &str, operation: &Element) -> AppError {
     AppError::BadInput {
-        code: "UNKNOWN_OPERATION",
+        code: ErrorCode::UnknownOperation,
         message: format!(
             "{path} has no operation `{}` in namespace `{}`; its operations are {} in {SERVICE}",
             operation.name,

@@ -10,19 +10,19 @@
 
 use super::xml::Element;
 use crate::fields::{self, RequestParts};
-use maksa_app::error::AppError;
+use maksa_app::error::{AppError, ErrorCode};
 use maksa_domain::request::{PaymentRequestInput, PriceListItemInput};
 
 fn invalid(name: &str, message: &str) -> AppError {
     AppError::BadInput {
-        code: "INVALID_FIELD",
+        code: ErrorCode::InvalidField,
         message: format!("{name}: {message}"),
     }
 }
 
 pub fn missing(name: &str) -> AppError {
     AppError::BadInput {
-        code: "MISSING_FIELD",
+        code: ErrorCode::MissingField,
         message: format!("{name} is required"),
     }
 }

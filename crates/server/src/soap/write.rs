@@ -131,12 +131,12 @@ pub fn answer(body: &str) -> Response {
 pub fn fault(error: &AppError) -> Response {
     let ours = matches!(error, AppError::Unavailable(_) | AppError::Internal(_));
     if ours {
-        tracing::error!(code = error.code(), error = %error, "SOAP call failed on our side");
+        tracing::error!(code = error.code().as_str(), error = %error, "SOAP call failed on our side");
     }
     let faultcode = if ours { "s:Server" } else { "s:Client" };
-    let message = fault_text(&error.to_string());
+    let message = fault_text(&crate::wire_error::message_of(error));
     let text = escape(message.as_str());
-    let code = error.code();
+    let code = error.code().as_str();
     let body = envelope(&format!(
         "<s:Fault><faultcode>{faultcode}</faultcode><faultstring xml:lang=\"en\">{text}</faultstring><detail><PaymentRequestFault xmlns=\"{DATA}\" xmlns:i=\"{XSI}\"><Code>{code}</Code><Message>{text}</Message></PaymentRequestFault></detail></s:Fault>"
     ));
