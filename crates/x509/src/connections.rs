@@ -390,6 +390,10 @@ pub(crate) struct Watched<S> {
     io: S,
     activity: Arc<Activity>,
     read_timer: Option<Pin<Box<Sleep>>>,
+    /// A read deadline passed: the connection is being closed, and nothing
+    /// more is written — a handler that saw its body fail would otherwise
+    /// answer for an error that is not the client's (e.g. "too large").
+    timed_out: bool,
     /// Until when a stalled write may wait; `None` while writes progress.
     write_deadline: Option<Instant>,
     write_timer: Option<Pin<Box<Sleep>>>,
@@ -401,6 +405,7 @@ impl<S> Watched<S> {
             io,
             activity,
             read_timer: None,
+            timed_out: false,
             write_deadline: None,
             write_timer: None,
         }
@@ -440,6 +445,10 @@ impl<S> Watched<S> {
     }
 }
 
+fn timed_out() -> io::Error {
+    io::Error::new(io::ErrorKind::TimedOut, "the client missed a deadline")
+}
+
 /// Whether `deadline` has passed; if not, `timer` wakes the task when it does.
 fn expired(timer: &mut Option<Pin<Box<Sleep>>>, deadline: Instant, cx: &mut Context<'_>) -> bool {
     let sleep = timer.get_or_insert_with(|| Box::pin(tokio::time::sleep_until(deadline)));
@@ -466,6 +475,7 @@ impl<S: AsyncRead + Unpin> AsyncRead for Watched<S> {
             }
             Poll::Pending => match this.activity.reading(cx.waker()) {
                 Some((deadline, phase)) if expired(&mut this.read_timer, deadline, cx) => {
+                    this.timed_out = true;
                     Poll::Ready(Err(io::Error::new(
                         io::ErrorKind::TimedOut,
                         phase.timeout_message(),
@@ -484,6 +494,9 @@ impl<S: AsyncWrite + Unpin> AsyncWrite for Watched<S> {
         cx: &mut Context<'_>,
         data: &[u8],
     ) -> Poll<io::Result<usize>> {
+        if self.timed_out {
+            return Poll::Ready(Err(timed_out()));
+        }
         let result = Pin::new(&mut self.io).poll_write(cx, data);
         self.wrote(result, cx)
     }
@@ -493,6 +506,9 @@ impl<S: AsyncWrite + Unpin> AsyncWrite for Watched<S> {
         cx: &mut Context<'_>,
         data: &[io::IoSlice<'_>],
     ) -> Poll<io::Result<usize>> {
+        if self.timed_out {
+            return Poll::Ready(Err(timed_out()));
+        }
         let result = Pin::new(&mut self.io).poll_write_vectored(cx, data);
         self.wrote(result, cx)
     }
