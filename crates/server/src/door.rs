@@ -73,18 +73,9 @@ fn error_page(error: &AppError) -> Response {
          <p lang=\"en\">{en}</p></main></body></html>\n"
     );
     let mut response = (status, body).into_response();
-    let headers = response.headers_mut();
-    headers.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("text/html; charset=utf-8"),
-    );
-    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    headers.insert(
-        header::CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static("default-src 'none'"),
-    );
+    crate::pages::secure_headers(&mut response, "default-src 'none'");
     if let Ok(code) = HeaderValue::from_str(error.code()) {
-        headers.insert("mm-error", code);
+        response.headers_mut().insert("mm-error", code);
     }
     response
 }
