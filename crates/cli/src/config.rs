@@ -258,3 +258,40 @@ impl Config {
         self.limits.check()
     }
 }
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    fn config(limits: &str) -> anyhow::Result<Config> {
+        let text = format!(
+            "public_base_url = \"https://maksa.example.lv\"\nlegacy_body_auth = true\n\
+             http_listen = \"127.0.0.1:8080\"\n{limits}"
+        );
+        let config: Config = toml::from_str(&text)?;
+        config.check()?;
+        Ok(config)
+    }
+
+    #[test]
+    fn limits_default_to_the_servers_and_can_be_set() {
+        let defaults = config("").unwrap().limits.connection_limits();
+        assert_eq!(defaults, maksa_server::ConnectionLimits::default());
+        let set = config("[limits]\nheader_timeout_seconds = 5\nconnections_per_address = 500\n")
+            .unwrap()
+            .limits
+            .connection_limits();
+        assert_eq!(set.header_timeout, std::time::Duration::from_secs(5));
+        assert_eq!(set.per_address, 500);
+        assert_eq!(set.idle_timeout, defaults.idle_timeout);
+    }
+
+    #[test]
+    fn zero_or_unknown_limits_are_refused() {
+        let zero = config("[limits]\nidle_timeout_seconds = 0\n").unwrap_err();
+        assert!(zero.to_string().contains("idle_timeout_seconds"), "{zero}");
+        assert!(config("[limits]\nmax_connections = 0\n").is_err());
+        assert!(config("[limits]\nidle_seconds = 5\n").is_err());
+    }
+}
