@@ -573,6 +573,40 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn an_answer_the_client_does_not_read_fails_after_the_body_timeout() {
+        use tokio::io::AsyncWriteExt;
+        let limits = ConnectionLimits {
+            body_timeout: Duration::from_millis(200),
+            ..ConnectionLimits::default()
+        };
+        // The client's end stays open and unread: 16 bytes fit, then writes wait.
+        let (ours, _client) = tokio::io::duplex(16);
+        let mut io = Watched::new(ours, Activity::new(limits));
+        let written = tokio::time::timeout(Duration::from_secs(10), io.write_all(&[b'x'; 64]))
+            .await
+            .expect("a stalled write is given up");
+        assert_eq!(written.unwrap_err().kind(), io::ErrorKind::TimedOut);
+    }
+
+    #[tokio::test]
+    async fn after_a_missed_read_deadline_nothing_is_written() {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let limits = ConnectionLimits {
+            header_timeout: Duration::from_millis(100),
+            ..ConnectionLimits::default()
+        };
+        let (ours, _client) = tokio::io::duplex(1024);
+        let mut io = Watched::new(ours, Activity::new(limits));
+        let mut buffer = [0u8; 8];
+        let read = tokio::time::timeout(Duration::from_secs(10), io.read(&mut buffer))
+            .await
+            .expect("a silent client is given up");
+        assert_eq!(read.unwrap_err().kind(), io::ErrorKind::TimedOut);
+        let write = io.write(b"HTTP/1.1 413").await;
+        assert_eq!(write.unwrap_err().kind(), io::ErrorKind::TimedOut);
+    }
+
+    #[tokio::test]
     async fn phases_move_the_deadline() {
         let activity = Activity::new(ConnectionLimits::default());
         assert_eq!(activity.deadline().map(|(_, p)| p), Some(Phase::Head));
