@@ -49,6 +49,68 @@ pub struct Config {
     /// Who issues justification documents, printed on every receipt and invoice.
     #[serde(default)]
     pub issuer: IssuerConfig,
+    /// Timeouts and connection caps of the listeners.
+    #[serde(default)]
+    pub limits: LimitsConfig,
+}
+
+/// `[limits]`: how long a client may take and how many connections it may hold
+/// (docs/configuration.md, docs/RELIABILITY.md).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct LimitsConfig {
+    /// From connecting (TLS handshake included) to a complete request head.
+    pub header_timeout_seconds: u64,
+    /// From a request head to the end of its body.
+    pub body_timeout_seconds: u64,
+    /// How long a kept-alive connection may wait for its next request.
+    pub idle_timeout_seconds: u64,
+    /// Open connections from one address (IPv6: one /64), both listeners together.
+    pub connections_per_address: usize,
+    /// Open connections in total; keep it below the file descriptor limit.
+    pub max_connections: usize,
+}
+
+impl Default for LimitsConfig {
+    fn default() -> Self {
+        let limits = maksa_server::ConnectionLimits::default();
+        LimitsConfig {
+            header_timeout_seconds: limits.header_timeout.as_secs(),
+            body_timeout_seconds: limits.body_timeout.as_secs(),
+            idle_timeout_seconds: limits.idle_timeout.as_secs(),
+            connections_per_address: limits.per_address,
+            max_connections: limits.total,
+        }
+    }
+}
+
+impl LimitsConfig {
+    pub fn connection_limits(&self) -> maksa_server::ConnectionLimits {
+        use std::time::Duration;
+        maksa_server::ConnectionLimits {
+            header_timeout: Duration::from_secs(self.header_timeout_seconds),
+            body_timeout: Duration::from_secs(self.body_timeout_seconds),
+            idle_timeout: Duration::from_secs(self.idle_timeout_seconds),
+            per_address: self.connections_per_address,
+            total: self.max_connections,
+        }
+    }
+
+    fn check(&self) -> anyhow::Result<()> {
+        for (key, value) in [
+            ("header_timeout_seconds", self.header_timeout_seconds),
+            ("body_timeout_seconds", self.body_timeout_seconds),
+            ("idle_timeout_seconds", self.idle_timeout_seconds),
+        ] {
+            if value == 0 {
+                bail!("[limits] {key} must be at least 1");
+            }
+        }
+        if self.connections_per_address == 0 || self.max_connections == 0 {
+            bail!("[limits] connections_per_address and max_connections must be at least 1");
+        }
+        Ok(())
+    }
 }
 
 /// `[issuer]`: the hub operator's details on documents.
@@ -193,6 +255,43 @@ impl Config {
         if self.http_listen.is_none() && self.https.is_none() {
             bail!("configure http_listen, [https], or both");
         }
-        Ok(())
+        self.limits.check()
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    fn config(limits: &str) -> anyhow::Result<Config> {
+        let text = format!(
+            "public_base_url = \"https://maksa.example.lv\"\nlegacy_body_auth = true\n\
+             http_listen = \"127.0.0.1:8080\"\n{limits}"
+        );
+        let config: Config = toml::from_str(&text)?;
+        config.check()?;
+        Ok(config)
+    }
+
+    #[test]
+    fn limits_default_to_the_servers_and_can_be_set() {
+        let defaults = config("").unwrap().limits.connection_limits();
+        assert_eq!(defaults, maksa_server::ConnectionLimits::default());
+        let set = config("[limits]\nheader_timeout_seconds = 5\nconnections_per_address = 500\n")
+            .unwrap()
+            .limits
+            .connection_limits();
+        assert_eq!(set.header_timeout, std::time::Duration::from_secs(5));
+        assert_eq!(set.per_address, 500);
+        assert_eq!(set.idle_timeout, defaults.idle_timeout);
+    }
+
+    #[test]
+    fn zero_or_unknown_limits_are_refused() {
+        let zero = config("[limits]\nidle_timeout_seconds = 0\n").unwrap_err();
+        assert!(zero.to_string().contains("idle_timeout_seconds"), "{zero}");
+        assert!(config("[limits]\nmax_connections = 0\n").is_err());
+        assert!(config("[limits]\nidle_seconds = 5\n").is_err());
     }
 }

@@ -378,14 +378,13 @@ async fn serve(config_file: Option<PathBuf>) -> anyhow::Result<()> {
                 .context("reading client_ca")?,
         }),
     };
-    let running = maksa_server::start(
-        state.clone(),
-        Listeners {
-            http: config.http_listen,
-            https,
-        },
-    )
-    .await?;
+    let bound = maksa_server::bind(Listeners {
+        http: config.http_listen,
+        https,
+    })
+    .await?
+    .with_limits(config.limits.connection_limits());
+    let running = maksa_server::serve(state.clone(), bound)?;
     tracing::info!(http = ?running.http_addr, https = ?running.https_addr, legacy_body_auth = config.legacy_body_auth, "maksa is serving");
     run_until_stopped(running, state).await
 }

@@ -1,12 +1,15 @@
 //! The HTTP doors of maksa. `start` binds the plain-HTTP and the HTTPS listener
 //! (port 0 works, which is how the integration tests run the real server) and
-//! serves one router on both; the HTTPS accept loop attaches the client
+//! serves one router on both, through one accept loop (`maksa_x509::serve`)
+//! that enforces the connection limits; over HTTPS it attaches the client
 //! certificate to every request.
 
+mod door;
 mod fields;
 mod invoices;
 mod json;
 mod pages;
+mod panic;
 mod rest;
 mod soap;
 mod tls;
@@ -32,6 +35,7 @@ use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tokio::task::JoinSet;
 
+pub use maksa_x509::ConnectionLimits;
 pub use pages::PageSettings;
 pub use tls::presented;
 
@@ -186,15 +190,18 @@ pub fn router(state: AppState) -> Router {
         .route("/health", get(|| async { "ok" }))
         .route("/ready", get(ready))
         .route("/metrics", get(metrics))
-        .layer(axum::middleware::from_fn_with_state(
-            state.clone(),
-            count_requests,
-        ))
-        .with_state(state);
+        .with_state(state.clone());
     for (path, mounted) in mounts {
         router = router.nest(&path, mounted);
     }
-    router
+    // Outermost last: every request (mounted routers' too) gets its id first,
+    // so the refusal and panic answers below are counted and logged with it.
+    panic::catch_panics(router)
+        .layer(axum::middleware::from_fn_with_state(
+            state.body_limit,
+            door::refuse_declared_oversize,
+        ))
+        .layer(axum::middleware::from_fn_with_state(state, count_requests))
 }
 
 /// Ready when the database answers. (A node whose schema is older than its
@@ -317,9 +324,15 @@ impl RunningServer {
 pub struct BoundListeners {
     http: Option<TcpListener>,
     https: Option<(TcpListener, HttpsSettings)>,
+    limits: ConnectionLimits,
 }
 
 impl BoundListeners {
+    /// Serve under `limits` instead of the defaults.
+    pub fn with_limits(self, limits: ConnectionLimits) -> Self {
+        BoundListeners { limits, ..self }
+    }
+
     pub fn http_addr(&self) -> Option<SocketAddr> {
         self.http.as_ref().and_then(|l| l.local_addr().ok())
     }
@@ -338,7 +351,11 @@ pub async fn bind(listeners: Listeners) -> Result<BoundListeners, std::io::Error
         Some(settings) => Some((TcpListener::bind(settings.listen).await?, settings)),
         None => None,
     };
-    Ok(BoundListeners { http, https })
+    Ok(BoundListeners {
+        http,
+        https,
+        limits: ConnectionLimits::default(),
+    })
 }
 
 pub async fn start(state: AppState, listeners: Listeners) -> Result<RunningServer, std::io::Error> {
@@ -346,6 +363,7 @@ pub async fn start(state: AppState, listeners: Listeners) -> Result<RunningServe
 }
 
 /// Serves one router on the bound listeners until `RunningServer::shutdown`.
+/// Both listeners share one count of connections, so the caps hold per node.
 pub fn serve(state: AppState, bound: BoundListeners) -> Result<RunningServer, std::io::Error> {
     let http_addr = bound.http_addr();
     let https_addr = bound.https_addr();
@@ -353,6 +371,7 @@ pub fn serve(state: AppState, bound: BoundListeners) -> Result<RunningServer, st
     let app = router(state);
     let (stop, stopped) = watch::channel(false);
     let mut tasks = JoinSet::new();
+    let gate = maksa_x509::ConnectionGate::new(bound.limits);
     if let Some(lifecycle) = lifecycle {
         let stopped = stopped.clone();
         tasks.spawn(async move {
@@ -361,17 +380,16 @@ pub fn serve(state: AppState, bound: BoundListeners) -> Result<RunningServer, st
         });
     }
     if let Some(listener) = bound.http {
-        let app = app
-            .clone()
-            .into_make_service_with_connect_info::<SocketAddr>();
         let mut stopped = stopped.clone();
-        tasks.spawn(async move {
-            axum::serve(listener, app)
-                .with_graceful_shutdown(async move {
-                    let _ = stopped.wait_for(|s| *s).await;
-                })
-                .await
-        });
+        tasks.spawn(maksa_x509::serve(
+            listener,
+            maksa_x509::Security::Plain,
+            app.clone(),
+            gate.clone(),
+            async move {
+                let _ = stopped.wait_for(|s| *s).await;
+            },
+        ));
     }
     if let Some((listener, https)) = bound.https {
         let config = maksa_x509::server_config(
@@ -381,11 +399,14 @@ pub fn serve(state: AppState, bound: BoundListeners) -> Result<RunningServer, st
         )
         .map_err(|e| std::io::Error::other(e.to_string()))?;
         let mut stopped = stopped.clone();
-        tasks.spawn(maksa_x509::serve_tls(
+        tasks.spawn(maksa_x509::serve(
             listener,
-            config,
-            &https.client_ca_pems,
+            maksa_x509::Security::Tls {
+                config,
+                client_ca_pems: &https.client_ca_pems,
+            },
             app,
+            gate,
             async move {
                 let _ = stopped.wait_for(|s| *s).await;
             },

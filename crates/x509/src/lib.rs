@@ -11,6 +11,10 @@
 //!   extension, which certificate it was and whether it chains to a trusted
 //!   CA. Authorisation stays with the HTTP layer, which knows the registered
 //!   certificates; TLS only proves possession.
+//! - [`serve`] is the one accept loop of every listener of a node, plain or
+//!   TLS: it enforces the [`ConnectionLimits`] (header, body and idle
+//!   timeouts; connections per address and in total) that keep slow or idle
+//!   clients from starving the node.
 //!
 //! Why each dependency:
 //! - `rustls` (ring provider only), `tokio-rustls`: TLS without OpenSSL; the
@@ -22,10 +26,22 @@
 //! - `time`: validity periods, as the certificate libraries use it.
 //! - `hyper`, `hyper-util`, `axum`, `tower`: serving a router over our own
 //!   TLS streams, since `axum::serve` only takes plain TCP listeners.
-//! - `tokio`: the accept loop and per-connection tasks; `tracing`: logging
-//!   failed handshakes without stopping the server.
+//! - `tokio`: the accept loop, per-connection tasks and their deadlines;
+//!   `tracing`: logging failed handshakes without stopping the server.
 //! - `thiserror`: the single [`CertError`] type.
 
+// Certificates and connections come from outside: no slicing, indexing or
+// arithmetic that could panic on what a client sends.
+#![cfg_attr(
+    not(test),
+    deny(
+        clippy::string_slice,
+        clippy::indexing_slicing,
+        clippy::arithmetic_side_effects
+    )
+)]
+
+mod connections;
 mod der;
 mod error;
 mod info;
@@ -35,9 +51,10 @@ mod pki;
 mod serve;
 mod tls;
 
+pub use connections::{ConnectionGate, ConnectionLimits};
 pub use error::CertError;
 pub use info::CertificateInfo;
 pub use mm_cert::{mm_cert_value, parse_mm_cert};
 pub use pki::{DemoPki, generate_demo_pki, generate_self_signed_client, issue_client_cert};
-pub use serve::{PeerCertificate, TlsPeer, serve_tls};
+pub use serve::{PeerCertificate, Security, TlsPeer, serve, serve_tls};
 pub use tls::{client_config_anonymous, client_config_with_identity, server_config};

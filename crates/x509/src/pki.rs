@@ -33,7 +33,7 @@ pub fn generate_demo_pki(
     server_names: &[String],
     client_common_name: &str,
 ) -> Result<DemoPki, CertError> {
-    let (not_before, not_after) = default_validity();
+    let (not_before, not_after) = default_validity()?;
 
     let ca_key = new_key()?;
     let mut ca_params = CertificateParams::default();
@@ -80,7 +80,7 @@ pub fn generate_demo_pki(
 /// A self-signed client certificate (`CN=common_name, O=maksa demo`,
 /// clientAuth) that no CA vouches for; returns `(cert_pem, key_pem)`.
 pub fn generate_self_signed_client(common_name: &str) -> Result<(String, String), CertError> {
-    let (not_before, not_after) = default_validity();
+    let (not_before, not_after) = default_validity()?;
     let key = new_key()?;
     let params = client_params(common_name, not_before, not_after);
     let cert = params.self_signed(&key)?;
@@ -141,7 +141,9 @@ fn new_key() -> Result<KeyPair, CertError> {
     Ok(KeyPair::generate_for(&PKCS_ECDSA_P256_SHA256)?)
 }
 
-fn default_validity() -> (OffsetDateTime, OffsetDateTime) {
+fn default_validity() -> Result<(OffsetDateTime, OffsetDateTime), CertError> {
     let now = OffsetDateTime::now_utc();
-    (now - BACKDATE, now + VALIDITY)
+    now.checked_sub(BACKDATE)
+        .zip(now.checked_add(VALIDITY))
+        .ok_or_else(|| CertError::Generation("the system clock is out of range".into()))
 }

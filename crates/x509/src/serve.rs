@@ -1,5 +1,7 @@
-//! Serving an axum router over mutual TLS, telling handlers who the client is.
+//! Serving an axum router over plain TCP or mutual TLS, under the connection
+//! limits of [`crate::connections`], telling handlers who the client is.
 
+use std::convert::Infallible;
 use std::future::Future;
 use std::io;
 use std::net::SocketAddr;
@@ -13,21 +15,24 @@ use hyper::body::Incoming;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use rustls::pki_types::UnixTime;
 use rustls::server::danger::ClientCertVerifier;
+use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::watch;
 use tokio::task::JoinSet;
 use tokio_rustls::TlsAcceptor;
 use tower::ServiceExt;
 
+use crate::connections::{
+    Activity, ConnectionGate, ConnectionLimits, ConnectionPermit, GuardedBody, Refusal, Watched,
+    WatchedBody,
+};
 use crate::tls::{ring_provider, trusted_ca_verifier};
 use crate::{CertError, CertificateInfo};
 
-/// A client that neither completes its handshake nor gives up must not hold a task forever.
-const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
-/// Same for a client that opens a connection and sends its request headers slowly (or never).
-const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(30);
 /// Pause after an accept error that is not about one connection (e.g. out of file descriptors).
 const ACCEPT_ERROR_BACKOFF: Duration = Duration::from_millis(200);
+/// At most one warning this often about connections refused at the caps.
+const REFUSAL_WARNING_INTERVAL: Duration = Duration::from_secs(10);
 
 /// The client certificate of a TLS connection.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -38,7 +43,7 @@ pub struct PeerCertificate {
     pub chains_to_trusted_ca: bool,
 }
 
-/// Request extension added by [`serve_tls`] to every request of a TLS connection.
+/// Request extension added by [`serve`] to every request of a TLS connection.
 ///
 /// Present: the request came over TLS; `None` inside: the client sent no
 /// certificate. Absent: the request came over plain HTTP (another listener).
@@ -46,16 +51,20 @@ pub struct PeerCertificate {
 #[derive(Debug, Clone)]
 pub struct TlsPeer(pub Option<Arc<PeerCertificate>>);
 
-/// Serves `router` over TLS on `listener` until `shutdown` resolves.
-///
-/// Each request gets a [`TlsPeer`] and an `axum::extract::ConnectInfo<SocketAddr>`
-/// extension. Failed or slow handshakes only end their own connection. On
-/// shutdown the listener is closed, idle connections are closed and requests
-/// in flight are answered before the returned future completes.
-///
-/// The returned future is `'static` (CA PEMs are read before it starts), so it
-/// can be handed to `tokio::spawn`; it fails only when `client_ca_pems` are
-/// unusable.
+/// What a listener speaks.
+pub enum Security<'a> {
+    /// HTTP/1.1 over plain TCP.
+    Plain,
+    /// HTTP/1.1 over TLS; `client_ca_pems` are the CAs whose client
+    /// certificates count as chained ([`PeerCertificate::chains_to_trusted_ca`]).
+    Tls {
+        config: Arc<rustls::ServerConfig>,
+        client_ca_pems: &'a [String],
+    },
+}
+
+/// Serves `router` over TLS on `listener` until `shutdown` resolves, under the
+/// default [`ConnectionLimits`] counted for this listener alone. See [`serve`].
 pub fn serve_tls(
     listener: TcpListener,
     config: Arc<rustls::ServerConfig>,
@@ -63,40 +72,99 @@ pub fn serve_tls(
     router: Router,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> impl Future<Output = io::Result<()>> + Send + 'static {
-    let chain_verifier = trusted_ca_verifier(client_ca_pems, &ring_provider());
+    serve(
+        listener,
+        Security::Tls {
+            config,
+            client_ca_pems,
+        },
+        router,
+        ConnectionGate::new(ConnectionLimits::default()),
+        shutdown,
+    )
+}
+
+/// Serves `router` on `listener` until `shutdown` resolves: the one accept
+/// loop of every listener, plain or TLS.
+///
+/// Each request gets an `axum::extract::ConnectInfo<SocketAddr>` extension,
+/// and over TLS a [`TlsPeer`]. A connection over one of `gate`'s caps is
+/// closed as soon as it is accepted; a client that misses a deadline of the
+/// gate's [`ConnectionLimits`] (handshake, head, body, idle) loses its
+/// connection. Either only ends that connection. On shutdown the listener is
+/// closed, idle connections are closed and requests in flight are answered
+/// before the returned future completes.
+///
+/// The returned future is `'static` (CA PEMs are read before it starts), so it
+/// can be handed to `tokio::spawn`; it fails only when `client_ca_pems` are
+/// unusable.
+pub fn serve(
+    listener: TcpListener,
+    security: Security<'_>,
+    router: Router,
+    gate: ConnectionGate,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> impl Future<Output = io::Result<()>> + Send + 'static {
+    let handshake = match security {
+        Security::Plain => Ok(Handshake::Plain),
+        Security::Tls {
+            config,
+            client_ca_pems,
+        } => trusted_ca_verifier(client_ca_pems, &ring_provider()).map(|chain_verifier| {
+            Handshake::Tls {
+                acceptor: TlsAcceptor::from(config),
+                chain_verifier,
+            }
+        }),
+    };
     async move {
-        let chain_verifier =
-            chain_verifier.map_err(|error| io::Error::new(io::ErrorKind::InvalidInput, error))?;
-        accept_loop(listener, config, chain_verifier, router, shutdown).await;
+        let handshake =
+            handshake.map_err(|error| io::Error::new(io::ErrorKind::InvalidInput, error))?;
+        accept_loop(listener, handshake, router, gate, shutdown).await;
         Ok(())
     }
 }
 
+/// What happens between accepting a connection and speaking HTTP on it.
+#[derive(Clone)]
+enum Handshake {
+    Plain,
+    Tls {
+        acceptor: TlsAcceptor,
+        chain_verifier: Option<Arc<dyn ClientCertVerifier>>,
+    },
+}
+
 async fn accept_loop(
     listener: TcpListener,
-    config: Arc<rustls::ServerConfig>,
-    chain_verifier: Option<Arc<dyn ClientCertVerifier>>,
+    handshake: Handshake,
     router: Router,
+    gate: ConnectionGate,
     shutdown: impl Future<Output = ()>,
 ) {
-    let acceptor = TlsAcceptor::from(config);
     let (stop_sender, stop_receiver) = watch::channel(false);
     let mut connections = JoinSet::new();
     let mut shutdown = pin!(shutdown);
+    let mut last_warning: Option<tokio::time::Instant> = None;
     loop {
         tokio::select! {
             () = &mut shutdown => break,
             accepted = listener.accept() => match accepted {
-                Ok((tcp, remote)) => {
-                    connections.spawn(serve_connection(
-                        acceptor.clone(),
-                        tcp,
-                        remote,
-                        chain_verifier.clone(),
-                        router.clone(),
-                        stop_receiver.clone(),
-                    ));
-                }
+                Ok((tcp, remote)) => match gate.admit(remote.ip()) {
+                    Ok(permit) => {
+                        connections.spawn(serve_connection(
+                            handshake.clone(),
+                            tcp,
+                            remote,
+                            permit,
+                            gate.limits(),
+                            router.clone(),
+                            stop_receiver.clone(),
+                        ));
+                    }
+                    // Dropping the stream closes it at once: no task, no buffer.
+                    Err(refusal) => warn_refused(refusal, remote, &mut last_warning),
+                },
                 Err(error) if is_connection_error(&error) => {
                     tracing::debug!(%error, "accepting a connection failed");
                 }
@@ -114,6 +182,26 @@ async fn accept_loop(
     while connections.join_next().await.is_some() {}
 }
 
+/// Logs a refused connection; a warning at most every few seconds, so a flood
+/// of them cannot flood the log too.
+fn warn_refused(
+    refusal: Refusal,
+    remote: SocketAddr,
+    last_warning: &mut Option<tokio::time::Instant>,
+) {
+    let reason = match refusal {
+        Refusal::AddressFull => "the client's address holds the most connections allowed",
+        Refusal::NodeFull => "the node holds the most connections allowed",
+    };
+    let now = tokio::time::Instant::now();
+    if last_warning.is_none_or(|last| now.duration_since(last) >= REFUSAL_WARNING_INTERVAL) {
+        *last_warning = Some(now);
+        tracing::warn!(%remote, reason, "connection refused (more are logged at debug level)");
+    } else {
+        tracing::debug!(%remote, reason, "connection refused");
+    }
+}
+
 /// Errors that concern one connection only; anything else may be resource exhaustion.
 fn is_connection_error(error: &io::Error) -> bool {
     matches!(
@@ -125,53 +213,101 @@ fn is_connection_error(error: &io::Error) -> bool {
 }
 
 async fn serve_connection(
-    acceptor: TlsAcceptor,
+    handshake: Handshake,
     tcp: TcpStream,
     remote: SocketAddr,
-    chain_verifier: Option<Arc<dyn ClientCertVerifier>>,
+    // Held until the connection ends.
+    _permit: ConnectionPermit,
+    limits: ConnectionLimits,
     router: Router,
     mut stop: watch::Receiver<bool>,
 ) {
-    let handshake = tokio::time::timeout(HANDSHAKE_TIMEOUT, acceptor.accept(tcp));
-    let tls = tokio::select! {
-        outcome = handshake => match outcome {
-            Ok(Ok(tls)) => tls,
-            Ok(Err(error)) => {
-                tracing::debug!(%remote, %error, "TLS handshake failed");
-                return;
-            }
-            Err(_) => {
-                tracing::debug!(%remote, "TLS handshake timed out");
-                return;
-            }
-        },
-        // Nothing was asked yet, so nothing is lost by dropping the connection.
-        () = until_stopping(&mut stop) => return,
-    };
-
-    let peer = match peer_certificate(tls.get_ref().1, chain_verifier.as_deref()) {
-        Ok(peer) => TlsPeer(peer.map(Arc::new)),
-        Err(error) => {
-            // The TLS verifier already refuses unparsable certificates, so this is unexpected.
-            tracing::debug!(%remote, %error, "unreadable client certificate");
-            return;
+    let activity = Activity::new(limits);
+    match handshake {
+        Handshake::Plain => {
+            serve_http(tcp, remote, None, activity, router, &mut stop).await;
         }
-    };
+        Handshake::Tls {
+            acceptor,
+            chain_verifier,
+        } => {
+            // The handshake counts against the time to the first request head.
+            let accepting = acceptor.accept(tcp);
+            let handshake = async {
+                match activity.deadline() {
+                    Some((deadline, _)) => tokio::time::timeout_at(deadline, accepting).await,
+                    None => Ok(accepting.await),
+                }
+            };
+            let tls = tokio::select! {
+                outcome = handshake => match outcome {
+                    Ok(Ok(tls)) => tls,
+                    Ok(Err(error)) => {
+                        tracing::debug!(%remote, %error, "TLS handshake failed");
+                        return;
+                    }
+                    Err(_) => {
+                        tracing::debug!(%remote, "TLS handshake timed out");
+                        return;
+                    }
+                },
+                // Nothing was asked yet, so nothing is lost by dropping the connection.
+                () = until_stopping(&mut stop) => return,
+            };
+            let peer = match peer_certificate(tls.get_ref().1, chain_verifier.as_deref()) {
+                Ok(peer) => TlsPeer(peer.map(Arc::new)),
+                Err(error) => {
+                    // The TLS verifier already refuses unparsable certificates, so this is unexpected.
+                    tracing::debug!(%remote, %error, "unreadable client certificate");
+                    return;
+                }
+            };
+            serve_http(tls, remote, Some(peer), activity, router, &mut stop).await;
+        }
+    }
+}
+
+/// HTTP/1.1 on one connection, under its activity's deadlines.
+async fn serve_http<S>(
+    io: S,
+    remote: SocketAddr,
+    peer: Option<TlsPeer>,
+    activity: Arc<Activity>,
+    router: Router,
+    stop: &mut watch::Receiver<bool>,
+) where
+    S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+{
+    let io = Watched::new(io, Arc::clone(&activity));
     let service = hyper::service::service_fn(move |mut request: hyper::Request<Incoming>| {
-        request.extensions_mut().insert(peer.clone());
+        use hyper::body::Body as _;
+        let guard = activity.request_started(!request.body().is_end_stream());
+        if let Some(peer) = &peer {
+            request.extensions_mut().insert(peer.clone());
+        }
         request.extensions_mut().insert(ConnectInfo(remote));
-        router.clone().oneshot(request)
+        let activity = Arc::clone(&activity);
+        let request = request.map(|body| axum::body::Body::new(WatchedBody::new(body, activity)));
+        let router = router.clone();
+        async move {
+            let response = router.oneshot(request).await?;
+            Ok::<_, Infallible>(
+                response.map(|body| axum::body::Body::new(GuardedBody::new(body, guard))),
+            )
+        }
     });
 
     let mut connection = pin!(
         hyper::server::conn::http1::Builder::new()
             .timer(TokioTimer::new())
-            .header_read_timeout(HEADER_READ_TIMEOUT)
-            .serve_connection(TokioIo::new(tls), service)
+            // The head's deadline is the connection's (see `connections`):
+            // hyper's own would also cut kept-alive connections at the header timeout.
+            .header_read_timeout(None)
+            .serve_connection(TokioIo::new(io), service)
     );
     let outcome = tokio::select! {
         outcome = connection.as_mut() => outcome,
-        () = until_stopping(&mut stop) => {
+        () = until_stopping(stop) => {
             // Finish the request in progress, if any, then close.
             connection.as_mut().graceful_shutdown();
             connection.await

@@ -13,6 +13,9 @@
 
 mod html;
 
+/// The payer pages' headers, also on the error pages given before a handler runs.
+pub(crate) use html::secure_headers;
+
 use crate::AppState;
 use axum::body::Bytes;
 use axum::extract::{Path, Query, RawQuery, State};

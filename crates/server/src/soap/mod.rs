@@ -24,6 +24,8 @@
 
 mod payment_request;
 mod write;
+
+pub(crate) use write::fault;
 pub mod xml;
 
 use crate::AppState;
