@@ -77,7 +77,9 @@ impl PostgresStore {
             Some((false, _)) if content.kind == DocumentKind::Receipt => {
                 Some(DocumentStored::ReceiptNotDue)
             }
-            Some((_, latest)) if version != latest + 1 => Some(DocumentStored::VersionTaken),
+            Some((_, latest)) if Some(version) != latest.checked_add(1) => {
+                Some(DocumentStored::VersionTaken)
+            }
             Some(_) => None,
         };
         if let Some(verdict) = verdict {

@@ -59,7 +59,7 @@ impl SqliteStore {
             Some((due, _)) if content.kind == DocumentKind::Receipt && due == 0 => {
                 Some(DocumentStored::ReceiptNotDue)
             }
-            Some((_, latest)) if i64::from(content.version) != latest + 1 => {
+            Some((_, latest)) if Some(i64::from(content.version)) != latest.checked_add(1) => {
                 Some(DocumentStored::VersionTaken)
             }
             Some(_) => None,
