@@ -18,7 +18,9 @@ use maksa_x509::{
 use reqwest::{Client, Response, StatusCode};
 use serde_json::{Value, json};
 use std::sync::Arc;
-use support::{Backend, DatabaseGuard, have_tool, open_store, pdf_text, test_issuer};
+use support::{
+    Backend, DatabaseGuard, assert_valid_document_xml, have_tool, open_store, pdf_text, test_issuer,
+};
 use time::{Duration, OffsetDateTime};
 
 const PUBLIC: &str = "https://maksa.test";
@@ -1054,28 +1056,6 @@ async fn the_payers_page_summarises_the_request(backend: Backend) {
         .unwrap();
     assert_eq!(response.status(), StatusCode::NOT_FOUND);
     hub.stop().await;
-}
-
-/// Validates XML against docs/schemas/justification-document.xsd with xmllint.
-fn assert_valid_document_xml(xml: &[u8]) {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("document.xml");
-    std::fs::write(&path, xml).unwrap();
-    let schema = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../docs/schemas/justification-document.xsd"
-    );
-    let output = std::process::Command::new("xmllint")
-        .args(["--noout", "--nonet", "--schema", schema])
-        .arg(&path)
-        .output()
-        .unwrap();
-    assert!(
-        output.status.success(),
-        "the document does not validate: {}\n{}",
-        String::from_utf8_lossy(&output.stderr),
-        String::from_utf8_lossy(xml)
-    );
 }
 
 impl Hub {

@@ -24,7 +24,9 @@ use maksa_x509::{DemoPki, generate_demo_pki, parse_mm_cert};
 use reqwest::Client;
 use serde_json::{Value, json};
 use std::sync::Arc;
-use support::{Backend, DatabaseGuard, have_tool, open_store, pdf_text, test_issuer};
+use support::{
+    Backend, DatabaseGuard, assert_valid_document_xml, have_tool, open_store, pdf_text, test_issuer,
+};
 
 const SERVICE: &str = "/v1.0/WCFX509/PaymentRequestService.svc";
 const MM_CERTIFICATE: &str = "/v1.0/MMSOAP/MMService.svc";
@@ -367,28 +369,6 @@ async fn hostile_dates_are_refused_over_soap_and_change_nothing(backend: Backend
     assert_eq!(answer.status, 200, "{}", answer.body);
     assert_eq!(hub.request_ids().await.len(), 1);
     hub.stop().await;
-}
-
-/// Validates XML against docs/schemas/justification-document.xsd with xmllint.
-fn assert_valid_document_xml(xml: &[u8]) {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("document.xml");
-    std::fs::write(&path, xml).unwrap();
-    let schema = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../docs/schemas/justification-document.xsd"
-    );
-    let output = std::process::Command::new("xmllint")
-        .args(["--noout", "--nonet", "--schema", schema])
-        .arg(&path)
-        .output()
-        .unwrap();
-    assert!(
-        output.status.success(),
-        "the document does not validate: {}\n{}",
-        String::from_utf8_lossy(&output.stderr),
-        String::from_utf8_lossy(xml)
-    );
 }
 
 /// 004 §2.1, §2.2: the document can be requested at any moment after the
