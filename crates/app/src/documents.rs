@@ -62,6 +62,23 @@ pub trait DocumentRenderer: Send + Sync {
 /// with the next number. More than this many losses in a row is not a race.
 const ISSUE_ATTEMPTS: usize = 8;
 
+/// The longest reason a parked receipt is stored and logged with, in characters.
+const PARK_REASON_MAX: usize = 200;
+
+/// An invoice's recipient as `createinvoice` gives it: (Name, Code, Address).
+type Recipient = (Option<String>, Option<String>, Option<String>);
+
+/// Which document `Documents::issue` makes.
+enum Issue {
+    /// The receipt of a paid request, if it is due.
+    Receipt,
+    /// The invoice a request has from its creation on, made out to the payer,
+    /// if the request has no document yet.
+    FirstInvoice,
+    /// `createinvoice`'s invoice: always the next version.
+    Invoice(Recipient),
+}
+
 pub struct Documents {
     store: Arc<dyn Store>,
     clock: Arc<dyn Clock>,
@@ -126,8 +143,7 @@ impl Documents {
             .issue(
                 &caller.client,
                 id,
-                DocumentKind::Invoice,
-                Some(recipient),
+                Issue::Invoice(recipient),
                 &caller.client.to_string(),
             )
             .await?
@@ -137,10 +153,12 @@ impl Documents {
         }
     }
 
-    /// The latest document of the caller's request. A paid request whose
-    /// receipt is due but not yet issued (the worker has not come to it) gets
-    /// it now. `NotFound` for another client's request, an unknown one, or one
-    /// without any document.
+    /// The latest document of the caller's request, which exists from the
+    /// request's creation on (004 §2.1, §2.2): a paid request whose receipt is
+    /// due but not yet issued (the worker has not come to it) gets it now; a
+    /// request without any document gets its invoice, made out to the payer,
+    /// showing the status it has now (before payment: unpaid). `NotFound`
+    /// only for another client's request or an unknown one.
     pub async fn latest(
         &self,
         caller: &Caller,
@@ -160,18 +178,18 @@ impl Documents {
             .await?
             .ok_or_else(AppError::not_found_request)?;
         if state.receipt_due {
-            self.issue(&caller.client, id, DocumentKind::Receipt, None, "hub")
+            self.issue(&caller.client, id, Issue::Receipt, "hub")
+                .await?;
+        } else if state.latest_version == 0 {
+            self.issue(&caller.client, id, Issue::FirstInvoice, "hub")
                 .await?;
         }
         let stored = self
             .store
             .latest_document(&caller.client, id, file)
             .await?
-            .ok_or_else(|| AppError::NotFound {
-                message: format!(
-                    "payment request {id} has no justification document: one is issued when it is paid (unless NoInvoice was set), or by createinvoice"
-                ),
-            })?;
+            // Only when the request vanished between the two reads.
+            .ok_or_else(AppError::not_found_request)?;
         let (extension, content_type) = match format {
             DocumentFormat::Pdf => ("pdf", "application/pdf"),
             DocumentFormat::Xml => ("xml", "text/xml; charset=utf-8"),
@@ -185,43 +203,75 @@ impl Documents {
 
     /// Issues the receipts of paid requests that are due (the worker's step).
     /// Answers how many it issued.
+    ///
+    /// A receipt that cannot be issued for a reason that will not go away (it
+    /// cannot be rendered, the renderer panicked, the request's data cannot be
+    /// read or stored) is parked with its reason, logged once, and the worker
+    /// goes on with the next one: a poisoned item must not be retried every
+    /// second nor hold up the receipts behind it. A database that cannot be
+    /// reached is not the item's fault: the step stops and is retried.
     pub async fn issue_due_receipts(&self) -> Result<usize, StoreError> {
         let due = self.store.receipts_due(50).await?;
-        let mut issued = 0;
+        let mut issued: usize = 0;
         for (owner, id) in due {
-            match self
-                .issue(&owner, id, DocumentKind::Receipt, None, "hub")
-                .await
-            {
-                Ok(Some(_)) => issued += 1,
+            match self.issue(&owner, id, Issue::Receipt, "hub").await {
+                Ok(Some(_)) => issued = issued.saturating_add(1),
                 Ok(None) => {}
                 Err(AppError::Unavailable(error)) => return Err(StoreError::Unavailable(error)),
-                // A document that cannot be rendered stays due; say so, and
-                // go on with the others.
-                Err(error) => {
-                    tracing::error!(request = %id, %error, "receipt could not be issued");
-                }
+                Err(error) => self.park_receipt(&owner, id, &error).await?,
             }
         }
         Ok(issued)
     }
 
+    async fn park_receipt(
+        &self,
+        owner: &ClientId,
+        id: PaymentRequestId,
+        error: &AppError,
+    ) -> Result<(), StoreError> {
+        // Our own wording (no personal data: rendering errors name fonts and
+        // limits, not the payer), bounded for the column and the log line.
+        let reason: String = error.to_string().chars().take(PARK_REASON_MAX).collect();
+        let audit = AuditEvent {
+            at: self.clock.now(),
+            actor: "hub".into(),
+            request_id: Some(id),
+            kind: "document.receipt_parked".into(),
+            detail: json!({ "reason": reason }),
+        };
+        if self.store.park_receipt(owner, id, &reason, &audit).await? {
+            tracing::error!(request = %id, %reason, "receipt parked: it cannot be issued");
+        }
+        Ok(())
+    }
+
     /// Renders and stores the next version of `id`'s document. `None` when the
-    /// owner has no such request, or for a receipt that is not (or no longer)
-    /// due. `recipient` is an invoice's (Name, Code, Address).
+    /// owner has no such request, for a receipt that is not (or no longer)
+    /// due, or for a first invoice when the request has a document already.
     async fn issue(
         &self,
         owner: &ClientId,
         id: PaymentRequestId,
-        kind: DocumentKind,
-        recipient: Option<(Option<String>, Option<String>, Option<String>)>,
+        what: Issue,
         actor: &str,
     ) -> Result<Option<i64>, AppError> {
+        let first_only = matches!(what, Issue::FirstInvoice);
+        let (kind, recipient) = match what {
+            Issue::Receipt => (DocumentKind::Receipt, None),
+            Issue::FirstInvoice => (DocumentKind::Invoice, None),
+            Issue::Invoice(recipient) => (DocumentKind::Invoice, Some(recipient)),
+        };
         for _ in 0..ISSUE_ATTEMPTS {
             let Some(state) = self.store.document_state(owner, id).await? else {
                 return Ok(None);
             };
             if kind == DocumentKind::Receipt && !state.receipt_due {
+                return Ok(None);
+            }
+            // Two first downloads racing: the loser finds the winner's invoice
+            // (its insert got `VersionTaken`) and serves it.
+            if first_only && state.latest_version > 0 {
                 return Ok(None);
             }
             let Some(request) = self.store.payment_request(owner, id).await? else {
@@ -244,24 +294,33 @@ impl Documents {
                 }
             });
             let version = state.latest_version.saturating_add(1);
-            let content = JustificationDocument::issue(
-                kind,
-                version,
+            let (renderer, issuer, issued_at) = (
+                Arc::clone(&self.renderer),
+                self.issuer.clone(),
                 self.clock.now(),
-                &request,
-                &catalog,
-                &self.issuer,
-                recipient,
             );
-            let renderer = Arc::clone(&self.renderer);
+            // The content is made on the blocking pool too: a defect there, like
+            // one in the renderer, is a panic of that task, which comes back
+            // here as an error (the item is poisoned), not a crash of the caller.
             let rendered = tokio::task::spawn_blocking(move || {
+                let content = JustificationDocument::issue(
+                    kind, version, issued_at, &request, &catalog, &issuer, recipient,
+                );
                 let pdf_lv = renderer.pdf(&content, DocumentLanguage::Latvian)?;
                 let pdf_en = renderer.pdf(&content, DocumentLanguage::English)?;
                 let xml = renderer.xml(&content)?;
                 Ok::<_, String>((content, pdf_lv, pdf_en, xml))
             })
             .await
-            .map_err(|e| AppError::Internal(format!("document rendering stopped: {e}")))?
+            .map_err(|e| {
+                // The panic's text may quote the document: not into logs or answers.
+                let why = if e.is_panic() {
+                    "panicked"
+                } else {
+                    "was cancelled"
+                };
+                AppError::Internal(format!("document rendering {why}"))
+            })?
             .map_err(|e| AppError::Internal(format!("document could not be rendered: {e}")))?;
             let (content, pdf_lv, pdf_en, xml) = rendered;
             let audit = AuditEvent {

@@ -416,6 +416,19 @@ pub trait Store: Send + Sync + 'static {
         &self,
         limit: u32,
     ) -> Result<Vec<(ClientId, PaymentRequestId)>, StoreError>;
+    /// Parks the owner's request's due receipt, which cannot be issued for a
+    /// reason that will not go away: it stays due (nothing is lost, a download
+    /// still tries it) but `receipts_due` no longer lists it, and `reason` is
+    /// stored for the operator. Writes `audit` in the same transaction; storing
+    /// the receipt later clears the mark. False when no receipt is due (or it
+    /// is parked already): nothing is written.
+    async fn park_receipt(
+        &self,
+        owner: &ClientId,
+        id: PaymentRequestId,
+        reason: &str,
+        audit: &AuditEvent,
+    ) -> Result<bool, StoreError>;
     /// The audit trail of one request, oldest first.
     async fn audit_events(&self, id: PaymentRequestId) -> Result<Vec<AuditEvent>, StoreError>;
 

@@ -222,6 +222,16 @@ impl Store for ObservedStore {
         self.inner.receipts_due(limit).await
     }
 
+    async fn park_receipt(
+        &self,
+        owner: &ClientId,
+        id: PaymentRequestId,
+        reason: &str,
+        audit: &AuditEvent,
+    ) -> Result<bool, StoreError> {
+        self.inner.park_receipt(owner, id, reason, audit).await
+    }
+
     async fn audit_events(&self, id: PaymentRequestId) -> Result<Vec<AuditEvent>, StoreError> {
         self.inner.audit_events(id).await
     }

@@ -30,7 +30,10 @@ impl ClientCode {
         let text = text.trim();
         let digits: String = match text.len() {
             11 => text.to_owned(),
-            12 if text.as_bytes()[6] == b'-' => format!("{}{}", &text[..6], &text[7..]),
+            12 => match (text.get(..6), text.get(6..7), text.get(7..)) {
+                (Some(head), Some("-"), Some(tail)) => format!("{head}{tail}"),
+                _ => return Err(ClientCodeFormatError),
+            },
             _ => return Err(ClientCodeFormatError),
         };
         if digits.len() != 11 || !digits.bytes().all(|b| b.is_ascii_digit()) {
@@ -44,7 +47,8 @@ impl ClientCode {
     }
 
     fn digits(&self) -> impl Iterator<Item = u32> + '_ {
-        self.0.bytes().map(|b| u32::from(b - b'0'))
+        // Only digits are ever stored (`parse`).
+        self.0.bytes().map(|b| u32::from(b.saturating_sub(b'0')))
     }
 
     /// Company registration numbers start with a digit above 3; personal codes are
@@ -65,20 +69,23 @@ impl ClientCode {
 
     fn personal_code_valid(&self) -> bool {
         let digits: Vec<u32> = self.digits().collect();
-        let sum: u32 = digits
-            .iter()
-            .zip(PERSONAL_WEIGHTS)
-            .map(|(d, w)| d * w)
-            .sum();
-        let check = (1101 - sum % 1101) % 11;
+        let sum = weighted_sum(digits.iter().copied(), &PERSONAL_WEIGHTS);
+        let check = 1101_u32.saturating_sub(sum % 1101) % 11;
         // A remainder of 10 cannot be written as one digit: no valid code has it.
-        check < 10 && check == digits[10]
+        check < 10 && digits.get(10) == Some(&check)
     }
 
     fn registration_number_valid(&self) -> bool {
-        let sum: u32 = self.digits().zip(COMPANY_WEIGHTS).map(|(d, w)| d * w).sum();
-        sum % 11 == 3
+        weighted_sum(self.digits(), &COMPANY_WEIGHTS) % 11 == 3
     }
+}
+
+/// Σ digit × weight (at most 11 single digits times weights up to 10: no
+/// overflow, saturating all the same).
+fn weighted_sum(digits: impl Iterator<Item = u32>, weights: &[u32]) -> u32 {
+    digits.zip(weights).fold(0_u32, |sum, (d, w)| {
+        sum.saturating_add(d.saturating_mul(*w))
+    })
 }
 
 impl fmt::Display for ClientCode {
@@ -110,9 +117,13 @@ impl Iban {
             .map(|c| c.to_ascii_uppercase())
             .collect();
         let bytes = compact.as_bytes();
+        let (country, check_digits) = match (bytes.get(..2), bytes.get(2..4)) {
+            (Some(country), Some(check_digits)) => (country, check_digits),
+            _ => return Err(IbanError::Format),
+        };
         if !(15..=34).contains(&bytes.len())
-            || !bytes[..2].iter().all(u8::is_ascii_uppercase)
-            || !bytes[2..4].iter().all(u8::is_ascii_digit)
+            || !country.iter().all(u8::is_ascii_uppercase)
+            || !check_digits.iter().all(u8::is_ascii_digit)
             || !bytes.iter().all(u8::is_ascii_alphanumeric)
         {
             return Err(IbanError::Format);
@@ -120,19 +131,14 @@ impl Iban {
         if compact.starts_with("LV") && bytes.len() != 21 {
             return Err(IbanError::LatvianLength);
         }
-        let rearranged = bytes[4..].iter().chain(&bytes[..4]);
+        let (head, tail) = bytes.split_at_checked(4).ok_or(IbanError::Format)?;
         let mut remainder: u32 = 0;
-        for b in rearranged {
-            let value = if b.is_ascii_digit() {
-                u32::from(b - b'0')
-            } else {
-                u32::from(b - b'A') + 10
-            };
-            remainder = if value >= 10 {
-                (remainder * 100 + value) % 97
-            } else {
-                (remainder * 10 + value) % 97
-            };
+        for b in tail.iter().chain(head) {
+            // `0`–`9` are 0–9 and `A`–`Z` are 10–35: base 36.
+            let value = char::from(*b).to_digit(36).ok_or(IbanError::Format)?;
+            // remainder < 97 and value < 36: no overflow.
+            let shift = if value >= 10 { 100 } else { 10 };
+            remainder = remainder.saturating_mul(shift).saturating_add(value) % 97;
         }
         if remainder != 1 {
             return Err(IbanError::CheckDigits);

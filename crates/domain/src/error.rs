@@ -51,6 +51,14 @@ pub struct FieldError {
     pub message: String,
 }
 
+/// What `ValidationErrors::first` answers if the list were ever empty (its
+/// constructors make that impossible): a lookup that cannot panic.
+static NO_ERROR: FieldError = FieldError {
+    code: ValidationCode::InvalidField,
+    field: String::new(),
+    message: String::new(),
+};
+
 /// Every problem found in one input, in the order of the fields; never empty.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ValidationErrors(Vec<FieldError>);
@@ -66,7 +74,7 @@ impl ValidationErrors {
 
     pub fn first(&self) -> &FieldError {
         // The constructors guarantee at least one element.
-        &self.0[0]
+        self.0.first().unwrap_or(&NO_ERROR)
     }
 
     pub fn all(&self) -> &[FieldError] {

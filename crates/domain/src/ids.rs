@@ -78,6 +78,14 @@ impl fmt::Display for ClientId {
 /// misread for one another (no 0/O, 1/I/L).
 const READABLE: &[u8; 31] = b"23456789ABCDEFGHJKMNPQRSTUVWXYZ";
 
+/// The character of `alphabet` a random byte stands for.
+fn pick(alphabet: &[u8], random: u8) -> char {
+    let at = usize::from(random)
+        .checked_rem(alphabet.len())
+        .unwrap_or_default();
+    alphabet.get(at).copied().map_or('0', char::from)
+}
+
 /// The human-readable number of a request, `ABCD-2345`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct RequestNumber(String);
@@ -89,7 +97,7 @@ impl RequestNumber {
             if i == 4 {
                 text.push('-');
             }
-            text.push(char::from(READABLE[usize::from(*b) % READABLE.len()]));
+            text.push(pick(READABLE, *b));
         }
         RequestNumber(text)
     }
@@ -129,7 +137,7 @@ impl PurposeId {
             date.day()
         );
         for b in random {
-            text.push(char::from(BASE36[usize::from(b) % BASE36.len()]));
+            text.push(pick(BASE36, b));
         }
         PurposeId(text)
     }

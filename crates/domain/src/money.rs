@@ -34,17 +34,15 @@ impl Decimal {
     /// the originals' decimal strings take. Whitespace around the text is ignored.
     pub fn parse(text: &str) -> Result<Self, DecimalError> {
         let text = text.trim();
-        let (negative, rest) = match text.as_bytes().first() {
-            Some(b'-') => (true, &text[1..]),
-            Some(b'+') => (false, &text[1..]),
-            _ => (false, text),
+        let (negative, rest) = match (text.strip_prefix('-'), text.strip_prefix('+')) {
+            (Some(rest), _) => (true, rest),
+            (None, Some(rest)) => (false, rest),
+            (None, None) => (false, text),
         };
-        let (mantissa, exponent) = match rest.find(['e', 'E']) {
-            Some(at) => {
-                let exp: i32 = rest[at + 1..]
-                    .parse()
-                    .map_err(|_| DecimalError::NotANumber)?;
-                (&rest[..at], exp)
+        let (mantissa, exponent) = match rest.split_once(['e', 'E']) {
+            Some((mantissa, exp)) => {
+                let exp: i32 = exp.parse().map_err(|_| DecimalError::NotANumber)?;
+                (mantissa, exp)
             }
             None => (rest, 0),
         };
@@ -62,27 +60,33 @@ impl Decimal {
         {
             return Err(DecimalError::NotANumber);
         }
-        if whole.len() + fraction.len() > MAX_DIGITS || exponent.unsigned_abs() > 30 {
+        if whole.len().saturating_add(fraction.len()) > MAX_DIGITS || exponent.unsigned_abs() > 30 {
             return Err(DecimalError::TooLarge);
         }
+        // At most 30 digits: an i128 holds them; checked all the same.
         let mut units: i128 = 0;
         for b in whole.bytes().chain(fraction.bytes()) {
-            units = units * 10 + i128::from(b - b'0');
+            units = units
+                .checked_mul(10)
+                .and_then(|u| u.checked_add(i128::from(b.saturating_sub(b'0'))))
+                .ok_or(DecimalError::TooLarge)?;
         }
-        let mut scale = i64::try_from(fraction.len()).map_err(|_| DecimalError::TooLarge)?
-            - i64::from(exponent);
+        let mut scale = i64::try_from(fraction.len())
+            .ok()
+            .and_then(|digits| digits.checked_sub(i64::from(exponent)))
+            .ok_or(DecimalError::TooLarge)?;
         while scale < 0 {
             units = units.checked_mul(10).ok_or(DecimalError::TooLarge)?;
-            scale += 1;
+            scale = scale.saturating_add(1);
         }
         let mut scale = u32::try_from(scale).map_err(|_| DecimalError::TooLarge)?;
         // Trailing zeros carry no value: "12.00" is as exact as "12".
         while scale > 0 && units % 10 == 0 {
             units /= 10;
-            scale -= 1;
+            scale = scale.saturating_sub(1);
         }
         if negative {
-            units = -units;
+            units = units.checked_neg().ok_or(DecimalError::TooLarge)?;
         }
         Ok(Decimal { units, scale })
     }
@@ -92,8 +96,9 @@ impl Decimal {
         if self.scale > places {
             return Err(DecimalError::TooPrecise(places));
         }
-        let factor = 10_i128
-            .checked_pow(places - self.scale)
+        let factor = places
+            .checked_sub(self.scale)
+            .and_then(|missing| 10_i128.checked_pow(missing))
             .ok_or(DecimalError::TooLarge)?;
         self.units.checked_mul(factor).ok_or(DecimalError::TooLarge)
     }
@@ -113,11 +118,8 @@ impl Currency {
         if bytes.len() != 3 || !bytes.iter().all(u8::is_ascii_alphabetic) {
             return None;
         }
-        Some(Currency([
-            bytes[0].to_ascii_uppercase(),
-            bytes[1].to_ascii_uppercase(),
-            bytes[2].to_ascii_uppercase(),
-        ]))
+        let letters = <[u8; 3]>::try_from(bytes).ok()?;
+        Some(Currency(letters.map(|b| b.to_ascii_uppercase())))
     }
 
     pub fn as_str(&self) -> &str {
@@ -191,7 +193,7 @@ impl Amount {
     pub fn times(self, quantity: Quantity) -> Option<Amount> {
         let product = i128::from(self.0).checked_mul(i128::from(quantity.0))?;
         let scale = i128::from(Quantity::SCALE);
-        let rounded = (product + scale / 2) / scale;
+        let rounded = product.checked_add(scale / 2)?.checked_div(scale)?;
         i64::try_from(rounded).ok().map(Amount)
     }
 }
@@ -282,7 +284,7 @@ impl fmt::Display for Quantity {
         let mut places = Self::PLACES;
         while fraction % 10 == 0 {
             fraction /= 10;
-            places -= 1;
+            places = places.saturating_sub(1);
         }
         write!(f, "{whole}.{fraction:0width$}", width = places as usize)
     }

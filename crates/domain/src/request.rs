@@ -415,8 +415,8 @@ fn group_into_payments(
                 let mut random = [0_u8; 24];
                 entropy.fill(&mut random);
                 let purpose_id = PurposeId::from_random(now.date(), random);
-                let sequence =
-                    u16::try_from(payments.len() + 1).map_err(|_| too_large("PriceList"))?;
+                let sequence = u16::try_from(payments.len().saturating_add(1))
+                    .map_err(|_| too_large("PriceList"))?;
                 payments.push(Payment {
                     sequence,
                     purpose: format!("{purpose_id} {purpose_text}"),
@@ -703,7 +703,7 @@ impl Validator {
         rules: &CreationRules,
     ) -> OffsetDateTime {
         let Some(text) = text.map(str::trim).filter(|t| !t.is_empty()) else {
-            return now + rules.default_validity;
+            return now.saturating_add(rules.default_validity);
         };
         match parse_lenient(text) {
             Err(e) => {
@@ -717,12 +717,7 @@ impl Validator {
             Ok(value) => {
                 // A bare date means "payable through that day": its last microsecond,
                 // so that the request also lists under that date.
-                let expires_at = match value {
-                    crate::datetime::LenientDateTime::Day(_) => {
-                        value.end_exclusive() - Duration::microseconds(1)
-                    }
-                    crate::datetime::LenientDateTime::Instant(at) => at,
-                };
+                let expires_at = value.last_instant();
                 if expires_at <= now {
                     self.fail(
                         Code::ExpiryInPast,

@@ -77,7 +77,9 @@ impl PostgresStore {
             Some((false, _)) if content.kind == DocumentKind::Receipt => {
                 Some(DocumentStored::ReceiptNotDue)
             }
-            Some((_, latest)) if version != latest + 1 => Some(DocumentStored::VersionTaken),
+            Some((_, latest)) if Some(version) != latest.checked_add(1) => {
+                Some(DocumentStored::VersionTaken)
+            }
             Some(_) => None,
         };
         if let Some(verdict) = verdict {
@@ -102,7 +104,9 @@ impl PostgresStore {
         .await
         .map_err(store_error)?;
         if content.kind == DocumentKind::Receipt {
-            sqlx::query("UPDATE payment_requests SET receipt_due = false WHERE id = $1")
+            sqlx::query(
+                "UPDATE payment_requests SET receipt_due = false, receipt_parked_at = NULL, receipt_parked_reason = NULL WHERE id = $1",
+            )
                 .bind(request)
                 .execute(&mut *transaction)
                 .await
@@ -160,7 +164,8 @@ impl PostgresStore {
         limit: u32,
     ) -> Result<Vec<(ClientId, PaymentRequestId)>, StoreError> {
         let rows: Vec<(String, Uuid)> = sqlx::query_as(
-            "SELECT owner, id FROM payment_requests WHERE receipt_due ORDER BY paid_at, id LIMIT $1",
+            "SELECT owner, id FROM payment_requests WHERE receipt_due AND receipt_parked_at IS NULL \
+             ORDER BY paid_at, id LIMIT $1",
         )
         .bind(i64::from(limit))
         .fetch_all(&self.pool)
@@ -169,6 +174,42 @@ impl PostgresStore {
         rows.into_iter()
             .map(|(owner, id)| Ok((client_id(&owner)?, PaymentRequestId::from_uuid(id))))
             .collect()
+    }
+}
+
+impl PostgresStore {
+    pub(crate) async fn documents_park_receipt(
+        &self,
+        owner: &ClientId,
+        id: PaymentRequestId,
+        reason: &str,
+        audit: &AuditEvent,
+    ) -> Result<bool, StoreError> {
+        let parked_at = stored_time(audit.at);
+        let audit = NewAudit::new(audit)?;
+        let mut transaction = self.pool.begin().await.map_err(store_error)?;
+        let parked = sqlx::query(
+            "UPDATE payment_requests SET receipt_parked_at = $1, receipt_parked_reason = $2 \
+             WHERE id = $3 AND owner = $4 AND receipt_due AND receipt_parked_at IS NULL",
+        )
+        .bind(parked_at)
+        .bind(reason)
+        .bind(id.as_uuid())
+        .bind(owner.as_str())
+        .execute(&mut *transaction)
+        .await
+        .map_err(store_error)?
+        .rows_affected()
+            == 1;
+        if !parked {
+            transaction.rollback().await.map_err(store_error)?;
+            return Ok(false);
+        }
+        insert_audit(&mut transaction, &audit)
+            .await
+            .map_err(store_error)?;
+        transaction.commit().await.map_err(store_error)?;
+        Ok(true)
     }
 }
 

@@ -1,5 +1,5 @@
 //! Justification documents in SQLite: the `documents` table and the requests'
-//! `receipt_due` flag (migration 0004).
+//! `receipt_due` flag (migration 0004) and parked receipts (0005).
 
 use crate::convert::{client_id, micros, request_id, request_id_text, store_error, to_json};
 use crate::rows::NewAudit;
@@ -59,7 +59,7 @@ impl SqliteStore {
             Some((due, _)) if content.kind == DocumentKind::Receipt && due == 0 => {
                 Some(DocumentStored::ReceiptNotDue)
             }
-            Some((_, latest)) if i64::from(content.version) != latest + 1 => {
+            Some((_, latest)) if Some(i64::from(content.version)) != latest.checked_add(1) => {
                 Some(DocumentStored::VersionTaken)
             }
             Some(_) => None,
@@ -86,7 +86,9 @@ impl SqliteStore {
         .await
         .map_err(store_error)?;
         if content.kind == DocumentKind::Receipt {
-            sqlx::query("UPDATE payment_requests SET receipt_due = 0 WHERE id = ?1")
+            sqlx::query(
+                "UPDATE payment_requests SET receipt_due = 0, receipt_parked_at = NULL, receipt_parked_reason = NULL WHERE id = ?1",
+            )
                 .bind(&request)
                 .execute(&mut *transaction)
                 .await
@@ -144,7 +146,8 @@ impl SqliteStore {
         limit: u32,
     ) -> Result<Vec<(ClientId, PaymentRequestId)>, StoreError> {
         let rows: Vec<(String, String)> = sqlx::query_as(
-            "SELECT owner, id FROM payment_requests WHERE receipt_due = 1 ORDER BY paid_at, id LIMIT ?1",
+            "SELECT owner, id FROM payment_requests WHERE receipt_due = 1 AND receipt_parked_at IS NULL \
+             ORDER BY paid_at, id LIMIT ?1",
         )
         .bind(i64::from(limit))
         .fetch_all(&self.readers)
@@ -153,6 +156,42 @@ impl SqliteStore {
         rows.into_iter()
             .map(|(owner, id)| Ok((client_id(&owner)?, request_id(&id)?)))
             .collect()
+    }
+}
+
+impl SqliteStore {
+    pub(crate) async fn documents_park_receipt(
+        &self,
+        owner: &ClientId,
+        id: PaymentRequestId,
+        reason: &str,
+        audit: &AuditEvent,
+    ) -> Result<bool, StoreError> {
+        let parked_at = micros(audit.at)?;
+        let audit = NewAudit::new(audit)?;
+        let mut transaction = self.write().await?;
+        let parked = sqlx::query(
+            "UPDATE payment_requests SET receipt_parked_at = ?1, receipt_parked_reason = ?2 \
+             WHERE id = ?3 AND owner = ?4 AND receipt_due = 1 AND receipt_parked_at IS NULL",
+        )
+        .bind(parked_at)
+        .bind(reason)
+        .bind(request_id_text(id))
+        .bind(owner.as_str())
+        .execute(&mut *transaction)
+        .await
+        .map_err(store_error)?
+        .rows_affected()
+            == 1;
+        if !parked {
+            transaction.rollback().await.map_err(store_error)?;
+            return Ok(false);
+        }
+        insert_audit(&mut transaction, &audit)
+            .await
+            .map_err(store_error)?;
+        transaction.commit().await.map_err(store_error)?;
+        Ok(true)
     }
 }
 

@@ -895,6 +895,16 @@ impl Store for SqliteStore {
         self.documents_receipts_due(limit).await
     }
 
+    async fn park_receipt(
+        &self,
+        owner: &ClientId,
+        id: PaymentRequestId,
+        reason: &str,
+        audit: &AuditEvent,
+    ) -> Result<bool, StoreError> {
+        self.documents_park_receipt(owner, id, reason, audit).await
+    }
+
     async fn audit_events(&self, id: PaymentRequestId) -> Result<Vec<AuditEvent>, StoreError> {
         let rows = sqlx::query(
             "SELECT at, actor, request_id, kind, detail FROM audit_events WHERE request_id = ?1 ORDER BY at, id",

@@ -77,6 +77,7 @@ macro_rules! store_suite {
             expiry_candidates_respect_the_grace_rule,
             attempt_queries_claim_note_and_give_up,
             notification_secrets_add_retire_list,
+            a_parked_receipt_leaves_the_worker_list,
         );
     };
     (@each $fresh_store:path; $($scenario:ident),+ $(,)?) => {

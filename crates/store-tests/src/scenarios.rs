@@ -3298,3 +3298,101 @@ pub async fn notification_secrets_add_retire_list(store: Arc<dyn Store>) {
         "another client's secrets are untouched"
     );
 }
+
+/// A receipt that cannot be issued is parked: it stays due (a download still
+/// tries it, and storing it clears the mark) but leaves the worker's list, with
+/// its reason and an audit event; the receipts behind it are listed.
+pub async fn a_parked_receipt_leaves_the_worker_list(store: Arc<dyn Store>) {
+    let store = store.as_ref();
+    let owner = client("pmlp.epakalpojumi");
+    let poisoned = single_payment_request(&owner, 1);
+    let next = single_payment_request(&owner, 2);
+    insert_all(store, &[poisoned.clone(), next.clone()]).await;
+    let at = poisoned.created_at + Duration::minutes(5);
+    for (request, paid_at) in [(&poisoned, at), (&next, at + Duration::minutes(1))] {
+        let attempt = sample_attempt(request, 1, 1, paid_at);
+        start(store, &attempt).await;
+        let mut executed = report(&attempt, Outcome::Executed, None, paid_at);
+        executed.receipt_due = true;
+        apply_outcome(store, &attempt, &executed).await;
+    }
+    assert_eq!(
+        store.receipts_due(1).await.unwrap(),
+        vec![(owner.clone(), poisoned.id)],
+        "oldest payment first"
+    );
+    let parked_audit = status_audit(
+        &poisoned,
+        "document.receipt_parked",
+        at + Duration::hours(1),
+    );
+    let reason = "document could not be rendered: Ā is not in the font";
+    // Another client's id, and an unknown one, park nothing.
+    let foreign = client("vid.eds");
+    for (who, id) in [
+        (&foreign, poisoned.id),
+        (&owner, PaymentRequestId::from_random([7; 16])),
+    ] {
+        assert!(
+            !store
+                .park_receipt(who, id, reason, &parked_audit)
+                .await
+                .unwrap()
+        );
+    }
+    assert!(
+        store
+            .park_receipt(&owner, poisoned.id, reason, &parked_audit)
+            .await
+            .unwrap()
+    );
+    assert!(
+        !store
+            .park_receipt(&owner, poisoned.id, reason, &parked_audit)
+            .await
+            .unwrap(),
+        "parked once"
+    );
+    assert_eq!(
+        store.receipts_due(1).await.unwrap(),
+        vec![(owner.clone(), next.id)],
+        "the next receipt is not held up"
+    );
+    assert_eq!(
+        store
+            .document_state(&owner, poisoned.id)
+            .await
+            .unwrap()
+            .map(|s| s.receipt_due),
+        Some(true),
+        "still due: nothing is lost"
+    );
+    let trail = store.audit_events(poisoned.id).await.unwrap();
+    assert_eq!(trail.last(), Some(&parked_audit), "{trail:?}");
+    assert_eq!(
+        trail
+            .iter()
+            .filter(|e| e.kind == "document.receipt_parked")
+            .count(),
+        1
+    );
+    // Issued after all (e.g. on download, after a fix): not due, not parked.
+    let paid = stored(store, &poisoned).await;
+    let receipt = new_document(&paid, DocumentKind::Receipt, 1, at);
+    let issued = status_audit(&paid, "document.receipt_issued", at);
+    assert!(matches!(
+        store.insert_document(&receipt, &issued).await.unwrap(),
+        DocumentStored::Stored(_)
+    ));
+    assert!(
+        !store
+            .park_receipt(&owner, poisoned.id, reason, &parked_audit)
+            .await
+            .unwrap(),
+        "an issued receipt cannot be parked"
+    );
+    assert_eq!(
+        store.receipts_due(ALL).await.unwrap(),
+        vec![(owner.clone(), next.id)]
+    );
+}

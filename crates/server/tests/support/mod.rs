@@ -1,6 +1,7 @@
 //! What the server's integration tests share: a fresh, migrated database of
 //! either kind, the issuer printed on documents, and reading PDFs back with
-//! poppler's `pdftotext`. Each test file uses a part of it.
+//! poppler's `pdftotext`, validating document XML against our schema. Each test file
+//! uses a part of it.
 
 #![allow(dead_code, clippy::unwrap_used)]
 
@@ -88,4 +89,26 @@ pub fn pdf_text(pdf: &[u8]) -> String {
         .split_whitespace()
         .collect::<Vec<_>>()
         .join(" ")
+}
+
+/// Validates XML against docs/schemas/justification-document.xsd with xmllint.
+pub fn assert_valid_document_xml(xml: &[u8]) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("document.xml");
+    std::fs::write(&path, xml).unwrap();
+    let schema = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../docs/schemas/justification-document.xsd"
+    );
+    let output = std::process::Command::new("xmllint")
+        .args(["--noout", "--nonet", "--schema", schema])
+        .arg(&path)
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "the document does not validate: {}\n{}",
+        String::from_utf8_lossy(&output.stderr),
+        String::from_utf8_lossy(xml)
+    );
 }
