@@ -77,6 +77,7 @@ macro_rules! store_suite {
             expiry_candidates_respect_the_grace_rule,
             attempt_queries_claim_note_and_give_up,
             notification_secrets_add_retire_list,
+            server_keys_are_stored_once_and_shared,
         );
     };
     (@each $fresh_store:path; $($scenario:ident),+ $(,)?) => {
