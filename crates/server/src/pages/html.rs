@@ -377,6 +377,21 @@ mod tests {
     }
 
     #[test]
+    fn every_door_is_found_by_its_prefix() {
+        assert_eq!(Door::of("/Payments/"), Door::Maksa);
+        assert_eq!(Door::of("/MM/WebUI2/Payments/pay"), Door::Original);
+        assert_eq!(Door::of("/MM/WebUI2/Payments"), Door::Original);
+        assert_eq!(
+            Door::of("/MM_WebUI/WebUI2/Payments/refresh"),
+            Door::OriginalWebUi
+        );
+        assert_eq!(Door::of("/providers/DEMO0000/return"), Door::Maksa);
+        for door in Door::ALL {
+            assert_eq!(Door::of(&door.page()), door);
+        }
+    }
+
+    #[test]
     fn latvian_amounts_use_a_decimal_comma() {
         let amount = Amount::from_minor(120_050).expect("amount");
         let lv = Prefs::default();
