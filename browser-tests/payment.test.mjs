@@ -85,3 +85,20 @@ scenario(
   },
   { axe: false },
 );
+
+// Issue 11 §2.4: a payer holding a link in the original module's form
+// (004 §2.1.1.1 answers /MM/WebUI2/Payments/?id=) gets the same page, and its
+// forms, assets and CSRF cookie work from there.
+for (const door of ['/MM/WebUI2/Payments/', '/MM_WebUI/WebUI2/Payments/']) {
+  scenario(`the original address ${door} shows the page and takes the payment`, async (s, page) => {
+    const { id, url } = await createRequest();
+    const original = url.replace('/Payments/', door);
+    assert.notEqual(original, url, 'PaymentRequestUrl has the /Payments/ path');
+    await openPayerPage(s, page, original);
+    const action = await page.getAttribute('form[data-action="pay"]', 'action');
+    assert.equal(action, `${door}pay`, 'the form posts within the original address');
+    const landed = await payAtDemoBank(s, page, { decision: 'approve' });
+    assert.equal(landed, 'paid', 'the hub page after approving');
+    await waitForStatus(id, 'E');
+  });
+}

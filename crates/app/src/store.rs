@@ -549,4 +549,16 @@ pub trait Store: Send + Sync + 'static {
         audit: &AuditEvent,
     ) -> Result<u64, StoreError>;
     async fn notification_secrets(&self, client: &ClientId) -> Result<Vec<String>, StoreError>;
+
+    /// The hub's own secret key `name` (e.g. the payer pages' CSRF key): the
+    /// stored one, or — when there is none yet — `candidate`, stored at `at` and
+    /// answered. Racing callers (several nodes starting at once) all get the one
+    /// key that was stored first, so every node of a cluster signs alike and
+    /// the key survives restarts.
+    async fn server_key(
+        &self,
+        name: &str,
+        candidate: &[u8],
+        at: OffsetDateTime,
+    ) -> Result<Vec<u8>, StoreError>;
 }

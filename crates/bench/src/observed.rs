@@ -376,4 +376,13 @@ impl Store for ObservedStore {
     async fn notification_secrets(&self, client: &ClientId) -> Result<Vec<String>, StoreError> {
         self.inner.notification_secrets(client).await
     }
+
+    async fn server_key(
+        &self,
+        name: &str,
+        candidate: &[u8],
+        at: OffsetDateTime,
+    ) -> Result<Vec<u8>, StoreError> {
+        self.inner.server_key(name, candidate, at).await
+    }
 }

@@ -79,19 +79,29 @@ impl DemoConnector {
             }));
         }
         let stamp = vk::required(fields, "VK_STAMP")?;
-        let attempt = parse_stamp(stamp)
-            .ok_or_else(|| ProviderError::Malformed(format!("VK_STAMP `{stamp}` is not ours")))?;
+        let attempt = parse_stamp(stamp).ok_or_else(|| {
+            ProviderError::Malformed(format!("VK_STAMP {} is not ours", vk::quoted(stamp)))
+        })?;
         let amount_text = vk::required(fields, "VK_AMOUNT")?;
         let amount = vk::parse_amount(amount_text).ok_or_else(|| {
-            ProviderError::Malformed(format!("VK_AMOUNT `{amount_text}` is not an amount"))
+            ProviderError::Malformed(format!(
+                "VK_AMOUNT {} is not an amount",
+                vk::quoted(amount_text)
+            ))
         })?;
         let currency_text = vk::required(fields, "VK_CURR")?;
         let currency = Currency::parse(currency_text).ok_or_else(|| {
-            ProviderError::Malformed(format!("VK_CURR `{currency_text}` is not a currency"))
+            ProviderError::Malformed(format!(
+                "VK_CURR {} is not a currency",
+                vk::quoted(currency_text)
+            ))
         })?;
         let at_text = vk::required(fields, "VK_T_DATETIME")?;
         let at = vk::parse_time(at_text).ok_or_else(|| {
-            ProviderError::Malformed(format!("VK_T_DATETIME `{at_text}` is not RFC 3339"))
+            ProviderError::Malformed(format!(
+                "VK_T_DATETIME {} is not RFC 3339",
+                vk::quoted(at_text)
+            ))
         })?;
         let (outcome, external_id) = match service {
             vk::SERVICE_EXECUTED | vk::SERVICE_ACCEPTED => {
@@ -110,7 +120,8 @@ impl DemoConnector {
                 let reason = vk::required(fields, "VK_REASON")?;
                 if reason != "rejected" && reason != "cancelled" {
                     return Err(ProviderError::Malformed(format!(
-                        "VK_REASON `{reason}` is neither rejected nor cancelled"
+                        "VK_REASON {} is neither rejected nor cancelled",
+                        vk::quoted(reason)
                     )));
                 }
                 (Outcome::Rejected, None)

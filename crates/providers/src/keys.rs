@@ -119,12 +119,9 @@ fn parse_key(path: &Path, bytes: &[u8]) -> io::Result<Ed25519KeyPair> {
 }
 
 fn pem_body(text: &str) -> Option<Vec<u8>> {
-    let start = text.find(PEM_BEGIN)? + PEM_BEGIN.len();
-    let end = start + text[start..].find(PEM_END)?;
-    let base64: String = text[start..end]
-        .chars()
-        .filter(|c| !c.is_whitespace())
-        .collect();
+    let (_, after_begin) = text.split_once(PEM_BEGIN)?;
+    let (body, _) = after_begin.split_once(PEM_END)?;
+    let base64: String = body.chars().filter(|c| !c.is_whitespace()).collect();
     BASE64.decode(base64).ok()
 }
 

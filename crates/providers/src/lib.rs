@@ -76,6 +76,17 @@
 //! once per stamp and delivers the answers; `POST /query` answers 1017;
 //! `GET /bank.css` and `GET /autosubmit.js` are its assets.
 
+// Everything here reads what a provider (or anyone posing as one) sent: no
+// slicing that can panic, no arithmetic that can overflow.
+#![cfg_attr(
+    not(test),
+    deny(
+        clippy::string_slice,
+        clippy::indexing_slicing,
+        clippy::arithmetic_side_effects
+    )
+)]
+
 mod bank;
 mod connector;
 mod keys;

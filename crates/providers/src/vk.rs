@@ -179,8 +179,9 @@ pub fn sign<F: Fields + ?Sized>(key: &Ed25519KeyPair, fields: &F) -> Result<Stri
     let service = fields
         .field("VK_SERVICE")
         .ok_or_else(|| ProviderError::Malformed("VK_SERVICE is missing".into()))?;
-    let names = signed_fields(service)
-        .ok_or_else(|| ProviderError::Malformed(format!("unknown VK_SERVICE `{service}`")))?;
+    let names = signed_fields(service).ok_or_else(|| {
+        ProviderError::Malformed(format!("unknown VK_SERVICE {}", quoted(service)))
+    })?;
     let data = mac_data(names, fields)?;
     Ok(BASE64.encode(key.sign(data.as_bytes())))
 }
@@ -198,11 +199,13 @@ pub fn verify<F: Fields + ?Sized>(
         .ok_or_else(|| ProviderError::Malformed("VK_SERVICE is missing".into()))?;
     let Some(&service) = services.iter().find(|s| **s == service) else {
         return Err(ProviderError::Malformed(format!(
-            "unexpected VK_SERVICE `{service}`"
+            "unexpected VK_SERVICE {}",
+            quoted(service)
         )));
     };
-    let names = signed_fields(service)
-        .ok_or_else(|| ProviderError::Malformed(format!("unknown VK_SERVICE `{service}`")))?;
+    let names = signed_fields(service).ok_or_else(|| {
+        ProviderError::Malformed(format!("unknown VK_SERVICE {}", quoted(service)))
+    })?;
     let data = mac_data(names, fields)?;
     let mac = fields
         .field("VK_MAC")
@@ -215,6 +218,19 @@ pub fn verify<F: Fields + ?Sized>(
         .verify(data.as_bytes(), &signature)
         .map_err(|_| ProviderError::BadSignature("VK_MAC does not verify".into()))?;
     Ok(service)
+}
+
+/// How many characters of a received value an error message quotes.
+pub const QUOTED_CHARS: usize = 40;
+
+/// A received value as error messages quote it: in backticks, cut to
+/// [`QUOTED_CHARS`] characters (with `…`), so an error never carries a large
+/// input along into logs, records or pages.
+pub fn quoted(value: &str) -> String {
+    match value.char_indices().nth(QUOTED_CHARS) {
+        Some((end, _)) => format!("`{}…`", value.get(..end).unwrap_or_default()),
+        None => format!("`{value}`"),
+    }
 }
 
 /// A required field, else `Malformed`.
@@ -238,7 +254,9 @@ pub fn expect_value<F: Fields + ?Sized>(
         Ok(())
     } else {
         Err(ProviderError::Malformed(format!(
-            "{name} is `{value}`, expected `{expected}`"
+            "{name} is {}, expected {}",
+            quoted(value),
+            quoted(expected)
         )))
     }
 }
@@ -250,7 +268,8 @@ pub fn check_encoding<F: Fields + ?Sized>(fields: &F) -> Result<(), ProviderErro
         None => Ok(()),
         Some(e) if e.eq_ignore_ascii_case(ENCODING) => Ok(()),
         Some(e) => Err(ProviderError::Malformed(format!(
-            "VK_ENCODING `{e}` is not UTF-8"
+            "VK_ENCODING {} is not UTF-8",
+            quoted(e)
         ))),
     }
 }
@@ -448,6 +467,15 @@ mod tests {
         ] {
             assert_eq!(parse_amount(bad), None, "{bad}");
         }
+    }
+
+    #[test]
+    fn quoted_values_are_bounded() {
+        assert_eq!(quoted("1012"), "`1012`");
+        let long = "ā".repeat(1000);
+        let shown = quoted(&long);
+        assert_eq!(shown.chars().count(), QUOTED_CHARS + 3);
+        assert!(shown.ends_with("…`"));
     }
 
     #[test]

@@ -159,19 +159,7 @@ pub fn router(state: AppState) -> Router {
             "/api/v1/paymentrequest/{method}",
             post(rest::paymentrequest_method),
         )
-        .route("/Payments/", get(pages::payment_page))
-        .route("/Payments", get(pages::payment_page))
-        .route("/Payments/pay", post(pages::pay))
-        .route("/Payments/refresh", post(pages::refresh))
-        .route(
-            "/providers/{code}/return",
-            get(pages::provider_return).post(pages::provider_return),
-        )
-        .route("/providers/{code}/notify", post(pages::provider_notify))
-        .route("/assets/maksa.css", get(pages::stylesheet))
-        .route("/assets/autosubmit.js", get(pages::autosubmit_script))
-        .route("/assets/countdown.js", get(pages::countdown_script))
-        .route("/assets/reload.js", get(pages::reload_script))
+        .merge(pages::routes())
         .route("/Invoices/Pdf/{id}", get(invoices::pdf))
         .route("/Invoices/Xml/{id}", get(invoices::xml))
         .route("/v1.0/RESTX509/Invoices/Pdf/{id}", get(invoices::pdf))
@@ -255,7 +243,7 @@ async fn count_requests(
         "invoice_pdf"
     } else if path.contains("/invoices/xml/") {
         "invoice_xml"
-    } else if path.starts_with("/payments") {
+    } else if pages::is_page_path(&path) {
         "payer_page"
     } else if path.ends_with(".svc") {
         "soap"

@@ -129,6 +129,15 @@ impl Hub {
         self.create_with(step, lines, json!({})).await
     }
 
+    /// Creates a request of one position (1.00 EUR, one payee).
+    async fn create_one(&self) -> String {
+        self.create(
+            "03G10",
+            json!([{"Position": "2346", "ItemElementName": "Quantity", "Item": 1}]),
+        )
+        .await
+    }
+
     /// Creates a request with `extra` fields of PaymentRequest set too.
     async fn create_with(&self, step: &str, lines: Value, extra: Value) -> String {
         let mut body = json!({"PaymentsDataStructure": {"PaymentRequest": {
@@ -171,6 +180,8 @@ impl Hub {
 struct Browser {
     client: Client,
     cookie: Option<String>,
+    /// The whole `Set-Cookie` of the last answer that had one (attributes too).
+    set_cookie: Option<String>,
 }
 
 struct Page {
@@ -248,6 +259,7 @@ impl Browser {
         Browser {
             client: Client::builder().redirect(Policy::none()).build().unwrap(),
             cookie: None,
+            set_cookie: None,
         }
     }
 
@@ -255,6 +267,9 @@ impl Browser {
         if let Some(cookie) = response.headers().get("set-cookie") {
             let text = cookie.to_str().unwrap();
             self.cookie = Some(text.split(';').next().unwrap().to_owned());
+            self.set_cookie = Some(text.to_owned());
+        } else {
+            self.set_cookie = None;
         }
         Page {
             status: response.status(),
@@ -295,8 +310,13 @@ fn absolute(hub: &Hub, url: &str) -> String {
 
 /// Opens the page, chooses DEMO0000, and arrives at the bank's approval page.
 async fn to_the_bank(hub: &Hub, browser: &mut Browser, id: &str) -> Page {
+    to_the_bank_from(hub, browser, "/Payments/", id).await
+}
+
+/// The same, from the page at `door` (`/Payments/` or an original address).
+async fn to_the_bank_from(hub: &Hub, browser: &mut Browser, door: &str, id: &str) -> Page {
     let page = browser
-        .get(&format!("{}/Payments/?id={id}&language=ENG", hub.base))
+        .get(&format!("{}{door}?id={id}&language=ENG", hub.base))
         .await;
     assert_eq!(page.state(), "choose-provider", "{}", page.html);
     let (action, fields) = page.form("data-action=\"pay\"");
@@ -334,6 +354,11 @@ async fn paying_at_the_demo_bank_makes_the_request_executed(postgres: bool) {
         .await;
     assert_eq!(hub.status(&id).await, "P");
     let mut browser = Browser::new();
+    // Kept for the end: the same form posted again once the request is paid.
+    let (pay_action, pay_fields) = browser
+        .get(&format!("{}/Payments/?id={id}", hub.base))
+        .await
+        .form("data-action=\"pay\"");
     let bank = to_the_bank(&hub, &mut browser, &id).await;
     assert!(bank.html.contains("12.00") || bank.html.contains("12,00"));
     let page = decide(&hub, &mut browser, &bank, "approve").await;
@@ -380,25 +405,7 @@ async fn paying_at_the_demo_bank_makes_the_request_executed(postgres: bool) {
     );
     // A paid request cannot be started again, even with a stale form.
     let stale = browser
-        .post(
-            &format!("{}/Payments/pay", hub.base),
-            &[
-                ("id".into(), id.clone()),
-                ("sequence".into(), "1".into()),
-                ("provider".into(), "DEMO0000".into()),
-                (
-                    "csrf".into(),
-                    browser
-                        .cookie
-                        .clone()
-                        .unwrap()
-                        .split('=')
-                        .nth(1)
-                        .unwrap()
-                        .into(),
-                ),
-            ],
-        )
+        .post(&absolute(&hub, &pay_action), &pay_fields)
         .await;
     assert_eq!(stale.status, StatusCode::SEE_OTHER);
     assert!(stale.location.unwrap().contains("notice=ALREADY_PAID"));
@@ -523,22 +530,36 @@ async fn a_form_without_the_csrf_token_changes_nothing(postgres: bool) {
     assert!(attempts.is_empty());
 }
 
-async fn forged_and_mismatching_messages_change_nothing_and_are_recorded(postgres: bool) {
-    let hub = Hub::start(postgres).await;
-    let id = hub
-        .create(
-            "03G10",
-            json!([{"Position": "2346", "ItemElementName": "Quantity", "Item": 1}]),
-        )
-        .await;
-    let mut browser = Browser::new();
-    let bank = to_the_bank(&hub, &mut browser, &id).await;
-    // Decide with the server message dropped, so only what we post below arrives.
+/// Pays request `id` at the bank with the server message dropped, so only what
+/// a test posts arrives; answers the browser return's address and fields.
+async fn approved_without_server_message(
+    hub: &Hub,
+    browser: &mut Browser,
+    id: &str,
+) -> (String, Vec<(String, String)>) {
+    let bank = to_the_bank(hub, browser, id).await;
     let (action, mut fields) = bank.form("data-action=\"approve\"");
     set(&mut fields, "decision", "approve");
     set(&mut fields, "server_message", "drop");
-    let back = browser.post(&absolute(&hub, &action), &fields).await;
-    let (return_action, genuine) = back.form("data-action=\"return-to-merchant\"");
+    let back = browser.post(&absolute(hub, &action), &fields).await;
+    back.form("data-action=\"return-to-merchant\"")
+}
+
+/// The bank's answer as a server message for another amount, correctly signed.
+fn signed_for_another_amount(hub: &Hub, genuine: &[(String, String)]) -> Vec<(String, String)> {
+    let mut mismatching = genuine.to_vec();
+    set(&mut mismatching, "VK_AMOUNT", "999.00");
+    set(&mut mismatching, "VK_AUTO", "Y");
+    let mac = hub.keys.sign_as_bank(mismatching.as_slice()).unwrap();
+    set(&mut mismatching, "VK_MAC", &mac);
+    mismatching
+}
+
+async fn forged_and_mismatching_messages_change_nothing_and_are_recorded(postgres: bool) {
+    let hub = Hub::start(postgres).await;
+    let id = hub.create_one().await;
+    let mut browser = Browser::new();
+    let (return_action, genuine) = approved_without_server_message(&hub, &mut browser, &id).await;
     let notify = return_action.replace("/return", "/notify");
     let notify = notify.split('?').next().unwrap().to_owned();
 
@@ -555,11 +576,7 @@ async fn forged_and_mismatching_messages_change_nothing_and_are_recorded(postgre
         .unwrap();
     assert_eq!(replayed.status(), StatusCode::BAD_REQUEST);
     // 3. A correctly signed message whose amount differs from the attempt's.
-    let mut mismatching = genuine.clone();
-    set(&mut mismatching, "VK_AMOUNT", "999.00");
-    set(&mut mismatching, "VK_AUTO", "Y");
-    let mac = hub.keys.sign_as_bank(mismatching.as_slice()).unwrap();
-    set(&mut mismatching, "VK_MAC", &mac);
+    let mismatching = signed_for_another_amount(&hub, &genuine);
     let refused = form(Client::new().post(&notify), &mismatching)
         .send()
         .await
@@ -638,6 +655,10 @@ on_both_databases!(
     forged_and_mismatching_messages_change_nothing_and_are_recorded,
     an_unknown_request_is_a_404_page,
     a_paid_request_gets_its_receipt_unless_no_invoice,
+    provider_messages_are_bounded_never_echoed_and_recorded_bounded,
+    only_tokens_the_hub_issued_pass_the_csrf_check,
+    the_original_page_addresses_serve_the_page_and_take_payments,
+    oversized_page_forms_are_refused_with_413,
 );
 
 async fn a_paid_request_gets_its_receipt_unless_no_invoice(postgres: bool) {
@@ -726,4 +747,250 @@ async fn a_paid_request_gets_its_receipt_unless_no_invoice(postgres: bool) {
         None,
         "NoInvoice: no receipt"
     );
+}
+
+/// The header's value, or "" when absent.
+fn header(response: &reqwest::Response, name: &str) -> String {
+    response
+        .headers()
+        .get(name)
+        .map(|v| v.to_str().unwrap().to_owned())
+        .unwrap_or_default()
+}
+
+/// Issue 11 §1.5: anyone can post to the providers' endpoints. A 1 MB message
+/// is refused before it is read; a refused message is never echoed; and what
+/// is recorded of it is bounded (its size, hash and first bytes).
+async fn provider_messages_are_bounded_never_echoed_and_recorded_bounded(postgres: bool) {
+    let hub = Hub::start(postgres).await;
+    let notify = format!("{}/providers/DEMO0000/notify", hub.base);
+    let huge = "x".repeat(1024 * 1024);
+    let answer = form(
+        Client::new().post(&notify),
+        &[("VK_SERVICE".into(), huge.clone())],
+    )
+    .send()
+    .await
+    .unwrap();
+    assert_eq!(answer.status(), StatusCode::PAYLOAD_TOO_LARGE);
+    assert_eq!(header(&answer, "mm-error"), "BODY_TOO_LARGE");
+    let text = answer.text().await.unwrap();
+    assert!(text.len() < 200 && !text.contains("xxxx"), "{text}");
+
+    // Under the limit but not a message: refused, and nothing of it comes back.
+    // (2000 characters, 12,000 bytes URL-encoded.)
+    let large = "ā".repeat(2000);
+    for path in ["notify", "return"] {
+        let answer = form(
+            Client::new().post(format!("{}/providers/DEMO0000/{path}", hub.base)),
+            &[("VK_SERVICE".into(), large.clone())],
+        )
+        .send()
+        .await
+        .unwrap();
+        assert_eq!(header(&answer, "mm-error"), "PROVIDER_MESSAGE_REFUSED");
+        let text = answer.text().await.unwrap();
+        assert!(!text.contains("āāāā"), "{path} echoed the message: {text}");
+        assert!(text.len() < 20_000, "{path}: {} bytes", text.len());
+        if path == "notify" {
+            assert!(text.len() < 200, "{text}");
+        }
+    }
+
+    // A message about a real attempt (signed, but for another amount) carrying
+    // a large unsigned field: refused, recorded on the request, bounded.
+    let id = hub.create_one().await;
+    let mut browser = Browser::new();
+    let (_, genuine) = approved_without_server_message(&hub, &mut browser, &id).await;
+    let mut mismatching = signed_for_another_amount(&hub, &genuine);
+    set(&mut mismatching, "VK_LANG", &large);
+    let mut body = url::form_urlencoded::Serializer::new(String::new());
+    for (k, v) in &mismatching {
+        body.append_pair(k, v);
+    }
+    let body = body.finish();
+    assert!(body.len() < 16 * 1024, "{}", body.len());
+    let answer = Client::new()
+        .post(&notify)
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(body.clone())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(header(&answer, "mm-error"), "PROVIDER_MESSAGE_REFUSED");
+    let text = answer.text().await.unwrap();
+    assert!(!text.contains("999") && !text.contains("ā"), "{text}");
+    assert_eq!(hub.status(&id).await, "P");
+
+    let events = hub
+        .store
+        .audit_events(PaymentRequestId::parse(&id).unwrap())
+        .await
+        .unwrap();
+    let refused = events
+        .iter()
+        .find(|e| e.kind == "payment.provider_message_refused")
+        .expect("the refusal is recorded");
+    let message = &refused.detail["message"];
+    assert_eq!(message["bytes"], json!(body.len()), "{message}");
+    assert_eq!(message["truncated"], json!(true));
+    let sha256 = message["sha256"].as_str().unwrap();
+    assert!(
+        sha256.len() == 64 && sha256.bytes().all(|b| b.is_ascii_hexdigit()),
+        "{sha256}"
+    );
+    let head = message["head"].as_str().unwrap();
+    assert!(
+        head.len() <= 512 && head.starts_with("VK_SERVICE=1111"),
+        "{head}"
+    );
+    let stored = refused.detail.to_string().len();
+    assert!(stored < 2000, "{stored} bytes recorded for one refusal");
+}
+
+/// Issue 11 §1.7: the token is bound to a key only the hub knows.
+async fn only_tokens_the_hub_issued_pass_the_csrf_check(postgres: bool) {
+    let hub = Hub::start(postgres).await;
+    let first = hub.create_one().await;
+    let second = hub.create_one().await;
+    let page_of = |id: &str| format!("{}/Payments/?id={id}", hub.base);
+
+    // The double-submit forgery: one chosen value as cookie and as field.
+    let chosen = "0123456789abcdef0123456789abcdef";
+    let mut forger = Browser::new();
+    forger.cookie = Some(format!("maksa_csrf={chosen}"));
+    let forged = forger
+        .post(
+            &format!("{}/Payments/pay", hub.base),
+            &[
+                ("id".into(), first.clone()),
+                ("sequence".into(), "1".into()),
+                ("provider".into(), "DEMO0000".into()),
+                ("csrf".into(), chosen.into()),
+            ],
+        )
+        .await;
+    assert_eq!(forged.status, StatusCode::FORBIDDEN);
+    assert_eq!(forged.state(), "stale-form");
+    // … and the foreign cookie is replaced by one the hub issued.
+    let fresh = forger.cookie.clone().unwrap();
+    assert_ne!(fresh, format!("maksa_csrf={chosen}"));
+    // Opening the page with a foreign cookie issues a fresh one too.
+    let mut planted = Browser::new();
+    planted.cookie = Some(format!("maksa_csrf={chosen}"));
+    let page = planted.get(&page_of(&first)).await;
+    assert_eq!(page.state(), "choose-provider");
+    let issued = planted.cookie.clone().unwrap();
+    assert_ne!(issued, format!("maksa_csrf={chosen}"));
+    let (_, fields) = page.form("data-action=\"pay\"");
+    let token = fields.iter().find(|(k, _)| k == "csrf").unwrap().1.clone();
+    assert_ne!(token, chosen);
+    assert!(!issued.contains(&token), "the token is not the cookie");
+
+    // A token from another browser's session does not pass with this cookie.
+    let mut alice = Browser::new();
+    let alice_page = alice.get(&page_of(&first)).await;
+    let (action, alice_fields) = alice_page.form("data-action=\"pay\"");
+    let refused = planted.post(&absolute(&hub, &action), &alice_fields).await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+    // Nor does a token for another request, in the same session.
+    let other = alice.get(&page_of(&second)).await;
+    let (_, other_fields) = other.form("data-action=\"pay\"");
+    let other_token = other_fields
+        .iter()
+        .find(|(k, _)| k == "csrf")
+        .unwrap()
+        .1
+        .clone();
+    let mut crossed = alice_fields.clone();
+    set(&mut crossed, "csrf", &other_token);
+    let refused = alice.post(&absolute(&hub, &action), &crossed).await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+    assert!(
+        hub.store
+            .attempts_of(PaymentRequestId::parse(&first).unwrap())
+            .await
+            .unwrap()
+            .is_empty(),
+        "nothing started"
+    );
+
+    // The token the hub issued, with its session, works.
+    let handoff = alice.post(&absolute(&hub, &action), &alice_fields).await;
+    assert_eq!(handoff.state(), "handoff", "{}", handoff.html);
+    // The key lives in the database, where every node (and a restart) finds it.
+    let stored = hub
+        .store
+        .server_key(
+            "payer-pages-form-key",
+            &[9u8; 32],
+            time::OffsetDateTime::now_utc(),
+        )
+        .await
+        .unwrap();
+    assert_ne!(stored, vec![9u8; 32], "the key was stored on first use");
+}
+
+/// Issue 11 §2.4: the original module's page addresses.
+async fn the_original_page_addresses_serve_the_page_and_take_payments(postgres: bool) {
+    let hub = Hub::start(postgres).await;
+    for door in ["/MM/WebUI2/Payments", "/MM_WebUI/WebUI2/Payments"] {
+        let id = hub.create_one().await;
+        let mut browser = Browser::new();
+        // Without the trailing slash too.
+        let bare = browser.get(&format!("{}{door}?id={id}", hub.base)).await;
+        assert_eq!(bare.status, StatusCode::OK, "{door}");
+        assert_eq!(bare.state(), "choose-provider");
+        let page = browser
+            .get(&format!("{}{door}/?id={id}&language=ENG", hub.base))
+            .await;
+        assert_eq!(page.status, StatusCode::OK, "{door}");
+        let set_cookie = browser.set_cookie.clone().unwrap();
+        assert!(
+            set_cookie.contains(&format!("Path={door};")),
+            "{set_cookie}"
+        );
+        // The forms and the settings bar stay at this address…
+        let (action, _) = page.form("data-action=\"pay\"");
+        assert_eq!(action, format!("{door}/pay"));
+        assert!(
+            page.html.contains(&format!(
+                "href=\"{door}/?id={id}&amp;language=ENG&amp;fs=font-size-125"
+            )),
+            "{}",
+            page.html
+        );
+        // …and the assets resolve from here.
+        assert!(page.html.contains("href=\"/assets/maksa.css\""));
+        let css = reqwest::get(format!("{}/assets/maksa.css", hub.base))
+            .await
+            .unwrap();
+        assert_eq!(css.status(), StatusCode::OK);
+        // A payment made from there.
+        let bank = to_the_bank_from(&hub, &mut browser, &format!("{door}/"), &id).await;
+        let paid = decide(&hub, &mut browser, &bank, "approve").await;
+        assert_eq!(paid.state(), "paid", "{}", paid.html);
+        assert_eq!(hub.status(&id).await, "E");
+    }
+}
+
+/// Page forms are small; a large one is refused with the status every door
+/// gives `BODY_TOO_LARGE` (the pages no longer map errors themselves).
+async fn oversized_page_forms_are_refused_with_413(postgres: bool) {
+    let hub = Hub::start(postgres).await;
+    let mut browser = Browser::new();
+    for path in [
+        "/Payments/pay",
+        "/Payments/refresh",
+        "/MM/WebUI2/Payments/pay",
+    ] {
+        let page = browser
+            .post(
+                &format!("{}{path}", hub.base),
+                &[("id".into(), "x".repeat(20_000))],
+            )
+            .await;
+        assert_eq!(page.status, StatusCode::PAYLOAD_TOO_LARGE, "{path}");
+        assert!(!page.html.contains("xxxx"));
+    }
 }

@@ -8,6 +8,7 @@
 
 mod convert;
 mod documents;
+mod keys;
 mod lifecycle;
 mod rows;
 
@@ -1051,6 +1052,15 @@ impl Store for PostgresStore {
 
     async fn notification_secrets(&self, client: &ClientId) -> Result<Vec<String>, StoreError> {
         self.lifecycle_notification_secrets(client).await
+    }
+
+    async fn server_key(
+        &self,
+        name: &str,
+        candidate: &[u8],
+        at: OffsetDateTime,
+    ) -> Result<Vec<u8>, StoreError> {
+        self.keys_server_key(name, candidate, at).await
     }
 }
 

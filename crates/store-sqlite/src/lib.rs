@@ -14,6 +14,7 @@
 
 mod convert;
 mod documents;
+mod keys;
 mod lifecycle;
 mod rows;
 
@@ -1219,6 +1220,15 @@ impl Store for SqliteStore {
 
     async fn notification_secrets(&self, client: &ClientId) -> Result<Vec<String>, StoreError> {
         self.lifecycle_notification_secrets(client).await
+    }
+
+    async fn server_key(
+        &self,
+        name: &str,
+        candidate: &[u8],
+        at: OffsetDateTime,
+    ) -> Result<Vec<u8>, StoreError> {
+        self.keys_server_key(name, candidate, at).await
     }
 }
 

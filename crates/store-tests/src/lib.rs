@@ -78,6 +78,7 @@ macro_rules! store_suite {
             attempt_queries_claim_note_and_give_up,
             notification_secrets_add_retire_list,
             a_parked_receipt_leaves_the_worker_list,
+            server_keys_are_stored_once_and_shared,
         );
     };
     (@each $fresh_store:path; $($scenario:ident),+ $(,)?) => {

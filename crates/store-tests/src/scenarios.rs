@@ -3396,3 +3396,46 @@ pub async fn a_parked_receipt_leaves_the_worker_list(store: Arc<dyn Store>) {
         vec![(owner.clone(), next.id)]
     );
 }
+
+pub async fn server_keys_are_stored_once_and_shared(store: Arc<dyn Store>) {
+    let first = [1u8; 32];
+    let second = [2u8; 32];
+    let t = BASE_TIME;
+    assert_eq!(
+        store.server_key("form-key", &first, t).await.unwrap(),
+        first.to_vec(),
+        "the first caller's key is stored"
+    );
+    assert_eq!(
+        store
+            .server_key("form-key", &second, t + Duration::hours(1))
+            .await
+            .unwrap(),
+        first.to_vec(),
+        "later callers get the stored key, not their candidate"
+    );
+    assert_eq!(
+        store.server_key("other-key", &second, t).await.unwrap(),
+        second.to_vec(),
+        "each name has its own key"
+    );
+    // Nodes starting at once: every one gets the same key.
+    let mut tasks = Vec::new();
+    for n in 0u8..8 {
+        let store = Arc::clone(&store);
+        tasks.push(tokio::spawn(async move {
+            store
+                .server_key("raced-key", &[n + 10; 32], t)
+                .await
+                .unwrap()
+        }));
+    }
+    let mut keys = Vec::new();
+    for task in tasks {
+        keys.push(task.await.unwrap());
+    }
+    assert!(
+        keys.windows(2).all(|pair| pair[0] == pair[1]),
+        "racing callers disagree: {keys:?}"
+    );
+}

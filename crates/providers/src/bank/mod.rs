@@ -10,7 +10,7 @@ use crate::keys::DemoKeys;
 use crate::vk::{self, Fields};
 use axum::Router;
 use axum::body::Bytes;
-use axum::extract::State;
+use axum::extract::{DefaultBodyLimit, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -28,6 +28,8 @@ const AUTOSUBMIT_JS: &str = include_str!("../../assets/autosubmit.js");
 /// Orders older than this are forgotten, so a long-running demo does not grow
 /// without bound; a query about one then answers "no decision" (204).
 const LEDGER_RETENTION: Duration = Duration::from_secs(24 * 60 * 60);
+/// The largest form the bank reads (a 1012 is under 2 KiB).
+const BODY_LIMIT: usize = 16 * 1024;
 /// The tester may delay a server message by at most this much.
 const MAX_DELAY_SECONDS: u64 = 600;
 /// Pauses before each retry of a server message that did not get a 2xx.
@@ -187,22 +189,22 @@ impl Options {
             "send" => ServerMessage::Send,
             "delay" => ServerMessage::Delay,
             "drop" => ServerMessage::Drop,
-            other => return Err(format!("server_message `{other}`")),
+            other => return Err(format!("server_message {}", vk::quoted(other))),
         };
         let delay_text = fields.field("delay_seconds").unwrap_or("3").trim();
         let delay = match delay_text.parse::<u64>() {
             Ok(s) if s <= MAX_DELAY_SECONDS => Duration::from_secs(s),
-            _ => return Err(format!("delay_seconds `{delay_text}`")),
+            _ => return Err(format!("delay_seconds {}", vk::quoted(delay_text))),
         };
         let browser_return = match fields.field("browser_return").unwrap_or("send") {
             "send" => BrowserReturn::Send,
             "drop" => BrowserReturn::Drop,
-            other => return Err(format!("browser_return `{other}`")),
+            other => return Err(format!("browser_return {}", vk::quoted(other))),
         };
         let processing = match fields.field("outcome_mode").unwrap_or("direct") {
             "direct" => false,
             "processing" => true,
-            other => return Err(format!("outcome_mode `{other}`")),
+            other => return Err(format!("outcome_mode {}", vk::quoted(other))),
         };
         Ok(Options {
             server_message,
@@ -249,6 +251,8 @@ impl DemoBank {
             .route("/query", post(query))
             .route("/bank.css", get(css))
             .route("/autosubmit.js", get(autosubmit_js))
+            // Its forms are a few short fields; nobody needs to post more.
+            .layer(DefaultBodyLimit::max(BODY_LIMIT))
             .with_state(Arc::clone(self))
     }
 
@@ -276,16 +280,16 @@ impl DemoBank {
                 .bytes()
                 .all(|b| b.is_ascii_alphanumeric() || b == b'-');
         if !stamp_ok {
-            return Err(malformed(format!("VK_STAMP `{stamp}`")));
+            return Err(malformed(format!("VK_STAMP {}", vk::quoted(stamp))));
         }
         let amount = vk::required(fields, "VK_AMOUNT")?;
         match vk::parse_amount(amount) {
             Some(a) if a.minor() > 0 => {}
-            _ => return Err(malformed(format!("VK_AMOUNT `{amount}`"))),
+            _ => return Err(malformed(format!("VK_AMOUNT {}", vk::quoted(amount)))),
         }
         let currency = vk::required(fields, "VK_CURR")?;
         if Currency::parse(currency).map(|c| c.as_str() == currency) != Some(true) {
-            return Err(malformed(format!("VK_CURR `{currency}`")));
+            return Err(malformed(format!("VK_CURR {}", vk::quoted(currency))));
         }
         let return_url = vk::required(fields, "VK_RETURN")?;
         let notify_url = vk::required(fields, "VK_NOTIFY")?;
@@ -294,12 +298,15 @@ impl DemoBank {
                 .map(|u| matches!(u.scheme(), "http" | "https"))
                 .unwrap_or(false);
             if !ok {
-                return Err(malformed(format!("{name} `{value}` is not an http(s) URL")));
+                return Err(malformed(format!(
+                    "{name} {} is not an http(s) URL",
+                    vk::quoted(value)
+                )));
             }
         }
         let datetime = vk::required(fields, "VK_DATETIME")?;
         if vk::parse_time(datetime).is_none() {
-            return Err(malformed(format!("VK_DATETIME `{datetime}`")));
+            return Err(malformed(format!("VK_DATETIME {}", vk::quoted(datetime))));
         }
         let request = REQUEST_FIELDS
             .iter()
@@ -646,7 +653,7 @@ async fn decide(State(bank): State<Arc<DemoBank>>, body: Bytes) -> Response {
         Some("reject") => Decision::Reject,
         Some("cancel") => Decision::Cancel,
         other => {
-            let detail = format!("decision `{}`", other.unwrap_or_default());
+            let detail = format!("decision {}", vk::quoted(other.unwrap_or_default()));
             return bank.error_page(order.english, &detail);
         }
     };

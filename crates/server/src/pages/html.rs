@@ -13,6 +13,46 @@ pub struct Prefs {
     pub english: bool,
     pub font: Font,
     pub contrast: Contrast,
+    /// Where the page was opened: its links and forms stay there.
+    pub door: Door,
+}
+
+/// The addresses the payer page is served at. Ours, and the original module's
+/// two: 004 §2.1.1.1 answers `PaymentRequestUrl` as `/MM/WebUI2/Payments/?id=`,
+/// and its description of the page's parameters uses `/MM_WebUI/WebUI2/Payments/`.
+/// A payer holding a link in either form gets the same page.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Door {
+    #[default]
+    Maksa,
+    Original,
+    OriginalWebUi,
+}
+
+impl Door {
+    pub const ALL: [Door; 3] = [Door::Maksa, Door::Original, Door::OriginalWebUi];
+
+    /// The path prefix, without a trailing slash (also the CSRF cookie's path).
+    pub fn path(self) -> &'static str {
+        match self {
+            Door::Maksa => "/Payments",
+            Door::Original => "/MM/WebUI2/Payments",
+            Door::OriginalWebUi => "/MM_WebUI/WebUI2/Payments",
+        }
+    }
+
+    /// The page itself: the prefix with its trailing slash.
+    pub fn page(self) -> String {
+        format!("{}/", self.path())
+    }
+
+    /// The door a request path belongs to (ours when none matches).
+    pub fn of(path: &str) -> Door {
+        Door::ALL
+            .into_iter()
+            .find(|door| path.starts_with(door.path()))
+            .unwrap_or_default()
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -68,7 +108,13 @@ impl Prefs {
                 Some("yellow-on-black") => Contrast::YellowOnBlack,
                 _ => Contrast::Normal,
             },
+            door: Door::Maksa,
         }
+    }
+
+    /// The same preferences on a page opened at `door`.
+    pub fn at(self, door: Door) -> Prefs {
+        Prefs { door, ..self }
     }
 
     pub fn t(&self, latvian: &'static str, english: &'static str) -> &'static str {
@@ -200,7 +246,7 @@ impl Document<'_> {
 }
 
 fn settings_bar(id: &str, prefs: &Prefs) -> String {
-    let here = "/Payments/";
+    let here = &prefs.door.page();
     let language = if prefs.english {
         format!(
             "<a href=\"{}\" lang=\"lv\" data-action=\"language-lat\">Latviski</a>",
@@ -328,6 +374,21 @@ mod tests {
         let prefs = Prefs::from_fields(&fields);
         assert_eq!(prefs, Prefs::default());
         assert_eq!(prefs.query(), "");
+    }
+
+    #[test]
+    fn every_door_is_found_by_its_prefix() {
+        assert_eq!(Door::of("/Payments/"), Door::Maksa);
+        assert_eq!(Door::of("/MM/WebUI2/Payments/pay"), Door::Original);
+        assert_eq!(Door::of("/MM/WebUI2/Payments"), Door::Original);
+        assert_eq!(
+            Door::of("/MM_WebUI/WebUI2/Payments/refresh"),
+            Door::OriginalWebUi
+        );
+        assert_eq!(Door::of("/providers/DEMO0000/return"), Door::Maksa);
+        for door in Door::ALL {
+            assert_eq!(Door::of(&door.page()), door);
+        }
     }
 
     #[test]

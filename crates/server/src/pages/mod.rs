@@ -5,11 +5,27 @@
 //! `POST /Payments/refresh` asks the provider about an open payment;
 //! `/providers/{code}/return` takes the payer's browser back and
 //! `/providers/{code}/notify` the provider's server message. All of them call
-//! `maksa_app::payer::Payer`; this module only translates.
+//! `maksa_app::payer::Payer`; this module only translates. The same pages are
+//! served at the original module's addresses ([`Door`]), each page linking
+//! within the door it was opened at.
 //!
-//! Forms carry a CSRF token equal to a `SameSite=Strict` cookie (double
-//! submit): another site cannot read the cookie, so it cannot forge the field.
-//! The providers' endpoints need none: what they carry is signed.
+//! Forms carry a CSRF token bound to a key only the hub knows
+//! (`maksa_app::payer::FormKey`): the HMAC of the browser's form session (a
+//! nonce the hub issued, in a `SameSite=Strict` cookie whose own MAC must
+//! verify) and the request id. Another site can neither read the cookie nor
+//! make up a token. The providers' endpoints need none: what they carry is
+//! signed; their bodies are small and bounded ([`FORM_BODY_LIMIT`]).
+
+// Reads what payers' browsers and providers send: no slicing that can
+// panic, no arithmetic that can overflow.
+#![cfg_attr(
+    not(test),
+    deny(
+        clippy::string_slice,
+        clippy::indexing_slicing,
+        clippy::arithmetic_side_effects
+    )
+)]
 
 mod html;
 
@@ -17,21 +33,30 @@ mod html;
 pub(crate) use html::secure_headers;
 
 use crate::AppState;
-use axum::body::Bytes;
+use axum::Router;
+use axum::body::{Body, Bytes};
 use axum::extract::{Path, Query, RawQuery, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+pub use html::Door;
 use html::{Document, Prefs, csp, escape, money, page_link, respond};
 use maksa_app::error::{AppError, ErrorCode};
-use maksa_app::payer::{Channel, PayerView, Stage};
+use maksa_app::payer::{Channel, FormKey, FormSession, PayerView, Stage};
 use maksa_app::providers::{Handoff, Incoming};
 use maksa_domain::attempt::{AttemptId, AttemptState};
+use maksa_domain::ids::PaymentRequestId;
 use maksa_domain::request::{Payment, PaymentRequest};
 use maksa_domain::status::Status;
 use std::collections::HashMap;
 use std::fmt::Write;
 
 const CSRF_COOKIE: &str = "maksa_csrf";
+
+/// The largest body a page form or a provider message may have. Both are a
+/// handful of short fields (a provider message is under 2 KiB); anyone can post
+/// to these endpoints, so a larger body is refused before it is read.
+pub const FORM_BODY_LIMIT: usize = 16 * 1024;
 
 /// Page settings from configuration.
 #[derive(Debug, Clone, Copy)]
@@ -49,19 +74,57 @@ impl Default for PageSettings {
     }
 }
 
+/// The payer pages at every door, the providers' endpoints and the pages' assets.
+pub fn routes() -> Router<AppState> {
+    let mut router = Router::new();
+    for door in Door::ALL {
+        let path = door.path();
+        router = router
+            .route(path, get(payment_page))
+            .route(&format!("{path}/"), get(payment_page))
+            .route(&format!("{path}/pay"), post(pay))
+            .route(&format!("{path}/refresh"), post(refresh));
+    }
+    router
+        .route(
+            "/providers/{code}/return",
+            get(provider_return).post(provider_return),
+        )
+        .route("/providers/{code}/notify", post(provider_notify))
+        .route("/assets/maksa.css", get(stylesheet))
+        .route("/assets/autosubmit.js", get(autosubmit_script))
+        .route("/assets/countdown.js", get(countdown_script))
+        .route("/assets/reload.js", get(reload_script))
+}
+
+/// Whether `path` (lower-cased) is one of the payer pages, for the metrics' label.
+pub fn is_page_path(path: &str) -> bool {
+    Door::ALL
+        .iter()
+        .any(|door| path.starts_with(&door.path().to_ascii_lowercase()))
+}
+
 pub async fn payment_page(
     State(state): State<AppState>,
+    uri: Uri,
     Query(query): Query<HashMap<String, String>>,
     headers: HeaderMap,
 ) -> Response {
-    let prefs = Prefs::from_fields(&query);
+    let prefs = Prefs::from_fields(&query).at(Door::of(uri.path()));
     let id = query.get("id").map(String::as_str).unwrap_or_default();
     let catalog = state.requests.catalog();
     let view = match state.payer.view(id, &catalog).await {
         Ok(view) => view,
         Err(error) => return error_page(&error, &prefs),
     };
-    let token = csrf_cookie(&headers).unwrap_or_else(new_token);
+    let key = match state.payer.form_key().await {
+        Ok(key) => key,
+        Err(error) => return error_page(&error, &prefs),
+    };
+    // A cookie the hub did not issue (absent, foreign, from an older key)
+    // gets a fresh session.
+    let session = verified_session(key, &headers).unwrap_or_else(|| key.new_session());
+    let token = key.token(&session, view.request.id);
     let just_returned = query
         .get("attempt")
         .and_then(|a| AttemptId::parse(a))
@@ -75,17 +138,20 @@ pub async fn payment_page(
         notice,
         state.pages.return_redirect_seconds,
     );
-    set_csrf_cookie(&mut response, &token);
+    set_csrf_cookie(&mut response, &session, prefs.door);
     response
 }
 
-pub async fn pay(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
-    let form = form_fields(&body);
-    let prefs = Prefs::from_fields(&form);
-    let id = form.get("id").cloned().unwrap_or_default();
-    if !csrf_ok(&headers, &form) {
-        return stale_form_page(&id, &prefs);
-    }
+pub async fn pay(
+    State(state): State<AppState>,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Body,
+) -> Response {
+    let (form, prefs, id) = match page_form(&state, &uri, &headers, body).await {
+        Ok(read) => read,
+        Err(refused) => return refused,
+    };
     let sequence = form
         .get("sequence")
         .and_then(|s| s.parse::<u16>().ok())
@@ -106,13 +172,16 @@ pub async fn pay(State(state): State<AppState>, headers: HeaderMap, body: Bytes)
     }
 }
 
-pub async fn refresh(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
-    let form = form_fields(&body);
-    let prefs = Prefs::from_fields(&form);
-    let id = form.get("id").cloned().unwrap_or_default();
-    if !csrf_ok(&headers, &form) {
-        return stale_form_page(&id, &prefs);
-    }
+pub async fn refresh(
+    State(state): State<AppState>,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Body,
+) -> Response {
+    let (_, prefs, id) = match page_form(&state, &uri, &headers, body).await {
+        Ok(read) => read,
+        Err(refused) => return refused,
+    };
     match state.payer.refresh(&id).await {
         Ok(_) => back_to_page(&id, &prefs, None, None),
         Err(AppError::Unavailable(_)) => {
@@ -122,14 +191,40 @@ pub async fn refresh(State(state): State<AppState>, headers: HeaderMap, body: By
     }
 }
 
+/// A page form's fields, its preferences and its request id — once its body
+/// was small enough and its CSRF token is the one the hub issued; otherwise
+/// the page to answer.
+async fn page_form(
+    state: &AppState,
+    uri: &Uri,
+    headers: &HeaderMap,
+    body: Body,
+) -> Result<(HashMap<String, String>, Prefs, String), Response> {
+    let door = Door::of(uri.path());
+    let form = match read_body(headers, body).await {
+        Ok(body) => form_fields(&body),
+        Err(error) => return Err(error_page(&error, &Prefs::default().at(door))),
+    };
+    let prefs = Prefs::from_fields(&form).at(door);
+    if let Some(refused) = check_csrf(state, headers, &form, &prefs).await {
+        return Err(refused);
+    }
+    let id = form.get("id").cloned().unwrap_or_default();
+    Ok((form, prefs, id))
+}
+
 /// The payer's browser back from a provider (GET or POST, as providers differ).
 pub async fn provider_return(
     State(state): State<AppState>,
     Path(provider): Path<String>,
     RawQuery(query): RawQuery,
     headers: HeaderMap,
-    body: Bytes,
+    body: Body,
 ) -> Response {
+    let body = match read_body(&headers, body).await {
+        Ok(body) => body,
+        Err(error) => return error_page(&error, &Prefs::default()),
+    };
     let incoming = incoming(query.as_deref(), &headers, body);
     let prefs = Prefs::from_fields(&incoming.fields.iter().cloned().collect());
     match state
@@ -147,26 +242,40 @@ pub async fn provider_return(
     }
 }
 
-/// A provider's server-to-server message: answered in plain text.
+/// A provider's server-to-server message: answered in plain text, with the
+/// code in `MM-Error` too. A refusal names its kind, never the message.
 pub async fn provider_notify(
     State(state): State<AppState>,
     Path(provider): Path<String>,
     RawQuery(query): RawQuery,
     headers: HeaderMap,
-    body: Bytes,
+    body: Body,
 ) -> Response {
-    let incoming = incoming(query.as_deref(), &headers, body);
-    match state
-        .payer
-        .receive(&provider, Channel::Server, &incoming)
-        .await
-    {
+    let received = match read_body(&headers, body).await {
+        Ok(body) => {
+            let incoming = incoming(query.as_deref(), &headers, body);
+            state
+                .payer
+                .receive(&provider, Channel::Server, &incoming)
+                .await
+        }
+        Err(error) => Err(error),
+    };
+    match received {
         Ok(received) => {
             (StatusCode::OK, format!("OK {}\n", received.state.as_str())).into_response()
         }
         Err(error) => {
             let status = crate::wire_error::status_of(&error);
-            (status, format!("{} {}\n", error.code(), error)).into_response()
+            let text = if status.is_server_error() {
+                tracing::error!(%error, "provider message failed on our side");
+                "the message could not be processed; send it again later".to_owned()
+            } else {
+                error.to_string()
+            };
+            let mut response = (status, format!("{} {text}\n", error.code())).into_response();
+            error_code_header(&mut response, &error);
+            response
         }
     }
 }
@@ -214,6 +323,25 @@ fn asset(text: &'static str, content_type: &'static str) -> Response {
     response
 }
 
+/// The body, unless it is (or is declared) larger than [`FORM_BODY_LIMIT`]:
+/// a declared length is refused before anything is read.
+async fn read_body(headers: &HeaderMap, body: Body) -> Result<Bytes, AppError> {
+    let too_large = || AppError::BadInput {
+        code: ErrorCode::BodyTooLarge,
+        message: format!("the body is larger than {FORM_BODY_LIMIT} bytes"),
+    };
+    let declared = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<u64>().ok());
+    if declared.is_some_and(|length| length > FORM_BODY_LIMIT as u64) {
+        return Err(too_large());
+    }
+    axum::body::to_bytes(body, FORM_BODY_LIMIT)
+        .await
+        .map_err(|_| too_large())
+}
+
 fn incoming(query: Option<&str>, headers: &HeaderMap, body: Bytes) -> Incoming {
     let mut fields: Vec<(String, String)> = query
         .map(|q| {
@@ -243,40 +371,64 @@ fn form_fields(body: &[u8]) -> HashMap<String, String> {
     url::form_urlencoded::parse(body).into_owned().collect()
 }
 
-fn new_token() -> String {
-    uuid::Uuid::new_v4().simple().to_string()
-}
-
-fn csrf_cookie(headers: &HeaderMap) -> Option<String> {
+/// Every `maksa_csrf` cookie the browser sent (a foreign one set for a more
+/// specific path may come first).
+fn csrf_cookies(headers: &HeaderMap) -> impl Iterator<Item = &str> {
     headers
         .get_all(header::COOKIE)
         .iter()
         .filter_map(|v| v.to_str().ok())
         .flat_map(|v| v.split(';'))
         .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(name, _)| *name == CSRF_COOKIE)
-        .map(|(_, value)| value.to_owned())
-        .filter(|v| v.len() == 32 && v.bytes().all(|b| b.is_ascii_hexdigit()))
+        .filter(|(name, _)| *name == CSRF_COOKIE)
+        .map(|(_, value)| value)
+        // A session cookie is 97 characters; anything far longer is not ours.
+        .filter(|value| value.len() <= 128)
 }
 
-fn set_csrf_cookie(response: &mut Response, token: &str) {
-    let cookie = format!("{CSRF_COOKIE}={token}; Path=/Payments; HttpOnly; SameSite=Strict");
+/// The browser's form session, if one of its cookies is one the hub issued.
+fn verified_session(key: &FormKey, headers: &HeaderMap) -> Option<FormSession> {
+    csrf_cookies(headers).find_map(|cookie| key.session(cookie))
+}
+
+fn set_csrf_cookie(response: &mut Response, session: &FormSession, door: Door) {
+    let cookie = format!(
+        "{CSRF_COOKIE}={}; Path={}; HttpOnly; SameSite=Strict",
+        session.cookie(),
+        door.path()
+    );
     if let Ok(value) = HeaderValue::from_str(&cookie) {
         response.headers_mut().insert(header::SET_COOKIE, value);
     }
 }
 
-/// The form's token must equal the cookie's, compared in constant time.
-fn csrf_ok(headers: &HeaderMap, form: &HashMap<String, String>) -> bool {
-    let (Some(cookie), Some(field)) = (csrf_cookie(headers), form.get("csrf")) else {
-        return false;
+/// `None` when the form's token is the one the hub issued to this browser's
+/// session for this request; otherwise the page to answer (403 `stale-form`,
+/// with a fresh session when the browser had none the hub issued).
+async fn check_csrf(
+    state: &AppState,
+    headers: &HeaderMap,
+    form: &HashMap<String, String>,
+    prefs: &Prefs,
+) -> Option<Response> {
+    let id = form.get("id").map(String::as_str).unwrap_or_default();
+    let key = match state.payer.form_key().await {
+        Ok(key) => key,
+        Err(error) => return Some(error_page(&error, prefs)),
     };
-    cookie.len() == field.len()
-        && cookie
-            .bytes()
-            .zip(field.bytes())
-            .fold(0u8, |acc, (a, b)| acc | (a ^ b))
-            == 0
+    let session = verified_session(key, headers);
+    let valid = match (&session, PaymentRequestId::parse(id), form.get("csrf")) {
+        (Some(session), Some(request), Some(token)) => key.check(session, request, token),
+        _ => false,
+    };
+    if valid {
+        return None;
+    }
+    let mut page = stale_form_page(id, prefs);
+    if session.is_none() {
+        set_csrf_cookie(&mut page, &key.new_session(), prefs.door);
+    }
+    Some(page)
 }
 
 fn back_to_page(
@@ -285,7 +437,7 @@ fn back_to_page(
     notice: Option<&str>,
     attempt: Option<AttemptId>,
 ) -> Response {
-    let mut url = page_link("/Payments/", id, prefs);
+    let mut url = page_link(&prefs.door.page(), id, prefs);
     if let Some(notice) = notice {
         let _ = write!(url, "&notice={notice}");
     }
@@ -387,10 +539,11 @@ fn request_page(
             let _ = write!(
                 body,
                 "<p data-in-progress=\"{seq}\">{text} <strong>{name}</strong>. {wait}</p>\
-                 <form method=\"post\" action=\"/Payments/refresh\">\
+                 <form method=\"post\" action=\"{door}/refresh\">\
                  <input type=\"hidden\" name=\"id\" value=\"{id}\"><input type=\"hidden\" name=\"csrf\" value=\"{token}\">{hidden}\
                  <button type=\"submit\" data-action=\"refresh-status\">{button}</button></form>",
                 seq = attempt.sequence,
+                door = prefs.door.path(),
                 text = prefs.t("Maksājums ir uzsākts bankā", "The payment was started at"),
                 name = escape(&provider_name),
                 wait = prefs.t(
@@ -606,10 +759,11 @@ fn choose(body: &mut String, view: &PayerView, sequence: u16, prefs: &Prefs, tok
         .or_else(|| view.providers.first().map(|p| p.code.clone()));
     let _ = write!(
         body,
-        "<form method=\"post\" action=\"/Payments/pay\" data-action=\"pay\">\
+        "<form method=\"post\" action=\"{door}/pay\" data-action=\"pay\">\
          <input type=\"hidden\" name=\"id\" value=\"{id}\"><input type=\"hidden\" name=\"sequence\" value=\"{sequence}\">\
          <input type=\"hidden\" name=\"csrf\" value=\"{token}\">{hidden}<fieldset><legend>{legend}</legend>",
         id = request.id,
+        door = prefs.door.path(),
         hidden = prefs.hidden_inputs(),
         legend = prefs.t(
             "Izvēlieties banku vai maksājuma veidu",
@@ -739,7 +893,7 @@ fn stale_form_page(id: &str, prefs: &Prefs) -> Response {
             "Drošības nolūkos lūdzam atvērt maksājuma lapu no jauna.",
             "For your safety, please open the payment page again."
         ),
-        escape(&page_link("/Payments/", id, prefs)),
+        escape(&page_link(&prefs.door.page(), id, prefs)),
         prefs.t("Atvērt maksājuma lapu", "Open the payment page"),
     );
     let document = Document {
@@ -753,10 +907,15 @@ fn stale_form_page(id: &str, prefs: &Prefs) -> Response {
     respond(StatusCode::FORBIDDEN, &document, &csp(""))
 }
 
+/// The page for an error: the status is the one every door gives it
+/// (`wire_error::status_of`); only the words are the page's own.
 fn error_page(error: &AppError, prefs: &Prefs) -> Response {
-    let (status, state, title, text) = match error {
+    let status = crate::wire_error::status_of(error);
+    if status.is_server_error() {
+        tracing::error!(%error, "payer page failed");
+    }
+    let (state, title, text) = match error {
         AppError::NotFound { .. } => (
-            StatusCode::NOT_FOUND,
             "not-found",
             prefs.t("Pieprasījums nav atrasts", "Request not found"),
             prefs.t(
@@ -768,7 +927,6 @@ fn error_page(error: &AppError, prefs: &Prefs) -> Response {
             code: ErrorCode::ProviderMessageRefused,
             ..
         } => (
-            StatusCode::BAD_REQUEST,
             "return-refused",
             prefs.t("Bankas atbilde netika pieņemta", "The bank's answer was not accepted"),
             prefs.t(
@@ -776,22 +934,15 @@ fn error_page(error: &AppError, prefs: &Prefs) -> Response {
                 "The bank's answer could not be verified, so it was ignored. If money was taken, the payment will be processed when the bank confirms it.",
             ),
         ),
-        AppError::Unavailable(_) | AppError::Internal(_) => {
-            if matches!(error, AppError::Internal(_)) {
-                tracing::error!(%error, "payer page failed");
-            }
-            (
-                StatusCode::SERVICE_UNAVAILABLE,
-                "unavailable",
-                prefs.t("Pakalpojums īslaicīgi nav pieejams", "Temporarily unavailable"),
-                prefs.t(
-                    "Lūdzu, mēģiniet vēlreiz pēc brīža.",
-                    "Please try again in a moment.",
-                ),
-            )
-        }
+        AppError::Unavailable(_) | AppError::Internal(_) => (
+            "unavailable",
+            prefs.t("Pakalpojums īslaicīgi nav pieejams", "Temporarily unavailable"),
+            prefs.t(
+                "Lūdzu, mēģiniet vēlreiz pēc brīža.",
+                "Please try again in a moment.",
+            ),
+        ),
         _ => (
-            StatusCode::BAD_REQUEST,
             "bad-request",
             prefs.t("Nepareizs pieprasījums", "Bad request"),
             prefs.t(
@@ -808,5 +959,16 @@ fn error_page(error: &AppError, prefs: &Prefs) -> Response {
         head: String::new(),
         body: format!("<h1>{}</h1><p>{}</p>", escape(title), escape(text)),
     };
-    respond(status, &document, &csp(""))
+    let mut response = respond(status, &document, &csp(""));
+    error_code_header(&mut response, error);
+    response
+}
+
+/// `MM-Error`, as on every other door's answers, so a script can tell refusals apart.
+fn error_code_header(response: &mut Response, error: &AppError) {
+    if let Ok(code) = HeaderValue::from_str(error.code().as_str()) {
+        response
+            .headers_mut()
+            .insert(HeaderName::from_static("mm-error"), code);
+    }
 }
