@@ -104,7 +104,7 @@ impl Admin {
     pub async fn add_notification_secret(&self, client: &ClientId) -> Result<NewSecret, AppError> {
         let mut bytes = [0u8; 32];
         OsEntropy.fill(&mut bytes);
-        let secret = hex(&bytes);
+        let secret = crate::notifications::hex(&bytes);
         let now = self.clock.now();
         let audit = AuditEvent {
             at: now,
@@ -165,8 +165,4 @@ impl Admin {
             .revoke_client_certificate(&thumbprint, now, &audit)
             .await?)
     }
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }

@@ -23,7 +23,9 @@ impl Clock for SystemClock {
 
 pub fn truncate_to_micros(at: OffsetDateTime) -> OffsetDateTime {
     let nanos = at.nanosecond();
-    at - Duration::nanoseconds(i64::from(nanos % 1000))
+    // Drops the sub-microsecond digits; `replace_nanosecond` keeps the rest.
+    at.replace_nanosecond(nanos.saturating_sub(nanos % 1000))
+        .unwrap_or(at)
 }
 
 /// A clock tests move by hand.
@@ -37,7 +39,7 @@ impl ManualClock {
 
     pub fn advance(&self, by: Duration) {
         let mut now = self.0.lock().unwrap_or_else(|e| e.into_inner());
-        *now += by;
+        *now = now.saturating_add(by);
     }
 }
 

@@ -2,6 +2,18 @@
 //! CLI) authenticate and translate; these services decide and persist, one
 //! transaction per business action.
 
+// Services take what the doors read from outside (ids, filters, provider
+// messages, catalogue files): no slicing that can panic, no arithmetic that can
+// overflow.
+#![cfg_attr(
+    not(test),
+    deny(
+        clippy::string_slice,
+        clippy::indexing_slicing,
+        clippy::arithmetic_side_effects
+    )
+)]
+
 pub mod admin;
 pub mod api_method;
 pub mod auth;

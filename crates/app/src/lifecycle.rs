@@ -93,10 +93,10 @@ impl Lifecycle {
 
     /// Delivers every notification due now, batch after batch.
     pub async fn deliver_due(&self) -> Result<usize, StoreError> {
-        let mut total = 0;
+        let mut total: usize = 0;
         loop {
             let done = self.notifier.run_once(100).await?;
-            total += done;
+            total = total.saturating_add(done);
             if done < 100 {
                 return Ok(total);
             }
@@ -109,9 +109,9 @@ impl Lifecycle {
         let now = self.clock.now();
         let due = self
             .store
-            .requests_due_for_expiry(now, now - self.settings.expiry_grace, 500)
+            .requests_due_for_expiry(now, now.saturating_sub(self.settings.expiry_grace), 500)
             .await?;
-        let mut moved = 0;
+        let mut moved: u64 = 0;
         for candidate in due {
             let Some(request) = self
                 .store
@@ -143,7 +143,7 @@ impl Lifecycle {
             // Another node, a payment or a cancel may have won the race: the
             // compare-and-set then changes nothing, which is right.
             if self.store.change_request_status(&change).await? {
-                moved += 1;
+                moved = moved.saturating_add(1);
             }
         }
         self.metrics.expired(moved);
@@ -160,7 +160,7 @@ impl Lifecycle {
         let now = self.clock.now();
         let due = self
             .store
-            .claim_attempts_to_query(now, now + Duration::minutes(2), 100)
+            .claim_attempts_to_query(now, now.saturating_add(Duration::minutes(2)), 100)
             .await?;
         let count = due.len();
         for (attempt, queries_made) in due {
@@ -175,7 +175,7 @@ impl Lifecycle {
                         .settings
                         .recovery_schedule
                         .get(index)
-                        .map(|delay| now + *delay);
+                        .map(|delay| now.saturating_add(*delay));
                     if next.is_none() {
                         tracing::warn!(attempt = %attempt.id, request = %attempt.request_id, provider = %attempt.provider, "payment outcome still unknown after every status query: reported as unresolved");
                     }

@@ -73,9 +73,12 @@ impl RetrySchedule {
                 .chars()
                 .last()
                 .ok_or_else(|| format!("`{part}` is empty"))?;
-            let number: i64 = delay[..delay.len() - unit.len_utf8()]
-                .parse()
-                .map_err(|_| format!("`{part}`: expected e.g. 30s, 5m, 1h, 1d"))?;
+            let number: i64 = delay
+                .strip_suffix(unit)
+                .and_then(|digits| digits.parse().ok())
+                // Beyond a few hundred years `Duration` would overflow.
+                .filter(|n| (1..=100_000).contains(n))
+                .ok_or_else(|| format!("`{part}`: expected e.g. 30s, 5m, 1h, 1d"))?;
             let one = match unit {
                 's' => Duration::seconds(number),
                 'm' => Duration::minutes(number),
@@ -99,7 +102,9 @@ impl RetrySchedule {
     }
 
     pub fn total(&self) -> Duration {
-        self.delays.iter().fold(Duration::ZERO, |sum, d| sum + *d)
+        self.delays
+            .iter()
+            .fold(Duration::ZERO, |sum, d| sum.saturating_add(*d))
     }
 }
 
@@ -117,14 +122,16 @@ pub fn signature_header(secrets: &[String], at: OffsetDateTime, method: &str, ur
     header
 }
 
-fn hex(bytes: &[u8]) -> String {
-    const DIGITS: &[u8; 16] = b"0123456789abcdef";
-    let mut out = String::with_capacity(bytes.len() * 2);
-    for b in bytes {
-        out.push(char::from(DIGITS[usize::from(b >> 4)]));
-        out.push(char::from(DIGITS[usize::from(b & 0x0f)]));
-    }
-    out
+/// Lower-case hexadecimal, as signatures and secrets are written.
+pub(crate) fn hex(bytes: &[u8]) -> String {
+    use std::fmt::Write;
+    bytes.iter().fold(
+        String::with_capacity(bytes.len().saturating_mul(2)),
+        |mut out, b| {
+            let _ = write!(out, "{b:02x}");
+            out
+        },
+    )
 }
 
 /// What a delivery attempt got back.
@@ -177,7 +184,7 @@ impl Notifier {
         let now = self.clock.now();
         let due = self
             .store
-            .claim_notifications(now, &self.worker, now + self.lease, batch)
+            .claim_notifications(now, &self.worker, now.saturating_add(self.lease), batch)
             .await?;
         let count = due.len();
         let mut deliveries = tokio::task::JoinSet::new();
@@ -249,7 +256,7 @@ async fn deliver(
         match schedule.after_failure(failures) {
             Some(delay) => {
                 metrics.notification_retried();
-                DeliveryResult::RetryAt(clock.now() + delay)
+                DeliveryResult::RetryAt(clock.now().saturating_add(delay))
             }
             None => {
                 metrics.notification_dead();

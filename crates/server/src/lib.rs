@@ -4,6 +4,18 @@
 //! that enforces the connection limits; over HTTPS it attaches the client
 //! certificate to every request.
 
+// Every byte here comes from outside: no slicing that can panic, no arithmetic
+// that can overflow (a panic would still be answered — `panic.rs` — but must
+// not be how bad input is handled).
+#![cfg_attr(
+    not(test),
+    deny(
+        clippy::string_slice,
+        clippy::indexing_slicing,
+        clippy::arithmetic_side_effects
+    )
+)]
+
 mod door;
 mod fields;
 mod invoices;
