@@ -7,7 +7,7 @@ use axum::http::{HeaderName, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use maksa_app::error::{AppError, ErrorCode};
 use maksa_domain::catalog::WireProfile;
-use maksa_domain::text::bounded;
+use maksa_domain::text::{bounded, bounded_message};
 use serde_json::json;
 
 /// The longest message an answer carries (body, SOAP fault), in characters.
@@ -59,9 +59,10 @@ pub fn status_of(error: &AppError) -> StatusCode {
     http_status(error, WireProfile::Precise)
 }
 
-/// The error's message as answers carry it: bounded.
+/// The error's message as answers carry it: each quoted value cut to 200
+/// characters, the whole to `MESSAGE_MAX_CHARS`.
 pub(crate) fn message_of(error: &AppError) -> String {
-    bounded(&error.to_string(), MESSAGE_MAX_CHARS).into_owned()
+    bounded_message(&error.to_string(), MESSAGE_MAX_CHARS)
 }
 
 /// The answer to a failed REST call or document download by a caller with

@@ -682,7 +682,7 @@ async fn paid_requests_report_the_providers_original_codes(backend: Backend) {
 }
 
 /// Issue 11 §1.6: a 400 KB `ServiceStep` came back in a 1.2 MB
-/// `MM-ErrorMessage`. Echoed values are cut to 200 characters, marked `…`.
+/// `MM-ErrorMessage`. Echoed values are cut to 200 characters, marked `… (cut: N characters)`.
 async fn echoed_input_is_bounded(backend: Backend) {
     let hub = Hub::start(backend).await;
     let step = "ā".repeat(200_000);
@@ -700,16 +700,18 @@ async fn echoed_input_is_bounded(backend: Backend) {
         "MM-ErrorMessage is {} bytes",
         answer.mm_error_message.len()
     );
-    // The cut, URL-encoded: …ā…
+    // The cut, URL-encoded: …ā… (cut: 200000 characters)
     assert!(
-        answer.mm_error_message.contains("%C4%81%E2%80%A6"),
+        answer
+            .mm_error_message
+            .contains("%C4%81%E2%80%A6%20%28cut%3A%20200000%20characters%29"),
         "{}",
         answer.mm_error_message
     );
     let message = answer.json()["message"].as_str().unwrap().to_owned();
     assert!(message.chars().count() < 300, "{message}");
     assert!(
-        message.contains(&format!("`{}…`", "ā".repeat(200))),
+        message.contains(&format!("`{}… (cut: 200000 characters)`", "ā".repeat(200))),
         "{message}"
     );
     assert!(

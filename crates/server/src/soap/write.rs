@@ -8,52 +8,19 @@ use crate::soap::xml::XSI;
 use axum::http::{HeaderName, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use maksa_app::error::AppError;
+use maksa_domain::text::bounded_message;
 use quick_xml::escape::escape;
-use std::borrow::Cow;
 
 const ENVELOPE: &str = "http://schemas.xmlsoap.org/soap/envelope/";
 
-/// How much of one value taken from the message a fault repeats: enough to
-/// recognise it, never the 400 KB a hostile caller sent.
-pub const ECHO_LIMIT: usize = 200;
 /// A fault's whole text, explanation included: messages that list several
 /// mistakes stay whole, and nothing longer leaves through [`fault`].
 pub const FAULT_TEXT_LIMIT: usize = 2_000;
 
-/// `text` cut to [`ECHO_LIMIT`] characters, marked as cut.
-fn bounded(text: &str) -> Cow<'_, str> {
-    cut(text, ECHO_LIMIT)
-}
-
-/// `text` cut to `limit` characters (never inside one), with how long it was.
-fn cut(text: &str, limit: usize) -> Cow<'_, str> {
-    match text.char_indices().nth(limit) {
-        None => Cow::Borrowed(text),
-        Some((at, _)) => {
-            let kept = text.split_at_checked(at).map_or("", |(kept, _)| kept);
-            let total = text.chars().count();
-            Cow::Owned(format!("{kept}… (cut: {total} characters)"))
-        }
-    }
-}
-
-/// A fault's text, bounded: the messages of docs/errors.md quote the values
-/// they refuse in backquotes (``ServiceStep: `…` is not a service step``), so
-/// each quoted value is cut to [`ECHO_LIMIT`], and the whole to
-/// [`FAULT_TEXT_LIMIT`] (a value with backquotes of its own ends up there).
+/// A fault's text, bounded: each value it quotes cut to 200 characters, the
+/// whole to [`FAULT_TEXT_LIMIT`] (`maksa_domain::text::bounded_message`).
 fn fault_text(message: &str) -> String {
-    let quoted_bounded: Vec<Cow<'_, str>> = message
-        .split('`')
-        .enumerate()
-        .map(|(index, piece)| {
-            if index % 2 == 1 {
-                bounded(piece)
-            } else {
-                Cow::Borrowed(piece)
-            }
-        })
-        .collect();
-    cut(&quoted_bounded.join("`"), FAULT_TEXT_LIMIT).into_owned()
+    bounded_message(message, FAULT_TEXT_LIMIT)
 }
 
 /// The members of one data-contract value, written in the order they are added
@@ -134,7 +101,7 @@ pub fn fault(error: &AppError) -> Response {
         tracing::error!(code = error.code().as_str(), error = %error, "SOAP call failed on our side");
     }
     let faultcode = if ours { "s:Server" } else { "s:Client" };
-    let message = fault_text(&crate::wire_error::message_of(error));
+    let message = fault_text(&error.to_string());
     let text = escape(message.as_str());
     let code = error.code().as_str();
     let body = envelope(&format!(
@@ -153,6 +120,7 @@ pub fn fault(error: &AppError) -> Response {
 mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
+    use maksa_domain::text::ECHO_MAX_CHARS;
 
     #[test]
     fn fault_texts_are_bounded() {
@@ -166,7 +134,7 @@ mod tests {
             text,
             format!(
                 "ServiceStep: `{}… (cut: 400000 characters)` is not a service step in the catalogue",
-                "é".repeat(ECHO_LIMIT)
+                "é".repeat(ECHO_MAX_CHARS)
             )
         );
         // Unquoted, or with backquotes of its own: the whole is cut.
