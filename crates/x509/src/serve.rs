@@ -31,6 +31,13 @@ use crate::{CertError, CertificateInfo};
 
 /// Pause after an accept error that is not about one connection (e.g. out of file descriptors).
 const ACCEPT_ERROR_BACKOFF: Duration = Duration::from_millis(200);
+/// After the last answer of a connection whose client may still be sending (a
+/// body refused before it was read), how long its bytes are read and dropped
+/// before the socket closes: closing with unread data would reset the
+/// connection, and the client would lose the answer it has not read yet.
+const LINGER: Duration = Duration::from_secs(2);
+/// The most a lingering connection reads before it closes anyway.
+const LINGER_MAX_BYTES: usize = 4 * 1024 * 1024;
 /// At most one warning this often about connections refused at the caps.
 const REFUSAL_WARNING_INTERVAL: Duration = Duration::from_secs(10);
 
@@ -289,33 +296,56 @@ async fn serve_http<S>(
         let activity = Arc::clone(&activity);
         let request = request.map(|body| axum::body::Body::new(WatchedBody::new(body, activity)));
         let router = router.clone();
-        async move {
+        // Boxed so that the connection is `Unpin` and gives its stream back.
+        Box::pin(async move {
             let response = router.oneshot(request).await?;
             Ok::<_, Infallible>(
                 response.map(|body| axum::body::Body::new(GuardedBody::new(body, guard))),
             )
-        }
+        })
     });
 
-    let mut connection = pin!(
-        hyper::server::conn::http1::Builder::new()
-            .timer(TokioTimer::new())
-            // The head's deadline is the connection's (see `connections`):
-            // hyper's own would also cut kept-alive connections at the header timeout.
-            .header_read_timeout(None)
-            .serve_connection(TokioIo::new(io), service)
-    );
+    let mut connection = hyper::server::conn::http1::Builder::new()
+        .timer(TokioTimer::new())
+        // The head's deadline is the connection's (see `connections`):
+        // hyper's own would also cut kept-alive connections at the header timeout.
+        .header_read_timeout(None)
+        .serve_connection(TokioIo::new(io), service);
     let outcome = tokio::select! {
-        outcome = connection.as_mut() => outcome,
+        outcome = std::future::poll_fn(|cx| connection.poll_without_shutdown(cx)) => outcome,
         () = until_stopping(stop) => {
             // Finish the request in progress, if any, then close.
-            connection.as_mut().graceful_shutdown();
-            connection.await
+            std::pin::Pin::new(&mut connection).graceful_shutdown();
+            std::future::poll_fn(|cx| connection.poll_without_shutdown(cx)).await
         }
     };
-    if let Err(error) = outcome {
-        tracing::debug!(%remote, %error, "HTTP connection ended with an error");
+    match outcome {
+        Ok(()) => linger(connection.into_parts().io.into_inner()).await,
+        Err(error) => tracing::debug!(%remote, %error, "HTTP connection ended with an error"),
     }
+}
+
+/// Closes a connection after its last answer the way a client can read that
+/// answer: our side first (the answer is flushed, a TLS close_notify sent),
+/// then what the client still sends is read and dropped for [`LINGER`] at most,
+/// so that the socket does not close with unread data — which resets the
+/// connection and takes the unread answer with it.
+async fn linger<S: AsyncRead + AsyncWrite + Unpin>(mut io: S) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let _ = tokio::time::timeout(LINGER, async {
+        if io.shutdown().await.is_err() {
+            return;
+        }
+        let mut sink = vec![0u8; 16 * 1024];
+        let mut drained = 0usize;
+        while drained < LINGER_MAX_BYTES {
+            match io.read(&mut sink).await {
+                Ok(0) | Err(_) => return,
+                Ok(read) => drained = drained.saturating_add(read),
+            }
+        }
+    })
+    .await;
 }
 
 /// Resolves once the server stops (or is dropped, which ends connections just the same).
