@@ -194,7 +194,8 @@ pub async fn start_hub(store: Arc<dyn Store>, pki: &DemoPki) -> anyhow::Result<H
         http: Some(loopback()),
         https: Some(https),
     })
-    .await?;
+    .await?
+    .with_limits(bench_limits());
     let http = bound
         .http_addr()
         .context("the HTTP listener has no address")?;
@@ -234,8 +235,22 @@ pub fn tls_connector(pki: &DemoPki) -> anyhow::Result<TlsConnector> {
     Ok(TlsConnector::from(Arc::new(config)))
 }
 
-/// Ceiling A: the same HTTP stack (axum on hyper, served by `axum::serve` for
-/// plain HTTP or by maksa's own TLS accept loop) answering a constant.
+/// The node's connection limits with the per-address cap raised: the load
+/// generator is one address (127.0.0.1) with up to `--concurrency` connections,
+/// where the default cap (64) is meant for one e-service or payer. Timeouts stay
+/// the defaults, so every request still passes through the deadline machinery.
+pub fn bench_limits() -> maksa_server::ConnectionLimits {
+    let defaults = maksa_server::ConnectionLimits::default();
+    maksa_server::ConnectionLimits {
+        per_address: 4_096,
+        total: 4_096,
+        ..defaults
+    }
+}
+
+/// Ceiling A: the same HTTP stack (axum on hyper, served by maksa's own accept
+/// loop `maksa_x509::serve`, plain or TLS, with the same limits) answering a
+/// constant.
 pub struct ConstantServer {
     pub addr: SocketAddr,
     stop: watch::Sender<bool>,
@@ -253,21 +268,28 @@ impl ConstantServer {
             let mut stopped = stopped;
             let _ = stopped.wait_for(|s| *s).await;
         };
+        let gate = maksa_x509::ConnectionGate::new(bench_limits());
         let task = match tls {
-            None => {
-                let service = router.into_make_service_with_connect_info::<SocketAddr>();
-                tokio::spawn(async move {
-                    axum::serve(listener, service)
-                        .with_graceful_shutdown(shutdown)
-                        .await
-                })
-            }
+            None => tokio::spawn(maksa_x509::serve(
+                listener,
+                maksa_x509::Security::Plain,
+                router,
+                gate,
+                shutdown,
+            )),
             Some(pki) => {
                 let cas = vec![pki.ca_cert_pem.clone()];
                 let config =
                     maksa_x509::server_config(&pki.server_cert_pem, &pki.server_key_pem, &cas)?;
-                tokio::spawn(maksa_x509::serve_tls(
-                    listener, config, &cas, router, shutdown,
+                tokio::spawn(maksa_x509::serve(
+                    listener,
+                    maksa_x509::Security::Tls {
+                        config,
+                        client_ca_pems: &cas,
+                    },
+                    router,
+                    gate,
+                    shutdown,
                 ))
             }
         };
