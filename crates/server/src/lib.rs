@@ -4,6 +4,8 @@
 //! certificate to every request.
 
 mod fields;
+#[doc(hidden)]
+pub mod fuzzing;
 mod invoices;
 mod json;
 mod pages;

@@ -16,7 +16,7 @@
 //! their TLS client certificate, as basicHttpBinding with transport security
 //! and `clientCredentialType="Certificate"` does; messages carry no `MM_Cert`.
 
-mod payment_request;
+pub(crate) mod payment_request;
 mod write;
 pub mod xml;
 
@@ -256,7 +256,7 @@ async fn run(
 }
 
 /// The Body's first element: the operation (document/literal wrapped).
-fn operation(envelope: &Element) -> Result<&Element, AppError> {
+pub(crate) fn operation(envelope: &Element) -> Result<&Element, AppError> {
     if !envelope.is(SOAP11, "Envelope") {
         return Err(invalid_xml(format!(
             "the message is not a SOAP 1.1 envelope (expected <Envelope xmlns=\"{SOAP11}\">, found <{}> in {})",
