@@ -60,14 +60,14 @@ const NAMES: &[&str] = &[
 /// section, as character references, with entity references XML does or does
 /// not define, or raw.
 fn content(u: &mut Unstructured<'_>, text: &str) -> Result<String> {
-    Ok(match u.int_in_range(0..=9)? {
-        0 if !text.contains("]]>") => format!("<![CDATA[{text}]]>"),
-        1 => text
+    Ok(match u.int_in_range(0..=39)? {
+        0..=2 if !text.contains("]]>") => format!("<![CDATA[{text}]]>"),
+        3 | 4 => text
             .chars()
             .map(|c| format!("&#x{:X};", u32::from(c)))
             .collect(),
-        2 => text.to_owned(),
-        3 => {
+        5 => text.to_owned(),
+        6 => {
             let reference = *u.choose(&[
                 "&amp;",
                 "&lt;",
@@ -97,7 +97,7 @@ fn escape(text: &str) -> String {
 /// ones (repeated names included).
 fn attributes(u: &mut Unstructured<'_>) -> Result<String> {
     let mut text = String::new();
-    if u.ratio(3, 4)? {
+    if u.ratio(7, 8)? {
         return Ok(text);
     }
     for _ in 0..u.int_in_range(1..=8)? {

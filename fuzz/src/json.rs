@@ -18,8 +18,13 @@ fn insert(
     Ok(())
 }
 
+/// A member's text: a JSON string most of the time, sometimes another type.
 fn text_value(u: &mut Unstructured<'_>, text: String) -> Result<Value> {
-    json_scalar(u, |_| Ok(text))
+    if u.ratio(7, 8)? {
+        Ok(Value::String(text))
+    } else {
+        json_scalar(u, |_| Ok(text))
+    }
 }
 
 /// The `PaymentRequest` object of `savepaymentrequest`.
