@@ -23,7 +23,7 @@ sanitizer=${MAKSA_FUZZ_SANITIZER:-address}
 target_dir=${MAKSA_FUZZ_TARGET_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/maksa-fuzz/target}
 targets=${MAKSA_FUZZ_TARGETS:-$(cargo fuzz list)}
 
-echo "fuzz: building $(echo $targets | wc -w) targets (sanitizer: $sanitizer)"
+echo "fuzz: building the targets (sanitizer: $sanitizer), then running: $(echo $targets)"
 cargo fuzz build --sanitizer "$sanitizer" --target-dir "$target_dir" || exit 1
 bin="$target_dir/x86_64-unknown-linux-gnu/release"
 
@@ -42,13 +42,13 @@ for target in $targets; do
     while IFS= read -r -d '' file; do regressions+=("$file"); done \
       < <(find "regressions/$target" -type f ! -name '*.md' -print0 | sort -z)
   fi
-  if [ ${#regressions[@]} -gt 0 ]; then
-    if ! "$bin/$target" -timeout=30 "${regressions[@]}" >"$log" 2>&1; then
+  for file in "${regressions[@]}"; do
+    if ! "$bin/$target" -timeout=30 "$file" >"$log" 2>&1; then
       ok=0
-      echo "fuzz: $target: a saved input in fuzz/regressions/$target/ still fails:"
-      tail -n 40 "$log"
+      echo "fuzz: $target: the saved input $file still fails:"
+      grep -a -A1 -E 'panicked at|ERROR: AddressSanitizer|ERROR: libFuzzer' "$log" | head -n 6
     fi
-  fi
+  done
   # New corpus entries go to the scratch directory (first), the committed
   # seeds are only read.
   if [ $ok = 1 ] && ! "$bin/$target" -runs="$runs" -max_total_time="$seconds" -timeout=30 \
@@ -56,12 +56,14 @@ for target in $targets; do
       "$work/$target" "corpus/$target" >"$log" 2>&1; then
     ok=0
     echo "fuzz: $target crashed; the input is saved in fuzz/artifacts/$target/:"
-    tail -n 60 "$log"
+    grep -a -A1 -E 'panicked at|ERROR: AddressSanitizer|ERROR: libFuzzer' "$log" | head -n 6
+    grep -a -E '^artifact_prefix|^Base64:' "$log"
   fi
   if [ $ok = 1 ]; then
     passed=$((passed + 1))
-    stats=$(grep -E '^#[0-9]+[[:space:]]+DONE' "$log" | tail -n 1)
-    echo "fuzz: $target ok ${stats:-(see log)}"
+    runs_done=$(grep -aoE 'Done [0-9]+ runs in [0-9]+ second' "$log" | tail -n 1)
+    cov=$(grep -aoE 'cov: [0-9]+' "$log" | tail -n 1)
+    echo "fuzz: $target ok (${runs_done:-no final line}s, ${cov:-cov: ?})"
   else
     failed=$((failed + 1))
     failures+=("$target")
