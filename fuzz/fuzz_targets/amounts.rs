@@ -3,50 +3,47 @@
 //! the demo bank's one-spelling amounts (`VK_AMOUNT`).
 #![no_main]
 
-use arbitrary::{Arbitrary, Result, Unstructured};
+use arbitrary::{Result, Unstructured};
 use libfuzzer_sys::fuzz_target;
 use maksa_domain::money::{Amount, Currency, Decimal, Quantity};
-use maksa_fuzz::{number_text, raw_or_shaped};
+use maksa_fuzz::{Input, Shape, lossy, number_text};
 use maksa_providers::vk;
 
 #[derive(Debug)]
-struct Input {
+struct Fields {
     amount: String,
     quantity: String,
     currency: String,
 }
 
-impl<'a> Arbitrary<'a> for Input {
-    fn arbitrary(u: &mut Unstructured<'a>) -> Result<Self> {
-        let bytes: &[u8] = u.arbitrary()?;
-        Self::arbitrary_take_rest(Unstructured::new(bytes))
-    }
+/// A raw text is tried as amount, quantity and currency at once.
+struct Texts;
 
-    /// A raw text is tried as amount, quantity and currency at once.
-    fn arbitrary_take_rest(u: Unstructured<'a>) -> Result<Self> {
-        raw_or_shaped(
-            u,
-            |text| Input {
-                amount: text.clone(),
-                quantity: text.clone(),
-                currency: text,
+impl Shape for Texts {
+    type Value = Fields;
+    fn raw(bytes: &[u8]) -> Fields {
+        let text = lossy(bytes);
+        Fields {
+            amount: text.clone(),
+            quantity: text.clone(),
+            currency: text,
+        }
+    }
+    fn shaped(u: &mut Unstructured<'_>) -> Result<Fields> {
+        Ok(Fields {
+            amount: number_text(u)?,
+            quantity: number_text(u)?,
+            currency: if u.ratio(3, 4)? {
+                (*u.choose(&["EUR", "eur", " usd ", "EU", "€UR", "ÉUR"])?).to_owned()
+            } else {
+                u.arbitrary()?
             },
-            |u| {
-                Ok(Input {
-                    amount: number_text(u)?,
-                    quantity: number_text(u)?,
-                    currency: if u.ratio(3, 4)? {
-                        (*u.choose(&["EUR", "eur", " usd ", "EU", "€UR", "ÉUR"])?).to_owned()
-                    } else {
-                        u.arbitrary()?
-                    },
-                })
-            },
-        )
+        })
     }
 }
 
-fuzz_target!(|input: Input| {
+fuzz_target!(|input: Input<Texts>| {
+    let input = input.0;
     let _ = Decimal::parse(&input.amount);
     let amount = Amount::parse(&input.amount);
     let quantity = Quantity::parse(&input.quantity);

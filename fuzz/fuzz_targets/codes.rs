@@ -3,45 +3,42 @@
 //! provider codes (BICs and the hub's own names).
 #![no_main]
 
-use arbitrary::{Arbitrary, Result, Unstructured};
+use arbitrary::{Result, Unstructured};
 use libfuzzer_sys::fuzz_target;
 use maksa_domain::codes::{ClientCode, Iban, ProviderCode};
-use maksa_fuzz::{client_code_text, iban_text, provider_text, raw_or_shaped};
+use maksa_fuzz::{Input, Shape, client_code_text, iban_text, lossy, provider_text};
 
 #[derive(Debug)]
-struct Input {
+struct Fields {
     code: String,
     iban: String,
     provider: String,
 }
 
-impl<'a> Arbitrary<'a> for Input {
-    fn arbitrary(u: &mut Unstructured<'a>) -> Result<Self> {
-        let bytes: &[u8] = u.arbitrary()?;
-        Self::arbitrary_take_rest(Unstructured::new(bytes))
-    }
+/// A raw text is tried as a payer's code, an IBAN and a provider code.
+struct Texts;
 
-    /// A raw text is tried as a payer's code, an IBAN and a provider code.
-    fn arbitrary_take_rest(u: Unstructured<'a>) -> Result<Self> {
-        raw_or_shaped(
-            u,
-            |text| Input {
-                code: text.clone(),
-                iban: text.clone(),
-                provider: text,
-            },
-            |u| {
-                Ok(Input {
-                    code: client_code_text(u)?,
-                    iban: iban_text(u)?,
-                    provider: provider_text(u)?,
-                })
-            },
-        )
+impl Shape for Texts {
+    type Value = Fields;
+    fn raw(bytes: &[u8]) -> Fields {
+        let text = lossy(bytes);
+        Fields {
+            code: text.clone(),
+            iban: text.clone(),
+            provider: text,
+        }
+    }
+    fn shaped(u: &mut Unstructured<'_>) -> Result<Fields> {
+        Ok(Fields {
+            code: client_code_text(u)?,
+            iban: iban_text(u)?,
+            provider: provider_text(u)?,
+        })
     }
 }
 
-fuzz_target!(|input: Input| {
+fuzz_target!(|input: Input<Texts>| {
+    let input = input.0;
     if let Ok(code) = ClientCode::parse(&input.code) {
         code.check();
         assert_eq!(code.as_str().len(), 11);

@@ -5,10 +5,10 @@
 
 use libfuzzer_sys::fuzz_target;
 use maksa_domain::datetime::{parse_lenient, riga_offset_at};
-use maksa_fuzz::DateInput;
+use maksa_fuzz::{Date, Input};
 use time::format_description::well_known::Rfc3339;
 
-fuzz_target!(|input: DateInput| {
+fuzz_target!(|input: Input<Date>| {
     let text = input.0.as_str();
     let Ok(value) = parse_lenient(text) else {
         return;

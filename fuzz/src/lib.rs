@@ -669,50 +669,6 @@ pub fn check_accepted(request: &PaymentRequest) {
     }
 }
 
-/// A date or date-time text: [`date_text`], or raw.
-pub struct DateInput(pub String);
-
-impl<'a> Arbitrary<'a> for DateInput {
-    fn arbitrary(u: &mut Unstructured<'a>) -> Result<Self> {
-        let bytes: &[u8] = u.arbitrary()?;
-        Self::arbitrary_take_rest(Unstructured::new(bytes))
-    }
-
-    fn arbitrary_take_rest(u: Unstructured<'a>) -> Result<Self> {
-        raw_or_shaped(u, DateInput, |u| date_text(u).map(DateInput))
-    }
-}
-
-impl fmt::Debug for DateInput {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{:?}", self.0)
-    }
-}
-
-/// A message body: structured bytes from a generator, or raw. Raw is selected
-/// as for the text inputs, by four leading `0xFF` bytes.
-pub struct Body(pub Vec<u8>);
-
-impl fmt::Debug for Body {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{:?}", String::from_utf8_lossy(&self.0))
-    }
-}
-
-impl Body {
-    pub fn build(
-        mut u: Unstructured<'_>,
-        make: impl FnOnce(&mut Unstructured<'_>) -> Result<Vec<u8>>,
-    ) -> Result<Body> {
-        let selector: u32 = u.arbitrary()?;
-        if selector == u32::MAX {
-            Ok(Body(u.take_rest().to_vec()))
-        } else {
-            make(&mut u).map(Body)
-        }
-    }
-}
-
 /// A JSON value of a scalar type, or a wrong type where a scalar belongs.
 pub fn json_scalar(
     u: &mut Unstructured<'_>,
@@ -736,18 +692,89 @@ pub fn json_scalar(
     })
 }
 
+/// What a target is fed: how raw bytes read, and how a structured value is built.
+pub trait Shape {
+    type Value: fmt::Debug;
+    fn raw(bytes: &[u8]) -> Self::Value;
+    fn shaped(u: &mut Unstructured<'_>) -> Result<Self::Value>;
+}
+
 /// The convention of every target's input: four leading `0xFF` bytes select
-/// `raw` with the rest of the bytes as text (how plain-text seeds are fed),
-/// anything else builds a structured input with `shaped`.
-pub fn raw_or_shaped<T>(
-    mut u: Unstructured<'_>,
-    raw: impl FnOnce(String) -> T,
-    shaped: impl FnOnce(&mut Unstructured<'_>) -> Result<T>,
-) -> Result<T> {
-    let selector: u32 = u.arbitrary()?;
-    if selector == u32::MAX {
-        Ok(raw(String::from_utf8_lossy(u.take_rest()).into_owned()))
-    } else {
-        shaped(&mut u)
+/// [`Shape::raw`] with the rest of the bytes (how plain-text seeds are fed),
+/// anything else builds a structured value with [`Shape::shaped`].
+pub struct Input<S: Shape>(pub S::Value);
+
+impl<'a, S: Shape> Arbitrary<'a> for Input<S> {
+    fn arbitrary(u: &mut Unstructured<'a>) -> Result<Self> {
+        let bytes: &[u8] = u.arbitrary()?;
+        Self::arbitrary_take_rest(Unstructured::new(bytes))
+    }
+
+    fn arbitrary_take_rest(mut u: Unstructured<'a>) -> Result<Self> {
+        let selector: u32 = u.arbitrary()?;
+        if selector == u32::MAX {
+            Ok(Input(S::raw(u.take_rest())))
+        } else {
+            S::shaped(&mut u).map(Input)
+        }
+    }
+}
+
+impl<S: Shape> fmt::Debug for Input<S> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+/// Raw bytes as text (invalid UTF-8 replaced).
+pub fn lossy(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+/// A date or date-time text: [`date_text`], or raw.
+pub struct Date;
+
+impl Shape for Date {
+    type Value = String;
+    fn raw(bytes: &[u8]) -> String {
+        lossy(bytes)
+    }
+    fn shaped(u: &mut Unstructured<'_>) -> Result<String> {
+        date_text(u)
+    }
+}
+
+/// A message body, printed as text in crash reports.
+pub struct Bytes(pub Vec<u8>);
+
+impl fmt::Debug for Bytes {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:?}", String::from_utf8_lossy(&self.0))
+    }
+}
+
+/// A REST body: [`json::body`], or raw bytes.
+pub struct JsonBody;
+
+impl Shape for JsonBody {
+    type Value = Bytes;
+    fn raw(bytes: &[u8]) -> Bytes {
+        Bytes(bytes.to_vec())
+    }
+    fn shaped(u: &mut Unstructured<'_>) -> Result<Bytes> {
+        json::body(u).map(Bytes)
+    }
+}
+
+/// A SOAP message: [`envelope::envelope`], or raw bytes.
+pub struct Envelope;
+
+impl Shape for Envelope {
+    type Value = Bytes;
+    fn raw(bytes: &[u8]) -> Bytes {
+        Bytes(bytes.to_vec())
+    }
+    fn shaped(u: &mut Unstructured<'_>) -> Result<Bytes> {
+        envelope::envelope(u).map(Bytes)
     }
 }
