@@ -49,13 +49,15 @@ pub enum SoapCall {
 }
 
 /// An envelope posted to `PaymentRequestService.svc` (or `MMService.svc`):
-/// the XML reader, the operation, and the mapping of its parameters.
-pub fn soap_call(bytes: &[u8]) -> Result<SoapCall, AppError> {
-    let envelope = soap::xml::parse(bytes).map_err(|e| AppError::BadInput {
-        code: "INVALID_XML",
-        message: e.0,
-    })?;
-    let operation = soap::operation(&envelope)?;
+/// the XML reader, the operation, and the mapping of its parameters. The
+/// error is the text the fault would carry.
+pub fn soap_call(bytes: &[u8]) -> Result<SoapCall, String> {
+    let envelope = soap::xml::parse(bytes).map_err(|e| e.0)?;
+    soap_parameters(&envelope).map_err(|e| e.to_string())
+}
+
+fn soap_parameters(envelope: &Element) -> Result<SoapCall, AppError> {
+    let operation = soap::operation(envelope)?;
     if operation.namespace.as_deref() != Some(soap::SERVICE) {
         return Ok(SoapCall::Other {
             operation: operation.name.clone(),
