@@ -13,25 +13,23 @@ use maksa_fuzz::{cased, date_text, free_text, number_text};
 use maksa_providers::{DemoConnector, DemoKeys, vk};
 use std::sync::OnceLock;
 
-const NAMES: &[&str] = &[
-    "VK_SERVICE",
-    "VK_VERSION",
-    "VK_SND_ID",
-    "VK_REC_ID",
-    "VK_STAMP",
-    "VK_T_NO",
-    "VK_AMOUNT",
-    "VK_CURR",
-    "VK_REC_ACC",
-    "VK_REC_NAME",
-    "VK_MSG",
-    "VK_REASON",
-    "VK_T_DATETIME",
-    "VK_AUTO",
-    "VK_MAC",
-    "VK_ENCODING",
-    "VK_LANG",
-];
+/// Every field of the bank's answers, in the order it writes them: the signed
+/// fields of 1111 and 1911 (vk.rs is the one list), then the unsigned ones.
+fn names() -> &'static [&'static str] {
+    static NAMES: OnceLock<Vec<&'static str>> = OnceLock::new();
+    NAMES.get_or_init(|| {
+        let mut names: Vec<&'static str> = Vec::new();
+        for service in [vk::SERVICE_EXECUTED, vk::SERVICE_NOT_EXECUTED] {
+            for &name in vk::signed_fields(service).unwrap_or_default() {
+                if !names.contains(&name) {
+                    names.push(name);
+                }
+            }
+        }
+        names.extend(["VK_MAC", "VK_ENCODING", "VK_LANG"]);
+        names
+    })
+}
 
 #[derive(Debug)]
 struct Input {
@@ -108,14 +106,14 @@ impl Input {
     fn build(u: &mut Unstructured<'_>) -> Result<Self> {
         let mut fields = Vec::new();
         // A complete answer first, in the order the bank writes it.
-        for name in NAMES {
+        for name in names() {
             if *name != "VK_MAC" && u.ratio(15, 16)? {
                 fields.push(((*name).to_owned(), field_value(u, name)?));
             }
         }
         for _ in 0..u.int_in_range(0..=3)? {
             let name = if u.ratio(3, 4)? {
-                let name = *u.choose(NAMES)?;
+                let name = *u.choose(names())?;
                 cased(u, name)?
             } else {
                 u.arbitrary()?
@@ -130,7 +128,7 @@ impl Input {
         let signed = u.ratio(3, 4)?;
         let mut changes = Vec::new();
         if u.ratio(1, 4)? {
-            let name = (*u.choose(NAMES)?).to_owned();
+            let name = (*u.choose(names())?).to_owned();
             let value = field_value(u, &name)?;
             changes.push((name, value));
         }
