@@ -5,10 +5,11 @@
 //! clients send — libFuzzer alone would rarely get through the base64.
 #![no_main]
 
-use arbitrary::{Arbitrary, Result, Unstructured};
+use arbitrary::{Result, Unstructured};
 use base64::Engine;
 use base64::engine::general_purpose::{STANDARD, STANDARD_NO_PAD};
 use libfuzzer_sys::fuzz_target;
+use maksa_fuzz::{Input, Shape, lossy};
 use maksa_x509::parse_mm_cert;
 
 const FIXTURES: &[&[u8]] = &[
@@ -18,8 +19,8 @@ const FIXTURES: &[&[u8]] = &[
     include_bytes!("../fixtures/empty-password.p12"),
 ];
 
-#[derive(Debug)]
-struct Input(String);
+/// An `MM_Cert` value: a fixture, damaged and encoded, or raw text.
+struct Value;
 
 fn damaged_der(u: &mut Unstructured<'_>) -> Result<Vec<u8>> {
     let mut der = u.choose(FIXTURES)?.to_vec();
@@ -59,18 +60,14 @@ fn pem(der: &[u8], newline: &str) -> String {
     )
 }
 
-impl<'a> Arbitrary<'a> for Input {
-    fn arbitrary(u: &mut Unstructured<'a>) -> Result<Self> {
-        let bytes: &[u8] = u.arbitrary()?;
-        Self::arbitrary_take_rest(Unstructured::new(bytes))
+impl Shape for Value {
+    type Value = String;
+
+    fn raw(bytes: &[u8]) -> String {
+        lossy(bytes)
     }
 
-    fn arbitrary_take_rest(mut u: Unstructured<'a>) -> Result<Self> {
-        let selector: u32 = u.arbitrary()?;
-        if selector == u32::MAX {
-            return Ok(Input(String::from_utf8_lossy(u.take_rest()).into_owned()));
-        }
-        let u = &mut u;
+    fn shaped(u: &mut Unstructured<'_>) -> Result<String> {
         let der = damaged_der(u)?;
         let text = match u.int_in_range(0..=8)? {
             0 => STANDARD.encode(&der),
@@ -93,11 +90,11 @@ impl<'a> Arbitrary<'a> for Input {
             }
             _ => format!("-----BEGIN CERTIFICATE-----\n{}", STANDARD.encode(&der)),
         };
-        maksa_fuzz::damage(u, text).map(Input)
+        maksa_fuzz::damage(u, text)
     }
 }
 
-fuzz_target!(|input: Input| {
+fuzz_target!(|input: Input<Value>| {
     if let Ok(info) = parse_mm_cert(&input.0) {
         assert_eq!(info.thumbprint_sha256.len(), 64);
         assert!(!info.der.is_empty());

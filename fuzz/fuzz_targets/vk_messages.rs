@@ -6,10 +6,10 @@
 //! check is reached), and are then changed field by field.
 #![no_main]
 
-use arbitrary::{Arbitrary, Result, Unstructured};
+use arbitrary::{Result, Unstructured};
 use libfuzzer_sys::fuzz_target;
 use maksa_app::providers::{Connector, Incoming};
-use maksa_fuzz::{cased, date_text, free_text, number_text};
+use maksa_fuzz::{Input, Shape, cased, date_text, free_text, number_text};
 use maksa_providers::{DemoConnector, DemoKeys, vk};
 use std::sync::OnceLock;
 
@@ -32,7 +32,7 @@ fn names() -> &'static [&'static str] {
 }
 
 #[derive(Debug)]
-struct Input {
+struct Message {
     fields: Vec<(String, String)>,
     signed: bool,
     /// Changes after signing, which must make the message fail unless they
@@ -83,26 +83,22 @@ fn field_value(u: &mut Unstructured<'_>, name: &str) -> Result<String> {
 #[derive(Debug)]
 enum Case {
     Form(Vec<u8>),
-    Message(Input),
+    Message(Message),
 }
 
-impl<'a> Arbitrary<'a> for Case {
-    fn arbitrary(u: &mut Unstructured<'a>) -> Result<Self> {
-        let bytes: &[u8] = u.arbitrary()?;
-        Self::arbitrary_take_rest(Unstructured::new(bytes))
+impl Shape for Case {
+    type Value = Case;
+
+    fn raw(bytes: &[u8]) -> Case {
+        Case::Form(bytes.to_vec())
     }
 
-    fn arbitrary_take_rest(mut u: Unstructured<'a>) -> Result<Self> {
-        let selector: u32 = u.arbitrary()?;
-        if selector == u32::MAX {
-            Ok(Case::Form(u.take_rest().to_vec()))
-        } else {
-            Input::build(&mut u).map(Case::Message)
-        }
+    fn shaped(u: &mut Unstructured<'_>) -> Result<Case> {
+        Message::build(u).map(Case::Message)
     }
 }
 
-impl Input {
+impl Message {
     fn build(u: &mut Unstructured<'_>) -> Result<Self> {
         let mut fields = Vec::new();
         // A complete answer first, in the order the bank writes it.
@@ -132,7 +128,7 @@ impl Input {
             let value = field_value(u, &name)?;
             changes.push((name, value));
         }
-        Ok(Input {
+        Ok(Message {
             fields,
             signed,
             changes,
@@ -151,9 +147,9 @@ fn setup() -> &'static (DemoKeys, DemoConnector) {
     })
 }
 
-fuzz_target!(|case: Case| {
+fuzz_target!(|case: Input<Case>| {
     let (keys, connector) = setup();
-    let input = match case {
+    let input = match case.0 {
         Case::Message(input) => input,
         Case::Form(body) => {
             // Nobody but the bank's key can sign: a form as it came is never believed.
