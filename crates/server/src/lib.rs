@@ -18,6 +18,8 @@
 
 mod door;
 mod fields;
+#[doc(hidden)]
+pub mod fuzzing;
 mod invoices;
 mod json;
 mod pages;

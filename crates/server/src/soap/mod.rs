@@ -22,7 +22,7 @@
 //! (`legacy_body_auth`) a plain-HTTP message may carry `MM_Cert` instead, as
 //! REST bodies do.
 
-mod payment_request;
+pub(crate) mod payment_request;
 mod write;
 
 pub(crate) use write::fault;
@@ -307,7 +307,7 @@ fn message_certificate(
 }
 
 /// The Body's first element: the operation (document/literal wrapped).
-fn operation(envelope: &Element) -> Result<&Element, AppError> {
+pub(crate) fn operation(envelope: &Element) -> Result<&Element, AppError> {
     if !envelope.is(SOAP11, "Envelope") {
         return Err(invalid_xml(format!(
             "the message is not a SOAP 1.1 envelope (expected <Envelope xmlns=\"{SOAP11}\">, found `<{}>` in `{}`)",
