@@ -4,6 +4,7 @@
 
 #![allow(clippy::unwrap_used)]
 
+#[macro_use]
 mod support;
 use maksa_app::admin::Admin;
 use maksa_app::clock::SystemClock;
@@ -249,17 +250,6 @@ fn seed_with(name: &str, mm_cert: &str, id: &str) -> Value {
         }
     }
     body
-}
-
-macro_rules! on_both_backends {
-    ($($name:ident),* $(,)?) => {$(
-        mod $name {
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn sqlite() { super::$name(super::Backend::Sqlite).await }
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn postgres() { super::$name(super::Backend::Postgres).await }
-        }
-    )*};
 }
 
 on_both_backends!(

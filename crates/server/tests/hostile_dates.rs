@@ -13,6 +13,7 @@
 
 #![allow(clippy::unwrap_used)]
 
+#[macro_use]
 mod support;
 use maksa_app::admin::Admin;
 use maksa_app::clock::SystemClock;
@@ -270,17 +271,6 @@ fn assert_invalid_field_fault(answer: &Answer, field: &str, what: &str) {
         answer.body
     );
     assert!(answer.body.contains(field), "{what}: {}", answer.body);
-}
-
-macro_rules! on_both_backends {
-    ($($name:ident),* $(,)?) => {$(
-        mod $name {
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn sqlite() { super::$name(super::Backend::Sqlite).await }
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn postgres() { super::$name(super::Backend::Postgres).await }
-        }
-    )*};
 }
 
 on_both_backends!(

@@ -6,6 +6,7 @@
 
 #![allow(clippy::unwrap_used)]
 
+#[macro_use]
 mod support;
 use maksa_app::clock::ManualClock;
 use maksa_app::documents::{DocumentLanguage, DocumentRenderer, Documents};
@@ -65,17 +66,6 @@ impl DocumentRenderer for PoisonedRenderer {
     fn xml(&self, document: &JustificationDocument) -> Result<Vec<u8>, String> {
         self.real.xml(document)
     }
-}
-
-macro_rules! on_both_backends {
-    ($($name:ident),* $(,)?) => {$(
-        mod $name {
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn sqlite() { super::$name(super::Backend::Sqlite).await }
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn postgres() { super::$name(super::Backend::Postgres).await }
-        }
-    )*};
 }
 
 on_both_backends!(poisoned_receipts_are_parked_and_the_next_one_is_issued);

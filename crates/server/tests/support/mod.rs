@@ -112,3 +112,18 @@ pub fn assert_valid_document_xml(xml: &[u8]) {
         String::from_utf8_lossy(xml)
     );
 }
+
+/// Runs each named scenario `async fn name(backend: Backend)` as two tests,
+/// `name::sqlite` and `name::postgres`: one suite, both databases. (The file
+/// that uses it has `Backend` in scope.)
+#[allow(unused_macros)] // not every test file runs scenarios on both databases
+macro_rules! on_both_backends {
+    ($($name:ident),* $(,)?) => {$(
+        mod $name {
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() { super::$name(super::Backend::Sqlite).await }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() { super::$name(super::Backend::Postgres).await }
+        }
+    )*};
+}
