@@ -19,7 +19,7 @@ use reqwest::{Client, StatusCode};
 use serde_json::{Value, json};
 use std::sync::Arc;
 use std::time::{Duration as StdDuration, Instant};
-use support::{Backend, DatabaseGuard, open_store};
+use support::{Answer, Backend, DatabaseGuard, open_store};
 use time::{Duration, OffsetDateTime};
 
 const PUBLIC: &str = "https://maksa.test";
@@ -60,31 +60,7 @@ fn catalog() -> String {
     )
 }
 
-/// An answer: HTTP status, `MM-Error`, body.
-struct Answer {
-    status: StatusCode,
-    mm_error: String,
-    content_type: String,
-    body: String,
-}
-
 impl Answer {
-    async fn read(response: reqwest::Response) -> Answer {
-        let header = |name: &str| {
-            response
-                .headers()
-                .get(name)
-                .map(|v| v.to_str().unwrap().to_owned())
-                .unwrap_or_default()
-        };
-        Answer {
-            status: response.status(),
-            mm_error: header("mm-error"),
-            content_type: header("content-type"),
-            body: response.text().await.unwrap(),
-        }
-    }
-
     /// The text of the first `<tag>` (any prefix) in the body.
     fn value(&self, tag: &str) -> Option<String> {
         value(&self.body, tag)

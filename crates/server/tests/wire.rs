@@ -24,7 +24,7 @@ use reqwest::{Client, StatusCode};
 use serde_json::{Value, json};
 use std::collections::BTreeSet;
 use std::sync::Arc;
-use support::{Backend, DatabaseGuard, open_store, test_issuer};
+use support::{Answer, Backend, DatabaseGuard, open_store, test_issuer};
 use time::{Duration, OffsetDateTime, Time};
 
 const SOAP_SERVICE: &str = "/v1.0/WCFX509/PaymentRequestService.svc";
@@ -35,33 +35,7 @@ struct Identity {
     key_pem: String,
 }
 
-/// What a call answered.
-struct Answer {
-    status: StatusCode,
-    mm_error: String,
-    mm_error_message: String,
-    content_type: String,
-    body: String,
-}
-
 impl Answer {
-    async fn read(response: reqwest::Response) -> Answer {
-        let header = |name: &str| {
-            response
-                .headers()
-                .get(name)
-                .map(|v| v.to_str().unwrap().to_owned())
-                .unwrap_or_default()
-        };
-        Answer {
-            status: response.status(),
-            mm_error: header("mm-error"),
-            mm_error_message: header("mm-errormessage"),
-            content_type: header("content-type"),
-            body: response.text().await.unwrap(),
-        }
-    }
-
     fn json(&self) -> Value {
         serde_json::from_str(&self.body).unwrap_or_else(|e| panic!("{e}: {}", self.body))
     }

@@ -127,3 +127,33 @@ macro_rules! on_both_backends {
         }
     )*};
 }
+
+/// What an HTTP call answered: status, the `MM-Error` headers, content type and
+/// body. Each test file adds the assertions it needs in its own `impl Answer`.
+pub struct Answer {
+    pub status: reqwest::StatusCode,
+    pub mm_error: String,
+    /// `MM-ErrorMessage`, URL-encoded as sent.
+    pub mm_error_message: String,
+    pub content_type: String,
+    pub body: String,
+}
+
+impl Answer {
+    pub async fn read(response: reqwest::Response) -> Answer {
+        let header = |name: &str| {
+            response
+                .headers()
+                .get(name)
+                .map(|v| v.to_str().unwrap().to_owned())
+                .unwrap_or_default()
+        };
+        Answer {
+            status: response.status(),
+            mm_error: header("mm-error"),
+            mm_error_message: header("mm-errormessage"),
+            content_type: header("content-type"),
+            body: response.text().await.unwrap(),
+        }
+    }
+}
