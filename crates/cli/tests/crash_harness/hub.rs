@@ -3,6 +3,7 @@
 //! fixed ports so that every address a payer or the bank holds stays good
 //! across restarts; started, killed with SIGKILL and started again.
 
+use crate::support::{free_port, maksa};
 use serde_json::Value;
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -11,29 +12,6 @@ use std::time::{Duration, Instant};
 
 /// The demo catalogue's client (its contract notifies cancellations too).
 const CLIENT: &str = "demo";
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-/// Runs an operator command of the binary against `database_url`.
-fn maksa(args: &[&str], database_url: &str) {
-    let output = Command::new(env!("CARGO_BIN_EXE_maksa"))
-        .args(args)
-        .env("MAKSA_DATABASE_URL", database_url)
-        .output()
-        .unwrap();
-    assert!(
-        output.status.success(),
-        "maksa {args:?}: {}\n{}",
-        output.status,
-        String::from_utf8_lossy(&output.stderr)
-    );
-}
 
 pub struct Hub {
     /// The payer's pages, the demo bank and the providers' endpoints.
@@ -121,18 +99,7 @@ impl Hub {
 
     /// A REST client presenting the registered certificate, trusting the demo CA.
     pub fn rest_client(&self) -> reqwest::Client {
-        let read = |name: &str| std::fs::read_to_string(self.dir.join(name)).unwrap();
-        let tls = maksa_x509::client_config_with_identity(
-            &read("demo-ca.crt.pem"),
-            &read("demo-client.crt.pem"),
-            &read("demo-client.key.pem"),
-        )
-        .unwrap();
-        reqwest::Client::builder()
-            .use_preconfigured_tls(tls)
-            .timeout(Duration::from_secs(15))
-            .build()
-            .unwrap()
+        crate::support::demo_rest_client(&self.dir)
     }
 
     /// Starts `maksa serve` (its log appended to `serve.log`) and waits until it
