@@ -40,24 +40,14 @@ enum Backend {
     Postgres,
 }
 
-fn cycles() -> u64 {
-    match std::env::var("MAKSA_CRASH_CYCLES") {
-        Ok(text) => text
-            .trim()
+/// A whole number from the environment, if set.
+fn env_number(name: &str) -> Option<u64> {
+    let text = std::env::var(name).ok()?;
+    Some(
+        text.trim()
             .parse()
-            .expect("MAKSA_CRASH_CYCLES must be a whole number"),
-        Err(_) => DEFAULT_CYCLES,
-    }
-}
-
-fn seed() -> u64 {
-    match std::env::var("MAKSA_CRASH_SEED") {
-        Ok(text) => text
-            .trim()
-            .parse()
-            .expect("MAKSA_CRASH_SEED must be a whole number"),
-        Err(_) => rand::rng().random(),
-    }
+            .unwrap_or_else(|_| panic!("{name} must be a whole number, not {text:?}")),
+    )
 }
 
 /// Whether the PostgreSQL of the tests answers at all.
@@ -77,7 +67,8 @@ fn postgres_reachable() -> bool {
 
 async fn run(backend: Backend) {
     let _ = rustls::crypto::ring::default_provider().install_default();
-    let (cycles, seed) = (cycles(), seed());
+    let cycles = env_number("MAKSA_CRASH_CYCLES").unwrap_or(DEFAULT_CYCLES);
+    let seed = env_number("MAKSA_CRASH_SEED").unwrap_or_else(|| rand::rng().random());
     let dir = tempfile::tempdir().unwrap();
     let (database_url, database, _postgres) = match backend {
         Backend::Sqlite => {
