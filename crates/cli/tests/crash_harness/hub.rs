@@ -3,12 +3,32 @@
 //! fixed ports so that every address a payer or the bank holds stays good
 //! across restarts; started, killed with SIGKILL and started again.
 
-use crate::support::{free_port, maksa};
+use crate::support::maksa;
+use rand::Rng;
 use serde_json::Value;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
+
+/// A free port below the kernel's ephemeral range. The server's ports are kept
+/// across restarts, and while it is dead this process opens many connections
+/// (retries, new payers); one of them taking the port as its own local port
+/// would keep the next start from binding it.
+fn fixed_port() -> u16 {
+    let ephemeral_low: u16 = std::fs::read_to_string("/proc/sys/net/ipv4/ip_local_port_range")
+        .ok()
+        .and_then(|range| range.split_whitespace().next()?.parse().ok())
+        .unwrap_or(32768);
+    let low = (ephemeral_low / 2).max(1024);
+    for _ in 0..1000 {
+        let port = rand::rng().random_range(low..ephemeral_low);
+        if std::net::TcpListener::bind(("127.0.0.1", port)).is_ok() {
+            return port;
+        }
+    }
+    panic!("no free port in {low}..{ephemeral_low}");
+}
 
 /// The demo catalogue's client (its contract notifies cancellations too).
 const CLIENT: &str = "demo";
@@ -30,7 +50,13 @@ impl Hub {
     /// Migrates `database_url`, imports the demo catalogue, registers a client
     /// certificate and writes the configuration; starts nothing yet.
     pub fn prepare(dir: &Path, database_url: &str, sink_port: u16) -> Hub {
-        let (http_port, https_port) = (free_port(), free_port());
+        let http_port = fixed_port();
+        let https_port = loop {
+            let port = fixed_port();
+            if port != http_port {
+                break port;
+            }
+        };
         let pki = maksa_x509::generate_demo_pki(
             &["localhost".into(), "127.0.0.1".into()],
             "crash harness e-service",
