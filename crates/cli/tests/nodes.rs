@@ -9,30 +9,14 @@
 
 mod support;
 
+use support::{free_port, maksa};
+
 use serde_json::json;
 use std::collections::HashMap;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 const REQUESTS: usize = 120;
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-fn maksa(args: &[&str], database_url: &str) {
-    let status = Command::new(env!("CARGO_BIN_EXE_maksa"))
-        .args(args)
-        .env("MAKSA_DATABASE_URL", database_url)
-        .stdout(Stdio::null())
-        .status()
-        .unwrap();
-    assert!(status.success(), "maksa {args:?}");
-}
 
 struct Node {
     child: Child,

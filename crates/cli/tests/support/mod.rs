@@ -16,6 +16,32 @@ pub fn missing(reason: &str, suite: &str) {
     eprintln!("{reason}; the {suite} are skipped");
 }
 
+/// A port free on 127.0.0.1 at the moment of asking.
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// Runs an operator command of the binary (`migrate`, `catalog import`,
+/// `client add` …) against `database_url`; fails the test with its error output
+/// when it fails.
+pub fn maksa(args: &[&str], database_url: &str) {
+    let output = Command::new(env!("CARGO_BIN_EXE_maksa"))
+        .args(args)
+        .env("MAKSA_DATABASE_URL", database_url)
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "maksa {args:?}: {}\n{}",
+        output.status,
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
 pub fn repo_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("../..")
