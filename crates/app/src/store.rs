@@ -1,6 +1,12 @@
 //! The storage port. Two adapters implement it (SQLite and PostgreSQL) and one
 //! test suite (`maksa-store-tests`) is run against both.
 //!
+//! The multi-step business actions (settling a provider message, starting an
+//! attempt, changing a request's status, storing a document, finishing a
+//! delivery…) are not here: they are written once in `crate::workflows` over
+//! the unit of work ([`UnitOfWork`], from [`Store::begin`]). What remains are
+//! the queries behind the read models, the claims, and single-statement writes.
+//!
 //! Rules every implementation keeps:
 //! - a method that changes state does so in ONE transaction, together with the
 //!   audit event it is given; when it returns `Ok`, the change is durable;
@@ -20,6 +26,12 @@ use maksa_domain::request::PaymentRequest;
 use maksa_domain::status::Status;
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
+
+mod unit_of_work;
+
+pub use unit_of_work::{
+    AttemptUpdate, DeliveryFinish, LockedRequest, PaymentPaid, RequestStatusWrite, UnitOfWork,
+};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -259,7 +271,7 @@ pub struct OutcomeReport {
     pub receipt_due: bool,
 }
 
-/// A document rendered and ready to be stored (see `Store::insert_document`).
+/// A document rendered and ready to be stored (see `Workflows::insert_document`).
 #[derive(Debug, Clone)]
 pub struct NewDocument {
     pub owner: ClientId,
@@ -322,6 +334,10 @@ pub trait Store: Send + Sync + 'static {
     /// How many `insert_payment_requests` calls may usefully run at once
     /// (SQLite has one writer; PostgreSQL several).
     fn write_concurrency(&self) -> usize;
+
+    /// Starts a write transaction (see [`UnitOfWork`]). Every multi-step
+    /// business action is written once over it, in `crate::workflows`.
+    async fn begin(&self) -> Result<Box<dyn UnitOfWork>, StoreError>;
 
     /// Stores a validated catalogue and the text it came from; returns its version.
     async fn save_catalog(
@@ -386,9 +402,6 @@ pub trait Store: Send + Sync + 'static {
         owner: &ClientId,
         filter: &PaymentFilter,
     ) -> Result<Vec<PaymentSummary>, StoreError>;
-    /// Applies the change if the request is still in `change.from`; returns
-    /// whether it did. Writes the audit event in the same transaction.
-    async fn change_request_status(&self, change: &StatusChange) -> Result<bool, StoreError>;
     /// The version of the owner's request's latest document and whether its
     /// receipt is due; `None` when the owner has no such request.
     async fn document_state(
@@ -396,14 +409,6 @@ pub trait Store: Send + Sync + 'static {
         owner: &ClientId,
         id: PaymentRequestId,
     ) -> Result<Option<DocumentState>, StoreError>;
-    /// Stores a document with its audit event, if its version is the next one
-    /// (one more than the latest) and, for a receipt, if one is due; storing a
-    /// receipt clears `receipt_due`. One transaction.
-    async fn insert_document(
-        &self,
-        document: &NewDocument,
-        audit: &AuditEvent,
-    ) -> Result<DocumentStored, StoreError>;
     /// One file of the latest document of the owner's request.
     async fn latest_document(
         &self,
@@ -416,19 +421,6 @@ pub trait Store: Send + Sync + 'static {
         &self,
         limit: u32,
     ) -> Result<Vec<(ClientId, PaymentRequestId)>, StoreError>;
-    /// Parks the owner's request's due receipt, which cannot be issued for a
-    /// reason that will not go away: it stays due (nothing is lost, a download
-    /// still tries it) but `receipts_due` no longer lists it, and `reason` is
-    /// stored for the operator. Writes `audit` in the same transaction; storing
-    /// the receipt later clears the mark. False when no receipt is due (or it
-    /// is parked already): nothing is written.
-    async fn park_receipt(
-        &self,
-        owner: &ClientId,
-        id: PaymentRequestId,
-        reason: &str,
-        audit: &AuditEvent,
-    ) -> Result<bool, StoreError>;
     /// The audit trail of one request, oldest first.
     async fn audit_events(&self, id: PaymentRequestId) -> Result<Vec<AuditEvent>, StoreError>;
 
@@ -436,31 +428,9 @@ pub trait Store: Send + Sync + 'static {
     /// durably, in its own transaction.
     async fn record_event(&self, audit: &AuditEvent) -> Result<(), StoreError>;
 
-    /// Starts `attempt` (state `Started`) in one transaction with its audit event,
-    /// if the request is in P, its payment `attempt.sequence` is not executed, and
-    /// no other attempt of that payment is open (`Started` or `Accepted`). Two
-    /// racing starts of the same payment cannot both succeed.
-    async fn start_attempt(
-        &self,
-        attempt: &Attempt,
-        audit: &AuditEvent,
-    ) -> Result<Result<(), StartRefused>, StoreError>;
     async fn attempt(&self, id: AttemptId) -> Result<Option<Attempt>, StoreError>;
     /// Every attempt of a request, oldest first.
     async fn attempts_of(&self, request: PaymentRequestId) -> Result<Vec<Attempt>, StoreError>;
-    /// Applies a verified provider message in ONE transaction: reads the attempt,
-    /// its request's status and its payments' statuses, asks
-    /// `maksa_domain::attempt::settle`, and writes what it decided — the attempt's
-    /// state, external id and refund flag; the payment's status E, provider,
-    /// paid time and external id; the request's move to E (compare-and-set on P)
-    /// — with the audit event. A repeated message writes only the audit event.
-    /// `None` when no such attempt exists.
-    async fn record_outcome(
-        &self,
-        report: &OutcomeReport,
-        audit: &AuditEvent,
-    ) -> Result<Option<OutcomeApplied>, StoreError>;
-
     // ── Lifecycle workers (outbox, expiry, recovery) ─────────────────────────
     // Claims use leases so that several nodes on one PostgreSQL share the work
     // (`FOR UPDATE SKIP LOCKED`); a node that dies loses only its lease.
@@ -474,15 +444,6 @@ pub trait Store: Send + Sync + 'static {
         lease_until: OffsetDateTime,
         limit: u32,
     ) -> Result<Vec<Notification>, StoreError>;
-    /// Records one delivery attempt (the log row) and its result, releasing the
-    /// lease — only if `worker` still holds it; answers whether it did.
-    async fn finish_delivery(
-        &self,
-        id: uuid::Uuid,
-        worker: &str,
-        attempt: &DeliveryAttempt,
-        result: DeliveryResult,
-    ) -> Result<bool, StoreError>;
     /// The notifications of one of the client's requests with their delivery
     /// logs (oldest first); empty for another client's request.
     async fn notification_log(

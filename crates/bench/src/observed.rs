@@ -1,19 +1,16 @@
 //! A store wrapper that watches the server's group commit from outside: every
 //! `insert_payment_requests` call the request writer makes is one transaction
 //! and one disk flush, so its batch sizes and durations tell how well commits
-//! are shared. Everything else is passed straight through.
+//! are shared. Everything else is passed straight through (the workflows of
+//! `maksa_app::workflows` run over the inner store's unit of work).
 
 use crate::stats::{Latency, micros, per_second};
 use async_trait::async_trait;
 use maksa_app::store::{
-    AuditEvent, ClientCertificate, DocumentFileKind, DocumentState, DocumentStored, NewDocument,
-    PaymentFilter, PaymentSummary, RequestFilter, RequestSummary, StatusChange, Store, StoreError,
-    StoredDocumentFile,
+    AuditEvent, ClientCertificate, DocumentFileKind, DocumentState, PaymentFilter, PaymentSummary,
+    RequestFilter, RequestSummary, Store, StoreError, StoredDocumentFile, UnitOfWork,
 };
-use maksa_app::store::{
-    DeliveryAttempt, DeliveryResult, ExpiryCandidate, Notification, NotificationState,
-    OutcomeApplied, OutcomeReport, StartRefused,
-};
+use maksa_app::store::{DeliveryAttempt, ExpiryCandidate, Notification, NotificationState};
 use maksa_domain::attempt::{Attempt, AttemptId};
 use maksa_domain::catalog::Catalog;
 use maksa_domain::ids::{ClientId, PaymentRequestId};
@@ -83,6 +80,10 @@ impl ObservedStore {
 impl Store for ObservedStore {
     fn write_concurrency(&self) -> usize {
         self.inner.write_concurrency()
+    }
+
+    async fn begin(&self) -> Result<Box<dyn UnitOfWork>, StoreError> {
+        self.inner.begin().await
     }
 
     async fn save_catalog(
@@ -186,24 +187,12 @@ impl Store for ObservedStore {
         self.inner.payments(owner, filter).await
     }
 
-    async fn change_request_status(&self, change: &StatusChange) -> Result<bool, StoreError> {
-        self.inner.change_request_status(change).await
-    }
-
     async fn document_state(
         &self,
         owner: &ClientId,
         id: PaymentRequestId,
     ) -> Result<Option<DocumentState>, StoreError> {
         self.inner.document_state(owner, id).await
-    }
-
-    async fn insert_document(
-        &self,
-        document: &NewDocument,
-        audit: &AuditEvent,
-    ) -> Result<DocumentStored, StoreError> {
-        self.inner.insert_document(document, audit).await
     }
 
     async fn latest_document(
@@ -222,16 +211,6 @@ impl Store for ObservedStore {
         self.inner.receipts_due(limit).await
     }
 
-    async fn park_receipt(
-        &self,
-        owner: &ClientId,
-        id: PaymentRequestId,
-        reason: &str,
-        audit: &AuditEvent,
-    ) -> Result<bool, StoreError> {
-        self.inner.park_receipt(owner, id, reason, audit).await
-    }
-
     async fn audit_events(&self, id: PaymentRequestId) -> Result<Vec<AuditEvent>, StoreError> {
         self.inner.audit_events(id).await
     }
@@ -240,28 +219,12 @@ impl Store for ObservedStore {
         self.inner.record_event(audit).await
     }
 
-    async fn start_attempt(
-        &self,
-        attempt: &Attempt,
-        audit: &AuditEvent,
-    ) -> Result<Result<(), StartRefused>, StoreError> {
-        self.inner.start_attempt(attempt, audit).await
-    }
-
     async fn attempt(&self, id: AttemptId) -> Result<Option<Attempt>, StoreError> {
         self.inner.attempt(id).await
     }
 
     async fn attempts_of(&self, request: PaymentRequestId) -> Result<Vec<Attempt>, StoreError> {
         self.inner.attempts_of(request).await
-    }
-
-    async fn record_outcome(
-        &self,
-        report: &OutcomeReport,
-        audit: &AuditEvent,
-    ) -> Result<Option<OutcomeApplied>, StoreError> {
-        self.inner.record_outcome(report, audit).await
     }
 
     async fn claim_notifications(
@@ -273,18 +236,6 @@ impl Store for ObservedStore {
     ) -> Result<Vec<Notification>, StoreError> {
         self.inner
             .claim_notifications(now, worker, lease_until, limit)
-            .await
-    }
-
-    async fn finish_delivery(
-        &self,
-        id: uuid::Uuid,
-        worker: &str,
-        attempt: &DeliveryAttempt,
-        result: DeliveryResult,
-    ) -> Result<bool, StoreError> {
-        self.inner
-            .finish_delivery(id, worker, attempt, result)
             .await
     }
 
