@@ -339,36 +339,14 @@ pub trait Store: Send + Sync + 'static {
     /// business action is written once over it, in `crate::workflows`.
     async fn begin(&self) -> Result<Box<dyn UnitOfWork>, StoreError>;
 
-    /// Stores a validated catalogue and the text it came from; returns its version.
-    async fn save_catalog(
-        &self,
-        catalog: &Catalog,
-        source: &str,
-        at: OffsetDateTime,
-        audit: &AuditEvent,
-    ) -> Result<i64, StoreError>;
     /// The newest catalogue, if one was ever imported.
     async fn load_catalog(&self) -> Result<Option<Catalog>, StoreError>;
 
-    /// Registers a certificate, or replaces the registration with the same thumbprint.
-    async fn register_client_certificate(
-        &self,
-        certificate: &ClientCertificate,
-        audit: &AuditEvent,
-    ) -> Result<(), StoreError>;
     async fn client_certificate(
         &self,
         thumbprint: &str,
     ) -> Result<Option<ClientCertificate>, StoreError>;
     async fn client_certificates(&self) -> Result<Vec<ClientCertificate>, StoreError>;
-    /// Marks a certificate revoked; false when no such thumbprint is registered.
-    async fn revoke_client_certificate(
-        &self,
-        thumbprint: &str,
-        at: OffsetDateTime,
-        audit: &AuditEvent,
-    ) -> Result<bool, StoreError>;
-
     /// Inserts several new requests (each with its payments and its audit event)
     /// in one transaction, so that one disk flush makes all of them durable. One
     /// item failing (e.g. `Conflict` on its number) does not fail the others: the
@@ -423,10 +401,6 @@ pub trait Store: Send + Sync + 'static {
     ) -> Result<Vec<(ClientId, PaymentRequestId)>, StoreError>;
     /// The audit trail of one request, oldest first.
     async fn audit_events(&self, id: PaymentRequestId) -> Result<Vec<AuditEvent>, StoreError>;
-
-    /// Records an event that changes no state (e.g. a forged provider message),
-    /// durably, in its own transaction.
-    async fn record_event(&self, audit: &AuditEvent) -> Result<(), StoreError>;
 
     async fn attempt(&self, id: AttemptId) -> Result<Option<Attempt>, StoreError>;
     /// Every attempt of a request, oldest first.
@@ -494,21 +468,8 @@ pub trait Store: Send + Sync + 'static {
     /// Open attempts the recovery gave up on.
     async fn unresolved_attempts(&self) -> Result<Vec<Attempt>, StoreError>;
 
-    /// Notification signing secrets of a client; several may be active during rotation.
-    async fn add_notification_secret(
-        &self,
-        client: &ClientId,
-        secret: &str,
-        at: OffsetDateTime,
-        audit: &AuditEvent,
-    ) -> Result<(), StoreError>;
-    /// Retires every secret of the client created before `before`.
-    async fn retire_notification_secrets(
-        &self,
-        client: &ClientId,
-        before: OffsetDateTime,
-        audit: &AuditEvent,
-    ) -> Result<u64, StoreError>;
+    /// Notification signing secrets of a client, newest first; several may be
+    /// active during rotation.
     async fn notification_secrets(&self, client: &ClientId) -> Result<Vec<String>, StoreError>;
 
     /// The hub's own secret key `name` (e.g. the payer pages' CSRF key): the

@@ -8,12 +8,13 @@
 //! the transaction back.
 
 use crate::store::{
-    AttemptUpdate, AuditEvent, DeliveryAttempt, DeliveryFinish, DeliveryResult, DocumentStored,
-    NewDocument, NotificationState, OutcomeApplied, OutcomeReport, PaymentPaid, RequestStatusWrite,
-    StartRefused, StatusChange, Store, StoreError, UnitOfWork,
+    AttemptUpdate, AuditEvent, ClientCertificate, DeliveryAttempt, DeliveryFinish, DeliveryResult,
+    DocumentStored, NewDocument, NotificationState, OutcomeApplied, OutcomeReport, PaymentPaid,
+    RequestStatusWrite, StartRefused, StatusChange, Store, StoreError, UnitOfWork,
 };
 use async_trait::async_trait;
 use maksa_domain::attempt::{Attempt, AttemptState, settle};
+use maksa_domain::catalog::Catalog;
 use maksa_domain::document::DocumentKind;
 use maksa_domain::ids::{ClientId, PaymentRequestId};
 use maksa_domain::status::Status;
@@ -88,6 +89,56 @@ pub trait Workflows {
         attempt: &DeliveryAttempt,
         result: DeliveryResult,
     ) -> Result<bool, StoreError>;
+
+    /// Records an event that changes no state (e.g. a forged provider
+    /// message), durably, in its own transaction.
+    async fn record_event(&self, audit: &AuditEvent) -> Result<(), StoreError>;
+
+    /// Stores a validated catalogue and the text it came from with the audit
+    /// event; returns its version.
+    async fn save_catalog(
+        &self,
+        catalog: &Catalog,
+        source: &str,
+        at: OffsetDateTime,
+        audit: &AuditEvent,
+    ) -> Result<i64, StoreError>;
+
+    /// Registers a certificate, or replaces the registration with the same
+    /// thumbprint, with the audit event.
+    async fn register_client_certificate(
+        &self,
+        certificate: &ClientCertificate,
+        audit: &AuditEvent,
+    ) -> Result<(), StoreError>;
+
+    /// Marks a certificate revoked at `at` with the audit event; a second
+    /// revocation keeps the first time (when it was revoked is a fact).
+    /// False when no such thumbprint is registered: nothing is written.
+    async fn revoke_client_certificate(
+        &self,
+        thumbprint: &str,
+        at: OffsetDateTime,
+        audit: &AuditEvent,
+    ) -> Result<bool, StoreError>;
+
+    /// Adds a notification signing secret of a client with the audit event.
+    async fn add_notification_secret(
+        &self,
+        client: &ClientId,
+        secret: &str,
+        at: OffsetDateTime,
+        audit: &AuditEvent,
+    ) -> Result<(), StoreError>;
+
+    /// Retires every secret of the client created before `before`, as of the
+    /// audit event's time (when the operator said so); answers how many.
+    async fn retire_notification_secrets(
+        &self,
+        client: &ClientId,
+        before: OffsetDateTime,
+        audit: &AuditEvent,
+    ) -> Result<u64, StoreError>;
 }
 
 /// What a start or a provider's message needs to know about the payment an
@@ -392,5 +443,86 @@ impl<S: Store + ?Sized> Workflows for S {
         work.append_delivery_attempt(id, attempt).await?;
         work.commit().await?;
         Ok(true)
+    }
+
+    async fn record_event(&self, audit: &AuditEvent) -> Result<(), StoreError> {
+        let mut work = self.begin().await?;
+        work.append_audit(audit).await?;
+        work.commit().await
+    }
+
+    async fn save_catalog(
+        &self,
+        catalog: &Catalog,
+        source: &str,
+        at: OffsetDateTime,
+        audit: &AuditEvent,
+    ) -> Result<i64, StoreError> {
+        let mut work = self.begin().await?;
+        let version = work.insert_catalog(catalog, source, at).await?;
+        work.append_audit(audit).await?;
+        work.commit().await?;
+        Ok(version)
+    }
+
+    async fn register_client_certificate(
+        &self,
+        certificate: &ClientCertificate,
+        audit: &AuditEvent,
+    ) -> Result<(), StoreError> {
+        let mut work = self.begin().await?;
+        work.upsert_certificate(certificate).await?;
+        work.append_audit(audit).await?;
+        work.commit().await
+    }
+
+    async fn revoke_client_certificate(
+        &self,
+        thumbprint: &str,
+        at: OffsetDateTime,
+        audit: &AuditEvent,
+    ) -> Result<bool, StoreError> {
+        let mut work = self.begin().await?;
+        let Some(certificate) = work.certificate_for_update(thumbprint).await? else {
+            return Ok(false);
+        };
+        if certificate.revoked_at.is_none() {
+            let revoked = ClientCertificate {
+                revoked_at: Some(at),
+                ..certificate
+            };
+            work.upsert_certificate(&revoked).await?;
+        }
+        work.append_audit(audit).await?;
+        work.commit().await?;
+        Ok(true)
+    }
+
+    async fn add_notification_secret(
+        &self,
+        client: &ClientId,
+        secret: &str,
+        at: OffsetDateTime,
+        audit: &AuditEvent,
+    ) -> Result<(), StoreError> {
+        let mut work = self.begin().await?;
+        work.insert_notification_secret(client, secret, at).await?;
+        work.append_audit(audit).await?;
+        work.commit().await
+    }
+
+    async fn retire_notification_secrets(
+        &self,
+        client: &ClientId,
+        before: OffsetDateTime,
+        audit: &AuditEvent,
+    ) -> Result<u64, StoreError> {
+        let mut work = self.begin().await?;
+        let retired = work
+            .retire_notification_secrets(client, before, audit.at)
+            .await?;
+        work.append_audit(audit).await?;
+        work.commit().await?;
+        Ok(retired)
     }
 }

@@ -86,28 +86,8 @@ impl Store for ObservedStore {
         self.inner.begin().await
     }
 
-    async fn save_catalog(
-        &self,
-        catalog: &Catalog,
-        source: &str,
-        at: OffsetDateTime,
-        audit: &AuditEvent,
-    ) -> Result<i64, StoreError> {
-        self.inner.save_catalog(catalog, source, at, audit).await
-    }
-
     async fn load_catalog(&self) -> Result<Option<Catalog>, StoreError> {
         self.inner.load_catalog().await
-    }
-
-    async fn register_client_certificate(
-        &self,
-        certificate: &ClientCertificate,
-        audit: &AuditEvent,
-    ) -> Result<(), StoreError> {
-        self.inner
-            .register_client_certificate(certificate, audit)
-            .await
     }
 
     async fn client_certificate(
@@ -120,17 +100,6 @@ impl Store for ObservedStore {
 
     async fn client_certificates(&self) -> Result<Vec<ClientCertificate>, StoreError> {
         self.inner.client_certificates().await
-    }
-
-    async fn revoke_client_certificate(
-        &self,
-        thumbprint: &str,
-        at: OffsetDateTime,
-        audit: &AuditEvent,
-    ) -> Result<bool, StoreError> {
-        self.inner
-            .revoke_client_certificate(thumbprint, at, audit)
-            .await
     }
 
     async fn insert_payment_requests(
@@ -215,10 +184,6 @@ impl Store for ObservedStore {
         self.inner.audit_events(id).await
     }
 
-    async fn record_event(&self, audit: &AuditEvent) -> Result<(), StoreError> {
-        self.inner.record_event(audit).await
-    }
-
     async fn attempt(&self, id: AttemptId) -> Result<Option<Attempt>, StoreError> {
         self.inner.attempt(id).await
     }
@@ -299,29 +264,6 @@ impl Store for ObservedStore {
 
     async fn unresolved_attempts(&self) -> Result<Vec<Attempt>, StoreError> {
         self.inner.unresolved_attempts().await
-    }
-
-    async fn add_notification_secret(
-        &self,
-        client: &ClientId,
-        secret: &str,
-        at: OffsetDateTime,
-        audit: &AuditEvent,
-    ) -> Result<(), StoreError> {
-        self.inner
-            .add_notification_secret(client, secret, at, audit)
-            .await
-    }
-
-    async fn retire_notification_secrets(
-        &self,
-        client: &ClientId,
-        before: OffsetDateTime,
-        audit: &AuditEvent,
-    ) -> Result<u64, StoreError> {
-        self.inner
-            .retire_notification_secrets(client, before, audit)
-            .await
     }
 
     async fn notification_secrets(&self, client: &ClientId) -> Result<Vec<String>, StoreError> {

@@ -14,7 +14,7 @@ mod rows;
 mod unit_of_work;
 
 use async_trait::async_trait;
-use convert::{is_item_error, optional_stored_time, status, store_error, stored_time};
+use convert::{is_item_error, status, store_error, stored_time};
 use maksa_app::store::{
     AuditEvent, ClientCertificate, DeliveryAttempt, DocumentFileKind, DocumentState,
     ExpiryCandidate, Notification, NotificationState, PaymentFilter, PaymentSummary, RequestFilter,
@@ -25,7 +25,7 @@ use maksa_domain::catalog::Catalog;
 use maksa_domain::ids::{ClientId, PaymentRequestId};
 use maksa_domain::request::PaymentRequest;
 use maksa_domain::status::Status;
-use rows::{BatchColumns, NewAudit, NewRequest, to_json};
+use rows::{BatchColumns, NewAudit, NewRequest};
 use sqlx::migrate::Migrator;
 use sqlx::postgres::{PgConnectOptions, PgConnection, PgPool, PgPoolOptions};
 use sqlx::types::Json;
@@ -262,32 +262,6 @@ impl Store for PostgresStore {
         }))
     }
 
-    async fn save_catalog(
-        &self,
-        catalog: &Catalog,
-        source: &str,
-        at: OffsetDateTime,
-        audit: &AuditEvent,
-    ) -> Result<i64, StoreError> {
-        let catalog = to_json(catalog, "catalogue")?;
-        let audit = NewAudit::new(audit)?;
-        let mut transaction = self.pool.begin().await.map_err(store_error)?;
-        let version: i64 = sqlx::query_scalar(
-            "INSERT INTO catalog_versions (imported_at, source, catalog) VALUES ($1, $2, $3::jsonb) RETURNING version",
-        )
-        .bind(stored_time(at))
-        .bind(source)
-        .bind(catalog)
-        .fetch_one(&mut *transaction)
-        .await
-        .map_err(store_error)?;
-        insert_audit(&mut transaction, &audit)
-            .await
-            .map_err(store_error)?;
-        transaction.commit().await.map_err(store_error)?;
-        Ok(version)
-    }
-
     async fn load_catalog(&self) -> Result<Option<Catalog>, StoreError> {
         let catalog: Option<Json<Catalog>> = sqlx::query_scalar(
             "SELECT catalog FROM catalog_versions ORDER BY version DESC LIMIT 1",
@@ -296,40 +270,6 @@ impl Store for PostgresStore {
         .await
         .map_err(store_error)?;
         Ok(catalog.map(|Json(catalog)| catalog))
-    }
-
-    async fn register_client_certificate(
-        &self,
-        certificate: &ClientCertificate,
-        audit: &AuditEvent,
-    ) -> Result<(), StoreError> {
-        let roles = to_json(&certificate.roles, "roles")?;
-        let services = to_json(&certificate.services, "services")?;
-        let audit = NewAudit::new(audit)?;
-        let mut transaction = self.pool.begin().await.map_err(store_error)?;
-        sqlx::query(
-            "INSERT INTO client_certificates (thumbprint, client_id, subject, not_before, not_after, revoked_at, \
-             roles, services, registered_at) VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb, $8::jsonb, $9) \
-             ON CONFLICT (thumbprint) DO UPDATE SET client_id = excluded.client_id, subject = excluded.subject, \
-             not_before = excluded.not_before, not_after = excluded.not_after, revoked_at = excluded.revoked_at, \
-             roles = excluded.roles, services = excluded.services, registered_at = excluded.registered_at",
-        )
-        .bind(&certificate.thumbprint)
-        .bind(certificate.client.as_str())
-        .bind(&certificate.subject)
-        .bind(stored_time(certificate.not_before))
-        .bind(stored_time(certificate.not_after))
-        .bind(optional_stored_time(certificate.revoked_at))
-        .bind(roles)
-        .bind(services)
-        .bind(stored_time(certificate.registered_at))
-        .execute(&mut *transaction)
-        .await
-        .map_err(store_error)?;
-        insert_audit(&mut transaction, &audit)
-            .await
-            .map_err(store_error)?;
-        transaction.commit().await.map_err(store_error)
     }
 
     async fn client_certificate(
@@ -350,35 +290,6 @@ impl Store for PostgresStore {
             .await
             .map_err(store_error)?;
         rows.iter().map(rows::certificate).collect()
-    }
-
-    async fn revoke_client_certificate(
-        &self,
-        thumbprint: &str,
-        at: OffsetDateTime,
-        audit: &AuditEvent,
-    ) -> Result<bool, StoreError> {
-        let audit = NewAudit::new(audit)?;
-        let mut transaction = self.pool.begin().await.map_err(store_error)?;
-        // A second revocation keeps the first time: when it was revoked is a fact.
-        let updated = sqlx::query(
-            "UPDATE client_certificates SET revoked_at = COALESCE(revoked_at, $1) WHERE thumbprint = $2",
-        )
-        .bind(stored_time(at))
-        .bind(thumbprint)
-        .execute(&mut *transaction)
-        .await
-        .map_err(store_error)?
-        .rows_affected();
-        if updated == 0 {
-            transaction.rollback().await.map_err(store_error)?;
-            return Ok(false);
-        }
-        insert_audit(&mut transaction, &audit)
-            .await
-            .map_err(store_error)?;
-        transaction.commit().await.map_err(store_error)?;
-        Ok(true)
     }
 
     async fn insert_payment_requests(
@@ -607,15 +518,6 @@ impl Store for PostgresStore {
         .map_err(store_error)?;
         rows.iter().map(rows::audit_event).collect()
     }
-    async fn record_event(&self, audit: &AuditEvent) -> Result<(), StoreError> {
-        let audit = NewAudit::new(audit)?;
-        let mut transaction = self.pool.begin().await.map_err(store_error)?;
-        insert_audit(&mut transaction, &audit)
-            .await
-            .map_err(store_error)?;
-        transaction.commit().await.map_err(store_error)
-    }
-
     async fn attempt(&self, id: AttemptId) -> Result<Option<Attempt>, StoreError> {
         let row = sqlx::query(rows::ATTEMPT_BY_ID)
             .bind(id.as_uuid())
@@ -703,27 +605,6 @@ impl Store for PostgresStore {
 
     async fn unresolved_attempts(&self) -> Result<Vec<Attempt>, StoreError> {
         self.lifecycle_unresolved_attempts().await
-    }
-
-    async fn add_notification_secret(
-        &self,
-        client: &ClientId,
-        secret: &str,
-        at: OffsetDateTime,
-        audit: &AuditEvent,
-    ) -> Result<(), StoreError> {
-        self.lifecycle_add_notification_secret(client, secret, at, audit)
-            .await
-    }
-
-    async fn retire_notification_secrets(
-        &self,
-        client: &ClientId,
-        before: OffsetDateTime,
-        audit: &AuditEvent,
-    ) -> Result<u64, StoreError> {
-        self.lifecycle_retire_notification_secrets(client, before, audit)
-            .await
     }
 
     async fn notification_secrets(&self, client: &ClientId) -> Result<Vec<String>, StoreError> {

@@ -7,12 +7,11 @@
 //! waiting, and after the claim commits the lease columns keep them out of
 //! other claims until the lease runs out.
 
+use crate::PostgresStore;
 use crate::convert::{client_id, status, status_letter, store_error, stored_time};
-use crate::rows::{self, NewAudit};
-use crate::{PostgresStore, insert_audit};
+use crate::rows;
 use maksa_app::store::{
-    AuditEvent, DeliveryAttempt, ExpiryCandidate, NewNotification, Notification, NotificationState,
-    StoreError,
+    DeliveryAttempt, ExpiryCandidate, NewNotification, Notification, NotificationState, StoreError,
 };
 use maksa_domain::attempt::{Attempt, AttemptId};
 use maksa_domain::ids::{ClientId, PaymentRequestId};
@@ -303,58 +302,6 @@ impl PostgresStore {
         .await
         .map_err(store_error)?;
         rows.iter().map(rows::attempt).collect()
-    }
-
-    pub(crate) async fn lifecycle_add_notification_secret(
-        &self,
-        client: &ClientId,
-        secret: &str,
-        at: OffsetDateTime,
-        audit: &AuditEvent,
-    ) -> Result<(), StoreError> {
-        let audit = NewAudit::new(audit)?;
-        let mut transaction = self.pool.begin().await.map_err(store_error)?;
-        sqlx::query(
-            "INSERT INTO notification_secrets (client, secret, created_at) VALUES ($1, $2, $3)",
-        )
-        .bind(client.as_str())
-        .bind(secret)
-        .bind(stored_time(at))
-        .execute(&mut *transaction)
-        .await
-        .map_err(store_error)?;
-        insert_audit(&mut transaction, &audit)
-            .await
-            .map_err(store_error)?;
-        transaction.commit().await.map_err(store_error)
-    }
-
-    pub(crate) async fn lifecycle_retire_notification_secrets(
-        &self,
-        client: &ClientId,
-        before: OffsetDateTime,
-        audit: &AuditEvent,
-    ) -> Result<u64, StoreError> {
-        // Retired when the operator said so: the audit event's time.
-        let at = stored_time(audit.at);
-        let audit = NewAudit::new(audit)?;
-        let mut transaction = self.pool.begin().await.map_err(store_error)?;
-        let retired = sqlx::query(
-            "UPDATE notification_secrets SET retired_at = $1 \
-             WHERE client = $2 AND created_at < $3 AND retired_at IS NULL",
-        )
-        .bind(at)
-        .bind(client.as_str())
-        .bind(stored_time(before))
-        .execute(&mut *transaction)
-        .await
-        .map_err(store_error)?
-        .rows_affected();
-        insert_audit(&mut transaction, &audit)
-            .await
-            .map_err(store_error)?;
-        transaction.commit().await.map_err(store_error)?;
-        Ok(retired)
     }
 
     pub(crate) async fn lifecycle_notification_secrets(

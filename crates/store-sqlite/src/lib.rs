@@ -20,7 +20,7 @@ mod rows;
 mod unit_of_work;
 
 use async_trait::async_trait;
-use convert::{is_item_error, micros, optional_micros, status, store_error, to_json};
+use convert::{is_item_error, micros, status, store_error};
 use maksa_app::store::{
     AuditEvent, ClientCertificate, DeliveryAttempt, DocumentFileKind, DocumentState,
     ExpiryCandidate, Notification, NotificationState, PaymentFilter, PaymentSummary, RequestFilter,
@@ -430,33 +430,6 @@ impl Store for SqliteStore {
         }))
     }
 
-    async fn save_catalog(
-        &self,
-        catalog: &Catalog,
-        source: &str,
-        at: OffsetDateTime,
-        audit: &AuditEvent,
-    ) -> Result<i64, StoreError> {
-        let catalog = to_json(catalog, "catalogue")?;
-        let at = micros(at)?;
-        let audit = NewAudit::new(audit)?;
-        let mut transaction = self.write().await?;
-        let version: i64 = sqlx::query_scalar(
-            "INSERT INTO catalog_versions (imported_at, source, catalog) VALUES (?1, ?2, ?3) RETURNING version",
-        )
-        .bind(at)
-        .bind(source)
-        .bind(catalog)
-        .fetch_one(&mut *transaction)
-        .await
-        .map_err(store_error)?;
-        insert_audit(&mut transaction, &audit)
-            .await
-            .map_err(store_error)?;
-        transaction.commit().await.map_err(store_error)?;
-        Ok(version)
-    }
-
     async fn load_catalog(&self) -> Result<Option<Catalog>, StoreError> {
         let catalog: Option<String> = sqlx::query_scalar(
             "SELECT catalog FROM catalog_versions ORDER BY version DESC LIMIT 1",
@@ -467,40 +440,6 @@ impl Store for SqliteStore {
         catalog
             .map(|text| convert::from_json(&text, "catalogue"))
             .transpose()
-    }
-
-    async fn register_client_certificate(
-        &self,
-        certificate: &ClientCertificate,
-        audit: &AuditEvent,
-    ) -> Result<(), StoreError> {
-        let roles = to_json(&certificate.roles, "roles")?;
-        let services = to_json(&certificate.services, "services")?;
-        let audit = NewAudit::new(audit)?;
-        let mut transaction = self.write().await?;
-        sqlx::query(
-            "INSERT INTO client_certificates (thumbprint, client_id, subject, not_before, not_after, revoked_at, \
-             roles, services, registered_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) \
-             ON CONFLICT (thumbprint) DO UPDATE SET client_id = excluded.client_id, subject = excluded.subject, \
-             not_before = excluded.not_before, not_after = excluded.not_after, revoked_at = excluded.revoked_at, \
-             roles = excluded.roles, services = excluded.services, registered_at = excluded.registered_at",
-        )
-        .bind(&certificate.thumbprint)
-        .bind(certificate.client.as_str())
-        .bind(&certificate.subject)
-        .bind(micros(certificate.not_before)?)
-        .bind(micros(certificate.not_after)?)
-        .bind(optional_micros(certificate.revoked_at)?)
-        .bind(roles)
-        .bind(services)
-        .bind(micros(certificate.registered_at)?)
-        .execute(&mut *transaction)
-        .await
-        .map_err(store_error)?;
-        insert_audit(&mut transaction, &audit)
-            .await
-            .map_err(store_error)?;
-        transaction.commit().await.map_err(store_error)
     }
 
     async fn client_certificate(
@@ -521,36 +460,6 @@ impl Store for SqliteStore {
             .await
             .map_err(store_error)?;
         rows.iter().map(rows::certificate).collect()
-    }
-
-    async fn revoke_client_certificate(
-        &self,
-        thumbprint: &str,
-        at: OffsetDateTime,
-        audit: &AuditEvent,
-    ) -> Result<bool, StoreError> {
-        let at = micros(at)?;
-        let audit = NewAudit::new(audit)?;
-        let mut transaction = self.write().await?;
-        // A second revocation keeps the first time: when it was revoked is a fact.
-        let updated = sqlx::query(
-            "UPDATE client_certificates SET revoked_at = COALESCE(revoked_at, ?1) WHERE thumbprint = ?2",
-        )
-        .bind(at)
-        .bind(thumbprint)
-        .execute(&mut *transaction)
-        .await
-        .map_err(store_error)?
-        .rows_affected();
-        if updated == 0 {
-            transaction.rollback().await.map_err(store_error)?;
-            return Ok(false);
-        }
-        insert_audit(&mut transaction, &audit)
-            .await
-            .map_err(store_error)?;
-        transaction.commit().await.map_err(store_error)?;
-        Ok(true)
     }
 
     async fn insert_payment_requests(
@@ -784,15 +693,6 @@ impl Store for SqliteStore {
         .map_err(store_error)?;
         rows.iter().map(rows::audit_event).collect()
     }
-    async fn record_event(&self, audit: &AuditEvent) -> Result<(), StoreError> {
-        let audit = NewAudit::new(audit)?;
-        let mut transaction = self.write().await?;
-        insert_audit(&mut transaction, &audit)
-            .await
-            .map_err(store_error)?;
-        transaction.commit().await.map_err(store_error)
-    }
-
     async fn attempt(&self, id: AttemptId) -> Result<Option<Attempt>, StoreError> {
         let row = sqlx::query(rows::ATTEMPT_BY_ID)
             .bind(convert::attempt_id_text(id))
@@ -880,27 +780,6 @@ impl Store for SqliteStore {
 
     async fn unresolved_attempts(&self) -> Result<Vec<Attempt>, StoreError> {
         self.lifecycle_unresolved_attempts().await
-    }
-
-    async fn add_notification_secret(
-        &self,
-        client: &ClientId,
-        secret: &str,
-        at: OffsetDateTime,
-        audit: &AuditEvent,
-    ) -> Result<(), StoreError> {
-        self.lifecycle_add_notification_secret(client, secret, at, audit)
-            .await
-    }
-
-    async fn retire_notification_secrets(
-        &self,
-        client: &ClientId,
-        before: OffsetDateTime,
-        audit: &AuditEvent,
-    ) -> Result<u64, StoreError> {
-        self.lifecycle_retire_notification_secrets(client, before, audit)
-            .await
     }
 
     async fn notification_secrets(&self, client: &ClientId) -> Result<Vec<String>, StoreError> {

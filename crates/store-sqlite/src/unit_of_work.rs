@@ -12,10 +12,11 @@ use crate::rows::{self, NewAttempt, NewAudit};
 use crate::{insert_audit, lifecycle};
 use async_trait::async_trait;
 use maksa_app::store::{
-    AttemptUpdate, AuditEvent, DeliveryAttempt, DeliveryFinish, LockedRequest, NewDocument,
-    NewNotification, PaymentPaid, RequestStatusWrite, StoreError, UnitOfWork,
+    AttemptUpdate, AuditEvent, ClientCertificate, DeliveryAttempt, DeliveryFinish, LockedRequest,
+    NewDocument, NewNotification, PaymentPaid, RequestStatusWrite, StoreError, UnitOfWork,
 };
 use maksa_domain::attempt::{Attempt, AttemptId};
+use maksa_domain::catalog::Catalog;
 use maksa_domain::ids::{ClientId, PaymentRequestId};
 use maksa_domain::status::Status;
 use sqlx::{Sqlite, Transaction};
@@ -103,6 +104,98 @@ impl UnitOfWork for SqliteWork {
         .await
         .map_err(store_error)?;
         crate::documents::stored_version(latest)
+    }
+
+    async fn certificate_for_update(
+        &mut self,
+        thumbprint: &str,
+    ) -> Result<Option<ClientCertificate>, StoreError> {
+        let row = sqlx::query(rows::CERTIFICATE_BY_THUMBPRINT)
+            .bind(thumbprint)
+            .fetch_optional(&mut *self.transaction)
+            .await
+            .map_err(store_error)?;
+        row.as_ref().map(rows::certificate).transpose()
+    }
+
+    async fn insert_catalog(
+        &mut self,
+        catalog: &Catalog,
+        source: &str,
+        at: OffsetDateTime,
+    ) -> Result<i64, StoreError> {
+        sqlx::query_scalar(
+            "INSERT INTO catalog_versions (imported_at, source, catalog) VALUES (?1, ?2, ?3) RETURNING version",
+        )
+        .bind(micros(at)?)
+        .bind(source)
+        .bind(to_json(catalog, "catalogue")?)
+        .fetch_one(&mut *self.transaction)
+        .await
+        .map_err(store_error)
+    }
+
+    async fn upsert_certificate(
+        &mut self,
+        certificate: &ClientCertificate,
+    ) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO client_certificates (thumbprint, client_id, subject, not_before, not_after, revoked_at, \
+             roles, services, registered_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) \
+             ON CONFLICT (thumbprint) DO UPDATE SET client_id = excluded.client_id, subject = excluded.subject, \
+             not_before = excluded.not_before, not_after = excluded.not_after, revoked_at = excluded.revoked_at, \
+             roles = excluded.roles, services = excluded.services, registered_at = excluded.registered_at",
+        )
+        .bind(&certificate.thumbprint)
+        .bind(certificate.client.as_str())
+        .bind(&certificate.subject)
+        .bind(micros(certificate.not_before)?)
+        .bind(micros(certificate.not_after)?)
+        .bind(optional_micros(certificate.revoked_at)?)
+        .bind(to_json(&certificate.roles, "roles")?)
+        .bind(to_json(&certificate.services, "services")?)
+        .bind(micros(certificate.registered_at)?)
+        .execute(&mut *self.transaction)
+        .await
+        .map_err(store_error)?;
+        Ok(())
+    }
+
+    async fn insert_notification_secret(
+        &mut self,
+        client: &ClientId,
+        secret: &str,
+        at: OffsetDateTime,
+    ) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO notification_secrets (client, secret, created_at) VALUES (?1, ?2, ?3)",
+        )
+        .bind(client.as_str())
+        .bind(secret)
+        .bind(micros(at)?)
+        .execute(&mut *self.transaction)
+        .await
+        .map_err(store_error)?;
+        Ok(())
+    }
+
+    async fn retire_notification_secrets(
+        &mut self,
+        client: &ClientId,
+        before: OffsetDateTime,
+        at: OffsetDateTime,
+    ) -> Result<u64, StoreError> {
+        Ok(sqlx::query(
+            "UPDATE notification_secrets SET retired_at = ?1 \
+             WHERE client = ?2 AND created_at < ?3 AND retired_at IS NULL",
+        )
+        .bind(micros(at)?)
+        .bind(client.as_str())
+        .bind(micros(before)?)
+        .execute(&mut *self.transaction)
+        .await
+        .map_err(store_error)?
+        .rows_affected())
     }
 
     async fn set_request_status(

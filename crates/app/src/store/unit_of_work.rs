@@ -17,10 +17,12 @@
 //!   receipt is due, when the next query is — the caller says.
 
 use super::{
-    AuditEvent, DeliveryAttempt, NewDocument, NewNotification, NotificationState, StoreError,
+    AuditEvent, ClientCertificate, DeliveryAttempt, NewDocument, NewNotification,
+    NotificationState, StoreError,
 };
 use async_trait::async_trait;
 use maksa_domain::attempt::{Attempt, AttemptId, AttemptState};
+use maksa_domain::catalog::Catalog;
 use maksa_domain::codes::ProviderCode;
 use maksa_domain::ids::{ClientId, PaymentRequestId};
 use maksa_domain::status::Status;
@@ -116,7 +118,43 @@ pub trait UnitOfWork: Send {
         request: PaymentRequestId,
     ) -> Result<u32, StoreError>;
 
+    /// The registered certificate, locked until the end.
+    async fn certificate_for_update(
+        &mut self,
+        thumbprint: &str,
+    ) -> Result<Option<ClientCertificate>, StoreError>;
+
     // ── Writes ───────────────────────────────────────────────────────────────
+
+    /// Stores a catalogue and the text it came from; answers its version (one
+    /// more than the newest).
+    async fn insert_catalog(
+        &mut self,
+        catalog: &Catalog,
+        source: &str,
+        at: OffsetDateTime,
+    ) -> Result<i64, StoreError>;
+    /// Registers a certificate, or replaces every field of the registration
+    /// with the same thumbprint.
+    async fn upsert_certificate(
+        &mut self,
+        certificate: &ClientCertificate,
+    ) -> Result<(), StoreError>;
+    /// Adds a notification signing secret of `client`.
+    async fn insert_notification_secret(
+        &mut self,
+        client: &ClientId,
+        secret: &str,
+        at: OffsetDateTime,
+    ) -> Result<(), StoreError>;
+    /// Marks retired at `at` every secret of `client` created before `before`
+    /// and not retired yet; answers how many.
+    async fn retire_notification_secrets(
+        &mut self,
+        client: &ClientId,
+        before: OffsetDateTime,
+        at: OffsetDateTime,
+    ) -> Result<u64, StoreError>;
 
     /// Compare-and-set of a request's status (see [`RequestStatusWrite`]).
     async fn set_request_status(
