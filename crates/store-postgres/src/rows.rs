@@ -33,8 +33,18 @@ pub const REQUEST_WITH_PAYMENTS: &str = "SELECT r.id, r.number, r.owner, r.statu
      FROM payment_requests r LEFT JOIN payments p ON p.request_id = r.id \
      WHERE r.id = $1 ORDER BY p.sequence";
 
-pub const CERTIFICATE_BY_THUMBPRINT: &str = "SELECT thumbprint, client_id, subject, not_before, not_after, \
-     revoked_at, roles, services, registered_at FROM client_certificates WHERE thumbprint = $1";
+macro_rules! certificate_by_thumbprint {
+    () => {
+        "SELECT thumbprint, client_id, subject, not_before, not_after, \
+         revoked_at, roles, services, registered_at FROM client_certificates WHERE thumbprint = $1"
+    };
+}
+
+pub const CERTIFICATE_BY_THUMBPRINT: &str = certificate_by_thumbprint!();
+
+/// The same, locking the row: a revocation reads and writes it under the lock.
+pub const CERTIFICATE_BY_THUMBPRINT_FOR_UPDATE: &str =
+    concat!(certificate_by_thumbprint!(), " FOR UPDATE");
 
 pub const ALL_CERTIFICATES: &str = "SELECT thumbprint, client_id, subject, not_before, not_after, \
      revoked_at, roles, services, registered_at FROM client_certificates \

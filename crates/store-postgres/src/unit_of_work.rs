@@ -111,7 +111,7 @@ impl UnitOfWork for PostgresWork {
         &mut self,
         thumbprint: &str,
     ) -> Result<Option<ClientCertificate>, StoreError> {
-        let row = sqlx::query(rows::CERTIFICATE_BY_THUMBPRINT)
+        let row = sqlx::query(rows::CERTIFICATE_BY_THUMBPRINT_FOR_UPDATE)
             .bind(thumbprint)
             .fetch_optional(&mut *self.transaction)
             .await
