@@ -3,9 +3,11 @@
 //!
 //! The multi-step business actions (settling a provider message, starting an
 //! attempt, changing a request's status, storing a document, finishing a
-//! delivery…) are not here: they are written once in `crate::workflows` over
-//! the unit of work ([`UnitOfWork`], from [`Store::begin`]). What remains are
-//! the queries behind the read models, the claims, and single-statement writes.
+//! delivery, and every state change with its audit event) are not here: they
+//! are written once in `crate::workflows` over the unit of work
+//! ([`UnitOfWork`], from [`Store::begin`]). What remains are the queries behind
+//! the read models, the claims (leases), the batched create, and a few
+//! single-statement writes.
 //!
 //! Rules every implementation keeps:
 //! - a method that changes state does so in ONE transaction, together with the
@@ -241,7 +243,7 @@ pub struct InvoiceRecipient {
     pub address: Option<String>,
 }
 
-/// Why `start_attempt` did not start one.
+/// Why `Workflows::start_attempt` did not start one.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum StartRefused {
     /// No such request, or it has no payment with that sequence.
@@ -281,7 +283,7 @@ pub struct NewDocument {
     pub xml: Vec<u8>,
 }
 
-/// What `insert_document` did.
+/// What `Workflows::insert_document` did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum DocumentStored {
     /// Stored with this id.
@@ -320,7 +322,7 @@ pub struct StoredDocumentFile {
     pub bytes: Vec<u8>,
 }
 
-/// What `record_outcome` did.
+/// What `Workflows::record_outcome` did.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OutcomeApplied {
     /// The attempt after the message.

@@ -4,7 +4,8 @@
 //! writers at once, so the app may insert up to `write_concurrency()` batches in
 //! parallel. Every state change commits together with its audit event; a commit
 //! that returned is durable (the server's `synchronous_commit`, on by default,
-//! is the operator's to keep).
+//! is the operator's to keep). The app's workflows run over `unit_of_work.rs`
+//! (the port's transaction); this crate decides nothing, it only speaks SQL.
 
 mod convert;
 mod documents;

@@ -11,6 +11,8 @@
 //!
 //! Each state change commits together with its audit event; group commit of new
 //! requests (one transaction, one flush per batch) is `insert_payment_requests`.
+//! The app's workflows run over `unit_of_work.rs` (the port's transaction);
+//! this crate decides nothing, it only speaks SQL.
 
 mod convert;
 mod documents;
