@@ -199,6 +199,16 @@ async fn payment_facts(
     Ok(Some(facts))
 }
 
+/// The end of every workflow that applied its change: the audit event joins
+/// it, and both commit together.
+async fn audited_commit(
+    mut work: Box<dyn UnitOfWork>,
+    audit: &AuditEvent,
+) -> Result<(), StoreError> {
+    work.append_audit(audit).await?;
+    work.commit().await
+}
+
 #[async_trait]
 impl<S: Store + ?Sized> Workflows for S {
     async fn start_attempt(
@@ -230,8 +240,7 @@ impl<S: Store + ?Sized> Workflows for S {
         };
         let first_query_at = attempt.created_at.saturating_add(FIRST_QUERY_AFTER);
         work.insert_attempt(&started, first_query_at).await?;
-        work.append_audit(audit).await?;
-        work.commit().await?;
+        audited_commit(work, audit).await?;
         Ok(Ok(()))
     }
 
@@ -327,8 +336,7 @@ impl<S: Store + ?Sized> Workflows for S {
                 work.append_notification(notification).await?;
             }
         }
-        work.append_audit(audit).await?;
-        work.commit().await?;
+        audited_commit(work, audit).await?;
         Ok(Some(OutcomeApplied {
             attempt,
             settlement,
@@ -361,8 +369,7 @@ impl<S: Store + ?Sized> Workflows for S {
         if let Some(notification) = &change.notification {
             work.append_notification(notification).await?;
         }
-        work.append_audit(&change.audit).await?;
-        work.commit().await?;
+        audited_commit(work, &change.audit).await?;
         Ok(true)
     }
 
@@ -394,8 +401,7 @@ impl<S: Store + ?Sized> Workflows for S {
         if content.kind == DocumentKind::Receipt {
             work.clear_receipt_due(request).await?;
         }
-        work.append_audit(audit).await?;
-        work.commit().await?;
+        audited_commit(work, audit).await?;
         Ok(DocumentStored::Stored(id))
     }
 
@@ -410,8 +416,7 @@ impl<S: Store + ?Sized> Workflows for S {
         if !work.park_receipt(owner, id, reason, audit.at).await? {
             return Ok(false);
         }
-        work.append_audit(audit).await?;
-        work.commit().await?;
+        audited_commit(work, audit).await?;
         Ok(true)
     }
 
@@ -446,9 +451,7 @@ impl<S: Store + ?Sized> Workflows for S {
     }
 
     async fn record_event(&self, audit: &AuditEvent) -> Result<(), StoreError> {
-        let mut work = self.begin().await?;
-        work.append_audit(audit).await?;
-        work.commit().await
+        audited_commit(self.begin().await?, audit).await
     }
 
     async fn save_catalog(
@@ -460,8 +463,7 @@ impl<S: Store + ?Sized> Workflows for S {
     ) -> Result<i64, StoreError> {
         let mut work = self.begin().await?;
         let version = work.insert_catalog(catalog, source, at).await?;
-        work.append_audit(audit).await?;
-        work.commit().await?;
+        audited_commit(work, audit).await?;
         Ok(version)
     }
 
@@ -472,8 +474,7 @@ impl<S: Store + ?Sized> Workflows for S {
     ) -> Result<(), StoreError> {
         let mut work = self.begin().await?;
         work.upsert_certificate(certificate).await?;
-        work.append_audit(audit).await?;
-        work.commit().await
+        audited_commit(work, audit).await
     }
 
     async fn revoke_client_certificate(
@@ -493,8 +494,7 @@ impl<S: Store + ?Sized> Workflows for S {
             };
             work.upsert_certificate(&revoked).await?;
         }
-        work.append_audit(audit).await?;
-        work.commit().await?;
+        audited_commit(work, audit).await?;
         Ok(true)
     }
 
@@ -507,8 +507,7 @@ impl<S: Store + ?Sized> Workflows for S {
     ) -> Result<(), StoreError> {
         let mut work = self.begin().await?;
         work.insert_notification_secret(client, secret, at).await?;
-        work.append_audit(audit).await?;
-        work.commit().await
+        audited_commit(work, audit).await
     }
 
     async fn retire_notification_secrets(
@@ -521,8 +520,7 @@ impl<S: Store + ?Sized> Workflows for S {
         let retired = work
             .retire_notification_secrets(client, before, audit.at)
             .await?;
-        work.append_audit(audit).await?;
-        work.commit().await?;
+        audited_commit(work, audit).await?;
         Ok(retired)
     }
 }
