@@ -6,6 +6,7 @@ use crate::catalog_file::{CatalogFileErrors, parse_catalog};
 use crate::clock::{Clock, OsEntropy};
 use crate::error::AppError;
 use crate::store::{AuditEvent, ClientCertificate, Store};
+use crate::workflows::Workflows;
 use maksa_domain::catalog::Catalog;
 use maksa_domain::ids::ClientId;
 use maksa_domain::request::Entropy;

@@ -15,6 +15,7 @@ use crate::payment_requests::parse_id;
 use crate::store::{
     AuditEvent, DocumentFileKind, DocumentStored, InvoiceRecipient, NewDocument, Store, StoreError,
 };
+use crate::workflows::Workflows;
 use maksa_domain::document::{DocumentKind, Issuer, JustificationDocument, Party, payer_as_party};
 use maksa_domain::error::{FieldError, ValidationCode, ValidationErrors};
 use maksa_domain::ids::{ClientId, PaymentRequestId};

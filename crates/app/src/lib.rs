@@ -28,4 +28,5 @@ pub mod payer;
 pub mod payment_requests;
 pub mod providers;
 pub mod store;
+pub mod workflows;
 pub mod writer;

@@ -9,6 +9,7 @@ use crate::metrics::Metrics;
 use crate::notifications::{Notifier, notification_for};
 use crate::payer::Payer;
 use crate::store::{AuditEvent, StatusChange, Store, StoreError};
+use crate::workflows::Workflows;
 use maksa_domain::status::{RequestEvent, Status};
 use serde_json::json;
 use std::sync::Arc;

@@ -14,6 +14,7 @@ use crate::metrics::Metrics;
 use crate::store::{
     DeliveryAttempt, DeliveryResult, NewNotification, Notification, Store, StoreError,
 };
+use crate::workflows::Workflows;
 use async_trait::async_trait;
 use maksa_domain::request::PaymentRequest;
 use maksa_domain::status::Status;

@@ -17,6 +17,7 @@ use crate::providers::{
     Connectors, Handoff, Incoming, PaymentOrder, ProviderError, ProviderMessage,
 };
 use crate::store::{AuditEvent, OutcomeReport, StartRefused, Store};
+use crate::workflows::Workflows;
 use maksa_domain::attempt::{Attempt, AttemptId, AttemptState, Outcome};
 use maksa_domain::catalog::{Catalog, PaymentProvider};
 use maksa_domain::codes::ProviderCode;

@@ -8,6 +8,7 @@ use crate::store::{
     AuditEvent, PaymentFilter, PaymentSummary, RequestFilter, RequestSummary, StatusChange, Store,
     StoreError,
 };
+use crate::workflows::Workflows;
 use crate::writer::RequestWriter;
 use maksa_domain::catalog::{Catalog, WireProfile};
 use maksa_domain::codes::ProviderCode;

@@ -1,6 +1,14 @@
 //! The storage port. Two adapters implement it (SQLite and PostgreSQL) and one
 //! test suite (`maksa-store-tests`) is run against both.
 //!
+//! The multi-step business actions (settling a provider message, starting an
+//! attempt, changing a request's status, storing a document, finishing a
+//! delivery, and every state change with its audit event) are not here: they
+//! are written once in `crate::workflows` over the unit of work
+//! ([`UnitOfWork`], from [`Store::begin`]). What remains are the queries behind
+//! the read models, the claims (leases), the batched create, and a few
+//! single-statement writes.
+//!
 //! Rules every implementation keeps:
 //! - a method that changes state does so in ONE transaction, together with the
 //!   audit event it is given; when it returns `Ok`, the change is durable;
@@ -20,6 +28,12 @@ use maksa_domain::request::PaymentRequest;
 use maksa_domain::status::Status;
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
+
+mod unit_of_work;
+
+pub use unit_of_work::{
+    AttemptUpdate, DeliveryFinish, LockedRequest, PaymentPaid, RequestStatusWrite, UnitOfWork,
+};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -229,7 +243,7 @@ pub struct InvoiceRecipient {
     pub address: Option<String>,
 }
 
-/// Why `start_attempt` did not start one.
+/// Why `Workflows::start_attempt` did not start one.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum StartRefused {
     /// No such request, or it has no payment with that sequence.
@@ -259,7 +273,7 @@ pub struct OutcomeReport {
     pub receipt_due: bool,
 }
 
-/// A document rendered and ready to be stored (see `Store::insert_document`).
+/// A document rendered and ready to be stored (see `Workflows::insert_document`).
 #[derive(Debug, Clone)]
 pub struct NewDocument {
     pub owner: ClientId,
@@ -269,7 +283,7 @@ pub struct NewDocument {
     pub xml: Vec<u8>,
 }
 
-/// What `insert_document` did.
+/// What `Workflows::insert_document` did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum DocumentStored {
     /// Stored with this id.
@@ -308,7 +322,7 @@ pub struct StoredDocumentFile {
     pub bytes: Vec<u8>,
 }
 
-/// What `record_outcome` did.
+/// What `Workflows::record_outcome` did.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OutcomeApplied {
     /// The attempt after the message.
@@ -323,36 +337,18 @@ pub trait Store: Send + Sync + 'static {
     /// (SQLite has one writer; PostgreSQL several).
     fn write_concurrency(&self) -> usize;
 
-    /// Stores a validated catalogue and the text it came from; returns its version.
-    async fn save_catalog(
-        &self,
-        catalog: &Catalog,
-        source: &str,
-        at: OffsetDateTime,
-        audit: &AuditEvent,
-    ) -> Result<i64, StoreError>;
+    /// Starts a write transaction (see [`UnitOfWork`]). Every multi-step
+    /// business action is written once over it, in `crate::workflows`.
+    async fn begin(&self) -> Result<Box<dyn UnitOfWork>, StoreError>;
+
     /// The newest catalogue, if one was ever imported.
     async fn load_catalog(&self) -> Result<Option<Catalog>, StoreError>;
 
-    /// Registers a certificate, or replaces the registration with the same thumbprint.
-    async fn register_client_certificate(
-        &self,
-        certificate: &ClientCertificate,
-        audit: &AuditEvent,
-    ) -> Result<(), StoreError>;
     async fn client_certificate(
         &self,
         thumbprint: &str,
     ) -> Result<Option<ClientCertificate>, StoreError>;
     async fn client_certificates(&self) -> Result<Vec<ClientCertificate>, StoreError>;
-    /// Marks a certificate revoked; false when no such thumbprint is registered.
-    async fn revoke_client_certificate(
-        &self,
-        thumbprint: &str,
-        at: OffsetDateTime,
-        audit: &AuditEvent,
-    ) -> Result<bool, StoreError>;
-
     /// Inserts several new requests (each with its payments and its audit event)
     /// in one transaction, so that one disk flush makes all of them durable. One
     /// item failing (e.g. `Conflict` on its number) does not fail the others: the
@@ -386,9 +382,6 @@ pub trait Store: Send + Sync + 'static {
         owner: &ClientId,
         filter: &PaymentFilter,
     ) -> Result<Vec<PaymentSummary>, StoreError>;
-    /// Applies the change if the request is still in `change.from`; returns
-    /// whether it did. Writes the audit event in the same transaction.
-    async fn change_request_status(&self, change: &StatusChange) -> Result<bool, StoreError>;
     /// The version of the owner's request's latest document and whether its
     /// receipt is due; `None` when the owner has no such request.
     async fn document_state(
@@ -396,14 +389,6 @@ pub trait Store: Send + Sync + 'static {
         owner: &ClientId,
         id: PaymentRequestId,
     ) -> Result<Option<DocumentState>, StoreError>;
-    /// Stores a document with its audit event, if its version is the next one
-    /// (one more than the latest) and, for a receipt, if one is due; storing a
-    /// receipt clears `receipt_due`. One transaction.
-    async fn insert_document(
-        &self,
-        document: &NewDocument,
-        audit: &AuditEvent,
-    ) -> Result<DocumentStored, StoreError>;
     /// One file of the latest document of the owner's request.
     async fn latest_document(
         &self,
@@ -416,51 +401,12 @@ pub trait Store: Send + Sync + 'static {
         &self,
         limit: u32,
     ) -> Result<Vec<(ClientId, PaymentRequestId)>, StoreError>;
-    /// Parks the owner's request's due receipt, which cannot be issued for a
-    /// reason that will not go away: it stays due (nothing is lost, a download
-    /// still tries it) but `receipts_due` no longer lists it, and `reason` is
-    /// stored for the operator. Writes `audit` in the same transaction; storing
-    /// the receipt later clears the mark. False when no receipt is due (or it
-    /// is parked already): nothing is written.
-    async fn park_receipt(
-        &self,
-        owner: &ClientId,
-        id: PaymentRequestId,
-        reason: &str,
-        audit: &AuditEvent,
-    ) -> Result<bool, StoreError>;
     /// The audit trail of one request, oldest first.
     async fn audit_events(&self, id: PaymentRequestId) -> Result<Vec<AuditEvent>, StoreError>;
 
-    /// Records an event that changes no state (e.g. a forged provider message),
-    /// durably, in its own transaction.
-    async fn record_event(&self, audit: &AuditEvent) -> Result<(), StoreError>;
-
-    /// Starts `attempt` (state `Started`) in one transaction with its audit event,
-    /// if the request is in P, its payment `attempt.sequence` is not executed, and
-    /// no other attempt of that payment is open (`Started` or `Accepted`). Two
-    /// racing starts of the same payment cannot both succeed.
-    async fn start_attempt(
-        &self,
-        attempt: &Attempt,
-        audit: &AuditEvent,
-    ) -> Result<Result<(), StartRefused>, StoreError>;
     async fn attempt(&self, id: AttemptId) -> Result<Option<Attempt>, StoreError>;
     /// Every attempt of a request, oldest first.
     async fn attempts_of(&self, request: PaymentRequestId) -> Result<Vec<Attempt>, StoreError>;
-    /// Applies a verified provider message in ONE transaction: reads the attempt,
-    /// its request's status and its payments' statuses, asks
-    /// `maksa_domain::attempt::settle`, and writes what it decided — the attempt's
-    /// state, external id and refund flag; the payment's status E, provider,
-    /// paid time and external id; the request's move to E (compare-and-set on P)
-    /// — with the audit event. A repeated message writes only the audit event.
-    /// `None` when no such attempt exists.
-    async fn record_outcome(
-        &self,
-        report: &OutcomeReport,
-        audit: &AuditEvent,
-    ) -> Result<Option<OutcomeApplied>, StoreError>;
-
     // ── Lifecycle workers (outbox, expiry, recovery) ─────────────────────────
     // Claims use leases so that several nodes on one PostgreSQL share the work
     // (`FOR UPDATE SKIP LOCKED`); a node that dies loses only its lease.
@@ -474,15 +420,6 @@ pub trait Store: Send + Sync + 'static {
         lease_until: OffsetDateTime,
         limit: u32,
     ) -> Result<Vec<Notification>, StoreError>;
-    /// Records one delivery attempt (the log row) and its result, releasing the
-    /// lease — only if `worker` still holds it; answers whether it did.
-    async fn finish_delivery(
-        &self,
-        id: uuid::Uuid,
-        worker: &str,
-        attempt: &DeliveryAttempt,
-        result: DeliveryResult,
-    ) -> Result<bool, StoreError>;
     /// The notifications of one of the client's requests with their delivery
     /// logs (oldest first); empty for another client's request.
     async fn notification_log(
@@ -533,21 +470,8 @@ pub trait Store: Send + Sync + 'static {
     /// Open attempts the recovery gave up on.
     async fn unresolved_attempts(&self) -> Result<Vec<Attempt>, StoreError>;
 
-    /// Notification signing secrets of a client; several may be active during rotation.
-    async fn add_notification_secret(
-        &self,
-        client: &ClientId,
-        secret: &str,
-        at: OffsetDateTime,
-        audit: &AuditEvent,
-    ) -> Result<(), StoreError>;
-    /// Retires every secret of the client created before `before`.
-    async fn retire_notification_secrets(
-        &self,
-        client: &ClientId,
-        before: OffsetDateTime,
-        audit: &AuditEvent,
-    ) -> Result<u64, StoreError>;
+    /// Notification signing secrets of a client, newest first; several may be
+    /// active during rotation.
     async fn notification_secrets(&self, client: &ClientId) -> Result<Vec<String>, StoreError>;
 
     /// The hub's own secret key `name` (e.g. the payer pages' CSRF key): the

@@ -1,19 +1,16 @@
 //! A store wrapper that watches the server's group commit from outside: every
 //! `insert_payment_requests` call the request writer makes is one transaction
 //! and one disk flush, so its batch sizes and durations tell how well commits
-//! are shared. Everything else is passed straight through.
+//! are shared. Everything else is passed straight through (the workflows of
+//! `maksa_app::workflows` run over the inner store's unit of work).
 
 use crate::stats::{Latency, micros, per_second};
 use async_trait::async_trait;
 use maksa_app::store::{
-    AuditEvent, ClientCertificate, DocumentFileKind, DocumentState, DocumentStored, NewDocument,
-    PaymentFilter, PaymentSummary, RequestFilter, RequestSummary, StatusChange, Store, StoreError,
-    StoredDocumentFile,
+    AuditEvent, ClientCertificate, DocumentFileKind, DocumentState, PaymentFilter, PaymentSummary,
+    RequestFilter, RequestSummary, Store, StoreError, StoredDocumentFile, UnitOfWork,
 };
-use maksa_app::store::{
-    DeliveryAttempt, DeliveryResult, ExpiryCandidate, Notification, NotificationState,
-    OutcomeApplied, OutcomeReport, StartRefused,
-};
+use maksa_app::store::{DeliveryAttempt, ExpiryCandidate, Notification, NotificationState};
 use maksa_domain::attempt::{Attempt, AttemptId};
 use maksa_domain::catalog::Catalog;
 use maksa_domain::ids::{ClientId, PaymentRequestId};
@@ -85,28 +82,12 @@ impl Store for ObservedStore {
         self.inner.write_concurrency()
     }
 
-    async fn save_catalog(
-        &self,
-        catalog: &Catalog,
-        source: &str,
-        at: OffsetDateTime,
-        audit: &AuditEvent,
-    ) -> Result<i64, StoreError> {
-        self.inner.save_catalog(catalog, source, at, audit).await
+    async fn begin(&self) -> Result<Box<dyn UnitOfWork>, StoreError> {
+        self.inner.begin().await
     }
 
     async fn load_catalog(&self) -> Result<Option<Catalog>, StoreError> {
         self.inner.load_catalog().await
-    }
-
-    async fn register_client_certificate(
-        &self,
-        certificate: &ClientCertificate,
-        audit: &AuditEvent,
-    ) -> Result<(), StoreError> {
-        self.inner
-            .register_client_certificate(certificate, audit)
-            .await
     }
 
     async fn client_certificate(
@@ -119,17 +100,6 @@ impl Store for ObservedStore {
 
     async fn client_certificates(&self) -> Result<Vec<ClientCertificate>, StoreError> {
         self.inner.client_certificates().await
-    }
-
-    async fn revoke_client_certificate(
-        &self,
-        thumbprint: &str,
-        at: OffsetDateTime,
-        audit: &AuditEvent,
-    ) -> Result<bool, StoreError> {
-        self.inner
-            .revoke_client_certificate(thumbprint, at, audit)
-            .await
     }
 
     async fn insert_payment_requests(
@@ -186,24 +156,12 @@ impl Store for ObservedStore {
         self.inner.payments(owner, filter).await
     }
 
-    async fn change_request_status(&self, change: &StatusChange) -> Result<bool, StoreError> {
-        self.inner.change_request_status(change).await
-    }
-
     async fn document_state(
         &self,
         owner: &ClientId,
         id: PaymentRequestId,
     ) -> Result<Option<DocumentState>, StoreError> {
         self.inner.document_state(owner, id).await
-    }
-
-    async fn insert_document(
-        &self,
-        document: &NewDocument,
-        audit: &AuditEvent,
-    ) -> Result<DocumentStored, StoreError> {
-        self.inner.insert_document(document, audit).await
     }
 
     async fn latest_document(
@@ -222,30 +180,8 @@ impl Store for ObservedStore {
         self.inner.receipts_due(limit).await
     }
 
-    async fn park_receipt(
-        &self,
-        owner: &ClientId,
-        id: PaymentRequestId,
-        reason: &str,
-        audit: &AuditEvent,
-    ) -> Result<bool, StoreError> {
-        self.inner.park_receipt(owner, id, reason, audit).await
-    }
-
     async fn audit_events(&self, id: PaymentRequestId) -> Result<Vec<AuditEvent>, StoreError> {
         self.inner.audit_events(id).await
-    }
-
-    async fn record_event(&self, audit: &AuditEvent) -> Result<(), StoreError> {
-        self.inner.record_event(audit).await
-    }
-
-    async fn start_attempt(
-        &self,
-        attempt: &Attempt,
-        audit: &AuditEvent,
-    ) -> Result<Result<(), StartRefused>, StoreError> {
-        self.inner.start_attempt(attempt, audit).await
     }
 
     async fn attempt(&self, id: AttemptId) -> Result<Option<Attempt>, StoreError> {
@@ -254,14 +190,6 @@ impl Store for ObservedStore {
 
     async fn attempts_of(&self, request: PaymentRequestId) -> Result<Vec<Attempt>, StoreError> {
         self.inner.attempts_of(request).await
-    }
-
-    async fn record_outcome(
-        &self,
-        report: &OutcomeReport,
-        audit: &AuditEvent,
-    ) -> Result<Option<OutcomeApplied>, StoreError> {
-        self.inner.record_outcome(report, audit).await
     }
 
     async fn claim_notifications(
@@ -273,18 +201,6 @@ impl Store for ObservedStore {
     ) -> Result<Vec<Notification>, StoreError> {
         self.inner
             .claim_notifications(now, worker, lease_until, limit)
-            .await
-    }
-
-    async fn finish_delivery(
-        &self,
-        id: uuid::Uuid,
-        worker: &str,
-        attempt: &DeliveryAttempt,
-        result: DeliveryResult,
-    ) -> Result<bool, StoreError> {
-        self.inner
-            .finish_delivery(id, worker, attempt, result)
             .await
     }
 
@@ -348,29 +264,6 @@ impl Store for ObservedStore {
 
     async fn unresolved_attempts(&self) -> Result<Vec<Attempt>, StoreError> {
         self.inner.unresolved_attempts().await
-    }
-
-    async fn add_notification_secret(
-        &self,
-        client: &ClientId,
-        secret: &str,
-        at: OffsetDateTime,
-        audit: &AuditEvent,
-    ) -> Result<(), StoreError> {
-        self.inner
-            .add_notification_secret(client, secret, at, audit)
-            .await
-    }
-
-    async fn retire_notification_secrets(
-        &self,
-        client: &ClientId,
-        before: OffsetDateTime,
-        audit: &AuditEvent,
-    ) -> Result<u64, StoreError> {
-        self.inner
-            .retire_notification_secrets(client, before, audit)
-            .await
     }
 
     async fn notification_secrets(&self, client: &ClientId) -> Result<Vec<String>, StoreError> {

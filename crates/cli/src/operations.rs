@@ -5,6 +5,7 @@ use crate::database;
 use anyhow::Context;
 use clap::Subcommand;
 use maksa_app::store::{AuditEvent, NotificationState, Store};
+use maksa_app::workflows::Workflows;
 use maksa_domain::ids::{ClientId, PaymentRequestId};
 use serde_json::json;
 use time::OffsetDateTime;

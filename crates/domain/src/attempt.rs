@@ -17,7 +17,7 @@
 use crate::codes::ProviderCode;
 use crate::ids::PaymentRequestId;
 use crate::money::{Amount, Currency};
-use crate::status::Status;
+use crate::status::{RequestEvent, Status, next_status};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 use time::OffsetDateTime;
@@ -142,15 +142,16 @@ pub struct Attempt {
     pub updated_at: OffsetDateTime,
 }
 
-/// What a store must write after a verified provider message, decided here so
-/// both storage adapters apply the same rule.
+/// What must be written after a verified provider message, decided here and
+/// applied by the app's `record_outcome` workflow.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Settlement {
     /// The attempt's new state (may equal the old one: a repeated message).
     pub attempt_state: AttemptState,
     /// Mark the attempt's payment executed (status E, provider, paid time).
     pub mark_payment_paid: bool,
-    /// Move the request to E: every payment is now executed.
+    /// The request's new status (E, by `status::next_status`): every payment is
+    /// now executed.
     pub request_to: Option<Status>,
     /// Flag the attempt for a refund.
     pub refund_required: bool,
@@ -177,7 +178,13 @@ pub fn settle(
     let payable = request_status == Status::InProcess && !payment_paid;
     let refund_required = attempt.refund_required || (newly_executed && !payable);
     let mark_payment_paid = newly_executed && payable;
-    let request_to = (mark_payment_paid && other_payments_paid).then_some(Status::Executed);
+    // The request's move, when this payment was its last one, is the status
+    // machine's to decide, like every status change.
+    let request_to = if mark_payment_paid && other_payments_paid {
+        next_status(request_status, RequestEvent::AllPaymentsExecuted).ok()
+    } else {
+        None
+    };
     Settlement {
         attempt_state: state,
         mark_payment_paid,

@@ -17,6 +17,7 @@ use maksa_app::payer::{Payer, PayerSettings};
 use maksa_app::payment_requests::{HubSettings, PaymentRequests};
 use maksa_app::providers::Connectors;
 use maksa_app::store::{AuditEvent, NotificationState, Store};
+use maksa_app::workflows::Workflows;
 use maksa_domain::ids::{ClientId, PaymentRequestId};
 use maksa_domain::request::{CreationRules, PaymentRequestInput, PriceListItemInput};
 use maksa_outbound::{OutboundClient, OutboundPolicy};

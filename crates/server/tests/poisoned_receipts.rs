@@ -16,6 +16,7 @@ use maksa_app::notifications::{Notifier, RetrySchedule};
 use maksa_app::payer::{Payer, PayerSettings};
 use maksa_app::providers::Connectors;
 use maksa_app::store::{OutcomeReport, Store};
+use maksa_app::workflows::Workflows;
 use maksa_domain::attempt::Outcome;
 use maksa_domain::document::JustificationDocument;
 use maksa_domain::ids::PaymentRequestId;

@@ -14,6 +14,7 @@ use maksa_app::clock::{ManualClock, SystemClock};
 use maksa_app::error::ErrorCode;
 use maksa_app::payment_requests::HubSettings;
 use maksa_app::store::{AuditEvent, OutcomeReport, Store};
+use maksa_app::workflows::Workflows;
 use maksa_domain::attempt::{Attempt, AttemptId, AttemptState, Outcome};
 use maksa_domain::codes::ProviderCode;
 use maksa_domain::ids::{ClientId, PaymentRequestId};

@@ -7,12 +7,11 @@
 //! waiting, and after the claim commits the lease columns keep them out of
 //! other claims until the lease runs out.
 
+use crate::PostgresStore;
 use crate::convert::{client_id, status, status_letter, store_error, stored_time};
-use crate::rows::{self, NewAudit};
-use crate::{PostgresStore, insert_audit};
+use crate::rows;
 use maksa_app::store::{
-    AuditEvent, DeliveryAttempt, DeliveryResult, ExpiryCandidate, NewNotification, Notification,
-    NotificationState, StoreError,
+    DeliveryAttempt, ExpiryCandidate, NewNotification, Notification, NotificationState, StoreError,
 };
 use maksa_domain::attempt::{Attempt, AttemptId};
 use maksa_domain::ids::{ClientId, PaymentRequestId};
@@ -126,59 +125,6 @@ impl PostgresStore {
         // RETURNING promises no order; the worker delivers the longest due first.
         claimed.sort_by_key(|n| (n.next_attempt_at, n.id));
         Ok(claimed)
-    }
-
-    pub(crate) async fn lifecycle_finish_delivery(
-        &self,
-        id: Uuid,
-        worker: &str,
-        attempt: &DeliveryAttempt,
-        result: DeliveryResult,
-    ) -> Result<bool, StoreError> {
-        let at = stored_time(attempt.at);
-        let (state, next_attempt_at, delivered_at) = match result {
-            DeliveryResult::Delivered => (NotificationState::Delivered, None, Some(at)),
-            DeliveryResult::RetryAt(next) => {
-                (NotificationState::Pending, Some(stored_time(next)), None)
-            }
-            DeliveryResult::Dead => (NotificationState::Dead, None, None),
-        };
-        let mut transaction = self.pool.begin().await.map_err(store_error)?;
-        // Only the lease holder may finish: a worker whose lease ran out and was
-        // taken over must not overwrite what the new holder does.
-        let updated = sqlx::query(
-            "UPDATE notifications SET attempts = attempts + 1, state = $1, \
-             next_attempt_at = COALESCE($2, next_attempt_at), delivered_at = COALESCE($3, delivered_at), \
-             lease_owner = NULL, lease_until = NULL \
-             WHERE id = $4 AND lease_owner = $5 AND state = 'pending'",
-        )
-        .bind(state.as_str())
-        .bind(next_attempt_at)
-        .bind(delivered_at)
-        .bind(id)
-        .bind(worker)
-        .execute(&mut *transaction)
-        .await
-        .map_err(store_error)?
-        .rows_affected();
-        if updated == 0 {
-            transaction.rollback().await.map_err(store_error)?;
-            return Ok(false);
-        }
-        sqlx::query(
-            "INSERT INTO notification_attempts (notification_id, at, http_status, latency_ms, error) \
-             VALUES ($1, $2, $3, $4, $5)",
-        )
-        .bind(id)
-        .bind(at)
-        .bind(attempt.http_status.map(i32::from))
-        .bind(i64::from(attempt.latency_ms))
-        .bind(&attempt.error)
-        .execute(&mut *transaction)
-        .await
-        .map_err(store_error)?;
-        transaction.commit().await.map_err(store_error)?;
-        Ok(true)
     }
 
     pub(crate) async fn lifecycle_notification_log(
@@ -356,58 +302,6 @@ impl PostgresStore {
         .await
         .map_err(store_error)?;
         rows.iter().map(rows::attempt).collect()
-    }
-
-    pub(crate) async fn lifecycle_add_notification_secret(
-        &self,
-        client: &ClientId,
-        secret: &str,
-        at: OffsetDateTime,
-        audit: &AuditEvent,
-    ) -> Result<(), StoreError> {
-        let audit = NewAudit::new(audit)?;
-        let mut transaction = self.pool.begin().await.map_err(store_error)?;
-        sqlx::query(
-            "INSERT INTO notification_secrets (client, secret, created_at) VALUES ($1, $2, $3)",
-        )
-        .bind(client.as_str())
-        .bind(secret)
-        .bind(stored_time(at))
-        .execute(&mut *transaction)
-        .await
-        .map_err(store_error)?;
-        insert_audit(&mut transaction, &audit)
-            .await
-            .map_err(store_error)?;
-        transaction.commit().await.map_err(store_error)
-    }
-
-    pub(crate) async fn lifecycle_retire_notification_secrets(
-        &self,
-        client: &ClientId,
-        before: OffsetDateTime,
-        audit: &AuditEvent,
-    ) -> Result<u64, StoreError> {
-        // Retired when the operator said so: the audit event's time.
-        let at = stored_time(audit.at);
-        let audit = NewAudit::new(audit)?;
-        let mut transaction = self.pool.begin().await.map_err(store_error)?;
-        let retired = sqlx::query(
-            "UPDATE notification_secrets SET retired_at = $1 \
-             WHERE client = $2 AND created_at < $3 AND retired_at IS NULL",
-        )
-        .bind(at)
-        .bind(client.as_str())
-        .bind(stored_time(before))
-        .execute(&mut *transaction)
-        .await
-        .map_err(store_error)?
-        .rows_affected();
-        insert_audit(&mut transaction, &audit)
-            .await
-            .map_err(store_error)?;
-        transaction.commit().await.map_err(store_error)?;
-        Ok(retired)
     }
 
     pub(crate) async fn lifecycle_notification_secrets(

@@ -6,7 +6,7 @@ use crate::convert::{
     store_error, stored_time,
 };
 use maksa_app::store::{AuditEvent, ClientCertificate, PaymentSummary, RequestSummary, StoreError};
-use maksa_domain::attempt::{Attempt, AttemptId, AttemptState};
+use maksa_domain::attempt::{Attempt, AttemptId};
 use maksa_domain::catalog::Payee;
 use maksa_domain::codes::ProviderCode;
 use maksa_domain::ids::{PaymentRequestId, PurposeId, RequestNumber};
@@ -33,8 +33,18 @@ pub const REQUEST_WITH_PAYMENTS: &str = "SELECT r.id, r.number, r.owner, r.statu
      FROM payment_requests r LEFT JOIN payments p ON p.request_id = r.id \
      WHERE r.id = $1 ORDER BY p.sequence";
 
-pub const CERTIFICATE_BY_THUMBPRINT: &str = "SELECT thumbprint, client_id, subject, not_before, not_after, \
-     revoked_at, roles, services, registered_at FROM client_certificates WHERE thumbprint = $1";
+macro_rules! certificate_by_thumbprint {
+    () => {
+        "SELECT thumbprint, client_id, subject, not_before, not_after, \
+         revoked_at, roles, services, registered_at FROM client_certificates WHERE thumbprint = $1"
+    };
+}
+
+pub const CERTIFICATE_BY_THUMBPRINT: &str = certificate_by_thumbprint!();
+
+/// The same, locking the row: a revocation reads and writes it under the lock.
+pub const CERTIFICATE_BY_THUMBPRINT_FOR_UPDATE: &str =
+    concat!(certificate_by_thumbprint!(), " FOR UPDATE");
 
 pub const ALL_CERTIFICATES: &str = "SELECT thumbprint, client_id, subject, not_before, not_after, \
      revoked_at, roles, services, registered_at FROM client_certificates \
@@ -108,15 +118,14 @@ pub const OPEN_ATTEMPT_OF_PAYMENT: &str = concat!(
     " FROM attempts WHERE request_id = $1 AND sequence = $2 AND state IN ('started', 'accepted')"
 );
 
-/// The recovery's first status query of a new attempt is due 5 minutes after
-/// its start, time enough for the payer to finish.
+/// `$12` is when the recovery's first status query is due.
 pub const INSERT_ATTEMPT: &str = "INSERT INTO attempts (id, request_id, sequence, provider, amount_minor, \
      currency, state, external_id, refund_required, created_at, updated_at, next_query_at) \
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $10 + interval '5 minutes')";
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)";
 
-/// Writes what `settle` decided about the attempt. A message without an
-/// external id keeps the one an earlier message gave.
-pub const SETTLE_ATTEMPT: &str = concat!(
+/// Sets an attempt's state and refund flag. Without an external id (NULL) it
+/// keeps the one stored before.
+pub const UPDATE_ATTEMPT: &str = concat!(
     "UPDATE attempts SET state = $1, external_id = COALESCE($2, external_id), refund_required = $3, \
      updated_at = $4 WHERE id = $5 RETURNING ",
     attempt_columns!()
@@ -145,10 +154,7 @@ pub struct NewAttempt {
 }
 
 impl NewAttempt {
-    /// `attempt` as it starts: in state `Started` and not flagged for a refund,
-    /// whatever the caller filled in, because only a provider's message may
-    /// move an attempt on (`record_outcome`).
-    pub fn started(attempt: &Attempt) -> Self {
+    pub fn new(attempt: &Attempt) -> Self {
         NewAttempt {
             id: attempt.id.as_uuid(),
             request_id: attempt.request_id.as_uuid(),
@@ -156,9 +162,9 @@ impl NewAttempt {
             provider: attempt.provider.as_str().to_owned(),
             amount_minor: attempt.amount.minor(),
             currency: attempt.currency.as_str().to_owned(),
-            state: AttemptState::Started.as_str(),
+            state: attempt.state.as_str(),
             external_id: attempt.external_id.clone(),
-            refund_required: false,
+            refund_required: attempt.refund_required,
             created_at: stored_time(attempt.created_at),
             updated_at: stored_time(attempt.updated_at),
         }

@@ -1,13 +1,9 @@
 //! Justification documents in SQLite: the `documents` table and the requests'
 //! `receipt_due` flag (migration 0004) and parked receipts (0005).
 
-use crate::convert::{client_id, micros, request_id, request_id_text, store_error, to_json};
-use crate::rows::NewAudit;
-use crate::{SqliteStore, insert_audit};
-use maksa_app::store::{
-    AuditEvent, DocumentFileKind, DocumentState, DocumentStored, NewDocument, StoreError,
-    StoredDocumentFile,
-};
+use crate::SqliteStore;
+use crate::convert::{client_id, request_id, request_id_text, store_error};
+use maksa_app::store::{DocumentFileKind, DocumentState, StoreError, StoredDocumentFile};
 use maksa_domain::document::DocumentKind;
 use maksa_domain::ids::{ClientId, PaymentRequestId};
 
@@ -34,71 +30,6 @@ impl SqliteStore {
             })
         })
         .transpose()
-    }
-
-    pub(crate) async fn documents_insert(
-        &self,
-        document: &NewDocument,
-        audit: &AuditEvent,
-    ) -> Result<DocumentStored, StoreError> {
-        let content = &document.content;
-        let request = request_id_text(content.request_id);
-        let issued_at = micros(content.issued_at)?;
-        let json = to_json(content, "document")?;
-        let audit = NewAudit::new(audit)?;
-        // Under the one write lock: the checks below stay true until commit.
-        let mut transaction = self.write().await?;
-        let state: Option<(i64, i64)> = sqlx::query_as(STATE)
-            .bind(&request)
-            .bind(document.owner.as_str())
-            .fetch_optional(&mut *transaction)
-            .await
-            .map_err(store_error)?;
-        let verdict = match state {
-            None => Some(DocumentStored::NoSuchRequest),
-            Some((due, _)) if content.kind == DocumentKind::Receipt && due == 0 => {
-                Some(DocumentStored::ReceiptNotDue)
-            }
-            Some((_, latest)) if Some(i64::from(content.version)) != latest.checked_add(1) => {
-                Some(DocumentStored::VersionTaken)
-            }
-            Some(_) => None,
-        };
-        if let Some(verdict) = verdict {
-            transaction.rollback().await.map_err(store_error)?;
-            return Ok(verdict);
-        }
-        let id: i64 = sqlx::query_scalar(
-            "INSERT INTO documents (request_id, owner, version, kind, number, issued_at, content, pdf_lv, pdf_en, xml) \
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) RETURNING id",
-        )
-        .bind(&request)
-        .bind(document.owner.as_str())
-        .bind(i64::from(content.version))
-        .bind(content.kind.as_str())
-        .bind(&content.number)
-        .bind(issued_at)
-        .bind(json)
-        .bind(&document.pdf_lv)
-        .bind(&document.pdf_en)
-        .bind(&document.xml)
-        .fetch_one(&mut *transaction)
-        .await
-        .map_err(store_error)?;
-        if content.kind == DocumentKind::Receipt {
-            sqlx::query(
-                "UPDATE payment_requests SET receipt_due = 0, receipt_parked_at = NULL, receipt_parked_reason = NULL WHERE id = ?1",
-            )
-                .bind(&request)
-                .execute(&mut *transaction)
-                .await
-                .map_err(store_error)?;
-        }
-        insert_audit(&mut transaction, &audit)
-            .await
-            .map_err(store_error)?;
-        transaction.commit().await.map_err(store_error)?;
-        Ok(DocumentStored::Stored(id))
     }
 
     pub(crate) async fn documents_latest(
@@ -159,42 +90,6 @@ impl SqliteStore {
     }
 }
 
-impl SqliteStore {
-    pub(crate) async fn documents_park_receipt(
-        &self,
-        owner: &ClientId,
-        id: PaymentRequestId,
-        reason: &str,
-        audit: &AuditEvent,
-    ) -> Result<bool, StoreError> {
-        let parked_at = micros(audit.at)?;
-        let audit = NewAudit::new(audit)?;
-        let mut transaction = self.write().await?;
-        let parked = sqlx::query(
-            "UPDATE payment_requests SET receipt_parked_at = ?1, receipt_parked_reason = ?2 \
-             WHERE id = ?3 AND owner = ?4 AND receipt_due = 1 AND receipt_parked_at IS NULL",
-        )
-        .bind(parked_at)
-        .bind(reason)
-        .bind(request_id_text(id))
-        .bind(owner.as_str())
-        .execute(&mut *transaction)
-        .await
-        .map_err(store_error)?
-        .rows_affected()
-            == 1;
-        if !parked {
-            transaction.rollback().await.map_err(store_error)?;
-            return Ok(false);
-        }
-        insert_audit(&mut transaction, &audit)
-            .await
-            .map_err(store_error)?;
-        transaction.commit().await.map_err(store_error)?;
-        Ok(true)
-    }
-}
-
-fn stored_version(version: i64) -> Result<u32, StoreError> {
+pub(crate) fn stored_version(version: i64) -> Result<u32, StoreError> {
     u32::try_from(version).map_err(|_| StoreError::Corrupt(format!("document version {version}")))
 }

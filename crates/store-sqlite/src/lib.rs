@@ -11,29 +11,29 @@
 //!
 //! Each state change commits together with its audit event; group commit of new
 //! requests (one transaction, one flush per batch) is `insert_payment_requests`.
+//! The app's workflows run over `unit_of_work.rs` (the port's transaction);
+//! this crate decides nothing, it only speaks SQL.
 
 mod convert;
 mod documents;
 mod keys;
 mod lifecycle;
 mod rows;
+mod unit_of_work;
 
 use async_trait::async_trait;
-use convert::{
-    is_item_error, micros, optional_micros, status, status_letter, store_error, to_json,
-};
+use convert::{is_item_error, micros, status, store_error};
 use maksa_app::store::{
-    AuditEvent, ClientCertificate, DeliveryAttempt, DeliveryResult, DocumentFileKind,
-    DocumentState, DocumentStored, ExpiryCandidate, NewDocument, Notification, NotificationState,
-    OutcomeApplied, OutcomeReport, PaymentFilter, PaymentSummary, RequestFilter, RequestSummary,
-    StartRefused, StatusChange, Store, StoreError, StoredDocumentFile,
+    AuditEvent, ClientCertificate, DeliveryAttempt, DocumentFileKind, DocumentState,
+    ExpiryCandidate, Notification, NotificationState, PaymentFilter, PaymentSummary, RequestFilter,
+    RequestSummary, Store, StoreError, StoredDocumentFile, UnitOfWork,
 };
-use maksa_domain::attempt::{Attempt, AttemptId, settle};
+use maksa_domain::attempt::{Attempt, AttemptId};
 use maksa_domain::catalog::Catalog;
 use maksa_domain::ids::{ClientId, PaymentRequestId};
 use maksa_domain::request::PaymentRequest;
 use maksa_domain::status::Status;
-use rows::{NewAttempt, NewAudit, NewPayment, NewRequest};
+use rows::{NewAudit, NewPayment, NewRequest};
 use sqlx::migrate::Migrator;
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteConnection, SqliteJournalMode, SqlitePool, SqlitePoolOptions,
@@ -43,6 +43,7 @@ use sqlx::{Connection, QueryBuilder, Sqlite, Transaction};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 use time::OffsetDateTime;
+use unit_of_work::SqliteWork;
 
 static MIGRATOR: Migrator = sqlx::migrate!("./migrations");
 
@@ -435,107 +436,16 @@ async fn insert_requests(
     Ok(())
 }
 
-/// What a start or a provider's message needs to know about the payment an
-/// attempt is for, read inside the writing transaction.
-struct PaymentFacts {
-    request_status: Status,
-    /// The status of the attempt's payment; `None` when the request has no
-    /// payment with that sequence.
-    payment_status: Option<Status>,
-    /// Whether every other payment of the request is executed.
-    others_paid: bool,
-}
-
-impl PaymentFacts {
-    fn payment_paid(&self) -> bool {
-        self.payment_status == Some(Status::Executed)
-    }
-
-    /// Why a new attempt of this payment may not start, before looking at its
-    /// other attempts.
-    fn start_refused(&self) -> Option<StartRefused> {
-        if self.payment_status.is_none() {
-            Some(StartRefused::NotFound)
-        } else if self.request_status.is_final() {
-            Some(StartRefused::RequestFinal(self.request_status))
-        } else if self.payment_paid() {
-            Some(StartRefused::PaymentPaid)
-        } else {
-            None
-        }
-    }
-}
-
-/// `None` when there is no such request. Called inside a write transaction
-/// (`BEGIN IMMEDIATE`), which holds SQLite's one write lock: nothing read here
-/// can change before that transaction ends.
-async fn payment_facts(
-    connection: &mut SqliteConnection,
-    request: &str,
-    sequence: u16,
-) -> Result<Option<PaymentFacts>, StoreError> {
-    let request_status: Option<String> =
-        sqlx::query_scalar("SELECT status FROM payment_requests WHERE id = ?1")
-            .bind(request)
-            .fetch_optional(&mut *connection)
-            .await
-            .map_err(store_error)?;
-    let Some(request_status) = request_status else {
-        return Ok(None);
-    };
-    let payments: Vec<(i64, String)> =
-        sqlx::query_as("SELECT sequence, status FROM payments WHERE request_id = ?1")
-            .bind(request)
-            .fetch_all(&mut *connection)
-            .await
-            .map_err(store_error)?;
-    let mut facts = PaymentFacts {
-        request_status: status(&request_status)?,
-        payment_status: None,
-        others_paid: true,
-    };
-    for (number, letter) in payments {
-        let payment_status = status(&letter)?;
-        if number == i64::from(sequence) {
-            facts.payment_status = Some(payment_status);
-        } else if payment_status != Status::Executed {
-            facts.others_paid = false;
-        }
-    }
-    Ok(Some(facts))
-}
-
 #[async_trait]
 impl Store for SqliteStore {
     fn write_concurrency(&self) -> usize {
         1
     }
 
-    async fn save_catalog(
-        &self,
-        catalog: &Catalog,
-        source: &str,
-        at: OffsetDateTime,
-        audit: &AuditEvent,
-    ) -> Result<i64, StoreError> {
-        let catalog = to_json(catalog, "catalogue")?;
-        let at = micros(at)?;
-        let audit = NewAudit::new(audit)?;
-        let mut transaction = self.write().await?;
-        let version: i64 = sqlx::query_scalar(
-            "INSERT INTO catalog_versions (imported_at, source, catalog) VALUES (?1, ?2, ?3) RETURNING version",
-        )
-        .bind(at)
-        .bind(source)
-        .bind(catalog)
-        .fetch_one(&mut *transaction)
-        .await
-        .map_err(store_error)?;
-        insert_audit(&mut transaction, &audit)
-            .await
-            .map_err(store_error)?;
-        transaction.commit().await.map_err(store_error)?;
-        Ok(version)
+    async fn begin(&self) -> Result<Box<dyn UnitOfWork>, StoreError> {
+        Ok(Box::new(SqliteWork {
+            transaction: self.write().await?,
+        }))
     }
 
     async fn load_catalog(&self) -> Result<Option<Catalog>, StoreError> {
@@ -548,40 +458,6 @@ impl Store for SqliteStore {
         catalog
             .map(|text| convert::from_json(&text, "catalogue"))
             .transpose()
-    }
-
-    async fn register_client_certificate(
-        &self,
-        certificate: &ClientCertificate,
-        audit: &AuditEvent,
-    ) -> Result<(), StoreError> {
-        let roles = to_json(&certificate.roles, "roles")?;
-        let services = to_json(&certificate.services, "services")?;
-        let audit = NewAudit::new(audit)?;
-        let mut transaction = self.write().await?;
-        sqlx::query(
-            "INSERT INTO client_certificates (thumbprint, client_id, subject, not_before, not_after, revoked_at, \
-             roles, services, registered_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) \
-             ON CONFLICT (thumbprint) DO UPDATE SET client_id = excluded.client_id, subject = excluded.subject, \
-             not_before = excluded.not_before, not_after = excluded.not_after, revoked_at = excluded.revoked_at, \
-             roles = excluded.roles, services = excluded.services, registered_at = excluded.registered_at",
-        )
-        .bind(&certificate.thumbprint)
-        .bind(certificate.client.as_str())
-        .bind(&certificate.subject)
-        .bind(micros(certificate.not_before)?)
-        .bind(micros(certificate.not_after)?)
-        .bind(optional_micros(certificate.revoked_at)?)
-        .bind(roles)
-        .bind(services)
-        .bind(micros(certificate.registered_at)?)
-        .execute(&mut *transaction)
-        .await
-        .map_err(store_error)?;
-        insert_audit(&mut transaction, &audit)
-            .await
-            .map_err(store_error)?;
-        transaction.commit().await.map_err(store_error)
     }
 
     async fn client_certificate(
@@ -602,36 +478,6 @@ impl Store for SqliteStore {
             .await
             .map_err(store_error)?;
         rows.iter().map(rows::certificate).collect()
-    }
-
-    async fn revoke_client_certificate(
-        &self,
-        thumbprint: &str,
-        at: OffsetDateTime,
-        audit: &AuditEvent,
-    ) -> Result<bool, StoreError> {
-        let at = micros(at)?;
-        let audit = NewAudit::new(audit)?;
-        let mut transaction = self.write().await?;
-        // A second revocation keeps the first time: when it was revoked is a fact.
-        let updated = sqlx::query(
-            "UPDATE client_certificates SET revoked_at = COALESCE(revoked_at, ?1) WHERE thumbprint = ?2",
-        )
-        .bind(at)
-        .bind(thumbprint)
-        .execute(&mut *transaction)
-        .await
-        .map_err(store_error)?
-        .rows_affected();
-        if updated == 0 {
-            transaction.rollback().await.map_err(store_error)?;
-            return Ok(false);
-        }
-        insert_audit(&mut transaction, &audit)
-            .await
-            .map_err(store_error)?;
-        transaction.commit().await.map_err(store_error)?;
-        Ok(true)
     }
 
     async fn insert_payment_requests(
@@ -831,69 +677,12 @@ impl Store for SqliteStore {
         rows.iter().map(rows::payment_summary).collect()
     }
 
-    async fn change_request_status(&self, change: &StatusChange) -> Result<bool, StoreError> {
-        let id = convert::request_id_text(change.id);
-        let at = micros(change.at)?;
-        let audit = NewAudit::new(&change.audit)?;
-        let mut transaction = self.write().await?;
-        // The status condition makes the change happen at most once, whoever races.
-        let updated = sqlx::query(
-            "UPDATE payment_requests SET status = ?1, status_changed_at = ?2, \
-             paid_at = CASE WHEN ?1 = 'E' THEN ?2 ELSE paid_at END \
-             WHERE id = ?3 AND owner = ?4 AND status = ?5",
-        )
-        .bind(status_letter(change.to))
-        .bind(at)
-        .bind(&id)
-        .bind(change.owner.as_str())
-        .bind(status_letter(change.from))
-        .execute(&mut *transaction)
-        .await
-        .map_err(store_error)?
-        .rows_affected();
-        if updated == 0 {
-            transaction.rollback().await.map_err(store_error)?;
-            return Ok(false);
-        }
-        if let Some(payments_to) = change.open_payments_to {
-            // Open payments take the request's new status; becoming E, they are
-            // paid when the request is (unless a provider already reported a time).
-            sqlx::query(
-                "UPDATE payments SET status = ?1, paid_at = CASE WHEN ?1 = 'E' THEN COALESCE(paid_at, ?2) ELSE paid_at END \
-                 WHERE request_id = ?3 AND status = 'P'",
-            )
-            .bind(status_letter(payments_to))
-            .bind(at)
-            .bind(&id)
-            .execute(&mut *transaction)
-            .await
-            .map_err(store_error)?;
-        }
-        // The outbox row commits with the change it announces, or not at all.
-        if let Some(notification) = &change.notification {
-            lifecycle::insert_notification(&mut transaction, notification).await?;
-        }
-        insert_audit(&mut transaction, &audit)
-            .await
-            .map_err(store_error)?;
-        transaction.commit().await.map_err(store_error)?;
-        Ok(true)
-    }
-
     async fn document_state(
         &self,
         owner: &ClientId,
         id: PaymentRequestId,
     ) -> Result<Option<DocumentState>, StoreError> {
         self.documents_state(owner, id).await
-    }
-
-    async fn insert_document(
-        &self,
-        document: &NewDocument,
-        audit: &AuditEvent,
-    ) -> Result<DocumentStored, StoreError> {
-        self.documents_insert(document, audit).await
     }
 
     async fn latest_document(
@@ -912,16 +701,6 @@ impl Store for SqliteStore {
         self.documents_receipts_due(limit).await
     }
 
-    async fn park_receipt(
-        &self,
-        owner: &ClientId,
-        id: PaymentRequestId,
-        reason: &str,
-        audit: &AuditEvent,
-    ) -> Result<bool, StoreError> {
-        self.documents_park_receipt(owner, id, reason, audit).await
-    }
-
     async fn audit_events(&self, id: PaymentRequestId) -> Result<Vec<AuditEvent>, StoreError> {
         let rows = sqlx::query(
             "SELECT at, actor, request_id, kind, detail FROM audit_events WHERE request_id = ?1 ORDER BY at, id",
@@ -932,67 +711,6 @@ impl Store for SqliteStore {
         .map_err(store_error)?;
         rows.iter().map(rows::audit_event).collect()
     }
-    async fn record_event(&self, audit: &AuditEvent) -> Result<(), StoreError> {
-        let audit = NewAudit::new(audit)?;
-        let mut transaction = self.write().await?;
-        insert_audit(&mut transaction, &audit)
-            .await
-            .map_err(store_error)?;
-        transaction.commit().await.map_err(store_error)
-    }
-
-    async fn start_attempt(
-        &self,
-        attempt: &Attempt,
-        audit: &AuditEvent,
-    ) -> Result<Result<(), StartRefused>, StoreError> {
-        let new = NewAttempt::started(attempt)?;
-        let audit = NewAudit::new(audit)?;
-        // The one writer serialises racing starts: the second sees the first's
-        // attempt below. The unique index on open attempts would refuse it anyway.
-        let mut transaction = self.write().await?;
-        let refused =
-            match payment_facts(&mut transaction, &new.request_id, attempt.sequence).await? {
-                None => Some(StartRefused::NotFound),
-                Some(facts) => facts.start_refused(),
-            };
-        if let Some(refused) = refused {
-            transaction.rollback().await.map_err(store_error)?;
-            return Ok(Err(refused));
-        }
-        let open = sqlx::query(rows::OPEN_ATTEMPT_OF_PAYMENT)
-            .bind(&new.request_id)
-            .bind(new.sequence)
-            .fetch_optional(&mut *transaction)
-            .await
-            .map_err(store_error)?;
-        if let Some(open) = open {
-            let open = rows::attempt(&open)?;
-            transaction.rollback().await.map_err(store_error)?;
-            return Ok(Err(StartRefused::InProgress(open)));
-        }
-        sqlx::query(rows::INSERT_ATTEMPT)
-            .bind(&new.id)
-            .bind(&new.request_id)
-            .bind(new.sequence)
-            .bind(&new.provider)
-            .bind(new.amount_minor)
-            .bind(&new.currency)
-            .bind(new.state)
-            .bind(&new.external_id)
-            .bind(new.refund_required)
-            .bind(new.created_at)
-            .bind(new.updated_at)
-            .execute(&mut *transaction)
-            .await
-            .map_err(store_error)?;
-        insert_audit(&mut transaction, &audit)
-            .await
-            .map_err(store_error)?;
-        transaction.commit().await.map_err(store_error)?;
-        Ok(Ok(()))
-    }
-
     async fn attempt(&self, id: AttemptId) -> Result<Option<Attempt>, StoreError> {
         let row = sqlx::query(rows::ATTEMPT_BY_ID)
             .bind(convert::attempt_id_text(id))
@@ -1011,126 +729,6 @@ impl Store for SqliteStore {
         rows.iter().map(rows::attempt).collect()
     }
 
-    async fn record_outcome(
-        &self,
-        report: &OutcomeReport,
-        audit: &AuditEvent,
-    ) -> Result<Option<OutcomeApplied>, StoreError> {
-        let id = convert::attempt_id_text(report.attempt);
-        let reported_at = micros(report.at)?;
-        let updated_at = micros(audit.at)?;
-        let audit = NewAudit::new(audit)?;
-        // Everything below is read and written under the one write lock, so the
-        // facts `settle` decides on are still true when its decision is written.
-        let mut transaction = self.write().await?;
-        let row = sqlx::query(rows::ATTEMPT_BY_ID)
-            .bind(&id)
-            .fetch_optional(&mut *transaction)
-            .await
-            .map_err(store_error)?;
-        let Some(row) = row else {
-            transaction.rollback().await.map_err(store_error)?;
-            return Ok(None);
-        };
-        let attempt = rows::attempt(&row)?;
-        let request = convert::request_id_text(attempt.request_id);
-        let facts = payment_facts(&mut transaction, &request, attempt.sequence)
-            .await?
-            .filter(|facts| facts.payment_status.is_some())
-            .ok_or_else(|| {
-                StoreError::Corrupt(format!("attempt {id} is of a payment that is not stored"))
-            })?;
-        let settlement = settle(
-            &attempt,
-            report.outcome,
-            facts.request_status,
-            facts.payment_paid(),
-            facts.others_paid,
-        );
-        // A repeated (or overtaken) message changes nothing but the audit trail.
-        let attempt = if settlement.unchanged {
-            attempt
-        } else {
-            // `updated_at` is when the hub learnt it (the audit event's time);
-            // `report.at` is when the provider says it happened.
-            let row = sqlx::query(rows::SETTLE_ATTEMPT)
-                .bind(settlement.attempt_state.as_str())
-                .bind(&report.external_id)
-                .bind(settlement.refund_required)
-                .bind(updated_at)
-                .bind(&id)
-                .fetch_one(&mut *transaction)
-                .await
-                .map_err(store_error)?;
-            rows::attempt(&row)?
-        };
-        if settlement.mark_payment_paid {
-            // The attempt's external id, not only this message's: the provider
-            // may have sent it with an earlier message.
-            let updated = sqlx::query(
-                "UPDATE payments SET status = 'E', provider = ?1, paid_at = ?2, external_id = ?3 \
-                 WHERE request_id = ?4 AND sequence = ?5 AND status = 'P'",
-            )
-            .bind(attempt.provider.as_str())
-            .bind(reported_at)
-            .bind(&attempt.external_id)
-            .bind(&request)
-            .bind(i64::from(attempt.sequence))
-            .execute(&mut *transaction)
-            .await
-            .map_err(store_error)?
-            .rows_affected();
-            if updated == 0 {
-                // Not in P although its request is and it is not paid: the
-                // decision rests on a state the rules never produce. Dropping
-                // the transaction rolls everything back.
-                return Err(StoreError::Corrupt(format!(
-                    "payment {} of request {request} is neither open nor paid",
-                    attempt.sequence
-                )));
-            }
-        }
-        if let Some(to) = settlement.request_to {
-            // Compare-and-set on P, as every status change of a request is.
-            let updated = sqlx::query(
-                "UPDATE payment_requests SET status = ?1, status_changed_at = ?2, \
-                 paid_at = CASE WHEN ?1 = 'E' THEN ?2 ELSE paid_at END, \
-                 receipt_due = CASE WHEN ?1 = 'E' THEN ?4 ELSE receipt_due END \
-                 WHERE id = ?3 AND status = 'P'",
-            )
-            .bind(status_letter(to))
-            .bind(reported_at)
-            .bind(&request)
-            .bind(report.receipt_due)
-            .execute(&mut *transaction)
-            .await
-            .map_err(store_error)?
-            .rows_affected();
-            if updated == 0 {
-                // Cannot happen under the write lock; should it, the whole
-                // settlement was decided on a stale status and must not stand.
-                return Err(StoreError::Conflict(format!(
-                    "request {request} left P while a provider's message was applied"
-                )));
-            }
-        }
-        // Announced only when this message paid the request: the outbox row
-        // commits with the payment, or not at all.
-        if settlement.request_to == Some(Status::Executed) {
-            if let Some(notification) = &report.notification {
-                lifecycle::insert_notification(&mut transaction, notification).await?;
-            }
-        }
-        insert_audit(&mut transaction, &audit)
-            .await
-            .map_err(store_error)?;
-        transaction.commit().await.map_err(store_error)?;
-        Ok(Some(OutcomeApplied {
-            attempt,
-            settlement,
-        }))
-    }
-
     async fn claim_notifications(
         &self,
         now: OffsetDateTime,
@@ -1139,17 +737,6 @@ impl Store for SqliteStore {
         limit: u32,
     ) -> Result<Vec<Notification>, StoreError> {
         self.lifecycle_claim_notifications(now, worker, lease_until, limit)
-            .await
-    }
-
-    async fn finish_delivery(
-        &self,
-        id: uuid::Uuid,
-        worker: &str,
-        attempt: &DeliveryAttempt,
-        result: DeliveryResult,
-    ) -> Result<bool, StoreError> {
-        self.lifecycle_finish_delivery(id, worker, attempt, result)
             .await
     }
 
@@ -1211,27 +798,6 @@ impl Store for SqliteStore {
 
     async fn unresolved_attempts(&self) -> Result<Vec<Attempt>, StoreError> {
         self.lifecycle_unresolved_attempts().await
-    }
-
-    async fn add_notification_secret(
-        &self,
-        client: &ClientId,
-        secret: &str,
-        at: OffsetDateTime,
-        audit: &AuditEvent,
-    ) -> Result<(), StoreError> {
-        self.lifecycle_add_notification_secret(client, secret, at, audit)
-            .await
-    }
-
-    async fn retire_notification_secrets(
-        &self,
-        client: &ClientId,
-        before: OffsetDateTime,
-        audit: &AuditEvent,
-    ) -> Result<u64, StoreError> {
-        self.lifecycle_retire_notification_secrets(client, before, audit)
-            .await
     }
 
     async fn notification_secrets(&self, client: &ClientId) -> Result<Vec<String>, StoreError> {

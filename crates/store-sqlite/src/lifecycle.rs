@@ -8,15 +8,14 @@
 //! died (its lease expires) and for `finish_delivery` by a worker whose lease
 //! was taken over.
 
+use crate::SqliteStore;
 use crate::convert::{
     attempt_id_text, client_id, micros, optional_time_from_micros, request_id, request_id_text,
     status, status_letter, store_error, time_from_micros,
 };
-use crate::rows::{self, NewAudit};
-use crate::{SqliteStore, insert_audit};
+use crate::rows;
 use maksa_app::store::{
-    AuditEvent, DeliveryAttempt, DeliveryResult, ExpiryCandidate, NewNotification, Notification,
-    NotificationState, StoreError,
+    DeliveryAttempt, ExpiryCandidate, NewNotification, Notification, NotificationState, StoreError,
 };
 use maksa_domain::attempt::{Attempt, AttemptId};
 use maksa_domain::ids::{ClientId, PaymentRequestId};
@@ -139,60 +138,6 @@ impl SqliteStore {
         // RETURNING promises no order; the worker delivers the longest due first.
         claimed.sort_by_key(|n| (n.next_attempt_at, n.id));
         Ok(claimed)
-    }
-
-    pub(crate) async fn lifecycle_finish_delivery(
-        &self,
-        id: Uuid,
-        worker: &str,
-        attempt: &DeliveryAttempt,
-        result: DeliveryResult,
-    ) -> Result<bool, StoreError> {
-        let id = id.hyphenated().to_string();
-        let at = micros(attempt.at)?;
-        let (state, next_attempt_at, delivered_at) = match result {
-            DeliveryResult::Delivered => (NotificationState::Delivered, None, Some(at)),
-            DeliveryResult::RetryAt(next) => {
-                (NotificationState::Pending, Some(micros(next)?), None)
-            }
-            DeliveryResult::Dead => (NotificationState::Dead, None, None),
-        };
-        let mut transaction = self.write().await?;
-        // Only the lease holder may finish: a worker whose lease ran out and was
-        // taken over must not overwrite what the new holder does.
-        let updated = sqlx::query(
-            "UPDATE notifications SET attempts = attempts + 1, state = ?1, \
-             next_attempt_at = COALESCE(?2, next_attempt_at), delivered_at = COALESCE(?3, delivered_at), \
-             lease_owner = NULL, lease_until = NULL \
-             WHERE id = ?4 AND lease_owner = ?5 AND state = 'pending'",
-        )
-        .bind(state.as_str())
-        .bind(next_attempt_at)
-        .bind(delivered_at)
-        .bind(&id)
-        .bind(worker)
-        .execute(&mut *transaction)
-        .await
-        .map_err(store_error)?
-        .rows_affected();
-        if updated == 0 {
-            transaction.rollback().await.map_err(store_error)?;
-            return Ok(false);
-        }
-        sqlx::query(
-            "INSERT INTO notification_attempts (notification_id, at, http_status, latency_ms, error) \
-             VALUES (?1, ?2, ?3, ?4, ?5)",
-        )
-        .bind(&id)
-        .bind(at)
-        .bind(attempt.http_status.map(i64::from))
-        .bind(i64::from(attempt.latency_ms))
-        .bind(&attempt.error)
-        .execute(&mut *transaction)
-        .await
-        .map_err(store_error)?;
-        transaction.commit().await.map_err(store_error)?;
-        Ok(true)
     }
 
     pub(crate) async fn lifecycle_notification_log(
@@ -388,60 +333,6 @@ impl SqliteStore {
         .await
         .map_err(store_error)?;
         rows.iter().map(rows::attempt).collect()
-    }
-
-    pub(crate) async fn lifecycle_add_notification_secret(
-        &self,
-        client: &ClientId,
-        secret: &str,
-        at: OffsetDateTime,
-        audit: &AuditEvent,
-    ) -> Result<(), StoreError> {
-        let at = micros(at)?;
-        let audit = NewAudit::new(audit)?;
-        let mut transaction = self.write().await?;
-        sqlx::query(
-            "INSERT INTO notification_secrets (client, secret, created_at) VALUES (?1, ?2, ?3)",
-        )
-        .bind(client.as_str())
-        .bind(secret)
-        .bind(at)
-        .execute(&mut *transaction)
-        .await
-        .map_err(store_error)?;
-        insert_audit(&mut transaction, &audit)
-            .await
-            .map_err(store_error)?;
-        transaction.commit().await.map_err(store_error)
-    }
-
-    pub(crate) async fn lifecycle_retire_notification_secrets(
-        &self,
-        client: &ClientId,
-        before: OffsetDateTime,
-        audit: &AuditEvent,
-    ) -> Result<u64, StoreError> {
-        let before = micros(before)?;
-        // Retired when the operator said so: the audit event's time.
-        let at = micros(audit.at)?;
-        let audit = NewAudit::new(audit)?;
-        let mut transaction = self.write().await?;
-        let retired = sqlx::query(
-            "UPDATE notification_secrets SET retired_at = ?1 \
-             WHERE client = ?2 AND created_at < ?3 AND retired_at IS NULL",
-        )
-        .bind(at)
-        .bind(client.as_str())
-        .bind(before)
-        .execute(&mut *transaction)
-        .await
-        .map_err(store_error)?
-        .rows_affected();
-        insert_audit(&mut transaction, &audit)
-            .await
-            .map_err(store_error)?;
-        transaction.commit().await.map_err(store_error)?;
-        Ok(retired)
     }
 
     pub(crate) async fn lifecycle_notification_secrets(

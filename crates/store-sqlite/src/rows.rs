@@ -7,7 +7,7 @@ use crate::convert::{
     store_error, time_from_micros, to_json,
 };
 use maksa_app::store::{AuditEvent, ClientCertificate, PaymentSummary, RequestSummary, StoreError};
-use maksa_domain::attempt::{Attempt, AttemptState};
+use maksa_domain::attempt::Attempt;
 use maksa_domain::catalog::Payee;
 use maksa_domain::codes::ProviderCode;
 use maksa_domain::ids::{PurposeId, RequestNumber};
@@ -65,15 +65,14 @@ pub const OPEN_ATTEMPT_OF_PAYMENT: &str = concat!(
     " FROM attempts WHERE request_id = ?1 AND sequence = ?2 AND state IN ('started', 'accepted')"
 );
 
-/// The recovery's first status query of a new attempt is due 5 minutes
-/// (300 000 000 µs) after its start, time enough for the payer to finish.
+/// `?12` is when the recovery's first status query is due.
 pub const INSERT_ATTEMPT: &str = "INSERT INTO attempts (id, request_id, sequence, provider, amount_minor, \
      currency, state, external_id, refund_required, created_at, updated_at, next_query_at) \
-     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?10 + 300000000)";
+     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)";
 
-/// Writes what `settle` decided about the attempt. A message without an
-/// external id keeps the one an earlier message gave.
-pub const SETTLE_ATTEMPT: &str = concat!(
+/// Sets an attempt's state and refund flag. Without an external id (NULL) it
+/// keeps the one stored before.
+pub const UPDATE_ATTEMPT: &str = concat!(
     "UPDATE attempts SET state = ?1, external_id = COALESCE(?2, external_id), refund_required = ?3, \
      updated_at = ?4 WHERE id = ?5 RETURNING ",
     attempt_columns!()
@@ -95,10 +94,7 @@ pub struct NewAttempt {
 }
 
 impl NewAttempt {
-    /// `attempt` as it starts: in state `Started` and not flagged for a refund,
-    /// whatever the caller filled in, because only a provider's message may
-    /// move an attempt on (`record_outcome`).
-    pub fn started(attempt: &Attempt) -> Result<Self, StoreError> {
+    pub fn new(attempt: &Attempt) -> Result<Self, StoreError> {
         Ok(NewAttempt {
             id: attempt_id_text(attempt.id),
             request_id: request_id_text(attempt.request_id),
@@ -106,9 +102,9 @@ impl NewAttempt {
             provider: attempt.provider.as_str().to_owned(),
             amount_minor: attempt.amount.minor(),
             currency: attempt.currency.as_str().to_owned(),
-            state: AttemptState::Started.as_str(),
+            state: attempt.state.as_str(),
             external_id: attempt.external_id.clone(),
-            refund_required: false,
+            refund_required: attempt.refund_required,
             created_at: micros(attempt.created_at)?,
             updated_at: micros(attempt.updated_at)?,
         })

@@ -3,6 +3,8 @@
 #![allow(clippy::unwrap_used)]
 
 use super::*;
+use maksa_app::store::StatusChange;
+use maksa_app::workflows::Workflows;
 use maksa_store_tests::fixtures::{client, creation_audit};
 use maksa_store_tests::{fresh_sqlite_path, sample_request};
 

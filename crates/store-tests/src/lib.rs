@@ -79,6 +79,9 @@ macro_rules! store_suite {
             notification_secrets_add_retire_list,
             a_parked_receipt_leaves_the_worker_list,
             server_keys_are_stored_once_and_shared,
+            unit_of_work_dropped_without_commit_leaves_nothing,
+            compare_and_set_that_loses_changes_nothing,
+            a_locked_request_makes_a_racing_change_wait_and_lose,
         );
     };
     (@each $fresh_store:path; $($scenario:ident),+ $(,)?) => {

@@ -12,6 +12,7 @@ use maksa_app::store::{
     OutcomeReport, PaymentFilter, PaymentSummary, RequestFilter, RequestSummary, StartRefused,
     StatusChange, Store, StoreError, StoredDocumentFile,
 };
+use maksa_app::workflows::Workflows;
 use maksa_domain::attempt::{Attempt, AttemptId, AttemptState, Outcome, Settlement};
 use maksa_domain::document::{DocumentKind, JustificationDocument, Party};
 use maksa_domain::ids::{ClientId, PaymentRequestId};
@@ -3437,5 +3438,263 @@ pub async fn server_keys_are_stored_once_and_shared(store: Arc<dyn Store>) {
     assert!(
         keys.windows(2).all(|pair| pair[0] == pair[1]),
         "racing callers disagree: {keys:?}"
+    );
+}
+
+// ---------------------------------------------------------------- unit of work
+
+/// What a request looks like from outside: its status, its payments'
+/// statuses, its attempts, its audit trail and the outbox.
+async fn observed(
+    store: &dyn Store,
+    request: &PaymentRequest,
+) -> (
+    Option<Status>,
+    Vec<Status>,
+    Vec<Attempt>,
+    Vec<AuditEvent>,
+    (u64, u64),
+) {
+    (
+        store
+            .request_status(&request.owner, request.id)
+            .await
+            .unwrap(),
+        stored(store, request)
+            .await
+            .payments
+            .iter()
+            .map(|p| p.status)
+            .collect(),
+        attempts(store, request).await,
+        store.audit_events(request.id).await.unwrap(),
+        store.notification_backlog().await.unwrap(),
+    )
+}
+
+pub async fn unit_of_work_dropped_without_commit_leaves_nothing(store: Arc<dyn Store>) {
+    let store = store.as_ref();
+    let owner = client("pmlp.epakalpojumi");
+    let request = single_payment_request(&owner, 1);
+    insert_all(store, std::slice::from_ref(&request)).await;
+    let before = observed(store, &request).await;
+    let at = request.created_at + Duration::minutes(10);
+
+    // Every kind of write, then the unit of work is dropped without commit.
+    let attempt = sample_attempt(&request, 1, 1, at);
+    let mut work = store.begin().await.unwrap();
+    let locked = work.request_for_update(request.id).await.unwrap().unwrap();
+    assert_eq!(locked.owner, owner);
+    assert_eq!(locked.status, Status::InProcess);
+    assert!(!locked.receipt_due);
+    work.insert_attempt(&attempt, at + Duration::minutes(5))
+        .await
+        .unwrap();
+    let paid = maksa_app::store::PaymentPaid {
+        request: request.id,
+        sequence: 1,
+        provider: &attempt.provider,
+        paid_at: at,
+        external_id: Some("EXT-1"),
+    };
+    assert!(work.set_payment_paid(&paid).await.unwrap());
+    let write = maksa_app::store::RequestStatusWrite {
+        id: request.id,
+        owner: &owner,
+        from: Status::InProcess,
+        to: Status::Executed,
+        at,
+        paid_at: Some(at),
+        receipt_due: Some(true),
+    };
+    assert!(work.set_request_status(&write).await.unwrap());
+    // The unit of work reads its own writes.
+    assert_eq!(
+        work.payment_statuses(request.id).await.unwrap(),
+        vec![(1, Status::Executed)]
+    );
+    assert!(
+        work.request_for_update(request.id)
+            .await
+            .unwrap()
+            .unwrap()
+            .receipt_due
+    );
+    work.append_notification(&notice(&request, Status::Executed, at))
+        .await
+        .unwrap();
+    work.append_audit(&status_audit(&request, "payment_request.paid", at))
+        .await
+        .unwrap();
+    drop(work);
+
+    assert_eq!(
+        observed(store, &request).await,
+        before,
+        "a dropped unit of work wrote"
+    );
+    assert!(store.receipts_due(ALL).await.unwrap().is_empty());
+
+    // The store is usable at once, and a committed unit of work is durable.
+    let mut work = store.begin().await.unwrap();
+    work.append_audit(&status_audit(&request, "payment_request.viewed", at))
+        .await
+        .unwrap();
+    work.commit().await.unwrap();
+    let trail = store.audit_events(request.id).await.unwrap();
+    assert_eq!(trail.len(), before.3.len() + 1);
+    assert_eq!(
+        trail.last().map(|event| event.kind.as_str()),
+        Some("payment_request.viewed")
+    );
+}
+
+pub async fn compare_and_set_that_loses_changes_nothing(store: Arc<dyn Store>) {
+    let store = store.as_ref();
+    let owner = client("pmlp.epakalpojumi");
+    let stranger = client("vid.eds");
+    let request = single_payment_request(&owner, 2);
+    insert_all(store, std::slice::from_ref(&request)).await;
+    let before = observed(store, &request).await;
+    let at = request.created_at + Duration::minutes(10);
+    let provider_code = provider("HABALV22");
+
+    let mut work = store.begin().await.unwrap();
+    let write = |owner, from, to| maksa_app::store::RequestStatusWrite {
+        id: request.id,
+        owner,
+        from,
+        to,
+        at,
+        paid_at: None,
+        receipt_due: None,
+    };
+    // Not in `from`, not the owner's, no such payment, no such attempt, no
+    // receipt due, no such lease: every compare-and-set answers false.
+    assert!(
+        !work
+            .set_request_status(&write(&owner, Status::Executed, Status::Other))
+            .await
+            .unwrap()
+    );
+    assert!(
+        !work
+            .set_request_status(&write(&stranger, Status::InProcess, Status::Cancelled))
+            .await
+            .unwrap()
+    );
+    let paid = maksa_app::store::PaymentPaid {
+        request: request.id,
+        sequence: 9,
+        provider: &provider_code,
+        paid_at: at,
+        external_id: None,
+    };
+    assert!(!work.set_payment_paid(&paid).await.unwrap());
+    let update = maksa_app::store::AttemptUpdate {
+        id: AttemptId::from_random([9; 16]),
+        state: AttemptState::Executed,
+        external_id: None,
+        refund_required: false,
+        updated_at: at,
+    };
+    assert_eq!(work.update_attempt(&update).await.unwrap(), None);
+    assert!(
+        !work
+            .park_receipt(&owner, request.id, "cannot render", at)
+            .await
+            .unwrap()
+    );
+    let finish = maksa_app::store::DeliveryFinish {
+        id: uuid::Uuid::new_v4(),
+        worker: "node-a",
+        state: NotificationState::Delivered,
+        next_attempt_at: None,
+        delivered_at: Some(at),
+    };
+    assert!(!work.finish_notification(&finish).await.unwrap());
+    work.commit().await.unwrap();
+    assert_eq!(
+        observed(store, &request).await,
+        before,
+        "a losing compare-and-set wrote"
+    );
+
+    // Of two changes from P in one transaction, only the first applies.
+    let mut work = store.begin().await.unwrap();
+    assert!(
+        work.set_request_status(&write(&owner, Status::InProcess, Status::Cancelled))
+            .await
+            .unwrap()
+    );
+    assert!(
+        !work
+            .set_request_status(&write(&owner, Status::InProcess, Status::Expired))
+            .await
+            .unwrap()
+    );
+    assert_eq!(
+        work.set_open_payments_status(request.id, Status::Cancelled, None)
+            .await
+            .unwrap(),
+        1
+    );
+    work.commit().await.unwrap();
+    let after = stored(store, &request).await;
+    assert_eq!(after.status, Status::Cancelled);
+    assert_eq!(after.status_changed_at, truncate_to_microseconds(at));
+    assert_eq!(after.payments[0].status, Status::Cancelled);
+    assert_eq!(after.payments[0].paid_at, None);
+}
+
+pub async fn a_locked_request_makes_a_racing_change_wait_and_lose(store: Arc<dyn Store>) {
+    let owner = client("pmlp.epakalpojumi");
+    let request = single_payment_request(&owner, 3);
+    insert_all(store.as_ref(), std::slice::from_ref(&request)).await;
+    let at = request.created_at + Duration::minutes(10);
+
+    let mut first = store.begin().await.unwrap();
+    let locked = first.request_for_update(request.id).await.unwrap().unwrap();
+    assert_eq!(locked.status, Status::InProcess);
+
+    // A second writer's compare-and-set on the same request waits for the first…
+    let racing = {
+        let store = Arc::clone(&store);
+        let request = request.clone();
+        tokio::spawn(async move {
+            let mut second = store.begin().await.unwrap();
+            let write = maksa_app::store::RequestStatusWrite {
+                id: request.id,
+                owner: &request.owner,
+                from: Status::InProcess,
+                to: Status::Expired,
+                at,
+                paid_at: None,
+                receipt_due: None,
+            };
+            let applied = second.set_request_status(&write).await.unwrap();
+            second.commit().await.unwrap();
+            applied
+        })
+    };
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    assert!(!racing.is_finished(), "the second writer did not wait");
+
+    // …and loses once the first has changed the status it expected.
+    let write = maksa_app::store::RequestStatusWrite {
+        id: request.id,
+        owner: &owner,
+        from: locked.status,
+        to: Status::Cancelled,
+        at,
+        paid_at: None,
+        receipt_due: None,
+    };
+    assert!(first.set_request_status(&write).await.unwrap());
+    first.commit().await.unwrap();
+    assert!(!racing.await.unwrap(), "both changes from P applied");
+    assert_eq!(
+        store.request_status(&owner, request.id).await.unwrap(),
+        Some(Status::Cancelled)
     );
 }
