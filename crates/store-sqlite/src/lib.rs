@@ -12,6 +12,7 @@
 //! Each state change commits together with its audit event; group commit of new
 //! requests (one transaction, one flush per batch) is `insert_payment_requests`.
 
+mod checkpoint;
 mod convert;
 mod documents;
 mod keys;
@@ -19,6 +20,7 @@ mod lifecycle;
 mod rows;
 
 use async_trait::async_trait;
+use checkpoint::Checkpointer;
 use convert::{
     is_item_error, micros, optional_micros, status, status_letter, store_error, to_json,
 };
@@ -41,6 +43,7 @@ use sqlx::sqlite::{
 };
 use sqlx::{Connection, QueryBuilder, Sqlite, Transaction};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Duration;
 use time::OffsetDateTime;
 
@@ -70,6 +73,8 @@ pub struct SqliteStore {
     /// the pool is fairer and cheaper than contending for the file lock.
     writer: SqlitePool,
     readers: SqlitePool,
+    /// Copies the WAL into the database file in the background (`checkpoint`).
+    checkpointer: Arc<Checkpointer>,
 }
 
 /// The settings the writer connection actually runs with, as SQLite reports them.
@@ -82,6 +87,11 @@ pub struct PragmaReport {
     pub foreign_keys: bool,
     pub busy_timeout_ms: i64,
     pub application_id: i64,
+    /// 2 is MEMORY: statement journals and temporary tables stay in memory.
+    pub temp_store: i64,
+    /// WAL pages after which the writer checkpoints in its own commit: a large
+    /// backstop, as the background checkpointer does it (`checkpoint`).
+    pub wal_autocheckpoint: i64,
 }
 
 impl SqliteStore {
@@ -102,13 +112,22 @@ impl SqliteStore {
             .filename(path)
             .busy_timeout(BUSY_TIMEOUT)
             .foreign_keys(true)
-            .statement_cache_capacity(STATEMENT_CACHE);
+            .statement_cache_capacity(STATEMENT_CACHE)
+            // Statement journals (and sorts) in memory: the multi-row INSERTs of
+            // a batch each keep one, which otherwise spills to a temporary file
+            // beyond 64 KiB. It only ever undoes a statement, never a commit.
+            .pragma("temp_store", "MEMORY");
 
         let writer_options = common
             .clone()
             .create_if_missing(true)
             .journal_mode(SqliteJournalMode::Wal)
-            .synchronous(SqliteSynchronous::Full);
+            .synchronous(SqliteSynchronous::Full)
+            // Checkpoints run on the checkpointer's connection, not in a commit.
+            .pragma(
+                "wal_autocheckpoint",
+                checkpoint::WRITER_AUTOCHECKPOINT_PAGES,
+            );
         let writer = SqlitePoolOptions::new()
             .max_connections(1)
             .min_connections(1)
@@ -131,13 +150,17 @@ impl SqliteStore {
             .min_connections(1)
             .acquire_timeout(READ_ACQUIRE_TIMEOUT)
             .test_before_acquire(false)
-            .connect_with(reader_options)
+            .connect_with(reader_options.clone())
+            .await
+            .map_err(|error| unavailable_at(path, error))?;
+        let checkpointer = Checkpointer::start(&reader_options.read_only(false))
             .await
             .map_err(|error| unavailable_at(path, error))?;
         Ok(SqliteStore {
             path: path.to_owned(),
             writer,
             readers,
+            checkpointer: Arc::new(checkpointer),
         })
     }
 
@@ -195,18 +218,29 @@ impl SqliteStore {
             .fetch_one(&mut *writer)
             .await
             .map_err(store_error)?;
+        let temp_store: i64 = sqlx::query_scalar("PRAGMA temp_store")
+            .fetch_one(&mut *writer)
+            .await
+            .map_err(store_error)?;
+        let wal_autocheckpoint: i64 = sqlx::query_scalar("PRAGMA wal_autocheckpoint")
+            .fetch_one(&mut *writer)
+            .await
+            .map_err(store_error)?;
         Ok(PragmaReport {
             journal_mode,
             synchronous,
             foreign_keys: foreign_keys == 1,
             busy_timeout_ms,
             application_id,
+            temp_store,
+            wal_autocheckpoint,
         })
     }
 
     /// Closes every connection, after which the WAL is checkpointed into the
     /// main file. Calls after this fail with `Unavailable`.
     pub async fn close(&self) {
+        self.checkpointer.stop().await;
         self.readers.close().await;
         self.writer.close().await;
     }
