@@ -17,10 +17,12 @@ mod convert;
 mod documents;
 mod keys;
 mod lifecycle;
+mod lookup;
 mod rows;
 
 use async_trait::async_trait;
 use checkpoint::Checkpointer;
+use lookup::StatusLookup;
 use convert::{
     is_item_error, micros, optional_micros, status, status_letter, store_error, to_json,
 };
@@ -75,6 +77,8 @@ pub struct SqliteStore {
     readers: SqlitePool,
     /// Copies the WAL into the database file in the background (`checkpoint`).
     checkpointer: Arc<Checkpointer>,
+    /// The status check's own read connections (`lookup`).
+    status: Arc<StatusLookup>,
 }
 
 /// The settings the writer connection actually runs with, as SQLite reports them.
@@ -153,6 +157,7 @@ impl SqliteStore {
             .connect_with(reader_options.clone())
             .await
             .map_err(|error| unavailable_at(path, error))?;
+        let status = StatusLookup::new(reader_options.clone(), READERS as usize);
         let checkpointer = Checkpointer::start(&reader_options.read_only(false))
             .await
             .map_err(|error| unavailable_at(path, error))?;
@@ -161,6 +166,7 @@ impl SqliteStore {
             writer,
             readers,
             checkpointer: Arc::new(checkpointer),
+            status: Arc::new(status),
         })
     }
 
@@ -241,6 +247,7 @@ impl SqliteStore {
     /// main file. Calls after this fail with `Unavailable`.
     pub async fn close(&self) {
         self.checkpointer.stop().await;
+        self.status.close().await;
         self.readers.close().await;
         self.writer.close().await;
     }
@@ -744,13 +751,11 @@ impl Store for SqliteStore {
         owner: &ClientId,
         id: PaymentRequestId,
     ) -> Result<Option<Status>, StoreError> {
-        let letter: Option<String> =
-            sqlx::query_scalar("SELECT status FROM payment_requests WHERE id = ?1 AND owner = ?2")
-                .bind(convert::request_id_text(id))
-                .bind(owner.as_str())
-                .fetch_optional(&self.readers)
-                .await
-                .map_err(store_error)?;
+        let letter = self
+            .status
+            .status(&convert::request_id_text(id), owner.as_str())
+            .await
+            .map_err(store_error)?;
         letter.as_deref().map(status).transpose()
     }
 
