@@ -194,7 +194,8 @@ impl PurposeId {
             .saturating_add(u64::from(millis));
         let mut digits = [b'0'; Self::TIME_DIGITS];
         for digit in digits.iter_mut().rev() {
-            let at = usize::try_from(of_day.checked_rem(36).unwrap_or_default()).unwrap_or_default();
+            let at =
+                usize::try_from(of_day.checked_rem(36).unwrap_or_default()).unwrap_or_default();
             *digit = BASE36.get(at).copied().unwrap_or(b'0');
             of_day = of_day.checked_div(36).unwrap_or_default();
         }
@@ -255,13 +256,17 @@ mod tests {
 
     #[test]
     fn request_ids_made_later_sort_later_and_keep_the_random_bits() {
-        let earlier = PaymentRequestId::time_ordered(datetime!(2026-11-30 09:00:00.001 UTC), [0xff; 10]);
+        let earlier =
+            PaymentRequestId::time_ordered(datetime!(2026-11-30 09:00:00.001 UTC), [0xff; 10]);
         let later = PaymentRequestId::time_ordered(datetime!(2026-11-30 09:00:00.002 UTC), [0; 10]);
         assert!(earlier < later);
         assert!(earlier.to_string() < later.to_string());
         assert_eq!(later.as_uuid().get_version_num(), 7);
         let a = PaymentRequestId::time_ordered(datetime!(2026-11-30 09:00:00.002 UTC), [1; 10]);
-        assert_ne!(a, later, "the same millisecond, other random bits: another id");
+        assert_ne!(
+            a, later,
+            "the same millisecond, other random bits: another id"
+        );
         assert_eq!(
             &later.as_uuid().as_bytes()[..6],
             &(1_796_029_200_002_u64).to_be_bytes()[2..],
@@ -277,7 +282,10 @@ mod tests {
         assert!(last.as_str().starts_with("MK20261130"));
         // 86,399,999 ms in base 36.
         assert_eq!(last.as_str().get(10..16), Some("1FFUNZ"));
-        assert_eq!(PurposeId::try_from(last.as_str().to_owned()), Ok(last.clone()));
+        assert_eq!(
+            PurposeId::try_from(last.as_str().to_owned()),
+            Ok(last.clone())
+        );
         let first = PurposeId::time_ordered(datetime!(2026-11-30 00:00:00 UTC), [0; 18]);
         assert_eq!(first.as_str().get(10..16), Some("000000"));
         let next_day = PurposeId::time_ordered(datetime!(2026-12-01 00:00:00 UTC), [0; 18]);

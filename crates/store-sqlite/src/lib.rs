@@ -22,10 +22,10 @@ mod rows;
 
 use async_trait::async_trait;
 use checkpoint::Checkpointer;
-use lookup::StatusLookup;
 use convert::{
     is_item_error, micros, optional_micros, status, status_letter, store_error, to_json,
 };
+use lookup::StatusLookup;
 use maksa_app::store::{
     AuditEvent, ClientCertificate, DeliveryAttempt, DeliveryResult, DocumentFileKind,
     DocumentState, DocumentStored, ExpiryCandidate, NewDocument, Notification, NotificationState,

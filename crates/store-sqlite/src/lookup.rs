@@ -6,8 +6,8 @@
 //! pool (a `ping`, from a task spawned for the return). Here a few read-only
 //! connections are held directly, each behind a lock, and the one prepared
 //! statement (kept by the connection's statement cache) runs on whichever is
-//! free: one trip per look-up. A connection whose query failed is dropped and
-//! opened again by the next look-up.
+//! free: one trip per look-up. A connection whose query failed is dropped; the
+//! look-up then runs once more on a new one.
 
 use sqlx::ConnectOptions;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteConnection};
@@ -36,7 +36,11 @@ impl StatusLookup {
     }
 
     /// The status letter of request `id` of `owner`; `None` when there is none.
-    pub(crate) async fn status(&self, id: &str, owner: &str) -> Result<Option<String>, sqlx::Error> {
+    pub(crate) async fn status(
+        &self,
+        id: &str,
+        owner: &str,
+    ) -> Result<Option<String>, sqlx::Error> {
         let first = self.next.fetch_add(1, Ordering::Relaxed);
         let count = self.connections.len();
         // A free connection if there is one, else wait for this caller's turn.
@@ -54,21 +58,27 @@ impl StatusLookup {
         if self.closed.load(Ordering::Acquire) {
             return Err(sqlx::Error::PoolClosed);
         }
-        let connection = match slot.take() {
-            Some(connection) => connection,
-            None => self.options.connect().await?,
-        };
-        let connection = slot.insert(connection);
-        let result = sqlx::query_scalar(STATUS)
-            .bind(id)
-            .bind(owner)
-            .fetch_optional(&mut *connection)
-            .await;
-        if result.is_err() {
-            // Opened again by the next look-up.
-            *slot = None;
+        loop {
+            let (mut connection, fresh) = match slot.take() {
+                Some(connection) => (connection, false),
+                None => (self.options.connect().await?, true),
+            };
+            match sqlx::query_scalar(STATUS)
+                .bind(id)
+                .bind(owner)
+                .fetch_optional(&mut connection)
+                .await
+            {
+                Ok(letter) => {
+                    *slot = Some(connection);
+                    return Ok(letter);
+                }
+                // A connection that worked before may have been lost since: the
+                // look-up is read-only, so it runs once more on a new one.
+                Err(_) if !fresh => continue,
+                Err(error) => return Err(error),
+            }
         }
-        result
     }
 
     /// Closes the connections; a look-up after this fails.
