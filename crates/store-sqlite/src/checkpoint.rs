@@ -71,6 +71,7 @@ impl Checkpointer {
 async fn run(mut connection: SqliteConnection, mut stopped: watch::Receiver<bool>) {
     let mut ticks = tokio::time::interval(EVERY);
     ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut failing = false;
     loop {
         tokio::select! {
             // A stop, or every handle gone (the store was dropped unclosed).
@@ -78,9 +79,18 @@ async fn run(mut connection: SqliteConnection, mut stopped: watch::Receiver<bool
             _ = ticks.tick() => {}
         }
         // A failure (a full disk, say) leaves the frames in the WAL, where they
-        // are durable anyway; the next tick tries again.
-        if let Err(error) = checkpoint(&mut connection).await {
-            tracing::warn!(%error, "the WAL checkpoint failed; retrying");
+        // are durable anyway; the next tick tries again. Told once, not per tick.
+        match checkpoint(&mut connection).await {
+            Err(error) if !failing => {
+                tracing::warn!(%error, "the WAL checkpoint failed; retrying every {EVERY:?}");
+                failing = true;
+            }
+            Err(_) => {}
+            Ok(()) if failing => {
+                tracing::info!("the WAL checkpoint works again");
+                failing = false;
+            }
+            Ok(()) => {}
         }
     }
     let _ = connection.close().await;
