@@ -29,8 +29,11 @@ pub fn notification_for(
     now: OffsetDateTime,
 ) -> Option<NewNotification> {
     let base = request.terms.server_response_url.as_ref()?;
+    // Time-ordered, so the outbox's key index grows at its end.
+    let mut random = [0_u8; 10];
+    rand::RngCore::fill_bytes(&mut rand::rng(), &mut random);
     Some(NewNotification {
-        id: uuid::Uuid::new_v4(),
+        id: maksa_domain::ids::time_ordered_uuid(now, random),
         request_id: request.id,
         client: request.owner.clone(),
         url: format!("{base}{}", request.id),

@@ -1,7 +1,12 @@
 //! Ceiling B: the same rows the server writes, inserted straight into the
 //! store in batches, from as many tasks as the store can use at once — no
 //! HTTP, no JSON, no group-commit queue. What the database alone sustains.
+//!
+//! Ceiling C: SQLite alone, the same number of rows of the same width in
+//! batches of the same size, into a table with nothing but its rowid key — what
+//! the disk and SQLite's durable commit allow before any index or schema cost.
 
+use crate::io::{BytesPerRow, IoCounters};
 use crate::setup::demo_client;
 use crate::stats::{Latency, micros, per_second};
 use crate::workload::{create_input, expiry};
@@ -29,18 +34,10 @@ pub struct BareInserts {
     pub batch_latency: Latency,
     /// Building the rows beforehand (not part of the measured time).
     pub build_ms: u64,
-    /// Bytes this process wrote (`wchar` of /proc/self/io) per inserted row.
-    /// For SQLite that is the WAL and checkpoint traffic of the rows, as the
-    /// database runs inside this process; PostgreSQL writes in its own.
-    pub process_bytes_written_per_row: Option<u64>,
-}
-
-/// Bytes this process has written through system calls so far (Linux only).
-fn bytes_written() -> Option<u64> {
-    let io = std::fs::read_to_string("/proc/self/io").ok()?;
-    io.lines()
-        .find_map(|l| l.strip_prefix("wchar:"))
-        .and_then(|v| v.trim().parse().ok())
+    /// Bytes this process wrote per inserted row (`/proc/self/io`). For
+    /// SQLite that is the WAL, checkpoint and temporary-file traffic of the
+    /// rows, as the database runs inside this process; PostgreSQL writes in its own.
+    pub bytes_per_row: Option<BytesPerRow>,
 }
 
 type Batch = Vec<(PaymentRequest, AuditEvent)>;
@@ -107,7 +104,7 @@ pub async fn bare_inserts(
     let build_ms = u64::try_from(building.elapsed().as_millis()).unwrap_or(u64::MAX);
     let writers = store.write_concurrency().max(1);
     let next = Arc::new(AtomicUsize::new(0));
-    let written_before = bytes_written();
+    let written_before = IoCounters::now();
     let started = Instant::now();
     let deadline = started + limit;
     let mut tasks = Vec::with_capacity(writers);
@@ -148,9 +145,7 @@ pub async fn bare_inserts(
         failed += task_failed;
     }
     let elapsed = started.elapsed();
-    let written = written_before
-        .zip(bytes_written())
-        .map(|(before, after)| after.saturating_sub(before));
+    let bytes_per_row = BytesPerRow::between(written_before, IoCounters::now(), inserted);
     Ok(BareInserts {
         writers,
         batch_size,
@@ -161,6 +156,92 @@ pub async fn bare_inserts(
         rows_per_s: per_second(inserted, elapsed),
         batch_latency: Latency::of(&mut latencies),
         build_ms,
-        process_bytes_written_per_row: written.and_then(|w| w.checked_div(inserted)),
+        bytes_per_row,
+    })
+}
+
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct RowidInserts {
+    pub batch_size: usize,
+    pub rows: u64,
+    /// Mean bytes of one row's payload: the JSON of the request as built for
+    /// ceiling B, with its audit detail — about what the store keeps of it.
+    pub row_bytes: u64,
+    pub elapsed_ms: u64,
+    pub rows_per_s: u64,
+    /// One batch: one transaction, one flush.
+    pub batch_latency: Latency,
+    pub bytes_per_row: Option<BytesPerRow>,
+}
+
+/// Ceiling C: `rows` rows as wide as the requests of ceiling B, inserted into a
+/// rowid-only table of a new SQLite database at `path`, `batch_size` per
+/// transaction, one writer, with the store's durability (WAL, synchronous=FULL)
+/// and a cached prepared insert. Stops early after `limit`.
+pub async fn rowid_inserts(
+    path: &std::path::Path,
+    catalog: &Catalog,
+    rules: &CreationRules,
+    rows: u64,
+    batch_size: usize,
+    limit: Duration,
+) -> anyhow::Result<RowidInserts> {
+    use sqlx::Connection as _;
+    use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqliteSynchronous};
+    let batch_size = batch_size.max(1);
+    let payloads: Vec<Vec<String>> = build(catalog, rules, rows, batch_size, "")?
+        .iter()
+        .map(|batch| {
+            batch
+                .iter()
+                .map(|(request, audit)| {
+                    serde_json::to_string(&(request, &audit.detail)).unwrap_or_default()
+                })
+                .collect()
+        })
+        .collect();
+    let total_bytes: usize = payloads.iter().flatten().map(String::len).sum();
+    let options = SqliteConnectOptions::new()
+        .filename(path)
+        .create_if_missing(true)
+        .journal_mode(SqliteJournalMode::Wal)
+        .synchronous(SqliteSynchronous::Full);
+    let mut connection = sqlx::SqliteConnection::connect_with(&options).await?;
+    sqlx::query("CREATE TABLE ceiling_c (id INTEGER PRIMARY KEY, body TEXT NOT NULL) STRICT")
+        .execute(&mut connection)
+        .await?;
+    let written_before = IoCounters::now();
+    let started = Instant::now();
+    let deadline = started + limit;
+    let mut latencies = Vec::new();
+    let mut inserted = 0u64;
+    for batch in &payloads {
+        if Instant::now() >= deadline {
+            break;
+        }
+        let sent = Instant::now();
+        let mut transaction = connection.begin_with("BEGIN IMMEDIATE").await?;
+        for body in batch {
+            sqlx::query("INSERT INTO ceiling_c (body) VALUES (?1)")
+                .bind(body.as_str())
+                .execute(&mut *transaction)
+                .await?;
+        }
+        transaction.commit().await?;
+        latencies.push(micros(sent.elapsed()));
+        inserted += batch.len() as u64;
+    }
+    let elapsed = started.elapsed();
+    let bytes_per_row = BytesPerRow::between(written_before, IoCounters::now(), inserted);
+    connection.close().await?;
+    let built = payloads.iter().map(Vec::len).sum::<usize>().max(1);
+    Ok(RowidInserts {
+        batch_size,
+        rows: inserted,
+        row_bytes: (total_bytes / built) as u64,
+        elapsed_ms: u64::try_from(elapsed.as_millis()).unwrap_or(u64::MAX),
+        rows_per_s: per_second(inserted, elapsed),
+        batch_latency: Latency::of(&mut latencies),
+        bytes_per_row,
     })
 }

@@ -6,13 +6,15 @@
 //! 3. ceiling A — the same HTTP stack answering a constant, to tell how much
 //!    of the machine HTTP alone takes;
 //! 4. ceiling B — the same rows inserted straight into the store, to tell
-//!    what the database alone sustains;
+//!    what the database alone sustains; and ceiling C (SQLite only) — as many
+//!    rows of the same width into a rowid-only table, what the disk allows;
 //! 5. latency at half the create (and status) peak, open loop.
 //!
 //! The load generator runs in the same process and on the same cores as the
 //! server: what it costs is CPU the server does not get (ceiling A shows how much).
 
 mod bare;
+mod io;
 mod load;
 mod observed;
 mod report;
@@ -20,7 +22,8 @@ mod setup;
 mod stats;
 mod workload;
 
-use crate::bare::bare_inserts;
+use crate::bare::{bare_inserts, rowid_inserts};
+use crate::io::{BytesPerRow, IoCounters};
 use crate::load::{Budget, Target, closed_loop, open_loop};
 use crate::report::{BackendReport, Machine, Phase, RunReport, Settings};
 use crate::setup::{CREATE_PATH, ConstantServer, STATUS_PATH, ThrowawayDatabase};
@@ -51,6 +54,7 @@ enum PhaseChoice {
     Status,
     CeilingA,
     CeilingB,
+    CeilingC,
     Latency,
 }
 
@@ -129,7 +133,7 @@ pub struct Options {
         long,
         value_enum,
         value_delimiter = ',',
-        default_value = "create,status,ceiling-a,ceiling-b,latency"
+        default_value = "create,status,ceiling-a,ceiling-b,ceiling-c,latency"
     )]
     phases: Vec<PhaseChoice>,
     /// Runtime worker threads (server and load generator share them); default: one per core.
@@ -178,7 +182,9 @@ async fn run(options: Options) -> anyhow::Result<ExitCode> {
                 let (store, directory, path) =
                     setup::sqlite_store(options.sqlite_dir.as_deref(), options.keep_sqlite).await?;
                 let location = path.display().to_string();
-                let result = bench_backend(backend, store, location, &options, &pki).await;
+                let ceiling_c = path.with_file_name("ceiling-c.db");
+                let result =
+                    bench_backend(backend, store, location, Some(&ceiling_c), &options, &pki).await;
                 drop(directory);
                 result
             }
@@ -194,6 +200,7 @@ async fn run(options: Options) -> anyhow::Result<ExitCode> {
                                 database.name,
                                 setup::redact(&options.postgres_url)
                             ),
+                            None,
                             &options,
                             &pki,
                         )
@@ -252,6 +259,7 @@ async fn bench_backend(
     backend: Backend,
     store: Arc<dyn Store>,
     location: String,
+    ceiling_c_path: Option<&std::path::Path>,
     options: &Options,
     pki: &DemoPki,
 ) -> anyhow::Result<BackendReport> {
@@ -312,15 +320,15 @@ async fn bench_backend(
     let mut create_phase = None;
     if runs(PhaseChoice::Create) {
         progress(backend, "1. create");
+        let written_before = IoCounters::now();
         let mut created =
             closed_loop(&create, concurrency, budget, Arc::clone(&create_body), true).await?;
+        let bytes = BytesPerRow::between(written_before, IoCounters::now(), created.ok);
         let commits = hub.observed.take(created.elapsed);
         ids.append(&mut created.ids);
-        create_phase = Some(Phase::closed(
-            "create (savepaymentrequest)",
-            created,
-            Some(commits),
-        ));
+        let mut phase = Phase::closed("create (savepaymentrequest)", created, Some(commits));
+        phase.bytes_per_request = bytes;
+        create_phase = Some(phase);
     }
     anyhow::ensure!(
         !ids.is_empty(),
@@ -383,6 +391,23 @@ async fn bench_backend(
         );
     }
 
+    let mut rowid = None;
+    if let (true, Some(path)) = (runs(PhaseChoice::CeilingC), ceiling_c_path) {
+        progress(backend, "4. ceiling C: rowid-only table");
+        let rows = bare.as_ref().map_or(options.bare_rows, |b| b.rows);
+        rowid = Some(
+            rowid_inserts(
+                path,
+                &hub.catalog,
+                &hub.rules,
+                rows,
+                options.batch,
+                duration,
+            )
+            .await?,
+        );
+    }
+
     let (mut half_create, mut half_status) = (None, None);
     if runs(PhaseChoice::Latency) {
         let create_rate = options
@@ -433,6 +458,7 @@ async fn bench_backend(
         status_phase,
         constant_phase,
         bare,
+        rowid,
         half_create,
         half_status,
     ))

@@ -1,7 +1,8 @@
 //! The results: a table per backend for people, the same as JSON for tools,
 //! and the targets checked against what was measured.
 
-use crate::bare::BareInserts;
+use crate::bare::{BareInserts, RowidInserts};
+use crate::io::BytesPerRow;
 use crate::load::Outcome;
 use crate::observed::GroupCommit;
 use crate::stats::{Latency, ms, per_second};
@@ -83,6 +84,9 @@ pub struct Phase {
     pub outcome: Outcome,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub group_commit: Option<GroupCommit>,
+    /// Bytes this process wrote per answered request (`/proc/self/io`), where measured.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub bytes_per_request: Option<BytesPerRow>,
 }
 
 impl Phase {
@@ -97,6 +101,7 @@ impl Phase {
             offered_per_s: None,
             outcome,
             group_commit,
+            bytes_per_request: None,
         }
     }
 
@@ -112,6 +117,7 @@ impl Phase {
             offered_per_s: Some(offered),
             outcome,
             group_commit,
+            bytes_per_request: None,
         }
     }
 
@@ -141,6 +147,7 @@ pub struct BackendReport {
     pub status: Option<Phase>,
     pub ceiling_a_constant_http: Option<Phase>,
     pub ceiling_b_bare_insert: Option<BareInserts>,
+    pub ceiling_c_rowid_insert: Option<RowidInserts>,
     pub create_half_peak: Option<Phase>,
     pub status_half_peak: Option<Phase>,
     pub targets: Vec<TargetCheck>,
@@ -159,6 +166,7 @@ impl BackendReport {
         status: Option<Phase>,
         constant: Option<Phase>,
         bare: Option<BareInserts>,
+        rowid: Option<RowidInserts>,
         create_half_peak: Option<Phase>,
         status_half_peak: Option<Phase>,
     ) -> BackendReport {
@@ -225,6 +233,7 @@ impl BackendReport {
             status,
             ceiling_a_constant_http: constant,
             ceiling_b_bare_insert: bare,
+            ceiling_c_rowid_insert: rowid,
             create_half_peak,
             status_half_peak,
             targets,
@@ -343,7 +352,7 @@ pub fn table(report: &BackendReport) -> String {
     if let Some(b) = &report.ceiling_b_bare_insert {
         let _ = writeln!(
             out,
-            "  {:<44} {:>8} rows/s — {} rows in {} batches of {} from {} writer(s) in {} ms; per batch p50 {} ms, p99 {} ms; {} items failed; {} bytes written by this process per row",
+            "  {:<44} {:>8} rows/s — {} rows in {} batches of {} from {} writer(s) in {} ms; per batch p50 {} ms, p99 {} ms; {} items failed; bytes written by this process per row (write_bytes / wchar): {}",
             "ceiling B: bare inserts",
             b.rows_per_s,
             b.rows,
@@ -354,9 +363,33 @@ pub fn table(report: &BackendReport) -> String {
             ms(b.batch_latency.p50_us),
             ms(b.batch_latency.p99_us),
             b.failed_items,
-            b.process_bytes_written_per_row
-                .map_or_else(|| "?".to_owned(), |n| n.to_string())
+            BytesPerRow::describe(b.bytes_per_row)
         );
+    }
+    if let Some(c) = &report.ceiling_c_rowid_insert {
+        let _ = writeln!(
+            out,
+            "  {:<44} {:>8} rows/s — {} rows of {} bytes in batches of {}, 1 writer, in {} ms; per batch p50 {} ms, p99 {} ms; bytes written per row (write_bytes / wchar): {}",
+            "ceiling C: SQLite, rowid-only table",
+            c.rows_per_s,
+            c.rows,
+            c.row_bytes,
+            c.batch_size,
+            c.elapsed_ms,
+            ms(c.batch_latency.p50_us),
+            ms(c.batch_latency.p99_us),
+            BytesPerRow::describe(c.bytes_per_row)
+        );
+    }
+    for phase in report.phases() {
+        if let Some(bytes) = phase.bytes_per_request {
+            let _ = writeln!(
+                out,
+                "  bytes written by this process per answered request in {} (write_bytes / wchar): {}",
+                phase.name,
+                BytesPerRow::describe(Some(bytes))
+            );
+        }
     }
     let paced: Vec<&Phase> = report
         .create_half_peak

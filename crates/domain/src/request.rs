@@ -351,13 +351,14 @@ pub fn create_payment_request(
             .checked_add(payment.amount)
             .ok_or_else(|| too_large("PriceList"))?;
     }
-    let mut id_bytes = [0_u8; 16];
+    // Time-ordered ids: indexes keyed by them grow at their end (see `ids`).
+    let mut id_bytes = [0_u8; 10];
     entropy.fill(&mut id_bytes);
     let mut number_bytes = [0_u8; 8];
     entropy.fill(&mut number_bytes);
 
     Ok(PaymentRequest {
-        id: PaymentRequestId::from_random(id_bytes),
+        id: PaymentRequestId::time_ordered(now, id_bytes),
         number: RequestNumber::from_random(number_bytes),
         owner: client.clone(),
         created_at: now,
@@ -412,9 +413,9 @@ fn group_into_payments(
         let payment = match existing {
             Some(payment) => payment,
             None => {
-                let mut random = [0_u8; 24];
+                let mut random = [0_u8; 18];
                 entropy.fill(&mut random);
-                let purpose_id = PurposeId::from_random(now.date(), random);
+                let purpose_id = PurposeId::time_ordered(now, random);
                 let sequence = u16::try_from(payments.len().saturating_add(1))
                     .map_err(|_| too_large("PriceList"))?;
                 payments.push(Payment {

@@ -68,21 +68,17 @@ async fn answer(
     .unwrap_or_else(|error| wire_error::response(&error, profile))
 }
 
-/// The caller's profile before the body is read: over HTTPS the connection's
-/// certificate names the client, so even an unreadable body is answered in the
-/// client's profile. (Over plain HTTP the caller is only known from the body.)
-async fn connection_profile(state: &AppState, extensions: &Extensions) -> WireProfile {
-    if extensions.get::<TlsPeer>().is_none() {
-        return WireProfile::default();
-    }
-    match state
+/// The caller before the body is read: over HTTPS the connection's certificate
+/// names the client, so even an unreadable body is answered in the client's
+/// profile, and a body without `MM_Cert` needs no second authentication. (Over
+/// plain HTTP the caller is only known from the body.)
+async fn connection_caller(state: &AppState, extensions: &Extensions) -> Option<Caller> {
+    extensions.get::<TlsPeer>()?;
+    state
         .auth
         .authenticate(&connection_credentials(extensions))
         .await
-    {
-        Ok(caller) => state.requests.wire_profile(&caller),
-        Err(_) => WireProfile::default(),
-    }
+        .ok()
 }
 
 async fn dispatch(
@@ -92,7 +88,10 @@ async fn dispatch(
     profile: &mut WireProfile,
 ) -> Result<Response, AppError> {
     let (parts, body) = request.into_parts();
-    *profile = connection_profile(state, &parts.extensions).await;
+    let connection = connection_caller(state, &parts.extensions).await;
+    if let Some(caller) = &connection {
+        *profile = state.requests.wire_profile(caller);
+    }
     let bytes = axum::body::to_bytes(body, state.body_limit)
         .await
         .map_err(|_| AppError::BadInput {
@@ -101,8 +100,15 @@ async fn dispatch(
         })?;
     let body = parse_body(&bytes)?;
     let credentials = credentials(&parts.extensions, &body).await?;
-    let caller = state.auth.authenticate(&credentials).await?;
-    *profile = state.requests.wire_profile(&caller);
+    // Without MM_Cert the credentials are the connection's, already checked.
+    let caller = match connection {
+        Some(caller) if credentials.body_certificate.is_none() => caller,
+        _ => {
+            let caller = state.auth.authenticate(&credentials).await?;
+            *profile = state.requests.wire_profile(&caller);
+            caller
+        }
+    };
     let requests = &state.requests;
     Ok(match method {
         ApiMethod::SavePaymentRequest => {

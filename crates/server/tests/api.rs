@@ -280,12 +280,13 @@ async fn the_walk_through_over_https(backend: Backend) {
     );
     let created: Value = response.json().await.unwrap();
     let id = created["PaymentRequestId"].as_str().unwrap();
+    // Time-ordered (UUID v7: creation time, then 74 random bits).
     assert_eq!(
         maksa_domain::ids::PaymentRequestId::parse(id)
             .unwrap()
             .as_uuid()
             .get_version_num(),
-        4
+        7
     );
     assert_eq!(
         created["paymentRequestUrl"],

@@ -11,11 +11,13 @@ mod convert;
 mod documents;
 mod keys;
 mod lifecycle;
+mod lookup;
 mod rows;
 mod unit_of_work;
 
 use async_trait::async_trait;
 use convert::{is_item_error, status, store_error, stored_time};
+use lookup::StatusLookup;
 use maksa_app::store::{
     AuditEvent, ClientCertificate, DeliveryAttempt, DocumentFileKind, DocumentState,
     ExpiryCandidate, Notification, NotificationState, PaymentFilter, PaymentSummary, RequestFilter,
@@ -43,6 +45,8 @@ static MIGRATOR: Migrator = sqlx::migrate!("./migrations");
 const CONNECTIONS: u32 = 16;
 /// Concurrent insert batches worth running: more only queue on the WAL flush.
 const WRITERS: usize = 4;
+/// Connections of the status check (`lookup`), besides the pool's.
+const STATUS_CONNECTIONS: usize = 4;
 /// How long a caller waits for a free connection before being told the
 /// database is unavailable.
 const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(10);
@@ -52,6 +56,8 @@ const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(10);
 pub struct PostgresStore {
     pool: PgPool,
     options: PgConnectOptions,
+    /// The status check's own connections (`lookup`).
+    status: std::sync::Arc<StatusLookup>,
 }
 
 impl PostgresStore {
@@ -74,7 +80,12 @@ impl PostgresStore {
             .connect_with(options.clone())
             .await
             .map_err(|error| unavailable_at(&options, error))?;
-        Ok(PostgresStore { pool, options })
+        let status = std::sync::Arc::new(StatusLookup::new(options.clone(), STATUS_CONNECTIONS));
+        Ok(PostgresStore {
+            pool,
+            options,
+            status,
+        })
     }
 
     /// Applies the migrations this build embeds that the database lacks. Takes
@@ -118,6 +129,7 @@ impl PostgresStore {
 
     /// Closes every connection of the pool. Calls after this fail with `Unavailable`.
     pub async fn close(&self) {
+        self.status.close().await;
         self.pool.close().await;
     }
 
@@ -378,13 +390,11 @@ impl Store for PostgresStore {
         owner: &ClientId,
         id: PaymentRequestId,
     ) -> Result<Option<Status>, StoreError> {
-        let letter: Option<String> =
-            sqlx::query_scalar("SELECT status FROM payment_requests WHERE id = $1 AND owner = $2")
-                .bind(id.as_uuid())
-                .bind(owner.as_str())
-                .fetch_optional(&self.pool)
-                .await
-                .map_err(store_error)?;
+        let letter = self
+            .status
+            .status(id.as_uuid(), owner.as_str())
+            .await
+            .map_err(store_error)?;
         letter.as_deref().map(status).transpose()
     }
 

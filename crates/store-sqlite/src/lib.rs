@@ -14,15 +14,19 @@
 //! The app's workflows run over `unit_of_work.rs` (the port's transaction);
 //! this crate decides nothing, it only speaks SQL.
 
+mod checkpoint;
 mod convert;
 mod documents;
 mod keys;
 mod lifecycle;
+mod lookup;
 mod rows;
 mod unit_of_work;
 
 use async_trait::async_trait;
+use checkpoint::Checkpointer;
 use convert::{is_item_error, micros, status, store_error};
+use lookup::StatusLookup;
 use maksa_app::store::{
     AuditEvent, ClientCertificate, DeliveryAttempt, DocumentFileKind, DocumentState,
     ExpiryCandidate, Notification, NotificationState, PaymentFilter, PaymentSummary, RequestFilter,
@@ -41,6 +45,7 @@ use sqlx::sqlite::{
 };
 use sqlx::{Connection, QueryBuilder, Sqlite, Transaction};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Duration;
 use time::OffsetDateTime;
 use unit_of_work::SqliteWork;
@@ -71,6 +76,10 @@ pub struct SqliteStore {
     /// the pool is fairer and cheaper than contending for the file lock.
     writer: SqlitePool,
     readers: SqlitePool,
+    /// Copies the WAL into the database file in the background (`checkpoint`).
+    checkpointer: Arc<Checkpointer>,
+    /// The status check's own read connections (`lookup`).
+    status: Arc<StatusLookup>,
 }
 
 /// The settings the writer connection actually runs with, as SQLite reports them.
@@ -83,6 +92,11 @@ pub struct PragmaReport {
     pub foreign_keys: bool,
     pub busy_timeout_ms: i64,
     pub application_id: i64,
+    /// 2 is MEMORY: statement journals and temporary tables stay in memory.
+    pub temp_store: i64,
+    /// WAL pages after which the writer checkpoints in its own commit: a large
+    /// backstop, as the background checkpointer does it (`checkpoint`).
+    pub wal_autocheckpoint: i64,
 }
 
 impl SqliteStore {
@@ -103,13 +117,22 @@ impl SqliteStore {
             .filename(path)
             .busy_timeout(BUSY_TIMEOUT)
             .foreign_keys(true)
-            .statement_cache_capacity(STATEMENT_CACHE);
+            .statement_cache_capacity(STATEMENT_CACHE)
+            // Statement journals (and sorts) in memory: the multi-row INSERTs of
+            // a batch each keep one, which otherwise spills to a temporary file
+            // beyond 64 KiB. It only ever undoes a statement, never a commit.
+            .pragma("temp_store", "MEMORY");
 
         let writer_options = common
             .clone()
             .create_if_missing(true)
             .journal_mode(SqliteJournalMode::Wal)
-            .synchronous(SqliteSynchronous::Full);
+            .synchronous(SqliteSynchronous::Full)
+            // Checkpoints run on the checkpointer's connection, not in a commit.
+            .pragma(
+                "wal_autocheckpoint",
+                checkpoint::WRITER_AUTOCHECKPOINT_PAGES,
+            );
         let writer = SqlitePoolOptions::new()
             .max_connections(1)
             .min_connections(1)
@@ -133,13 +156,19 @@ impl SqliteStore {
             .min_connections(1)
             .acquire_timeout(READ_ACQUIRE_TIMEOUT)
             .test_before_acquire(false)
-            .connect_with(reader_options)
+            .connect_with(reader_options.clone())
+            .await
+            .map_err(|error| unavailable_at(path, error))?;
+        let status = StatusLookup::new(reader_options.clone(), READERS as usize);
+        let checkpointer = Checkpointer::start(&reader_options.read_only(false))
             .await
             .map_err(|error| unavailable_at(path, error))?;
         Ok(SqliteStore {
             path: path.to_owned(),
             writer,
             readers,
+            checkpointer: Arc::new(checkpointer),
+            status: Arc::new(status),
         })
     }
 
@@ -197,18 +226,30 @@ impl SqliteStore {
             .fetch_one(&mut *writer)
             .await
             .map_err(store_error)?;
+        let temp_store: i64 = sqlx::query_scalar("PRAGMA temp_store")
+            .fetch_one(&mut *writer)
+            .await
+            .map_err(store_error)?;
+        let wal_autocheckpoint: i64 = sqlx::query_scalar("PRAGMA wal_autocheckpoint")
+            .fetch_one(&mut *writer)
+            .await
+            .map_err(store_error)?;
         Ok(PragmaReport {
             journal_mode,
             synchronous,
             foreign_keys: foreign_keys == 1,
             busy_timeout_ms,
             application_id,
+            temp_store,
+            wal_autocheckpoint,
         })
     }
 
     /// Closes every connection, after which the WAL is checkpointed into the
     /// main file. Calls after this fail with `Unavailable`.
     pub async fn close(&self) {
+        self.checkpointer.stop().await;
+        self.status.close().await;
         self.readers.close().await;
         self.writer.close().await;
     }
@@ -572,13 +613,11 @@ impl Store for SqliteStore {
         owner: &ClientId,
         id: PaymentRequestId,
     ) -> Result<Option<Status>, StoreError> {
-        let letter: Option<String> =
-            sqlx::query_scalar("SELECT status FROM payment_requests WHERE id = ?1 AND owner = ?2")
-                .bind(convert::request_id_text(id))
-                .bind(owner.as_str())
-                .fetch_optional(&self.readers)
-                .await
-                .map_err(store_error)?;
+        let letter = self
+            .status
+            .status(&convert::request_id_text(id), owner.as_str())
+            .await
+            .map_err(store_error)?;
         letter.as_deref().map(status).transpose()
     }
 

@@ -20,7 +20,51 @@ async fn the_writer_runs_with_durable_settings() {
         report.application_id, 0x4D4B_5341,
         "the file is marked as maksa's"
     );
+    assert_eq!(report.temp_store, 2, "statement journals in memory");
+    assert_eq!(
+        report.wal_autocheckpoint, 65_536,
+        "the writer does not checkpoint in its commits (the checkpointer does)"
+    );
     assert_eq!(store.write_concurrency(), 1);
+}
+
+/// Pages of the main database file (the WAL aside).
+fn main_file_pages(path: &std::path::Path) -> u64 {
+    std::fs::metadata(path).expect("the database file").len() / 4096
+}
+
+#[tokio::test]
+async fn the_checkpointer_copies_the_wal_into_the_file_and_stops_with_the_store() {
+    let (path, _directory) = fresh_sqlite_path();
+    let store = SqliteStore::open(&path).await.expect("open");
+    store.migrate().await.expect("migrate");
+    let owner = client("pmlp.epakalpojumi");
+    let batch: Vec<_> = (0..200)
+        .map(|seed| {
+            let request = sample_request(&owner, seed);
+            let audit = creation_audit(&request);
+            (request, audit)
+        })
+        .collect();
+    let results = store.insert_payment_requests(&batch).await.expect("insert");
+    assert!(results.iter().all(Result::is_ok));
+    // The writer leaves its pages in the WAL (its automatic checkpoint is far
+    // away); only the checkpointer can have copied them into the file.
+    let wanted = 50;
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while main_file_pages(&path) < wanted && std::time::Instant::now() < deadline {
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert!(
+        main_file_pages(&path) >= wanted,
+        "the database file has {} pages after the checkpointer's time",
+        main_file_pages(&path)
+    );
+
+    // Closing stops it too: with no connection left, SQLite removes the WAL.
+    store.close().await;
+    let wal = path.with_file_name("maksa.db-wal");
+    assert!(!wal.exists(), "a connection outlived close()");
 }
 
 #[tokio::test]

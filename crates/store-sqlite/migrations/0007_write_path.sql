@@ -1,0 +1,42 @@
+-- The write path of issue 12: only indexes a query needs, each as narrow as
+-- that query allows. Tables and columns do not change.
+--
+-- What a new payment request writes, index by index, and the query each
+-- index is kept for (new request ids and purpose ids are time-ordered, see
+-- `maksa_domain::ids`, so the indexes keyed by them grow at their end):
+--
+-- payment_requests
+-- * id (the primary key's index; time-ordered): every look-up of one request
+--   (`request_status`, `payment_request`, the payer's pages, every status change).
+-- * number UNIQUE (random by design: the short number people read out): no query
+--   reads by it; it is kept for the guarantee that two requests never share a
+--   number (`insert_payment_requests` answers Conflict and the app draws
+--   another). The one index a new request still writes at a random place.
+-- * payment_requests_by_owner_created (owner, created_at): `payment_requests`
+--   and `payments` (the listings: one client's, newest first, LIMIT n).
+-- * payment_requests_by_owner_expires (owner, expires_at): the listings bounded
+--   by expiry (ExpiresFrom / ExpiresTill). Expiry follows creation for most
+--   requests, so a new row lands near the end of its client's range.
+-- * payment_requests_open_by_expiry (expires_at) WHERE status = 'P': the expiry
+--   worker (`requests_due_for_expiry`).
+-- * payment_requests_receipt_due, payment_requests_receipt_parked: partial, a
+--   new request is in neither.
+-- payments
+-- * (request_id, sequence), the primary key (time-ordered): a request with its
+--   payments, and the start/settle of a payment's attempts.
+-- * purpose_id UNIQUE (time-ordered): the identifier bank statement lines are
+--   matched with must name one payment.
+-- * payments_by_paid_at: partial, unpaid payments are not in it.
+-- audit_events
+-- * id (the rowid): insertion order.
+-- * audit_events_by_request (request_id, at) (time-ordered): `audit_events` of
+--   one request.
+--
+-- Narrowed here: payment_requests_by_owner_paid serves only the listings
+-- bounded by payment time (PaidFrom / PaidTill). A bound on paid_at excludes
+-- the unpaid rows anyway, so the index needs only the paid ones: a new request
+-- no longer writes it, and SQLite uses the partial index for `paid_at >= ?` and
+-- `paid_at < ?`, which imply `paid_at IS NOT NULL`.
+DROP INDEX payment_requests_by_owner_paid;
+CREATE INDEX payment_requests_by_owner_paid ON payment_requests (owner, paid_at)
+    WHERE paid_at IS NOT NULL;
