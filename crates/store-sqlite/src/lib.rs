@@ -142,7 +142,7 @@ impl SqliteStore {
             .max_lifetime(None)
             // A local file does not drop connections; a ping per write would only cost.
             .test_before_acquire(false)
-            .after_release(|connection, _| Box::pin(async move { Ok(fit_for_reuse(connection)) }))
+            .after_release(|connection, _| Box::pin(fit_for_reuse(connection)))
             .connect_with(writer_options)
             .await
             .map_err(|error| unavailable_at(path, error))?;
@@ -292,17 +292,23 @@ impl SqliteStore {
 
 /// Whether a connection coming back to the writer pool may serve the next write.
 ///
-/// A transaction that is still open here was dropped on an error path — most
-/// often a failed COMMIT (disk full, I/O error). After such a failure SQLite
-/// may already have rolled the transaction back by itself, and then the
-/// ROLLBACK sent on drop fails too, leaving sqlx convinced the connection is
-/// still inside a transaction: every later `BEGIN` would be refused until a
-/// restart. Such a connection is closed instead; the pool opens a fresh one for
-/// the next write, which succeeds as soon as the cause is gone. (A clean
-/// connection whose ROLLBACK has merely not run yet is closed too: a rare,
-/// harmless reconnect on an error path.)
-fn fit_for_reuse(connection: &SqliteConnection) -> bool {
-    !connection.is_in_transaction()
+/// A unit of work dropped without commit (a refused start, a compare-and-set
+/// that lost, an error) leaves its ROLLBACK queued on the connection's worker;
+/// a ping, queued behind it, waits for it to run. Normally the connection is
+/// then clean and is kept. But after a failed COMMIT (disk full, I/O error)
+/// SQLite may already have rolled the transaction back by itself; the queued
+/// ROLLBACK then fails too, and sqlx goes on counting the connection as inside
+/// a transaction: every later `BEGIN` would be refused until a restart. Such a
+/// connection is closed instead, and the pool opens a fresh one for the next
+/// write, which succeeds as soon as the cause is gone.
+async fn fit_for_reuse(connection: &mut SqliteConnection) -> Result<bool, sqlx::Error> {
+    if !connection.is_in_transaction() {
+        return Ok(true);
+    }
+    if connection.ping().await.is_err() {
+        return Ok(false);
+    }
+    Ok(!connection.is_in_transaction())
 }
 
 fn unavailable_at(path: &Path, error: sqlx::Error) -> StoreError {
