@@ -7,6 +7,8 @@
 //! to mount (root, as in CI); without it the test says why and passes, unless
 //! `MAKSA_TEST_STRICT` is set.
 
+#![allow(clippy::unwrap_used)]
+
 mod support;
 
 use serde_json::Value;
