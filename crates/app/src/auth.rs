@@ -6,7 +6,8 @@
 
 use crate::clock::Clock;
 use crate::error::{AppError, ErrorCode};
-use crate::store::{ClientCertificate, Store};
+use crate::store::ClientCertificate;
+use crate::store::prelude::*;
 use maksa_domain::ids::ClientId;
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};

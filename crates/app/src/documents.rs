@@ -12,8 +12,9 @@ use crate::auth::Caller;
 use crate::clock::Clock;
 use crate::error::AppError;
 use crate::payment_requests::parse_id;
+use crate::store::prelude::*;
 use crate::store::{
-    AuditEvent, DocumentFileKind, DocumentStored, InvoiceRecipient, NewDocument, Store, StoreError,
+    AuditEvent, DocumentFileKind, DocumentStored, InvoiceRecipient, NewDocument, StoreError,
 };
 use crate::workflows::Workflows;
 use maksa_domain::document::{DocumentKind, Issuer, JustificationDocument, Party, payer_as_party};

@@ -11,9 +11,8 @@
 
 use crate::clock::Clock;
 use crate::metrics::Metrics;
-use crate::store::{
-    DeliveryAttempt, DeliveryResult, NewNotification, Notification, Store, StoreError,
-};
+use crate::store::prelude::*;
+use crate::store::{DeliveryAttempt, DeliveryResult, NewNotification, Notification, StoreError};
 use crate::workflows::Workflows;
 use async_trait::async_trait;
 use maksa_domain::request::PaymentRequest;

@@ -16,7 +16,8 @@ use crate::error::{AppError, ErrorCode};
 use crate::providers::{
     Connectors, Handoff, Incoming, PaymentOrder, ProviderError, ProviderMessage,
 };
-use crate::store::{AuditEvent, OutcomeReport, StartRefused, Store};
+use crate::store::prelude::*;
+use crate::store::{AuditEvent, OutcomeReport, StartRefused};
 use crate::workflows::Workflows;
 use maksa_domain::attempt::{Attempt, AttemptId, AttemptState, Outcome};
 use maksa_domain::catalog::{Catalog, PaymentProvider};

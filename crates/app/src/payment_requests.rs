@@ -4,8 +4,9 @@
 use crate::auth::Caller;
 use crate::clock::{Clock, OsEntropy};
 use crate::error::{AppError, ErrorCode};
+use crate::store::prelude::*;
 use crate::store::{
-    AuditEvent, PaymentFilter, PaymentSummary, RequestFilter, RequestSummary, StatusChange, Store,
+    AuditEvent, PaymentFilter, PaymentSummary, RequestFilter, RequestSummary, StatusChange,
     StoreError,
 };
 use crate::workflows::Workflows;

@@ -1,11 +1,17 @@
 //! The storage port. Two adapters implement it (SQLite and PostgreSQL) and one
 //! test suite (`maksa-store-tests`) is run against both.
 //!
+//! It is one trait per aggregate — [`TransactionStore`], [`RegistryStore`],
+//! [`PaymentRequestStore`], [`DocumentStore`], [`AttemptStore`] and
+//! [`OutboxStore`] — and [`Store`], which is all of them (a blanket impl) and
+//! what the services hold (`Arc<dyn Store>`). `use maksa_app::store::prelude::*;`
+//! brings every trait into scope.
+//!
 //! The multi-step business actions (settling a provider message, starting an
 //! attempt, changing a request's status, storing a document, finishing a
 //! delivery, and every state change with its audit event) are not here: they
 //! are written once in `crate::workflows` over the unit of work
-//! ([`UnitOfWork`], from [`Store::begin`]). What remains are the queries behind
+//! ([`UnitOfWork`], from [`TransactionStore::begin`]). What remains are the queries behind
 //! the read models, the claims (leases), the batched create, and a few
 //! single-statement writes.
 //!
@@ -331,8 +337,10 @@ pub struct OutcomeApplied {
     pub settlement: Settlement,
 }
 
+/// Write transactions: the unit of work every multi-step business action of
+/// `crate::workflows` is written over, and how many batched creates may run at once.
 #[async_trait]
-pub trait Store: Send + Sync + 'static {
+pub trait TransactionStore: Send + Sync {
     /// How many `insert_payment_requests` calls may usefully run at once
     /// (SQLite has one writer; PostgreSQL several).
     fn write_concurrency(&self) -> usize;
@@ -340,7 +348,12 @@ pub trait Store: Send + Sync + 'static {
     /// Starts a write transaction (see [`UnitOfWork`]). Every multi-step
     /// business action is written once over it, in `crate::workflows`.
     async fn begin(&self) -> Result<Box<dyn UnitOfWork>, StoreError>;
+}
 
+/// The registry: the service catalogue, the clients' certificates and
+/// notification secrets, and the hub's own keys.
+#[async_trait]
+pub trait RegistryStore: Send + Sync {
     /// The newest catalogue, if one was ever imported.
     async fn load_catalog(&self) -> Result<Option<Catalog>, StoreError>;
 
@@ -348,127 +361,8 @@ pub trait Store: Send + Sync + 'static {
         &self,
         thumbprint: &str,
     ) -> Result<Option<ClientCertificate>, StoreError>;
+
     async fn client_certificates(&self) -> Result<Vec<ClientCertificate>, StoreError>;
-    /// Inserts several new requests (each with its payments and its audit event)
-    /// in one transaction, so that one disk flush makes all of them durable. One
-    /// item failing (e.g. `Conflict` on its number) does not fail the others: the
-    /// outer `Err` is for the whole batch, the inner results are per item.
-    async fn insert_payment_requests(
-        &self,
-        batch: &[(PaymentRequest, AuditEvent)],
-    ) -> Result<Vec<Result<(), StoreError>>, StoreError>;
-    async fn payment_request(
-        &self,
-        owner: &ClientId,
-        id: PaymentRequestId,
-    ) -> Result<Option<PaymentRequest>, StoreError>;
-    /// For the payer's page only: not scoped to a client.
-    async fn payment_request_by_id(
-        &self,
-        id: PaymentRequestId,
-    ) -> Result<Option<PaymentRequest>, StoreError>;
-    async fn request_status(
-        &self,
-        owner: &ClientId,
-        id: PaymentRequestId,
-    ) -> Result<Option<Status>, StoreError>;
-    async fn payment_requests(
-        &self,
-        owner: &ClientId,
-        filter: &RequestFilter,
-    ) -> Result<Vec<RequestSummary>, StoreError>;
-    async fn payments(
-        &self,
-        owner: &ClientId,
-        filter: &PaymentFilter,
-    ) -> Result<Vec<PaymentSummary>, StoreError>;
-    /// The version of the owner's request's latest document and whether its
-    /// receipt is due; `None` when the owner has no such request.
-    async fn document_state(
-        &self,
-        owner: &ClientId,
-        id: PaymentRequestId,
-    ) -> Result<Option<DocumentState>, StoreError>;
-    /// One file of the latest document of the owner's request.
-    async fn latest_document(
-        &self,
-        owner: &ClientId,
-        id: PaymentRequestId,
-        file: DocumentFileKind,
-    ) -> Result<Option<StoredDocumentFile>, StoreError>;
-    /// Requests whose receipt is due, oldest payment first (the receipt worker's list).
-    async fn receipts_due(
-        &self,
-        limit: u32,
-    ) -> Result<Vec<(ClientId, PaymentRequestId)>, StoreError>;
-    /// The audit trail of one request, oldest first.
-    async fn audit_events(&self, id: PaymentRequestId) -> Result<Vec<AuditEvent>, StoreError>;
-
-    async fn attempt(&self, id: AttemptId) -> Result<Option<Attempt>, StoreError>;
-    /// Every attempt of a request, oldest first.
-    async fn attempts_of(&self, request: PaymentRequestId) -> Result<Vec<Attempt>, StoreError>;
-    // ── Lifecycle workers (outbox, expiry, recovery) ─────────────────────────
-    // Claims use leases so that several nodes on one PostgreSQL share the work
-    // (`FOR UPDATE SKIP LOCKED`); a node that dies loses only its lease.
-
-    /// Takes up to `limit` pending notifications due at `now` whose lease is free
-    /// or expired, leasing them to `worker` until `lease_until`.
-    async fn claim_notifications(
-        &self,
-        now: OffsetDateTime,
-        worker: &str,
-        lease_until: OffsetDateTime,
-        limit: u32,
-    ) -> Result<Vec<Notification>, StoreError>;
-    /// The notifications of one of the client's requests with their delivery
-    /// logs (oldest first); empty for another client's request.
-    async fn notification_log(
-        &self,
-        owner: &ClientId,
-        id: PaymentRequestId,
-    ) -> Result<Vec<(Notification, Vec<DeliveryAttempt>)>, StoreError>;
-    /// Notifications in a state (e.g. dead), oldest first.
-    async fn notifications_in_state(
-        &self,
-        state: NotificationState,
-        limit: u32,
-    ) -> Result<Vec<Notification>, StoreError>;
-    /// Makes dead notifications pending again, due at `now`: the given ones, or
-    /// all dead ones when `ids` is `None`. Answers how many.
-    async fn resend_notifications(
-        &self,
-        ids: Option<&[uuid::Uuid]>,
-        now: OffsetDateTime,
-    ) -> Result<u64, StoreError>;
-    /// Pending and dead notifications (the backlog the metrics show).
-    async fn notification_backlog(&self) -> Result<(u64, u64), StoreError>;
-
-    /// Requests still in P whose expiry is at or before `now`, except those with
-    /// an open attempt while their grace period lasts (`expires_at > grace_cutoff`).
-    async fn requests_due_for_expiry(
-        &self,
-        now: OffsetDateTime,
-        grace_cutoff: OffsetDateTime,
-        limit: u32,
-    ) -> Result<Vec<ExpiryCandidate>, StoreError>;
-
-    /// Open attempts whose next status query is due at `now` (their
-    /// `next_query_at`), leasing them by moving `next_query_at` to `lease_until`.
-    async fn claim_attempts_to_query(
-        &self,
-        now: OffsetDateTime,
-        lease_until: OffsetDateTime,
-        limit: u32,
-    ) -> Result<Vec<(Attempt, u32)>, StoreError>;
-    /// After a status query that settled nothing: counts it and sets the next
-    /// query time, or `None` to give up (the attempt is then reported as unresolved).
-    async fn note_attempt_query(
-        &self,
-        id: AttemptId,
-        next_query_at: Option<OffsetDateTime>,
-    ) -> Result<(), StoreError>;
-    /// Open attempts the recovery gave up on.
-    async fn unresolved_attempts(&self) -> Result<Vec<Attempt>, StoreError>;
 
     /// Notification signing secrets of a client, newest first; several may be
     /// active during rotation.
@@ -485,4 +379,197 @@ pub trait Store: Send + Sync + 'static {
         candidate: &[u8],
         at: OffsetDateTime,
     ) -> Result<Vec<u8>, StoreError>;
+}
+
+/// The payment-request aggregate: the batched create, the client-scoped reads
+/// behind `getpaymentrequest(s)` and `getpayments`, the payer's unscoped read,
+/// the expiry worker's list and the audit trail.
+#[async_trait]
+pub trait PaymentRequestStore: Send + Sync {
+    /// Inserts several new requests (each with its payments and its audit event)
+    /// in one transaction, so that one disk flush makes all of them durable. One
+    /// item failing (e.g. `Conflict` on its number) does not fail the others: the
+    /// outer `Err` is for the whole batch, the inner results are per item.
+    async fn insert_payment_requests(
+        &self,
+        batch: &[(PaymentRequest, AuditEvent)],
+    ) -> Result<Vec<Result<(), StoreError>>, StoreError>;
+
+    async fn payment_request(
+        &self,
+        owner: &ClientId,
+        id: PaymentRequestId,
+    ) -> Result<Option<PaymentRequest>, StoreError>;
+
+    /// For the payer's page only: not scoped to a client.
+    async fn payment_request_by_id(
+        &self,
+        id: PaymentRequestId,
+    ) -> Result<Option<PaymentRequest>, StoreError>;
+
+    async fn request_status(
+        &self,
+        owner: &ClientId,
+        id: PaymentRequestId,
+    ) -> Result<Option<Status>, StoreError>;
+
+    async fn payment_requests(
+        &self,
+        owner: &ClientId,
+        filter: &RequestFilter,
+    ) -> Result<Vec<RequestSummary>, StoreError>;
+
+    async fn payments(
+        &self,
+        owner: &ClientId,
+        filter: &PaymentFilter,
+    ) -> Result<Vec<PaymentSummary>, StoreError>;
+
+    /// Requests still in P whose expiry is at or before `now`, except those with
+    /// an open attempt while their grace period lasts (`expires_at > grace_cutoff`).
+    async fn requests_due_for_expiry(
+        &self,
+        now: OffsetDateTime,
+        grace_cutoff: OffsetDateTime,
+        limit: u32,
+    ) -> Result<Vec<ExpiryCandidate>, StoreError>;
+
+    /// The audit trail of one request, oldest first.
+    async fn audit_events(&self, id: PaymentRequestId) -> Result<Vec<AuditEvent>, StoreError>;
+}
+
+/// Justification documents (invoices and receipts): their state, the stored
+/// files, and the receipt worker's list. Storing one is `Workflows::insert_document`.
+#[async_trait]
+pub trait DocumentStore: Send + Sync {
+    /// The version of the owner's request's latest document and whether its
+    /// receipt is due; `None` when the owner has no such request.
+    async fn document_state(
+        &self,
+        owner: &ClientId,
+        id: PaymentRequestId,
+    ) -> Result<Option<DocumentState>, StoreError>;
+
+    /// One file of the latest document of the owner's request.
+    async fn latest_document(
+        &self,
+        owner: &ClientId,
+        id: PaymentRequestId,
+        file: DocumentFileKind,
+    ) -> Result<Option<StoredDocumentFile>, StoreError>;
+
+    /// Requests whose receipt is due, oldest payment first (the receipt worker's list).
+    async fn receipts_due(
+        &self,
+        limit: u32,
+    ) -> Result<Vec<(ClientId, PaymentRequestId)>, StoreError>;
+}
+
+/// Payment attempts at providers: reads, and the recovery worker's status-query
+/// claims. Claims use leases so that several nodes on one PostgreSQL share the
+/// work (`FOR UPDATE SKIP LOCKED`); a node that dies loses only its lease.
+#[async_trait]
+pub trait AttemptStore: Send + Sync {
+    async fn attempt(&self, id: AttemptId) -> Result<Option<Attempt>, StoreError>;
+
+    /// Every attempt of a request, oldest first.
+    async fn attempts_of(&self, request: PaymentRequestId) -> Result<Vec<Attempt>, StoreError>;
+
+    /// Open attempts whose next status query is due at `now` (their
+    /// `next_query_at`), leasing them by moving `next_query_at` to `lease_until`.
+    async fn claim_attempts_to_query(
+        &self,
+        now: OffsetDateTime,
+        lease_until: OffsetDateTime,
+        limit: u32,
+    ) -> Result<Vec<(Attempt, u32)>, StoreError>;
+
+    /// After a status query that settled nothing: counts it and sets the next
+    /// query time, or `None` to give up (the attempt is then reported as unresolved).
+    async fn note_attempt_query(
+        &self,
+        id: AttemptId,
+        next_query_at: Option<OffsetDateTime>,
+    ) -> Result<(), StoreError>;
+
+    /// Open attempts the recovery gave up on.
+    async fn unresolved_attempts(&self) -> Result<Vec<Attempt>, StoreError>;
+}
+
+/// The notification outbox: the delivery worker's leased claims, the delivery
+/// logs, dead notifications and their re-send, and the backlog the metrics show.
+/// Claims use leases, as in [`AttemptStore`].
+#[async_trait]
+pub trait OutboxStore: Send + Sync {
+    /// Takes up to `limit` pending notifications due at `now` whose lease is free
+    /// or expired, leasing them to `worker` until `lease_until`.
+    async fn claim_notifications(
+        &self,
+        now: OffsetDateTime,
+        worker: &str,
+        lease_until: OffsetDateTime,
+        limit: u32,
+    ) -> Result<Vec<Notification>, StoreError>;
+
+    /// The notifications of one of the client's requests with their delivery
+    /// logs (oldest first); empty for another client's request.
+    async fn notification_log(
+        &self,
+        owner: &ClientId,
+        id: PaymentRequestId,
+    ) -> Result<Vec<(Notification, Vec<DeliveryAttempt>)>, StoreError>;
+
+    /// Notifications in a state (e.g. dead), oldest first.
+    async fn notifications_in_state(
+        &self,
+        state: NotificationState,
+        limit: u32,
+    ) -> Result<Vec<Notification>, StoreError>;
+
+    /// Makes dead notifications pending again, due at `now`: the given ones, or
+    /// all dead ones when `ids` is `None`. Answers how many.
+    async fn resend_notifications(
+        &self,
+        ids: Option<&[uuid::Uuid]>,
+        now: OffsetDateTime,
+    ) -> Result<u64, StoreError>;
+
+    /// Pending and dead notifications (the backlog the metrics show).
+    async fn notification_backlog(&self) -> Result<(u64, u64), StoreError>;
+}
+
+/// The whole storage port: every aggregate's trait. Implement the traits above;
+/// the blanket impl makes any type that implements all of them a `Store`, so
+/// `Arc<dyn Store>` and the workflows keep one handle on the whole database.
+pub trait Store:
+    TransactionStore
+    + RegistryStore
+    + PaymentRequestStore
+    + DocumentStore
+    + AttemptStore
+    + OutboxStore
+    + Send
+    + Sync
+    + 'static
+{
+}
+
+impl<T> Store for T where
+    T: TransactionStore
+        + RegistryStore
+        + PaymentRequestStore
+        + DocumentStore
+        + AttemptStore
+        + OutboxStore
+        + 'static
+{
+}
+
+/// Every trait of the storage port, for one `use maksa_app::store::prelude::*;`
+/// (callers on a concrete store need the traits in scope to call their methods).
+pub mod prelude {
+    pub use super::{
+        AttemptStore, DocumentStore, OutboxStore, PaymentRequestStore, RegistryStore, Store,
+        TransactionStore,
+    };
 }

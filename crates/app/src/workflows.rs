@@ -1,5 +1,5 @@
 //! The multi-step business actions on stored state, each written once over
-//! the storage port's unit of work ([`Store::begin`]): read the rows it
+//! the storage port's unit of work ([`TransactionStore::begin`](crate::store::TransactionStore::begin)): read the rows it
 //! decides on (locked), let the domain decide, apply the decision with
 //! compare-and-set writes, append the audit event and the outbox row, commit.
 //! The adapters only speak SQL; no rule lives there.
@@ -7,10 +7,11 @@
 //! Every early `return` before `commit` drops the unit of work, which rolls
 //! the transaction back.
 
+use crate::store::prelude::*;
 use crate::store::{
     AttemptUpdate, AuditEvent, ClientCertificate, DeliveryAttempt, DeliveryFinish, DeliveryResult,
     DocumentStored, NewDocument, NotificationState, OutcomeApplied, OutcomeReport, PaymentPaid,
-    RequestStatusWrite, StartRefused, StatusChange, Store, StoreError, UnitOfWork,
+    RequestStatusWrite, StartRefused, StatusChange, StoreError, UnitOfWork,
 };
 use async_trait::async_trait;
 use maksa_domain::attempt::{Attempt, AttemptState, settle};

@@ -3,7 +3,8 @@
 //! takes whatever is queued (up to `MAX_BATCH`), writes it in one transaction and
 //! answers everyone. An answer is still given only after the commit.
 
-use crate::store::{AuditEvent, Store, StoreError};
+use crate::store::prelude::*;
+use crate::store::{AuditEvent, StoreError};
 use maksa_domain::request::PaymentRequest;
 use std::sync::Arc;
 use tokio::sync::{Mutex, mpsc, oneshot};

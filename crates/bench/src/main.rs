@@ -30,7 +30,7 @@ use crate::setup::{CREATE_PATH, ConstantServer, STATUS_PATH, ThrowawayDatabase};
 use anyhow::Context;
 use clap::{Parser, ValueEnum};
 use maksa_app::clock::{Clock, SystemClock};
-use maksa_app::store::Store;
+use maksa_app::store::prelude::*;
 use maksa_x509::DemoPki;
 use std::path::PathBuf;
 use std::process::ExitCode;

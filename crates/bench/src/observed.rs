@@ -6,9 +6,10 @@
 
 use crate::stats::{Latency, micros, per_second};
 use async_trait::async_trait;
+use maksa_app::store::prelude::*;
 use maksa_app::store::{
     AuditEvent, ClientCertificate, DocumentFileKind, DocumentState, PaymentFilter, PaymentSummary,
-    RequestFilter, RequestSummary, Store, StoreError, StoredDocumentFile, UnitOfWork,
+    RequestFilter, RequestSummary, StoreError, StoredDocumentFile, UnitOfWork,
 };
 use maksa_app::store::{DeliveryAttempt, ExpiryCandidate, Notification, NotificationState};
 use maksa_domain::attempt::{Attempt, AttemptId};
@@ -77,7 +78,7 @@ impl ObservedStore {
 }
 
 #[async_trait]
-impl Store for ObservedStore {
+impl TransactionStore for ObservedStore {
     fn write_concurrency(&self) -> usize {
         self.inner.write_concurrency()
     }
@@ -85,7 +86,10 @@ impl Store for ObservedStore {
     async fn begin(&self) -> Result<Box<dyn UnitOfWork>, StoreError> {
         self.inner.begin().await
     }
+}
 
+#[async_trait]
+impl RegistryStore for ObservedStore {
     async fn load_catalog(&self) -> Result<Option<Catalog>, StoreError> {
         self.inner.load_catalog().await
     }
@@ -102,6 +106,22 @@ impl Store for ObservedStore {
         self.inner.client_certificates().await
     }
 
+    async fn notification_secrets(&self, client: &ClientId) -> Result<Vec<String>, StoreError> {
+        self.inner.notification_secrets(client).await
+    }
+
+    async fn server_key(
+        &self,
+        name: &str,
+        candidate: &[u8],
+        at: OffsetDateTime,
+    ) -> Result<Vec<u8>, StoreError> {
+        self.inner.server_key(name, candidate, at).await
+    }
+}
+
+#[async_trait]
+impl PaymentRequestStore for ObservedStore {
     async fn insert_payment_requests(
         &self,
         batch: &[(PaymentRequest, AuditEvent)],
@@ -156,6 +176,24 @@ impl Store for ObservedStore {
         self.inner.payments(owner, filter).await
     }
 
+    async fn requests_due_for_expiry(
+        &self,
+        now: OffsetDateTime,
+        grace_cutoff: OffsetDateTime,
+        limit: u32,
+    ) -> Result<Vec<ExpiryCandidate>, StoreError> {
+        self.inner
+            .requests_due_for_expiry(now, grace_cutoff, limit)
+            .await
+    }
+
+    async fn audit_events(&self, id: PaymentRequestId) -> Result<Vec<AuditEvent>, StoreError> {
+        self.inner.audit_events(id).await
+    }
+}
+
+#[async_trait]
+impl DocumentStore for ObservedStore {
     async fn document_state(
         &self,
         owner: &ClientId,
@@ -179,11 +217,10 @@ impl Store for ObservedStore {
     ) -> Result<Vec<(ClientId, PaymentRequestId)>, StoreError> {
         self.inner.receipts_due(limit).await
     }
+}
 
-    async fn audit_events(&self, id: PaymentRequestId) -> Result<Vec<AuditEvent>, StoreError> {
-        self.inner.audit_events(id).await
-    }
-
+#[async_trait]
+impl AttemptStore for ObservedStore {
     async fn attempt(&self, id: AttemptId) -> Result<Option<Attempt>, StoreError> {
         self.inner.attempt(id).await
     }
@@ -192,6 +229,32 @@ impl Store for ObservedStore {
         self.inner.attempts_of(request).await
     }
 
+    async fn claim_attempts_to_query(
+        &self,
+        now: OffsetDateTime,
+        lease_until: OffsetDateTime,
+        limit: u32,
+    ) -> Result<Vec<(Attempt, u32)>, StoreError> {
+        self.inner
+            .claim_attempts_to_query(now, lease_until, limit)
+            .await
+    }
+
+    async fn note_attempt_query(
+        &self,
+        id: AttemptId,
+        next_query_at: Option<OffsetDateTime>,
+    ) -> Result<(), StoreError> {
+        self.inner.note_attempt_query(id, next_query_at).await
+    }
+
+    async fn unresolved_attempts(&self) -> Result<Vec<Attempt>, StoreError> {
+        self.inner.unresolved_attempts().await
+    }
+}
+
+#[async_trait]
+impl OutboxStore for ObservedStore {
     async fn claim_notifications(
         &self,
         now: OffsetDateTime,
@@ -230,52 +293,5 @@ impl Store for ObservedStore {
 
     async fn notification_backlog(&self) -> Result<(u64, u64), StoreError> {
         self.inner.notification_backlog().await
-    }
-
-    async fn requests_due_for_expiry(
-        &self,
-        now: OffsetDateTime,
-        grace_cutoff: OffsetDateTime,
-        limit: u32,
-    ) -> Result<Vec<ExpiryCandidate>, StoreError> {
-        self.inner
-            .requests_due_for_expiry(now, grace_cutoff, limit)
-            .await
-    }
-
-    async fn claim_attempts_to_query(
-        &self,
-        now: OffsetDateTime,
-        lease_until: OffsetDateTime,
-        limit: u32,
-    ) -> Result<Vec<(Attempt, u32)>, StoreError> {
-        self.inner
-            .claim_attempts_to_query(now, lease_until, limit)
-            .await
-    }
-
-    async fn note_attempt_query(
-        &self,
-        id: AttemptId,
-        next_query_at: Option<OffsetDateTime>,
-    ) -> Result<(), StoreError> {
-        self.inner.note_attempt_query(id, next_query_at).await
-    }
-
-    async fn unresolved_attempts(&self) -> Result<Vec<Attempt>, StoreError> {
-        self.inner.unresolved_attempts().await
-    }
-
-    async fn notification_secrets(&self, client: &ClientId) -> Result<Vec<String>, StoreError> {
-        self.inner.notification_secrets(client).await
-    }
-
-    async fn server_key(
-        &self,
-        name: &str,
-        candidate: &[u8],
-        at: OffsetDateTime,
-    ) -> Result<Vec<u8>, StoreError> {
-        self.inner.server_key(name, candidate, at).await
     }
 }

@@ -12,7 +12,7 @@ use axum::routing::post;
 use maksa_app::admin::Admin;
 use maksa_app::clock::{Clock, SystemClock};
 use maksa_app::payment_requests::HubSettings;
-use maksa_app::store::Store;
+use maksa_app::store::prelude::*;
 use maksa_domain::catalog::Catalog;
 use maksa_domain::ids::ClientId;
 use maksa_domain::request::CreationRules;

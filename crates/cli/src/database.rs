@@ -1,7 +1,7 @@
 //! Choosing the storage adapter from the database URL's scheme.
 
 use anyhow::{Context, bail};
-use maksa_app::store::Store;
+use maksa_app::store::prelude::*;
 use maksa_store_postgres::PostgresStore;
 use maksa_store_sqlite::SqliteStore;
 use std::path::PathBuf;

@@ -4,7 +4,8 @@
 use crate::database;
 use anyhow::Context;
 use clap::Subcommand;
-use maksa_app::store::{AuditEvent, NotificationState, Store};
+use maksa_app::store::prelude::*;
+use maksa_app::store::{AuditEvent, NotificationState};
 use maksa_app::workflows::Workflows;
 use maksa_domain::ids::{ClientId, PaymentRequestId};
 use serde_json::json;

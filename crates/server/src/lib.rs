@@ -41,7 +41,7 @@ use maksa_app::notifications::{Notifier, RetrySchedule, Transport};
 use maksa_app::payer::{Payer, PayerSettings};
 use maksa_app::payment_requests::{HubSettings, PaymentRequests};
 use maksa_app::providers::Connectors;
-use maksa_app::store::Store;
+use maksa_app::store::prelude::*;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;

@@ -10,7 +10,7 @@ use maksa_app::admin::Admin;
 use maksa_app::clock::SystemClock;
 use maksa_app::payment_requests::HubSettings;
 use maksa_app::providers::Connectors;
-use maksa_app::store::Store;
+use maksa_app::store::prelude::*;
 use maksa_domain::ids::{ClientId, PaymentRequestId};
 use maksa_domain::request::CreationRules;
 use maksa_providers::{DemoBank, DemoKeys};

@@ -18,10 +18,11 @@ mod unit_of_work;
 use async_trait::async_trait;
 use convert::{is_item_error, status, store_error, stored_time};
 use lookup::StatusLookup;
+use maksa_app::store::prelude::*;
 use maksa_app::store::{
     AuditEvent, ClientCertificate, DeliveryAttempt, DocumentFileKind, DocumentState,
     ExpiryCandidate, Notification, NotificationState, PaymentFilter, PaymentSummary, RequestFilter,
-    RequestSummary, Store, StoreError, StoredDocumentFile, UnitOfWork,
+    RequestSummary, StoreError, StoredDocumentFile, UnitOfWork,
 };
 use maksa_domain::attempt::{Attempt, AttemptId};
 use maksa_domain::catalog::Catalog;
@@ -264,7 +265,7 @@ async fn insert_requests(
 }
 
 #[async_trait]
-impl Store for PostgresStore {
+impl TransactionStore for PostgresStore {
     fn write_concurrency(&self) -> usize {
         WRITERS
     }
@@ -274,7 +275,10 @@ impl Store for PostgresStore {
             transaction: self.pool.begin().await.map_err(store_error)?,
         }))
     }
+}
 
+#[async_trait]
+impl RegistryStore for PostgresStore {
     async fn load_catalog(&self) -> Result<Option<Catalog>, StoreError> {
         let catalog: Option<Json<Catalog>> = sqlx::query_scalar(
             "SELECT catalog FROM catalog_versions ORDER BY version DESC LIMIT 1",
@@ -305,6 +309,22 @@ impl Store for PostgresStore {
         rows.iter().map(rows::certificate).collect()
     }
 
+    async fn notification_secrets(&self, client: &ClientId) -> Result<Vec<String>, StoreError> {
+        self.lifecycle_notification_secrets(client).await
+    }
+
+    async fn server_key(
+        &self,
+        name: &str,
+        candidate: &[u8],
+        at: OffsetDateTime,
+    ) -> Result<Vec<u8>, StoreError> {
+        self.keys_server_key(name, candidate, at).await
+    }
+}
+
+#[async_trait]
+impl PaymentRequestStore for PostgresStore {
     async fn insert_payment_requests(
         &self,
         batch: &[(PaymentRequest, AuditEvent)],
@@ -495,6 +515,30 @@ impl Store for PostgresStore {
         rows.iter().map(rows::payment_summary).collect()
     }
 
+    async fn requests_due_for_expiry(
+        &self,
+        now: OffsetDateTime,
+        grace_cutoff: OffsetDateTime,
+        limit: u32,
+    ) -> Result<Vec<ExpiryCandidate>, StoreError> {
+        self.lifecycle_requests_due_for_expiry(now, grace_cutoff, limit)
+            .await
+    }
+
+    async fn audit_events(&self, id: PaymentRequestId) -> Result<Vec<AuditEvent>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT at, actor, request_id, kind, detail FROM audit_events WHERE request_id = $1 ORDER BY at, id",
+        )
+        .bind(id.as_uuid())
+        .fetch_all(&self.pool)
+        .await
+        .map_err(store_error)?;
+        rows.iter().map(rows::audit_event).collect()
+    }
+}
+
+#[async_trait]
+impl DocumentStore for PostgresStore {
     async fn document_state(
         &self,
         owner: &ClientId,
@@ -518,17 +562,10 @@ impl Store for PostgresStore {
     ) -> Result<Vec<(ClientId, PaymentRequestId)>, StoreError> {
         self.documents_receipts_due(limit).await
     }
+}
 
-    async fn audit_events(&self, id: PaymentRequestId) -> Result<Vec<AuditEvent>, StoreError> {
-        let rows = sqlx::query(
-            "SELECT at, actor, request_id, kind, detail FROM audit_events WHERE request_id = $1 ORDER BY at, id",
-        )
-        .bind(id.as_uuid())
-        .fetch_all(&self.pool)
-        .await
-        .map_err(store_error)?;
-        rows.iter().map(rows::audit_event).collect()
-    }
+#[async_trait]
+impl AttemptStore for PostgresStore {
     async fn attempt(&self, id: AttemptId) -> Result<Option<Attempt>, StoreError> {
         let row = sqlx::query(rows::ATTEMPT_BY_ID)
             .bind(id.as_uuid())
@@ -547,6 +584,31 @@ impl Store for PostgresStore {
         rows.iter().map(rows::attempt).collect()
     }
 
+    async fn claim_attempts_to_query(
+        &self,
+        now: OffsetDateTime,
+        lease_until: OffsetDateTime,
+        limit: u32,
+    ) -> Result<Vec<(Attempt, u32)>, StoreError> {
+        self.lifecycle_claim_attempts_to_query(now, lease_until, limit)
+            .await
+    }
+
+    async fn note_attempt_query(
+        &self,
+        id: AttemptId,
+        next_query_at: Option<OffsetDateTime>,
+    ) -> Result<(), StoreError> {
+        self.lifecycle_note_attempt_query(id, next_query_at).await
+    }
+
+    async fn unresolved_attempts(&self) -> Result<Vec<Attempt>, StoreError> {
+        self.lifecycle_unresolved_attempts().await
+    }
+}
+
+#[async_trait]
+impl OutboxStore for PostgresStore {
     async fn claim_notifications(
         &self,
         now: OffsetDateTime,
@@ -584,51 +646,6 @@ impl Store for PostgresStore {
 
     async fn notification_backlog(&self) -> Result<(u64, u64), StoreError> {
         self.lifecycle_notification_backlog().await
-    }
-
-    async fn requests_due_for_expiry(
-        &self,
-        now: OffsetDateTime,
-        grace_cutoff: OffsetDateTime,
-        limit: u32,
-    ) -> Result<Vec<ExpiryCandidate>, StoreError> {
-        self.lifecycle_requests_due_for_expiry(now, grace_cutoff, limit)
-            .await
-    }
-
-    async fn claim_attempts_to_query(
-        &self,
-        now: OffsetDateTime,
-        lease_until: OffsetDateTime,
-        limit: u32,
-    ) -> Result<Vec<(Attempt, u32)>, StoreError> {
-        self.lifecycle_claim_attempts_to_query(now, lease_until, limit)
-            .await
-    }
-
-    async fn note_attempt_query(
-        &self,
-        id: AttemptId,
-        next_query_at: Option<OffsetDateTime>,
-    ) -> Result<(), StoreError> {
-        self.lifecycle_note_attempt_query(id, next_query_at).await
-    }
-
-    async fn unresolved_attempts(&self) -> Result<Vec<Attempt>, StoreError> {
-        self.lifecycle_unresolved_attempts().await
-    }
-
-    async fn notification_secrets(&self, client: &ClientId) -> Result<Vec<String>, StoreError> {
-        self.lifecycle_notification_secrets(client).await
-    }
-
-    async fn server_key(
-        &self,
-        name: &str,
-        candidate: &[u8],
-        at: OffsetDateTime,
-    ) -> Result<Vec<u8>, StoreError> {
-        self.keys_server_key(name, candidate, at).await
     }
 }
 

@@ -4,7 +4,8 @@
 //! without restarting anything. Shown with `pg_terminate_backend`, which is what
 //! a server restart, a failover or an operator does to a session.
 
-use maksa_app::store::{Store, StoreError};
+use maksa_app::store::StoreError;
+use maksa_app::store::prelude::*;
 use maksa_domain::request::PaymentRequest;
 use maksa_store_postgres::PostgresStore;
 use maksa_store_tests::fixtures::{client, creation_audit};

@@ -1,7 +1,8 @@
 //! What only the PostgreSQL store promises: migrations under concurrent
 //! start-up, error mapping, and the test-database helper it relies on.
 
-use maksa_app::store::{Store, StoreError};
+use maksa_app::store::StoreError;
+use maksa_app::store::prelude::*;
 use maksa_store_postgres::PostgresStore;
 use maksa_store_tests::databases::postgres_admin_url;
 use maksa_store_tests::fixtures::{client, creation_audit};

@@ -3,7 +3,7 @@
 //! of `MAKSA_TEST_POSTGRES_URL` (default `postgres://postgres@127.0.0.1:5432/test`);
 //! fails, does not skip, when it cannot be reached.
 
-use maksa_app::store::Store;
+use maksa_app::store::prelude::*;
 use maksa_store_postgres::PostgresStore;
 use maksa_store_tests::{PostgresTestDatabase, fresh_postgres_database};
 use std::sync::Arc;

@@ -27,10 +27,11 @@ use async_trait::async_trait;
 use checkpoint::Checkpointer;
 use convert::{is_item_error, micros, status, store_error};
 use lookup::StatusLookup;
+use maksa_app::store::prelude::*;
 use maksa_app::store::{
     AuditEvent, ClientCertificate, DeliveryAttempt, DocumentFileKind, DocumentState,
     ExpiryCandidate, Notification, NotificationState, PaymentFilter, PaymentSummary, RequestFilter,
-    RequestSummary, Store, StoreError, StoredDocumentFile, UnitOfWork,
+    RequestSummary, StoreError, StoredDocumentFile, UnitOfWork,
 };
 use maksa_domain::attempt::{Attempt, AttemptId};
 use maksa_domain::catalog::Catalog;
@@ -484,7 +485,7 @@ async fn insert_requests(
 }
 
 #[async_trait]
-impl Store for SqliteStore {
+impl TransactionStore for SqliteStore {
     fn write_concurrency(&self) -> usize {
         1
     }
@@ -494,7 +495,10 @@ impl Store for SqliteStore {
             transaction: self.write().await?,
         }))
     }
+}
 
+#[async_trait]
+impl RegistryStore for SqliteStore {
     async fn load_catalog(&self) -> Result<Option<Catalog>, StoreError> {
         let catalog: Option<String> = sqlx::query_scalar(
             "SELECT catalog FROM catalog_versions ORDER BY version DESC LIMIT 1",
@@ -527,6 +531,22 @@ impl Store for SqliteStore {
         rows.iter().map(rows::certificate).collect()
     }
 
+    async fn notification_secrets(&self, client: &ClientId) -> Result<Vec<String>, StoreError> {
+        self.lifecycle_notification_secrets(client).await
+    }
+
+    async fn server_key(
+        &self,
+        name: &str,
+        candidate: &[u8],
+        at: OffsetDateTime,
+    ) -> Result<Vec<u8>, StoreError> {
+        self.keys_server_key(name, candidate, at).await
+    }
+}
+
+#[async_trait]
+impl PaymentRequestStore for SqliteStore {
     async fn insert_payment_requests(
         &self,
         batch: &[(PaymentRequest, AuditEvent)],
@@ -722,6 +742,30 @@ impl Store for SqliteStore {
         rows.iter().map(rows::payment_summary).collect()
     }
 
+    async fn requests_due_for_expiry(
+        &self,
+        now: OffsetDateTime,
+        grace_cutoff: OffsetDateTime,
+        limit: u32,
+    ) -> Result<Vec<ExpiryCandidate>, StoreError> {
+        self.lifecycle_requests_due_for_expiry(now, grace_cutoff, limit)
+            .await
+    }
+
+    async fn audit_events(&self, id: PaymentRequestId) -> Result<Vec<AuditEvent>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT at, actor, request_id, kind, detail FROM audit_events WHERE request_id = ?1 ORDER BY at, id",
+        )
+        .bind(convert::request_id_text(id))
+        .fetch_all(&self.readers)
+        .await
+        .map_err(store_error)?;
+        rows.iter().map(rows::audit_event).collect()
+    }
+}
+
+#[async_trait]
+impl DocumentStore for SqliteStore {
     async fn document_state(
         &self,
         owner: &ClientId,
@@ -745,17 +789,10 @@ impl Store for SqliteStore {
     ) -> Result<Vec<(ClientId, PaymentRequestId)>, StoreError> {
         self.documents_receipts_due(limit).await
     }
+}
 
-    async fn audit_events(&self, id: PaymentRequestId) -> Result<Vec<AuditEvent>, StoreError> {
-        let rows = sqlx::query(
-            "SELECT at, actor, request_id, kind, detail FROM audit_events WHERE request_id = ?1 ORDER BY at, id",
-        )
-        .bind(convert::request_id_text(id))
-        .fetch_all(&self.readers)
-        .await
-        .map_err(store_error)?;
-        rows.iter().map(rows::audit_event).collect()
-    }
+#[async_trait]
+impl AttemptStore for SqliteStore {
     async fn attempt(&self, id: AttemptId) -> Result<Option<Attempt>, StoreError> {
         let row = sqlx::query(rows::ATTEMPT_BY_ID)
             .bind(convert::attempt_id_text(id))
@@ -774,6 +811,31 @@ impl Store for SqliteStore {
         rows.iter().map(rows::attempt).collect()
     }
 
+    async fn claim_attempts_to_query(
+        &self,
+        now: OffsetDateTime,
+        lease_until: OffsetDateTime,
+        limit: u32,
+    ) -> Result<Vec<(Attempt, u32)>, StoreError> {
+        self.lifecycle_claim_attempts_to_query(now, lease_until, limit)
+            .await
+    }
+
+    async fn note_attempt_query(
+        &self,
+        id: AttemptId,
+        next_query_at: Option<OffsetDateTime>,
+    ) -> Result<(), StoreError> {
+        self.lifecycle_note_attempt_query(id, next_query_at).await
+    }
+
+    async fn unresolved_attempts(&self) -> Result<Vec<Attempt>, StoreError> {
+        self.lifecycle_unresolved_attempts().await
+    }
+}
+
+#[async_trait]
+impl OutboxStore for SqliteStore {
     async fn claim_notifications(
         &self,
         now: OffsetDateTime,
@@ -811,51 +873,6 @@ impl Store for SqliteStore {
 
     async fn notification_backlog(&self) -> Result<(u64, u64), StoreError> {
         self.lifecycle_notification_backlog().await
-    }
-
-    async fn requests_due_for_expiry(
-        &self,
-        now: OffsetDateTime,
-        grace_cutoff: OffsetDateTime,
-        limit: u32,
-    ) -> Result<Vec<ExpiryCandidate>, StoreError> {
-        self.lifecycle_requests_due_for_expiry(now, grace_cutoff, limit)
-            .await
-    }
-
-    async fn claim_attempts_to_query(
-        &self,
-        now: OffsetDateTime,
-        lease_until: OffsetDateTime,
-        limit: u32,
-    ) -> Result<Vec<(Attempt, u32)>, StoreError> {
-        self.lifecycle_claim_attempts_to_query(now, lease_until, limit)
-            .await
-    }
-
-    async fn note_attempt_query(
-        &self,
-        id: AttemptId,
-        next_query_at: Option<OffsetDateTime>,
-    ) -> Result<(), StoreError> {
-        self.lifecycle_note_attempt_query(id, next_query_at).await
-    }
-
-    async fn unresolved_attempts(&self) -> Result<Vec<Attempt>, StoreError> {
-        self.lifecycle_unresolved_attempts().await
-    }
-
-    async fn notification_secrets(&self, client: &ClientId) -> Result<Vec<String>, StoreError> {
-        self.lifecycle_notification_secrets(client).await
-    }
-
-    async fn server_key(
-        &self,
-        name: &str,
-        candidate: &[u8],
-        at: OffsetDateTime,
-    ) -> Result<Vec<u8>, StoreError> {
-        self.keys_server_key(name, candidate, at).await
     }
 }
 

@@ -6,7 +6,8 @@
 //! space"), so it needs the right to mount: root, as in CI. Without it the test
 //! says why and passes, unless `MAKSA_TEST_STRICT` is set (nothing may skip).
 
-use maksa_app::store::{Store, StoreError};
+use maksa_app::store::StoreError;
+use maksa_app::store::prelude::*;
 use maksa_domain::request::PaymentRequest;
 use maksa_store_sqlite::SqliteStore;
 use maksa_store_tests::fixtures::{client, creation_audit};

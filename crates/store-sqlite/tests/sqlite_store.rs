@@ -1,7 +1,8 @@
 //! What only the SQLite store promises: durable settings, a file a second
 //! process can read at once, migrations, and refusing files that are not ours.
 
-use maksa_app::store::{Store, StoreError};
+use maksa_app::store::StoreError;
+use maksa_app::store::prelude::*;
 use maksa_store_sqlite::SqliteStore;
 use maksa_store_tests::fixtures::{client, creation_audit};
 use maksa_store_tests::{fresh_sqlite_path, sample_request};

@@ -1,7 +1,7 @@
 //! The shared store suite (`maksa-store-tests`) against SQLite: every scenario
 //! in a new database file of its own.
 
-use maksa_app::store::Store;
+use maksa_app::store::prelude::*;
 use maksa_store_sqlite::SqliteStore;
 use maksa_store_tests::fresh_sqlite_path;
 use std::sync::Arc;

@@ -6,11 +6,12 @@ use crate::fixtures::{
     operator_audit, provider, sample_attempt, sample_catalog, sample_certificate, sample_request,
     single_payment_request, truncate_to_microseconds,
 };
+use maksa_app::store::prelude::*;
 use maksa_app::store::{
     AuditEvent, DeliveryAttempt, DeliveryResult, DocumentFileKind, DocumentState, DocumentStored,
     ExpiryCandidate, NewDocument, NewNotification, Notification, NotificationState, OutcomeApplied,
     OutcomeReport, PaymentFilter, PaymentSummary, RequestFilter, RequestSummary, StartRefused,
-    StatusChange, Store, StoreError, StoredDocumentFile,
+    StatusChange, StoreError, StoredDocumentFile,
 };
 use maksa_app::workflows::Workflows;
 use maksa_domain::attempt::{Attempt, AttemptId, AttemptState, Outcome, Settlement};

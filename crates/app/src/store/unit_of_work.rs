@@ -3,7 +3,7 @@
 //! reads and compare-and-set writes in SQL.
 //!
 //! Rules every implementation keeps:
-//! - `Store::begin` starts one write transaction; everything done through the
+//! - `TransactionStore::begin` starts one write transaction; everything done through the
 //!   unit of work is in it, and only `commit` makes it durable. Dropping the
 //!   unit of work without `commit` rolls it back and leaves the store usable.
 //! - The rows a `…_for_update` read returns stay as read until the transaction

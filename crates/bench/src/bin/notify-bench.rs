@@ -14,7 +14,7 @@ use maksa_app::notifications::{Notifier, RetrySchedule};
 use maksa_app::payer::{Payer, PayerSettings};
 use maksa_app::payment_requests::{HubSettings, PaymentRequests};
 use maksa_app::providers::Connectors;
-use maksa_app::store::Store;
+use maksa_app::store::prelude::*;
 use maksa_domain::ids::ClientId;
 use maksa_domain::request::{CreationRules, PaymentRequestInput, PriceListItemInput};
 use maksa_outbound::{OutboundClient, OutboundPolicy};

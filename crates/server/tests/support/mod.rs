@@ -5,7 +5,7 @@
 
 #![allow(dead_code, clippy::unwrap_used)]
 
-use maksa_app::store::Store;
+use maksa_app::store::prelude::*;
 use std::sync::Arc;
 
 #[derive(Clone, Copy, Debug)]
