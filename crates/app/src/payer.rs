@@ -14,7 +14,7 @@
 use crate::clock::{Clock, OsEntropy};
 use crate::error::{AppError, ErrorCode};
 use crate::providers::{
-    Connectors, Handoff, Incoming, PaymentOrder, ProviderError, ProviderMessage,
+    Connectors, Handoff, Incoming, PaymentOrder, ProviderError, ProviderMessage, Verified,
 };
 use crate::store::prelude::*;
 use crate::store::{AuditEvent, OutcomeReport, StartRefused};
@@ -369,7 +369,15 @@ impl Payer {
             attempt: attempt.id,
             amount: payment.amount,
             currency: payment.currency,
-            purpose: payment.purpose_within(provider.purpose_max_length),
+            purpose: connector.clean_purpose(
+                &payment.purpose_within(
+                    connector
+                        .purpose_limit()
+                        .map_or(provider.purpose_max_length, |limit| {
+                            limit.min(provider.purpose_max_length)
+                        }),
+                ),
+            ),
             payee_name: payment.payee.name.clone(),
             payee_iban: payment.payee.iban.as_str().to_owned(),
             return_url: format!("{base}/providers/{code}/return{separator}{return_query}"),
@@ -380,8 +388,13 @@ impl Payer {
                 "LAT"
             },
         };
-        match connector.start(&order) {
-            Ok(handoff) => Ok(handoff),
+        match connector.start(&order).await {
+            Ok(started) => {
+                if let Some(reference) = &started.provider_reference {
+                    self.note_provider_reference(&attempt, reference).await?;
+                }
+                Ok(started.handoff)
+            }
             Err(error) => {
                 // The payer never reached the provider: close the attempt so the
                 // payment can be started again.
@@ -416,7 +429,10 @@ impl Payer {
             Channel::Browser | Channel::Query => connector.browser_return(incoming),
         };
         let message = match verified {
-            Ok(message) => message,
+            Ok(Verified::Message(message)) => message,
+            Ok(Verified::AskProvider(id)) => {
+                return self.ask_provider(&code, channel, id, incoming).await;
+            }
             Err(error) => {
                 let refusal = Refusal::of(&error);
                 return Err(self
@@ -425,6 +441,77 @@ impl Payer {
             }
         };
         self.accept(&code, channel, message, Some(incoming)).await
+    }
+
+    /// A provider message that only pointed at an attempt: the provider is
+    /// asked about it. An attempt of another provider, or none, is refused
+    /// like a forged message; an attempt the provider has no outcome for yet
+    /// answers its state as it stands.
+    async fn ask_provider(
+        &self,
+        code: &ProviderCode,
+        channel: Channel,
+        id: AttemptId,
+        incoming: &Incoming,
+    ) -> Result<Received, AppError> {
+        let attempt = match self.store.attempt(id).await? {
+            Some(attempt) if &attempt.provider == code => attempt,
+            Some(attempt) => {
+                let refusal = Refusal {
+                    kind: RefusalKind::Mismatch,
+                    reason: format!("attempt belongs to {}", attempt.provider),
+                };
+                return Err(self
+                    .refuse(
+                        code,
+                        channel,
+                        Some(attempt.request_id),
+                        refusal,
+                        Some(incoming),
+                    )
+                    .await);
+            }
+            None => {
+                let refusal = Refusal {
+                    kind: RefusalKind::Unknown,
+                    reason: "no such attempt".into(),
+                };
+                return Err(self
+                    .refuse(code, channel, None, refusal, Some(incoming))
+                    .await);
+            }
+        };
+        match self.query_provider(&attempt).await? {
+            Some(received) => Ok(received),
+            None => Ok(Received {
+                request_id: attempt.request_id,
+                attempt: attempt.id,
+                state: attempt.state,
+            }),
+        }
+    }
+
+    /// Keeps the provider's own id of the transaction with the attempt, with
+    /// its audit event, in one transaction.
+    async fn note_provider_reference(
+        &self,
+        attempt: &Attempt,
+        reference: &str,
+    ) -> Result<(), AppError> {
+        let audit = AuditEvent {
+            at: self.clock.now(),
+            actor: attempt.provider.as_str().to_owned(),
+            request_id: Some(attempt.request_id),
+            kind: "payment.provider_reference".into(),
+            detail: json!({
+                "attempt": attempt.id.to_string(),
+                "reference": crate::providers::bounded_reference(reference),
+            }),
+        };
+        self.store
+            .note_provider_reference(attempt.id, reference, &audit)
+            .await?;
+        Ok(())
     }
 
     /// Asks the provider about the open attempt of request `id`, if any, and
@@ -958,6 +1045,7 @@ mod tests {
             fields: vec![("a".into(), "1".into()), ("b".into(), "2".into())],
             body: Vec::new(),
             content_type: None,
+            ..Incoming::default()
         };
         assert_eq!(raw_message(&incoming).as_ref(), b"a=1&b=2");
     }

@@ -7,8 +7,10 @@
 //! messages — the payer's browser coming back (`browser_return`) and the
 //! server-to-server message (`server_message`) — into a verified
 //! [`ProviderMessage`], refusing anything whose signature does not verify.
-//! `query` asks the provider about one attempt (the only network call here; it
-//! is never made inside a transaction).
+//! `start` and `query` are the only calls that may go over the network (a
+//! provider such as Swedbank's Payment Initiation API creates its transaction
+//! server to server before the payer is sent there); the payer service never
+//! makes them inside a transaction.
 
 use async_trait::async_trait;
 use maksa_domain::attempt::{Attempt, AttemptId, Outcome};
@@ -34,6 +36,45 @@ pub struct PaymentOrder {
     pub notify_url: String,
     /// `LAT` or `ENG`.
     pub language: &'static str,
+}
+
+/// What [`Connector::start`] answers: how to send the payer to the provider,
+/// and the provider's own id of the transaction when it made one (kept with
+/// the attempt; [`Connector::query`] finds it in `Attempt::external_id`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Started {
+    pub handoff: Handoff,
+    pub provider_reference: Option<String>,
+}
+
+impl From<Handoff> for Started {
+    fn from(handoff: Handoff) -> Self {
+        Started {
+            handoff,
+            provider_reference: None,
+        }
+    }
+}
+
+/// What a verified provider message says.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Verified {
+    /// The outcome itself, vouched for by the provider's signature.
+    Message(ProviderMessage),
+    /// The message only says that something happened to this attempt and
+    /// carries nothing signed about what (Swedbank V3's return and
+    /// notification): the hub asks the provider ([`Connector::query`]).
+    AskProvider(AttemptId),
+}
+
+impl Verified {
+    /// The signed outcome, if the message carried one.
+    pub fn into_message(self) -> Option<ProviderMessage> {
+        match self {
+            Verified::Message(message) => Some(message),
+            Verified::AskProvider(_) => None,
+        }
+    }
 }
 
 /// How the payer's browser is sent to the provider.
@@ -81,6 +122,11 @@ pub struct Incoming {
     pub fields: Vec<(String, String)>,
     pub body: Vec<u8>,
     pub content_type: Option<String>,
+    /// `GET` or `POST`.
+    pub method: String,
+    /// Request headers, names in lower case, values that are not visible
+    /// ASCII left out.
+    pub headers: Vec<(String, String)>,
 }
 
 impl Incoming {
@@ -91,20 +137,55 @@ impl Incoming {
             .find(|(k, _)| k == name)
             .map(|(_, v)| v.as_str())
     }
+
+    /// A header by its lower-case name (the last one, if repeated).
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .rev()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    }
 }
 
 #[async_trait]
 pub trait Connector: Send + Sync + 'static {
     fn code(&self) -> &ProviderCode;
-    /// Builds the provider's payment request for `order`. No I/O.
-    fn start(&self, order: &PaymentOrder) -> Result<Handoff, ProviderError>;
+    /// The longest purpose the protocol carries, in characters, where it is
+    /// shorter than the catalogue's `purpose_max_length`.
+    fn purpose_limit(&self) -> Option<usize> {
+        None
+    }
+    /// The purpose in the protocol's character set; called after the cut, so
+    /// it must not lengthen the text. The default turns control characters
+    /// into spaces (browsers rewrite line breaks, which would break a
+    /// signature carried through a form). The 34-character identifier at the
+    /// front is letters and digits and survives every protocol's set.
+    fn clean_purpose(&self, text: &str) -> String {
+        text.chars()
+            .map(|c| if c.is_control() { ' ' } else { c })
+            .collect()
+    }
+    /// Builds the provider's payment request for `order`; may call the
+    /// provider (never inside a transaction). A failure sends the payer back
+    /// to the choice of provider with nothing half-written.
+    async fn start(&self, order: &PaymentOrder) -> Result<Started, ProviderError>;
     /// Verifies and reads the payer's browser return.
-    fn browser_return(&self, incoming: &Incoming) -> Result<ProviderMessage, ProviderError>;
+    fn browser_return(&self, incoming: &Incoming) -> Result<Verified, ProviderError>;
     /// Verifies and reads a server-to-server message.
-    fn server_message(&self, incoming: &Incoming) -> Result<ProviderMessage, ProviderError>;
+    fn server_message(&self, incoming: &Incoming) -> Result<Verified, ProviderError>;
     /// Asks the provider about an attempt; `Ok(None)` when it has nothing final
     /// to say yet (the payer is still at the provider, or never arrived).
     async fn query(&self, attempt: &Attempt) -> Result<Option<ProviderMessage>, ProviderError>;
+}
+
+/// The longest provider reference an audit event quotes (a provider's id is
+/// far shorter; this bounds what a misbehaving one could make us store twice).
+pub const REFERENCE_CHARS: usize = 128;
+
+/// `reference` cut to [`REFERENCE_CHARS`] characters.
+pub fn bounded_reference(reference: &str) -> String {
+    reference.chars().take(REFERENCE_CHARS).collect()
 }
 
 /// The connectors the hub runs, by provider code.

@@ -14,7 +14,7 @@ use crate::store::{
     RequestStatusWrite, StartRefused, StatusChange, StoreError, UnitOfWork,
 };
 use async_trait::async_trait;
-use maksa_domain::attempt::{Attempt, AttemptState, settle};
+use maksa_domain::attempt::{Attempt, AttemptId, AttemptState, settle};
 use maksa_domain::catalog::Catalog;
 use maksa_domain::document::DocumentKind;
 use maksa_domain::ids::{ClientId, PaymentRequestId};
@@ -39,6 +39,16 @@ pub trait Workflows {
         attempt: &Attempt,
         audit: &AuditEvent,
     ) -> Result<Result<(), StartRefused>, StoreError>;
+
+    /// Keeps the provider's own transaction id with a still-open attempt that
+    /// has none yet, with the audit event; answers whether it was written. A
+    /// settled attempt, or one already holding an id, is left alone.
+    async fn note_provider_reference(
+        &self,
+        attempt: AttemptId,
+        reference: &str,
+        audit: &AuditEvent,
+    ) -> Result<bool, StoreError>;
 
     /// Applies a verified provider message: reads the attempt, its request's
     /// status and its payments' statuses, asks `maksa_domain::attempt::settle`,
@@ -243,6 +253,31 @@ impl<S: Store + ?Sized> Workflows for S {
         work.insert_attempt(&started, first_query_at).await?;
         audited_commit(work, audit).await?;
         Ok(Ok(()))
+    }
+
+    async fn note_provider_reference(
+        &self,
+        attempt: AttemptId,
+        reference: &str,
+        audit: &AuditEvent,
+    ) -> Result<bool, StoreError> {
+        let mut work = self.begin().await?;
+        let Some(current) = work.attempt_for_update(attempt).await? else {
+            return Ok(false);
+        };
+        if !current.state.is_open() || current.external_id.is_some() {
+            return Ok(false);
+        }
+        work.update_attempt(&AttemptUpdate {
+            id: attempt,
+            state: current.state,
+            external_id: Some(reference),
+            refund_required: current.refund_required,
+            updated_at: audit.at,
+        })
+        .await?;
+        audited_commit(work, audit).await?;
+        Ok(true)
     }
 
     async fn record_outcome(

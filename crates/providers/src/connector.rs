@@ -6,7 +6,7 @@ use crate::keys::DemoKeys;
 use crate::vk::{self, Fields};
 use async_trait::async_trait;
 use maksa_app::providers::{
-    Connector, Handoff, Incoming, PaymentOrder, ProviderError, ProviderMessage,
+    Connector, Handoff, Incoming, PaymentOrder, ProviderError, ProviderMessage, Started, Verified,
 };
 use maksa_domain::attempt::{Attempt, AttemptId, Outcome};
 use maksa_domain::codes::ProviderCode;
@@ -167,7 +167,7 @@ impl Connector for DemoConnector {
         &self.code
     }
 
-    fn start(&self, order: &PaymentOrder) -> Result<Handoff, ProviderError> {
+    async fn start(&self, order: &PaymentOrder) -> Result<Started, ProviderError> {
         let language = if order.language == "ENG" {
             "ENG"
         } else {
@@ -195,15 +195,18 @@ impl Connector for DemoConnector {
             action: self.pay_url.clone(),
             method: "POST",
             fields,
-        })
+        }
+        .into())
     }
 
-    fn browser_return(&self, incoming: &Incoming) -> Result<ProviderMessage, ProviderError> {
+    fn browser_return(&self, incoming: &Incoming) -> Result<Verified, ProviderError> {
         self.read_answer(incoming, AUTO_BROWSER)
+            .map(Verified::Message)
     }
 
-    fn server_message(&self, incoming: &Incoming) -> Result<ProviderMessage, ProviderError> {
+    fn server_message(&self, incoming: &Incoming) -> Result<Verified, ProviderError> {
         self.read_answer(incoming, AUTO_SERVER)
+            .map(Verified::Message)
     }
 
     async fn query(&self, attempt: &Attempt) -> Result<Option<ProviderMessage>, ProviderError> {

@@ -122,9 +122,11 @@ fn attempt(order: &PaymentOrder) -> Attempt {
 
 fn incoming(fields: &Fields) -> Incoming {
     Incoming {
+        method: "POST".into(),
         fields: fields.clone(),
         body: vk::encode_form(fields).into_bytes(),
         content_type: Some("application/x-www-form-urlencoded".into()),
+        headers: Vec::new(),
     }
 }
 
@@ -203,7 +205,7 @@ async fn pay(h: &Harness, order: &PaymentOrder) -> (StatusCode, String) {
         action,
         method,
         fields,
-    } = h.connector.start(order).unwrap()
+    } = h.connector.start(order).await.unwrap().handoff
     else {
         panic!("the demo bank hands off by form");
     };
@@ -279,7 +281,12 @@ async fn approve_sends_the_server_message_first_and_both_messages_verify() {
     let server = &messages[0];
     assert_eq!(get(server, "VK_SERVICE"), "1111");
     assert_eq!(get(server, "VK_AUTO"), "Y");
-    let message = h.connector.server_message(&incoming(server)).unwrap();
+    let message = h
+        .connector
+        .server_message(&incoming(server))
+        .unwrap()
+        .into_message()
+        .unwrap();
     assert_eq!(message.outcome, Outcome::Executed);
     assert_eq!(message.attempt, order.attempt);
     assert_eq!(message.amount.minor(), 1234);
@@ -293,7 +300,12 @@ async fn approve_sends_the_server_message_first_and_both_messages_verify() {
     let (action, fields) = form(&page);
     assert_eq!(action, order.return_url);
     assert_eq!(get(&fields, "VK_AUTO"), "N");
-    let browser = h.connector.browser_return(&incoming(&fields)).unwrap();
+    let browser = h
+        .connector
+        .browser_return(&incoming(&fields))
+        .unwrap()
+        .into_message()
+        .unwrap();
     assert_eq!(browser.outcome, Outcome::Executed);
     assert_eq!(browser.attempt, order.attempt);
     assert_eq!(browser.amount, order.amount);
@@ -304,7 +316,8 @@ async fn approve_sends_the_server_message_first_and_both_messages_verify() {
 async fn pages_carry_the_security_headers() {
     let h = start().await;
     let order = order(&h);
-    let Handoff::Form { action, fields, .. } = h.connector.start(&order).unwrap() else {
+    let Handoff::Form { action, fields, .. } = h.connector.start(&order).await.unwrap().handoff
+    else {
         panic!("form");
     };
     let response = post_form(&h, &action, &fields).await;
@@ -418,6 +431,8 @@ async fn a_tampered_amount_is_a_bad_signature() {
         h.connector
             .browser_return(&with_query)
             .unwrap()
+            .into_message()
+            .unwrap()
             .amount
             .minor(),
         1234
@@ -430,7 +445,7 @@ async fn a_tampered_payment_request_is_refused_by_the_bank() {
     let order = order(&h);
     let Handoff::Form {
         action, mut fields, ..
-    } = h.connector.start(&order).unwrap()
+    } = h.connector.start(&order).await.unwrap().handoff
     else {
         panic!("form");
     };
@@ -468,7 +483,7 @@ async fn a_signature_by_another_key_is_refused() {
 
     // The bank refuses a payment request signed by another hub key.
     let stranger = DemoConnector::new(&other, &format!("{}/demo-bank", h.origin));
-    let Handoff::Form { action, fields, .. } = stranger.start(&order).unwrap() else {
+    let Handoff::Form { action, fields, .. } = stranger.start(&order).await.unwrap().handoff else {
         panic!("form");
     };
     let response = post_form(&h, &action, &fields).await;
@@ -518,13 +533,23 @@ async fn reject_and_cancel_answer_1911() {
         let server = messages.last().unwrap();
         assert_eq!(get(server, "VK_SERVICE"), "1911");
         assert_eq!(get(server, "VK_REASON"), reason);
-        let message = h.connector.server_message(&incoming(server)).unwrap();
+        let message = h
+            .connector
+            .server_message(&incoming(server))
+            .unwrap()
+            .into_message()
+            .unwrap();
         assert_eq!(message.outcome, Outcome::Rejected);
         assert_eq!(message.attempt, order.attempt);
         assert_eq!(message.external_id, None);
         assert_eq!(state(&page), "bank-return");
         let (_, browser) = form(&page);
-        let message = h.connector.browser_return(&incoming(&browser)).unwrap();
+        let message = h
+            .connector
+            .browser_return(&incoming(&browser))
+            .unwrap()
+            .into_message()
+            .unwrap();
         assert_eq!(message.outcome, Outcome::Rejected);
         // The reason is signed.
         let mut other_reason = browser.clone();
@@ -559,7 +584,12 @@ async fn delay_mode_delivers_the_server_message_later() {
     assert!(h.receiver.messages().is_empty());
     let messages = wait_for_messages(&h, 1, Duration::from_secs(5)).await;
     assert_eq!(messages.len(), 1);
-    let message = h.connector.server_message(&incoming(&messages[0])).unwrap();
+    let message = h
+        .connector
+        .server_message(&incoming(&messages[0]))
+        .unwrap()
+        .into_message()
+        .unwrap();
     assert_eq!(message.outcome, Outcome::Executed);
     assert_eq!(message.attempt, order.attempt);
 }
@@ -629,10 +659,14 @@ async fn a_second_decision_is_not_a_second_payment() {
     let a = h
         .connector
         .browser_return(&incoming(&first_fields))
+        .unwrap()
+        .into_message()
         .unwrap();
     let b = h
         .connector
         .browser_return(&incoming(&second_fields))
+        .unwrap()
+        .into_message()
         .unwrap();
     assert_eq!(b.outcome, Outcome::Executed);
     assert_eq!(a.external_id, b.external_id);
@@ -645,6 +679,8 @@ async fn a_second_decision_is_not_a_second_payment() {
     let c = h
         .connector
         .browser_return(&incoming(&third_fields))
+        .unwrap()
+        .into_message()
         .unwrap();
     assert_eq!(a.external_id, c.external_id);
     tokio::time::sleep(Duration::from_millis(300)).await;
@@ -669,12 +705,19 @@ async fn processing_mode_sends_1112_then_1111() {
     let messages = h.receiver.messages();
     assert_eq!(messages.len(), 1);
     assert_eq!(get(&messages[0], "VK_SERVICE"), "1112");
-    let accepted = h.connector.server_message(&incoming(&messages[0])).unwrap();
+    let accepted = h
+        .connector
+        .server_message(&incoming(&messages[0]))
+        .unwrap()
+        .into_message()
+        .unwrap();
     assert_eq!(accepted.outcome, Outcome::Accepted);
     let (_, browser) = form(&page);
     assert_eq!(
         h.connector
             .browser_return(&incoming(&browser))
+            .unwrap()
+            .into_message()
             .unwrap()
             .outcome,
         Outcome::Accepted
@@ -692,7 +735,12 @@ async fn processing_mode_sends_1112_then_1111() {
     let messages = wait_for_messages(&h, 2, Duration::from_secs(5)).await;
     assert_eq!(messages.len(), 2);
     assert_eq!(get(&messages[1], "VK_SERVICE"), "1111");
-    let executed = h.connector.server_message(&incoming(&messages[1])).unwrap();
+    let executed = h
+        .connector
+        .server_message(&incoming(&messages[1]))
+        .unwrap()
+        .into_message()
+        .unwrap();
     assert_eq!(executed.outcome, Outcome::Executed);
     assert_eq!(executed.external_id, accepted.external_id);
     assert_eq!(
@@ -739,7 +787,12 @@ async fn a_refused_server_message_is_retried() {
     assert!(h.receiver.messages().is_empty());
     let messages = wait_for_messages(&h, 1, Duration::from_secs(5)).await;
     assert_eq!(messages.len(), 1);
-    let message = h.connector.server_message(&incoming(&messages[0])).unwrap();
+    let message = h
+        .connector
+        .server_message(&incoming(&messages[0]))
+        .unwrap()
+        .into_message()
+        .unwrap();
     assert_eq!(message.outcome, Outcome::Executed);
 }
 

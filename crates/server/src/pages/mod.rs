@@ -25,7 +25,7 @@ use crate::AppState;
 use axum::Router;
 use axum::body::{Body, Bytes};
 use axum::extract::{Path, Query, RawQuery, State};
-use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode, Uri, header};
+use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 pub use html::PageAddress;
@@ -79,7 +79,10 @@ pub fn routes() -> Router<AppState> {
             "/providers/{code}/return",
             get(provider_return).post(provider_return),
         )
-        .route("/providers/{code}/notify", post(provider_notify))
+        .route(
+            "/providers/{code}/notify",
+            get(provider_notify).post(provider_notify),
+        )
         .route("/assets/maksa.css", get(stylesheet))
         .route("/assets/autosubmit.js", get(autosubmit_script))
         .route("/assets/countdown.js", get(countdown_script))
@@ -206,6 +209,7 @@ async fn page_form(
 pub async fn provider_return(
     State(state): State<AppState>,
     Path(provider): Path<String>,
+    method: Method,
     RawQuery(query): RawQuery,
     headers: HeaderMap,
     body: Body,
@@ -214,7 +218,7 @@ pub async fn provider_return(
         Ok(body) => body,
         Err(error) => return error_page(&error, &Prefs::default()),
     };
-    let incoming = incoming(query.as_deref(), &headers, body);
+    let incoming = incoming(&method, query.as_deref(), &headers, body);
     let prefs = Prefs::from_fields(&incoming.fields.iter().cloned().collect());
     match state
         .payer
@@ -236,13 +240,14 @@ pub async fn provider_return(
 pub async fn provider_notify(
     State(state): State<AppState>,
     Path(provider): Path<String>,
+    method: Method,
     RawQuery(query): RawQuery,
     headers: HeaderMap,
     body: Body,
 ) -> Response {
     let received = match read_body(&headers, body).await {
         Ok(body) => {
-            let incoming = incoming(query.as_deref(), &headers, body);
+            let incoming = incoming(&method, query.as_deref(), &headers, body);
             state
                 .payer
                 .receive(&provider, Channel::Server, &incoming)
@@ -331,7 +336,7 @@ async fn read_body(headers: &HeaderMap, body: Body) -> Result<Bytes, AppError> {
         .map_err(|_| too_large())
 }
 
-fn incoming(query: Option<&str>, headers: &HeaderMap, body: Bytes) -> Incoming {
+fn incoming(method: &Method, query: Option<&str>, headers: &HeaderMap, body: Bytes) -> Incoming {
     let mut fields: Vec<(String, String)> = query
         .map(|q| {
             url::form_urlencoded::parse(q.as_bytes())
@@ -349,10 +354,19 @@ fn incoming(query: Option<&str>, headers: &HeaderMap, body: Bytes) -> Incoming {
     {
         fields.extend(url::form_urlencoded::parse(&body).into_owned());
     }
+    let headers = headers
+        .iter()
+        .filter_map(|(name, value)| {
+            let value = value.to_str().ok()?;
+            Some((name.as_str().to_owned(), value.to_owned()))
+        })
+        .collect();
     Incoming {
         fields,
         body: body.to_vec(),
         content_type,
+        method: method.as_str().to_owned(),
+        headers,
     }
 }
 
