@@ -139,17 +139,28 @@ fn to_pem(der: &[u8]) -> String {
     pem
 }
 
-/// Writes a new key without ever exposing a half-written or world-readable
-/// file: a private temporary file, synced, then hard-linked into place. The
-/// link fails if the name exists, so when two processes race the first key
-/// wins and both use it.
 fn create_key(path: &Path) -> io::Result<Ed25519KeyPair> {
     let document = generate_pkcs8()?;
+    if write_private_file(path, to_pem(document.as_ref()).as_bytes())? {
+        tracing::info!(path = %path.display(), "created a demo bank key");
+        Ed25519KeyPair::from_pkcs8(document.as_ref()).map_err(invalid)
+    } else {
+        let bytes = fs::read(path)?;
+        parse_key(path, &bytes)
+    }
+}
+
+/// Writes a new private file without ever exposing a half-written or
+/// world-readable one: a private temporary file, synced, then hard-linked
+/// into place. The link fails if the name exists, so when two processes race
+/// the first file wins: answers `false` when `path` already existed (and
+/// leaves it as it was).
+pub(crate) fn write_private_file(path: &Path, contents: &[u8]) -> io::Result<bool> {
     let tmp = temporary_path(path);
     let _ = fs::remove_file(&tmp);
     {
         let mut file = private_file(&tmp)?;
-        file.write_all(to_pem(document.as_ref()).as_bytes())?;
+        file.write_all(contents)?;
         file.sync_all()?;
     }
     let linked = fs::hard_link(&tmp, path);
@@ -157,13 +168,9 @@ fn create_key(path: &Path) -> io::Result<Ed25519KeyPair> {
     match linked {
         Ok(()) => {
             sync_parent(path);
-            tracing::info!(path = %path.display(), "created a demo bank key");
-            Ed25519KeyPair::from_pkcs8(document.as_ref()).map_err(invalid)
+            Ok(true)
         }
-        Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {
-            let bytes = fs::read(path)?;
-            parse_key(path, &bytes)
-        }
+        Err(e) if e.kind() == io::ErrorKind::AlreadyExists => Ok(false),
         Err(e) => Err(io::Error::new(e.kind(), format!("{}: {e}", path.display()))),
     }
 }

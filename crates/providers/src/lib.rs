@@ -90,6 +90,8 @@
 mod bank;
 mod connector;
 mod keys;
+pub mod rsa_keys;
+pub mod sim;
 pub mod vk;
 
 pub use bank::DemoBank;

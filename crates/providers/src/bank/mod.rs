@@ -3,7 +3,7 @@
 //! signed answer by server message and browser return as the tester chose, and
 //! answers 1017 queries from its in-memory ledger.
 
-mod pages;
+pub(crate) mod pages;
 
 use crate::connector::DemoConnector;
 use crate::keys::DemoKeys;
@@ -143,7 +143,7 @@ struct Decided {
 
 /// What the payer sees as the outcome.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Shown {
+pub enum Shown {
     Executed,
     Accepted,
     Rejected,
@@ -599,7 +599,7 @@ impl DemoBank {
 
 /// The pages' policy: nothing but the bank's own stylesheet and script, and
 /// forms may post only to the bank and to the hub.
-fn content_security_policy(hub_origin: &str) -> HeaderValue {
+pub(crate) fn content_security_policy(hub_origin: &str) -> HeaderValue {
     let hub = url::Url::parse(hub_origin)
         .ok()
         .map(|u| u.origin())
@@ -712,7 +712,7 @@ async fn query(State(bank): State<Arc<DemoBank>>, body: Bytes) -> Response {
     }
 }
 
-fn plain(status: StatusCode, body: String) -> Response {
+pub(crate) fn plain(status: StatusCode, body: String) -> Response {
     (
         status,
         [
@@ -724,11 +724,11 @@ fn plain(status: StatusCode, body: String) -> Response {
         .into_response()
 }
 
-async fn css() -> Response {
+pub(crate) async fn css() -> Response {
     asset("text/css; charset=utf-8", CSS)
 }
 
-async fn autosubmit_js() -> Response {
+pub(crate) async fn autosubmit_js() -> Response {
     asset("text/javascript; charset=utf-8", AUTOSUBMIT_JS)
 }
 

@@ -5,44 +5,44 @@
 
 use super::{Order, Shown};
 
-struct Texts {
-    lang: &'static str,
-    bank: &'static str,
-    approve_title: &'static str,
-    demo_note: &'static str,
-    details: &'static str,
-    payee: &'static str,
-    account: &'static str,
-    amount: &'static str,
-    currency: &'static str,
-    purpose: &'static str,
-    approve: &'static str,
-    reject: &'static str,
-    cancel: &'static str,
-    server_message: &'static str,
-    server_send: &'static str,
-    server_delay: &'static str,
-    server_drop: &'static str,
-    delay_seconds: &'static str,
-    browser_return: &'static str,
-    browser_send: &'static str,
-    browser_drop: &'static str,
-    outcome_mode: &'static str,
-    mode_direct: &'static str,
-    mode_processing: &'static str,
-    executed: &'static str,
-    accepted: &'static str,
-    rejected: &'static str,
-    cancelled: &'static str,
-    returning: &'static str,
-    return_button: &'static str,
-    done: &'static str,
-    repeated: &'static str,
-    error_title: &'static str,
-    error_intro: &'static str,
+pub(crate) struct Texts {
+    pub(crate) lang: &'static str,
+    pub(crate) bank: &'static str,
+    pub(crate) approve_title: &'static str,
+    pub(crate) demo_note: &'static str,
+    pub(crate) details: &'static str,
+    pub(crate) payee: &'static str,
+    pub(crate) account: &'static str,
+    pub(crate) amount: &'static str,
+    pub(crate) currency: &'static str,
+    pub(crate) purpose: &'static str,
+    pub(crate) approve: &'static str,
+    pub(crate) reject: &'static str,
+    pub(crate) cancel: &'static str,
+    pub(crate) server_message: &'static str,
+    pub(crate) server_send: &'static str,
+    pub(crate) server_delay: &'static str,
+    pub(crate) server_drop: &'static str,
+    pub(crate) delay_seconds: &'static str,
+    pub(crate) browser_return: &'static str,
+    pub(crate) browser_send: &'static str,
+    pub(crate) browser_drop: &'static str,
+    pub(crate) outcome_mode: &'static str,
+    pub(crate) mode_direct: &'static str,
+    pub(crate) mode_processing: &'static str,
+    pub(crate) executed: &'static str,
+    pub(crate) accepted: &'static str,
+    pub(crate) rejected: &'static str,
+    pub(crate) cancelled: &'static str,
+    pub(crate) returning: &'static str,
+    pub(crate) return_button: &'static str,
+    pub(crate) done: &'static str,
+    pub(crate) repeated: &'static str,
+    pub(crate) error_title: &'static str,
+    pub(crate) error_intro: &'static str,
 }
 
-const LV: Texts = Texts {
+pub(crate) const LV: Texts = Texts {
     lang: "lv",
     bank: "Demo banka (DEMO0000)",
     approve_title: "Maksājuma apstiprināšana",
@@ -79,7 +79,7 @@ const LV: Texts = Texts {
     error_intro: "Maksājuma pieprasījumu neizdevās pārbaudīt.",
 };
 
-const EN: Texts = Texts {
+pub(crate) const EN: Texts = Texts {
     lang: "en",
     bank: "Demo bank (DEMO0000)",
     approve_title: "Approve the payment",
@@ -116,12 +116,12 @@ const EN: Texts = Texts {
     error_intro: "The payment request could not be verified.",
 };
 
-fn texts(english: bool) -> &'static Texts {
+pub(crate) fn texts(english: bool) -> &'static Texts {
     if english { &EN } else { &LV }
 }
 
 /// Escapes text for element content and quoted attribute values alike.
-pub(super) fn escape(text: &str) -> String {
+pub(crate) fn escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
         match c {
@@ -136,7 +136,15 @@ pub(super) fn escape(text: &str) -> String {
     out
 }
 
-fn layout(base: &str, t: &Texts, title: &str, state: &str, script: bool, body: &str) -> String {
+pub(crate) fn layout(
+    base: &str,
+    t: &Texts,
+    bank: &str,
+    title: &str,
+    state: &str,
+    script: bool,
+    body: &str,
+) -> String {
     let base = escape(base);
     let script = if script {
         format!("<script src=\"{base}/autosubmit.js\" defer></script>\n")
@@ -151,11 +159,11 @@ fn layout(base: &str, t: &Texts, title: &str, state: &str, script: bool, body: &
          <p class=\"bank\">{bank}</p>\n<h1>{title}</h1>\n{body}</main>\n</body>\n</html>\n",
         lang = t.lang,
         title = escape(title),
-        bank = escape(t.bank),
+        bank = escape(bank),
     )
 }
 
-fn hidden(fields: &[(String, String)]) -> String {
+pub(crate) fn hidden(fields: &[(String, String)]) -> String {
     fields
         .iter()
         .map(|(k, v)| {
@@ -168,7 +176,7 @@ fn hidden(fields: &[(String, String)]) -> String {
         .collect()
 }
 
-fn select(id: &str, control: &str, label: &str, options: &[(&str, &str)]) -> String {
+pub(crate) fn select(id: &str, control: &str, label: &str, options: &[(&str, &str)]) -> String {
     let mut html = format!(
         "<div class=\"control\">\n<label for=\"{id}\">{}</label>\n\
          <select id=\"{id}\" name=\"{id}\" data-control=\"{control}\">\n",
@@ -256,10 +264,18 @@ pub(super) fn approve(base: &str, order: &Order) -> String {
         ));
     }
     body.push_str("</div>\n</form>\n");
-    layout(base, t, t.approve_title, "bank-approve", false, &body)
+    layout(
+        base,
+        t,
+        t.bank,
+        t.approve_title,
+        "bank-approve",
+        false,
+        &body,
+    )
 }
 
-fn outcome_title(t: &Texts, shown: Shown) -> &'static str {
+pub(crate) fn outcome_title(t: &Texts, shown: Shown) -> &'static str {
     match shown {
         Shown::Executed => t.executed,
         Shown::Accepted => t.accepted,
@@ -268,7 +284,7 @@ fn outcome_title(t: &Texts, shown: Shown) -> &'static str {
     }
 }
 
-fn repeated_note(t: &Texts, repeated: bool) -> String {
+pub(crate) fn repeated_note(t: &Texts, repeated: bool) -> String {
     if repeated {
         format!(
             "<p class=\"note\" data-note=\"already-decided\">{}</p>\n",
@@ -301,7 +317,15 @@ pub(super) fn bank_return(
          </form>\n",
         escape(t.return_button)
     ));
-    layout(base, t, outcome_title(t, shown), "bank-return", true, &body)
+    layout(
+        base,
+        t,
+        t.bank,
+        outcome_title(t, shown),
+        "bank-return",
+        true,
+        &body,
+    )
 }
 
 /// `<main data-state="bank-done">`: the browser return was dropped.
@@ -309,7 +333,15 @@ pub(super) fn done(base: &str, english: bool, shown: Shown, repeated: bool) -> S
     let t = texts(english);
     let mut body = repeated_note(t, repeated);
     body.push_str(&format!("<p>{}</p>\n", escape(t.done)));
-    layout(base, t, outcome_title(t, shown), "bank-done", false, &body)
+    layout(
+        base,
+        t,
+        t.bank,
+        outcome_title(t, shown),
+        "bank-done",
+        false,
+        &body,
+    )
 }
 
 /// `<main data-state="bank-error">`.
@@ -320,7 +352,7 @@ pub(super) fn error(base: &str, english: bool, detail: &str) -> String {
         escape(t.error_intro),
         escape(detail)
     );
-    layout(base, t, t.error_title, "bank-error", false, &body)
+    layout(base, t, t.bank, t.error_title, "bank-error", false, &body)
 }
 
 #[cfg(test)]
