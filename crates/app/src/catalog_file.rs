@@ -139,6 +139,8 @@ struct ContractEntry {
     origins: Vec<Spanned<String>>,
     #[serde(default)]
     notify_cancelled: bool,
+    #[serde(default)]
+    direct_to_bank: bool,
     wire_profile: Option<Spanned<String>>,
 }
 
@@ -455,6 +457,7 @@ pub fn parse_catalog(source: &str) -> Result<Catalog, CatalogFileErrors> {
             strict_client_code: entry.strict_client_code,
             origins,
             notify_cancelled: entry.notify_cancelled,
+            direct_to_bank: entry.direct_to_bank,
             wire_profile,
         });
     }

@@ -59,6 +59,9 @@ pub struct PayerView {
     pub providers: Vec<PaymentProvider>,
     /// The provider to preselect (`SwiftCode`), when it is offered.
     pub preselected: Option<ProviderCode>,
+    /// The client's contract sends the payer straight to `preselected`
+    /// (`direct_to_bank`), when there is one.
+    pub direct: bool,
 }
 
 impl PayerView {
@@ -214,12 +217,17 @@ impl Payer {
             .preselected_provider
             .clone()
             .filter(|code| providers.iter().any(|p| &p.code == code));
+        let direct = preselected.is_some()
+            && catalog
+                .contract(&request.owner)
+                .is_some_and(|contract| contract.direct_to_bank);
         Ok(PayerView {
             request,
             attempts,
             stage,
             providers,
             preselected,
+            direct,
         })
     }
 

@@ -128,6 +128,10 @@ pub struct Contract {
     /// The HTTP status codes of this client's errors.
     #[serde(default)]
     pub wire_profile: WireProfile,
+    /// A request naming a bank (`SwiftCode`) sends the payer straight to it,
+    /// without the hub's choice page (002, the payer's step 2a).
+    #[serde(default)]
+    pub direct_to_bank: bool,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]

@@ -462,6 +462,47 @@ async fn two_payees_are_paid_one_after_the_other(postgres: bool) {
     assert_eq!(hub.status(&id).await, "E");
 }
 
+/// 002, step 2a: the demo client's contract has `direct_to_bank`, so a
+/// request naming DEMO0000 sends the payer straight to it; the hub's page
+/// still shows the result, and `choose=1` shows the choice.
+async fn a_request_naming_a_bank_goes_straight_to_it(postgres: bool) {
+    let hub = Hub::start(postgres).await;
+    let id = hub
+        .create_with(
+            "03G10",
+            json!([{"Position": "2346", "ItemElementName": "Quantity", "Item": 1}]),
+            json!({"SwiftCode": "DEMO0000"}),
+        )
+        .await;
+    let mut browser = Browser::new();
+    let page = browser
+        .get(&format!("{}/Payments/?id={id}&language=ENG", hub.base))
+        .await;
+    assert_eq!(page.state(), "direct-to-bank", "{}", page.html);
+    assert!(!page.html.contains("data-action=\"pay\""));
+    let choice = browser
+        .get(&format!("{}/Payments/?id={id}&language=ENG&choose=1", hub.base))
+        .await;
+    assert_eq!(choice.state(), "choose-provider", "{}", choice.html);
+    let (action, fields) = page.form("id=\"handoff\"");
+    assert!(fields.contains(&("provider".into(), "DEMO0000".into())));
+    let handoff = browser.post(&absolute(&hub, &action), &fields).await;
+    assert_eq!(handoff.state(), "handoff", "{}", handoff.html);
+    let (bank_action, bank_fields) = handoff.form("id=\"handoff\"");
+    let bank = browser.post(&absolute(&hub, &bank_action), &bank_fields).await;
+    assert_eq!(bank.state(), "bank-approve", "{}", bank.html);
+    // Rejected: back on the hub's page, which shows the choice and the outcome.
+    let page = decide(&hub, &mut browser, &bank, "reject").await;
+    assert_eq!(page.state(), "choose-provider", "{}", page.html);
+    assert!(page.html.contains("data-outcome=\"rejected\""));
+    // A request naming no bank shows the choice as before.
+    let plain = hub.create_one().await;
+    let page = browser
+        .get(&format!("{}/Payments/?id={plain}", hub.base))
+        .await;
+    assert_eq!(page.state(), "choose-provider");
+}
+
 async fn a_second_start_while_one_is_open_is_refused(postgres: bool) {
     let hub = Hub::start(postgres).await;
     let id = hub
@@ -651,6 +692,7 @@ on_both_databases!(
     a_rejection_leaves_the_payment_payable,
     two_payees_are_paid_one_after_the_other,
     a_second_start_while_one_is_open_is_refused,
+    a_request_naming_a_bank_goes_straight_to_it,
     a_form_without_the_csrf_token_changes_nothing,
     forged_and_mismatching_messages_change_nothing_and_are_recorded,
     an_unknown_request_is_a_404_page,

@@ -368,6 +368,7 @@ pub fn sample_catalog(revision: u32) -> Catalog {
             origins: vec!["https://e-pakalpojumi.example.lv".into()],
             notify_cancelled: false,
             wire_profile: WireProfile::Precise,
+            direct_to_bank: true,
         }],
     }
 }

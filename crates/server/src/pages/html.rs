@@ -149,6 +149,14 @@ impl Prefs {
         out.finish()
     }
 
+    /// The parameters as form fields.
+    pub fn fields(&self) -> Vec<(String, String)> {
+        self.pairs()
+            .into_iter()
+            .map(|(k, v)| (k.to_owned(), v.to_owned()))
+            .collect()
+    }
+
     /// Hidden inputs repeating the parameters in a form.
     pub fn hidden_inputs(&self) -> String {
         self.pairs()

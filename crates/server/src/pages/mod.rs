@@ -122,6 +122,19 @@ pub async fn payment_page(
         .and_then(|a| AttemptId::parse(a))
         .and_then(|a| view.attempt(a).cloned());
     let notice = query.get("notice").map(String::as_str);
+    // 002, step 2a: the e-service chose the bank and its contract says so.
+    // Only on arrival: coming back from the bank (`attempt`), with a notice,
+    // or asking for the choice (`choose`), the page itself is shown.
+    let arriving = !["attempt", "notice", "choose"]
+        .iter()
+        .any(|name| query.contains_key(*name));
+    if let (true, true, Stage::Choose { sequence }, Some(provider)) =
+        (view.direct, arriving, &view.stage, &view.preselected)
+    {
+        let mut response = direct_page(&view, *sequence, provider, &prefs, &token);
+        set_csrf_cookie(&mut response, &session, prefs.address);
+        return response;
+    }
     let mut response = request_page(
         &view,
         &prefs,
@@ -159,6 +172,12 @@ pub async fn pay(
         Err(AppError::NotFound { .. }) => error_page(&AppError::not_found_request(), &prefs),
         Err(AppError::Conflict { code, .. } | AppError::BadInput { code, .. }) => {
             back_to_page(&id, &prefs, Some(code.as_str()), None)
+        }
+        // The provider could not take the payment (Swedbank V3 unreachable):
+        // the attempt is closed; the payer may choose another bank.
+        Err(AppError::Unavailable(reason)) => {
+            tracing::warn!(%provider, %reason, "a provider could not start a payment");
+            back_to_page(&id, &prefs, Some("PROVIDER_UNAVAILABLE"), None)
         }
         Err(error) => error_page(&error, &prefs),
     }
@@ -631,8 +650,8 @@ fn notice_text(notice: Option<&str>, prefs: &Prefs) -> Option<&'static str> {
             "This payment cannot be paid.",
         ),
         "PROVIDER_UNAVAILABLE" => prefs.t(
-            "Banka pašlaik neatbild. Lūdzu, mēģiniet vēlāk.",
-            "The bank is not answering right now. Please try again later.",
+            "Banka pašlaik neatbild. Lūdzu, izvēlieties citu banku vai mēģiniet vēlāk.",
+            "The bank is not answering right now. Please choose another bank or try again later.",
         ),
         _ => return None,
     })
@@ -850,42 +869,88 @@ fn handoff_page(handoff: &Handoff, prefs: &Prefs) -> Response {
             method,
             fields,
         } => {
-            let mut body = format!(
-                "<h1>{}</h1><p>{}</p><form id=\"handoff\" method=\"{method}\" action=\"{}\">",
-                prefs.t("Pāreja uz banku", "Going to the bank"),
-                prefs.t(
-                    "Jūs tūlīt tiksiet pārvirzīts uz banku. Ja tas nenotiek, nospiediet pogu.",
-                    "You are being taken to the bank. If nothing happens, press the button."
-                ),
-                escape(action),
-            );
-            for (name, value) in fields {
-                let _ = write!(
-                    body,
-                    "<input type=\"hidden\" name=\"{}\" value=\"{}\">",
-                    escape(name),
-                    escape(value)
-                );
-            }
-            let _ = write!(
-                body,
-                "<button type=\"submit\" data-action=\"continue-to-provider\">{}</button></form>",
-                prefs.t("Turpināt uz banku", "Continue to the bank")
-            );
             let target = url::Url::parse(action)
                 .map(|u| format!(" {}", u.origin().ascii_serialization()))
                 .unwrap_or_default();
-            let document = Document {
-                title: prefs.t("Pāreja uz banku", "Going to the bank"),
-                state: "handoff",
-                prefs: *prefs,
-                id: "",
-                head: "<script src=\"/assets/autosubmit.js\" defer></script>".into(),
-                body,
-            };
-            respond(StatusCode::OK, &document, &csp(&target))
+            going_to_the_bank(prefs, "handoff", action, method, fields, "", &target)
         }
     }
+}
+
+/// The page that sends the payer straight to the bank the e-service chose:
+/// the choice form, filled in and submitted by `autosubmit.js` (or by the
+/// button), with a way to the choice page instead.
+fn direct_page(
+    view: &PayerView,
+    sequence: u16,
+    provider: &maksa_domain::codes::ProviderCode,
+    prefs: &Prefs,
+    token: &str,
+) -> Response {
+    let id = view.request.id.to_string();
+    let mut fields = vec![
+        ("id".to_owned(), id.clone()),
+        ("sequence".to_owned(), sequence.to_string()),
+        ("csrf".to_owned(), token.to_owned()),
+        ("provider".to_owned(), provider.as_str().to_owned()),
+    ];
+    fields.extend(prefs.fields());
+    let choose = format!(
+        "<p><a href=\"{}&amp;choose=1\" data-action=\"choose-another\">{}</a></p>",
+        escape(&page_link(&prefs.address.page(), &id, prefs)),
+        prefs.t(
+            "Izvēlēties citu maksājuma veidu",
+            "Choose another payment method"
+        ),
+    );
+    let action = format!("{}/pay", prefs.address.path());
+    going_to_the_bank(prefs, "direct-to-bank", &action, "post", &fields, &choose, "")
+}
+
+/// A page with one form the payer's browser submits at once (by
+/// `autosubmit.js`, or by its button without scripts); `target` is the
+/// form's origin when it posts elsewhere, for the Content-Security-Policy.
+fn going_to_the_bank(
+    prefs: &Prefs,
+    state: &'static str,
+    action: &str,
+    method: &str,
+    fields: &[(String, String)],
+    after: &str,
+    target: &str,
+) -> Response {
+    let mut body = format!(
+        "<h1>{}</h1><p>{}</p><form id=\"handoff\" method=\"{}\" action=\"{}\">",
+        prefs.t("Pāreja uz banku", "Going to the bank"),
+        prefs.t(
+            "Jūs tūlīt tiksiet pārvirzīts uz banku. Ja tas nenotiek, nospiediet pogu.",
+            "You are being taken to the bank. If nothing happens, press the button."
+        ),
+        escape(method),
+        escape(action),
+    );
+    for (name, value) in fields {
+        let _ = write!(
+            body,
+            "<input type=\"hidden\" name=\"{}\" value=\"{}\">",
+            escape(name),
+            escape(value)
+        );
+    }
+    let _ = write!(
+        body,
+        "<button type=\"submit\" data-action=\"continue-to-provider\">{}</button></form>{after}",
+        prefs.t("Turpināt uz banku", "Continue to the bank")
+    );
+    let document = Document {
+        title: prefs.t("Pāreja uz banku", "Going to the bank"),
+        state,
+        prefs: *prefs,
+        id: "",
+        head: "<script src=\"/assets/autosubmit.js\" defer></script>".into(),
+        body,
+    };
+    respond(StatusCode::OK, &document, &csp(target))
 }
 
 fn stale_form_page(id: &str, prefs: &Prefs) -> Response {
