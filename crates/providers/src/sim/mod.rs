@@ -11,7 +11,7 @@
 //! Routes, relative to where the hub mounts a simulator (`/sim/<name>`):
 //! `GET|POST /pay` (a payment request the payer's browser brings),
 //! `GET /order/{key}` (the approve page of an order created server to server),
-//! `POST /decide`, `GET /messages?reference=` (the signed messages the bank
+//! `POST /decide`, `GET /messages?key=` or `?reference=` (the signed messages the bank
 //! made for an order, as JSON: what a developer wants to see on the wire, and
 //! what the connector contract suite replays and tampers with),
 //! `GET /bank.css`, `GET /autosubmit.js`, and the protocol's own routes.
@@ -193,6 +193,19 @@ enum ServerMessageMode {
     Duplicate,
 }
 
+/// A misbehaving bank, for testing the hub's checks: its answers are
+/// correctly signed but about another amount, currency or order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Answer {
+    Faithful,
+    /// One cent more than ordered.
+    OtherAmount,
+    /// USD instead of the ordered currency.
+    OtherCurrency,
+    /// About an order the hub never made (a random reference).
+    OtherReference,
+}
+
 /// The tester's choices on the approve page.
 #[derive(Debug, Clone, Copy)]
 struct Options {
@@ -200,6 +213,7 @@ struct Options {
     delay: Duration,
     browser_return: bool,
     processing: bool,
+    answer: Answer,
 }
 
 impl Options {
@@ -233,11 +247,19 @@ impl Options {
             "processing" => true,
             other => return Err(format!("outcome_mode {}", crate::vk::quoted(other))),
         };
+        let answer = match field("answer").unwrap_or("faithful") {
+            "faithful" => Answer::Faithful,
+            "amount" => Answer::OtherAmount,
+            "currency" => Answer::OtherCurrency,
+            "reference" => Answer::OtherReference,
+            other => return Err(format!("answer {}", crate::vk::quoted(other))),
+        };
         Ok(Options {
             server_message,
             delay,
             browser_return,
             processing,
+            answer,
         })
     }
 }
@@ -248,6 +270,7 @@ struct Entry {
     created: Instant,
     state: Option<SimState>,
     browser_return: bool,
+    answer: Answer,
     messages: Vec<Sent>,
 }
 
@@ -360,6 +383,7 @@ impl Simulator {
                 created: Instant::now(),
                 state: None,
                 browser_return: true,
+                answer: Answer::Faithful,
                 messages: Vec::new(),
             },
         );
@@ -373,10 +397,32 @@ impl Simulator {
         Some((entry.order.clone(), entry.state.clone()))
     }
 
+    /// The order as the bank answers about it: as ordered, unless the
+    /// tester made the bank misbehave.
     fn entry(&self, key: &str) -> Option<(SimOrder, Option<SimState>)> {
         let ledger = self.ledger();
         let entry = ledger.get(key)?;
-        Some((entry.order.clone(), entry.state.clone()))
+        let mut order = entry.order.clone();
+        match entry.answer {
+            Answer::Faithful => {}
+            Answer::OtherAmount => {
+                if let Some(more) = order
+                    .amount
+                    .minor()
+                    .checked_add(1)
+                    .and_then(|m| Amount::from_minor(m).ok())
+                {
+                    order.amount = more;
+                }
+            }
+            Answer::OtherCurrency => {
+                if let Some(usd) = Currency::parse("USD") {
+                    order.currency = usd;
+                }
+            }
+            Answer::OtherReference => order.reference = random_key(),
+        }
+        Some((order, entry.state.clone()))
     }
 
     /// Records the decision unless one was made; answers the one that counts
@@ -406,18 +452,21 @@ impl Simulator {
         };
         entry.state = Some(state.clone());
         entry.browser_return = options.browser_return;
+        entry.answer = options.answer;
         Some((entry.order.clone(), state, true))
     }
 
     /// Marks a processing payment executed; answers the state to announce.
     fn execute(&self, key: &str) -> Option<(SimOrder, SimState)> {
-        let mut ledger = self.ledger();
-        let entry = ledger.get_mut(key)?;
-        let state = entry.state.as_mut()?;
-        if state.decision == Decision::Approve && state.executed_at.is_none() {
-            state.executed_at = Some(OffsetDateTime::now_utc());
+        {
+            let mut ledger = self.ledger();
+            let state = ledger.get_mut(key)?.state.as_mut()?;
+            if state.decision == Decision::Approve && state.executed_at.is_none() {
+                state.executed_at = Some(OffsetDateTime::now_utc());
+            }
         }
-        Some((entry.order.clone(), state.clone()))
+        let (order, state) = self.entry(key)?;
+        Some((order, state?))
     }
 
     fn keep(&self, key: &str, channel: &'static str, message: &WireMessage) {
@@ -729,7 +778,11 @@ async fn decide(State(sim): State<Arc<Simulator>>, body: Bytes) -> Response {
         Ok(o) => o,
         Err(e) => return sim.error_page(order.english, &e),
     };
-    let Some((order, state, is_new)) = sim.decide(&key, decision, &options) else {
+    let Some((_, _, is_new)) = sim.decide(&key, decision, &options) else {
+        return sim.error_page(order.english, "no such order");
+    };
+    // Read back through `entry`, so a misbehaving answer is what is sent.
+    let Some((order, Some(state))) = sim.entry(&key) else {
         return sim.error_page(order.english, "no such order");
     };
     if is_new {
@@ -746,11 +799,18 @@ async fn messages(
     State(sim): State<Arc<Simulator>>,
     Query(query): Query<HashMap<String, String>>,
 ) -> Response {
-    let Some(reference) = query.get("reference") else {
-        return plain(StatusCode::BAD_REQUEST, "reference is missing".into());
-    };
     let ledger = sim.ledger();
-    let Some(entry) = ledger.values().find(|e| &e.order.reference == reference) else {
+    let entry = match (query.get("key"), query.get("reference")) {
+        (Some(key), _) => ledger.get(key),
+        (None, Some(reference)) => ledger.values().find(|e| &e.order.reference == reference),
+        (None, None) => {
+            return plain(
+                StatusCode::BAD_REQUEST,
+                "key or reference is missing".into(),
+            );
+        }
+    };
+    let Some(entry) = entry else {
         return plain(StatusCode::NOT_FOUND, "no such order".into());
     };
     match serde_json::to_string(&entry.messages) {

@@ -70,6 +70,23 @@ pub(super) fn approve(base: &str, bank: &str, key: &str, order: &SimOrder) -> St
         t.outcome_mode,
         &[("direct", t.mode_direct), ("processing", t.mode_processing)],
     ));
+    let answers: [(&str, &str); 4] = if order.english {
+        [
+            ("faithful", "as ordered"),
+            ("amount", "another amount (a misbehaving bank)"),
+            ("currency", "another currency (a misbehaving bank)"),
+            ("reference", "another order (a misbehaving bank)"),
+        ]
+    } else {
+        [
+            ("faithful", "kā pieprasīts"),
+            ("amount", "cita summa (kļūdaina banka)"),
+            ("currency", "cita valūta (kļūdaina banka)"),
+            ("reference", "cits maksājums (kļūdaina banka)"),
+        ]
+    };
+    let label = if order.english { "Answer" } else { "Atbilde" };
+    body.push_str(&select("answer", "answer", label, &answers));
     body.push_str("</fieldset>\n<div class=\"actions\">\n");
     for (action, class, text) in [
         ("approve", "primary", t.approve),

@@ -904,7 +904,15 @@ fn direct_page(
         ),
     );
     let action = format!("{}/pay", prefs.address.path());
-    going_to_the_bank(prefs, "direct-to-bank", &action, "post", &fields, &choose, "")
+    going_to_the_bank(
+        prefs,
+        "direct-to-bank",
+        &action,
+        "post",
+        &fields,
+        &choose,
+        "",
+    )
 }
 
 /// A page with one form the payer's browser submits at once (by

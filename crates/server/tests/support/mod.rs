@@ -8,6 +8,8 @@
 use maksa_app::store::prelude::*;
 use std::sync::Arc;
 
+pub mod payer_hub;
+
 #[derive(Clone, Copy, Debug)]
 pub enum Backend {
     Sqlite,

@@ -1,0 +1,359 @@
+//! The payer's side over HTTP: the real server on port 0 with the demo bank
+//! (and, for the connector contract suite, the banks' simulators) mounted,
+//! and a browser as far as the pages need one.
+
+use maksa_app::admin::Admin;
+use maksa_app::clock::SystemClock;
+use maksa_app::payment_requests::HubSettings;
+use maksa_app::providers::Connectors;
+use maksa_app::store::prelude::*;
+use maksa_domain::ids::{ClientId, PaymentRequestId};
+use maksa_domain::request::CreationRules;
+use maksa_providers::{DemoBank, DemoKeys};
+use maksa_server::{AppState, Listeners, PageSettings, PayerOptions, RunningServer};
+use reqwest::redirect::Policy;
+use reqwest::{Client, StatusCode};
+use serde_json::{Value, json};
+use std::sync::Arc;
+
+use super::{Backend, DatabaseGuard, open_store};
+
+pub struct Hub {
+    pub _server: RunningServer,
+    pub base: String,
+    pub store: Arc<dyn Store>,
+    pub mm_cert: String,
+    /// Signs bank answers as the demo bank does, for forged-message tests.
+    pub keys: DemoKeys,
+    pub _database: DatabaseGuard,
+}
+
+impl Hub {
+    pub async fn start(postgres: bool) -> Hub {
+        Hub::start_with(postgres, |_| Vec::new()).await
+    }
+
+    /// The hub with more providers: `banks(base)` answers, for the hub at
+    /// `base`, each bank's mount path (`/sim/seb`) and its sandbox.
+    pub async fn start_with(
+        postgres: bool,
+        banks: impl FnOnce(&str) -> Vec<(String, maksa_providers::sim::Sandbox)>,
+    ) -> Hub {
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let (store, database) = open_store(Backend::postgres_if(postgres)).await;
+        let clock = Arc::new(SystemClock);
+        let bound = maksa_server::bind(Listeners {
+            http: Some("127.0.0.1:0".parse().unwrap()),
+            https: None,
+        })
+        .await
+        .unwrap();
+        let port = bound.http_addr().unwrap().port();
+        let base = format!("http://{}", bound.http_addr().unwrap());
+        let admin = Admin::new(Arc::clone(&store), clock.clone());
+        let catalog = include_str!("../../../../demo/catalog.toml").replace(
+            "  \"http://localhost:8080\",\n]",
+            &format!("  \"http://localhost:8080\",\n  \"{base}\",\n]"),
+        );
+        admin.import_catalog(&catalog).await.unwrap();
+        let pki = maksa_x509::generate_demo_pki(&["localhost".into()], "demo").unwrap();
+        let info = maksa_x509::parse_mm_cert(&pki.client_cert_pem).unwrap();
+        admin
+            .register_client(
+                ClientId::parse("demo").unwrap(),
+                &maksa_server::presented(&info),
+                Vec::new(),
+                Vec::new(),
+            )
+            .await
+            .unwrap();
+        let keys_dir = tempfile::tempdir().unwrap();
+        let keys = DemoKeys::load_or_create(keys_dir.path()).unwrap();
+        let bank = DemoBank::new(
+            DemoKeys::load_or_create(keys_dir.path()).unwrap(),
+            format!("{base}/demo-bank"),
+            base.clone(),
+        );
+        let mut connectors = Connectors::new();
+        connectors.register(bank.connector());
+        let mut mounts = vec![("/demo-bank".to_owned(), bank.router())];
+        for (path, sandbox) in banks(&base) {
+            connectors.register(sandbox.connector.clone());
+            mounts.push((path, sandbox.simulator.router()));
+        }
+        let settings = HubSettings {
+            public_base_url: base.clone(),
+            rules: CreationRules::default(),
+            list_limit: 1000,
+            issuer: maksa_domain::document::Party {
+                name: "maksa test hub".into(),
+                code: Some("90000036859".into()),
+                address: None,
+            },
+        };
+        let state = AppState::assemble(
+            Arc::clone(&store),
+            clock,
+            settings,
+            true,
+            64 * 1024,
+            PayerOptions {
+                connectors,
+                pages: PageSettings {
+                    return_redirect_seconds: 3,
+                },
+                mounts,
+                // Notifications go to the hub's own /health: loopback allowed here.
+                outbound: Some(Arc::new(maksa_outbound::OutboundClient::new(
+                    maksa_outbound::OutboundPolicy::allow_loopback().allow_port(port),
+                ))),
+                ..PayerOptions::default()
+            },
+        )
+        .await
+        .unwrap();
+        let server = maksa_server::serve(state, bound).unwrap();
+        Hub {
+            _server: server,
+            base,
+            store,
+            mm_cert: maksa_x509::mm_cert_value(&pki.client_cert_pem).unwrap(),
+            keys,
+            _database: database,
+        }
+    }
+
+    pub async fn api(&self, method: &str, mut body: Value) -> String {
+        body["MM_Cert"] = json!(self.mm_cert);
+        let response = Client::new()
+            .post(format!("{}/api/v1/payments/{method}", self.base))
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        assert!(response.status().is_success(), "{method}: {:?}", response);
+        response.text().await.unwrap()
+    }
+
+    /// Creates a request; `lines` are (position, kind, item).
+    pub async fn create(&self, step: &str, lines: Value) -> String {
+        self.create_with(step, lines, json!({})).await
+    }
+
+    /// Creates a request of one position (1.00 EUR, one payee).
+    pub async fn create_one(&self) -> String {
+        self.create(
+            "03G10",
+            json!([{"Position": "2346", "ItemElementName": "Quantity", "Item": 1}]),
+        )
+        .await
+    }
+
+    /// Creates a request with `extra` fields of PaymentRequest set too.
+    pub async fn create_with(&self, step: &str, lines: Value, extra: Value) -> String {
+        let mut body = json!({"PaymentsDataStructure": {"PaymentRequest": {
+            "ServiceStep": step,
+            "PriceList": lines,
+            "ExpiryDate": "2099-01-01T00:00:00+02:00",
+            "ResponseUrl": format!("{}/health?id=", self.base),
+            "ServerResponseUrl": format!("{}/health?id=", self.base),
+            "ReturnRedirectUrl": format!("{}/health", self.base),
+            "AllowedBanks": [{"SwiftCode": "DEMO0000"}],
+        }}});
+        for (key, value) in extra.as_object().unwrap() {
+            body["PaymentsDataStructure"]["PaymentRequest"][key] = value.clone();
+        }
+        let answer: Value =
+            serde_json::from_str(&self.api("savepaymentrequest", body).await).unwrap();
+        answer["PaymentRequestId"].as_str().unwrap().to_owned()
+    }
+
+    pub async fn status(&self, id: &str) -> String {
+        self.api("checkpaymentrequeststatus", json!({"PaymentRequestId": id}))
+            .await
+            .trim()
+            .to_owned()
+    }
+
+    pub async fn audit_kinds(&self, id: &str) -> Vec<String> {
+        self.store
+            .audit_events(PaymentRequestId::parse(id).unwrap())
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|e| e.kind)
+            .collect()
+    }
+}
+
+/// A browser as far as these pages need one: keeps the CSRF cookie, does not
+/// follow redirects (the tests look at them).
+pub struct Browser {
+    pub client: Client,
+    pub cookie: Option<String>,
+    /// The whole `Set-Cookie` of the last answer that had one (attributes too).
+    pub set_cookie: Option<String>,
+}
+
+pub struct Page {
+    pub status: StatusCode,
+    pub location: Option<String>,
+    pub html: String,
+}
+
+impl Page {
+    pub fn state(&self) -> &str {
+        let at = self
+            .html
+            .find("<main data-state=\"")
+            .expect("a main element")
+            + 18;
+        let end = self.html[at..].find('"').unwrap();
+        &self.html[at..at + end]
+    }
+
+    /// The hidden and other named fields of the form whose opening tag contains `marker`.
+    pub fn form(&self, marker: &str) -> (String, Vec<(String, String)>) {
+        let start = self.html.find(marker).unwrap_or_else(|| {
+            panic!("no form with {marker} in {}", self.html);
+        });
+        let form_start = self.html[..start].rfind("<form").unwrap();
+        let form_end = start + self.html[start..].find("</form>").unwrap();
+        let form = &self.html[form_start..form_end];
+        let action = attribute(form, "action").unwrap();
+        let mut fields = Vec::new();
+        for input in form.split("<input").skip(1) {
+            let tag = &input[..input.find('>').unwrap()];
+            if let (Some(name), Some(value)) = (attribute(tag, "name"), attribute(tag, "value")) {
+                let kind = attribute(tag, "type").unwrap_or_default();
+                if kind == "radio" && !tag.contains("checked") {
+                    continue;
+                }
+                fields.push((name, value));
+            }
+        }
+        (action, fields)
+    }
+}
+
+pub fn attribute(tag: &str, name: &str) -> Option<String> {
+    let marker = format!(" {name}=\"");
+    let at = tag.find(&marker)? + marker.len();
+    let end = tag[at..].find('"')?;
+    Some(
+        tag[at..at + end]
+            .replace("&quot;", "\"")
+            .replace("&#39;", "'")
+            .replace("&lt;", "<")
+            .replace("&gt;", ">")
+            .replace("&amp;", "&"),
+    )
+}
+
+pub fn form(
+    request: reqwest::RequestBuilder,
+    fields: &[(String, String)],
+) -> reqwest::RequestBuilder {
+    let mut body = url::form_urlencoded::Serializer::new(String::new());
+    for (k, v) in fields {
+        body.append_pair(k, v);
+    }
+    request
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(body.finish())
+}
+
+pub fn set(fields: &mut Vec<(String, String)>, name: &str, value: &str) {
+    fields.retain(|(k, _)| k != name);
+    fields.push((name.into(), value.into()));
+}
+
+impl Browser {
+    pub fn new() -> Browser {
+        Browser {
+            client: Client::builder().redirect(Policy::none()).build().unwrap(),
+            cookie: None,
+            set_cookie: None,
+        }
+    }
+
+    pub async fn finish(&mut self, response: reqwest::Response) -> Page {
+        if let Some(cookie) = response.headers().get("set-cookie") {
+            let text = cookie.to_str().unwrap();
+            self.cookie = Some(text.split(';').next().unwrap().to_owned());
+            self.set_cookie = Some(text.to_owned());
+        } else {
+            self.set_cookie = None;
+        }
+        Page {
+            status: response.status(),
+            location: response
+                .headers()
+                .get("location")
+                .map(|l| l.to_str().unwrap().to_owned()),
+            html: response.text().await.unwrap(),
+        }
+    }
+
+    pub async fn get(&mut self, url: &str) -> Page {
+        let mut request = self.client.get(url);
+        if let Some(cookie) = &self.cookie {
+            request = request.header("cookie", cookie);
+        }
+        let response = request.send().await.unwrap();
+        self.finish(response).await
+    }
+
+    pub async fn post(&mut self, url: &str, fields: &[(String, String)]) -> Page {
+        let mut request = form(self.client.post(url), fields);
+        if let Some(cookie) = &self.cookie {
+            request = request.header("cookie", cookie);
+        }
+        let response = request.send().await.unwrap();
+        self.finish(response).await
+    }
+}
+
+pub fn absolute(hub: &Hub, url: &str) -> String {
+    if url.starts_with("http") {
+        url.to_owned()
+    } else {
+        format!("{}{url}", hub.base)
+    }
+}
+
+/// Opens the page, chooses DEMO0000, and arrives at the bank's approval page.
+pub async fn to_the_bank(hub: &Hub, browser: &mut Browser, id: &str) -> Page {
+    to_the_bank_from(hub, browser, "/Payments/", id).await
+}
+
+/// The same, from the page at `door` (`/Payments/` or an original address).
+pub async fn to_the_bank_from(hub: &Hub, browser: &mut Browser, door: &str, id: &str) -> Page {
+    let page = browser
+        .get(&format!("{}{door}?id={id}&language=ENG", hub.base))
+        .await;
+    assert_eq!(page.state(), "choose-provider", "{}", page.html);
+    let (action, fields) = page.form("data-action=\"pay\"");
+    let handoff = browser.post(&absolute(hub, &action), &fields).await;
+    assert_eq!(handoff.state(), "handoff", "{}", handoff.html);
+    let (bank_action, bank_fields) = handoff.form("id=\"handoff\"");
+    let bank = browser
+        .post(&absolute(hub, &bank_action), &bank_fields)
+        .await;
+    assert_eq!(bank.state(), "bank-approve", "{}", bank.html);
+    bank
+}
+
+/// Decides at the bank and follows the browser back to the hub's page.
+pub async fn decide(hub: &Hub, browser: &mut Browser, bank: &Page, decision: &str) -> Page {
+    let (action, mut fields) = bank.form("data-action=\"approve\"");
+    set(&mut fields, "decision", decision);
+    let back = browser.post(&absolute(hub, &action), &fields).await;
+    assert_eq!(back.state(), "bank-return", "{}", back.html);
+    let (return_action, return_fields) = back.form("data-action=\"return-to-merchant\"");
+    let landed = browser.post(&return_action, &return_fields).await;
+    assert_eq!(landed.status, StatusCode::SEE_OTHER, "{}", landed.html);
+    let location = landed.location.unwrap();
+    assert!(location.contains("language=ENG"), "{location}");
+    browser.get(&absolute(hub, &location)).await
+}
