@@ -253,4 +253,40 @@ mod tests {
             assert!(verify(&t, &bad, b"x").is_err(), "{bad}");
         }
     }
+
+    /// A request signature as the hub makes it, recomputed by the `openssl`
+    /// command line over the same signing input (PKCS#1 v1.5 is
+    /// deterministic), and the header decoded back to the exact JSON.
+    #[test]
+    fn a_request_signature_is_what_openssl_computes() {
+        let (key, _) = keys();
+        let dir = tempfile::tempdir().unwrap();
+        let pem = dir.path().join("hub.pem");
+        std::fs::write(&pem, key.private_pem().unwrap()).unwrap();
+        let url = "https://pi.swedbank.com/public/api/v3/transactions/providers/HABALV22";
+        let header = Header::new(1_767_225_600, Some(url.into()), Some("LV:MERCHANT".into()));
+        let body = r#"{"amount":"12.34","currency":"EUR","description":"Rīga"}"#.as_bytes();
+        let value = sign(key, &header, body).unwrap();
+        let (head, signature) = value.split_once("..").unwrap();
+        assert_eq!(
+            String::from_utf8(B64URL.decode(head).unwrap()).unwrap(),
+            format!(
+                r#"{{"b64":false,"crit":["b64"],"iat":1767225600,"alg":"RS512","url":"{url}","kid":"LV:MERCHANT"}}"#
+            )
+        );
+        let input = dir.path().join("input");
+        std::fs::write(
+            &input,
+            format!("{head}.{}", std::str::from_utf8(body).unwrap()),
+        )
+        .unwrap();
+        let output = std::process::Command::new("openssl")
+            .args(["dgst", "-sha512", "-sign"])
+            .arg(&pem)
+            .arg(&input)
+            .output()
+            .expect("openssl");
+        assert!(output.status.success(), "{output:?}");
+        assert_eq!(B64URL.decode(signature).unwrap(), output.stdout);
+    }
 }

@@ -383,9 +383,9 @@ impl SimProtocol for SwedbankV3Sim {
     /// Chosen (the bank's own rule is not published): 1, 5, 15 and 30
     /// minutes, then hourly, up to a day after the first try.
     fn retry_schedule(&self) -> Vec<Duration> {
-        let mut pauses: Vec<Duration> = [1, 5, 15, 30]
+        let mut pauses: Vec<Duration> = [60, 5 * 60, 15 * 60, 30 * 60]
             .into_iter()
-            .map(|m| Duration::from_secs(m * 60))
+            .map(Duration::from_secs)
             .collect();
         pauses.extend(std::iter::repeat_n(Duration::from_secs(60 * 60), 23));
         pauses
