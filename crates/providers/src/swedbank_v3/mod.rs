@@ -395,4 +395,35 @@ mod tests {
         }
         assert!(attempt_of(&Incoming::default()).is_err());
     }
+
+    #[test]
+    fn a_notification_may_be_a_day_old_but_not_older() {
+        let key = RsaKey::generate().unwrap();
+        let keys = TrustedKeys::from_pems(&[public_key_pem(&key.public()).unwrap()]).unwrap();
+        let id = AttemptId::from_random([0xcd; 16]);
+        let now = OffsetDateTime::now_utc();
+        let body = br#"{"status":"EXECUTED"}"#.to_vec();
+        let incoming = |age: i64| {
+            let header = jws::Header::new(now.unix_timestamp() - age, None, None);
+            Incoming {
+                fields: vec![(ATTEMPT_PARAM.into(), id.simple())],
+                body: body.clone(),
+                headers: vec![(jws::HEADER.into(), jws::sign(&key, &header, &body).unwrap())],
+                ..Incoming::default()
+            }
+        };
+        for age in [0, 25 * 60 * 60, NOTIFICATION_AGE_SECONDS, -IAT_SKEW_SECONDS] {
+            assert_eq!(
+                read_notification(&keys, &incoming(age), now).unwrap(),
+                Verified::AskProvider(id),
+                "{age}"
+            );
+        }
+        for age in [NOTIFICATION_AGE_SECONDS + 1, -IAT_SKEW_SECONDS - 1] {
+            assert!(matches!(
+                read_notification(&keys, &incoming(age), now),
+                Err(ProviderError::BadSignature(_))
+            ));
+        }
+    }
 }
