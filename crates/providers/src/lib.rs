@@ -92,6 +92,7 @@ mod connector;
 mod keys;
 pub mod rsa_keys;
 pub mod sim;
+pub mod swedbank_v3;
 pub mod vk;
 
 pub use bank::DemoBank;
