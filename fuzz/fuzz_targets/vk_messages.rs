@@ -157,6 +157,7 @@ fuzz_target!(|case: Input<Case>| {
                 fields: vk::decode_form(&body),
                 body,
                 content_type: Some("application/x-www-form-urlencoded".to_owned()),
+                ..Default::default()
             };
             assert!(connector.server_message(&incoming).is_err());
             assert!(connector.browser_return(&incoming).is_err());
@@ -187,12 +188,14 @@ fuzz_target!(|case: Input<Case>| {
             fields: vk::decode_form(body.as_bytes()),
             body: body.into_bytes(),
             content_type: Some("application/x-www-form-urlencoded".to_owned()),
+            ..Default::default()
         }
     } else {
         Incoming {
             fields,
             body: Vec::new(),
             content_type: None,
+            ..Default::default()
         }
     };
     let result = if input.server {

@@ -390,11 +390,18 @@ impl Simulator {
         Ok(key)
     }
 
-    /// The order with this reference and its state, if decided.
+    /// The order with this reference, as the bank answers about it (see
+    /// [`Simulator::entry`]), and its state, if decided.
     pub fn state_of(&self, reference: &str) -> Option<(SimOrder, Option<SimState>)> {
-        let ledger = self.ledger();
-        let entry = ledger.values().find(|e| e.order.reference == reference)?;
-        Some((entry.order.clone(), entry.state.clone()))
+        let key = {
+            let ledger = self.ledger();
+            ledger
+                .values()
+                .find(|e| e.order.reference == reference)?
+                .key
+                .clone()
+        };
+        self.entry(&key)
     }
 
     /// The order as the bank answers about it: as ordered, unless the
