@@ -136,12 +136,18 @@ pub async fn run(dir: &Path, listen: SocketAddr, tls_listen: SocketAddr) -> anyh
     );
     let mut connectors = Connectors::new();
     connectors.register(bank.connector());
+    let mut mounts = vec![("/demo-bank".to_owned(), bank.router())];
+    // Every bank protocol with its simulator (docs/providers.md).
+    for (path, sandbox) in maksa_providers::sandboxes::build_all(&dir.join("banks"), &public)? {
+        connectors.register(sandbox.connector.clone());
+        mounts.push((path, sandbox.simulator.router()));
+    }
     let options = PayerOptions {
         connectors,
         pages: PageSettings {
             return_redirect_seconds: return_redirect_seconds()?,
         },
-        mounts: vec![("/demo-bank".to_owned(), bank.router())],
+        mounts,
         // An e-service on this machine receives its notifications: loopback is
         // allowed in the demo (and only there), on any port.
         outbound: Some(Arc::new(maksa_outbound::OutboundClient::new(

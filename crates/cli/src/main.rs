@@ -348,6 +348,13 @@ async fn serve(config_file: Option<PathBuf>) -> anyhow::Result<()> {
         options
             .mounts
             .push(("/demo-bank".to_owned(), bank.router()));
+        for (path, sandbox) in
+            maksa_providers::sandboxes::build_all(&key_dir.join("banks"), public)?
+        {
+            tracing::warn!(%path, code = %sandbox.connector.code(), "sandbox: a simulated bank is enabled");
+            options.connectors.register(sandbox.connector.clone());
+            options.mounts.push((path, sandbox.simulator.router()));
+        }
         tracing::warn!("sandbox: the demo bank DEMO0000 is enabled at /demo-bank");
     }
     let state = AppState::assemble(

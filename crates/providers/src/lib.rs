@@ -91,6 +91,7 @@ mod bank;
 mod connector;
 mod keys;
 pub mod rsa_keys;
+pub mod sandboxes;
 pub mod sim;
 pub mod swedbank_v3;
 pub mod vk;

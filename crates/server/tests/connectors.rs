@@ -314,7 +314,9 @@ async fn to_the_bank(hub: &Hub, browser: &mut Browser, id: &str, bank: &Bank) ->
             url.query_pairs_mut().extend_pairs(&bank_fields);
             browser.get(url.as_str()).await
         } else {
-            browser.post(&absolute(hub, &bank_action), &bank_fields).await
+            browser
+                .post(&absolute(hub, &bank_action), &bank_fields)
+                .await
         }
     };
     assert_eq!(approve.state(), "bank-approve", "{}", approve.html);
@@ -348,9 +350,9 @@ fn browser_return(page: &Page) -> Wire {
     assert_eq!(page.state(), "bank-return", "{}", page.html);
     let (action, fields) = page.form("data-action=\"return-to-merchant\"");
     let form_start = page.html.find("data-autosubmit").unwrap();
-    let get = page.html[..form_start].rfind("method=\"get\"").is_some_and(|at| {
-        page.html[at..form_start].find("<form").is_none()
-    });
+    let get = page.html[..form_start]
+        .rfind("method=\"get\"")
+        .is_some_and(|at| page.html[at..form_start].find("<form").is_none());
     let wire = Wire {
         method: if get { "GET" } else { "POST" }.into(),
         url: action,
@@ -397,7 +399,11 @@ async fn assert_unchanged(hub: &Hub, id: &str, what: &str) {
     assert_eq!(hub.status(id).await, "P", "{what}");
     let attempts = attempts(hub, id).await;
     assert_eq!(attempts.len(), 1, "{what}");
-    assert!(attempts[0].state.is_open(), "{what}: {:?}", attempts[0].state);
+    assert!(
+        attempts[0].state.is_open(),
+        "{what}: {:?}",
+        attempts[0].state
+    );
 }
 
 /// Approves with both messages held back; answers the browser return and the
@@ -430,7 +436,10 @@ async fn paid_with_the_server_message_first(bank: Bank, postgres: bool) {
     let landed = returned.send().await;
     assert_eq!(landed.status(), StatusCode::SEE_OTHER);
     let page = browser
-        .get(&absolute(&hub, landed.headers()["location"].to_str().unwrap()))
+        .get(&absolute(
+            &hub,
+            landed.headers()["location"].to_str().unwrap(),
+        ))
         .await;
     assert_eq!(page.state(), "paid", "{}", page.html);
     assert_paid_once(&hub, &id).await;
@@ -444,7 +453,10 @@ async fn paid_with_the_browser_return_first(bank: Bank, postgres: bool) {
     let landed = returned.send().await;
     assert_eq!(landed.status(), StatusCode::SEE_OTHER);
     let page = browser
-        .get(&absolute(&hub, landed.headers()["location"].to_str().unwrap()))
+        .get(&absolute(
+            &hub,
+            landed.headers()["location"].to_str().unwrap(),
+        ))
         .await;
     assert_eq!(page.state(), "paid", "{}", page.html);
     assert_paid_once(&hub, &id).await;
@@ -584,7 +596,10 @@ async fn a_rejection_leaves_the_payment_payable(bank: Bank, postgres: bool) {
         assert_eq!(landed.status(), StatusCode::SEE_OTHER, "{decision}");
         assert_eq!(hub.status(&id).await, "P");
         let all = attempts(&hub, &id).await;
-        assert!(all.iter().all(|a| !a.state.is_open()), "{decision}: {all:?}");
+        assert!(
+            all.iter().all(|a| !a.state.is_open()),
+            "{decision}: {all:?}"
+        );
     }
     let (approve, _) = to_the_bank(&hub, &mut browser, &id, &bank).await;
     let page = decide_at_bank(&hub, &mut browser, &approve, "approve", &[]).await;
@@ -632,7 +647,9 @@ fn tampering_changes_one_part_at_a_time() {
         url: "http://h/r?a=1".into(),
         content_type: Some("application/x-www-form-urlencoded".into()),
         headers: vec![("x-sig".into(), "abc".into())],
-        body: b"b=xyz&c=&xmldata=%3Cr%3E%3Cs%3E19%3C%2Fs%3E%3Ct+x%3D%221%22%3Eq%3C%2Ft%3E%3C%2Fr%3E".to_vec(),
+        body:
+            b"b=xyz&c=&xmldata=%3Cr%3E%3Cs%3E19%3C%2Fs%3E%3Ct+x%3D%221%22%3Eq%3C%2Ft%3E%3C%2Fr%3E"
+                .to_vec(),
     };
     let parts: Vec<String> = wire.tampered().into_iter().map(|(p, _)| p).collect();
     assert_eq!(parts, ["a", "b", "c", "s", "t", "x-sig"]);
@@ -640,7 +657,10 @@ fn tampering_changes_one_part_at_a_time() {
     assert_eq!(change_text(""), "X");
     assert_eq!(change_text("ab-"), "ac-");
     let json = json!({"id": "t1", "amount": {"value": 12.5}, "ok": true});
-    let parts: Vec<String> = changed_json(&json, "").into_iter().map(|(p, _)| p).collect();
+    let parts: Vec<String> = changed_json(&json, "")
+        .into_iter()
+        .map(|(p, _)| p)
+        .collect();
     assert_eq!(parts, ["amount.value", "id", "ok"]);
 }
 
@@ -679,7 +699,10 @@ async fn an_unreachable_bank_sends_the_payer_back(postgres: bool) {
     let back = browser.post(&absolute(&hub, &action), &fields).await;
     assert_eq!(back.status, StatusCode::SEE_OTHER);
     let location = back.location.unwrap();
-    assert!(location.contains("notice=PROVIDER_UNAVAILABLE"), "{location}");
+    assert!(
+        location.contains("notice=PROVIDER_UNAVAILABLE"),
+        "{location}"
+    );
     let page = browser.get(&absolute(&hub, &location)).await;
     assert_eq!(page.state(), "choose-provider", "{}", page.html);
     assert!(page.html.contains("choose another bank"), "{}", page.html);
