@@ -88,7 +88,9 @@
 )]
 
 mod bank;
+mod banklink;
 mod connector;
+pub mod ipizza;
 mod keys;
 pub mod rsa_keys;
 pub mod sim;

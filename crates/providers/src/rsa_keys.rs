@@ -40,7 +40,7 @@ impl fmt::Debug for RsaKey {
         write!(
             f,
             "RsaKey({} bits)",
-            rsa::traits::PublicKeyParts::size(&self.private) * 8
+            rsa::traits::PublicKeyParts::size(&self.private).saturating_mul(8)
         )
     }
 }
