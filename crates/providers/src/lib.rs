@@ -94,6 +94,7 @@ pub mod ipizza;
 mod keys;
 pub mod rsa_keys;
 pub mod sim;
+pub mod swedbank_link;
 pub mod vk;
 
 pub use bank::DemoBank;
