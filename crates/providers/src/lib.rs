@@ -93,6 +93,7 @@ mod connector;
 pub mod ipizza;
 mod keys;
 pub mod rsa_keys;
+pub mod seb_elink;
 pub mod sim;
 pub mod swedbank_link;
 pub mod vk;

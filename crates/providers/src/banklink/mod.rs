@@ -207,7 +207,6 @@ pub fn parse_dotted_date(text: &str) -> Option<Date> {
 }
 
 /// `HH:MM:SS`, as SEB's `IB_PAYMENT_TIME`.
-#[allow(dead_code)] // SEB e-Link's, next
 pub fn format_clock(time: Time) -> String {
     format!(
         "{:02}:{:02}:{:02}",
@@ -217,7 +216,6 @@ pub fn format_clock(time: Time) -> String {
     )
 }
 
-#[allow(dead_code)] // SEB e-Link's, next
 pub fn parse_clock(text: &str) -> Option<Time> {
     let mut parts = text.split(':');
     let (h, m, s) = (parts.next()?, parts.next()?, parts.next()?);
@@ -231,7 +229,6 @@ pub fn parse_clock(text: &str) -> Option<Time> {
 /// A date and clock time of a Latvian bank (local time, `Europe/Riga`) as an
 /// instant. The offset is taken as +02:00 (winter time), so in summer the
 /// instant is an hour late: it is kept for the record, never compared.
-#[allow(dead_code)] // SEB e-Link's, next
 pub fn riga_instant(date: Date, time: Time) -> OffsetDateTime {
     let offset = UtcOffset::from_hms(2, 0, 0).unwrap_or(UtcOffset::UTC);
     PrimitiveDateTime::new(date, time).assume_offset(offset)
