@@ -22,6 +22,8 @@ use time::OffsetDateTime;
 pub use crate::banklink::vk_link::{
     VkLinkConfig as IpizzaConfig, VkLinkConnector as IpizzaConnector,
 };
+/// The attempt id as `VK_STAMP` and `VK_REF`, and back.
+pub use crate::banklink::{join_attempt, split_attempt};
 
 /// The versions: 008 signs with SHA-1, 009 with SHA-512.
 pub const VERSION_SHA1: &str = "008";

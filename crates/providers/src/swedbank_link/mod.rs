@@ -24,6 +24,8 @@ use time::OffsetDateTime;
 pub use crate::banklink::vk_link::{
     VkLinkConfig as SwedbankLinkConfig, VkLinkConnector as SwedbankLinkConnector,
 };
+/// The attempt id as `VK_STAMP` and `VK_REF`, and back.
+pub use crate::banklink::{join_attempt, split_attempt};
 
 /// The only version: SHA-1.
 pub const VERSION: &str = "008";
