@@ -58,6 +58,7 @@ async fn record(
 
 struct Harness {
     origin: String,
+    dir_path: std::path::PathBuf,
     connector: Arc<dyn Connector>,
     receiver: Receiver,
     http: reqwest::Client,
@@ -84,6 +85,7 @@ async fn start() -> Harness {
     tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
     Harness {
         origin,
+        dir_path: dir.path().to_owned(),
         connector: sandbox.connector,
         receiver,
         http: reqwest::Client::builder()
@@ -455,4 +457,37 @@ async fn messages_lists_what_the_bank_sent() {
     assert!(text.contains("\"channel\":\"server\""));
     assert!(text.contains("\"channel\":\"browser\""));
     assert!(text.contains("VK_SERVICE=1111"));
+}
+
+#[tokio::test]
+async fn the_bank_refuses_a_request_signed_too_long_ago() {
+    let h = start().await;
+    let order = order(&h);
+    // The sandbox's own hub key, so only the time is wrong.
+    let hub = RsaKey::load_or_create(&h.dir_path.join(ipizza::HUB_KEY_FILE)).unwrap();
+    let mut config = IpizzaConfig::new(
+        code(),
+        ipizza::SANDBOX_MERCHANT_ID,
+        hub.clone(),
+        TrustedKeys::new(vec![hub.public()]).unwrap(),
+        format!("{}/sim/ipizza/pay", h.origin),
+    );
+    config.version = ipizza::VERSION_SHA512;
+    config.payee_in_request = true;
+    let connector = ipizza::connector(config);
+    let action = format!("{}/sim/ipizza/pay", h.origin);
+    let fresh = connector
+        .request_fields(&order, OffsetDateTime::now_utc())
+        .unwrap();
+    let response = post_form(&h, &action, &fresh).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let stale = connector
+        .request_fields(
+            &order,
+            OffsetDateTime::now_utc() - time::Duration::minutes(10),
+        )
+        .unwrap();
+    let response = post_form(&h, &action, &stale).await;
+    assert_eq!(response.status(), StatusCode::BAD_REQUEST);
+    assert!(response.text().await.unwrap().contains("VK_DATETIME"));
 }

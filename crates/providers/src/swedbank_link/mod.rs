@@ -313,4 +313,33 @@ mod tests {
         };
         assert_eq!(o.outcome, Outcome::Rejected);
     }
+
+    /// `openssl dgst -sha1 -sign` over the same signature data gives the
+    /// same bytes (PKCS#1 v1.5 is deterministic).
+    #[test]
+    fn known_answer_against_the_openssl_command_line() {
+        let hub = RsaKey::generate().unwrap();
+        let bank = RsaKey::generate().unwrap();
+        let c = connector_with(&hub, &bank);
+        let fields = c
+            .request_fields(&order(), OffsetDateTime::now_utc())
+            .unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let key_path = dir.path().join("key.pem");
+        std::fs::write(&key_path, hub.private_pem().unwrap()).unwrap();
+        let data_path = dir.path().join("data");
+        std::fs::write(&data_path, vk::mac_data(REQUEST_1002, &fields).unwrap()).unwrap();
+        let out = std::process::Command::new("openssl")
+            .args(["dgst", "-sha1", "-sign"])
+            .arg(&key_path)
+            .arg(&data_path)
+            .output()
+            .expect("the openssl command line is needed for this test");
+        assert!(out.status.success());
+        use base64::Engine as _;
+        let ours = base64::engine::general_purpose::STANDARD
+            .decode(fields.field("VK_MAC").unwrap())
+            .unwrap();
+        assert_eq!(ours, out.stdout);
+    }
 }
