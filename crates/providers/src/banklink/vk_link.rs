@@ -249,6 +249,15 @@ impl VkLinkConnector {
             vk::expect_value(fields, "VK_SND_ID", bank_id)?;
         }
         vk::check_encoding(fields)?;
+        // Some iPizza banks name the encoding VK_CHARSET.
+        if let Some(charset) = fields.field("VK_CHARSET")
+            && !charset.eq_ignore_ascii_case(vk::ENCODING)
+        {
+            return Err(ProviderError::Malformed(format!(
+                "VK_CHARSET {} is not UTF-8",
+                vk::quoted(charset)
+            )));
+        }
         // VK_AUTO is not signed: it only routes. The bank sends its
         // automatic message to VK_RETURN, where the hub takes browser
         // returns, so a browser return may say either.

@@ -441,6 +441,27 @@ mod tests {
     }
 
     #[test]
+    fn only_utf_8_is_spoken() {
+        let (hub, bank) = keys();
+        let c = connector_with(&hub, &bank, VERSION_SHA1);
+        let now = OffsetDateTime::now_utc();
+        let at = crate::banklink::format_vk_datetime(now);
+        for (name, value, ok) in [
+            ("VK_CHARSET", "utf-8", true),
+            ("VK_CHARSET", "ISO-8859-13", false),
+            ("VK_ENCODING", "ISO-8859-13", false),
+        ] {
+            let mut fields = answer(&bank, "1111", VERSION_SHA1, &at);
+            fields.push((name.into(), value.into()));
+            assert_eq!(
+                c.read_answer(fields.as_slice(), false, now).is_ok(),
+                ok,
+                "{name}={value}"
+            );
+        }
+    }
+
+    #[test]
     fn the_connector_declares_the_purpose_limit_and_has_no_query() {
         let (hub, bank) = keys();
         let c = connector_with(&hub, &bank, VERSION_SHA1);
