@@ -441,6 +441,21 @@ impl Payer {
             Ok(Verified::AskProvider(id)) => {
                 return self.ask_provider(&code, channel, id, incoming).await;
             }
+            Ok(Verified::Outcome(signed)) => match self.store.attempt(signed.attempt).await? {
+                // The amount is the attempt's own: the bank signed an outcome
+                // of the payment our signed request created. `accept` still
+                // checks that the attempt is this provider's.
+                Some(attempt) => signed.with_terms(attempt.amount, attempt.currency),
+                None => {
+                    let refusal = Refusal {
+                        kind: RefusalKind::Unknown,
+                        reason: "no such attempt".into(),
+                    };
+                    return Err(self
+                        .refuse(&code, channel, None, refusal, Some(incoming))
+                        .await);
+                }
+            },
             Err(error) => {
                 let refusal = Refusal::of(&error);
                 return Err(self

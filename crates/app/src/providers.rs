@@ -65,6 +65,34 @@ pub enum Verified {
     /// carries nothing signed about what (Swedbank V3's return and
     /// notification): the hub asks the provider ([`Connector::query`]).
     AskProvider(AttemptId),
+    /// A signed outcome that names the attempt but does not restate the
+    /// amount (iPizza's 1911, SEB e-Link's 0004): the bank answers about the
+    /// payment our signed request created, so the attempt's own amount and
+    /// currency are what it vouches for.
+    Outcome(AttemptOutcome),
+}
+
+/// What [`Verified::Outcome`] carries.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AttemptOutcome {
+    pub attempt: AttemptId,
+    pub outcome: Outcome,
+    pub external_id: Option<String>,
+    pub at: Option<OffsetDateTime>,
+}
+
+impl AttemptOutcome {
+    /// The message, with the amount and currency of the attempt it names.
+    pub fn with_terms(self, amount: Amount, currency: Currency) -> ProviderMessage {
+        ProviderMessage {
+            attempt: self.attempt,
+            outcome: self.outcome,
+            amount,
+            currency,
+            external_id: self.external_id,
+            at: self.at,
+        }
+    }
 }
 
 impl Verified {
@@ -72,7 +100,7 @@ impl Verified {
     pub fn into_message(self) -> Option<ProviderMessage> {
         match self {
             Verified::Message(message) => Some(message),
-            Verified::AskProvider(_) => None,
+            Verified::AskProvider(_) | Verified::Outcome(_) => None,
         }
     }
 }

@@ -88,11 +88,15 @@
 )]
 
 mod bank;
+mod banklink;
 mod connector;
+pub mod ipizza;
 mod keys;
 pub mod rsa_keys;
 pub mod sandboxes;
+pub mod seb_elink;
 pub mod sim;
+pub mod swedbank_link;
 pub mod swedbank_v3;
 pub mod vk;
 

@@ -17,11 +17,28 @@ pub struct SandboxBank {
 }
 
 /// Every protocol the hub speaks, each with its simulator.
-pub const SANDBOX_BANKS: &[SandboxBank] = &[SandboxBank {
-    name: "swedbank-v3",
-    code: "HABALV22",
-    build: crate::swedbank_v3::sandbox,
-}];
+pub const SANDBOX_BANKS: &[SandboxBank] = &[
+    SandboxBank {
+        name: "swedbank-v3",
+        code: "HABALV22",
+        build: crate::swedbank_v3::sandbox,
+    },
+    SandboxBank {
+        name: "swedbank-link",
+        code: "SWEDLINK",
+        build: crate::swedbank_link::sandbox,
+    },
+    SandboxBank {
+        name: "seb",
+        code: "UNLALV2X",
+        build: crate::seb_elink::sandbox,
+    },
+    SandboxBank {
+        name: "luminor",
+        code: "RIKOLV2X",
+        build: crate::ipizza::sandbox,
+    },
+];
 
 /// Builds every simulated bank for the hub at `hub_base_url`, keeping each
 /// bank's keys in `dir/<name>/`; answers each with its mount path.
