@@ -769,3 +769,69 @@ contract_suite!(luminor: Bank {
     browser_return_pays: true,
     detectable: &["amount", "currency", "reference"],
 });
+
+/// A request with two payees, the first paid through Swedbank (V3: server
+/// to server, JWS) and the second through Luminor (iPizza: signed forms):
+/// each payment converges on its own, and the request is paid once both are.
+async fn two_payees_paid_through_two_banks(postgres: bool) {
+    let banks = [swedbank_v3::BANK, luminor::BANK];
+    let hub = Hub::start_with(postgres, move |base| {
+        banks
+            .iter()
+            .map(|bank| {
+                let path = format!("/sim/{}", bank.name);
+                let sandbox = (bank.sandbox)(
+                    &keys_dir(bank),
+                    ProviderCode::parse(bank.code).unwrap(),
+                    &format!("{base}{path}"),
+                    base,
+                )
+                .unwrap();
+                (path, sandbox)
+            })
+            .collect()
+    })
+    .await;
+    let id = hub
+        .create_with(
+            "02Y70",
+            json!([
+                {"Position": "53", "ItemElementName": "Quantity", "Item": 1},
+                {"Position": "54", "ItemElementName": "Amount", "Item": "5.00"}
+            ]),
+            json!({"AllowedBanks": [{"SwiftCode": "HABALV22"}, {"SwiftCode": "RIKOLV2X"}]}),
+        )
+        .await;
+    let mut browser = Browser::new();
+    for (sequence, bank) in banks.iter().enumerate() {
+        let (returned, server) = approved_and_held(&hub, &mut browser, &id, bank, &[]).await;
+        assert!(server.unwrap().send().await.status().is_success());
+        let landed = returned.send().await;
+        assert_eq!(landed.status(), StatusCode::SEE_OTHER);
+        let expected = if sequence == 0 { "P" } else { "E" };
+        assert_eq!(hub.status(&id).await, expected, "after {}", bank.name);
+    }
+    let all = attempts(&hub, &id).await;
+    assert_eq!(all.len(), 2);
+    assert!(all.iter().all(|a| a.state == AttemptState::Executed));
+    let providers: Vec<&str> = all.iter().map(|a| a.provider.as_str()).collect();
+    assert!(providers.contains(&"HABALV22") && providers.contains(&"RIKOLV2X"));
+    let owner = maksa_domain::ids::ClientId::parse("demo").unwrap();
+    let notifications = hub
+        .store
+        .notification_log(&owner, PaymentRequestId::parse(&id).unwrap())
+        .await
+        .unwrap();
+    assert_eq!(notifications.len(), 1, "one notification of E");
+}
+
+mod two_banks {
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn sqlite() {
+        super::two_payees_paid_through_two_banks(false).await
+    }
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn postgres() {
+        super::two_payees_paid_through_two_banks(true).await
+    }
+}
