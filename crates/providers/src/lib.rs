@@ -88,6 +88,7 @@
 )]
 
 mod bank;
+pub mod citadele;
 mod connector;
 mod keys;
 pub mod rsa_keys;
