@@ -449,6 +449,97 @@ mod tests {
         );
     }
 
+    fn signed(key: &RsaKey, answer: &Answer) -> String {
+        dsig::sign(&answer.unsigned(), key, None).unwrap()
+    }
+
+    fn status(at: OffsetDateTime, from: &str, stat_code: &str) -> Answer {
+        Answer::Status {
+            timestamp: message::format_timestamp(at),
+            from: from.into(),
+            ext_id: AttemptId::from_random([7; 16]).simple(),
+            doc_no: "0707070707".into(),
+            stat_code: stat_code.into(),
+            book_date: None,
+        }
+    }
+
+    fn response(at: OffsetDateTime, code: &str, uid: &str) -> Answer {
+        Answer::Response {
+            timestamp: message::format_timestamp(at),
+            from: SANDBOX_MERCHANT_ID.into(),
+            request_uid: uid.into(),
+            code: code.into(),
+            message: Some("x".repeat(100)),
+        }
+    }
+
+    #[test]
+    fn answers_are_checked_after_their_signature() {
+        let key = RsaKey::generate().unwrap();
+        let keys = TrustedKeys::new(vec![key.public()]).unwrap();
+        let now = OffsetDateTime::now_utc();
+        let read = |answer: &Answer| {
+            read_answer(
+                signed(&key, answer).as_bytes(),
+                &keys,
+                SANDBOX_MERCHANT_ID,
+                now,
+            )
+        };
+        let uid = AttemptId::from_random([7; 16]).simple();
+        let verdict = read(&response(now, "300", &uid)).unwrap();
+        assert_eq!(verdict.outcome, Outcome::Rejected);
+        // The bank's message is quoted, bounded.
+        assert_eq!(
+            verdict.reason.unwrap().chars().count(),
+            crate::vk::QUOTED_CHARS + 3
+        );
+        assert_eq!(
+            read(&response(now, "200", &uid)).unwrap().outcome,
+            Outcome::Rejected
+        );
+        assert_eq!(
+            read(&response(now, "100", &uid)).unwrap().outcome,
+            Outcome::Accepted
+        );
+        assert_eq!(
+            read(&status(now, SANDBOX_MERCHANT_ID, "E"))
+                .unwrap()
+                .outcome,
+            Outcome::Executed
+        );
+        assert_eq!(
+            read(&status(now, SANDBOX_MERCHANT_ID, "R"))
+                .unwrap()
+                .outcome,
+            Outcome::Rejected
+        );
+        // A status retried for three days is still taken; older, or from the
+        // future, or another contract's, or an unknown code, is not.
+        assert!(read(&status(now - Duration::days(3), SANDBOX_MERCHANT_ID, "E")).is_ok());
+        for refused in [
+            status(now - Duration::days(5), SANDBOX_MERCHANT_ID, "E"),
+            status(now + Duration::minutes(16), SANDBOX_MERCHANT_ID, "E"),
+            status(now, "10001", "E"),
+            status(now, SANDBOX_MERCHANT_ID, "X"),
+            response(now - Duration::minutes(16), "100", &uid),
+            response(now + Duration::minutes(16), "100", &uid),
+            response(now, "400", &uid),
+            response(now, "100", "57d66f13da"),
+            response(
+                now,
+                "100",
+                &AttemptId::from_random([0xab; 16]).simple().to_uppercase(),
+            ),
+        ] {
+            assert!(
+                matches!(read(&refused), Err(ProviderError::Malformed(_))),
+                "{refused:?}"
+            );
+        }
+    }
+
     #[test]
     fn a_final_outcome_is_not_replaced_by_an_earlier_stage() {
         let attempt = AttemptId::from_random([1; 16]);
