@@ -541,6 +541,21 @@ mod tests {
     }
 
     #[test]
+    fn the_banks_own_2016_layout_reads() {
+        let root = xml::parse(include_bytes!("testdata/pmtresp-2016.xml")).unwrap();
+        assert_eq!(
+            Answer::read(&root).unwrap(),
+            Answer::Response {
+                timestamp: "20160912115929000".into(),
+                from: "10000".into(),
+                request_uid: "57d66f13da".into(),
+                code: "100".into(),
+                message: None,
+            }
+        );
+    }
+
+    #[test]
     fn a_final_outcome_is_not_replaced_by_an_earlier_stage() {
         let attempt = AttemptId::from_random([1; 16]);
         let verdict = |outcome| Verdict {
