@@ -89,6 +89,7 @@
 
 mod bank;
 mod banklink;
+pub mod citadele;
 mod connector;
 pub mod ipizza;
 mod keys;

@@ -34,6 +34,11 @@ pub const SANDBOX_BANKS: &[SandboxBank] = &[
         build: crate::seb_elink::sandbox,
     },
     SandboxBank {
+        name: "citadele",
+        code: "PARXLV22",
+        build: crate::citadele::sandbox,
+    },
+    SandboxBank {
         name: "luminor",
         code: "RIKOLV2X",
         build: crate::ipizza::sandbox,

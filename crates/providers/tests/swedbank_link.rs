@@ -83,6 +83,7 @@ async fn start() -> Harness {
     let app = Router::new()
         .route("/return", any(record))
         .route("/notify", any(record))
+        .route("/providers/{code}/notify", any(record))
         .with_state(receiver.clone())
         .nest("/sim/swedbank-link", sandbox.simulator.router());
     tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });

@@ -835,3 +835,14 @@ mod two_banks {
         super::two_payees_paid_through_two_banks(true).await
     }
 }
+
+contract_suite!(citadele: Bank {
+    name: "citadele",
+    code: "PARXLV22",
+    sandbox: maksa_providers::citadele::sandbox,
+    // KeyInfo only tells which key signed; the configured certificates decide.
+    unsigned: &["X509Certificate"],
+    queries: false,
+    browser_return_pays: false,
+    detectable: &["reference"],
+});
