@@ -52,6 +52,75 @@ pub struct Config {
     /// Timeouts and connection caps of the listeners.
     #[serde(default)]
     pub limits: LimitsConfig,
+    /// The bank contracts: one `[[bank]]` per provider code (docs/configuration.md).
+    #[serde(default)]
+    pub bank: Vec<BankConfig>,
+}
+
+/// `[[bank]]`: one bank contract. The private key comes from a file or an
+/// environment variable (PEM text); its contents are never logged.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BankConfig {
+    /// swedbank-v3 | swedbank-link | seb-elink | citadele | ipizza
+    pub protocol: String,
+    /// The provider code in the catalogue (e.g. HABALV22).
+    pub code: String,
+    /// Our id at the bank.
+    pub merchant_id: String,
+    pub private_key_file: Option<PathBuf>,
+    /// The name of an environment variable holding the key's PEM text.
+    pub private_key_env: Option<String>,
+    /// The bank's certificates (PEM): one, or two during a rotation.
+    pub bank_certificate_files: Vec<PathBuf>,
+    /// The API's base address (swedbank-v3) or the bank's payment address.
+    pub url: String,
+    pub bank_id: Option<String>,
+    /// ipizza: 008 (SHA-1, the default) or 009 (SHA-512).
+    pub version: Option<String>,
+    /// citadele: the payee's registration number.
+    pub payee_legal_id: Option<String>,
+}
+
+impl BankConfig {
+    /// Reads the keys and certificates and checks the settings.
+    pub fn contract(&self) -> anyhow::Result<maksa_providers::configured::BankContract> {
+        use maksa_providers::configured::{BankContract, Protocol};
+        use maksa_providers::rsa_keys::{RsaKey, TrustedKeys};
+        let code = &self.code;
+        let protocol = Protocol::parse(&self.protocol).with_context(|| {
+            format!(
+                "[[bank]] {code}: protocol {:?} is not one of {}",
+                self.protocol,
+                Protocol::NAMES.join(", ")
+            )
+        })?;
+        let provider = maksa_domain::codes::ProviderCode::parse(code)
+            .with_context(|| format!("[[bank]] code {code:?} is not a provider code"))?;
+        let pem = match (&self.private_key_file, &self.private_key_env) {
+            (Some(path), None) => std::fs::read_to_string(path)
+                .with_context(|| format!("[[bank]] {code}: reading {}", path.display()))?,
+            (None, Some(variable)) => std::env::var(variable).with_context(|| {
+                format!("[[bank]] {code}: the environment variable {variable} is not set")
+            })?,
+            _ => bail!("[[bank]] {code}: set one of private_key_file and private_key_env"),
+        };
+        let hub_key =
+            RsaKey::from_pem(&pem).with_context(|| format!("[[bank]] {code}: the private key"))?;
+        let bank_keys = TrustedKeys::from_files(&self.bank_certificate_files)
+            .with_context(|| format!("[[bank]] {code}: bank_certificate_files"))?;
+        Ok(BankContract {
+            protocol,
+            code: provider,
+            merchant_id: self.merchant_id.clone(),
+            hub_key,
+            bank_keys,
+            url: self.url.clone(),
+            bank_id: self.bank_id.clone(),
+            version: self.version.clone(),
+            payee_legal_id: self.payee_legal_id.clone(),
+        })
+    }
 }
 
 /// `[limits]`: how long a client may take and how many connections it may hold
@@ -255,6 +324,12 @@ impl Config {
         if self.http_listen.is_none() && self.https.is_none() {
             bail!("configure http_listen, [https], or both");
         }
+        let mut codes = std::collections::HashSet::new();
+        for bank in &self.bank {
+            if !codes.insert(bank.code.to_ascii_uppercase()) {
+                bail!("[[bank]] {}: one contract per provider code", bank.code);
+            }
+        }
         self.limits.check()
     }
 }
@@ -285,6 +360,50 @@ mod tests {
         assert_eq!(set.header_timeout, std::time::Duration::from_secs(5));
         assert_eq!(set.per_address, 500);
         assert_eq!(set.idle_timeout, defaults.idle_timeout);
+    }
+
+    #[test]
+    fn a_bank_contract_is_read_with_its_key_and_two_certificates() {
+        use maksa_providers::rsa_keys::RsaKey;
+        let dir = tempfile::tempdir().unwrap();
+        let key = RsaKey::generate().unwrap();
+        std::fs::write(dir.path().join("hub.key"), key.private_pem().unwrap()).unwrap();
+        for name in ["bank.pem", "bank-next.pem"] {
+            let bank = RsaKey::generate().unwrap();
+            std::fs::write(
+                dir.path().join(name),
+                bank.self_signed_certificate("bank").unwrap(),
+            )
+            .unwrap();
+        }
+        let d = dir.path().display();
+        let bank = format!(
+            "[[bank]]\nprotocol = \"seb-elink\"\ncode = \"UNLALV2X\"\nmerchant_id = \"M1\"\n\
+             private_key_file = \"{d}/hub.key\"\n\
+             bank_certificate_files = [\"{d}/bank.pem\", \"{d}/bank-next.pem\"]\n\
+             url = \"https://ibanka.seb.lv/ipc/epakindex.jsp\"\n"
+        );
+        let read = config(&bank).unwrap();
+        let contract = read.bank[0].contract().unwrap();
+        assert!(!format!("{contract:?}").contains("PRIVATE"));
+        let connector = contract.connector().unwrap();
+        assert_eq!(connector.code().as_str(), "UNLALV2X");
+
+        let twice = format!("{bank}{bank}");
+        assert!(config_err(&twice).contains("one contract per provider code"));
+        let unknown = bank.replace("seb-elink", "seb");
+        let error = config(&unknown).unwrap().bank[0].contract().unwrap_err();
+        assert!(format!("{error:#}").contains("not one of"), "{error:#}");
+        let keyless = bank.replace(&format!("private_key_file = \"{d}/hub.key\"\n"), "");
+        let error = config(&keyless).unwrap().bank[0].contract().unwrap_err();
+        assert!(
+            format!("{error:#}").contains("private_key_file"),
+            "{error:#}"
+        );
+    }
+
+    fn config_err(extra: &str) -> String {
+        config(extra).err().unwrap().to_string()
     }
 
     #[test]

@@ -337,6 +337,11 @@ async fn serve(config_file: Option<PathBuf>) -> anyhow::Result<()> {
         worker: config.node_name.clone(),
         ..PayerOptions::default()
     };
+    for bank in &config.bank {
+        let connector = bank.contract()?.connector()?;
+        tracing::info!(code = %connector.code(), protocol = %bank.protocol, "bank contract configured");
+        options.connectors.register(connector);
+    }
     if let Some(key_dir) = &config.demo_bank_key_dir {
         let public = config.public_base_url.trim_end_matches('/');
         let bank = maksa_providers::DemoBank::new(

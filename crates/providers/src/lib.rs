@@ -90,6 +90,7 @@
 mod bank;
 mod banklink;
 pub mod citadele;
+pub mod configured;
 mod connector;
 pub mod ipizza;
 mod keys;
