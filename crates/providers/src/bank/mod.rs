@@ -571,22 +571,7 @@ impl DemoBank {
     }
 
     fn html(&self, status: StatusCode, body: String) -> Response {
-        let mut headers = HeaderMap::new();
-        headers.insert(
-            header::CONTENT_TYPE,
-            HeaderValue::from_static("text/html; charset=utf-8"),
-        );
-        headers.insert(header::CONTENT_SECURITY_POLICY, self.csp.clone());
-        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-        headers.insert(
-            header::X_CONTENT_TYPE_OPTIONS,
-            HeaderValue::from_static("nosniff"),
-        );
-        headers.insert(
-            header::REFERRER_POLICY,
-            HeaderValue::from_static("no-referrer"),
-        );
-        (status, headers, body).into_response()
+        html_page(&self.csp, status, body)
     }
 
     fn error_page(&self, english: bool, detail: &str) -> Response {
@@ -595,6 +580,27 @@ impl DemoBank {
             pages::error(&self.base_path, english, detail),
         )
     }
+}
+
+/// A bank page with its security headers: the Content-Security-Policy
+/// `csp`, never cached, never sniffed, no referrer.
+pub(crate) fn html_page(csp: &HeaderValue, status: StatusCode, body: String) -> Response {
+    let mut headers = HeaderMap::new();
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/html; charset=utf-8"),
+    );
+    headers.insert(header::CONTENT_SECURITY_POLICY, csp.clone());
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    headers.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("no-referrer"),
+    );
+    (status, headers, body).into_response()
 }
 
 /// The pages' policy: nothing but the bank's own stylesheet and script, and

@@ -193,11 +193,16 @@ pub(crate) fn select(id: &str, control: &str, label: &str, options: &[(&str, &st
     html
 }
 
-/// `<main data-state="bank-approve">`: the order and the decision form.
-pub(super) fn approve(base: &str, order: &Order) -> String {
-    let t = texts(order.english);
-    let mut body = format!("<p>{}</p>\n", escape(t.demo_note));
-    body.push_str(&format!(
+/// The order as a bank's approve page lists it (`[data-field]` hooks).
+pub(crate) fn order_details(
+    t: &Texts,
+    payee: &str,
+    account: &str,
+    amount: &str,
+    currency: &str,
+    purpose: &str,
+) -> String {
+    format!(
         "<h2>{}</h2>\n<dl class=\"order\">\n\
          <dt>{}</dt><dd data-field=\"payee\">{}</dd>\n\
          <dt>{}</dt><dd data-field=\"account\">{}</dd>\n\
@@ -206,15 +211,29 @@ pub(super) fn approve(base: &str, order: &Order) -> String {
          <dt>{}</dt><dd data-field=\"purpose\">{}</dd>\n</dl>\n",
         escape(t.details),
         escape(t.payee),
-        escape(&order.name),
+        escape(payee),
         escape(t.account),
-        escape(&order.account),
+        escape(account),
         escape(t.amount),
-        escape(&order.amount),
+        escape(amount),
         escape(t.currency),
-        escape(&order.currency),
+        escape(currency),
         escape(t.purpose),
-        escape(&order.message),
+        escape(purpose),
+    )
+}
+
+/// `<main data-state="bank-approve">`: the order and the decision form.
+pub(super) fn approve(base: &str, order: &Order) -> String {
+    let t = texts(order.english);
+    let mut body = format!("<p>{}</p>\n", escape(t.demo_note));
+    body.push_str(&order_details(
+        t,
+        &order.name,
+        &order.account,
+        &order.amount,
+        &order.currency,
+        &order.message,
     ));
     body.push_str(&format!(
         "<form method=\"post\" action=\"{}/decide\" accept-charset=\"UTF-8\">\n",

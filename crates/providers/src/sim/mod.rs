@@ -18,7 +18,7 @@
 
 mod pages;
 
-use crate::bank::{autosubmit_js, content_security_policy, css, plain};
+use crate::bank::{autosubmit_js, content_security_policy, css, html_page, plain};
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{DefaultBodyLimit, Path, Query, RawQuery, State};
@@ -617,22 +617,7 @@ impl Simulator {
     }
 
     fn html(&self, status: StatusCode, body: String) -> Response {
-        let mut headers = HeaderMap::new();
-        headers.insert(
-            header::CONTENT_TYPE,
-            HeaderValue::from_static("text/html; charset=utf-8"),
-        );
-        headers.insert(header::CONTENT_SECURITY_POLICY, self.csp.clone());
-        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-        headers.insert(
-            header::X_CONTENT_TYPE_OPTIONS,
-            HeaderValue::from_static("nosniff"),
-        );
-        headers.insert(
-            header::REFERRER_POLICY,
-            HeaderValue::from_static("no-referrer"),
-        );
-        (status, headers, body).into_response()
+        html_page(&self.csp, status, body)
     }
 
     fn error_page(&self, english: bool, detail: &str) -> Response {

@@ -4,31 +4,22 @@
 
 use super::{BrowserReturn, MAX_DELAY_SECONDS, SimOrder};
 use crate::bank::Shown;
-use crate::bank::pages::{escape, hidden, layout, outcome_title, repeated_note, select, texts};
+use crate::bank::pages::{
+    escape, hidden, layout, order_details, outcome_title, repeated_note, select, texts,
+};
 
 /// `<main data-state="bank-approve">`: the order and the decision form.
 pub(super) fn approve(base: &str, bank: &str, key: &str, order: &SimOrder) -> String {
     let t = texts(order.english);
     let mut body = format!("<p>{}</p>\n", escape(t.demo_note));
     let amount = crate::vk::format_amount(order.amount);
-    body.push_str(&format!(
-        "<h2>{}</h2>\n<dl class=\"order\">\n\
-         <dt>{}</dt><dd data-field=\"payee\">{}</dd>\n\
-         <dt>{}</dt><dd data-field=\"account\">{}</dd>\n\
-         <dt>{}</dt><dd data-field=\"amount\">{}</dd>\n\
-         <dt>{}</dt><dd data-field=\"currency\">{}</dd>\n\
-         <dt>{}</dt><dd data-field=\"purpose\">{}</dd>\n</dl>\n",
-        escape(t.details),
-        escape(t.payee),
-        escape(&order.payee_name),
-        escape(t.account),
-        escape(&order.payee_account),
-        escape(t.amount),
-        escape(&amount),
-        escape(t.currency),
-        escape(order.currency.as_str()),
-        escape(t.purpose),
-        escape(&order.description),
+    body.push_str(&order_details(
+        t,
+        &order.payee_name,
+        &order.payee_account,
+        &amount,
+        order.currency.as_str(),
+        &order.description,
     ));
     body.push_str(&format!(
         "<form method=\"post\" action=\"{}/decide\" accept-charset=\"UTF-8\">\n",
