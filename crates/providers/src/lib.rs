@@ -1,6 +1,9 @@
-//! Payment provider adapters. For now one: **DEMO0000, the demo bank** — the
-//! hub-side [`Connector`](maksa_app::providers::Connector) and the bank
-//! simulator it talks to, which the hub serves itself under `/demo-bank`.
+//! Payment provider adapters: the Latvian banks' protocols — [`swedbank_v3`],
+//! [`swedbank_link`], [`seb_elink`], [`citadele`], [`ipizza`] — each a hub-side
+//! [`Connector`](maksa_app::providers::Connector) and a simulator of the
+//! bank's side ([`sim`]; the sandbox's list is [`sandboxes`]; a configured
+//! contract becomes its connector in [`configured`]); and **DEMO0000, the demo
+//! bank**, described below, which the hub serves itself under `/demo-bank`.
 //!
 //! ```text
 //! let bank = DemoBank::new(DemoKeys::load_or_create(dir)?, "http://host/demo-bank".into(), "http://host".into());
