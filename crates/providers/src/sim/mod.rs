@@ -390,8 +390,8 @@ impl Simulator {
         Ok(key)
     }
 
-    /// The order with this reference, as the bank answers about it (see
-    /// [`Simulator::entry`]), and its state, if decided.
+    /// The order with this reference, as the bank answers about it (a
+    /// misbehaving bank's answers included), and its state, if decided.
     pub fn state_of(&self, reference: &str) -> Option<(SimOrder, Option<SimState>)> {
         let key = {
             let ledger = self.ledger();
