@@ -16,7 +16,9 @@ use maksa_providers::citadele::{
 };
 use maksa_providers::rsa_keys::{RsaKey, TrustedKeys};
 use std::time::Duration;
-use support::{Harness, Received, Receiver, decide, form, handoff, post_form, state, submit};
+use support::{
+    Harness, PROCESSING, Received, Receiver, decide, form, handoff, post_form, state, submit,
+};
 use time::OffsetDateTime;
 
 async fn start() -> Harness {
@@ -291,13 +293,7 @@ async fn processing_sends_the_status_when_the_payment_is_booked() {
     let h = start().await;
     let order = order(&h);
     let (_, page) = pay(&h, &order).await;
-    let page = decide(
-        &h,
-        &page,
-        "approve",
-        &[("outcome_mode", "processing"), ("delay_seconds", "1")],
-    )
-    .await;
+    let page = decide(&h, &page, "approve", PROCESSING).await;
     assert_eq!(
         read(&h, &browser_xml(&page)).unwrap().outcome,
         Outcome::Accepted

@@ -14,7 +14,10 @@ use maksa_domain::money::Currency;
 use maksa_providers::{DEMO_BANK_CODE, DemoBank, DemoConnector, DemoKeys};
 use std::sync::atomic::Ordering;
 use std::time::Duration;
-use support::{Fields, Harness, decide, form, get, incoming, pay, post_form, set, state};
+use support::{
+    Fields, Harness, PROCESSING, assert_bank_error, decide, form, get, incoming, pay, post_form,
+    set, state,
+};
 
 async fn start() -> Harness {
     support::start(
@@ -288,9 +291,7 @@ async fn a_signature_by_another_key_is_refused() {
     let Handoff::Form { action, fields, .. } = stranger.start(&order).await.unwrap().handoff else {
         panic!("form");
     };
-    let response = post_form(&h, &action, &fields).await;
-    assert_eq!(response.status(), StatusCode::BAD_REQUEST);
-    assert_eq!(state(&response.text().await.unwrap()), "bank-error");
+    assert_bank_error(&h, &action, &fields).await;
     // And answers its queries with 400, which the connector reports as unavailable.
     assert!(matches!(
         stranger.query(&attempt(&order)).await,
@@ -497,13 +498,7 @@ async fn processing_mode_sends_1112_then_1111() {
     let h = start().await;
     let order = order(&h);
     let (_, page) = pay(&h, &order).await;
-    let page = decide(
-        &h,
-        &page,
-        "approve",
-        &[("outcome_mode", "processing"), ("delay_seconds", "1")],
-    )
-    .await;
+    let page = decide(&h, &page, "approve", PROCESSING).await;
     let messages = h.receiver.body_forms();
     assert_eq!(messages.len(), 1);
     assert_eq!(get(&messages[0], "VK_SERVICE"), "1112");

@@ -8,7 +8,7 @@
 mod support;
 
 use axum::http::StatusCode;
-use maksa_app::providers::{Connector, Handoff, PaymentOrder, ProviderError, Verified};
+use maksa_app::providers::{PaymentOrder, ProviderError, Verified};
 use maksa_domain::attempt::{Attempt, Outcome};
 use maksa_domain::codes::ProviderCode;
 use maksa_domain::money::Currency;
@@ -16,8 +16,9 @@ use maksa_providers::ipizza::{self, IpizzaConfig};
 use maksa_providers::rsa_keys::{RsaKey, TrustedKeys};
 use std::time::Duration;
 use support::{
-    Fields, Harness, decide, form, get, handoff, incoming, link_order as order, message, pay,
-    post_form, set, state,
+    Fields, Harness, PROCESSING, assert_bank_error, assert_forged_answer_refused,
+    assert_refused_by_bank, decide, form, get, handoff, incoming, link_order as order, message,
+    pay, post_form, set, state,
 };
 use time::OffsetDateTime;
 
@@ -161,9 +162,7 @@ async fn the_bank_refuses_a_tampered_request_and_another_hub_key() {
     let order = order(&h);
     let (action, mut fields) = handoff(&h, &order).await;
     set(&mut fields, "VK_AMOUNT", "0.01");
-    let response = post_form(&h, &action, &fields).await;
-    assert_eq!(response.status(), StatusCode::BAD_REQUEST);
-    assert_eq!(state(&response.text().await.unwrap()), "bank-error");
+    assert_bank_error(&h, &action, &fields).await;
 
     let stranger = RsaKey::generate().unwrap();
     let mut config = IpizzaConfig::new(
@@ -175,23 +174,13 @@ async fn the_bank_refuses_a_tampered_request_and_another_hub_key() {
     );
     config.version = ipizza::VERSION_SHA512;
     let other = ipizza::connector(config);
-    let Handoff::Form { fields, .. } = other.start(&order).await.unwrap().handoff else {
-        panic!("form");
-    };
-    let response = post_form(&h, &action, &fields).await;
-    assert_eq!(response.status(), StatusCode::BAD_REQUEST);
+    assert_refused_by_bank(&h, &other, &order, &action).await;
 
     // And an answer signed by another key is refused by the hub.
-    let (_, page) = pay(&h, &order).await;
-    decide(&h, &page, "approve", &[]).await;
-    let (_, mut server) = h.receiver.requests().remove(0);
-    server.retain(|(k, _)| k != "VK_MAC");
-    let forged = ipizza::sign_answer(&stranger, &server).unwrap();
-    server.push(("VK_MAC".into(), forged));
-    assert!(matches!(
-        h.connector.server_message(&incoming(&server)),
-        Err(ProviderError::BadSignature(_))
-    ));
+    assert_forged_answer_refused(&h, &order, "VK_MAC", |server| {
+        ipizza::sign_answer(&stranger, server).unwrap()
+    })
+    .await;
 }
 
 #[tokio::test]
@@ -199,13 +188,7 @@ async fn processing_sends_1111_at_once_and_again_on_execution() {
     let h = start().await;
     let order = order(&h);
     let (_, page) = pay(&h, &order).await;
-    decide(
-        &h,
-        &page,
-        "approve",
-        &[("outcome_mode", "processing"), ("delay_seconds", "1")],
-    )
-    .await;
+    decide(&h, &page, "approve", PROCESSING).await;
     assert_eq!(h.receiver.requests().len(), 1);
     h.receiver.wait_for(2, Duration::from_secs(6)).await;
     let messages = h.receiver.requests();

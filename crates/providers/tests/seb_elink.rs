@@ -8,7 +8,7 @@
 mod support;
 
 use axum::http::StatusCode;
-use maksa_app::providers::{Connector, Handoff, PaymentOrder, ProviderError};
+use maksa_app::providers::{PaymentOrder, ProviderError};
 use maksa_domain::attempt::{Attempt, Outcome};
 use maksa_domain::codes::ProviderCode;
 use maksa_domain::money::Currency;
@@ -16,8 +16,8 @@ use maksa_providers::rsa_keys::{RsaKey, TrustedKeys};
 use maksa_providers::seb_elink::{self, SebElinkConfig, SebElinkConnector};
 use std::time::Duration;
 use support::{
-    Harness, decide, form, get, handoff, incoming, link_order as order, message, outcome, pay,
-    post_form, set, state,
+    Harness, PROCESSING, assert_bank_error, assert_forged_answer_refused, assert_refused_by_bank,
+    decide, form, get, handoff, incoming, link_order as order, message, outcome, pay, set, state,
 };
 
 fn code() -> ProviderCode {
@@ -84,13 +84,7 @@ async fn processing_sends_0003_then_0004() {
     let h = start().await;
     let order = order(&h);
     let (_, page) = pay(&h, &order).await;
-    decide(
-        &h,
-        &page,
-        "approve",
-        &[("outcome_mode", "processing"), ("delay_seconds", "1")],
-    )
-    .await;
+    decide(&h, &page, "approve", PROCESSING).await;
     h.receiver.wait_for(2, Duration::from_secs(6)).await;
     let messages = h.receiver.requests();
     assert_eq!(messages.len(), 2);
@@ -176,9 +170,7 @@ async fn the_bank_refuses_a_tampered_request_and_another_hub_key() {
     let order = order(&h);
     let (action, mut fields) = handoff(&h, &order).await;
     set(&mut fields, "IB_AMOUNT", "0.01");
-    let response = post_form(&h, &action, &fields).await;
-    assert_eq!(response.status(), StatusCode::BAD_REQUEST);
-    assert_eq!(state(&response.text().await.unwrap()), "bank-error");
+    assert_bank_error(&h, &action, &fields).await;
 
     let stranger = RsaKey::generate().unwrap();
     let other = SebElinkConnector::new(SebElinkConfig::new(
@@ -188,20 +180,10 @@ async fn the_bank_refuses_a_tampered_request_and_another_hub_key() {
         TrustedKeys::new(vec![stranger.public()]).unwrap(),
         action.clone(),
     ));
-    let Handoff::Form { fields, .. } = other.start(&order).await.unwrap().handoff else {
-        panic!("form");
-    };
-    let response = post_form(&h, &action, &fields).await;
-    assert_eq!(response.status(), StatusCode::BAD_REQUEST);
+    assert_refused_by_bank(&h, &other, &order, &action).await;
 
-    let (_, page) = pay(&h, &order).await;
-    decide(&h, &page, "approve", &[]).await;
-    let (_, mut server) = h.receiver.requests().remove(0);
-    server.retain(|(k, _)| k != "IB_CRC");
-    let forged = seb_elink::sign_answer(&stranger, &server).unwrap();
-    server.push(("IB_CRC".into(), forged));
-    assert!(matches!(
-        h.connector.server_message(&incoming(&server)),
-        Err(ProviderError::BadSignature(_))
-    ));
+    assert_forged_answer_refused(&h, &order, "IB_CRC", |server| {
+        seb_elink::sign_answer(&stranger, server).unwrap()
+    })
+    .await;
 }

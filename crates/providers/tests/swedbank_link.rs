@@ -8,14 +8,14 @@
 mod support;
 
 use axum::http::StatusCode;
-use maksa_app::providers::{Connector, Handoff, PaymentOrder, ProviderError, Verified};
+use maksa_app::providers::{PaymentOrder, ProviderError, Verified};
 use maksa_domain::attempt::{Attempt, Outcome};
 use maksa_domain::codes::ProviderCode;
 use maksa_providers::rsa_keys::{RsaKey, TrustedKeys};
 use maksa_providers::swedbank_link::{self, SwedbankLinkConfig};
 use support::{
-    Harness, decide, form, get, handoff, incoming, link_order as order, message, pay, post_form,
-    set, state,
+    Harness, assert_bank_error, assert_forged_answer_refused, assert_refused_by_bank, decide, form,
+    get, handoff, incoming, link_order as order, message, pay, post_form, set, state,
 };
 
 fn code() -> ProviderCode {
@@ -135,9 +135,7 @@ async fn the_bank_refuses_a_tampered_request_a_query_in_vk_return_and_another_ke
     let order = order(&h);
     let (action, mut fields) = handoff(&h, &order).await;
     set(&mut fields, "VK_MSG", "other");
-    let response = post_form(&h, &action, &fields).await;
-    assert_eq!(response.status(), StatusCode::BAD_REQUEST);
-    assert_eq!(state(&response.text().await.unwrap()), "bank-error");
+    assert_bank_error(&h, &action, &fields).await;
 
     let (action, mut fields) = handoff(&h, &order).await;
     set(
@@ -157,20 +155,10 @@ async fn the_bank_refuses_a_tampered_request_a_query_in_vk_return_and_another_ke
         action.clone(),
     );
     let other = swedbank_link::connector(config);
-    let Handoff::Form { fields, .. } = other.start(&order).await.unwrap().handoff else {
-        panic!("form");
-    };
-    let response = post_form(&h, &action, &fields).await;
-    assert_eq!(response.status(), StatusCode::BAD_REQUEST);
+    assert_refused_by_bank(&h, &other, &order, &action).await;
 
-    let (_, page) = pay(&h, &order).await;
-    decide(&h, &page, "approve", &[]).await;
-    let (_, mut server) = h.receiver.requests().remove(0);
-    server.retain(|(k, _)| k != "VK_MAC");
-    let forged = swedbank_link::sign_answer(&stranger, &server).unwrap();
-    server.push(("VK_MAC".into(), forged));
-    assert!(matches!(
-        h.connector.server_message(&incoming(&server)),
-        Err(ProviderError::BadSignature(_))
-    ));
+    assert_forged_answer_refused(&h, &order, "VK_MAC", |server| {
+        swedbank_link::sign_answer(&stranger, server).unwrap()
+    })
+    .await;
 }

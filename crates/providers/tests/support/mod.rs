@@ -11,7 +11,8 @@ use axum::extract::{RawQuery, State};
 use axum::http::{HeaderMap, Method, StatusCode};
 use axum::routing::{any, post};
 use maksa_app::providers::{
-    AttemptOutcome, Connector, Handoff, Incoming, PaymentOrder, ProviderMessage, Verified,
+    AttemptOutcome, Connector, Handoff, Incoming, PaymentOrder, ProviderError, ProviderMessage,
+    Verified,
 };
 use maksa_domain::attempt::{Attempt, AttemptId, AttemptState};
 use maksa_domain::codes::ProviderCode;
@@ -397,6 +398,52 @@ pub async fn decide(h: &Harness, page: &str, decision: &str, options: &[(&str, &
     let (status, page) = submit(h, &format!("{}{action}", h.origin), &fields).await;
     assert_eq!(status, StatusCode::OK, "{page}");
     page
+}
+
+/// Tester options: the bank takes the payment as processing and books it a
+/// second later.
+pub const PROCESSING: &[(&str, &str)] = &[("outcome_mode", "processing"), ("delay_seconds", "1")];
+
+/// Starts `order` through `other` (a hub with another key) and posts its
+/// form to the bank at `action`: the bank refuses it.
+pub async fn assert_refused_by_bank(
+    h: &Harness,
+    other: &dyn Connector,
+    order: &PaymentOrder,
+    action: &str,
+) {
+    let Handoff::Form { fields, .. } = other.start(order).await.unwrap().handoff else {
+        panic!("form");
+    };
+    let response = post_form(h, action, &fields).await;
+    assert_eq!(response.status(), StatusCode::BAD_REQUEST);
+}
+
+/// Posts a request the bank must refuse: 400 and its error page.
+pub async fn assert_bank_error(h: &Harness, action: &str, fields: &Fields) {
+    let response = post_form(h, action, fields).await;
+    assert_eq!(response.status(), StatusCode::BAD_REQUEST);
+    assert_eq!(state(&response.text().await.unwrap()), "bank-error");
+}
+
+/// Approves `order`, then signs the bank's server message again with `sign`
+/// (another key) in place of its `mac` field: the hub refuses it.
+pub async fn assert_forged_answer_refused(
+    h: &Harness,
+    order: &PaymentOrder,
+    mac: &str,
+    sign: impl Fn(&Fields) -> String,
+) {
+    let (_, page) = pay(h, order).await;
+    decide(h, &page, "approve", &[]).await;
+    let (_, mut server) = h.receiver.requests().remove(0);
+    server.retain(|(k, _)| k != mac);
+    let forged = sign(&server);
+    server.push((mac.into(), forged));
+    assert!(matches!(
+        h.connector.server_message(&incoming(&server)),
+        Err(ProviderError::BadSignature(_))
+    ));
 }
 
 /// A signed message that carries its amount.
