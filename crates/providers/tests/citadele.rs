@@ -17,7 +17,8 @@ use maksa_providers::citadele::{
 use maksa_providers::rsa_keys::{RsaKey, TrustedKeys};
 use std::time::Duration;
 use support::{
-    Harness, PROCESSING, Received, Receiver, decide, form, handoff, post_form, state, submit,
+    Harness, PROCESSING, Received, Receiver, decide, form, handoff, pay_and_decide, post_form,
+    state, submit,
 };
 use time::OffsetDateTime;
 
@@ -168,8 +169,7 @@ async fn approve_answers_pmtresp_100_and_pmtstatresp_e_both_verified() {
 async fn every_signed_text_tampered_is_a_bad_signature() {
     let h = start().await;
     let order = order(&h);
-    let (_, page) = pay(&h, &order).await;
-    let page = decide(&h, &page, "approve", &[]).await;
+    let page = pay_and_decide(&h, &order, "approve", &[]).await;
     let server = messages(&h).remove(0);
     let browser = browser_xml(&page);
     for xml in [server, browser] {
@@ -274,8 +274,7 @@ async fn reject_and_cancel_answer_300_and_200_then_r() {
     let h = start().await;
     for (n, decision, code) in [(1, "reject", "300"), (2, "cancel", "200")] {
         let order = order(&h);
-        let (_, page) = pay(&h, &order).await;
-        let page = decide(&h, &page, decision, &[]).await;
+        let page = pay_and_decide(&h, &order, decision, &[]).await;
         let messages = messages(&h);
         assert_eq!(messages.len(), n);
         let verdict = read(&h, messages.last().unwrap()).unwrap();
@@ -292,8 +291,7 @@ async fn reject_and_cancel_answer_300_and_200_then_r() {
 async fn processing_sends_the_status_when_the_payment_is_booked() {
     let h = start().await;
     let order = order(&h);
-    let (_, page) = pay(&h, &order).await;
-    let page = decide(&h, &page, "approve", PROCESSING).await;
+    let page = pay_and_decide(&h, &order, "approve", PROCESSING).await;
     assert_eq!(
         read(&h, &browser_xml(&page)).unwrap().outcome,
         Outcome::Accepted
@@ -310,10 +308,9 @@ async fn there_is_no_status_query_without_a_message() {
     let h = start().await;
     let order = order(&h);
     assert_eq!(h.connector.query(&attempt(&order)).await.unwrap(), None);
-    let (_, page) = pay(&h, &order).await;
-    decide(
+    pay_and_decide(
         &h,
-        &page,
+        &order,
         "approve",
         &[("server_message", "drop"), ("browser_return", "drop")],
     )

@@ -15,8 +15,8 @@ use maksa_providers::{DEMO_BANK_CODE, DemoBank, DemoConnector, DemoKeys};
 use std::sync::atomic::Ordering;
 use std::time::Duration;
 use support::{
-    Fields, Harness, PROCESSING, assert_bank_error, decide, form, get, incoming, pay, post_form,
-    set, state,
+    Fields, Harness, PROCESSING, assert_bank_error, decide, form, get, incoming, pay,
+    pay_and_decide, post_form, set, state,
 };
 
 async fn start() -> Harness {
@@ -199,8 +199,7 @@ async fn english_pages_on_eng() {
 async fn a_tampered_amount_is_a_bad_signature() {
     let h = start().await;
     let order = order(&h);
-    let (_, page) = pay(&h, &order).await;
-    let page = decide(&h, &page, "approve", &[]).await;
+    let page = pay_and_decide(&h, &order, "approve", &[]).await;
     let (_, mut fields) = form(&page);
     set(&mut fields, "VK_AMOUNT", "0.01");
     assert!(matches!(
@@ -275,8 +274,7 @@ async fn a_tampered_payment_request_is_refused_by_the_bank() {
 async fn a_signature_by_another_key_is_refused() {
     let h = start().await;
     let order = order(&h);
-    let (_, page) = pay(&h, &order).await;
-    decide(&h, &page, "approve", &[]).await;
+    pay_and_decide(&h, &order, "approve", &[]).await;
     let mut server = h.receiver.body_forms().remove(0);
     let other = DemoKeys::generate().unwrap();
     let forged = other.sign_as_bank(&server).unwrap();
@@ -303,8 +301,7 @@ async fn a_signature_by_another_key_is_refused() {
 async fn server_and_browser_messages_cannot_stand_in_for_each_other() {
     let h = start().await;
     let order = order(&h);
-    let (_, page) = pay(&h, &order).await;
-    let page = decide(&h, &page, "approve", &[]).await;
+    let page = pay_and_decide(&h, &order, "approve", &[]).await;
     let server = h.receiver.body_forms().remove(0);
     let (_, browser) = form(&page);
     assert!(matches!(
@@ -329,8 +326,7 @@ async fn reject_and_cancel_answer_1911() {
     let h = start().await;
     for (n, decision, reason) in [(1, "reject", "rejected"), (2, "cancel", "cancelled")] {
         let order = order(&h);
-        let (_, page) = pay(&h, &order).await;
-        let page = decide(&h, &page, decision, &[]).await;
+        let page = pay_and_decide(&h, &order, decision, &[]).await;
         let messages = h.receiver.body_forms();
         assert_eq!(messages.len(), n);
         let server = messages.last().unwrap();
@@ -376,10 +372,9 @@ async fn reject_and_cancel_answer_1911() {
 async fn delay_mode_delivers_the_server_message_later() {
     let h = start().await;
     let order = order(&h);
-    let (_, page) = pay(&h, &order).await;
-    decide(
+    pay_and_decide(
         &h,
-        &page,
+        &order,
         "approve",
         &[("server_message", "delay"), ("delay_seconds", "1")],
     )
@@ -401,10 +396,9 @@ async fn delay_mode_delivers_the_server_message_later() {
 async fn drop_never_delivers_but_the_query_answers() {
     let h = start().await;
     let order = order(&h);
-    let (_, page) = pay(&h, &order).await;
-    let page = decide(
+    let page = pay_and_decide(
         &h,
-        &page,
+        &order,
         "approve",
         &[("server_message", "drop"), ("browser_return", "drop")],
     )
@@ -497,8 +491,7 @@ async fn a_second_decision_is_not_a_second_payment() {
 async fn processing_mode_sends_1112_then_1111() {
     let h = start().await;
     let order = order(&h);
-    let (_, page) = pay(&h, &order).await;
-    let page = decide(&h, &page, "approve", PROCESSING).await;
+    let page = pay_and_decide(&h, &order, "approve", PROCESSING).await;
     let messages = h.receiver.body_forms();
     assert_eq!(messages.len(), 1);
     assert_eq!(get(&messages[0], "VK_SERVICE"), "1112");
@@ -555,10 +548,9 @@ async fn processing_mode_sends_1112_then_1111() {
 async fn processing_with_delay_sends_1112_later_and_1111_after_it() {
     let h = start().await;
     let order = order(&h);
-    let (_, page) = pay(&h, &order).await;
-    decide(
+    pay_and_decide(
         &h,
-        &page,
+        &order,
         "approve",
         &[
             ("outcome_mode", "processing"),
@@ -579,8 +571,7 @@ async fn a_refused_server_message_is_retried() {
     h.receiver.flaky_failures.store(1, Ordering::SeqCst);
     let mut order = order(&h);
     order.notify_url = format!("{}/flaky", h.origin);
-    let (_, page) = pay(&h, &order).await;
-    decide(&h, &page, "approve", &[]).await;
+    pay_and_decide(&h, &order, "approve", &[]).await;
     assert!(h.receiver.body_forms().is_empty());
     let messages = wait_for_messages(&h, 1, Duration::from_secs(5)).await;
     assert_eq!(messages.len(), 1);

@@ -18,7 +18,7 @@ use std::time::Duration;
 use support::{
     Fields, Harness, PROCESSING, assert_bank_error, assert_forged_answer_refused,
     assert_refused_by_bank, decide, form, get, handoff, incoming, link_order as order, message,
-    pay, post_form, set, state,
+    pay, pay_and_decide, post_form, set, state,
 };
 use time::OffsetDateTime;
 
@@ -89,8 +89,7 @@ async fn approve_sends_1111_to_the_return_address_and_both_verify() {
 async fn every_signed_field_of_the_answer_is_covered() {
     let h = start().await;
     let order = order(&h);
-    let (_, page) = pay(&h, &order).await;
-    let page = decide(&h, &page, "approve", &[]).await;
+    let page = pay_and_decide(&h, &order, "approve", &[]).await;
     let (_, browser) = form(&page);
     for name in ipizza::answer_fields("1111").unwrap() {
         let mut tampered = browser.clone();
@@ -127,8 +126,7 @@ async fn reject_and_cancel_answer_1911_to_vk_cancel() {
     let h = start().await;
     for (n, decision) in [(1, "reject"), (2, "cancel")] {
         let order = order(&h);
-        let (_, page) = pay(&h, &order).await;
-        let page = decide(&h, &page, decision, &[]).await;
+        let page = pay_and_decide(&h, &order, decision, &[]).await;
         let messages = h.receiver.requests();
         assert_eq!(messages.len(), n);
         let (_, server) = messages.last().unwrap();
@@ -187,8 +185,7 @@ async fn the_bank_refuses_a_tampered_request_and_another_hub_key() {
 async fn processing_sends_1111_at_once_and_again_on_execution() {
     let h = start().await;
     let order = order(&h);
-    let (_, page) = pay(&h, &order).await;
-    decide(&h, &page, "approve", PROCESSING).await;
+    pay_and_decide(&h, &order, "approve", PROCESSING).await;
     assert_eq!(h.receiver.requests().len(), 1);
     h.receiver.wait_for(2, Duration::from_secs(6)).await;
     let messages = h.receiver.requests();
@@ -214,8 +211,7 @@ async fn messages_lists_what_the_bank_sent() {
     let (_, fields) = handoff(&h, &order).await;
     let stamp = get(&fields, "VK_STAMP").to_owned();
     assert!(stamp.len() <= 20);
-    let (_, page) = pay(&h, &order).await;
-    decide(&h, &page, "approve", &[]).await;
+    pay_and_decide(&h, &order, "approve", &[]).await;
     let listed = h
         .http
         .get(format!(

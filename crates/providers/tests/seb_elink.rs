@@ -17,7 +17,8 @@ use maksa_providers::seb_elink::{self, SebElinkConfig, SebElinkConnector};
 use std::time::Duration;
 use support::{
     Harness, PROCESSING, assert_bank_error, assert_forged_answer_refused, assert_refused_by_bank,
-    decide, form, get, handoff, incoming, link_order as order, message, outcome, pay, set, state,
+    decide, form, get, handoff, incoming, link_order as order, message, outcome, pay,
+    pay_and_decide, set, state,
 };
 
 fn code() -> ProviderCode {
@@ -83,8 +84,7 @@ async fn approve_sends_0004_accomplished_to_the_server_and_0003_through_the_brow
 async fn processing_sends_0003_then_0004() {
     let h = start().await;
     let order = order(&h);
-    let (_, page) = pay(&h, &order).await;
-    decide(&h, &page, "approve", PROCESSING).await;
+    pay_and_decide(&h, &order, "approve", PROCESSING).await;
     h.receiver.wait_for(2, Duration::from_secs(6)).await;
     let messages = h.receiver.requests();
     assert_eq!(messages.len(), 2);
@@ -109,8 +109,7 @@ async fn reject_and_cancel_answer_0004_cancelled() {
     let h = start().await;
     for (n, decision) in [(1, "reject"), (2, "cancel")] {
         let order = order(&h);
-        let (_, page) = pay(&h, &order).await;
-        let page = decide(&h, &page, decision, &[]).await;
+        let page = pay_and_decide(&h, &order, decision, &[]).await;
         let messages = h.receiver.requests();
         assert_eq!(messages.len(), n);
         let (_, server) = messages.last().unwrap();
@@ -139,8 +138,7 @@ async fn reject_and_cancel_answer_0004_cancelled() {
 async fn every_signed_field_of_both_answers_is_covered() {
     let h = start().await;
     let order = order(&h);
-    let (_, page) = pay(&h, &order).await;
-    let page = decide(&h, &page, "approve", &[]).await;
+    let page = pay_and_decide(&h, &order, "approve", &[]).await;
     let (_, browser) = form(&page);
     let (_, server) = h.receiver.requests().remove(0);
     for (fields, service, is_server) in [(&browser, "0003", false), (&server, "0004", true)] {

@@ -15,7 +15,8 @@ use maksa_providers::rsa_keys::{RsaKey, TrustedKeys};
 use maksa_providers::swedbank_link::{self, SwedbankLinkConfig};
 use support::{
     Harness, assert_bank_error, assert_forged_answer_refused, assert_refused_by_bank, decide, form,
-    get, handoff, incoming, link_order as order, message, pay, post_form, set, state,
+    get, handoff, incoming, link_order as order, message, pay, pay_and_decide, post_form, set,
+    state,
 };
 
 fn code() -> ProviderCode {
@@ -79,8 +80,7 @@ async fn approve_sends_1101_by_get_to_the_bare_return_address_and_both_verify() 
 async fn every_signed_field_of_1101_is_covered() {
     let h = start().await;
     let order = order(&h);
-    let (_, page) = pay(&h, &order).await;
-    let page = decide(&h, &page, "approve", &[]).await;
+    let page = pay_and_decide(&h, &order, "approve", &[]).await;
     let (_, browser) = form(&page);
     for name in swedbank_link::answer_fields("1101").unwrap() {
         let mut tampered = browser.clone();
@@ -105,8 +105,7 @@ async fn reject_and_cancel_answer_1901() {
     let h = start().await;
     for (n, decision) in [(1, "reject"), (2, "cancel")] {
         let order = order(&h);
-        let (_, page) = pay(&h, &order).await;
-        let page = decide(&h, &page, decision, &[]).await;
+        let page = pay_and_decide(&h, &order, decision, &[]).await;
         let messages = h.receiver.requests();
         assert_eq!(messages.len(), n);
         let (_, server) = messages.last().unwrap();

@@ -434,8 +434,7 @@ pub async fn assert_forged_answer_refused(
     mac: &str,
     sign: impl Fn(&Fields) -> String,
 ) {
-    let (_, page) = pay(h, order).await;
-    decide(h, &page, "approve", &[]).await;
+    pay_and_decide(h, order, "approve", &[]).await;
     let (_, mut server) = h.receiver.requests().remove(0);
     server.retain(|(k, _)| k != mac);
     let forged = sign(&server);
@@ -444,6 +443,18 @@ pub async fn assert_forged_answer_refused(
         h.connector.server_message(&incoming(&server)),
         Err(ProviderError::BadSignature(_))
     ));
+}
+
+/// Pays `order` and submits its approve page with a decision and tester
+/// options; answers the page that follows.
+pub async fn pay_and_decide(
+    h: &Harness,
+    order: &PaymentOrder,
+    decision: &str,
+    options: &[(&str, &str)],
+) -> String {
+    let (_, page) = pay(h, order).await;
+    decide(h, &page, decision, options).await
 }
 
 /// A signed message that carries its amount.
