@@ -16,7 +16,7 @@ use std::sync::atomic::Ordering;
 use std::time::Duration;
 use support::{
     Fields, Harness, PROCESSING, assert_bank_error, decide, form, get, incoming, pay,
-    pay_and_decide, post_form, set, state,
+    pay_and_decide, post_form, read_browser, read_server, set, state,
 };
 
 async fn start() -> Harness {
@@ -86,12 +86,7 @@ async fn approve_sends_the_server_message_first_and_both_messages_verify() {
     let server = &messages[0];
     assert_eq!(get(server, "VK_SERVICE"), "1111");
     assert_eq!(get(server, "VK_AUTO"), "Y");
-    let message = h
-        .connector
-        .server_message(&incoming(server))
-        .unwrap()
-        .into_message()
-        .unwrap();
+    let message = read_server(&h, server);
     assert_eq!(message.outcome, Outcome::Executed);
     assert_eq!(message.attempt, order.attempt);
     assert_eq!(message.amount.minor(), 1234);
@@ -105,12 +100,7 @@ async fn approve_sends_the_server_message_first_and_both_messages_verify() {
     let (action, fields) = form(&page);
     assert_eq!(action, order.return_url);
     assert_eq!(get(&fields, "VK_AUTO"), "N");
-    let browser = h
-        .connector
-        .browser_return(&incoming(&fields))
-        .unwrap()
-        .into_message()
-        .unwrap();
+    let browser = read_browser(&h, &fields);
     assert_eq!(browser.outcome, Outcome::Executed);
     assert_eq!(browser.attempt, order.attempt);
     assert_eq!(browser.amount, order.amount);
@@ -332,23 +322,13 @@ async fn reject_and_cancel_answer_1911() {
         let server = messages.last().unwrap();
         assert_eq!(get(server, "VK_SERVICE"), "1911");
         assert_eq!(get(server, "VK_REASON"), reason);
-        let message = h
-            .connector
-            .server_message(&incoming(server))
-            .unwrap()
-            .into_message()
-            .unwrap();
+        let message = read_server(&h, server);
         assert_eq!(message.outcome, Outcome::Rejected);
         assert_eq!(message.attempt, order.attempt);
         assert_eq!(message.external_id, None);
         assert_eq!(state(&page), "bank-return");
         let (_, browser) = form(&page);
-        let message = h
-            .connector
-            .browser_return(&incoming(&browser))
-            .unwrap()
-            .into_message()
-            .unwrap();
+        let message = read_browser(&h, &browser);
         assert_eq!(message.outcome, Outcome::Rejected);
         // The reason is signed.
         let mut other_reason = browser.clone();
@@ -382,12 +362,7 @@ async fn delay_mode_delivers_the_server_message_later() {
     assert!(h.receiver.body_forms().is_empty());
     let messages = wait_for_messages(&h, 1, Duration::from_secs(5)).await;
     assert_eq!(messages.len(), 1);
-    let message = h
-        .connector
-        .server_message(&incoming(&messages[0]))
-        .unwrap()
-        .into_message()
-        .unwrap();
+    let message = read_server(&h, &messages[0]);
     assert_eq!(message.outcome, Outcome::Executed);
     assert_eq!(message.attempt, order.attempt);
 }
@@ -453,18 +428,8 @@ async fn a_second_decision_is_not_a_second_payment() {
     let second = decide(&h, &approve_page, "reject", &[]).await;
     assert!(second.contains("data-note=\"already-decided\""));
     let (_, second_fields) = form(&second);
-    let a = h
-        .connector
-        .browser_return(&incoming(&first_fields))
-        .unwrap()
-        .into_message()
-        .unwrap();
-    let b = h
-        .connector
-        .browser_return(&incoming(&second_fields))
-        .unwrap()
-        .into_message()
-        .unwrap();
+    let a = read_browser(&h, &first_fields);
+    let b = read_browser(&h, &second_fields);
     assert_eq!(b.outcome, Outcome::Executed);
     assert_eq!(a.external_id, b.external_id);
     // Paying the same request again shows the page, and deciding again still
@@ -473,12 +438,7 @@ async fn a_second_decision_is_not_a_second_payment() {
     assert_eq!(status, StatusCode::OK);
     let third = decide(&h, &again, "approve", &[]).await;
     let (_, third_fields) = form(&third);
-    let c = h
-        .connector
-        .browser_return(&incoming(&third_fields))
-        .unwrap()
-        .into_message()
-        .unwrap();
+    let c = read_browser(&h, &third_fields);
     assert_eq!(a.external_id, c.external_id);
     tokio::time::sleep(Duration::from_millis(300)).await;
     assert_eq!(h.receiver.body_forms().len(), 1);
@@ -495,23 +455,10 @@ async fn processing_mode_sends_1112_then_1111() {
     let messages = h.receiver.body_forms();
     assert_eq!(messages.len(), 1);
     assert_eq!(get(&messages[0], "VK_SERVICE"), "1112");
-    let accepted = h
-        .connector
-        .server_message(&incoming(&messages[0]))
-        .unwrap()
-        .into_message()
-        .unwrap();
+    let accepted = read_server(&h, &messages[0]);
     assert_eq!(accepted.outcome, Outcome::Accepted);
     let (_, browser) = form(&page);
-    assert_eq!(
-        h.connector
-            .browser_return(&incoming(&browser))
-            .unwrap()
-            .into_message()
-            .unwrap()
-            .outcome,
-        Outcome::Accepted
-    );
+    assert_eq!(read_browser(&h, &browser).outcome, Outcome::Accepted);
     assert_eq!(
         h.connector
             .query(&attempt(&order))
@@ -525,12 +472,7 @@ async fn processing_mode_sends_1112_then_1111() {
     let messages = wait_for_messages(&h, 2, Duration::from_secs(5)).await;
     assert_eq!(messages.len(), 2);
     assert_eq!(get(&messages[1], "VK_SERVICE"), "1111");
-    let executed = h
-        .connector
-        .server_message(&incoming(&messages[1]))
-        .unwrap()
-        .into_message()
-        .unwrap();
+    let executed = read_server(&h, &messages[1]);
     assert_eq!(executed.outcome, Outcome::Executed);
     assert_eq!(executed.external_id, accepted.external_id);
     assert_eq!(
@@ -575,12 +517,7 @@ async fn a_refused_server_message_is_retried() {
     assert!(h.receiver.body_forms().is_empty());
     let messages = wait_for_messages(&h, 1, Duration::from_secs(5)).await;
     assert_eq!(messages.len(), 1);
-    let message = h
-        .connector
-        .server_message(&incoming(&messages[0]))
-        .unwrap()
-        .into_message()
-        .unwrap();
+    let message = read_server(&h, &messages[0]);
     assert_eq!(message.outcome, Outcome::Executed);
 }
 

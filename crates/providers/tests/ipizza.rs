@@ -17,8 +17,8 @@ use maksa_providers::rsa_keys::{RsaKey, TrustedKeys};
 use std::time::Duration;
 use support::{
     Fields, Harness, PROCESSING, assert_bank_error, assert_forged_answer_refused,
-    assert_refused_by_bank, decide, form, get, handoff, incoming, link_order as order, message,
-    pay, pay_and_decide, post_form, set, state,
+    assert_refused_by_bank, decide, form, get, handoff, incoming, link_order as order, pay,
+    pay_and_decide, post_form, read_browser, read_server, set, state,
 };
 use time::OffsetDateTime;
 
@@ -61,7 +61,7 @@ async fn approve_sends_1111_to_the_return_address_and_both_verify() {
     assert_eq!(get(server, "VK_AUTO"), "Y");
     // The sandbox's bank posts its server message to the hub's notify address.
     assert!(server.iter().all(|(k, _)| k != "language"));
-    let m = message(h.connector.server_message(&incoming(server)).unwrap());
+    let m = read_server(&h, server);
     assert_eq!(m.outcome, Outcome::Executed);
     assert_eq!(m.attempt, order.attempt);
     assert_eq!(m.amount.minor(), 1234);
@@ -73,7 +73,7 @@ async fn approve_sends_1111_to_the_return_address_and_both_verify() {
     let (action, browser) = form(&page);
     assert_eq!(action, order.return_url);
     assert_eq!(get(&browser, "VK_AUTO"), "N");
-    let b = message(h.connector.browser_return(&incoming(&browser)).unwrap());
+    let b = read_browser(&h, &browser);
     assert_eq!(b.outcome, Outcome::Executed);
     assert_eq!(b.external_id.as_deref(), Some(t_no.as_str()));
     // A browser return is not a server message.
@@ -190,16 +190,8 @@ async fn processing_sends_1111_at_once_and_again_on_execution() {
     h.receiver.wait_for(2, Duration::from_secs(6)).await;
     let messages = h.receiver.requests();
     assert_eq!(messages.len(), 2);
-    let first = message(
-        h.connector
-            .server_message(&incoming(&messages[0].1))
-            .unwrap(),
-    );
-    let second = message(
-        h.connector
-            .server_message(&incoming(&messages[1].1))
-            .unwrap(),
-    );
+    let first = read_server(&h, &messages[0].1);
+    let second = read_server(&h, &messages[1].1);
     assert_eq!(first.outcome, Outcome::Executed);
     assert_eq!(second.external_id, first.external_id);
 }

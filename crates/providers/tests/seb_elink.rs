@@ -17,8 +17,8 @@ use maksa_providers::seb_elink::{self, SebElinkConfig, SebElinkConnector};
 use std::time::Duration;
 use support::{
     Harness, PROCESSING, assert_bank_error, assert_forged_answer_refused, assert_refused_by_bank,
-    decide, form, get, handoff, incoming, link_order as order, message, outcome, pay,
-    pay_and_decide, set, state,
+    decide, form, get, handoff, incoming, link_order as order, outcome, pay, pay_and_decide,
+    read_browser, read_server, set, state,
 };
 
 fn code() -> ProviderCode {
@@ -66,7 +66,7 @@ async fn approve_sends_0004_accomplished_to_the_server_and_0003_through_the_brow
     let (action, browser) = form(&page);
     assert_eq!(action, order.return_url);
     assert_eq!(get(&browser, "IB_SERVICE"), "0003");
-    let m = message(h.connector.browser_return(&incoming(&browser)).unwrap());
+    let m = read_browser(&h, &browser);
     assert_eq!(m.outcome, Outcome::Accepted);
     assert_eq!(m.attempt, order.attempt);
     assert_eq!(m.amount.minor(), 1234);
@@ -89,11 +89,7 @@ async fn processing_sends_0003_then_0004() {
     let messages = h.receiver.requests();
     assert_eq!(messages.len(), 2);
     assert_eq!(get(&messages[0].1, "IB_SERVICE"), "0003");
-    let accepted = message(
-        h.connector
-            .server_message(&incoming(&messages[0].1))
-            .unwrap(),
-    );
+    let accepted = read_server(&h, &messages[0].1);
     assert_eq!(accepted.outcome, Outcome::Accepted);
     let executed = outcome(
         h.connector

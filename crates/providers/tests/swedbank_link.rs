@@ -15,8 +15,8 @@ use maksa_providers::rsa_keys::{RsaKey, TrustedKeys};
 use maksa_providers::swedbank_link::{self, SwedbankLinkConfig};
 use support::{
     Harness, assert_bank_error, assert_forged_answer_refused, assert_refused_by_bank, decide, form,
-    get, handoff, incoming, link_order as order, message, pay, pay_and_decide, post_form, set,
-    state,
+    get, handoff, incoming, link_order as order, pay, pay_and_decide, post_form, read_browser,
+    read_server, set, state,
 };
 
 fn code() -> ProviderCode {
@@ -55,19 +55,19 @@ async fn approve_sends_1101_by_get_to_the_bare_return_address_and_both_verify() 
     assert_eq!(method, "GET");
     assert_eq!(get(server, "VK_SERVICE"), "1101");
     assert_eq!(get(server, "VK_AUTO"), "Y");
-    let m = message(h.connector.server_message(&incoming(server)).unwrap());
+    let m = read_server(&h, server);
     assert_eq!(m.outcome, Outcome::Executed);
     assert_eq!(m.attempt, order.attempt);
     assert_eq!(m.amount.minor(), 1234);
     // The bank's automatic message arrives where browsers return: read there too.
-    let again = message(h.connector.browser_return(&incoming(server)).unwrap());
+    let again = read_browser(&h, server);
     assert_eq!(again, m);
 
     assert_eq!(state(&page), "bank-return");
     let (action, browser) = form(&page);
     assert_eq!(action, format!("{}/return", h.origin));
     assert_eq!(get(&browser, "VK_AUTO"), "N");
-    let b = message(h.connector.browser_return(&incoming(&browser)).unwrap());
+    let b = read_browser(&h, &browser);
     assert_eq!(b.external_id, m.external_id);
     assert!(matches!(
         h.connector.server_message(&incoming(&browser)),

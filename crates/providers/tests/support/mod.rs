@@ -465,6 +465,18 @@ pub fn message(verified: Verified) -> ProviderMessage {
     }
 }
 
+/// `fields` read by the hub as the bank's server message: a signed message
+/// with its amount.
+pub fn read_server(h: &Harness, fields: &Fields) -> ProviderMessage {
+    message(h.connector.server_message(&incoming(fields)).unwrap())
+}
+
+/// `fields` read by the hub as the payer's browser return: a signed message
+/// with its amount.
+pub fn read_browser(h: &Harness, fields: &Fields) -> ProviderMessage {
+    message(h.connector.browser_return(&incoming(fields)).unwrap())
+}
+
 /// A signed outcome that carries no amount.
 pub fn outcome(verified: Verified) -> AttemptOutcome {
     match verified {
