@@ -17,8 +17,8 @@ use maksa_providers::seb_elink::{self, SebElinkConfig, SebElinkConnector};
 use std::time::Duration;
 use support::{
     Harness, PROCESSING, assert_bank_error, assert_forged_answer_refused, assert_refused_by_bank,
-    decide, form, get, handoff, incoming, link_order as order, outcome, pay, pay_and_decide,
-    read_browser, read_server, set, state,
+    decide, decide_for_answers, form, get, handoff, incoming, link_order as order, outcome, pay,
+    pay_and_decide, read_browser, read_outcomes, read_server, set, state,
 };
 
 fn code() -> ProviderCode {
@@ -105,18 +105,9 @@ async fn reject_and_cancel_answer_0004_cancelled() {
     let h = start().await;
     for (n, decision) in [(1, "reject"), (2, "cancel")] {
         let order = order(&h);
-        let page = pay_and_decide(&h, &order, decision, &[]).await;
-        let messages = h.receiver.requests();
-        assert_eq!(messages.len(), n);
-        let (_, server) = messages.last().unwrap();
-        assert_eq!(get(server, "IB_STATUS"), "CANCELLED");
-        for verified in [
-            h.connector.server_message(&incoming(server)).unwrap(),
-            h.connector
-                .browser_return(&incoming(&form(&page).1))
-                .unwrap(),
-        ] {
-            let o = outcome(verified);
+        let (server, browser) = decide_for_answers(&h, &order, decision, n).await;
+        assert_eq!(get(&server, "IB_STATUS"), "CANCELLED");
+        for o in read_outcomes(&h, &server, &browser) {
             assert_eq!(o.outcome, Outcome::Rejected);
             assert_eq!(o.attempt, order.attempt);
         }

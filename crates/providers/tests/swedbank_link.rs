@@ -8,15 +8,15 @@
 mod support;
 
 use axum::http::StatusCode;
-use maksa_app::providers::{PaymentOrder, ProviderError, Verified};
+use maksa_app::providers::{PaymentOrder, ProviderError};
 use maksa_domain::attempt::{Attempt, Outcome};
 use maksa_domain::codes::ProviderCode;
 use maksa_providers::rsa_keys::{RsaKey, TrustedKeys};
 use maksa_providers::swedbank_link::{self, SwedbankLinkConfig};
 use support::{
-    Harness, assert_bank_error, assert_forged_answer_refused, assert_refused_by_bank, decide, form,
-    get, handoff, incoming, link_order as order, pay, pay_and_decide, post_form, read_browser,
-    read_server, set, state,
+    Harness, assert_bank_error, assert_forged_answer_refused, assert_refused_by_bank, decide,
+    decide_for_answers, form, get, handoff, incoming, link_order as order, pay, pay_and_decide,
+    post_form, read_browser, read_outcomes, read_server, set, state,
 };
 
 fn code() -> ProviderCode {
@@ -105,20 +105,9 @@ async fn reject_and_cancel_answer_1901() {
     let h = start().await;
     for (n, decision) in [(1, "reject"), (2, "cancel")] {
         let order = order(&h);
-        let page = pay_and_decide(&h, &order, decision, &[]).await;
-        let messages = h.receiver.requests();
-        assert_eq!(messages.len(), n);
-        let (_, server) = messages.last().unwrap();
-        assert_eq!(get(server, "VK_SERVICE"), "1901");
-        for verified in [
-            h.connector.server_message(&incoming(server)).unwrap(),
-            h.connector
-                .browser_return(&incoming(&form(&page).1))
-                .unwrap(),
-        ] {
-            let Verified::Outcome(o) = verified else {
-                panic!("1901 carries no amount: {verified:?}");
-            };
+        let (server, browser) = decide_for_answers(&h, &order, decision, n).await;
+        assert_eq!(get(&server, "VK_SERVICE"), "1901");
+        for o in read_outcomes(&h, &server, &browser) {
             assert_eq!(o.outcome, Outcome::Rejected);
             assert_eq!(o.attempt, order.attempt);
         }

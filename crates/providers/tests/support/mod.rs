@@ -457,6 +457,31 @@ pub async fn pay_and_decide(
     decide(h, &page, decision, options).await
 }
 
+/// Pays `order` and decides `decision`, after which the bank has sent `n`
+/// server messages in all; answers the last of them and the fields the
+/// page that follows returns with.
+pub async fn decide_for_answers(
+    h: &Harness,
+    order: &PaymentOrder,
+    decision: &str,
+    n: usize,
+) -> (Fields, Fields) {
+    let page = pay_and_decide(h, order, decision, &[]).await;
+    let mut messages = h.receiver.requests();
+    assert_eq!(messages.len(), n);
+    let (_, server) = messages.pop().unwrap();
+    (server, form(&page).1)
+}
+
+/// The outcomes (no amount) the hub reads from a server message and from a
+/// browser return, in that order.
+pub fn read_outcomes(h: &Harness, server: &Fields, browser: &Fields) -> [AttemptOutcome; 2] {
+    [
+        outcome(h.connector.server_message(&incoming(server)).unwrap()),
+        outcome(h.connector.browser_return(&incoming(browser)).unwrap()),
+    ]
+}
+
 /// A signed message that carries its amount.
 pub fn message(verified: Verified) -> ProviderMessage {
     match verified {
