@@ -17,8 +17,8 @@ use maksa_providers::citadele::{
 use maksa_providers::rsa_keys::{RsaKey, TrustedKeys};
 use std::time::Duration;
 use support::{
-    Harness, PROCESSING, Received, Receiver, decide, form, handoff, pay_and_decide, post_form,
-    state, submit,
+    Harness, PROCESSING, Received, Receiver, approve_page, decide, form, handoff, pay_and_decide,
+    post_form, state, submit,
 };
 use time::OffsetDateTime;
 
@@ -114,9 +114,7 @@ fn texts(xml: &str) -> Vec<String> {
 async fn approve_answers_pmtresp_100_and_pmtstatresp_e_both_verified() {
     let h = start().await;
     let order = order(&h);
-    let (status, page) = pay(&h, &order).await;
-    assert_eq!(status, StatusCode::OK, "{page}");
-    assert_eq!(state(&page), "bank-approve");
+    let page = approve_page(&h, &order).await;
     assert!(page.contains("<dd data-field=\"amount\">12.34</dd>"));
     assert!(page.contains("<dd data-field=\"payee\">Valsts kase</dd>"));
     // The purpose was cut to Digi::Link's characters before signing.

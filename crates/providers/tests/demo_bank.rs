@@ -15,7 +15,7 @@ use maksa_providers::{DEMO_BANK_CODE, DemoBank, DemoConnector, DemoKeys};
 use std::sync::atomic::Ordering;
 use std::time::Duration;
 use support::{
-    Fields, Harness, PROCESSING, assert_bank_error, decide, form, get, incoming, pay,
+    Fields, Harness, PROCESSING, approve_page, assert_bank_error, decide, form, get, incoming, pay,
     pay_and_decide, post_form, read_browser, read_server, set, state,
 };
 
@@ -56,9 +56,7 @@ async fn wait_for_messages(h: &Harness, count: usize, within: Duration) -> Vec<F
 async fn approve_sends_the_server_message_first_and_both_messages_verify() {
     let h = start().await;
     let order = order(&h);
-    let (status, page) = pay(&h, &order).await;
-    assert_eq!(status, StatusCode::OK, "{page}");
-    assert_eq!(state(&page), "bank-approve");
+    let page = approve_page(&h, &order).await;
     assert!(page.contains("<html lang=\"lv\">"));
     assert!(page.contains("<dd data-field=\"amount\">12.34</dd>"));
     assert!(page.contains("<dd data-field=\"currency\">EUR</dd>"));

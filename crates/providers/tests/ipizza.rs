@@ -16,10 +16,10 @@ use maksa_providers::ipizza::{self, IpizzaConfig};
 use maksa_providers::rsa_keys::{RsaKey, TrustedKeys};
 use std::time::Duration;
 use support::{
-    Fields, Harness, PROCESSING, assert_bank_error, assert_forged_answer_refused,
+    Fields, Harness, PROCESSING, approve_page, assert_bank_error, assert_forged_answer_refused,
     assert_refused_by_bank, decide, decide_for_answers, form, get, handoff, incoming,
-    link_order as order, pay, pay_and_decide, post_form, read_browser, read_outcomes, read_server,
-    set, state,
+    link_order as order, pay_and_decide, post_form, read_browser, read_outcomes, read_server, set,
+    state,
 };
 use time::OffsetDateTime;
 
@@ -45,9 +45,7 @@ fn attempt(order: &PaymentOrder) -> Attempt {
 async fn approve_sends_1111_to_the_return_address_and_both_verify() {
     let h = start().await;
     let order = order(&h);
-    let (status, page) = pay(&h, &order).await;
-    assert_eq!(status, StatusCode::OK, "{page}");
-    assert_eq!(state(&page), "bank-approve");
+    let page = approve_page(&h, &order).await;
     assert!(page.contains("<dd data-field=\"amount\">12.34</dd>"));
     assert!(page.contains("<dd data-field=\"payee\">Valsts kase</dd>"));
     assert!(page.contains("Valsts nodeva &lt;b&gt;&amp;&lt;/b&gt;"));

@@ -7,7 +7,6 @@
 
 mod support;
 
-use axum::http::StatusCode;
 use maksa_app::providers::{PaymentOrder, ProviderError};
 use maksa_domain::attempt::{Attempt, Outcome};
 use maksa_domain::codes::ProviderCode;
@@ -16,9 +15,10 @@ use maksa_providers::rsa_keys::{RsaKey, TrustedKeys};
 use maksa_providers::seb_elink::{self, SebElinkConfig, SebElinkConnector};
 use std::time::Duration;
 use support::{
-    Harness, PROCESSING, assert_bank_error, assert_forged_answer_refused, assert_refused_by_bank,
-    decide, decide_for_answers, form, get, handoff, incoming, link_order as order, outcome, pay,
-    pay_and_decide, read_browser, read_outcomes, read_server, set, state,
+    Harness, PROCESSING, approve_page, assert_bank_error, assert_forged_answer_refused,
+    assert_refused_by_bank, decide, decide_for_answers, form, get, handoff, incoming,
+    link_order as order, outcome, pay_and_decide, read_browser, read_outcomes, read_server, set,
+    state,
 };
 
 fn code() -> ProviderCode {
@@ -45,9 +45,7 @@ async fn approve_sends_0004_accomplished_to_the_server_and_0003_through_the_brow
     let order = order(&h);
     let (_, request) = handoff(&h, &order).await;
     assert!(get(&request, "IB_PAYMENT_DESC").starts_with("RF0123456789ABCDEFGHIJKLMNOPQRSTUV"));
-    let (status, page) = pay(&h, &order).await;
-    assert_eq!(status, StatusCode::OK, "{page}");
-    assert_eq!(state(&page), "bank-approve");
+    let page = approve_page(&h, &order).await;
     assert!(page.contains("<dd data-field=\"amount\">12.34</dd>"));
 
     let page = decide(&h, &page, "approve", &[]).await;

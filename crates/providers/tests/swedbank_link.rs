@@ -14,8 +14,8 @@ use maksa_domain::codes::ProviderCode;
 use maksa_providers::rsa_keys::{RsaKey, TrustedKeys};
 use maksa_providers::swedbank_link::{self, SwedbankLinkConfig};
 use support::{
-    Harness, assert_bank_error, assert_forged_answer_refused, assert_refused_by_bank, decide,
-    decide_for_answers, form, get, handoff, incoming, link_order as order, pay, pay_and_decide,
+    Harness, approve_page, assert_bank_error, assert_forged_answer_refused, assert_refused_by_bank,
+    decide, decide_for_answers, form, get, handoff, incoming, link_order as order, pay_and_decide,
     post_form, read_browser, read_outcomes, read_server, set, state,
 };
 
@@ -43,9 +43,7 @@ async fn approve_sends_1101_by_get_to_the_bare_return_address_and_both_verify() 
     let order = order(&h);
     let (_, request) = handoff(&h, &order).await;
     assert_eq!(get(&request, "VK_RETURN"), format!("{}/return", h.origin));
-    let (status, page) = pay(&h, &order).await;
-    assert_eq!(status, StatusCode::OK, "{page}");
-    assert_eq!(state(&page), "bank-approve");
+    let page = approve_page(&h, &order).await;
     assert!(page.contains("<dd data-field=\"amount\">12.34</dd>"));
 
     let page = decide(&h, &page, "approve", &[]).await;

@@ -387,6 +387,14 @@ pub async fn pay(h: &Harness, order: &PaymentOrder) -> (StatusCode, String) {
     submit(h, &action, &fields).await
 }
 
+/// Pays `order`; answers the bank's approve page.
+pub async fn approve_page(h: &Harness, order: &PaymentOrder) -> String {
+    let (status, page) = pay(h, order).await;
+    assert_eq!(status, StatusCode::OK, "{page}");
+    assert_eq!(state(&page), "bank-approve");
+    page
+}
+
 /// Submits the approve page with a decision and tester options.
 pub async fn decide(h: &Harness, page: &str, decision: &str, options: &[(&str, &str)]) -> String {
     let (action, mut fields) = form(page);
