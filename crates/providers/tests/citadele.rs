@@ -4,214 +4,68 @@
 
 #![allow(clippy::unwrap_used)]
 
-use axum::Router;
-use axum::body::Bytes;
-use axum::extract::State;
+mod support;
+
 use axum::http::StatusCode;
-use axum::routing::post;
-use maksa_app::providers::{Connector, Handoff, Incoming, PaymentOrder, ProviderError, Verified};
-use maksa_domain::attempt::{Attempt, AttemptId, AttemptState, Outcome};
+use maksa_app::providers::{Handoff, Incoming, PaymentOrder, ProviderError, Verified};
+use maksa_domain::attempt::{Attempt, Outcome};
 use maksa_domain::codes::ProviderCode;
-use maksa_domain::ids::PaymentRequestId;
-use maksa_domain::money::{Amount, Currency};
+use maksa_domain::money::Currency;
 use maksa_providers::citadele::{
     self, BANK_KEY_FILE, CITADELE_CODE, SANDBOX_MERCHANT_ID, dsig, read_answer,
 };
 use maksa_providers::rsa_keys::{RsaKey, TrustedKeys};
-use maksa_providers::vk;
-use std::sync::atomic::{AtomicU8, Ordering};
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
+use support::{
+    Harness, PROCESSING, Received, Receiver, approve_page, decide, form, handoff, pay_and_decide,
+    post_form, state, submit,
+};
 use time::OffsetDateTime;
-use tokio::net::TcpListener;
-
-type Fields = Vec<(String, String)>;
-
-#[derive(Clone, Default)]
-struct Receiver {
-    messages: Arc<Mutex<Vec<String>>>,
-}
-
-impl Receiver {
-    fn messages(&self) -> Vec<String> {
-        self.messages.lock().unwrap().clone()
-    }
-}
-
-async fn record(State(r): State<Receiver>, body: Bytes) -> StatusCode {
-    let fields = vk::decode_form(&body);
-    let xml = fields
-        .iter()
-        .find(|(k, _)| k == "xmldata")
-        .map(|(_, v)| v.clone())
-        .unwrap_or_default();
-    r.messages.lock().unwrap().push(xml);
-    StatusCode::OK
-}
-
-struct Harness {
-    origin: String,
-    connector: Arc<dyn Connector>,
-    bank_keys: TrustedKeys,
-    receiver: Receiver,
-    http: reqwest::Client,
-    _dir: tempfile::TempDir,
-}
 
 async fn start() -> Harness {
-    let _ = rustls::crypto::ring::default_provider().install_default();
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let origin = format!("http://{}", listener.local_addr().unwrap());
-    let dir = tempfile::tempdir().unwrap();
-    let sandbox = citadele::sandbox(
-        dir.path(),
-        ProviderCode::parse(CITADELE_CODE).unwrap(),
-        &format!("{origin}/sim/citadele"),
-        &origin,
-    )
-    .unwrap();
-    let bank_key = RsaKey::load_or_create(&dir.path().join(BANK_KEY_FILE)).unwrap();
-    let receiver = Receiver::default();
-    let app = Router::new()
-        .route("/providers/PARXLV22/notify", post(record))
-        .with_state(receiver.clone())
-        .nest("/sim/citadele", sandbox.simulator.router());
-    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
-    Harness {
-        origin,
-        connector: sandbox.connector,
-        bank_keys: TrustedKeys::new(vec![bank_key.public()]).unwrap(),
-        receiver,
-        http: reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .unwrap(),
-        _dir: dir,
-    }
+    let code = ProviderCode::parse(CITADELE_CODE).unwrap();
+    let routes = |r: &Receiver| r.post_routes(&["/providers/PARXLV22/notify"]);
+    support::start_sandbox("/sim/citadele", routes, citadele::sandbox, code).await
 }
 
-static NEXT_ID: AtomicU8 = AtomicU8::new(1);
-
 fn order(h: &Harness) -> PaymentOrder {
-    let id = AttemptId::from_random([NEXT_ID.fetch_add(1, Ordering::Relaxed); 16]);
-    PaymentOrder {
-        attempt: id,
-        amount: Amount::from_minor(1234).unwrap(),
-        currency: Currency::EUR,
-        purpose: "Valsts nodeva par pasi <b>&</b>\nRīga".into(),
-        payee_name: "Valsts kase".into(),
-        payee_iban: "LV71TREL916021001000B".into(),
-        return_url: format!("{}/return?x=1&y=2", h.origin),
-        notify_url: format!("{}/providers/PARXLV22/notify", h.origin),
-        language: "LAT",
-    }
+    support::order(
+        "Valsts nodeva par pasi <b>&</b>\nRīga",
+        format!("{}/return?x=1&y=2", h.origin),
+        format!("{}/providers/PARXLV22/notify", h.origin),
+    )
 }
 
 fn attempt(order: &PaymentOrder) -> Attempt {
-    Attempt {
-        id: order.attempt,
-        request_id: PaymentRequestId::from_random([3; 16]),
-        sequence: 1,
-        provider: ProviderCode::parse(CITADELE_CODE).unwrap(),
-        amount: order.amount,
-        currency: order.currency,
-        state: AttemptState::Started,
-        external_id: None,
-        refund_required: false,
-        created_at: OffsetDateTime::now_utc(),
-        updated_at: OffsetDateTime::now_utc(),
-    }
+    support::attempt(order, ProviderCode::parse(CITADELE_CODE).unwrap(), None)
 }
 
+/// A status message's `xmldata` as the hub would receive it.
 fn incoming(xmldata: &str) -> Incoming {
-    let fields = vec![("xmldata".to_owned(), xmldata.to_owned())];
-    Incoming {
-        method: "POST".into(),
-        body: vk::encode_form(&fields).into_bytes(),
-        fields,
-        content_type: Some("application/x-www-form-urlencoded".into()),
-        headers: Vec::new(),
-    }
+    support::incoming(&vec![("xmldata".to_owned(), xmldata.to_owned())])
 }
 
-fn unescape(text: &str) -> String {
-    text.replace("&lt;", "<")
-        .replace("&gt;", ">")
-        .replace("&quot;", "\"")
-        .replace("&#39;", "'")
-        .replace("&#x27;", "'")
-        .replace("&amp;", "&")
+/// The `xmldata` the bank posted.
+fn xmldata(received: &Received) -> String {
+    received
+        .body_fields()
+        .into_iter()
+        .find(|(k, _)| k == "xmldata")
+        .map(|(_, v)| v)
+        .unwrap_or_default()
 }
 
-fn attribute(tag: &str, attr: &str) -> Option<String> {
-    let start = tag.find(&format!(" {attr}=\""))? + attr.len() + 3;
-    let end = start + tag[start..].find('"')?;
-    Some(unescape(&tag[start..end]))
-}
-
-fn form(html: &str) -> (String, Fields) {
-    let start = html.find("<form ").expect("a form");
-    let end = start + html[start..].find("</form>").unwrap();
-    let form = &html[start..end];
-    let action = attribute(&form[..form.find('>').unwrap()], "action").unwrap();
-    let mut fields = Vec::new();
-    for piece in form.split("<input ").skip(1) {
-        let tag = &format!(" {}", &piece[..piece.find('>').unwrap()]);
-        if attribute(tag, "type").as_deref() == Some("hidden") {
-            fields.push((
-                attribute(tag, "name").unwrap(),
-                attribute(tag, "value").unwrap(),
-            ));
-        }
-    }
-    (action, fields)
-}
-
-fn state(html: &str) -> String {
-    let start = html.find("<main data-state=\"").unwrap() + 18;
-    html[start..start + html[start..].find('"').unwrap()].to_owned()
-}
-
-async fn post_form(h: &Harness, url: &str, fields: &Fields) -> reqwest::Response {
-    h.http
-        .post(url)
-        .header("content-type", "application/x-www-form-urlencoded")
-        .body(vk::encode_form(fields))
-        .send()
-        .await
-        .unwrap()
+/// The status messages the bank sent.
+fn messages(h: &Harness) -> Vec<String> {
+    h.receiver.received().iter().map(xmldata).collect()
 }
 
 async fn pay(h: &Harness, order: &PaymentOrder) -> (StatusCode, String) {
-    let Handoff::Form {
-        action,
-        method,
-        fields,
-    } = h.connector.start(order).await.unwrap().handoff
-    else {
-        panic!("Digi::Link hands off by form");
-    };
-    assert_eq!(method, "POST");
+    let (action, fields) = handoff(h, order).await;
     assert_eq!(action, format!("{}/sim/citadele/pay", h.origin));
     assert_eq!(fields.len(), 1);
     assert_eq!(fields[0].0, "xmldata");
-    let response = post_form(h, &action, &fields).await;
-    let status = response.status();
-    (status, response.text().await.unwrap())
-}
-
-async fn decide(h: &Harness, page: &str, decision: &str, options: &[(&str, &str)]) -> String {
-    let (action, mut fields) = form(page);
-    assert_eq!(action, "/sim/citadele/decide");
-    fields.push(("decision".into(), decision.into()));
-    for (k, v) in options {
-        fields.push(((*k).into(), (*v).into()));
-    }
-    let response = post_form(h, &format!("{}{action}", h.origin), &fields).await;
-    let status = response.status();
-    let page = response.text().await.unwrap();
-    assert_eq!(status, StatusCode::OK, "{page}");
-    page
+    submit(h, &action, &fields).await
 }
 
 fn browser_xml(page: &str) -> String {
@@ -220,20 +74,20 @@ fn browser_xml(page: &str) -> String {
 }
 
 async fn wait_for_messages(h: &Harness, count: usize, within: Duration) -> Vec<String> {
-    let deadline = tokio::time::Instant::now() + within;
-    loop {
-        let messages = h.receiver.messages();
-        if messages.len() >= count || tokio::time::Instant::now() >= deadline {
-            return messages;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    let received = h.receiver.wait_for(count, within).await;
+    received.iter().map(xmldata).collect()
+}
+
+/// The keys the sandbox's bank signs with.
+fn bank_keys(h: &Harness) -> TrustedKeys {
+    let bank_key = RsaKey::load_or_create(&h.dir.path().join(BANK_KEY_FILE)).unwrap();
+    TrustedKeys::new(vec![bank_key.public()]).unwrap()
 }
 
 fn read(h: &Harness, xml: &str) -> Result<citadele::Verdict, ProviderError> {
     read_answer(
         xml.as_bytes(),
-        &h.bank_keys,
+        &bank_keys(h),
         SANDBOX_MERCHANT_ID,
         OffsetDateTime::now_utc(),
     )
@@ -260,9 +114,7 @@ fn texts(xml: &str) -> Vec<String> {
 async fn approve_answers_pmtresp_100_and_pmtstatresp_e_both_verified() {
     let h = start().await;
     let order = order(&h);
-    let (status, page) = pay(&h, &order).await;
-    assert_eq!(status, StatusCode::OK, "{page}");
-    assert_eq!(state(&page), "bank-approve");
+    let page = approve_page(&h, &order).await;
     assert!(page.contains("<dd data-field=\"amount\">12.34</dd>"));
     assert!(page.contains("<dd data-field=\"payee\">Valsts kase</dd>"));
     // The purpose was cut to Digi::Link's characters before signing.
@@ -272,7 +124,7 @@ async fn approve_answers_pmtresp_100_and_pmtstatresp_e_both_verified() {
     );
 
     let page = decide(&h, &page, "approve", &[]).await;
-    let messages = h.receiver.messages();
+    let messages = messages(&h);
     assert_eq!(messages.len(), 1);
     let server = &messages[0];
     assert!(server.contains("<Request>PMTSTATRESP</Request>"));
@@ -315,9 +167,8 @@ async fn approve_answers_pmtresp_100_and_pmtstatresp_e_both_verified() {
 async fn every_signed_text_tampered_is_a_bad_signature() {
     let h = start().await;
     let order = order(&h);
-    let (_, page) = pay(&h, &order).await;
-    let page = decide(&h, &page, "approve", &[]).await;
-    let server = h.receiver.messages().remove(0);
+    let page = pay_and_decide(&h, &order, "approve", &[]).await;
+    let server = messages(&h).remove(0);
     let browser = browser_xml(&page);
     for xml in [server, browser] {
         let signed_part = &xml[..xml.find("<SignatureData>").unwrap()];
@@ -413,7 +264,7 @@ async fn the_bank_refuses_a_tampered_or_foreign_request() {
     };
     let response = post_form(&h, &action, &fields).await;
     assert_eq!(response.status(), StatusCode::BAD_REQUEST);
-    assert!(h.receiver.messages().is_empty());
+    assert!(messages(&h).is_empty());
 }
 
 #[tokio::test]
@@ -421,9 +272,8 @@ async fn reject_and_cancel_answer_300_and_200_then_r() {
     let h = start().await;
     for (n, decision, code) in [(1, "reject", "300"), (2, "cancel", "200")] {
         let order = order(&h);
-        let (_, page) = pay(&h, &order).await;
-        let page = decide(&h, &page, decision, &[]).await;
-        let messages = h.receiver.messages();
+        let page = pay_and_decide(&h, &order, decision, &[]).await;
+        let messages = messages(&h);
         assert_eq!(messages.len(), n);
         let verdict = read(&h, messages.last().unwrap()).unwrap();
         assert_eq!(verdict.outcome, Outcome::Rejected);
@@ -439,19 +289,12 @@ async fn reject_and_cancel_answer_300_and_200_then_r() {
 async fn processing_sends_the_status_when_the_payment_is_booked() {
     let h = start().await;
     let order = order(&h);
-    let (_, page) = pay(&h, &order).await;
-    let page = decide(
-        &h,
-        &page,
-        "approve",
-        &[("outcome_mode", "processing"), ("delay_seconds", "1")],
-    )
-    .await;
+    let page = pay_and_decide(&h, &order, "approve", PROCESSING).await;
     assert_eq!(
         read(&h, &browser_xml(&page)).unwrap().outcome,
         Outcome::Accepted
     );
-    assert!(h.receiver.messages().is_empty());
+    assert!(messages(&h).is_empty());
     let messages = wait_for_messages(&h, 1, Duration::from_secs(6)).await;
     assert_eq!(messages.len(), 1);
     assert_eq!(read(&h, &messages[0]).unwrap().outcome, Outcome::Executed);
@@ -463,10 +306,9 @@ async fn there_is_no_status_query_without_a_message() {
     let h = start().await;
     let order = order(&h);
     assert_eq!(h.connector.query(&attempt(&order)).await.unwrap(), None);
-    let (_, page) = pay(&h, &order).await;
-    decide(
+    pay_and_decide(
         &h,
-        &page,
+        &order,
         "approve",
         &[("server_message", "drop"), ("browser_return", "drop")],
     )

@@ -6,28 +6,29 @@
 
 #![allow(clippy::unwrap_used)]
 
+mod support;
+
 use axum::Router;
-use axum::body::Bytes;
-use axum::extract::{RawQuery, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::get;
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64URL;
 use maksa_app::providers::{Connector, Handoff, Incoming, PaymentOrder, ProviderError, Verified};
-use maksa_domain::attempt::{Attempt, AttemptId, AttemptState, Outcome};
+use maksa_domain::attempt::{Attempt, Outcome};
 use maksa_domain::codes::ProviderCode;
-use maksa_domain::ids::PaymentRequestId;
-use maksa_domain::money::{Amount, Currency};
+use maksa_domain::money::Currency;
 use maksa_providers::rsa_keys::{RsaKey, TrustedKeys, public_key_pem};
 use maksa_providers::swedbank_v3::{
     self, ATTEMPT_PARAM, BANK_KEY_FILE, HUB_KEY_FILE, IAT_SKEW_SECONDS, jws,
 };
 use maksa_providers::vk;
 use serde_json::Value;
-use std::sync::atomic::{AtomicU8, Ordering};
+use std::ops::Deref;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
+use support::{decide, form, form_method, state};
 use time::OffsetDateTime;
 use tokio::net::TcpListener;
 
@@ -64,32 +65,11 @@ impl Received {
 /// A status answer: its `x-jws-signature` and its body.
 type Answer = (Option<String>, Vec<u8>);
 
-#[derive(Clone, Default)]
-struct Receiver {
-    notifications: Arc<Mutex<Vec<Received>>>,
-    /// What the fake bank answers to a status query: signature and body.
-    fake_status: Arc<Mutex<Option<Answer>>>,
-}
+/// What the fake bank answers to a status query: signature and body.
+type FakeStatus = Arc<Mutex<Option<Answer>>>;
 
-async fn notify(
-    State(r): State<Receiver>,
-    RawQuery(query): RawQuery,
-    headers: HeaderMap,
-    body: Bytes,
-) -> StatusCode {
-    r.notifications.lock().unwrap().push(Received {
-        query: query.unwrap_or_default(),
-        signature: headers
-            .get(jws::HEADER)
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_owned),
-        body: body.to_vec(),
-    });
-    StatusCode::OK
-}
-
-async fn fake_status(State(r): State<Receiver>) -> Response {
-    let Some((signature, body)) = r.fake_status.lock().unwrap().clone() else {
+async fn fake_status(State(answer): State<FakeStatus>) -> Response {
+    let Some((signature, body)) = answer.lock().unwrap().clone() else {
         return StatusCode::NOT_FOUND.into_response();
     };
     let mut headers = HeaderMap::new();
@@ -100,12 +80,18 @@ async fn fake_status(State(r): State<Receiver>) -> Response {
     (StatusCode::OK, headers, body).into_response()
 }
 
+/// The shared harness, and the fake bank's status answer.
 struct Harness {
-    origin: String,
-    dir: tempfile::TempDir,
-    connector: Arc<dyn Connector>,
-    receiver: Receiver,
-    http: reqwest::Client,
+    shared: support::Harness,
+    fake_status: FakeStatus,
+}
+
+impl Deref for Harness {
+    type Target = support::Harness;
+
+    fn deref(&self) -> &support::Harness {
+        &self.shared
+    }
 }
 
 impl Harness {
@@ -123,7 +109,7 @@ impl Harness {
     }
 
     fn notifications(&self) -> Vec<Received> {
-        self.receiver.notifications.lock().unwrap().clone()
+        self.receiver.received().iter().map(notification).collect()
     }
 
     /// A connector with the same keys whose bank is at `base`.
@@ -134,115 +120,57 @@ impl Harness {
     }
 }
 
+fn notification(received: &support::Received) -> Received {
+    Received {
+        query: received.query.clone(),
+        signature: received.header(jws::HEADER),
+        body: received.body.clone(),
+    }
+}
+
 fn code() -> ProviderCode {
     ProviderCode::parse(CODE).unwrap()
 }
 
 async fn start() -> Harness {
-    let _ = rustls::crypto::ring::default_provider().install_default();
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let origin = format!("http://{}", listener.local_addr().unwrap());
-    let dir = tempfile::tempdir().unwrap();
-    let sandbox = swedbank_v3::sandbox(
-        dir.path(),
+    let fake = FakeStatus::default();
+    let answer = fake.clone();
+    let shared = support::start_sandbox(
+        "/sim/swedbank-v3",
+        move |r| {
+            r.post_routes(&[format!("/providers/{CODE}/notify").as_str()])
+                .merge(
+                    Router::new()
+                        .route(
+                            "/fake/public/api/v3/transactions/{id}/status",
+                            get(fake_status),
+                        )
+                        .with_state(answer),
+                )
+        },
+        swedbank_v3::sandbox,
         code(),
-        &format!("{origin}/sim/swedbank-v3"),
-        &origin,
     )
-    .unwrap();
-    let receiver = Receiver::default();
-    let app = Router::new()
-        .route(&format!("/providers/{CODE}/notify"), post(notify))
-        .route(
-            "/fake/public/api/v3/transactions/{id}/status",
-            get(fake_status),
-        )
-        .with_state(receiver.clone())
-        .nest("/sim/swedbank-v3", sandbox.simulator.router());
-    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    .await;
     Harness {
-        origin,
-        dir,
-        connector: sandbox.connector,
-        receiver,
-        http: reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .unwrap(),
+        shared,
+        fake_status: fake,
     }
 }
 
-static NEXT_ID: AtomicU8 = AtomicU8::new(1);
-
 fn order(h: &Harness) -> PaymentOrder {
-    let id = AttemptId::from_random([NEXT_ID.fetch_add(1, Ordering::Relaxed); 16]);
     PaymentOrder {
-        attempt: id,
-        amount: Amount::from_minor(1234).unwrap(),
-        currency: Currency::EUR,
-        purpose: "RF18539007547034 Valsts nodeva <b>&</b>\nRīga".into(),
-        payee_name: "Valsts kase".into(),
-        payee_iban: "LV71TREL916021001000B".into(),
-        return_url: format!("{}/providers/{CODE}/return?language=ENG", h.origin),
-        notify_url: format!("{}/providers/{CODE}/notify", h.origin),
         language: "ENG",
+        ..support::order(
+            "RF18539007547034 Valsts nodeva <b>&</b>\nRīga",
+            format!("{}/providers/{CODE}/return?language=ENG", h.origin),
+            format!("{}/providers/{CODE}/notify", h.origin),
+        )
     }
 }
 
 fn attempt(order: &PaymentOrder, external_id: Option<String>) -> Attempt {
-    Attempt {
-        id: order.attempt,
-        request_id: PaymentRequestId::from_random([3; 16]),
-        sequence: 1,
-        provider: code(),
-        amount: order.amount,
-        currency: order.currency,
-        state: AttemptState::Started,
-        external_id,
-        refund_required: false,
-        created_at: OffsetDateTime::now_utc(),
-        updated_at: OffsetDateTime::now_utc(),
-    }
-}
-
-fn unescape(text: &str) -> String {
-    text.replace("&lt;", "<")
-        .replace("&gt;", ">")
-        .replace("&quot;", "\"")
-        .replace("&#39;", "'")
-        .replace("&amp;", "&")
-}
-
-fn attribute(tag: &str, attr: &str) -> Option<String> {
-    let start = tag.find(&format!(" {attr}=\""))? + attr.len() + 3;
-    let end = start + tag[start..].find('"')?;
-    Some(unescape(&tag[start..end]))
-}
-
-/// The first form of a page: its method, action and hidden fields.
-fn form(html: &str) -> (String, String, Vec<(String, String)>) {
-    let start = html.find("<form ").expect("a form");
-    let end = start + html[start..].find("</form>").unwrap();
-    let form = &html[start..end];
-    let open = &form[..form.find('>').unwrap()];
-    let action = attribute(open, "action").unwrap();
-    let method = attribute(open, "method").unwrap();
-    let mut fields = Vec::new();
-    for piece in form.split("<input ").skip(1) {
-        let tag = &format!(" {}", &piece[..piece.find('>').unwrap()]);
-        if attribute(tag, "type").as_deref() == Some("hidden") {
-            fields.push((
-                attribute(tag, "name").unwrap(),
-                attribute(tag, "value").unwrap(),
-            ));
-        }
-    }
-    (method, action, fields)
-}
-
-fn state(html: &str) -> String {
-    let start = html.find("<main data-state=\"").unwrap() + 18;
-    html[start..start + html[start..].find('"').unwrap()].to_owned()
+    support::attempt(order, code(), external_id)
 }
 
 /// Starts the order through the connector and follows the redirect as the
@@ -264,34 +192,9 @@ async fn pay(h: &Harness, order: &PaymentOrder) -> (String, String) {
     (id, page)
 }
 
-async fn decide(h: &Harness, page: &str, decision: &str, options: &[(&str, &str)]) -> String {
-    let (_, action, mut fields) = form(page);
-    assert_eq!(action, "/sim/swedbank-v3/decide");
-    fields.push(("decision".into(), decision.into()));
-    for (k, v) in options {
-        fields.push(((*k).into(), (*v).into()));
-    }
-    let response = h
-        .http
-        .post(format!("{}{action}", h.origin))
-        .header("content-type", "application/x-www-form-urlencoded")
-        .body(vk::encode_form(&fields))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), StatusCode::OK);
-    response.text().await.unwrap()
-}
-
 async fn wait_for_notifications(h: &Harness, count: usize, within: Duration) -> Vec<Received> {
-    let deadline = tokio::time::Instant::now() + within;
-    loop {
-        let received = h.notifications();
-        if received.len() >= count || tokio::time::Instant::now() >= deadline {
-            return received;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    let received = h.receiver.wait_for(count, within).await;
+    received.iter().map(notification).collect()
 }
 
 #[tokio::test]
@@ -333,7 +236,8 @@ async fn approve_notifies_returns_and_the_status_query_tells_the_outcome() {
 
     // The browser goes back by GET to the hub's return URL, its query kept.
     assert_eq!(state(&page), "bank-return");
-    let (method, action, fields) = form(&page);
+    let method = form_method(&page);
+    let (action, fields) = form(&page);
     assert_eq!(method, "get");
     assert_eq!(action, format!("{}/providers/{CODE}/return", h.origin));
     assert_eq!(
@@ -666,7 +570,7 @@ async fn a_status_answer_with_a_bad_signature_is_refused() {
     let a = attempt(&order, Some(id));
 
     // The genuine answer, served by the fake bank, reads.
-    *h.receiver.fake_status.lock().unwrap() =
+    *h.fake_status.lock().unwrap() =
         Some((notification.signature.clone(), notification.body.clone()));
     assert_eq!(
         fake.query(&a).await.unwrap().unwrap().outcome,
@@ -676,14 +580,13 @@ async fn a_status_answer_with_a_bad_signature_is_refused() {
     let tampered = String::from_utf8(notification.body.clone())
         .unwrap()
         .replace("\"12.34\"", "\"0.01\"");
-    *h.receiver.fake_status.lock().unwrap() =
-        Some((notification.signature.clone(), tampered.into_bytes()));
+    *h.fake_status.lock().unwrap() = Some((notification.signature.clone(), tampered.into_bytes()));
     assert!(matches!(
         fake.query(&a).await,
         Err(ProviderError::BadSignature(_))
     ));
     // No signature at all.
-    *h.receiver.fake_status.lock().unwrap() = Some((None, notification.body.clone()));
+    *h.fake_status.lock().unwrap() = Some((None, notification.body.clone()));
     assert!(matches!(
         fake.query(&a).await,
         Err(ProviderError::BadSignature(_))
