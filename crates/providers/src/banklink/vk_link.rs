@@ -647,6 +647,51 @@ impl SimProtocol for VkLinkBank {
 /// Signs an answer as the bank would: the fields its `VK_SERVICE` signs, with
 /// the digest of its `VK_VERSION` (for tests and fuzzing). `None` when the
 /// service or version is unknown or a signed field is missing.
+/// A dialect's connector and simulated bank wired to each other, as the
+/// sandbox runs them: the keys in `dir` (`key_files`: the bank's, the hub's,
+/// created at first use), payers sent to `{bank_base_url}/pay`, the bank
+/// answering as `code` and sending its server message (`VK_AUTO=Y`) to the
+/// hub's notify address, which answers 200 — rather than to `VK_RETURN`,
+/// which answers the payer's redirect (real banks do either, by contract).
+/// `adapt` sets what the dialect's sandbox differs in, on the connector's
+/// settings and on the bank.
+pub fn sandbox(
+    dialect: &'static Dialect,
+    key_files: (&str, &str),
+    dir: &std::path::Path,
+    code: ProviderCode,
+    bank_base_url: &str,
+    hub_base_url: &str,
+    adapt: impl FnOnce(&mut VkLinkConfig, VkLinkBank) -> VkLinkBank,
+) -> std::io::Result<crate::sim::Sandbox> {
+    let bank_key = RsaKey::load_or_create(&dir.join(key_files.0))?;
+    let hub_key = RsaKey::load_or_create(&dir.join(key_files.1))?;
+    let base = bank_base_url.trim_end_matches('/');
+    let hub = hub_base_url.trim_end_matches('/');
+    let bank_keys = TrustedKeys::new(vec![bank_key.public()])?;
+    let hub_keys = TrustedKeys::new(vec![hub_key.public()])?;
+    let mut config = VkLinkConfig::new(
+        code.clone(),
+        SANDBOX_MERCHANT_ID,
+        hub_key,
+        bank_keys,
+        format!("{base}/pay"),
+    );
+    config.bank_id = Some(code.as_str().to_owned());
+    let bank = adapt(
+        &mut config,
+        VkLinkBank::new(dialect, code.as_str(), bank_key, hub_keys),
+    )
+    .notify_url(Some(format!("{hub}/providers/{}/notify", code.as_str())));
+    Ok(crate::sim::Sandbox {
+        connector: std::sync::Arc::new(VkLinkConnector::new(dialect, config)),
+        simulator: crate::sim::Simulator::new(std::sync::Arc::new(bank), base, hub_base_url),
+    })
+}
+
+/// The hub's id at a simulated bank.
+pub const SANDBOX_MERCHANT_ID: &str = "MAKSA";
+
 pub fn sign_answer(
     dialect: &'static Dialect,
     bank_key: &RsaKey,

@@ -14,11 +14,10 @@ use crate::banklink::vk_link::{
     self, Dialect, PaidTime, RequestService, VkLinkBank, VkLinkConnector,
 };
 use crate::rsa_keys::{Digest, RsaKey, TrustedKeys};
-use crate::sim::{Sandbox, Simulator};
+use crate::sim::Sandbox;
 use maksa_app::providers::{ProviderError, Verified};
 use maksa_domain::codes::ProviderCode;
 use std::path::Path;
-use std::sync::Arc;
 use time::OffsetDateTime;
 
 pub use crate::banklink::vk_link::{
@@ -128,43 +127,29 @@ pub fn read_form(
 }
 
 /// The hub's id at the simulated bank.
-pub const SANDBOX_MERCHANT_ID: &str = "MAKSA";
+pub use crate::banklink::vk_link::SANDBOX_MERCHANT_ID;
 
 /// Key files in the sandbox's directory.
 pub const BANK_KEY_FILE: &str = "swedbank_link-bank.key";
 pub const HUB_KEY_FILE: &str = "swedbank_link-hub.key";
 
-/// The connector and the simulated bank wired to each other; keys are loaded
-/// from (or created in) `dir`; payers are sent to `{bank_base_url}/pay`.
+/// The connector and the simulated bank wired to each other
+/// ([`vk_link::sandbox`]); the bank sends its server message by GET.
 pub fn sandbox(
     dir: &Path,
     code: ProviderCode,
     bank_base_url: &str,
     hub_base_url: &str,
 ) -> std::io::Result<Sandbox> {
-    let bank_key = RsaKey::load_or_create(&dir.join(BANK_KEY_FILE))?;
-    let hub_key = RsaKey::load_or_create(&dir.join(HUB_KEY_FILE))?;
-    let base = bank_base_url.trim_end_matches('/');
-    let bank_keys = TrustedKeys::new(vec![bank_key.public()])?;
-    let hub_keys = TrustedKeys::new(vec![hub_key.public()])?;
-    let mut config = SwedbankLinkConfig::new(
-        code.clone(),
-        SANDBOX_MERCHANT_ID,
-        hub_key,
-        bank_keys,
-        format!("{base}/pay"),
-    );
-    config.bank_id = Some(code.as_str().to_owned());
-    // The sandbox's bank sends its server message (VK_AUTO=Y) to the hub's
-    // notify address, which answers 200, rather than to VK_RETURN, which
-    // answers the payer's redirect (both are what real banks do, by contract).
-    let hub = hub_base_url.trim_end_matches('/');
-    let protocol = bank(code.as_str(), bank_key, hub_keys)
-        .notify_url(Some(format!("{hub}/providers/{}/notify", code.as_str())));
-    Ok(Sandbox {
-        connector: Arc::new(connector(config)),
-        simulator: Simulator::new(Arc::new(protocol), base, hub_base_url),
-    })
+    vk_link::sandbox(
+        &DIALECT,
+        (BANK_KEY_FILE, HUB_KEY_FILE),
+        dir,
+        code,
+        bank_base_url,
+        hub_base_url,
+        |_, bank| bank.server_by_get(true),
+    )
 }
 
 #[cfg(test)]
