@@ -1,0 +1,639 @@
+//! The streaming reader of ISO 20022 cash management messages: account
+//! statements (camt.053, `BkToCstmrStmt/Stmt`), account reports (camt.052,
+//! `BkToCstmrAcctRpt/Rpt`, the open day) and debit/credit notifications
+//! (camt.054, `BkToCstmrDbtCdtNtfctn/Ntfctn`), versions .001.02 onwards.
+//!
+//! What the hub needs of each entry (`Ntry`) is read and handed to the
+//! caller as soon as the entry ends; nothing else of the document is kept.
+//! Elements are matched by local name (any namespace prefix), and the
+//! root's namespace must be one of the three messages. Both forms of the
+//! status are read: `<Sts>BOOK</Sts>` (.02) and `<Sts><Cd>BOOK</Cd></Sts>`
+//! (later versions).
+//!
+//! Refused, with the line and the element: a DTD or an entity other than
+//! XML's five, elements nested deeper than [`MAX_DEPTH`], a text longer than
+//! [`MAX_TEXT`] bytes, an entry with more than [`MAX_DETAILS`] transaction
+//! details or [`MAX_REMITTANCE_LINES`] remittance lines, an amount that is
+//! not a decimal of whole cents (trailing zeros beyond the cents are
+//! accepted: `12.34000`), a currency that is not three capital letters, an
+//! entry without amount, currency, credit/debit indicator or status.
+
+use maksa_domain::money::{Amount, Currency};
+use quick_xml::Reader;
+use quick_xml::events::Event;
+use std::io::BufRead;
+
+/// Deepest element nesting read (a camt.053 entry is about 12 deep).
+pub const MAX_DEPTH: usize = 64;
+/// Longest text of one element (remittance lines are at most 140).
+pub const MAX_TEXT: usize = 4096;
+/// Most transaction details of one entry (a batch booking).
+pub const MAX_DETAILS: usize = 100_000;
+/// Most remittance lines kept of one entry.
+pub const MAX_REMITTANCE_LINES: usize = 10_000;
+
+/// Which message a document is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Message {
+    /// camt.052: intraday report (the open day).
+    Report,
+    /// camt.053: end-of-day statement.
+    Statement,
+    /// camt.054: debit/credit notification.
+    Notification,
+}
+
+/// The entry's status (`Sts`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Status {
+    Booked,
+    Pending,
+    Information,
+    Other(String),
+}
+
+/// One `TxDtls` of an entry.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Details {
+    pub end_to_end_id: Option<String>,
+    pub account_servicer_reference: Option<String>,
+    /// The detail's own amount, where it gives one (`AmtDtls/TxAmt/Amt`
+    /// or `Amt`), with its currency.
+    pub amount: Option<(Amount, Currency)>,
+    /// `RmtInf/Ustrd` lines, in order.
+    pub unstructured: Vec<String>,
+    /// `RmtInf/Strd/CdtrRefInf/Ref` references.
+    pub references: Vec<String>,
+}
+
+/// One entry (`Ntry`) as the statement states it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Entry {
+    pub message: Message,
+    /// The statement's, report's or notification's `Id`.
+    pub statement_id: String,
+    /// `Acct/Id/IBAN` of the statement.
+    pub account: Option<String>,
+    /// `NtryRef`.
+    pub entry_reference: Option<String>,
+    /// `AcctSvcrRef` of the entry: the bank's own reference.
+    pub account_servicer_reference: Option<String>,
+    pub amount: Amount,
+    pub currency: Currency,
+    /// `CdtDbtInd` is `CRDT`.
+    pub credit: bool,
+    /// `RvslInd` is true: the entry reverses an earlier one.
+    pub reversal: bool,
+    pub status: Status,
+    /// `BookgDt` and `ValDt` as written (`Dt`, or the date of `DtTm`).
+    pub booking_date: Option<String>,
+    pub value_date: Option<String>,
+    pub details: Vec<Details>,
+}
+
+impl Entry {
+    /// Every remittance line of the entry, in order (its details' together).
+    pub fn remittance_lines(&self) -> impl Iterator<Item = &str> {
+        self.details.iter().flat_map(|d| {
+            d.unstructured
+                .iter()
+                .chain(d.references.iter())
+                .map(String::as_str)
+        })
+    }
+}
+
+/// What a whole document held.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Summary {
+    pub message: Option<Message>,
+    pub statements: u64,
+    pub entries: u64,
+}
+
+/// Why a document was refused: the line (1-based) and the element.
+#[derive(Debug, thiserror::Error)]
+#[error("line {line}, <{element}>: {reason}")]
+pub struct CamtError {
+    pub line: u64,
+    pub element: String,
+    pub reason: String,
+}
+
+/// What [`read_entries`] answers: the document's error, or the caller's.
+#[derive(Debug, thiserror::Error)]
+pub enum ReadError<E: std::error::Error> {
+    #[error(transparent)]
+    Document(#[from] CamtError),
+    #[error("{0}")]
+    Caller(E),
+}
+
+/// A reader that counts the line it has reached.
+struct Lines<R> {
+    inner: R,
+    line: u64,
+}
+
+impl<R: std::io::Read> std::io::Read for Lines<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        let newlines = buf
+            .get(..n)
+            .map_or(0, |b| b.iter().filter(|&&c| c == b'\n').count());
+        self.line = self
+            .line
+            .saturating_add(u64::try_from(newlines).unwrap_or(u64::MAX));
+        Ok(n)
+    }
+}
+
+impl<R: BufRead> BufRead for Lines<R> {
+    fn fill_buf(&mut self) -> std::io::Result<&[u8]> {
+        self.inner.fill_buf()
+    }
+    fn consume(&mut self, amount: usize) {
+        if let Ok(buffer) = self.inner.fill_buf() {
+            let newlines = buffer
+                .get(..amount)
+                .map_or(0, |b| b.iter().filter(|&&c| c == b'\n').count());
+            self.line = self
+                .line
+                .saturating_add(u64::try_from(newlines).unwrap_or(u64::MAX));
+        }
+        self.inner.consume(amount);
+    }
+}
+
+/// The entry being read, and where in it the reader is.
+#[derive(Default)]
+struct Building {
+    entry_reference: Option<String>,
+    account_servicer_reference: Option<String>,
+    amount: Option<(Amount, Currency)>,
+    credit: Option<bool>,
+    reversal: bool,
+    status: Option<Status>,
+    booking_date: Option<String>,
+    value_date: Option<String>,
+    details: Vec<Details>,
+    remittance_lines: usize,
+}
+
+struct State {
+    message: Option<Message>,
+    path: Vec<String>,
+    statement_id: String,
+    account: Option<String>,
+    entry: Option<Building>,
+    /// The currency of the `Amt` element being read.
+    currency: Option<String>,
+    /// The text of the element being read, gathered from its pieces (text,
+    /// references, CDATA) and read when the element ends.
+    text: String,
+    summary: Summary,
+}
+
+/// Reads `input` and calls `on_entry` with each entry as soon as it ends.
+/// Stops at the first error of the document or of the caller.
+pub fn read_entries<R: BufRead, E: std::error::Error>(
+    input: R,
+    mut on_entry: impl FnMut(Entry) -> Result<(), E>,
+) -> Result<Summary, ReadError<E>> {
+    let mut reader = Reader::from_reader(Lines {
+        inner: input,
+        line: 1,
+    });
+    // Texts are trimmed once whole: a reference inside a text splits it
+    // into pieces, and the spaces around it belong to the text.
+    reader.config_mut().trim_text(false);
+    let mut state = State {
+        message: None,
+        path: Vec::new(),
+        statement_id: String::new(),
+        account: None,
+        entry: None,
+        currency: None,
+        text: String::new(),
+        summary: Summary::default(),
+    };
+    let mut buffer = Vec::new();
+    loop {
+        buffer.clear();
+        let line = reader.get_ref().line;
+        let fail = |state: &State, reason: String| CamtError {
+            line,
+            element: state
+                .path
+                .last()
+                .cloned()
+                .unwrap_or_else(|| "document".into()),
+            reason,
+        };
+        let event = reader
+            .read_event_into(&mut buffer)
+            .map_err(|e| fail(&state, format!("not well-formed XML: {e}")))?;
+        match event {
+            Event::Start(start) => {
+                let name = local(start.name().as_ref());
+                if state.path.len() >= MAX_DEPTH {
+                    return Err(fail(&state, format!("nested deeper than {MAX_DEPTH}")).into());
+                }
+                if state.path.is_empty() {
+                    state.message = Some(root_message(&start).map_err(|r| fail(&state, r))?);
+                    state.summary.message = state.message;
+                }
+                if name == "Amt" {
+                    state.currency = start
+                        .attributes()
+                        .flatten()
+                        .find(|a| local(a.key.as_ref()) == "Ccy")
+                        .map(|a| String::from_utf8_lossy(&a.value).into_owned());
+                }
+                state.path.push(name);
+                state.text.clear();
+                opened(&mut state).map_err(|r| fail(&state, r))?;
+            }
+            Event::Empty(start) => {
+                let name = local(start.name().as_ref());
+                if state.path.is_empty() {
+                    return Err(fail(&state, "the document is empty".into()).into());
+                }
+                state.path.push(name);
+                state.text.clear();
+                opened(&mut state).map_err(|r| fail(&state, r))?;
+                closed(&mut state, &mut on_entry).map_err(|e| match e {
+                    Closed::Document(r) => ReadError::Document(fail(&state, r)),
+                    Closed::Caller(e) => ReadError::Caller(e),
+                })?;
+                state.path.pop();
+            }
+            Event::Text(text) => {
+                let text = text
+                    .decode()
+                    .map_err(|e| fail(&state, format!("not UTF-8: {e}")))?;
+                gather(&mut state, &text).map_err(|r| fail(&state, r))?;
+            }
+            Event::GeneralRef(reference) => {
+                // Character and predefined references in element text.
+                let name = String::from_utf8_lossy(reference.as_ref()).into_owned();
+                let resolved = match name.as_str() {
+                    "amp" => "&".to_owned(),
+                    "lt" => "<".to_owned(),
+                    "gt" => ">".to_owned(),
+                    "quot" => "\"".to_owned(),
+                    "apos" => "'".to_owned(),
+                    _ => match reference.resolve_char_ref() {
+                        Ok(Some(c)) => c.to_string(),
+                        _ => {
+                            return Err(fail(
+                                &state,
+                                format!("the entity &{name}; is not one XML defines"),
+                            )
+                            .into());
+                        }
+                    },
+                };
+                gather(&mut state, &resolved).map_err(|r| fail(&state, r))?;
+            }
+            Event::CData(data) => {
+                let text = String::from_utf8_lossy(&data).into_owned();
+                gather(&mut state, &text).map_err(|r| fail(&state, r))?;
+            }
+            Event::End(_) => {
+                let text = std::mem::take(&mut state.text);
+                if !text.trim().is_empty() {
+                    text_of(&mut state, text.trim()).map_err(|r| fail(&state, r))?;
+                }
+                closed(&mut state, &mut on_entry).map_err(|e| match e {
+                    Closed::Document(r) => ReadError::Document(fail(&state, r)),
+                    Closed::Caller(e) => ReadError::Caller(e),
+                })?;
+                state.path.pop();
+            }
+            Event::DocType(_) => {
+                return Err(fail(&state, "a DTD is not accepted".into()).into());
+            }
+            Event::Eof => {
+                if state.message.is_none() {
+                    return Err(fail(&state, "the document is empty".into()).into());
+                }
+                if !state.path.is_empty() {
+                    return Err(fail(&state, "the document ends inside an element".into()).into());
+                }
+                return Ok(state.summary);
+            }
+            Event::Decl(_) | Event::PI(_) | Event::Comment(_) => {}
+        }
+    }
+}
+
+/// Adds a piece of the current element's text, within [`MAX_TEXT`].
+fn gather(state: &mut State, piece: &str) -> Result<(), String> {
+    if state.text.len().saturating_add(piece.len()) > MAX_TEXT {
+        return Err(format!("a text longer than {MAX_TEXT} bytes"));
+    }
+    state.text.push_str(piece);
+    Ok(())
+}
+
+enum Closed<E> {
+    Document(String),
+    Caller(E),
+}
+
+/// The local part of a qualified name.
+fn local(name: &[u8]) -> String {
+    let name = String::from_utf8_lossy(name);
+    name.rsplit(':').next().unwrap_or_default().to_owned()
+}
+
+/// The message a root `Document` element names by its namespace.
+fn root_message(start: &quick_xml::events::BytesStart<'_>) -> Result<Message, String> {
+    if local(start.name().as_ref()) != "Document" {
+        return Err("the root element is not <Document>".into());
+    }
+    let namespace = start
+        .attributes()
+        .flatten()
+        .find(|a| {
+            let key = a.key.as_ref();
+            key == b"xmlns" || key.starts_with(b"xmlns:")
+        })
+        .map(|a| String::from_utf8_lossy(&a.value).into_owned())
+        .unwrap_or_default();
+    let Some(rest) = namespace.strip_prefix("urn:iso:std:iso:20022:tech:xsd:camt.") else {
+        return Err(format!(
+            "the namespace {namespace:?} is not camt.052, camt.053 or camt.054"
+        ));
+    };
+    let (kind, version) = rest.split_once(".001.").unwrap_or((rest, ""));
+    let version: u32 = version.parse().unwrap_or(0);
+    if version < 2 {
+        return Err(format!(
+            "the namespace {namespace:?}: versions .001.02 onwards are read"
+        ));
+    }
+    match kind {
+        "052" => Ok(Message::Report),
+        "053" => Ok(Message::Statement),
+        "054" => Ok(Message::Notification),
+        _ => Err(format!(
+            "the namespace {namespace:?} is not camt.052, camt.053 or camt.054"
+        )),
+    }
+}
+
+/// The statement-level element of each message.
+fn is_statement(name: &str) -> bool {
+    matches!(name, "Stmt" | "Rpt" | "Ntfctn")
+}
+
+fn parent(state: &State, depth_from_top: usize) -> Option<&str> {
+    state
+        .path
+        .len()
+        .checked_sub(depth_from_top.saturating_add(1))
+        .and_then(|i| state.path.get(i))
+        .map(String::as_str)
+}
+
+fn opened(state: &mut State) -> Result<(), String> {
+    let name = state.path.last().map(String::as_str).unwrap_or_default();
+    if is_statement(name) {
+        state.statement_id.clear();
+        state.account = None;
+        state.summary.statements = state.summary.statements.saturating_add(1);
+    } else if name == "Ntry" && parent(state, 1).is_some_and(is_statement) {
+        state.entry = Some(Building::default());
+    } else if name == "TxDtls"
+        && let Some(entry) = state.entry.as_mut()
+    {
+        if entry.details.len() >= MAX_DETAILS {
+            return Err(format!(
+                "more than {MAX_DETAILS} transaction details in one entry"
+            ));
+        }
+        entry.details.push(Details::default());
+    }
+    Ok(())
+}
+
+fn text_of(state: &mut State, text: &str) -> Result<(), String> {
+    let name = state.path.last().cloned().unwrap_or_default();
+    let up1 = parent(state, 1).map(str::to_owned);
+    let up2 = parent(state, 2).map(str::to_owned);
+    let in_statement_directly = up1.as_deref().is_some_and(is_statement);
+    if state.entry.is_none() {
+        if name == "Id" && in_statement_directly {
+            state.statement_id.push_str(text);
+        } else if name == "IBAN" && up1.as_deref() == Some("Id") && up2.as_deref() == Some("Acct") {
+            state.account = Some(text.to_owned());
+        }
+        return Ok(());
+    }
+    let currency = state.currency.clone();
+    let Some(entry) = state.entry.as_mut() else {
+        return Ok(());
+    };
+    let entry_level = up1.as_deref() == Some("Ntry");
+    let in_details = state.path.iter().any(|p| p == "TxDtls");
+    match name.as_str() {
+        "Amt" if entry_level => entry.amount = Some(amount(text, currency.as_deref())?),
+        "Amt" if in_details => {
+            // The detail's own amount: `AmtDtls/TxAmt/Amt`, or `Amt` (later versions).
+            let ok = up1.as_deref() == Some("TxDtls") || up1.as_deref() == Some("TxAmt");
+            if ok && let Some(detail) = entry.details.last_mut() {
+                detail.amount = Some(amount(text, currency.as_deref())?);
+            }
+        }
+        "CdtDbtInd" if entry_level => {
+            entry.credit = Some(match text {
+                "CRDT" => true,
+                "DBIT" => false,
+                other => return Err(format!("CdtDbtInd {other:?} is neither CRDT nor DBIT")),
+            });
+        }
+        "RvslInd" if entry_level => entry.reversal = text == "true" || text == "1",
+        "Sts" if entry_level => entry.status = Some(status(text)),
+        "Cd" if up1.as_deref() == Some("Sts") && up2.as_deref() == Some("Ntry") => {
+            entry.status = Some(status(text));
+        }
+        "NtryRef" if entry_level => entry.entry_reference = Some(text.to_owned()),
+        "AcctSvcrRef" if entry_level => entry.account_servicer_reference = Some(text.to_owned()),
+        "Dt" | "DtTm" if up2.as_deref() == Some("Ntry") => {
+            let date: String = text.chars().take(10).collect();
+            match up1.as_deref() {
+                Some("BookgDt") => entry.booking_date = Some(date),
+                Some("ValDt") => entry.value_date = Some(date),
+                _ => {}
+            }
+        }
+        "EndToEndId" if in_details => {
+            if let Some(detail) = entry.details.last_mut() {
+                detail.end_to_end_id = Some(text.to_owned());
+            }
+        }
+        "AcctSvcrRef" if in_details && up1.as_deref() == Some("Refs") => {
+            if let Some(detail) = entry.details.last_mut() {
+                detail.account_servicer_reference = Some(text.to_owned());
+            }
+        }
+        "Ustrd" | "Ref" if in_details => {
+            let remittance = state.path.iter().any(|p| p == "RmtInf");
+            let structured = name == "Ref" && up1.as_deref() == Some("CdtrRefInf");
+            if remittance && (name == "Ustrd" || structured) {
+                if entry.remittance_lines >= MAX_REMITTANCE_LINES {
+                    return Err(format!(
+                        "more than {MAX_REMITTANCE_LINES} remittance lines in one entry"
+                    ));
+                }
+                entry.remittance_lines = entry.remittance_lines.saturating_add(1);
+                if let Some(detail) = entry.details.last_mut() {
+                    if structured {
+                        detail.references.push(text.to_owned());
+                    } else {
+                        detail.unstructured.push(text.to_owned());
+                    }
+                }
+            }
+        }
+        _ => {}
+    }
+    Ok(())
+}
+
+fn closed<E>(
+    state: &mut State,
+    on_entry: &mut impl FnMut(Entry) -> Result<(), E>,
+) -> Result<(), Closed<E>> {
+    let name = state.path.last().map(String::as_str).unwrap_or_default();
+    if name == "Amt" {
+        state.currency = None;
+    }
+    if name != "Ntry" || !parent(state, 1).is_some_and(is_statement) {
+        return Ok(());
+    }
+    let Some(building) = state.entry.take() else {
+        return Ok(());
+    };
+    let missing = |what: &str| Closed::Document(format!("the entry has no {what}"));
+    let (amount, currency) = building.amount.ok_or_else(|| missing("Amt"))?;
+    let entry = Entry {
+        message: state.message.unwrap_or(Message::Statement),
+        statement_id: state.statement_id.clone(),
+        account: state.account.clone(),
+        entry_reference: building.entry_reference,
+        account_servicer_reference: building.account_servicer_reference,
+        amount,
+        currency,
+        credit: building.credit.ok_or_else(|| missing("CdtDbtInd"))?,
+        reversal: building.reversal,
+        status: building.status.ok_or_else(|| missing("Sts"))?,
+        booking_date: building.booking_date,
+        value_date: building.value_date,
+        details: building.details,
+    };
+    state.summary.entries = state.summary.entries.saturating_add(1);
+    on_entry(entry).map_err(Closed::Caller)
+}
+
+fn status(text: &str) -> Status {
+    match text {
+        "BOOK" => Status::Booked,
+        "PDNG" => Status::Pending,
+        "INFO" => Status::Information,
+        other => Status::Other(other.chars().take(35).collect()),
+    }
+}
+
+/// An amount of whole cents: digits, optionally a point and up to five
+/// decimals of which those beyond the cents are zeros.
+fn amount(text: &str, currency: Option<&str>) -> Result<(Amount, Currency), String> {
+    let currency = currency.ok_or("the amount has no Ccy")?;
+    let currency = Currency::parse(currency)
+        .filter(|c| c.as_str() == currency)
+        .ok_or_else(|| format!("Ccy {currency:?} is not a currency code"))?;
+    let quoted: String = text.chars().take(40).collect();
+    let (whole, fraction) = text.split_once('.').unwrap_or((text, ""));
+    let digits = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
+    if whole.is_empty()
+        || whole.len() > 15
+        || !digits(whole)
+        || !digits(fraction)
+        || fraction.len() > 5
+    {
+        return Err(format!("{quoted:?} is not an amount"));
+    }
+    let cents: String = fraction.chars().take(2).collect();
+    let rest: String = fraction.chars().skip(2).collect();
+    if rest.bytes().any(|b| b != b'0') {
+        return Err(format!("{quoted:?} is not a whole number of cents"));
+    }
+    let normal = format!("{whole}.{cents:0<2}");
+    let amount = Amount::parse(&normal).map_err(|_| format!("{quoted:?} is not an amount"))?;
+    Ok((amount, currency))
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    fn read(xml: &str) -> Result<(Summary, Vec<Entry>), String> {
+        let mut entries = Vec::new();
+        let summary = read_entries(xml.as_bytes(), |e| {
+            entries.push(e);
+            Ok::<(), std::io::Error>(())
+        })
+        .map_err(|e| e.to_string())?;
+        Ok((summary, entries))
+    }
+
+    #[test]
+    fn amounts_are_whole_cents_with_zeros_beyond() {
+        let eur = Some("EUR");
+        assert_eq!(amount("12.34000", eur).unwrap().0.minor(), 1234);
+        assert_eq!(amount("12.3", eur).unwrap().0.minor(), 1230);
+        assert_eq!(amount("12", eur).unwrap().0.minor(), 1200);
+        assert_eq!(amount("0.01", eur).unwrap().0.minor(), 1);
+        for bad in ["12.345", "12,34", "-1", "", ".5", "1e3", "12.340001", " 1"] {
+            assert!(amount(bad, eur).is_err(), "{bad}");
+        }
+        assert!(amount("1", None).is_err());
+        assert!(amount("1", Some("eur")).is_err());
+    }
+
+    #[test]
+    fn errors_name_the_line_and_the_element() {
+        let xml = "<?xml version=\"1.0\"?>\n<Document xmlns=\"urn:iso:std:iso:20022:tech:xsd:camt.053.001.02\">\n\
+                   <BkToCstmrStmt><Stmt><Id>S1</Id>\n<Ntry><Amt Ccy=\"EUR\">1.001</Amt>\n\
+                   <CdtDbtInd>CRDT</CdtDbtInd><Sts>BOOK</Sts></Ntry></Stmt></BkToCstmrStmt></Document>";
+        let error = read(xml).unwrap_err();
+        assert!(error.starts_with("line 4, <Amt>:"), "{error}");
+        assert!(error.contains("whole number of cents"), "{error}");
+    }
+
+    #[test]
+    fn dtds_foreign_namespaces_and_old_versions_are_refused() {
+        let dtd = "<?xml version=\"1.0\"?><!DOCTYPE Document [<!ENTITY x \"y\">]>\
+                   <Document xmlns=\"urn:iso:std:iso:20022:tech:xsd:camt.053.001.02\"/>";
+        assert!(read(dtd).unwrap_err().contains("DTD"));
+        let pain = "<Document xmlns=\"urn:iso:std:iso:20022:tech:xsd:pain.001.001.03\"></Document>";
+        assert!(read(pain).unwrap_err().contains("not camt"));
+        let old = "<Document xmlns=\"urn:iso:std:iso:20022:tech:xsd:camt.053.001.01\"></Document>";
+        assert!(read(old).unwrap_err().contains("onwards"));
+        assert!(read("").unwrap_err().contains("empty"));
+        let unknown =
+            "<Document xmlns=\"urn:iso:std:iso:20022:tech:xsd:camt.053.001.02\">&x;</Document>";
+        assert!(read(unknown).is_err());
+    }
+
+    #[test]
+    fn deep_nesting_is_refused() {
+        let mut xml =
+            String::from("<Document xmlns=\"urn:iso:std:iso:20022:tech:xsd:camt.053.001.02\">");
+        xml.push_str(&"<a>".repeat(MAX_DEPTH + 1));
+        assert!(read(&xml).unwrap_err().contains("deeper"));
+    }
+}
