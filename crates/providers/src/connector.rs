@@ -82,27 +82,9 @@ impl DemoConnector {
         let attempt = parse_stamp(stamp).ok_or_else(|| {
             ProviderError::Malformed(format!("VK_STAMP {} is not ours", vk::quoted(stamp)))
         })?;
-        let amount_text = vk::required(fields, "VK_AMOUNT")?;
-        let amount = vk::parse_amount(amount_text).ok_or_else(|| {
-            ProviderError::Malformed(format!(
-                "VK_AMOUNT {} is not an amount",
-                vk::quoted(amount_text)
-            ))
-        })?;
-        let currency_text = vk::required(fields, "VK_CURR")?;
-        let currency = Currency::parse(currency_text).ok_or_else(|| {
-            ProviderError::Malformed(format!(
-                "VK_CURR {} is not a currency",
-                vk::quoted(currency_text)
-            ))
-        })?;
-        let at_text = vk::required(fields, "VK_T_DATETIME")?;
-        let at = vk::parse_time(at_text).ok_or_else(|| {
-            ProviderError::Malformed(format!(
-                "VK_T_DATETIME {} is not RFC 3339",
-                vk::quoted(at_text)
-            ))
-        })?;
+        let amount = vk::parsed(fields, "VK_AMOUNT", "an amount", vk::parse_amount)?;
+        let currency = vk::parsed(fields, "VK_CURR", "a currency", Currency::parse)?;
+        let at = vk::parsed(fields, "VK_T_DATETIME", "RFC 3339", vk::parse_time)?;
         let (outcome, external_id) = match service {
             vk::SERVICE_EXECUTED | vk::SERVICE_ACCEPTED => {
                 let t_no = vk::required(fields, "VK_T_NO")?;

@@ -243,6 +243,19 @@ pub fn required<'a, F: Fields + ?Sized>(
         .ok_or_else(|| ProviderError::Malformed(format!("{name} is missing")))
 }
 
+/// A required field read by `parse`; a value it refuses is `Malformed`,
+/// quoting it bounded: "`NAME` `value` is not `what`".
+pub fn parsed<'a, F: Fields + ?Sized, T>(
+    fields: &'a F,
+    name: &str,
+    what: &str,
+    parse: impl FnOnce(&'a str) -> Option<T>,
+) -> Result<T, ProviderError> {
+    let text = required(fields, name)?;
+    parse(text)
+        .ok_or_else(|| ProviderError::Malformed(format!("{name} {} is not {what}", quoted(text))))
+}
+
 /// A required field that must equal `expected`.
 pub fn expect_value<F: Fields + ?Sized>(
     fields: &F,

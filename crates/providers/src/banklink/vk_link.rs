@@ -293,20 +293,8 @@ impl VkLinkConnector {
                 at: None,
             }));
         }
-        let amount_text = vk::required(fields, "VK_AMOUNT")?;
-        let amount = vk::parse_amount(amount_text).ok_or_else(|| {
-            ProviderError::Malformed(format!(
-                "VK_AMOUNT {} is not an amount",
-                vk::quoted(amount_text)
-            ))
-        })?;
-        let currency_text = vk::required(fields, "VK_CURR")?;
-        let currency = Currency::parse(currency_text).ok_or_else(|| {
-            ProviderError::Malformed(format!(
-                "VK_CURR {} is not a currency",
-                vk::quoted(currency_text)
-            ))
-        })?;
+        let amount = vk::parsed(fields, "VK_AMOUNT", "an amount", vk::parse_amount)?;
+        let currency = vk::parsed(fields, "VK_CURR", "a currency", Currency::parse)?;
         let t_no = super::bounded(fields, "VK_T_NO", maksa_app::providers::REFERENCE_CHARS)?;
         if t_no.is_empty() {
             return Err(ProviderError::Malformed("VK_T_NO is empty".into()));
@@ -314,12 +302,7 @@ impl VkLinkConnector {
         let at = match dialect.paid_time {
             PaidTime::DateTime => {
                 let text = vk::required(fields, "VK_T_DATETIME")?;
-                let at = parse_vk_datetime(text).ok_or_else(|| {
-                    ProviderError::Malformed(format!(
-                        "VK_T_DATETIME {} is not a time",
-                        vk::quoted(text)
-                    ))
-                })?;
+                let at = vk::parsed(fields, "VK_T_DATETIME", "a time", parse_vk_datetime)?;
                 check_fresh(
                     "VK_T_DATETIME",
                     text,
@@ -331,13 +314,7 @@ impl VkLinkConnector {
                 Some(at)
             }
             PaidTime::Date => {
-                let text = vk::required(fields, "VK_T_DATE")?;
-                parse_dotted_date(text).ok_or_else(|| {
-                    ProviderError::Malformed(format!(
-                        "VK_T_DATE {} is not DD.MM.YYYY",
-                        vk::quoted(text)
-                    ))
-                })?;
+                vk::parsed(fields, "VK_T_DATE", "DD.MM.YYYY", parse_dotted_date)?;
                 None
             }
         };

@@ -322,34 +322,15 @@ impl SebElinkConnector {
                 at: None,
             }));
         }
-        let amount_text = vk::required(fields, "IB_AMOUNT")?;
-        let amount = parse_amount(amount_text).ok_or_else(|| {
-            ProviderError::Malformed(format!(
-                "IB_AMOUNT {} is not an amount",
-                vk::quoted(amount_text)
-            ))
-        })?;
-        let currency_text = vk::required(fields, "IB_CURR")?;
-        let currency = Currency::parse(currency_text).ok_or_else(|| {
-            ProviderError::Malformed(format!(
-                "IB_CURR {} is not a currency",
-                vk::quoted(currency_text)
-            ))
-        })?;
-        let date_text = vk::required(fields, "IB_PAYMENT_DATE")?;
-        let date = banklink::parse_dotted_date(date_text).ok_or_else(|| {
-            ProviderError::Malformed(format!(
-                "IB_PAYMENT_DATE {} is not DD.MM.YYYY",
-                vk::quoted(date_text)
-            ))
-        })?;
-        let time_text = vk::required(fields, "IB_PAYMENT_TIME")?;
-        let clock = banklink::parse_clock(time_text).ok_or_else(|| {
-            ProviderError::Malformed(format!(
-                "IB_PAYMENT_TIME {} is not HH:MM:SS",
-                vk::quoted(time_text)
-            ))
-        })?;
+        let amount = vk::parsed(fields, "IB_AMOUNT", "an amount", parse_amount)?;
+        let currency = vk::parsed(fields, "IB_CURR", "a currency", Currency::parse)?;
+        let date = vk::parsed(
+            fields,
+            "IB_PAYMENT_DATE",
+            "DD.MM.YYYY",
+            banklink::parse_dotted_date,
+        )?;
+        let clock = vk::parsed(fields, "IB_PAYMENT_TIME", "HH:MM:SS", banklink::parse_clock)?;
         Ok(Verified::Message(ProviderMessage {
             attempt,
             outcome: Outcome::Accepted,
