@@ -636,4 +636,34 @@ mod tests {
         xml.push_str(&"<a>".repeat(MAX_DEPTH + 1));
         assert!(read(&xml).unwrap_err().contains("deeper"));
     }
+
+    #[test]
+    fn an_oversized_text_and_an_incomplete_entry_are_refused() {
+        let head = "<Document xmlns=\"urn:iso:std:iso:20022:tech:xsd:camt.053.001.02\"><BkToCstmrStmt><Stmt><Id>S</Id>";
+        let long = format!(
+            "{head}<Ntry><AddtlNtryInf>{}</AddtlNtryInf></Ntry></Stmt></BkToCstmrStmt></Document>",
+            "x".repeat(MAX_TEXT + 1)
+        );
+        assert!(read(&long).unwrap_err().contains("longer than"));
+        // The text of one element split by references still counts whole.
+        let pieces = format!(
+            "{head}<Ntry><AddtlNtryInf>{}</AddtlNtryInf></Ntry></Stmt></BkToCstmrStmt></Document>",
+            "x&amp;".repeat(MAX_TEXT / 2 + 1)
+        );
+        assert!(read(&pieces).unwrap_err().contains("longer than"));
+        let no_status = format!(
+            "{head}<Ntry><Amt Ccy=\"EUR\">1.00</Amt><CdtDbtInd>CRDT</CdtDbtInd></Ntry></Stmt></BkToCstmrStmt></Document>"
+        );
+        assert!(read(&no_status).unwrap_err().contains("no Sts"));
+        let neither = format!(
+            "{head}<Ntry><Amt Ccy=\"EUR\">1.00</Amt><CdtDbtInd>BOTH</CdtDbtInd><Sts>BOOK</Sts></Ntry></Stmt></BkToCstmrStmt></Document>"
+        );
+        assert!(
+            read(&neither)
+                .unwrap_err()
+                .contains("neither CRDT nor DBIT")
+        );
+        let truncated = format!("{head}<Ntry><Amt Ccy=\"EUR\">1.00</Amt>");
+        assert!(read(&truncated).is_err());
+    }
 }

@@ -436,4 +436,33 @@ mod tests {
             assert_eq!(Answer::read(&root).unwrap(), answer);
         }
     }
+
+    #[test]
+    fn answers_missing_a_part_or_of_another_kind_are_refused() {
+        let genuine = Answer::Status {
+            timestamp: "20261130134855123".into(),
+            from: "10000".into(),
+            ext_id: "abc".into(),
+            doc_no: "a".into(),
+            stat_code: "E".into(),
+            book_date: None,
+        }
+        .unsigned();
+        let hostile = [
+            genuine.replace("<ExtId>abc</ExtId>", ""),
+            genuine.replace("PMTSTATRESP", "PMTREQ"),
+            genuine.replace("PMTSTATRESP", &"X".repeat(500)),
+            genuine.replace(
+                "<StatCode>E</StatCode>",
+                "<StatCode>E</StatCode><StatCode>R</StatCode>",
+            ),
+        ];
+        for document in hostile {
+            // A reader refusal is fine too; what parses must not be read.
+            if let Ok(root) = super::super::xml::parse(document.as_bytes()) {
+                let refused = Answer::read(&root).unwrap_err();
+                assert!(refused.chars().count() < 200, "{refused}");
+            }
+        }
+    }
 }
