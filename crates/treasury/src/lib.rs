@@ -24,4 +24,6 @@
 )]
 
 pub mod camt;
+pub mod pain;
 pub mod remittance;
+mod xml;
