@@ -130,9 +130,9 @@ pub enum ReadError<E: std::error::Error> {
 }
 
 /// A reader that counts the line it has reached.
-struct Lines<R> {
-    inner: R,
-    line: u64,
+pub(crate) struct Lines<R> {
+    pub(crate) inner: R,
+    pub(crate) line: u64,
 }
 
 impl<R: std::io::Read> std::io::Read for Lines<R> {
@@ -343,7 +343,7 @@ enum Closed<E> {
 }
 
 /// The local part of a qualified name.
-fn local(name: &[u8]) -> String {
+pub(crate) fn local(name: &[u8]) -> String {
     let name = String::from_utf8_lossy(name);
     name.rsplit(':').next().unwrap_or_default().to_owned()
 }

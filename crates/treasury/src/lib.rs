@@ -25,5 +25,6 @@
 
 pub mod camt;
 pub mod pain;
+pub mod pain_status;
 pub mod remittance;
 mod xml;

@@ -9,28 +9,8 @@ use maksa_domain::money::{Amount, Currency};
 use maksa_treasury::pain::{
     Batch, CreditTransfer, MAX_TRANSFERS, PainError, PainVersion, Party, write_pain001,
 };
-use std::path::Path;
-
-/// Validates `xml` against `tests/xsd/<schema>` with xmllint.
-pub fn assert_valid(xml: &str, schema: &str) {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("doc.xml");
-    std::fs::write(&path, xml).unwrap();
-    let xsd = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/xsd")
-        .join(schema);
-    let output = std::process::Command::new("xmllint")
-        .args(["--noout", "--schema"])
-        .arg(xsd)
-        .arg(&path)
-        .output()
-        .expect("xmllint is needed (apt-get install libxml2-utils)");
-    assert!(
-        output.status.success(),
-        "{schema}: {}\n{xml}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-}
+mod common;
+use common::assert_valid;
 
 fn transfer(id: &str, cents: i64) -> CreditTransfer {
     CreditTransfer {
