@@ -31,6 +31,14 @@ pub const MAX_TEXT: usize = 4096;
 pub const MAX_DETAILS: usize = 100_000;
 /// Most remittance lines kept of one entry.
 pub const MAX_REMITTANCE_LINES: usize = 10_000;
+/// Most statements (reports, notifications) in one document.
+pub const MAX_STATEMENTS: usize = 10_000;
+/// Most balances of one statement (a statement has a handful: opening,
+/// closing, available…).
+pub const MAX_BALANCES: usize = 100;
+/// Longest balance type code kept (`Cd` is 4, `Prtry` `Max35Text`) and
+/// longest `CreDtTm` kept.
+pub const MAX_CODE: usize = 35;
 
 /// Which message a document is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -103,12 +111,71 @@ impl Entry {
     }
 }
 
+/// One balance (`Bal`) of a statement.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Balance {
+    /// `Tp/CdOrPrtry/Cd` or `Prtry`: OPBD, CLBD, ITBD, CLAV, PRCD, OPAV…
+    /// (at most [`MAX_CODE`] characters kept).
+    pub kind: String,
+    pub amount: Amount,
+    pub currency: Currency,
+    /// `CdtDbtInd` is `CRDT`: the account holds money (a debit balance is
+    /// an overdraft).
+    pub credit: bool,
+    /// `Dt/Dt`, or the date of `Dt/DtTm`.
+    pub date: Option<String>,
+}
+
+impl Balance {
+    /// The balance in cents, negative when it is a debit balance.
+    pub fn signed_minor(&self) -> i64 {
+        let minor = self.amount.minor();
+        // An Amount is never negative, so its negation cannot overflow.
+        if self.credit {
+            minor
+        } else {
+            0i64.saturating_sub(minor)
+        }
+    }
+}
+
+/// What one statement (`Stmt`, `Rpt` or `Ntfctn`) held, besides its entries.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StatementInfo {
+    pub message: Message,
+    /// Its `Id`.
+    pub id: String,
+    /// `Acct/Id/IBAN`.
+    pub account: Option<String>,
+    /// `CreDtTm` as written (at most [`MAX_CODE`] characters kept).
+    pub created_at: Option<String>,
+    pub balances: Vec<Balance>,
+    pub entries: u64,
+    /// The sum of its booked (`BOOK`) credit entries. Entries are summed by
+    /// their `CdtDbtInd` alone: a reversal of a credit is a booked debit
+    /// (`RvslInd` true with `DBIT`) and counts among the debits, which is
+    /// how it moves the balance.
+    pub booked_credits: Amount,
+    /// The sum of its booked debit entries (reversals of credits included).
+    pub booked_debits: Amount,
+}
+
+impl StatementInfo {
+    /// The first balance of `kind` (`OPBD`, `CLBD`…), if the statement has one.
+    pub fn balance(&self, kind: &str) -> Option<&Balance> {
+        self.balances.iter().find(|b| b.kind == kind)
+    }
+}
+
 /// What a whole document held.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Summary {
     pub message: Option<Message>,
     pub statements: u64,
     pub entries: u64,
+    /// One per statement, report or notification, in order (at most
+    /// [`MAX_STATEMENTS`]).
+    pub statements_info: Vec<StatementInfo>,
 }
 
 /// Why a document was refused: the line (1-based) and the element.
@@ -180,8 +247,18 @@ struct Building {
     remittance_lines: usize,
 }
 
+/// The balance being read.
+#[derive(Default)]
+struct BalanceBuilding {
+    kind: Option<String>,
+    amount: Option<(Amount, Currency)>,
+    credit: Option<bool>,
+    date: Option<String>,
+}
+
 struct State {
     message: Option<Message>,
+    balance: Option<BalanceBuilding>,
     path: Vec<String>,
     statement_id: String,
     account: Option<String>,
@@ -209,6 +286,7 @@ pub fn read_entries<R: BufRead, E: std::error::Error>(
     reader.config_mut().trim_text(false);
     let mut state = State {
         message: None,
+        balance: None,
         path: Vec::new(),
         statement_id: String::new(),
         account: None,
@@ -401,9 +479,36 @@ fn parent(state: &State, depth_from_top: usize) -> Option<&str> {
 fn opened(state: &mut State) -> Result<(), String> {
     let name = state.path.last().map(String::as_str).unwrap_or_default();
     if is_statement(name) {
+        if state.summary.statements_info.len() >= MAX_STATEMENTS {
+            return Err(format!(
+                "more than {MAX_STATEMENTS} statements in one document"
+            ));
+        }
         state.statement_id.clear();
         state.account = None;
         state.summary.statements = state.summary.statements.saturating_add(1);
+        state.summary.statements_info.push(StatementInfo {
+            message: state.message.unwrap_or(Message::Statement),
+            id: String::new(),
+            account: None,
+            created_at: None,
+            balances: Vec::new(),
+            entries: 0,
+            booked_credits: Amount::ZERO,
+            booked_debits: Amount::ZERO,
+        });
+    } else if name == "Bal" && parent(state, 1).is_some_and(is_statement) && state.entry.is_none() {
+        let full = state
+            .summary
+            .statements_info
+            .last()
+            .is_some_and(|info| info.balances.len() >= MAX_BALANCES);
+        if full {
+            return Err(format!(
+                "more than {MAX_BALANCES} balances in one statement"
+            ));
+        }
+        state.balance = Some(BalanceBuilding::default());
     } else if name == "Ntry" && parent(state, 1).is_some_and(is_statement) {
         state.entry = Some(Building::default());
     } else if name == "TxDtls"
@@ -429,6 +534,24 @@ fn text_of(state: &mut State, text: &str) -> Result<(), String> {
             state.statement_id.push_str(text);
         } else if name == "IBAN" && up1.as_deref() == Some("Id") && up2.as_deref() == Some("Acct") {
             state.account = Some(text.to_owned());
+        } else if name == "CreDtTm" && in_statement_directly {
+            if let Some(info) = state.summary.statements_info.last_mut() {
+                info.created_at = Some(text.chars().take(MAX_CODE).collect());
+            }
+        } else if let Some(balance) = state.balance.as_mut() {
+            match (name.as_str(), up1.as_deref()) {
+                ("Cd" | "Prtry", Some("CdOrPrtry")) if up2.as_deref() == Some("Tp") => {
+                    balance.kind = Some(text.chars().take(MAX_CODE).collect());
+                }
+                ("Amt", Some("Bal")) => {
+                    balance.amount = Some(amount(text, state.currency.as_deref())?);
+                }
+                ("CdtDbtInd", Some("Bal")) => balance.credit = Some(credit_debit(text)?),
+                ("Dt" | "DtTm", Some("Dt")) if up2.as_deref() == Some("Bal") => {
+                    balance.date = Some(text.chars().take(10).collect());
+                }
+                _ => {}
+            }
         }
         return Ok(());
     }
@@ -447,13 +570,7 @@ fn text_of(state: &mut State, text: &str) -> Result<(), String> {
                 detail.amount = Some(amount(text, currency.as_deref())?);
             }
         }
-        "CdtDbtInd" if entry_level => {
-            entry.credit = Some(match text {
-                "CRDT" => true,
-                "DBIT" => false,
-                other => return Err(format!("CdtDbtInd {other:?} is neither CRDT nor DBIT")),
-            });
-        }
+        "CdtDbtInd" if entry_level => entry.credit = Some(credit_debit(text)?),
         "RvslInd" if entry_level => entry.reversal = text == "true" || text == "1",
         "Sts" if entry_level => entry.status = Some(status(text)),
         "Cd" if up1.as_deref() == Some("Sts") && up2.as_deref() == Some("Ntry") => {
@@ -511,6 +628,33 @@ fn closed<E>(
     if name == "Amt" {
         state.currency = None;
     }
+    if is_statement(name) {
+        let id = state.statement_id.clone();
+        let account = state.account.clone();
+        if let Some(info) = state.summary.statements_info.last_mut() {
+            info.id = id;
+            info.account = account;
+        }
+        return Ok(());
+    }
+    if name == "Bal" && state.entry.is_none() {
+        let Some(building) = state.balance.take() else {
+            return Ok(());
+        };
+        let missing = |what: &str| Closed::Document(format!("the balance has no {what}"));
+        let (amount, currency) = building.amount.ok_or_else(|| missing("Amt"))?;
+        let balance = Balance {
+            kind: building.kind.ok_or_else(|| missing("Tp/CdOrPrtry"))?,
+            amount,
+            currency,
+            credit: building.credit.ok_or_else(|| missing("CdtDbtInd"))?,
+            date: building.date,
+        };
+        if let Some(info) = state.summary.statements_info.last_mut() {
+            info.balances.push(balance);
+        }
+        return Ok(());
+    }
     if name != "Ntry" || !parent(state, 1).is_some_and(is_statement) {
         return Ok(());
     }
@@ -535,7 +679,31 @@ fn closed<E>(
         details: building.details,
     };
     state.summary.entries = state.summary.entries.saturating_add(1);
+    if let Some(info) = state.summary.statements_info.last_mut() {
+        info.entries = info.entries.saturating_add(1);
+        if entry.status == Status::Booked {
+            let sum = if entry.credit {
+                &mut info.booked_credits
+            } else {
+                &mut info.booked_debits
+            };
+            *sum = sum.checked_add(entry.amount).ok_or_else(|| {
+                Closed::Document("the sum of the statement's booked entries overflows".into())
+            })?;
+        }
+    }
     on_entry(entry).map_err(Closed::Caller)
+}
+
+fn credit_debit(text: &str) -> Result<bool, String> {
+    match text {
+        "CRDT" => Ok(true),
+        "DBIT" => Ok(false),
+        other => Err(format!(
+            "CdtDbtInd {:?} is neither CRDT nor DBIT",
+            other.chars().take(40).collect::<String>()
+        )),
+    }
 }
 
 fn status(text: &str) -> Status {

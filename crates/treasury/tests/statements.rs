@@ -201,3 +201,126 @@ fn a_large_statement_is_read_entry_by_entry() {
     // Σ (k·100 + 1) for k = 1..=20,000.
     assert_eq!(total, 100 * (20_000 * 20_001 / 2) + 20_000);
 }
+
+#[test]
+fn each_statement_s_balances_and_booked_sums() {
+    let (summary, _) = read("camt053-two-statements.xml");
+    assert_eq!(summary.statements_info.len(), 2);
+    let first = &summary.statements_info[0];
+    assert_eq!(first.message, Message::Statement);
+    assert_eq!(first.id, "STMT-20261130-1");
+    assert_eq!(first.account.as_deref(), Some("LV74TREL1060000000001"));
+    assert_eq!(first.created_at.as_deref(), Some("2026-11-30T18:00:00"));
+    assert_eq!(first.entries, 2);
+    assert_eq!(first.booked_credits.minor(), 3750);
+    assert_eq!(first.booked_debits.minor(), 0);
+    let opening = first.balance("OPBD").unwrap();
+    assert_eq!(opening.amount.minor(), 10_000);
+    assert_eq!(opening.currency.as_str(), "EUR");
+    assert!(opening.credit);
+    assert_eq!(opening.date.as_deref(), Some("2026-11-30"));
+    let closing = first.balance("CLBD").unwrap();
+    assert_eq!(closing.date.as_deref(), Some("2026-11-30"));
+    // The statement adds up: opening + credits − debits = closing.
+    assert_eq!(
+        opening.signed_minor() + first.booked_credits.minor() - first.booked_debits.minor(),
+        closing.signed_minor()
+    );
+    assert!(first.balance("ITBD").is_none());
+
+    let second = &summary.statements_info[1];
+    assert_eq!(second.id, "STMT-20261130-2");
+    assert_eq!(second.entries, 1);
+    assert_eq!(second.booked_debits.minor(), 700);
+    let closing = second.balance("CLBD").unwrap();
+    assert!(!closing.credit);
+    assert_eq!(closing.signed_minor(), -700);
+    assert_eq!(
+        second.balance("OPBD").unwrap().signed_minor() - second.booked_debits.minor(),
+        closing.signed_minor()
+    );
+}
+
+#[test]
+fn balances_of_a_report_and_of_a_later_version() {
+    let (summary, _) = read("camt052-intraday.xml");
+    let report = &summary.statements_info[0];
+    assert_eq!(report.message, Message::Report);
+    // A pending entry is not booked.
+    assert_eq!(report.entries, 1);
+    assert_eq!(report.booked_credits.minor(), 0);
+    let interim = report.balance("ITBD").unwrap();
+    assert_eq!(interim.amount.minor(), 10_000);
+    assert_eq!(interim.date.as_deref(), Some("2026-11-30"));
+
+    let (summary, _) = read("camt053-v08-prefixed.xml");
+    let statement = &summary.statements_info[0];
+    assert_eq!(statement.balances.len(), 2);
+    // A proprietary code is the kind; the sub-type's code is not.
+    assert_eq!(statement.balances[1].kind, "CLBD");
+    assert_eq!(
+        statement.balance("OPBD").unwrap().signed_minor() + statement.booked_credits.minor(),
+        statement.balance("CLBD").unwrap().signed_minor()
+    );
+
+    let (summary, _) = read("camt054-notification.xml");
+    assert_eq!(summary.statements_info[0].id, "NTF-1");
+    assert!(summary.statements_info[0].balances.is_empty());
+}
+
+#[test]
+fn reversals_and_incomplete_or_too_many_balances() {
+    let head = "<Document xmlns=\"urn:iso:std:iso:20022:tech:xsd:camt.053.001.02\"><BkToCstmrStmt><Stmt><Id>S</Id>";
+    let tail = "</Stmt></BkToCstmrStmt></Document>";
+    let entry = |amount: &str, indicator: &str, reversal: bool| {
+        format!(
+            "<Ntry><Amt Ccy=\"EUR\">{amount}</Amt><CdtDbtInd>{indicator}</CdtDbtInd><RvslInd>{reversal}</RvslInd><Sts>BOOK</Sts></Ntry>"
+        )
+    };
+    // A credit of 10.00 and its reversal, booked as a debit.
+    let xml = format!(
+        "{head}{}{}{tail}",
+        entry("10.00", "CRDT", false),
+        entry("10.00", "DBIT", true)
+    );
+    let summary = camt::read_entries(xml.as_bytes(), |_| Ok::<(), std::io::Error>(())).unwrap();
+    assert_eq!(summary.statements_info[0].booked_credits.minor(), 1000);
+    assert_eq!(summary.statements_info[0].booked_debits.minor(), 1000);
+
+    let refused = |xml: String| {
+        camt::read_entries(xml.as_bytes(), |_| Ok::<(), std::io::Error>(()))
+            .unwrap_err()
+            .to_string()
+    };
+    let no_amount = format!(
+        "{head}<Bal><Tp><CdOrPrtry><Cd>OPBD</Cd></CdOrPrtry></Tp><CdtDbtInd>CRDT</CdtDbtInd></Bal>{tail}"
+    );
+    assert!(refused(no_amount).contains("<Bal>: the balance has no Amt"));
+    let no_kind =
+        format!("{head}<Bal><Amt Ccy=\"EUR\">1.00</Amt><CdtDbtInd>CRDT</CdtDbtInd></Bal>{tail}");
+    assert!(refused(no_kind).contains("no Tp/CdOrPrtry"));
+    let bad_indicator = format!(
+        "{head}<Bal><Tp><CdOrPrtry><Cd>OPBD</Cd></CdOrPrtry></Tp><Amt Ccy=\"EUR\">1.00</Amt><CdtDbtInd>X</CdtDbtInd></Bal>{tail}"
+    );
+    assert!(refused(bad_indicator).contains("neither CRDT nor DBIT"));
+    let balance = "<Bal><Tp><CdOrPrtry><Cd>OPBD</Cd></CdOrPrtry></Tp><Amt Ccy=\"EUR\">1.00</Amt><CdtDbtInd>CRDT</CdtDbtInd></Bal>";
+    let many = format!("{head}{}{tail}", balance.repeat(camt::MAX_BALANCES + 1));
+    assert!(refused(many).contains("balances in one statement"));
+    let statements = format!(
+        "<Document xmlns=\"urn:iso:std:iso:20022:tech:xsd:camt.053.001.02\"><BkToCstmrStmt>{}</BkToCstmrStmt></Document>",
+        "<Stmt><Id>S</Id></Stmt>\n".repeat(camt::MAX_STATEMENTS + 1)
+    );
+    let error = refused(statements);
+    assert!(
+        error.starts_with(&format!(
+            "line {}, <Stmt>: more than",
+            camt::MAX_STATEMENTS + 1
+        )),
+        "{error}"
+    );
+    // Booked sums that overflow are refused, not wrapped.
+    // (The reader takes at most 15 digits before the point: 93 of the
+    // largest pass i64's 92,233,720,368,547,758.07.)
+    let huge = entry("999999999999999.99", "CRDT", false).repeat(93);
+    assert!(refused(format!("{head}{huge}{tail}")).contains("overflows"));
+}
