@@ -24,6 +24,7 @@
 )]
 
 pub mod camt;
+pub mod camt_writer;
 pub mod pain;
 pub mod pain_status;
 pub mod remittance;
