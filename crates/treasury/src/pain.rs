@@ -235,7 +235,12 @@ pub fn write_pain001(batch: &Batch, version: PainVersion) -> Result<String, Pain
     out.push_str("<PmtMtd>TRF</PmtMtd>\n");
     let _ = writeln!(out, "<NbOfTxs>{count}</NbOfTxs>");
     let _ = writeln!(out, "<CtrlSum>{total}</CtrlSum>");
-    out.push_str("<PmtTpInf><SvcLvl><Cd>SEPA</Cd></SvcLvl></PmtTpInf>\n");
+    // SEPA (and its charge bearer SLEV) is a euro scheme: other currencies
+    // leave the service level and the charges to the bank's defaults.
+    let sepa = currency == Currency::EUR;
+    if sepa {
+        out.push_str("<PmtTpInf><SvcLvl><Cd>SEPA</Cd></SvcLvl></PmtTpInf>\n");
+    }
     match version {
         PainVersion::V03 => {
             let _ = writeln!(
@@ -258,7 +263,9 @@ pub fn write_pain001(batch: &Batch, version: PainVersion) -> Result<String, Pain
         "<DbtrAcct><Id><IBAN>{debtor_iban}</IBAN></Id></DbtrAcct>"
     );
     agent(&mut out, "DbtrAgt", &batch.debtor, version)?;
-    out.push_str("<ChrgBr>SLEV</ChrgBr>\n");
+    if sepa {
+        out.push_str("<ChrgBr>SLEV</ChrgBr>\n");
+    }
     for transfer in &batch.transfers {
         let end_to_end = end_to_end_id(&transfer.end_to_end_id)?;
         out.push_str("<CdtTrfTxInf>\n<PmtId>");

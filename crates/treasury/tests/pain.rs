@@ -194,3 +194,27 @@ fn batches_the_treasury_would_refuse_are_refused() {
     let error = write_pain001(&b, PainVersion::V03).unwrap_err().to_string();
     assert!(error.len() < 300, "{error}");
 }
+
+#[test]
+fn only_a_euro_batch_is_sepa() {
+    let xml = write_pain001(&batch(), PainVersion::V03).unwrap();
+    assert!(
+        xml.contains("<SvcLvl><Cd>SEPA</Cd></SvcLvl>") && xml.contains("<ChrgBr>SLEV</ChrgBr>")
+    );
+    let mut b = batch();
+    for t in &mut b.transfers {
+        t.currency = Currency::parse("USD").unwrap();
+    }
+    for (version, schema) in [
+        (PainVersion::V03, "pain.001.001.03.xsd"),
+        (PainVersion::V09, "pain.001.001.09.xsd"),
+    ] {
+        let xml = write_pain001(&b, version).unwrap();
+        assert_valid(&xml, schema);
+        assert!(!xml.contains("SEPA") && !xml.contains("ChrgBr"), "{xml}");
+        assert!(
+            xml.contains("<InstdAmt Ccy=\"USD\">12.34</InstdAmt>"),
+            "{xml}"
+        );
+    }
+}

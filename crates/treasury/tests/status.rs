@@ -210,3 +210,49 @@ fn at_most_so_many_transaction_statuses() {
         "{error}"
     );
 }
+
+#[test]
+fn changed_reports_keep_the_readers_promises() {
+    // A small, deterministic stand-in for the `pain_status` fuzz target:
+    // the test reports with bytes changed, inserted or cut.
+    let seeds = [
+        std::fs::read(file("pain002-v10-partly-rejected.xml")).unwrap(),
+        std::fs::read(file("pain002-v03-prefixed.xml")).unwrap(),
+    ];
+    let mut state: u64 = 0x9E37_79B9_7F4A_7C15;
+    let mut next = |bound: usize| {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        usize::try_from(state % bound as u64).unwrap()
+    };
+    let (mut accepted, mut refused) = (0, 0);
+    for round in 0..20_000 {
+        let mut bytes = seeds[round % 2].clone();
+        for _ in 0..=next(4) {
+            let at = next(bytes.len());
+            match next(3) {
+                0 => bytes[at] = u8::try_from(next(256)).unwrap(),
+                1 => bytes.insert(at, b"<>&/\nx"[next(6)]),
+                _ => {
+                    bytes.remove(at);
+                }
+            }
+        }
+        match read_pain002(bytes.as_slice()) {
+            Ok(report) => {
+                accepted += 1;
+                for t in &report.transactions {
+                    assert!(!t.original_end_to_end_id.is_empty() && !t.status.is_empty());
+                }
+            }
+            Err(error) => {
+                refused += 1;
+                let lines = bytes.iter().filter(|&&b| b == b'\n').count() as u64;
+                assert!(error.line >= 1 && error.line <= lines + 1, "{error}");
+            }
+        }
+    }
+    // Both outcomes occur: the changes neither always break nor never do.
+    assert!(accepted > 100 && refused > 100, "{accepted} {refused}");
+}
