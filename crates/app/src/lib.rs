@@ -28,5 +28,6 @@ pub mod payer;
 pub mod payment_requests;
 pub mod providers;
 pub mod store;
+pub mod treasury;
 pub mod workflows;
 pub mod writer;

@@ -35,8 +35,15 @@ use maksa_domain::status::Status;
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
+mod treasury;
 mod unit_of_work;
 
+pub use treasury::{
+    EntryBooked, EntryFilter, ExchangeRecord, ExpectedTotal, ImportCounts, KnownEntry, NewImport,
+    NewPaymentBatch, NewPaymentOrder, NewStatement, NewStatementEntry, OrderStateWrite,
+    OutcomeTotal, PaymentBatch, PaymentForMatching, PaymentOrder, StoredEntry, StoredStatement,
+    TreasuryStore, TreasuryWork, UnsettledPayment,
+};
 pub use unit_of_work::{
     AttemptUpdate, DeliveryFinish, LockedRequest, PaymentPaid, RequestStatusWrite, UnitOfWork,
 };
@@ -140,6 +147,10 @@ pub struct PaymentSummary {
     pub amount: Amount,
     pub currency: Currency,
     pub status: Status,
+    /// The booking day of the statement entry that settled it, if one has.
+    pub settled_on: Option<time::Date>,
+    /// That entry's account servicer reference.
+    pub settlement_reference: Option<String>,
 }
 
 /// A status change of a whole request, applied only if the request is still in `from`.
@@ -548,6 +559,7 @@ pub trait Store:
     + DocumentStore
     + AttemptStore
     + OutboxStore
+    + TreasuryStore
     + Send
     + Sync
     + 'static
@@ -561,6 +573,7 @@ impl<T> Store for T where
         + DocumentStore
         + AttemptStore
         + OutboxStore
+        + TreasuryStore
         + 'static
 {
 }
@@ -570,6 +583,6 @@ impl<T> Store for T where
 pub mod prelude {
     pub use super::{
         AttemptStore, DocumentStore, OutboxStore, PaymentRequestStore, RegistryStore, Store,
-        TransactionStore,
+        TransactionStore, TreasuryStore,
     };
 }

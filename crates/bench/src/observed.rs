@@ -295,3 +295,111 @@ impl OutboxStore for ObservedStore {
         self.inner.notification_backlog().await
     }
 }
+
+/// The Treasury loop is not measured through this wrapper: it passes through.
+#[async_trait]
+impl maksa_app::store::TreasuryStore for ObservedStore {
+    async fn begin_treasury(&self) -> Result<Box<dyn maksa_app::store::TreasuryWork>, StoreError> {
+        self.inner.begin_treasury().await
+    }
+
+    async fn statement_entries(
+        &self,
+        filter: &maksa_app::store::EntryFilter,
+    ) -> Result<Vec<maksa_app::store::StoredEntry>, StoreError> {
+        self.inner.statement_entries(filter).await
+    }
+
+    async fn statement_entry(
+        &self,
+        id: i64,
+    ) -> Result<Option<maksa_app::store::StoredEntry>, StoreError> {
+        self.inner.statement_entry(id).await
+    }
+
+    async fn outcome_totals(
+        &self,
+        from: time::Date,
+        to: time::Date,
+    ) -> Result<Vec<maksa_app::store::OutcomeTotal>, StoreError> {
+        self.inner.outcome_totals(from, to).await
+    }
+
+    async fn statements(
+        &self,
+        from: time::Date,
+        to: time::Date,
+    ) -> Result<Vec<maksa_app::store::StoredStatement>, StoreError> {
+        self.inner.statements(from, to).await
+    }
+
+    async fn unsettled_payments(
+        &self,
+        paid_before: OffsetDateTime,
+        limit: u32,
+    ) -> Result<Vec<maksa_app::store::UnsettledPayment>, StoreError> {
+        self.inner.unsettled_payments(paid_before, limit).await
+    }
+
+    async fn expected_totals(
+        &self,
+        from: time::Date,
+        to: time::Date,
+    ) -> Result<Vec<maksa_app::store::ExpectedTotal>, StoreError> {
+        self.inner.expected_totals(from, to).await
+    }
+
+    async fn paid_payments(
+        &self,
+        from: OffsetDateTime,
+        till: OffsetDateTime,
+        limit: u32,
+    ) -> Result<Vec<maksa_app::store::PaymentForMatching>, StoreError> {
+        self.inner.paid_payments(from, till, limit).await
+    }
+
+    async fn payment_by_purpose_id(
+        &self,
+        purpose_id: &str,
+    ) -> Result<Option<maksa_app::store::PaymentForMatching>, StoreError> {
+        self.inner.payment_by_purpose_id(purpose_id).await
+    }
+
+    async fn payment_orders(
+        &self,
+        state: Option<maksa_domain::payment_order::OrderState>,
+        limit: u32,
+    ) -> Result<Vec<maksa_app::store::PaymentOrder>, StoreError> {
+        self.inner.payment_orders(state, limit).await
+    }
+
+    async fn payment_order(
+        &self,
+        id: i64,
+    ) -> Result<Option<maksa_app::store::PaymentOrder>, StoreError> {
+        self.inner.payment_order(id).await
+    }
+
+    async fn payment_batches(
+        &self,
+        state: &str,
+        limit: u32,
+    ) -> Result<Vec<maksa_app::store::PaymentBatch>, StoreError> {
+        self.inner.payment_batches(state, limit).await
+    }
+
+    async fn log_exchange(
+        &self,
+        record: &maksa_app::store::ExchangeRecord,
+        keep: u32,
+    ) -> Result<(), StoreError> {
+        self.inner.log_exchange(record, keep).await
+    }
+
+    async fn exchanges(
+        &self,
+        limit: u32,
+    ) -> Result<Vec<maksa_app::store::ExchangeRecord>, StoreError> {
+        self.inner.exchanges(limit).await
+    }
+}

@@ -55,6 +55,97 @@ pub struct Config {
     /// The bank contracts: one `[[bank]]` per provider code (docs/configuration.md).
     #[serde(default)]
     pub bank: Vec<BankConfig>,
+    /// The Treasury loop (docs/treasury.md).
+    #[serde(default)]
+    pub treasury: TreasuryConfig,
+    /// The people who may sign in to the operator's pages (docs/operator.md).
+    #[serde(default)]
+    pub operator: Vec<OperatorConfig>,
+}
+
+/// `[treasury]`: reconciliation with the State Treasury (docs/treasury.md).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct TreasuryConfig {
+    /// A paid payment whose money has not arrived after this many business
+    /// days is reported.
+    pub settle_within_business_days: u32,
+    /// `pain.001.001.03` (what eKase takes) or `pain.001.001.09`.
+    pub pain_version: String,
+    /// The payment orders' initiating party and debtor name.
+    pub initiating_party: String,
+    /// The hub's accounts at the Treasury (IBAN) whose statements are fetched.
+    pub accounts: Vec<String>,
+    /// Statement files put here are imported, then moved to `done/` or `refused/`.
+    pub watch_dir: Option<PathBuf>,
+    /// The eKase online exchange; without it, statements come by file only.
+    pub exchange: Option<ExchangeConfig>,
+}
+
+impl Default for TreasuryConfig {
+    fn default() -> Self {
+        TreasuryConfig {
+            settle_within_business_days: 3,
+            pain_version: "pain.001.001.03".into(),
+            initiating_party: default_issuer_name(),
+            accounts: Vec::new(),
+            watch_dir: None,
+            exchange: None,
+        }
+    }
+}
+
+impl TreasuryConfig {
+    pub fn settings(&self) -> anyhow::Result<maksa_app::treasury::TreasurySettings> {
+        use maksa_treasury::pain::PainVersion;
+        let pain_version = match self.pain_version.as_str() {
+            "pain.001.001.03" => PainVersion::V03,
+            "pain.001.001.09" => PainVersion::V09,
+            other => {
+                bail!("[treasury] pain_version {other:?} is not pain.001.001.03 or pain.001.001.09")
+            }
+        };
+        Ok(maksa_app::treasury::TreasurySettings {
+            settle_within_business_days: self.settle_within_business_days,
+            initiating_party: self.initiating_party.clone(),
+            pain_version,
+        })
+    }
+}
+
+/// `[treasury.exchange]`: the eKase online exchange over HTTPS with the
+/// certificate the Treasury issued (docs/treasury.md).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ExchangeConfig {
+    /// The exchange's base address.
+    pub url: String,
+    /// The hub's client certificate: a PKCS#12 file (`.p12`/`.pfx`) or PEM.
+    pub certificate_file: PathBuf,
+    /// The private key (PEM), when `certificate_file` is PEM.
+    pub key_file: Option<PathBuf>,
+    /// The environment variable holding the PKCS#12 password.
+    pub p12_password_env: Option<String>,
+    /// The certificates (PEM) the exchange's server certificate must chain to;
+    /// without it, the system's roots.
+    pub ca_file: Option<PathBuf>,
+    /// Seconds between rounds (statements, the open day, orders, statuses).
+    #[serde(default = "default_exchange_poll_seconds")]
+    pub poll_seconds: u64,
+}
+
+fn default_exchange_poll_seconds() -> u64 {
+    300
+}
+
+/// `[[operator]]`: one person who may sign in to the operator's pages.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OperatorConfig {
+    /// The sign-in name; also who approved what, in the audit trail.
+    pub name: String,
+    /// `maksa operator hash-password` prints it; the password itself is never stored.
+    pub password_hash: String,
 }
 
 /// `[[bank]]`: one bank contract. The private key comes from a file or an

@@ -4,6 +4,7 @@ mod config;
 mod database;
 mod demo;
 mod operations;
+mod treasury;
 
 use anyhow::{Context, bail};
 use clap::{Args, Parser, Subcommand};
@@ -78,6 +79,11 @@ enum Command {
         #[command(subcommand)]
         command: operations::SecretCommand,
     },
+    /// The Treasury loop: statements, reconciliation, payment orders (docs/treasury.md).
+    Treasury {
+        #[command(subcommand)]
+        command: treasury::TreasuryCommand,
+    },
 }
 
 #[derive(Subcommand)]
@@ -145,6 +151,7 @@ async fn run(command: Command) -> anyhow::Result<()> {
         Command::Serve { config } => serve(config).await,
         Command::Notifications { command } => operations::notifications(command).await,
         Command::Secret { command } => operations::secrets(command).await,
+        Command::Treasury { command } => treasury::run(command).await,
         Command::Migrate(database) => {
             database::open(&database.database_url, true).await?;
             println!(

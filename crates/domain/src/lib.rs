@@ -22,6 +22,8 @@ pub mod document;
 pub mod error;
 pub mod ids;
 pub mod money;
+pub mod payment_order;
+pub mod reconciliation;
 pub mod request;
 pub mod status;
 pub mod text;

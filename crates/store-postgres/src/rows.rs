@@ -444,6 +444,8 @@ pub fn payment_summary(row: &PgRow) -> Result<PaymentSummary, StoreError> {
         amount: amount(get(row, "amount_minor")?)?,
         currency: currency(&get::<String>(row, "currency")?)?,
         status: status(&get::<String>(row, "status")?)?,
+        settled_on: get(row, "settled_on")?,
+        settlement_reference: get(row, "settlement_reference")?,
     })
 }
 

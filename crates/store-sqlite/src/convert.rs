@@ -137,3 +137,22 @@ pub fn store_error(error: sqlx::Error) -> StoreError {
 pub fn is_item_error(error: &sqlx::Error) -> bool {
     matches!(error, sqlx::Error::Database(database) if database.kind() != ErrorKind::Other)
 }
+
+/// A day as stored: TEXT `YYYY-MM-DD` (sorts and compares as the date does).
+pub fn day_text(day: time::Date) -> String {
+    format!(
+        "{:04}-{:02}-{:02}",
+        day.year(),
+        u8::from(day.month()),
+        day.day()
+    )
+}
+
+pub fn optional_day(text: Option<String>) -> Result<Option<time::Date>, StoreError> {
+    let format = time::macros::format_description!("[year]-[month]-[day]");
+    text.map(|t| {
+        time::Date::parse(&t, &format)
+            .map_err(|_| StoreError::Corrupt(format!("{t:?} is not a stored day")))
+    })
+    .transpose()
+}

@@ -21,6 +21,7 @@ mod keys;
 mod lifecycle;
 mod lookup;
 mod rows;
+mod treasury;
 mod unit_of_work;
 
 use async_trait::async_trait;
@@ -706,8 +707,10 @@ impl PaymentRequestStore for SqliteStore {
     ) -> Result<Vec<PaymentSummary>, StoreError> {
         let mut query = QueryBuilder::<Sqlite>::new(
             "SELECT p.request_id, p.sequence, p.paid_at, p.external_id, r.service_name, p.payee_iban, p.purpose, \
-             p.amount_minor, p.currency, p.status \
-             FROM payments p JOIN payment_requests r ON r.id = p.request_id WHERE r.owner = ",
+             p.amount_minor, p.currency, p.status, s.booking_date AS settled_on, s.acct_svcr_ref AS settlement_reference \
+             FROM payments p JOIN payment_requests r ON r.id = p.request_id \
+             LEFT JOIN statement_entries s ON s.request_id = p.request_id AND s.sequence = p.sequence \
+             AND s.outcome = 'settled' WHERE r.owner = ",
         );
         query.push_bind(owner.as_str().to_owned());
         if let Some(from) = filter.paid_from {

@@ -299,6 +299,8 @@ pub fn payment_summary(row: &SqliteRow) -> Result<PaymentSummary, StoreError> {
         amount: amount(get(row, "amount_minor")?)?,
         currency: currency(&get::<String>(row, "currency")?)?,
         status: status(&get::<String>(row, "status")?)?,
+        settled_on: crate::convert::optional_day(get(row, "settled_on")?)?,
+        settlement_reference: get(row, "settlement_reference")?,
     })
 }
 

@@ -163,6 +163,8 @@ fn payment_summaries(request: &PaymentRequest) -> Vec<PaymentSummary> {
             amount: p.amount,
             currency: p.currency,
             status: p.status,
+            settled_on: None,
+            settlement_reference: None,
         })
         .collect()
 }

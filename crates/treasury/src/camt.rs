@@ -72,6 +72,12 @@ pub struct Details {
     pub unstructured: Vec<String>,
     /// `RmtInf/Strd/CdtrRefInf/Ref` references.
     pub references: Vec<String>,
+    /// `RltdPties/Dbtr/Nm` and `RltdPties/DbtrAcct/Id/IBAN`: who paid (of a credit).
+    pub debtor_name: Option<String>,
+    pub debtor_iban: Option<String>,
+    /// `RltdPties/Cdtr/Nm` and `RltdPties/CdtrAcct/Id/IBAN`: who was paid (of a debit).
+    pub creditor_name: Option<String>,
+    pub creditor_iban: Option<String>,
 }
 
 /// One entry (`Ntry`) as the statement states it.
@@ -584,6 +590,29 @@ fn text_of(state: &mut State, text: &str) -> Result<(), String> {
                 Some("BookgDt") => entry.booking_date = Some(date),
                 Some("ValDt") => entry.value_date = Some(date),
                 _ => {}
+            }
+        }
+        "Nm" if in_details && state.path.iter().any(|p| p == "RltdPties") => {
+            // .001.08 onwards wrap the party: `Dbtr/Pty/Nm`.
+            let party = match up1.as_deref() {
+                Some("Pty") => up2.as_deref(),
+                other => other,
+            };
+            if let Some(detail) = entry.details.last_mut() {
+                match party {
+                    Some("Dbtr") => detail.debtor_name = Some(text.to_owned()),
+                    Some("Cdtr") => detail.creditor_name = Some(text.to_owned()),
+                    _ => {}
+                }
+            }
+        }
+        "IBAN" if in_details && up1.as_deref() == Some("Id") => {
+            if let Some(detail) = entry.details.last_mut() {
+                match up2.as_deref() {
+                    Some("DbtrAcct") => detail.debtor_iban = Some(text.to_owned()),
+                    Some("CdtrAcct") => detail.creditor_iban = Some(text.to_owned()),
+                    _ => {}
+                }
             }
         }
         "EndToEndId" if in_details => {
