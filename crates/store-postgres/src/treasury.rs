@@ -17,6 +17,12 @@ pub(crate) struct PostgresTreasuryWork;
 
 #[async_trait]
 impl TreasuryWork for PostgresTreasuryWork {
+    async fn mark_receipts_due(
+        &mut self,
+        _requests: &[maksa_domain::ids::PaymentRequestId],
+    ) -> Result<(), StoreError> {
+        not_yet()
+    }
     async fn insert_import(&mut self, _import: &NewImport) -> Result<i64, StoreError> {
         not_yet()
     }
