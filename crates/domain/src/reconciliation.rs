@@ -195,6 +195,7 @@ pub fn business_days_between(from: time::Date, to: time::Date) -> u32 {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
     use time::macros::date;

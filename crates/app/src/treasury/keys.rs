@@ -197,6 +197,7 @@ fn counterparty(detail: Option<&Details>, credit: bool) -> (Option<String>, Opti
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
     use maksa_treasury::camt::Message;
