@@ -220,7 +220,7 @@ async fn import(treasury: &Treasury, text: String) -> maksa_app::treasury::Impor
 async fn outcome_of(store: &Arc<dyn Store>, key_part: &str) -> Outcome {
     let entries = store
         .statement_entries(&EntryFilter {
-            limit: 1000,
+            limit: 10_000,
             ..EntryFilter::default()
         })
         .await
@@ -243,7 +243,8 @@ async fn every_outcome_is_judged_and_the_report_adds_up(backend: Backend) {
     let id = |i: usize| r[i].payments[0].purpose_id.as_str().to_owned();
     let amount = |i: usize| r[i].payments[0].amount.minor();
     // The identifier cut over two lines with a space inside, in lower case.
-    let (head, tail) = id(1).split_at(20);
+    let second = id(1);
+    let (head, tail) = second.split_at(20);
     let split = [format!("Pase {}", head.to_lowercase()), format!(" {tail}")];
     let split: Vec<&str> = split.iter().map(String::as_str).collect();
     let exact = [id(0)];
@@ -252,7 +253,9 @@ async fn every_outcome_is_judged_and_the_report_adds_up(backend: Backend) {
     let cancelled = [id(5)];
     let twice = [id(0)];
     let several = [format!("{} {}", id(3), id(4))];
-    let strs = |v: &[String]| v.iter().map(String::as_str).collect::<Vec<_>>();
+    fn strs(v: &[String]) -> Vec<&str> {
+        v.iter().map(String::as_str).collect()
+    }
     let (exact, short, over, cancelled, twice, several) = (
         strs(&exact),
         strs(&short),
@@ -322,6 +325,21 @@ async fn every_outcome_is_judged_and_the_report_adds_up(backend: Backend) {
     assert_eq!(first.settlement_reference.as_deref(), Some("R-EXACT"));
     let audits = s.store.audit_events(r[0].id).await.unwrap();
     assert!(audits.iter().any(|a| a.kind == "payment.settled"));
+    // The settled, paid request's receipt is due again (a version with the settlement).
+    let documents = s
+        .store
+        .document_state(&r[0].owner, r[0].id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(documents.receipt_due);
+    let short = s
+        .store
+        .document_state(&r[2].owner, r[2].id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(!short.receipt_due, "a short credit settles nothing");
 
     // The report: counts, sums, balances.
     let day = date!(2026 - 11 - 30);
@@ -544,7 +562,7 @@ async fn a_refund_goes_out_once_approved_and_its_status_only_moves_forward(backe
     cancel(&s.store, &r[0]).await;
     let id = [r[0].payments[0].purpose_id.as_str()];
     let mut line = credit("F-1", r[0].payments[0].amount.minor(), &id);
-    line.debtor = Some(("Anna & Co <SIA>", "LV80BANK0000435195001"));
+    line.debtor = Some(("Anna &amp; Co &lt;SIA&gt;", "LV80BANK0000435195001"));
     import(&s.treasury, document("053", "STMT-5", 0, &[line])).await;
     let order = s.store.payment_orders(None, 10).await.unwrap().remove(0);
     assert_eq!(order.proposed_by, "reconciliation");

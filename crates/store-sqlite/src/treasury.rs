@@ -15,6 +15,7 @@ use maksa_app::store::{
     OutcomeTotal, PaymentBatch, PaymentForMatching, PaymentOrder, StoreError, StoredEntry,
     StoredStatement, TreasuryStore, TreasuryWork, UnsettledPayment,
 };
+use maksa_domain::ids::PaymentRequestId;
 use maksa_domain::payment_order::OrderState;
 use maksa_domain::reconciliation::Outcome;
 use sqlx::sqlite::SqliteRow;
@@ -409,6 +410,25 @@ impl TreasuryWork for SqliteTreasuryWork {
             let mut list = query.separated(", ");
             for id in chunk {
                 list.push_bind(*id);
+            }
+            query.push(")");
+            query
+                .build()
+                .execute(&mut *self.transaction)
+                .await
+                .map_err(store_error)?;
+        }
+        Ok(())
+    }
+
+    async fn mark_receipts_due(&mut self, requests: &[PaymentRequestId]) -> Result<(), StoreError> {
+        for chunk in requests.chunks(KEYS_PER_STATEMENT) {
+            let mut query = QueryBuilder::<Sqlite>::new(
+                "UPDATE payment_requests SET receipt_due = 1 WHERE status = 'E' AND id IN (",
+            );
+            let mut list = query.separated(", ");
+            for id in chunk {
+                list.push_bind(request_id_text(*id));
             }
             query.push(")");
             query

@@ -20,6 +20,7 @@
 pub mod databases;
 pub mod fixtures;
 pub mod scenarios;
+pub mod treasury;
 
 pub use databases::{PostgresTestDatabase, fresh_postgres_database, fresh_sqlite_path};
 pub use fixtures::sample_request;
@@ -27,8 +28,9 @@ pub use fixtures::sample_request;
 /// Expands to one `#[tokio::test]` per scenario of [`scenarios`], each given the
 /// store made by `$fresh_store` (an `async fn() -> (Arc<dyn Store>, G)`).
 ///
-/// Adding a scenario means adding its name to the list below: that list is the
-/// only place the suite is enumerated.
+/// Adding a scenario means adding its name to one of the lists below (the
+/// `scenarios` module's, or the `treasury` module's): they are the only place
+/// the suite is enumerated.
 #[macro_export]
 macro_rules! store_suite {
     ($fresh_store:path) => {
@@ -83,13 +85,28 @@ macro_rules! store_suite {
             compare_and_set_that_loses_changes_nothing,
             a_locked_request_makes_a_racing_change_wait_and_lose,
         );
+        $crate::store_suite!(@in treasury, $fresh_store;
+            treasury_import_and_statement_are_stored_once,
+            treasury_entries_are_known_by_key_and_a_key_is_stored_once,
+            treasury_a_settling_entry_settles_its_payment_once,
+            treasury_a_pending_entry_is_booked_and_entries_confirmed,
+            treasury_entries_filter_by_day_outcome_payment_and_page,
+            treasury_outcome_totals_and_statements_by_day,
+            treasury_orders_and_batches,
+            treasury_work_dropped_without_commit_leaves_nothing,
+            treasury_transactions_run_one_at_a_time,
+            treasury_exchange_log_keeps_the_newest,
+        );
     };
     (@each $fresh_store:path; $($scenario:ident),+ $(,)?) => {
+        $crate::store_suite!(@in scenarios, $fresh_store; $($scenario),+);
+    };
+    (@in $module:ident, $fresh_store:path; $($scenario:ident),+ $(,)?) => {
         $(
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
             async fn $scenario() {
                 let (store, database) = $fresh_store().await;
-                $crate::scenarios::$scenario(store).await;
+                $crate::$module::$scenario(store).await;
                 // Dropped only now: the database outlives the scenario.
                 drop(database);
             }

@@ -377,6 +377,15 @@ impl Treasury {
         if !audits.is_empty() {
             importing.work.append_audits(&audits).await?;
         }
+        // A paid request's receipt is issued again, now with its settlement.
+        let settled: Vec<PaymentRequestId> = audits
+            .iter()
+            .filter(|a| a.kind == "payment.settled")
+            .filter_map(|a| a.request_id)
+            .collect();
+        if !settled.is_empty() {
+            importing.work.mark_receipts_due(&settled).await?;
+        }
         for (key, outcome, expected) in refunds {
             self.propose_refund_in(importing, &key, outcome, expected)
                 .await?;

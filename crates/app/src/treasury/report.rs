@@ -180,12 +180,12 @@ impl Treasury {
     /// business days, as of `today`.
     pub async fn unsettled(&self, today: Date) -> Result<Vec<UnsettledPayment>, TreasuryError> {
         let allowance = self.settings.settle_within_business_days;
-        // Business days are never more than calendar days: anything paid
-        // later than this cannot be late yet.
+        // Business days are never more than calendar days: a payment paid
+        // after the day `allowance` days ago cannot be late yet.
         let calendar_cutoff = today
             .midnight()
             .assume_utc()
-            .saturating_sub(Duration::days(i64::from(allowance)));
+            .saturating_sub(Duration::days(i64::from(allowance).saturating_sub(1)));
         let candidates = self
             .store
             .unsettled_payments(calendar_cutoff, MAX_UNSETTLED_LISTED)
