@@ -130,7 +130,11 @@ async fn import_and_report(url: &str, dir: &std::path::Path) {
     assert_eq!(again["repeated"], 4);
 
     // A malformed file: refused with its line and element, nothing stored.
-    let broken = sample.replacen("<Amt Ccy=\"EUR\">25.00</Amt>", "<Amt Ccy=\"EUR\">25,00</Amt>", 1);
+    let broken = sample.replacen(
+        "<Amt Ccy=\"EUR\">25.00</Amt>",
+        "<Amt Ccy=\"EUR\">25,00</Amt>",
+        1,
+    );
     let line = broken
         .lines()
         .position(|l| l.contains("25,00"))
