@@ -14,12 +14,17 @@ use crate::error::AppError;
 use crate::payment_requests::parse_id;
 use crate::store::prelude::*;
 use crate::store::{
-    AuditEvent, DocumentFileKind, DocumentStored, InvoiceRecipient, NewDocument, StoreError,
+    AuditEvent, DocumentFileKind, DocumentStored, EntryFilter, InvoiceRecipient, NewDocument,
+    StoreError,
 };
 use crate::workflows::Workflows;
-use maksa_domain::document::{DocumentKind, Issuer, JustificationDocument, Party, payer_as_party};
+use maksa_domain::document::{
+    DocumentKind, Issuer, JustificationDocument, Party, Settlement, payer_as_party,
+};
 use maksa_domain::error::{FieldError, ValidationCode, ValidationErrors};
 use maksa_domain::ids::{ClientId, PaymentRequestId};
+use maksa_domain::reconciliation::Outcome;
+use maksa_domain::request::PaymentRequest;
 use maksa_domain::status::Status;
 use serde_json::json;
 use std::sync::Arc;
@@ -248,6 +253,33 @@ impl Documents {
         Ok(())
     }
 
+    /// The statement entries that settled `request`'s payments, as they are
+    /// now (docs/reconciliation.md: at most one per payment, a unique index
+    /// says so). A payment no entry settled has none.
+    async fn settlements(&self, request: &PaymentRequest) -> Result<Vec<Settlement>, StoreError> {
+        let mut settlements = Vec::new();
+        for payment in &request.payments {
+            let entries = self
+                .store
+                .statement_entries(&EntryFilter {
+                    payment: Some((request.id, payment.sequence)),
+                    outcome: Some(Outcome::Settled),
+                    limit: 1,
+                    ..EntryFilter::default()
+                })
+                .await?;
+            if let Some(entry) = entries.into_iter().next() {
+                settlements.push(Settlement {
+                    sequence: payment.sequence,
+                    // The day getpayments shows too.
+                    settled_on: entry.booking_date,
+                    reference: entry.account_servicer_reference,
+                });
+            }
+        }
+        Ok(settlements)
+    }
+
     /// Renders and stores the next version of `id`'s document. `None` when the
     /// owner has no such request, for a receipt that is not (or no longer)
     /// due, or for a first invoice when the request has a document already.
@@ -286,6 +318,7 @@ impl Documents {
                 )));
             }
             let catalog = self.store.load_catalog().await?.unwrap_or_default();
+            let settlements = self.settlements(&request).await?;
             // A field CreateInvoice left out is the payer's.
             let recipient = recipient.clone().map(|(name, code, address)| {
                 let payer = payer_as_party(&request);
@@ -307,7 +340,8 @@ impl Documents {
             let rendered = tokio::task::spawn_blocking(move || {
                 let content = JustificationDocument::issue(
                     kind, version, issued_at, &request, &catalog, &issuer, recipient,
-                );
+                )
+                .with_settlements(&settlements);
                 let pdf_lv = renderer.pdf(&content, DocumentLanguage::Latvian)?;
                 let pdf_en = renderer.pdf(&content, DocumentLanguage::English)?;
                 let xml = renderer.xml(&content)?;

@@ -45,7 +45,7 @@ pub(crate) fn riga_day(at: OffsetDateTime) -> String {
 }
 
 /// `YYYY-MM-DD`.
-fn date(day: Date) -> String {
+pub(crate) fn date(day: Date) -> String {
     format!(
         "{:04}-{:02}-{:02}",
         day.year(),

@@ -44,6 +44,10 @@ pub(crate) struct Labels {
     pub payment_date: &'static str,
     pub not_paid: &'static str,
     pub provider: &'static str,
+    /// Where the payment's money was seen: a settlement line starts with it.
+    pub settled: &'static str,
+    /// Before the bank's reference of the settling entry.
+    pub settlement_reference: &'static str,
     pub page: &'static str,
     pub continued: &'static str,
     status_words: [&'static str; 5],
@@ -86,6 +90,8 @@ static LATVIAN: Labels = Labels {
     payment_date: "Apmaksas datums",
     not_paid: "nav apmaksāts",
     provider: "Maksājumu pakalpojumu sniedzējs",
+    settled: "Nauda saņemta Valsts kases kontā",
+    settlement_reference: "atsauce",
     page: "Lapa",
     continued: "turpinājums",
     status_words: [
@@ -134,6 +140,8 @@ static ENGLISH: Labels = Labels {
     payment_date: "Payment date",
     not_paid: "not paid",
     provider: "Payment provider",
+    settled: "Received on the Treasury account",
+    settlement_reference: "reference",
     page: "Page",
     continued: "continued",
     status_words: ["Not paid", "Paid", "Expired", "Other outcome", "Cancelled"],
@@ -172,6 +180,24 @@ impl Labels {
         }
     }
 
+    /// "Nauda saņemta Valsts kases kontā: 2026-11-30 (atsauce R-1)", with
+    /// the parts the settlement has: the day, the reference, or both.
+    pub fn settlement(&self, day: Option<&str>, reference: Option<&str>) -> String {
+        let mut text = self.settled.to_owned();
+        if let Some(day) = day {
+            text.push_str(": ");
+            text.push_str(day);
+        }
+        if let Some(reference) = reference {
+            text.push_str(" (");
+            text.push_str(self.settlement_reference);
+            text.push(' ');
+            text.push_str(reference);
+            text.push(')');
+        }
+        text
+    }
+
     pub fn status(&self, status: Status) -> &'static str {
         let index = match status {
             Status::InProcess => 0,
@@ -197,6 +223,28 @@ mod tests {
         assert_eq!(
             Labels::of(DocumentLanguage::English).payment(2),
             "Payment 2"
+        );
+    }
+
+    #[test]
+    fn a_settlement_line_shows_what_the_entry_has() {
+        let latvian = Labels::of(DocumentLanguage::Latvian);
+        let english = Labels::of(DocumentLanguage::English);
+        assert_eq!(
+            latvian.settlement(Some("2026-11-30"), Some("R-EXACT")),
+            "Nauda saņemta Valsts kases kontā: 2026-11-30 (atsauce R-EXACT)"
+        );
+        assert_eq!(
+            english.settlement(Some("2026-11-30"), Some("R-EXACT")),
+            "Received on the Treasury account: 2026-11-30 (reference R-EXACT)"
+        );
+        assert_eq!(
+            english.settlement(Some("2026-11-30"), None),
+            "Received on the Treasury account: 2026-11-30"
+        );
+        assert_eq!(
+            english.settlement(None, Some("R-1")),
+            "Received on the Treasury account (reference R-1)"
         );
     }
 }

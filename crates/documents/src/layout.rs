@@ -12,7 +12,7 @@
 //! whole page is split: a section between its rows, a row between its lines.
 
 use crate::font::{Font, FontId, Fonts};
-use crate::format::{pdf_instant, riga_day};
+use crate::format::{date, pdf_instant, riga_day};
 use crate::labels::Labels;
 use crate::units::{Mpt, PAGE_HEIGHT, PAGE_WIDTH, pt};
 use maksa_domain::document::{DocumentLine, DocumentPayment, JustificationDocument, Party};
@@ -828,6 +828,21 @@ impl<'a> Composer<'a> {
                         value,
                     ),
                 ],
+                after: pt(2),
+                rule: false,
+            });
+        }
+        // The money seen on the Treasury account: one line of its own, so
+        // that it reads as one sentence.
+        if p.is_settled() {
+            let day = p.settled_on.map(date);
+            let reference = p
+                .settlement_reference
+                .as_deref()
+                .filter(|r| !r.trim().is_empty());
+            let text = l.settlement(day.as_deref(), reference);
+            head.push(Row {
+                cells: vec![self.cell(MARGIN_X, CONTENT_WIDTH, Align::Left, VALUE_BOLD, &text)],
                 after: pt(2),
                 rule: false,
             });

@@ -2,7 +2,7 @@
 //! `docs/schemas/justification-document.xsd`. Written by hand: the structure
 //! is fixed and small, and escaping is the only thing to get right.
 
-use crate::format::{riga_day, xml_instant};
+use crate::format::{date, riga_day, xml_instant};
 use maksa_domain::document::{DocumentLine, DocumentPayment, JustificationDocument, Party};
 
 /// The namespace of `JustificationDocument` and all its elements.
@@ -90,6 +90,16 @@ fn payment(w: &mut Writer, p: &DocumentPayment) {
     }
     if let Some(provider) = given(&p.provider) {
         w.leaf("Provider", provider);
+    }
+    if p.is_settled() {
+        w.open("Settlement");
+        if let Some(day) = p.settled_on {
+            w.leaf("SettledOn", &date(day));
+        }
+        if let Some(reference) = given(&p.settlement_reference) {
+            w.leaf("Reference", reference);
+        }
+        w.close("Settlement");
     }
     w.open("Lines");
     for line in &p.lines {

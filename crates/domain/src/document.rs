@@ -8,7 +8,7 @@ use crate::money::{Amount, Currency, Quantity};
 use crate::request::PaymentRequest;
 use crate::status::Status;
 use serde::{Deserialize, Serialize};
-use time::OffsetDateTime;
+use time::{Date, OffsetDateTime};
 
 /// Why the document exists.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -76,7 +76,39 @@ pub struct DocumentPayment {
     pub paid_at: Option<OffsetDateTime>,
     /// Name of the provider that took the payment, when known.
     pub provider: Option<String>,
+    /// The booking day of the statement entry that settled the payment (the
+    /// money is on the Treasury account: docs/reconciliation.md). `None`
+    /// while no entry has; documents stored before settlements were shown
+    /// have neither field.
+    #[serde(default)]
+    pub settled_on: Option<Date>,
+    /// That entry's account servicer reference (the bank's `AcctSvcrRef`).
+    #[serde(default)]
+    pub settlement_reference: Option<String>,
     pub lines: Vec<DocumentLine>,
+}
+
+impl DocumentPayment {
+    /// Whether the document names a settlement of this payment.
+    pub fn is_settled(&self) -> bool {
+        self.settled_on.is_some()
+            || self
+                .settlement_reference
+                .as_ref()
+                .is_some_and(|r| !r.trim().is_empty())
+    }
+}
+
+/// The statement entry that settled one payment of a request, as the
+/// document records it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Settlement {
+    /// The payment's sequence number within its request.
+    pub sequence: u16,
+    /// The entry's booking day.
+    pub settled_on: Option<Date>,
+    /// The entry's account servicer reference, when the bank gave one.
+    pub reference: Option<String>,
 }
 
 /// Everything a justification document shows.
@@ -157,6 +189,8 @@ impl JustificationDocument {
                         .map(|provider| provider.name.clone())
                         .unwrap_or_else(|| code.to_string())
                 }),
+                settled_on: None,
+                settlement_reference: None,
                 lines: p
                     .lines
                     .iter()
@@ -194,6 +228,26 @@ impl JustificationDocument {
             total: terms.total,
             currency: terms.currency,
         }
+    }
+
+    /// Records on each payment the entry that settled it, as known when the
+    /// document is issued; a payment without one is left unsettled. Like
+    /// the rest of the content, this is frozen once the document is stored:
+    /// a settlement that comes later shows on a later version.
+    pub fn with_settlements(mut self, settlements: &[Settlement]) -> Self {
+        for payment in &mut self.payments {
+            if let Some(settlement) = settlements.iter().find(|s| s.sequence == payment.sequence) {
+                payment.settled_on = settlement.settled_on;
+                // A blank reference says nothing: it is left out like a missing one.
+                payment.settlement_reference = settlement
+                    .reference
+                    .as_ref()
+                    .map(|r| r.trim())
+                    .filter(|r| !r.is_empty())
+                    .map(str::to_owned);
+            }
+        }
+        self
     }
 
     /// Every position line of every payment, in payment order.

@@ -194,6 +194,8 @@ fn document(i: usize) -> anyhow::Result<JustificationDocument> {
                 status: Status::Executed,
                 paid_at: Some(datetime!(2026-11-21 09:41:07 UTC)),
                 provider: Some("Demo banka".to_owned()),
+                settled_on: None,
+                settlement_reference: None,
                 lines: vec![
                     line(
                         "PMLP-001",
@@ -223,6 +225,8 @@ fn document(i: usize) -> anyhow::Result<JustificationDocument> {
                 status: Status::Executed,
                 paid_at: Some(datetime!(2026-11-22 17:03 UTC)),
                 provider: Some("Swedbank".to_owned()),
+                settled_on: None,
+                settlement_reference: None,
                 lines: vec![line(
                     "NOD-7",
                     "Kancelejas nodeva „steidzami“",

@@ -125,6 +125,26 @@ fn has_every_value(read: &Read, document: &JustificationDocument) {
 }
 
 #[test]
+fn a_settled_payment_says_when_the_treasury_got_the_money() {
+    if !poppler() {
+        return;
+    }
+    let settled = sample::settled_receipt();
+    let latvian = read(&settled, DocumentLanguage::Latvian);
+    latvian.has("Nauda saņemta Valsts kases kontā: 2026-11-24 (atsauce R-EXACT 1)");
+    latvian.has("Nauda saņemta Valsts kases kontā (atsauce R&<2>)");
+    has_every_value(&latvian, &settled);
+    let english = read(&settled, DocumentLanguage::English);
+    english.has("Received on the Treasury account: 2026-11-24 (reference R-EXACT 1)");
+    english.has("Received on the Treasury account (reference R&<2>)");
+    // Paid but not settled: no such line.
+    let paid = read(&sample::paid_receipt(), DocumentLanguage::English);
+    assert!(!paid.raw.contains("Treasury account"), "{}", paid.layout);
+    let paid = read(&sample::paid_receipt(), DocumentLanguage::Latvian);
+    assert!(!paid.raw.contains("Valsts kases"), "{}", paid.layout);
+}
+
+#[test]
 fn a_latvian_invoice_reads_back_every_value() {
     if !poppler() {
         return;

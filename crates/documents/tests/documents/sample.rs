@@ -86,6 +86,8 @@ pub fn rich(kind: DocumentKind) -> JustificationDocument {
                 status: Status::Executed,
                 paid_at: Some(datetime!(2026-11-21 09:41:07 UTC)),
                 provider: Some("Demo banka".to_owned()),
+                settled_on: None,
+                settlement_reference: None,
                 lines: vec![
                     line(
                         "PMLP-001",
@@ -115,6 +117,8 @@ pub fn rich(kind: DocumentKind) -> JustificationDocument {
                 status: Status::InProcess,
                 paid_at: None,
                 provider: None,
+                settled_on: None,
+                settlement_reference: None,
                 lines: vec![line(
                     "NOD-7",
                     "Kancelejas nodeva „steidzami“ — āčēģīķļņšūž",
@@ -138,6 +142,17 @@ pub fn paid_receipt() -> JustificationDocument {
     document.payments[1].paid_at = Some(datetime!(2026-11-22 17:03 UTC));
     document.payments[1].provider = Some("Swedbank".to_owned());
     document.paid_at = Some(datetime!(2026-11-22 17:03 UTC));
+    document
+}
+
+/// The paid receipt after a Treasury statement: payment 1's money was booked
+/// on 2026-11-24 under the bank's reference `R-EXACT 1`; payment 2's only by
+/// a reference (no booking day given).
+pub fn settled_receipt() -> JustificationDocument {
+    let mut document = paid_receipt();
+    document.payments[0].settled_on = Some(time::macros::date!(2026 - 11 - 24));
+    document.payments[0].settlement_reference = Some("R-EXACT 1".to_owned());
+    document.payments[1].settlement_reference = Some("R&<2>".to_owned());
     document
 }
 

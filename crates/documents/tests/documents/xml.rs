@@ -69,6 +69,7 @@ fn every_kind_of_document_validates() {
     let documents: Vec<(&str, JustificationDocument)> = vec![
         ("half-paid invoice", sample::rich(DocumentKind::Invoice)),
         ("receipt", sample::paid_receipt()),
+        ("settled receipt", sample::settled_receipt()),
         ("invoice with nothing optional", sample::bare_invoice()),
         ("special characters", sample::with_special_characters()),
         ("120 positions", sample::long(120)),
@@ -167,6 +168,36 @@ fn values_read_back_exactly() {
         ),
         "0"
     );
+}
+
+#[test]
+fn a_settlement_is_an_element_of_its_payment_only() {
+    if !xmllint() {
+        return;
+    }
+    let settled = render_xml(&sample::settled_receipt());
+    let payment = |n: u8, name: &str| {
+        format!(
+            "string(//*[local-name()='Payment'][{n}]/*[local-name()='Settlement']/*[local-name()='{name}'])"
+        )
+    };
+    assert_eq!(xpath(&settled, &payment(1, "SettledOn")), "2026-11-24");
+    assert_eq!(xpath(&settled, &payment(1, "Reference")), "R-EXACT 1");
+    assert_eq!(
+        xpath(
+            &settled,
+            "count(//*[local-name()='Payment'][2]/*[local-name()='Settlement']/*[local-name()='SettledOn'])"
+        ),
+        "0"
+    );
+    assert_eq!(xpath(&settled, &payment(2, "Reference")), "R&<2>");
+    // Not settled: no element at all, and such a document stays valid.
+    let paid = render_xml(&sample::paid_receipt());
+    assert_eq!(xpath(&paid, "count(//*[local-name()='Settlement'])"), "0");
+    // An empty settlement says nothing and the schema refuses it.
+    let text = String::from_utf8(paid).unwrap();
+    let empty = text.replacen("<Lines>", "<Settlement></Settlement>\n      <Lines>", 1);
+    assert_invalid("empty settlement", empty.as_bytes(), "Settlement");
 }
 
 #[test]
