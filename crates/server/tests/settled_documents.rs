@@ -200,7 +200,8 @@ async fn the_receipt_after_the_statement_shows_the_settlement(backend: Backend) 
         return;
     }
     let s = setup(backend).await;
-    let r = requests(&s.store, &[51, 52]).await;
+    // Even seeds: the fixtures make odd ones NoInvoice (no receipts at all).
+    let r = requests(&s.store, &[52, 54]).await;
     for request in &r {
         pay(&s.store, request).await;
     }

@@ -45,10 +45,22 @@ async fn setup(backend: Backend) -> Setup {
 
 /// Requests with one payment, to the passport office's account (`ACCOUNT`).
 async fn requests(store: &Arc<dyn Store>, seeds: &[u64]) -> Vec<PaymentRequest> {
+    requests_with(store, seeds, false).await
+}
+
+async fn requests_with(
+    store: &Arc<dyn Store>,
+    seeds: &[u64],
+    no_invoice: bool,
+) -> Vec<PaymentRequest> {
     let owner = client("pmlp.epakalpojumi");
     let requests: Vec<PaymentRequest> = seeds
         .iter()
-        .map(|seed| single_payment_request(&owner, *seed))
+        .map(|seed| {
+            let mut request = single_payment_request(&owner, *seed);
+            request.terms.no_invoice = no_invoice;
+            request
+        })
         .collect();
     let batch: Vec<(PaymentRequest, AuditEvent)> = requests
         .iter()
@@ -698,6 +710,26 @@ async fn an_operators_transfer_needs_another_operator(backend: Backend) {
     assert!(matches!(refused, TreasuryError::NotFound(_)), "{refused:?}");
 }
 
+async fn a_request_without_documents_gets_no_receipt_when_settled(backend: Backend) {
+    let s = setup(backend).await;
+    let r = requests_with(&s.store, &[51], true).await;
+    pay(&s.store, &r[0], datetime!(2026-11-30 08:00 UTC)).await;
+    let id = [r[0].payments[0].purpose_id.as_str()];
+    let line = credit("N-1", r[0].payments[0].amount.minor(), &id);
+    let report = import(&s.treasury, document("053", "STMT-6", 0, &[line])).await;
+    assert_eq!(report.outcomes, vec![("settled".to_owned(), 1)]);
+    let documents = s
+        .store
+        .document_state(&r[0].owner, r[0].id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(
+        !documents.receipt_due,
+        "NoInvoice: no receipt, settled or not"
+    );
+}
+
 macro_rules! on_both_databases {
     ($($name:ident),* $(,)?) => {
         mod sqlite {
@@ -726,4 +758,5 @@ on_both_databases!(
     a_malformed_statement_stores_nothing,
     a_refund_goes_out_once_approved_and_its_status_only_moves_forward,
     an_operators_transfer_needs_another_operator,
+    a_request_without_documents_gets_no_receipt_when_settled,
 );

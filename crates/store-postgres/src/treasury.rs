@@ -468,7 +468,8 @@ impl TreasuryWork for PostgresTreasuryWork {
         let ids: Vec<Uuid> = requests.iter().map(|r| r.as_uuid()).collect();
         for chunk in ids.chunks(KEYS_PER_STATEMENT) {
             sqlx::query(
-                "UPDATE payment_requests SET receipt_due = true WHERE status = 'E' AND id = ANY($1)",
+                "UPDATE payment_requests SET receipt_due = true WHERE status = 'E' \
+                 AND NOT (terms->>'no_invoice')::boolean AND id = ANY($1)",
             )
             .bind(chunk)
             .execute(&mut *self.transaction)

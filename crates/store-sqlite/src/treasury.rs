@@ -424,7 +424,8 @@ impl TreasuryWork for SqliteTreasuryWork {
     async fn mark_receipts_due(&mut self, requests: &[PaymentRequestId]) -> Result<(), StoreError> {
         for chunk in requests.chunks(KEYS_PER_STATEMENT) {
             let mut query = QueryBuilder::<Sqlite>::new(
-                "UPDATE payment_requests SET receipt_due = 1 WHERE status = 'E' AND id IN (",
+                "UPDATE payment_requests SET receipt_due = 1 WHERE status = 'E' \
+                 AND json_extract(terms, '$.no_invoice') = 0 AND id IN (",
             );
             let mut list = query.separated(", ");
             for id in chunk {

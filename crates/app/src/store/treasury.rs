@@ -367,7 +367,8 @@ pub trait TreasuryWork: Send {
     /// Notes that import `import_id` showed these entries again.
     async fn confirm_entries(&mut self, ids: &[i64], import_id: i64) -> Result<(), StoreError>;
     /// Marks the receipt of each of these requests due again if the request
-    /// is paid (E): the next version shows the settlement (docs/documents.md).
+    /// is paid (E) and has documents (not `NoInvoice`): the next version
+    /// shows the settlement (docs/documents.md).
     async fn mark_receipts_due(&mut self, requests: &[PaymentRequestId]) -> Result<(), StoreError>;
     /// The entry, as stored now.
     async fn entry_for_update(&mut self, id: i64) -> Result<Option<StoredEntry>, StoreError>;
