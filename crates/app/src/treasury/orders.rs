@@ -67,7 +67,7 @@ fn identifier(prefix: &str, at: time::OffsetDateTime) -> String {
         date.day()
     );
     for b in random {
-        let at = usize::from(b) % BASE36.len();
+        let at = usize::from(b).checked_rem(BASE36.len()).unwrap_or(0);
         if let Some(c) = BASE36.get(at) {
             id.push(char::from(*c));
         }
