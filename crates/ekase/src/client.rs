@@ -346,6 +346,50 @@ mod tests {
         assert!(path_segment("").is_err());
     }
 
+    fn der_of(pem: &str) -> Vec<u8> {
+        CertificateDer::pem_slice_iter(pem.as_bytes())
+            .next()
+            .and_then(Result::ok)
+            .map(|c| c.to_vec())
+            .unwrap_or_default()
+    }
+
+    #[test]
+    fn a_pkcs12_identity_is_read_with_its_password() {
+        let pki = maksa_x509::generate_demo_pki(&["localhost".into()], "hub")
+            .unwrap_or_else(|e| panic!("{e}"));
+        let key = PrivateKeyDer::from_pem_slice(pki.client_key_pem.as_bytes())
+            .unwrap_or_else(|e| panic!("{e}"));
+        let chain = p12_keystore::PrivateKeyChain::new(
+            "hub",
+            p12_keystore::PrivateKey::from_der(key.secret_der()).unwrap_or_else(|e| panic!("{e}")),
+            [
+                p12_keystore::Certificate::from_der(&der_of(&pki.client_cert_pem))
+                    .unwrap_or_else(|e| panic!("{e}")),
+            ],
+        );
+        let mut store = p12_keystore::KeyStore::new();
+        store.add_entry("hub", p12_keystore::KeyStoreEntry::PrivateKeyChain(chain));
+        let der = store
+            .writer("s3cret")
+            .write()
+            .unwrap_or_else(|e| panic!("{e}"));
+        let ca = Some(pki.ca_cert_pem.as_str());
+        let good = Identity::Pkcs12 {
+            der: der.clone(),
+            password: "s3cret".into(),
+        };
+        assert!(EkaseClient::new("https://treasury.example/ekase", &good, ca).is_ok());
+        let wrong = Identity::Pkcs12 {
+            der,
+            password: "guess".into(),
+        };
+        assert!(matches!(
+            EkaseClient::new("https://treasury.example/ekase", &wrong, ca),
+            Err(ClientError::Identity(_))
+        ));
+    }
+
     #[test]
     fn the_url_must_be_https() {
         let identity = Identity::Pem {
