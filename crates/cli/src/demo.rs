@@ -17,10 +17,16 @@ use std::path::Path;
 use std::sync::Arc;
 
 const DEMO_CATALOG: &str = include_str!("../../../demo/catalog.toml");
+/// Where the Treasury simulator is mounted.
+const TREASURY_MOUNT: &str = "/sim/treasury";
+/// The demo's exchange round: a paid request is settled within one.
+const DEMO_POLL_SECONDS: u64 = 10;
 pub const DEMO_CLIENT: &str = "demo";
 
 struct DemoFiles {
     ca_cert: String,
+    /// The same CA: the exchange client checks the hub's own server with it.
+    ca_cert_pem_for_clients: String,
     server_cert: String,
     server_key: String,
     client_cert: String,
@@ -43,8 +49,10 @@ fn certificates(
         "demo-client.mm_cert.b64",
     ];
     if names.iter().all(|n| path(n).exists()) {
+        let ca_cert = std::fs::read_to_string(path("demo-ca.crt.pem"))?;
         return Ok(DemoFiles {
-            ca_cert: std::fs::read_to_string(path("demo-ca.crt.pem"))?,
+            ca_cert_pem_for_clients: ca_cert.clone(),
+            ca_cert,
             server_cert: std::fs::read_to_string(path("demo-server.crt.pem"))?,
             server_key: std::fs::read_to_string(path("demo-server.key.pem"))?,
             client_cert: std::fs::read_to_string(path("demo-client.crt.pem"))?,
@@ -76,6 +84,7 @@ fn certificates(
             .with_context(|| format!("writing {}", path(name).display()))?;
     }
     Ok(DemoFiles {
+        ca_cert_pem_for_clients: pki.ca_cert_pem.clone(),
         ca_cert: pki.ca_cert_pem,
         server_cert: pki.server_cert_pem,
         server_key: pki.server_key_pem,
@@ -142,6 +151,16 @@ pub async fn run(dir: &Path, listen: SocketAddr, tls_listen: SocketAddr) -> anyh
         connectors.register(sandbox.connector.clone());
         mounts.push((path, sandbox.simulator.router()));
     }
+    // The State Treasury of the sandbox (docs/treasury.md): its statements
+    // come from this hub's own payments.
+    let simulator = maksa_ekase::TreasurySimulator::new(
+        Arc::clone(&store),
+        clock.clone(),
+        maksa_ekase::SimulatorSettings::default(),
+    );
+    mounts.push((TREASURY_MOUNT.to_owned(), simulator.router()));
+    let treasury_accounts = demo_payee_accounts(&demo_catalog(&public));
+    let treasury_store = Arc::clone(&store);
     let options = PayerOptions {
         connectors,
         pages: PageSettings {
@@ -157,7 +176,7 @@ pub async fn run(dir: &Path, listen: SocketAddr, tls_listen: SocketAddr) -> anyh
     };
     let state = AppState::assemble(
         store,
-        clock,
+        clock.clone(),
         hub_settings(
             &public,
             30,
@@ -174,6 +193,29 @@ pub async fn run(dir: &Path, listen: SocketAddr, tls_listen: SocketAddr) -> anyh
     )
     .await?;
     let running = maksa_server::serve(state.clone(), bound)?;
+    if let Some(https) = running.https_addr {
+        let treasury = maksa_app::treasury::Treasury::new(
+            treasury_store,
+            clock.clone(),
+            maksa_app::treasury::TreasurySettings::default(),
+        );
+        let identity = treasury_identity(dir)?;
+        let exchange = maksa_ekase::EkaseClient::new(
+            &format!("https://127.0.0.1:{}{TREASURY_MOUNT}", https.port()),
+            &identity,
+            Some(&files.ca_cert_pem_for_clients),
+        )?;
+        let worker = maksa_app::treasury::ExchangeWorker::new(
+            treasury,
+            Arc::new(exchange),
+            maksa_app::treasury::ExchangeSettings {
+                accounts: treasury_accounts,
+                poll: std::time::Duration::from_secs(DEMO_POLL_SECONDS),
+                ..Default::default()
+            },
+        );
+        tokio::spawn(worker.run());
+    }
     let http = running.http_addr.map(|a| a.to_string()).unwrap_or_default();
     let tls = running
         .https_addr
@@ -190,9 +232,54 @@ pub async fn run(dir: &Path, listen: SocketAddr, tls_listen: SocketAddr) -> anyh
          \n       -H 'Content-Type: application/json' -d '{{\"PaymentRequestId\":\"05ae69d8-2be1-4a63-ae93-9d0e42e254f1\"}}' \\\
          \n       https://{tls}/api/v1/payments/checkpaymentrequeststatus\
          \n\n(an unknown id answers 404 with an MM-Error header; the README walks through creating a request)\n\
+         \nThe Treasury simulator is at https://{tls}{TREASURY_MOUNT} (its statements come from the demo's payments;\
+         \nthe hub fetches them every {DEMO_POLL_SECONDS} s). Money for a request, e.g. a cancelled one, as a tester:\
+         \n\n  curl -H 'Content-Type: application/json' -d '{{\"purpose_id\":\"MK…\"}}' http://{http}{TREASURY_MOUNT}/control/credits\
+         \n\nthen `maksa treasury orders --database-url sqlite://{d}/maksa.db` shows the proposed refund.\n\
          \nStop with Ctrl-C."
     );
     run_until_stopped(running, state).await
+}
+
+/// The certificate "the Treasury issued" the hub: a client certificate of
+/// the demo CA, made once and kept in the data directory.
+fn treasury_identity(dir: &Path) -> anyhow::Result<maksa_ekase::Identity> {
+    let cert = dir.join("demo-hub-treasury.crt.pem");
+    let key = dir.join("demo-hub-treasury.key.pem");
+    if !(cert.exists() && key.exists()) {
+        let ca_cert = std::fs::read_to_string(dir.join("demo-ca.crt.pem"))?;
+        let ca_key = std::fs::read_to_string(dir.join("demo-ca.key.pem"))
+            .context("the demo CA's key (delete the demo certificates to make new ones)")?;
+        let now = time::OffsetDateTime::now_utc();
+        let (cert_pem, key_pem) = maksa_x509::issue_client_cert(
+            &ca_cert,
+            &ca_key,
+            "maksa hub (Treasury-issued, demo)",
+            now - time::Duration::days(1),
+            now + time::Duration::days(825),
+        )?;
+        std::fs::write(&cert, cert_pem).with_context(|| format!("writing {}", cert.display()))?;
+        std::fs::write(&key, key_pem).with_context(|| format!("writing {}", key.display()))?;
+    }
+    Ok(maksa_ekase::Identity::Pem {
+        certificate: std::fs::read_to_string(&cert)?,
+        key: std::fs::read_to_string(&key)?,
+    })
+}
+
+/// The demo payees' accounts: the Treasury accounts whose statements the demo fetches.
+fn demo_payee_accounts(catalog: &str) -> Vec<String> {
+    let mut accounts: Vec<String> = maksa_app::catalog_file::parse_catalog(catalog)
+        .map(|c| {
+            c.positions
+                .iter()
+                .map(|p| p.payee.iban.as_str().to_owned())
+                .collect()
+        })
+        .unwrap_or_default();
+    accounts.sort();
+    accounts.dedup();
+    accounts
 }
 
 /// The demo catalogue with `public` added to the demo client's origins.

@@ -322,6 +322,7 @@ async fn serve(config_file: Option<PathBuf>) -> anyhow::Result<()> {
     let config = config::Config::load(config_file.as_deref())?;
     let _node_lock = database::lock_single_node(&config.database_url)?;
     let store = database::open(&config.database_url, true).await?;
+    let treasury_store = Arc::clone(&store);
     let settings = hub_settings(
         &config.public_base_url,
         config.default_validity_days,
@@ -404,8 +405,141 @@ async fn serve(config_file: Option<PathBuf>) -> anyhow::Result<()> {
     .await?
     .with_limits(config.limits.connection_limits());
     let running = maksa_server::serve(state.clone(), bound)?;
+    treasury_tasks(&config, Arc::clone(&treasury_store))?;
     tracing::info!(http = ?running.http_addr, https = ?running.https_addr, legacy_body_auth = config.legacy_body_auth, "maksa is serving");
     run_until_stopped(running, state).await
+}
+
+/// Seconds between looks into the watched statement directory.
+const WATCH_SECONDS: u64 = 10;
+
+/// The Treasury loop's background work of `maksa serve` (docs/treasury.md):
+/// the eKase exchange worker with `[treasury.exchange]`, the watched
+/// directory with `watch_dir`.
+fn treasury_tasks(
+    config: &config::Config,
+    store: Arc<dyn maksa_app::store::Store>,
+) -> anyhow::Result<()> {
+    let section = &config.treasury;
+    let treasury =
+        maksa_app::treasury::Treasury::new(store, Arc::new(SystemClock), section.settings()?);
+    if let Some(exchange) = &section.exchange {
+        let certificate = std::fs::read(&exchange.certificate_file)
+            .with_context(|| format!("reading {}", exchange.certificate_file.display()))?;
+        let identity = match &exchange.key_file {
+            Some(key_file) => maksa_ekase::Identity::Pem {
+                certificate: String::from_utf8(certificate)
+                    .context("the exchange's certificate_file is not PEM text")?,
+                key: std::fs::read_to_string(key_file)
+                    .with_context(|| format!("reading {}", key_file.display()))?,
+            },
+            None => maksa_ekase::Identity::Pkcs12 {
+                der: certificate,
+                password: match &exchange.p12_password_env {
+                    Some(name) => std::env::var(name).with_context(|| {
+                        format!("the environment variable {name} (p12_password_env)")
+                    })?,
+                    None => String::new(),
+                },
+            },
+        };
+        let ca = match &exchange.ca_file {
+            Some(path) => Some(
+                std::fs::read_to_string(path)
+                    .with_context(|| format!("reading {}", path.display()))?,
+            ),
+            None => None,
+        };
+        let client = maksa_ekase::EkaseClient::new(&exchange.url, &identity, ca.as_deref())?;
+        if section.accounts.is_empty() {
+            tracing::warn!(
+                "[treasury.exchange] without [treasury] accounts: only payment orders are exchanged"
+            );
+        }
+        let worker = maksa_app::treasury::ExchangeWorker::new(
+            treasury.clone(),
+            Arc::new(client),
+            maksa_app::treasury::ExchangeSettings {
+                accounts: section.accounts.clone(),
+                poll: std::time::Duration::from_secs(exchange.poll_seconds.max(1)),
+                ..Default::default()
+            },
+        );
+        tracing::info!(url = %exchange.url, accounts = section.accounts.len(), "the eKase exchange is on");
+        tokio::spawn(worker.run());
+    }
+    if let Some(dir) = section.watch_dir.clone() {
+        for sub in ["done", "refused"] {
+            std::fs::create_dir_all(dir.join(sub))
+                .with_context(|| format!("creating {}", dir.join(sub).display()))?;
+        }
+        tracing::info!(dir = %dir.display(), "watching for statement files");
+        tokio::spawn(async move {
+            loop {
+                watch_once(&treasury, &dir).await;
+                tokio::time::sleep(std::time::Duration::from_secs(WATCH_SECONDS)).await;
+            }
+        });
+    }
+    Ok(())
+}
+
+/// Imports each file in `dir` (not its subdirectories), then moves it to
+/// `done/`, or to `refused/` with the reason in `NAME.error.txt` beside it.
+/// A file that fails for another reason (the database) stays to be tried again.
+async fn watch_once(treasury: &maksa_app::treasury::Treasury, dir: &std::path::Path) {
+    let Ok(listing) = std::fs::read_dir(dir) else {
+        tracing::warn!(dir = %dir.display(), "the watched directory cannot be read");
+        return;
+    };
+    let mut files: Vec<PathBuf> = listing
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.is_file())
+        .filter(|p| {
+            !p.file_name()
+                .is_some_and(|n| n.to_string_lossy().starts_with('.'))
+        })
+        .collect();
+    files.sort();
+    for path in files {
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let file = match std::fs::File::open(&path) {
+            Ok(file) => file,
+            Err(error) => {
+                tracing::warn!(file = %path.display(), %error, "cannot open a watched file");
+                continue;
+            }
+        };
+        let source = format!("watch:{name}");
+        let result = treasury
+            .import(&source, std::io::BufReader::new(file), "watch")
+            .await;
+        let moved = match result {
+            Ok(report) => {
+                tracing::info!(file = %name, new = report.counts.new, repeated = report.counts.repeated, "statement file imported");
+                std::fs::rename(&path, dir.join("done").join(&name))
+            }
+            Err(maksa_app::treasury::TreasuryError::Document(error)) => {
+                tracing::warn!(file = %name, %error, "statement file refused");
+                let _ = std::fs::write(
+                    dir.join("refused").join(format!("{name}.error.txt")),
+                    format!("{error}\n"),
+                );
+                std::fs::rename(&path, dir.join("refused").join(&name))
+            }
+            Err(error) => {
+                tracing::warn!(file = %name, %error, "statement file not imported; tried again later");
+                continue;
+            }
+        };
+        if let Err(error) = moved {
+            tracing::warn!(file = %name, %error, "a watched file could not be moved");
+        }
+    }
 }
 
 /// Serves until Ctrl-C or SIGTERM, refreshing the catalogue every few seconds so

@@ -4,11 +4,15 @@
 //! their pain.001 batches and pain.002 answers (`orders`). The CLI, the
 //! operator's pages and the eKase exchange worker all call these.
 
+pub mod exchange;
 mod import;
 mod keys;
 mod orders;
 mod report;
 
+pub use exchange::{
+    Download, ExchangeError, ExchangeSettings, ExchangeWorker, RoundSummary, TreasuryExchange,
+};
 pub use import::{ImportReport, StatementBalance};
 pub use orders::{BatchToSend, StatusApplied};
 pub use report::{DayReport, GroupTotals, Report, ReportTotals};
