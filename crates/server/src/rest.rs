@@ -294,6 +294,10 @@ async fn get_payments(
                 "Amount": money(p.amount),
                 "Currency": p.currency.as_str(),
                 "StatusCode": p.status.letter().to_string(),
+                // Ours (docs/reconciliation.md): the day the money was booked on
+                // the payee's Treasury account, and the bank's reference of it.
+                "SettlementDate": p.settled_on.map(|day| day.to_string()),
+                "SettlementReference": p.settlement_reference,
             })
         })
         .collect();

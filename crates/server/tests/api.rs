@@ -9,6 +9,7 @@ mod support;
 use maksa_app::admin::Admin;
 use maksa_app::clock::SystemClock;
 use maksa_app::payment_requests::HubSettings;
+use maksa_app::store::Store;
 use maksa_domain::ids::ClientId;
 use maksa_domain::request::CreationRules;
 use maksa_server::{AppState, HttpsSettings, Listeners, RunningServer};
@@ -45,6 +46,7 @@ struct Hub {
     admin: Admin,
     demo: Identity,
     other: Identity,
+    store: Arc<dyn Store>,
     _database: DatabaseGuard,
 }
 
@@ -93,6 +95,7 @@ impl Hub {
             admin,
             demo,
             other,
+            store: Arc::clone(&store),
             _database: database,
         };
         hub.register("demo", &hub.demo.cert_pem, &["MM_INVOICE_SERVICE"])
@@ -566,6 +569,59 @@ async fn the_seed_examples_with_real_values(backend: Backend) {
         .filter(|p| p["PaymentRequestUniqueId"] == php_id.as_str())
         .collect();
     assert_eq!(of_php.len(), 2, "two payees, two payments: {payments}");
+    for payment in &of_php {
+        assert_eq!(payment["SettlementDate"], Value::Null, "not settled yet");
+    }
+    // A Treasury statement credits the first payment in full: getpayments
+    // shows the day the money was booked and the bank's reference.
+    let first = of_php[0];
+    let purpose_id: String = first["BankInfo"]
+        .as_str()
+        .unwrap()
+        .chars()
+        .take(34)
+        .collect();
+    let statement = format!(
+        "<Document xmlns=\"urn:iso:std:iso:20022:tech:xsd:camt.053.001.02\"><BkToCstmrStmt>\
+         <GrpHdr><MsgId>M</MsgId><CreDtTm>2030-01-02T08:00:00</CreDtTm></GrpHdr><Stmt><Id>S</Id>\
+         <CreDtTm>2030-01-02T08:00:00</CreDtTm><Acct><Id><IBAN>{}</IBAN></Id></Acct>\
+         <Ntry><Amt Ccy=\"EUR\">{}</Amt><CdtDbtInd>CRDT</CdtDbtInd><Sts>BOOK</Sts>\
+         <BookgDt><Dt>2030-01-02</Dt></BookgDt><AcctSvcrRef>TREL-REF-1</AcctSvcrRef>\
+         <NtryDtls><TxDtls><RmtInf><Ustrd>{purpose_id}</Ustrd></RmtInf></TxDtls></NtryDtls></Ntry>\
+         </Stmt></BkToCstmrStmt></Document>",
+        first["PayeeAccountNumber"].as_str().unwrap(),
+        first["Amount"],
+    );
+    let treasury = maksa_app::treasury::Treasury::new(
+        Arc::clone(&hub.store),
+        Arc::new(SystemClock),
+        maksa_app::treasury::TreasurySettings::default(),
+    );
+    let imported = treasury
+        .import(
+            "s.xml",
+            std::io::Cursor::new(statement.into_bytes()),
+            "test",
+        )
+        .await
+        .unwrap();
+    assert_eq!(imported.outcomes, vec![("settled".to_owned(), 1)]);
+    let payments = call("getpayments", json!({ "MM_Cert": cert }))
+        .await
+        .unwrap()
+        .json::<Value>()
+        .await
+        .unwrap();
+    let settled: Vec<&Value> = payments
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|p| p["SettlementDate"] != Value::Null)
+        .collect();
+    assert_eq!(settled.len(), 1, "{payments}");
+    assert_eq!(settled[0]["BankInfo"], first["BankInfo"]);
+    assert_eq!(settled[0]["SettlementDate"], "2030-01-02");
+    assert_eq!(settled[0]["SettlementReference"], "TREL-REF-1");
     let cancel = seed_with("checkpaymentrequeststatus", &cert, &php_id);
     assert_eq!(
         call("cancelpaymentrequest", cancel).await.unwrap().status(),
