@@ -142,7 +142,10 @@ pub async fn run(dir: &Path, listen: SocketAddr, tls_listen: SocketAddr) -> anyh
         connectors.register(sandbox.connector.clone());
         mounts.push((path, sandbox.simulator.router()));
     }
+    // The operator's pages: one operator, a new random password every start.
+    let demo_operator = crate::operator::demo(Arc::clone(&store), clock.clone())?;
     let options = PayerOptions {
+        operator: Some(demo_operator.console.clone()),
         connectors,
         pages: PageSettings {
             return_redirect_seconds: return_redirect_seconds()?,
@@ -191,6 +194,16 @@ pub async fn run(dir: &Path, listen: SocketAddr, tls_listen: SocketAddr) -> anyh
          \n       https://{tls}/api/v1/payments/checkpaymentrequeststatus\
          \n\n(an unknown id answers 404 with an MM-Error header; the README walks through creating a request)\n\
          \nStop with Ctrl-C."
+    );
+    let operator_url = format!("https://{tls}/operator/");
+    crate::operator::write_demo_file(dir, &operator_url, &demo_operator.password)?;
+    println!(
+        "\nThe operator's pages (reconciliation, payment orders), over HTTPS with the demo CA:\n\
+         \n  {operator_url}\n  name:     {name}\n  password: {password}\n\
+         \n(a new password at every start; also in {d}/{file})\n",
+        name = crate::operator::DEMO_OPERATOR,
+        password = demo_operator.password,
+        file = crate::operator::DEMO_OPERATOR_FILE,
     );
     run_until_stopped(running, state).await
 }
