@@ -24,6 +24,7 @@ pub mod error;
 pub mod lifecycle;
 pub mod metrics;
 pub mod notifications;
+pub mod operators;
 pub mod payer;
 pub mod payment_requests;
 pub mod providers;

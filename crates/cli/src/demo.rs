@@ -161,7 +161,10 @@ pub async fn run(dir: &Path, listen: SocketAddr, tls_listen: SocketAddr) -> anyh
     mounts.push((TREASURY_MOUNT.to_owned(), simulator.router()));
     let treasury_accounts = demo_payee_accounts(&demo_catalog(&public));
     let treasury_store = Arc::clone(&store);
+    // The operator's pages: one operator, a new random password every start.
+    let demo_operator = crate::operator::demo(Arc::clone(&store), clock.clone())?;
     let options = PayerOptions {
+        operator: Some(demo_operator.console.clone()),
         connectors,
         pages: PageSettings {
             return_redirect_seconds: return_redirect_seconds()?,
@@ -237,6 +240,16 @@ pub async fn run(dir: &Path, listen: SocketAddr, tls_listen: SocketAddr) -> anyh
          \n\n  curl -H 'Content-Type: application/json' -d '{{\"purpose_id\":\"MK…\"}}' http://{http}{TREASURY_MOUNT}/control/credits\
          \n\nthen `maksa treasury orders --database-url sqlite://{d}/maksa.db` shows the proposed refund.\n\
          \nStop with Ctrl-C."
+    );
+    let operator_url = format!("https://{tls}/operator/");
+    crate::operator::write_demo_file(dir, &operator_url, &demo_operator.password)?;
+    println!(
+        "\nThe operator's pages (reconciliation, payment orders), over HTTPS with the demo CA:\n\
+         \n  {operator_url}\n  name:     {name}\n  password: {password}\n\
+         \n(a new password at every start; also in {d}/{file})\n",
+        name = crate::operator::DEMO_OPERATOR,
+        password = demo_operator.password,
+        file = crate::operator::DEMO_OPERATOR_FILE,
     );
     run_until_stopped(running, state).await
 }

@@ -4,6 +4,7 @@ mod config;
 mod database;
 mod demo;
 mod operations;
+mod operator;
 mod treasury;
 
 use anyhow::{Context, bail};
@@ -84,6 +85,11 @@ enum Command {
         #[command(subcommand)]
         command: treasury::TreasuryCommand,
     },
+    /// The operator's pages: accounts (docs/operator.md).
+    Operator {
+        #[command(subcommand)]
+        command: operator::OperatorCommand,
+    },
 }
 
 #[derive(Subcommand)]
@@ -152,6 +158,7 @@ async fn run(command: Command) -> anyhow::Result<()> {
         Command::Notifications { command } => operations::notifications(command).await,
         Command::Secret { command } => operations::secrets(command).await,
         Command::Treasury { command } => treasury::run(command).await,
+        Command::Operator { command } => operator::run(command),
         Command::Migrate(database) => {
             database::open(&database.database_url, true).await?;
             println!(
@@ -343,8 +350,19 @@ async fn serve(config_file: Option<PathBuf>) -> anyhow::Result<()> {
             ..Default::default()
         },
         worker: config.node_name.clone(),
+        operator: operator::console(
+            &config.operator,
+            Arc::clone(&store),
+            Arc::new(SystemClock),
+            config.treasury.settings()?,
+        )?,
         ..PayerOptions::default()
     };
+    if options.operator.is_some() && config.https.is_none() {
+        tracing::warn!(
+            "the operator's pages are served over plain HTTP: there is no [https] listener"
+        );
+    }
     for bank in &config.bank {
         let connector = bank.contract()?.connector()?;
         tracing::info!(code = %connector.code(), protocol = %bank.protocol, "bank contract configured");

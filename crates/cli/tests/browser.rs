@@ -94,6 +94,8 @@ fn the_payers_pages_work_in_a_real_browser() {
         .current_dir(&root)
         .env("MAKSA_HTTP", &demo.http)
         .env("MAKSA_DATA_DIR", dir.path())
+        // The operator's test imports a statement with `maksa treasury import`.
+        .env("MAKSA_BIN", env!("CARGO_BIN_EXE_maksa"))
         .env("MAKSA_CHROMIUM", chromium)
         .stdin(Stdio::null())
         .status()

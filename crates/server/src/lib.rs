@@ -22,6 +22,7 @@ mod fields;
 pub mod fuzzing;
 mod invoices;
 mod json;
+mod operator;
 mod pages;
 mod panic;
 mod rest;
@@ -50,6 +51,7 @@ use tokio::sync::watch;
 use tokio::task::JoinSet;
 
 pub use maksa_x509::ConnectionLimits;
+pub use operator::OperatorConsole;
 pub use pages::PageSettings;
 pub use tls::presented;
 
@@ -69,6 +71,8 @@ pub struct AppState {
     lifecycle: Option<Arc<Lifecycle>>,
     /// Routers mounted beside ours, e.g. the demo bank at `/demo-bank`.
     mounts: Vec<(String, Router)>,
+    /// The operator's pages (`/operator/`), when operators are configured.
+    operator: Option<OperatorConsole>,
 }
 
 /// The payer side's parts: which providers the hub talks to, page settings, and
@@ -85,6 +89,8 @@ pub struct PayerOptions {
     pub lifecycle: LifecycleSettings,
     /// This node's name in work leases (defaults to host and process id).
     pub worker: Option<String>,
+    /// The operator's pages (docs/operator.md); `None`: not mounted.
+    pub operator: Option<OperatorConsole>,
 }
 
 impl AppState {
@@ -161,13 +167,14 @@ impl AppState {
             store,
             lifecycle,
             mounts: options.mounts,
+            operator: options.operator,
         })
     }
 }
 
 pub fn router(state: AppState) -> Router {
     let mounts = state.mounts.clone();
-    let mut router = Router::new()
+    let mut router: Router<AppState> = Router::new()
         .route("/api/v1/payments/{method}", post(rest::payments_method))
         .route(
             "/api/v1/paymentrequest/{method}",
@@ -191,8 +198,11 @@ pub fn router(state: AppState) -> Router {
         .merge(soap::routes())
         .route("/health", get(|| async { "ok" }))
         .route("/ready", get(ready))
-        .route("/metrics", get(metrics))
-        .with_state(state.clone());
+        .route("/metrics", get(metrics));
+    if state.operator.is_some() {
+        router = router.merge(operator::routes(state.clone()));
+    }
+    let mut router = router.with_state(state.clone());
     for (path, mounted) in mounts {
         router = router.nest(&path, mounted);
     }
@@ -257,6 +267,8 @@ async fn count_requests(
         "invoice_pdf"
     } else if path.contains("/invoices/xml/") {
         "invoice_xml"
+    } else if operator::is_operator_path(&path) {
+        "operator_page"
     } else if pages::is_page_path(&path) {
         "payer_page"
     } else if path.ends_with(".svc") {
@@ -366,7 +378,11 @@ pub async fn start(state: AppState, listeners: Listeners) -> Result<RunningServe
 
 /// Serves one router on the bound listeners until `RunningServer::shutdown`.
 /// Both listeners share one count of connections, so the caps hold per node.
-pub fn serve(state: AppState, bound: BoundListeners) -> Result<RunningServer, std::io::Error> {
+pub fn serve(mut state: AppState, bound: BoundListeners) -> Result<RunningServer, std::io::Error> {
+    // The operator's pages answer only over TLS when there is a TLS listener.
+    if let Some(console) = &mut state.operator {
+        console.tls_only = bound.https.is_some();
+    }
     let http_addr = bound.http_addr();
     let https_addr = bound.https_addr();
     let lifecycle = state.lifecycle.clone();

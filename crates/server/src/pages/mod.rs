@@ -16,7 +16,7 @@
 //! make up a token. The providers' endpoints need none: what they carry is
 //! signed; their bodies are small and bounded ([`FORM_BODY_LIMIT`]).
 
-mod html;
+pub(crate) mod html;
 
 /// The payer pages' headers, also on the error pages given before a handler runs.
 pub(crate) use html::secure_headers;

@@ -1,0 +1,504 @@
+//! The operator's pages at `/operator/` (docs/operator.md): sign-in, the
+//! reconciliation report with its chart, the statement entries (drill-down
+//! and CSV export) and the payment orders. They call
+//! `maksa_app::operators::Operators` (accounts, sessions, CSRF) and
+//! `maksa_app::treasury::Treasury`; this module only translates.
+//!
+//! Every page and action needs a session (else: to the sign-in page); every
+//! POST carries the session's CSRF token. When the hub has a TLS listener
+//! the pages answer only there: over plain HTTP they are not found.
+
+// The `Err` of these helpers is the page to answer, built once per request
+// and returned at once: boxing it would only add an allocation.
+#![allow(clippy::result_large_err)]
+
+mod entries;
+mod orders;
+mod report;
+
+use crate::AppState;
+use crate::pages::html::{csp, escape, secure_headers};
+use axum::Router;
+use axum::body::{Body, Bytes};
+use axum::extract::{ConnectInfo, Request, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use maksa_app::operators::{OperatorSession, Operators, SignIn};
+use maksa_app::treasury::{Treasury, TreasuryError};
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+/// The session cookie.
+pub const SESSION_COOKIE: &str = "maksa_operator";
+/// The sign-in form's cookie (before there is a session).
+pub const FORM_COOKIE: &str = "maksa_operator_form";
+/// Where both cookies are sent.
+const COOKIE_PATH: &str = "/operator";
+/// The largest operator form body (a handful of short fields).
+pub const OPERATOR_FORM_LIMIT: usize = 8 * 1024;
+/// A cookie longer than this is not one the hub issued.
+const MAX_COOKIE_CHARS: usize = 512;
+
+/// What the operator's pages need; given to the server when operators are
+/// configured.
+#[derive(Clone)]
+pub struct OperatorConsole {
+    pub operators: Arc<Operators>,
+    pub treasury: Treasury,
+    /// Set by `serve`: the hub has a TLS listener, so the pages answer only
+    /// there.
+    pub(crate) tls_only: bool,
+}
+
+impl OperatorConsole {
+    pub fn new(operators: Arc<Operators>, treasury: Treasury) -> OperatorConsole {
+        OperatorConsole {
+            operators,
+            treasury,
+            tls_only: false,
+        }
+    }
+}
+
+pub fn routes(state: AppState) -> Router<AppState> {
+    Router::new()
+        .route("/operator", get(|| async { Redirect::to("/operator/") }))
+        .route("/operator/", get(report::report_page))
+        .route("/operator/sign-in", get(sign_in_page).post(sign_in))
+        .route("/operator/sign-out", post(sign_out))
+        .route("/operator/entries", get(entries::list))
+        .route("/operator/entries.csv", get(entries::csv))
+        .route("/operator/entries/{id}", get(entries::detail))
+        .route("/operator/entries/{id}/refund", post(entries::refund))
+        .route("/operator/orders", get(orders::list))
+        .route("/operator/orders/{id}/approve", post(orders::approve))
+        .route("/operator/orders/{id}/cancel", post(orders::cancel))
+        .route("/operator/batches", post(orders::write_batches))
+        .route("/operator/operator.css", get(stylesheet))
+        .route_layer(axum::middleware::from_fn_with_state(state, only_over_tls))
+}
+
+/// Whether `path` (lower-cased) is an operator page, for the metrics' label.
+pub fn is_operator_path(path: &str) -> bool {
+    path == "/operator" || path.starts_with("/operator/")
+}
+
+/// Over plain HTTP when the hub also listens with TLS: not found, so that a
+/// password never crosses the network in the clear by mistake.
+async fn only_over_tls(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    let over_tls = request.extensions().get::<maksa_x509::TlsPeer>().is_some();
+    match &state.operator {
+        Some(console) if !console.tls_only || over_tls => next.run(request).await,
+        _ => (StatusCode::NOT_FOUND, "not found\n").into_response(),
+    }
+}
+
+/// The console, or (never in practice: the routes are mounted only with one)
+/// a 404.
+fn console(state: &AppState) -> Result<&OperatorConsole, Response> {
+    state
+        .operator
+        .as_ref()
+        .ok_or_else(|| (StatusCode::NOT_FOUND, "not found\n").into_response())
+}
+
+fn over_tls(extensions: &axum::http::Extensions) -> bool {
+    extensions.get::<maksa_x509::TlsPeer>().is_some()
+}
+
+/// The values of cookie `name` (a foreign one for a narrower path may come first).
+fn cookies<'a>(headers: &'a HeaderMap, name: &'a str) -> impl Iterator<Item = &'a str> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .filter(move |(n, _)| *n == name)
+        .map(|(_, value)| value)
+        .filter(|value| value.len() <= MAX_COOKIE_CHARS)
+}
+
+/// The signed-in operator, or the redirect to the sign-in page.
+pub(crate) async fn signed_in(
+    console: &OperatorConsole,
+    headers: &HeaderMap,
+) -> Result<OperatorSession, Response> {
+    for cookie in cookies(headers, SESSION_COOKIE) {
+        match console.operators.session(cookie).await {
+            Ok(Some(session)) => return Ok(session),
+            Ok(None) => continue,
+            Err(error) => {
+                tracing::error!(%error, "the operator session key is unavailable");
+                return Err(message_page(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "Unavailable",
+                    "unavailable",
+                    "The hub cannot check sessions right now. Try again shortly.",
+                    None,
+                ));
+            }
+        }
+    }
+    Err(Redirect::to("/operator/sign-in").into_response())
+}
+
+/// A POST's form fields, once the session and its CSRF token check out.
+pub(crate) async fn signed_in_form(
+    console: &OperatorConsole,
+    headers: &HeaderMap,
+    body: Body,
+) -> Result<(OperatorSession, HashMap<String, String>), Response> {
+    let session = signed_in(console, headers).await?;
+    let form = read_form(headers, body).await?;
+    let token = form.get("csrf").map(String::as_str).unwrap_or_default();
+    let valid = console
+        .operators
+        .check_csrf(&session, token)
+        .await
+        .unwrap_or(false);
+    if !valid {
+        return Err(stale_form());
+    }
+    Ok((session, form))
+}
+
+fn stale_form() -> Response {
+    message_page(
+        StatusCode::FORBIDDEN,
+        "Form expired",
+        "stale-form",
+        "This form was not issued to your session (or it has expired). Open the page again and repeat the action.",
+        None,
+    )
+}
+
+async fn read_form(headers: &HeaderMap, body: Body) -> Result<HashMap<String, String>, Response> {
+    let too_large = || {
+        message_page(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "Form too large",
+            "too-large",
+            "The form is larger than the hub accepts.",
+            None,
+        )
+    };
+    let declared = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<u64>().ok());
+    if declared.is_some_and(|length| length > OPERATOR_FORM_LIMIT as u64) {
+        return Err(too_large());
+    }
+    let bytes: Bytes = axum::body::to_bytes(body, OPERATOR_FORM_LIMIT)
+        .await
+        .map_err(|_| too_large())?;
+    Ok(url::form_urlencoded::parse(&bytes).into_owned().collect())
+}
+
+fn cookie_header(
+    name: &str,
+    value: &str,
+    secure: bool,
+    max_age: Option<i64>,
+) -> Option<HeaderValue> {
+    let mut cookie = format!("{name}={value}; Path={COOKIE_PATH}; HttpOnly; SameSite=Strict");
+    if secure {
+        cookie.push_str("; Secure");
+    }
+    if let Some(seconds) = max_age {
+        cookie.push_str(&format!("; Max-Age={seconds}"));
+    }
+    HeaderValue::from_str(&cookie).ok()
+}
+
+async fn sign_in_page(State(state): State<AppState>, request: Request) -> Response {
+    let console = match console(&state) {
+        Ok(console) => console,
+        Err(response) => return response,
+    };
+    let secure = over_tls(request.extensions());
+    if signed_in(console, request.headers()).await.is_ok() {
+        return Redirect::to("/operator/").into_response();
+    }
+    sign_in_form(console, StatusCode::OK, None, secure).await
+}
+
+async fn sign_in_form(
+    console: &OperatorConsole,
+    status: StatusCode,
+    notice: Option<&str>,
+    secure: bool,
+) -> Response {
+    let form = match console.operators.sign_in_form().await {
+        Ok(form) => form,
+        Err(error) => {
+            tracing::error!(%error, "the operator session key is unavailable");
+            return message_page(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "Unavailable",
+                "unavailable",
+                "The hub cannot sign anyone in right now. Try again shortly.",
+                None,
+            );
+        }
+    };
+    let notice = notice
+        .map(|n| {
+            format!(
+                "<p class=\"notice\" role=\"alert\" data-notice=\"sign-in\">{}</p>",
+                escape(n)
+            )
+        })
+        .unwrap_or_default();
+    let body = format!(
+        "<h1>Operator sign-in</h1>{notice}\
+         <form method=\"post\" action=\"/operator/sign-in\">\
+         <input type=\"hidden\" name=\"csrf\" value=\"{token}\">\
+         <p><label for=\"name\">Name</label><br><input id=\"name\" name=\"name\" autocomplete=\"username\" required maxlength=\"64\"></p>\
+         <p><label for=\"password\">Password</label><br><input id=\"password\" name=\"password\" type=\"password\" autocomplete=\"current-password\" required maxlength=\"1024\"></p>\
+         <p><button type=\"submit\" data-action=\"sign-in\">Sign in</button></p></form>",
+        token = escape(&form.token),
+    );
+    let mut response = page(status, "Operator sign-in", "sign-in", &body, None);
+    if let Some(value) = cookie_header(FORM_COOKIE, &form.cookie, secure, None) {
+        response.headers_mut().append(header::SET_COOKIE, value);
+    }
+    response
+}
+
+async fn sign_in(State(state): State<AppState>, request: Request) -> Response {
+    let console = match console(&state) {
+        Ok(console) => console,
+        Err(response) => return response,
+    };
+    let secure = over_tls(request.extensions());
+    let address = request
+        .extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|c| c.0.ip());
+    let (parts, body) = request.into_parts();
+    let form = match read_form(&parts.headers, body).await {
+        Ok(form) => form,
+        Err(response) => return response,
+    };
+    let token = form.get("csrf").map(String::as_str).unwrap_or_default();
+    let mut form_ok = false;
+    for cookie in cookies(&parts.headers, FORM_COOKIE) {
+        if console
+            .operators
+            .check_sign_in_form(cookie, token)
+            .await
+            .unwrap_or(false)
+        {
+            form_ok = true;
+            break;
+        }
+    }
+    if !form_ok {
+        return sign_in_form(
+            console,
+            StatusCode::FORBIDDEN,
+            Some("The sign-in form had expired. Please sign in again."),
+            secure,
+        )
+        .await;
+    }
+    let name = form.get("name").map(String::as_str).unwrap_or_default();
+    let password = form.get("password").map(String::as_str).unwrap_or_default();
+    match console.operators.sign_in(name, password, address).await {
+        Ok(SignIn::Accepted(session)) => {
+            let mut response = Redirect::to("/operator/").into_response();
+            let max_age = maksa_app::operators::SESSION_HOURS.saturating_mul(3600);
+            if let Some(value) =
+                cookie_header(SESSION_COOKIE, session.cookie(), secure, Some(max_age))
+            {
+                response.headers_mut().append(header::SET_COOKIE, value);
+            }
+            if let Some(value) = cookie_header(FORM_COOKIE, "", secure, Some(0)) {
+                response.headers_mut().append(header::SET_COOKIE, value);
+            }
+            response
+        }
+        Ok(SignIn::Refused) => {
+            sign_in_form(
+                console,
+                StatusCode::UNAUTHORIZED,
+                Some("Wrong name or password."),
+                secure,
+            )
+            .await
+        }
+        Ok(SignIn::Throttled) => {
+            sign_in_form(
+                console,
+                StatusCode::TOO_MANY_REQUESTS,
+                Some("Too many failed sign-ins. Wait 15 minutes and try again."),
+                secure,
+            )
+            .await
+        }
+        Err(error) => {
+            tracing::error!(%error, "operator sign-in failed on our side");
+            message_page(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "Unavailable",
+                "unavailable",
+                "The hub cannot sign anyone in right now. Try again shortly.",
+                None,
+            )
+        }
+    }
+}
+
+async fn sign_out(State(state): State<AppState>, request: Request) -> Response {
+    let console = match console(&state) {
+        Ok(console) => console,
+        Err(response) => return response,
+    };
+    let secure = over_tls(request.extensions());
+    let (parts, body) = request.into_parts();
+    let session = match signed_in_form(console, &parts.headers, body).await {
+        Ok((session, _)) => session,
+        Err(response) => return response,
+    };
+    console.operators.signed_out(&session).await;
+    let mut response = Redirect::to("/operator/sign-in").into_response();
+    if let Some(value) = cookie_header(SESSION_COOKIE, "", secure, Some(0)) {
+        response.headers_mut().append(header::SET_COOKIE, value);
+    }
+    response
+}
+
+async fn stylesheet() -> Response {
+    let mut response = OPERATOR_CSS.into_response();
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/css; charset=utf-8"),
+    );
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    response
+}
+
+/// Wider pages than the payer's, for the report's tables.
+const OPERATOR_CSS: &str = "main.operator { max-width: 90rem; }\n\
+.scroll { overflow-x: auto; }\n\
+.inline { display: inline; margin: 0 0.5rem 0 0; }\n\
+.filters p { display: inline-block; margin: 0 1rem 0.5rem 0; }\n\
+button.secondary { color: var(--accent); background: var(--bg); }\n\
+svg.chart { max-width: 100%; height: auto; }\n\
+.balanced-no { font-weight: 700; }\n";
+
+/// A whole operator page: the frame, the navigation with sign-out (when
+/// signed in: `session` = the CSRF token), and `body`.
+pub(crate) fn page(
+    status: StatusCode,
+    title: &str,
+    state: &str,
+    body: &str,
+    signed_in: Option<(&OperatorSession, &str)>,
+) -> Response {
+    let nav = match signed_in {
+        Some((session, token)) => format!(
+            "<nav aria-label=\"Operator\"><ul>\
+             <li><a href=\"/operator/\">Reconciliation</a></li>\
+             <li><a href=\"/operator/entries\">Entries</a></li>\
+             <li><a href=\"/operator/orders\">Payment orders</a></li>\
+             <li><form class=\"inline\" method=\"post\" action=\"/operator/sign-out\">\
+             <input type=\"hidden\" name=\"csrf\" value=\"{token}\">\
+             <button type=\"submit\" class=\"secondary\" data-action=\"sign-out\">Sign out {name}</button></form></li>\
+             </ul></nav>",
+            token = escape(token),
+            name = escape(&session.name),
+        ),
+        None => String::new(),
+    };
+    let html = format!(
+        "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
+         <title>{title} — maksa operator</title>\
+         <link rel=\"stylesheet\" href=\"/assets/maksa.css\"><link rel=\"stylesheet\" href=\"/operator/operator.css\"></head>\
+         <body class=\"font-size-100\"><header><p class=\"brand\">maksa — operator</p>{nav}</header>\
+         <main class=\"operator\" data-state=\"{state}\" id=\"content\">{body}</main></body></html>",
+        title = escape(title),
+    );
+    let mut response = (status, html).into_response();
+    secure_headers(&mut response, &csp(""));
+    response
+}
+
+/// A page with one message (refusals, errors).
+pub(crate) fn message_page(
+    status: StatusCode,
+    title: &str,
+    state: &str,
+    message: &str,
+    signed_in: Option<(&OperatorSession, &str)>,
+) -> Response {
+    let body = format!(
+        "<h1>{}</h1><p class=\"notice\" role=\"alert\">{}</p><p><a href=\"/operator/\">Back to the reconciliation</a></p>",
+        escape(title),
+        escape(message)
+    );
+    page(status, title, state, &body, signed_in)
+}
+
+/// The page for a Treasury service's error.
+pub(crate) fn treasury_error(
+    error: &TreasuryError,
+    session: &OperatorSession,
+    token: &str,
+) -> Response {
+    let (status, title, state) = match error {
+        TreasuryError::NotFound(_) => (StatusCode::NOT_FOUND, "Not found", "not-found"),
+        TreasuryError::Refused(_) => (StatusCode::CONFLICT, "Refused", "refused"),
+        _ => {
+            tracing::error!(%error, "an operator page failed");
+            return message_page(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "Unavailable",
+                "unavailable",
+                "The hub could not answer right now. Try again shortly.",
+                Some((session, token)),
+            );
+        }
+    };
+    let message: String = error.to_string().chars().take(200).collect();
+    message_page(status, title, state, &message, Some((session, token)))
+}
+
+/// The session and its CSRF token, or the page to answer.
+pub(crate) async fn session_and_token(
+    console: &OperatorConsole,
+    headers: &HeaderMap,
+) -> Result<(OperatorSession, String), Response> {
+    let session = signed_in(console, headers).await?;
+    let token = console
+        .operators
+        .csrf_token(&session)
+        .await
+        .map_err(|_| stale_form())?;
+    Ok((session, token))
+}
+
+/// A hidden CSRF field.
+pub(crate) fn csrf_field(token: &str) -> String {
+    format!(
+        "<input type=\"hidden\" name=\"csrf\" value=\"{}\">",
+        escape(token)
+    )
+}
+
+/// Signed minor units as `-12.34`.
+pub(crate) fn signed_money(minor: i64) -> String {
+    let sign = if minor < 0 { "-" } else { "" };
+    let abs = minor.unsigned_abs();
+    format!("{sign}{}.{:02}", abs / 100, abs % 100)
+}
