@@ -78,7 +78,7 @@ async fn child(
         .import("bench.xml", input, "bench")
         .await
         .map_err(|e| anyhow::anyhow!("{e}"))?;
-    let seconds = started.elapsed().as_secs_f64();
+    let micros = started.elapsed().as_micros();
     let settled = report
         .outcomes
         .iter()
@@ -86,7 +86,7 @@ async fn child(
         .map(|(_, n)| *n)
         .unwrap_or(0);
     println!(
-        "{seconds:.3} {} {settled} {}",
+        "{micros} {} {settled} {}",
         report.counts.transactions,
         peak_rss_kib()
     );
@@ -210,8 +210,8 @@ async fn main() -> anyhow::Result<()> {
         .map_err(|e| anyhow::anyhow!("{e}"))?;
     let size = std::fs::metadata(&file)?.len();
     println!(
-        "statement: {entries} entries, {:.0} MB, written in {:.1} s",
-        size as f64 / 1e6,
+        "statement: {entries} entries, {} MB, written in {:.1} s",
+        size / 1_000_000,
         started.elapsed().as_secs_f64()
     );
 
@@ -226,7 +226,7 @@ async fn main() -> anyhow::Result<()> {
         },
     )
     .map_err(|e| anyhow::anyhow!("{e}"))?;
-    let read_seconds = started.elapsed().as_secs_f64();
+    let read_micros = started.elapsed().as_micros().max(1);
     anyhow::ensure!(summary.entries == counted, "the reader lost entries");
 
     // The import, in a process of its own (its peak memory is the import's).
@@ -248,7 +248,7 @@ async fn main() -> anyhow::Result<()> {
     );
     let text = String::from_utf8_lossy(&output.stdout);
     let fields: Vec<&str> = text.split_whitespace().collect();
-    let seconds: f64 = fields.first().context("seconds")?.parse()?;
+    let micros: u128 = fields.first().context("micros")?.parse::<u128>()?.max(1);
     let transactions: u64 = fields.get(1).context("transactions")?.parse()?;
     let settled: u64 = fields.get(2).context("settled")?.parse()?;
     let peak_kib: u64 = fields.get(3).context("peak")?.parse()?;
@@ -261,11 +261,20 @@ async fn main() -> anyhow::Result<()> {
         "| backend | entries | of which settle | import s | entries/s | peak memory of the import process | ceiling: reader alone, entries/s |"
     );
     println!("| --- | ---: | ---: | ---: | ---: | ---: | ---: |");
+    let per_second = |count: usize, micros: u128| {
+        u128::try_from(count)
+            .unwrap_or(0)
+            .saturating_mul(1_000_000)
+            .checked_div(micros)
+            .unwrap_or(0)
+    };
     println!(
-        "| {backend} | {entries} | {settled} | {seconds:.1} | {:.0} | {:.0} MB | {:.0} |",
-        entries as f64 / seconds,
-        peak_kib as f64 / 1024.0,
-        entries as f64 / read_seconds
+        "| {backend} | {entries} | {settled} | {}.{:01} | {} | {} MB | {} |",
+        micros / 1_000_000,
+        (micros / 100_000) % 10,
+        per_second(entries, micros),
+        peak_kib / 1024,
+        per_second(entries, read_micros)
     );
     Ok(())
 }
