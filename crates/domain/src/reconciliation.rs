@@ -121,10 +121,9 @@ pub struct NamedPayment<'a> {
     pub amount: Amount,
     pub currency: Currency,
     pub payee_iban: &'a str,
-    /// The request's status: money for an expired (R) or cancelled (C)
-    /// request cannot be taken.
-    pub request_status: Status,
-    /// The payment's own status: in O, a payment still in P expired unpaid.
+    /// The payment's own status. When a request expires or is cancelled,
+    /// its unpaid payments take R or C with it (also in a request that ends
+    /// O), so the payment's status says whether it can still take money.
     pub payment_status: Status,
     /// Another credit already settled it.
     pub already_settled: bool,
@@ -142,9 +141,9 @@ pub fn judge(credit: &Credit<'_>, named: &[NamedPayment<'_>]) -> Outcome {
         return Outcome::Unmatched;
     };
     let closed_unpaid = matches!(
-        payment.request_status,
+        payment.payment_status,
         Status::Expired | Status::Cancelled | Status::Other
-    ) && payment.payment_status != Status::Executed;
+    );
     if payment.already_settled || closed_unpaid {
         return Outcome::RefundCandidate;
     }
@@ -213,7 +212,6 @@ mod tests {
             amount: cents(amount),
             currency: eur(),
             payee_iban: "LV12TREL0000000000001",
-            request_status: Status::Executed,
             payment_status: Status::Executed,
             already_settled: false,
         }
@@ -278,18 +276,14 @@ mod tests {
     fn money_a_request_cannot_take_is_owed_back() {
         for status in [Status::Expired, Status::Cancelled, Status::Other] {
             let closed = NamedPayment {
-                request_status: status,
                 payment_status: status,
                 ..payment(1234)
             };
             assert_eq!(judge(&credit(1234), &[closed]), Outcome::RefundCandidate);
         }
-        // In O, a payment that was executed still takes its own money.
-        let partly = NamedPayment {
-            request_status: Status::Other,
-            ..payment(1234)
-        };
-        assert_eq!(judge(&credit(1234), &[partly]), Outcome::Settled);
+        // In a request that ended O, a payment that was executed stays E and
+        // still takes its own money.
+        assert_eq!(judge(&credit(1234), &[payment(1234)]), Outcome::Settled);
         let twice = NamedPayment {
             already_settled: true,
             ..payment(1234)
@@ -304,7 +298,6 @@ mod tests {
     #[test]
     fn money_for_an_open_request_settles_before_the_providers_word() {
         let open = NamedPayment {
-            request_status: Status::InProcess,
             payment_status: Status::InProcess,
             ..payment(1234)
         };

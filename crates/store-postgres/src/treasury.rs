@@ -166,10 +166,10 @@ fn payment_batch(row: &PgRow) -> Result<PaymentBatch, StoreError> {
 /// A payment with whether an entry settled it (the partial unique index
 /// `statement_entries_one_settlement` answers the EXISTS).
 const MATCHING_SELECT: &str = "SELECT p.purpose_id, p.request_id, p.sequence, p.amount_minor, p.currency, \
-     p.payee_iban, p.status AS payment_status, r.status AS request_status, p.paid_at, \
+     p.payee_iban, p.status AS payment_status, p.paid_at, \
      EXISTS (SELECT 1 FROM statement_entries s WHERE s.request_id = p.request_id \
              AND s.sequence = p.sequence AND s.outcome = 'settled') AS settled \
-     FROM payments p JOIN payment_requests r ON r.id = p.request_id";
+     FROM payments p";
 
 fn payment_for_matching(row: &PgRow) -> Result<PaymentForMatching, StoreError> {
     Ok(PaymentForMatching {
@@ -180,7 +180,6 @@ fn payment_for_matching(row: &PgRow) -> Result<PaymentForMatching, StoreError> {
         currency: currency(&get::<String>(row, "currency")?)?,
         payee_iban: get(row, "payee_iban")?,
         payment_status: status(&get::<String>(row, "payment_status")?)?,
-        request_status: status(&get::<String>(row, "request_status")?)?,
         paid_at: get(row, "paid_at")?,
         settled: get(row, "settled")?,
     })

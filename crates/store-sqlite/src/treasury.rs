@@ -25,6 +25,10 @@ use time::{Date, OffsetDateTime};
 /// Rows per multi-row INSERT of entries: 23 parameters each, far below
 /// SQLite's 32766.
 const ENTRY_ROWS_PER_STATEMENT: usize = 200;
+/// The writer's page cache during a treasury transaction (KiB, negative as
+/// SQLite takes it), and SQLite's default the writer has otherwise.
+const TREASURY_CACHE: &str = "PRAGMA cache_size = -65536";
+const DEFAULT_CACHE: &str = "PRAGMA cache_size = -2000";
 /// Keys or identifiers per `IN (…)` list.
 const KEYS_PER_STATEMENT: usize = 1000;
 
@@ -159,10 +163,10 @@ fn payment_batch(row: &SqliteRow) -> Result<PaymentBatch, StoreError> {
 }
 
 const MATCHING_SELECT: &str = "SELECT p.purpose_id, p.request_id, p.sequence, p.amount_minor, p.currency, \
-     p.payee_iban, p.status AS payment_status, r.status AS request_status, p.paid_at, \
+     p.payee_iban, p.status AS payment_status, p.paid_at, \
      EXISTS (SELECT 1 FROM statement_entries s WHERE s.request_id = p.request_id \
              AND s.sequence = p.sequence AND s.outcome = 'settled') AS settled \
-     FROM payments p JOIN payment_requests r ON r.id = p.request_id";
+     FROM payments p";
 
 fn payment_for_matching(row: &SqliteRow) -> Result<PaymentForMatching, StoreError> {
     let e = store_error;
@@ -174,7 +178,6 @@ fn payment_for_matching(row: &SqliteRow) -> Result<PaymentForMatching, StoreErro
         currency: currency(&row.try_get::<String, _>("currency").map_err(e)?)?,
         payee_iban: row.try_get("payee_iban").map_err(e)?,
         payment_status: status(&row.try_get::<String, _>("payment_status").map_err(e)?)?,
-        request_status: status(&row.try_get::<String, _>("request_status").map_err(e)?)?,
         paid_at: row
             .try_get::<Option<i64>, _>("paid_at")
             .map_err(e)?
@@ -607,7 +610,11 @@ impl TreasuryWork for SqliteTreasuryWork {
         audits(&mut self.transaction, events).await
     }
 
-    async fn commit(self: Box<Self>) -> Result<(), StoreError> {
+    async fn commit(mut self: Box<Self>) -> Result<(), StoreError> {
+        sqlx::query(DEFAULT_CACHE)
+            .execute(&mut *self.transaction)
+            .await
+            .map_err(store_error)?;
         self.transaction.commit().await.map_err(store_error)
     }
 }
@@ -615,9 +622,17 @@ impl TreasuryWork for SqliteTreasuryWork {
 #[async_trait]
 impl TreasuryStore for SqliteStore {
     async fn begin_treasury(&self) -> Result<Box<dyn TreasuryWork>, StoreError> {
-        Ok(Box::new(SqliteTreasuryWork {
-            transaction: self.write().await?,
-        }))
+        let mut transaction = self.write().await?;
+        // A statement's import touches the payments' indexes at random and
+        // grows three tables at once: with SQLite's default 2 MB page cache it
+        // would read the same pages back from the WAL over and over
+        // (docs/PERFORMANCE.md, "Issue 14"). The writer's cache is larger for
+        // the transaction and back to the default when it commits.
+        sqlx::query(TREASURY_CACHE)
+            .execute(&mut *transaction)
+            .await
+            .map_err(store_error)?;
+        Ok(Box::new(SqliteTreasuryWork { transaction }))
     }
 
     async fn statement_entries(

@@ -92,8 +92,9 @@ pub struct PaymentForMatching {
     pub amount: Amount,
     pub currency: Currency,
     pub payee_iban: String,
+    /// Carries the request's end: an expired or cancelled request's unpaid
+    /// payments are R or C.
     pub payment_status: Status,
-    pub request_status: Status,
     pub paid_at: Option<OffsetDateTime>,
     /// A stored entry already settled it.
     pub settled: bool,

@@ -600,7 +600,6 @@ fn judgement(
             amount: p.amount,
             currency: p.currency,
             payee_iban: &p.payee_iban,
-            request_status: p.request_status,
             payment_status: p.payment_status,
             already_settled: p.settled,
         })

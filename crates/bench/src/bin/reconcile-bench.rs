@@ -230,6 +230,17 @@ async fn main() -> anyhow::Result<()> {
     anyhow::ensure!(summary.entries == counted, "the reader lost entries");
 
     // The import, in a process of its own (its peak memory is the import's).
+    // MAKSA_BENCH_KEEP=1 keeps the database and the statement (to profile the import alone).
+    if std::env::var_os("MAKSA_BENCH_KEEP").is_some() {
+        let kept = directory.keep();
+        println!(
+            "kept: {} --child {backend} {} {}",
+            std::env::current_exe()?.display(),
+            kept.display(),
+            kept.join("statement.xml").display()
+        );
+        return Ok(());
+    }
     let me = std::env::current_exe()?;
     let mut command = std::process::Command::new(me);
     command
