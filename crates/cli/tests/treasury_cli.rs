@@ -8,12 +8,12 @@
 
 mod support;
 
+use maksa_app::store::AuditEvent;
 use maksa_app::store::prelude::*;
-use maksa_app::store::{AuditEvent, PaymentPaid, RequestStatusWrite};
-use maksa_domain::codes::ProviderCode;
 use maksa_domain::request::PaymentRequest;
-use maksa_domain::status::Status;
-use maksa_store_tests::fixtures::{client, creation_audit, single_payment_request};
+use maksa_store_tests::fixtures::{
+    client, creation_audit, pay_first_payment, single_payment_request,
+};
 use serde_json::Value;
 use std::process::{Command, Output};
 use std::sync::Arc;
@@ -44,31 +44,9 @@ async fn paid_requests(store: &Arc<dyn Store>) -> Vec<PaymentRequest> {
     for result in store.insert_payment_requests(&batch).await.unwrap() {
         result.unwrap();
     }
-    let provider = ProviderCode::parse("HABALV22").unwrap();
     let at = datetime!(2026-11-30 09:00 UTC);
     for request in &requests {
-        let mut work = store.begin().await.unwrap();
-        work.set_payment_paid(&PaymentPaid {
-            request: request.id,
-            sequence: 1,
-            provider: &provider,
-            paid_at: at,
-            external_id: None,
-        })
-        .await
-        .unwrap();
-        work.set_request_status(&RequestStatusWrite {
-            id: request.id,
-            owner: &request.owner,
-            from: Status::InProcess,
-            to: Status::Executed,
-            at,
-            paid_at: Some(at),
-            receipt_due: Some(false),
-        })
-        .await
-        .unwrap();
-        work.commit().await.unwrap();
+        pay_first_payment(store.as_ref(), request, at).await;
     }
     requests
 }

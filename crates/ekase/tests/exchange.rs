@@ -8,18 +8,19 @@
 use maksa_app::clock::{Clock, ManualClock};
 use maksa_app::payment_requests::HubSettings;
 use maksa_app::store::prelude::*;
-use maksa_app::store::{AuditEvent, PaymentPaid, RequestStatusWrite};
+use maksa_app::store::{AuditEvent, RequestStatusWrite};
 use maksa_app::treasury::exchange::backoff;
 use maksa_app::treasury::{
     ExchangeSettings, ExchangeWorker, Treasury, TreasuryExchange, TreasurySettings,
 };
-use maksa_domain::codes::ProviderCode;
 use maksa_domain::payment_order::OrderState;
 use maksa_domain::request::{CreationRules, PaymentRequest};
 use maksa_domain::status::Status;
 use maksa_ekase::{EkaseClient, Identity, SimulatorSettings, TreasurySimulator};
 use maksa_server::{AppState, HttpsSettings, Listeners, PayerOptions, RunningServer};
-use maksa_store_tests::fixtures::{client, creation_audit, single_payment_request};
+use maksa_store_tests::fixtures::{
+    client, creation_audit, pay_first_payment, single_payment_request,
+};
 use serde_json::{Value, json};
 use std::sync::Arc;
 use std::time::Duration;
@@ -184,34 +185,7 @@ impl Hub {
     /// The bank confirmed the request's payment now (what the demo bank's
     /// confirmation stores).
     async fn pay(&self, request: &PaymentRequest) {
-        let at = self.clock.now();
-        let provider = ProviderCode::parse("HABALV22").unwrap();
-        let mut work = self.store.begin().await.unwrap();
-        assert!(
-            work.set_payment_paid(&PaymentPaid {
-                request: request.id,
-                sequence: 1,
-                provider: &provider,
-                paid_at: at,
-                external_id: None,
-            })
-            .await
-            .unwrap()
-        );
-        assert!(
-            work.set_request_status(&RequestStatusWrite {
-                id: request.id,
-                owner: &request.owner,
-                from: Status::InProcess,
-                to: Status::Executed,
-                at,
-                paid_at: Some(at),
-                receipt_due: Some(false),
-            })
-            .await
-            .unwrap()
-        );
-        work.commit().await.unwrap();
+        pay_first_payment(self.store.as_ref(), request, self.clock.now()).await;
     }
 
     async fn cancel(&self, request: &PaymentRequest) {

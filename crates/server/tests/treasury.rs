@@ -9,14 +9,15 @@ mod support;
 
 use maksa_app::clock::ManualClock;
 use maksa_app::store::prelude::*;
-use maksa_app::store::{AuditEvent, EntryFilter, PaymentFilter, PaymentPaid, RequestStatusWrite};
+use maksa_app::store::{AuditEvent, EntryFilter, PaymentFilter, RequestStatusWrite};
 use maksa_app::treasury::{Treasury, TreasuryError, TreasurySettings};
-use maksa_domain::codes::ProviderCode;
 use maksa_domain::payment_order::OrderState;
 use maksa_domain::reconciliation::Outcome;
 use maksa_domain::request::PaymentRequest;
 use maksa_domain::status::Status;
-use maksa_store_tests::fixtures::{client, creation_audit, single_payment_request};
+use maksa_store_tests::fixtures::{
+    client, creation_audit, pay_first_payment, single_payment_request,
+};
 use maksa_treasury::pain_status::{StatusReport, TransactionStatus, write_pain002};
 use std::sync::Arc;
 use support::{Backend, DatabaseGuard, open_store};
@@ -75,35 +76,8 @@ async fn requests_with(
     requests
 }
 
-/// The provider confirmed the request's one payment on `day`.
 async fn pay(store: &Arc<dyn Store>, request: &PaymentRequest, at: time::OffsetDateTime) {
-    let provider = ProviderCode::parse("HABALV22").unwrap();
-    let mut work = store.begin().await.unwrap();
-    assert!(
-        work.set_payment_paid(&PaymentPaid {
-            request: request.id,
-            sequence: 1,
-            provider: &provider,
-            paid_at: at,
-            external_id: None,
-        })
-        .await
-        .unwrap()
-    );
-    assert!(
-        work.set_request_status(&RequestStatusWrite {
-            id: request.id,
-            owner: &request.owner,
-            from: Status::InProcess,
-            to: Status::Executed,
-            at,
-            paid_at: Some(at),
-            receipt_due: Some(false),
-        })
-        .await
-        .unwrap()
-    );
-    work.commit().await.unwrap();
+    pay_first_payment(store.as_ref(), request, at).await;
 }
 
 async fn cancel(store: &Arc<dyn Store>, request: &PaymentRequest) {

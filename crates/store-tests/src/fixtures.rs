@@ -393,3 +393,41 @@ pub fn sample_certificate(client: &ClientId, seed: u64) -> ClientCertificate {
         registered_at,
     }
 }
+
+/// The provider confirmed `request`'s first (only) payment at `at`: the
+/// payment and the request are E, the receipt not due (the tests of the
+/// Treasury loop pay requests this way, as a provider's message does,
+/// without a provider).
+pub async fn pay_first_payment(
+    store: &dyn maksa_app::store::Store,
+    request: &PaymentRequest,
+    at: OffsetDateTime,
+) {
+    let provider = ProviderCode::parse("HABALV22").expect("a provider code");
+    let mut work = store.begin().await.expect("a transaction");
+    assert!(
+        work.set_payment_paid(&maksa_app::store::PaymentPaid {
+            request: request.id,
+            sequence: 1,
+            provider: &provider,
+            paid_at: at,
+            external_id: None,
+        })
+        .await
+        .expect("the payment paid")
+    );
+    assert!(
+        work.set_request_status(&maksa_app::store::RequestStatusWrite {
+            id: request.id,
+            owner: &request.owner,
+            from: Status::InProcess,
+            to: Status::Executed,
+            at,
+            paid_at: Some(at),
+            receipt_due: Some(false),
+        })
+        .await
+        .expect("the request paid")
+    );
+    work.commit().await.expect("committed");
+}

@@ -359,25 +359,8 @@ pub fn read_entries<R: BufRead, E: std::error::Error>(
                 gather(&mut state, &text).map_err(|r| fail(&state, r))?;
             }
             Event::GeneralRef(reference) => {
-                // Character and predefined references in element text.
-                let name = String::from_utf8_lossy(reference.as_ref()).into_owned();
-                let resolved = match name.as_str() {
-                    "amp" => "&".to_owned(),
-                    "lt" => "<".to_owned(),
-                    "gt" => ">".to_owned(),
-                    "quot" => "\"".to_owned(),
-                    "apos" => "'".to_owned(),
-                    _ => match reference.resolve_char_ref() {
-                        Ok(Some(c)) => c.to_string(),
-                        _ => {
-                            return Err(fail(
-                                &state,
-                                format!("the entity &{name}; is not one XML defines"),
-                            )
-                            .into());
-                        }
-                    },
-                };
+                let resolved =
+                    crate::xml::resolve_reference(&reference).map_err(|r| fail(&state, r))?;
                 gather(&mut state, &resolved).map_err(|r| fail(&state, r))?;
             }
             Event::CData(data) => {

@@ -39,3 +39,5 @@ pub mod pain;
 pub mod pain_status;
 pub mod remittance;
 mod xml;
+
+pub use xml::resolve_reference;

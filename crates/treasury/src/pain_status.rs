@@ -147,23 +147,8 @@ pub fn read_pain002<R: BufRead>(input: R) -> Result<StatusReport, CamtError> {
                 gather(&mut state, &text).map_err(|r| fail(&state, r))?;
             }
             Event::GeneralRef(reference) => {
-                let name = String::from_utf8_lossy(reference.as_ref()).into_owned();
-                let resolved = match name.as_str() {
-                    "amp" => "&".to_owned(),
-                    "lt" => "<".to_owned(),
-                    "gt" => ">".to_owned(),
-                    "quot" => "\"".to_owned(),
-                    "apos" => "'".to_owned(),
-                    _ => match reference.resolve_char_ref() {
-                        Ok(Some(c)) => c.to_string(),
-                        _ => {
-                            return Err(fail(
-                                &state,
-                                format!("the entity &{}; is not one XML defines", quoted(&name)),
-                            ));
-                        }
-                    },
-                };
+                let resolved =
+                    crate::xml::resolve_reference(&reference).map_err(|r| fail(&state, r))?;
                 gather(&mut state, &resolved).map_err(|r| fail(&state, r))?;
             }
             Event::CData(data) => {

@@ -1,5 +1,6 @@
-//! What the writers share: text checked against a schema's length and
-//! character rules, escaped for XML, and dates in the schemas' forms.
+//! What the writers and readers share: text checked against a schema's
+//! length and character rules, escaped for XML, dates in the schemas' forms,
+//! and the one way a reader resolves a reference in text.
 
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
@@ -99,4 +100,27 @@ mod tests {
         assert!(check_text("āāā", 3).is_ok());
         assert!(check_text("āāāā", 3).is_err());
     }
+}
+
+/// The text of a reference in element text: XML's five predefined entities
+/// and character references. Any other entity is refused, naming it
+/// (bounded): the readers accept no DTD, so nothing else can be defined.
+pub fn resolve_reference(reference: &quick_xml::events::BytesRef<'_>) -> Result<String, String> {
+    let name = String::from_utf8_lossy(reference.as_ref()).into_owned();
+    Ok(match name.as_str() {
+        "amp" => "&".to_owned(),
+        "lt" => "<".to_owned(),
+        "gt" => ">".to_owned(),
+        "quot" => "\"".to_owned(),
+        "apos" => "'".to_owned(),
+        _ => match reference.resolve_char_ref() {
+            Ok(Some(c)) => c.to_string(),
+            _ => {
+                return Err(format!(
+                    "the entity &{}; is not one XML defines",
+                    quoted(&name)
+                ));
+            }
+        },
+    })
 }

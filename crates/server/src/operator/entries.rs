@@ -4,7 +4,7 @@
 
 use super::report::{day_text, parse_day};
 use super::{
-    console, csrf_field, escape, message_page, page, session_and_token, signed_in_form,
+    console, csrf_field, escape, message_page, page, session_and_token, signed_in_post,
     treasury_error,
 };
 use crate::AppState;
@@ -481,19 +481,10 @@ pub async fn refund(
     Path(id): Path<String>,
     body: Body,
 ) -> Response {
-    let console = match console(&state) {
-        Ok(console) => console,
-        Err(response) => return response,
-    };
-    let (session, _) = match signed_in_form(console, &headers, body).await {
+    let (console, session, token) = match signed_in_post(&state, &headers, body).await {
         Ok(found) => found,
         Err(response) => return response,
     };
-    let token = console
-        .operators
-        .csrf_token(&session)
-        .await
-        .unwrap_or_default();
     let Ok(id) = id.parse::<i64>() else {
         return message_page(
             StatusCode::NOT_FOUND,

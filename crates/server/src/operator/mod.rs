@@ -146,6 +146,24 @@ pub(crate) async fn signed_in(
     Err(Redirect::to("/operator/sign-in").into_response())
 }
 
+/// A signed-in operator's form post (session and CSRF checked): the console,
+/// the session and a token for the page it answers with — or the answer
+/// already given (sign-in page, refusal).
+pub(crate) async fn signed_in_post<'a>(
+    state: &'a AppState,
+    headers: &HeaderMap,
+    body: Body,
+) -> Result<(&'a OperatorConsole, OperatorSession, String), Response> {
+    let console = console(state)?;
+    let (session, _) = signed_in_form(console, headers, body).await?;
+    let token = console
+        .operators
+        .csrf_token(&session)
+        .await
+        .unwrap_or_default();
+    Ok((console, session, token))
+}
+
 /// A POST's form fields, once the session and its CSRF token check out.
 pub(crate) async fn signed_in_form(
     console: &OperatorConsole,

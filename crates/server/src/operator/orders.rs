@@ -2,7 +2,7 @@
 //! Cancel, "Write batch", the batches and the exchange log.
 
 use super::{
-    console, csrf_field, escape, message_page, page, session_and_token, signed_in_form,
+    console, csrf_field, escape, message_page, page, session_and_token, signed_in_post,
     treasury_error,
 };
 use crate::AppState;
@@ -227,19 +227,10 @@ async fn move_order(
     body: Body,
     approve: bool,
 ) -> Response {
-    let console = match console(&state) {
-        Ok(console) => console,
-        Err(response) => return response,
-    };
-    let (session, _) = match signed_in_form(console, &headers, body).await {
+    let (console, session, token) = match signed_in_post(&state, &headers, body).await {
         Ok(found) => found,
         Err(response) => return response,
     };
-    let token = console
-        .operators
-        .csrf_token(&session)
-        .await
-        .unwrap_or_default();
     let Ok(id) = id.parse::<i64>() else {
         return message_page(
             StatusCode::NOT_FOUND,
@@ -306,11 +297,7 @@ pub async fn write_batches(
     headers: HeaderMap,
     body: Body,
 ) -> Response {
-    let console = match console(&state) {
-        Ok(console) => console,
-        Err(response) => return response,
-    };
-    let (session, _) = match signed_in_form(console, &headers, body).await {
+    let (console, session, token) = match signed_in_post(&state, &headers, body).await {
         Ok(found) => found,
         Err(response) => return response,
     };
@@ -319,13 +306,6 @@ pub async fn write_batches(
             Redirect::to("/operator/orders?notice=nothing").into_response()
         }
         Ok(_) => Redirect::to("/operator/orders?notice=batches").into_response(),
-        Err(error) => {
-            let token = console
-                .operators
-                .csrf_token(&session)
-                .await
-                .unwrap_or_default();
-            treasury_error(&error, &session, &token)
-        }
+        Err(error) => treasury_error(&error, &session, &token),
     }
 }
