@@ -79,29 +79,6 @@ pub fn date_time(at: OffsetDateTime) -> Option<String> {
     at.replace_nanosecond(0).ok()?.format(&Rfc3339).ok()
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn patterns() {
-        assert!(is_iban("LV74TREL1060000000001"));
-        assert!(!is_iban("lv74TREL1060000000001"));
-        assert!(!is_iban("LV7"));
-        assert!(is_bic("TRELLV22"));
-        assert!(is_bic("HABALV22XXX"));
-        assert!(!is_bic("TRELLV2"));
-        assert!(!is_bic("TRELLV1O"));
-        assert!(is_date("2026-11-30"));
-        assert!(!is_date("2026-02-30"));
-        assert_eq!(escape("a&<>\"'"), "a&amp;&lt;&gt;&quot;&apos;");
-        assert!(check_text("x\u{1}", 10).is_err());
-        assert!(check_text(" ", 10).is_err());
-        assert!(check_text("āāā", 3).is_ok());
-        assert!(check_text("āāāā", 3).is_err());
-    }
-}
-
 /// The text of a reference in element text: XML's five predefined entities
 /// and character references. Any other entity is refused, naming it
 /// (bounded): the readers accept no DTD, so nothing else can be defined.
@@ -123,4 +100,27 @@ pub fn resolve_reference(reference: &quick_xml::events::BytesRef<'_>) -> Result<
             }
         },
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn patterns() {
+        assert!(is_iban("LV74TREL1060000000001"));
+        assert!(!is_iban("lv74TREL1060000000001"));
+        assert!(!is_iban("LV7"));
+        assert!(is_bic("TRELLV22"));
+        assert!(is_bic("HABALV22XXX"));
+        assert!(!is_bic("TRELLV2"));
+        assert!(!is_bic("TRELLV1O"));
+        assert!(is_date("2026-11-30"));
+        assert!(!is_date("2026-02-30"));
+        assert_eq!(escape("a&<>\"'"), "a&amp;&lt;&gt;&quot;&apos;");
+        assert!(check_text("x\u{1}", 10).is_err());
+        assert!(check_text(" ", 10).is_err());
+        assert!(check_text("āāā", 3).is_ok());
+        assert!(check_text("āāāā", 3).is_err());
+    }
 }
