@@ -232,8 +232,13 @@ async fn the_receipt_after_the_statement_shows_the_settlement(backend: Backend) 
         .await
         .unwrap();
     assert_eq!(report.counts.new, 2);
-    // The import marks the settled request's receipt due again; the short
-    // credit settled nothing, so that receipt is not.
+    // The import makes the settled request's receipt due again (the receipt
+    // worker's list names it); the short credit settled nothing, so that
+    // receipt is not.
+    assert_eq!(
+        maksa_store_tests::fixtures::receipts_listed(s.store.as_ref()).await,
+        vec![r[0].id]
+    );
     let due = |request: &PaymentRequest| {
         let store = s.store.clone();
         let (owner, id) = (request.owner.clone(), request.id);

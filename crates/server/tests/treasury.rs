@@ -309,9 +309,18 @@ async fn every_outcome_is_judged_and_the_report_adds_up(backend: Backend) {
     let first = payments.iter().find(|p| p.request_id == r[0].id).unwrap();
     assert_eq!(first.settled_on, Some(date!(2026 - 11 - 30)));
     assert_eq!(first.settlement_reference.as_deref(), Some("R-EXACT"));
-    let audits = s.store.audit_events(r[0].id).await.unwrap();
-    assert!(audits.iter().any(|a| a.kind == "payment.settled"));
-    // The settled, paid request's receipt is due again (a version with the settlement).
+    // A plain settlement is its entry's record; a differing one is audited
+    // on the payment's request, for a person to look at.
+    let short_audits = s.store.audit_events(r[2].id).await.unwrap();
+    assert!(
+        short_audits
+            .iter()
+            .any(|a| a.kind == "payment.settlement_differs")
+    );
+    // The settled, paid request's receipt is due again (a version with the
+    // settlement): the receipt worker's list names it, not the short one.
+    let due = maksa_store_tests::fixtures::receipts_listed(s.store.as_ref()).await;
+    assert!(due.contains(&r[0].id) && !due.contains(&r[2].id), "{due:?}");
     let documents = s
         .store
         .document_state(&r[0].owner, r[0].id)

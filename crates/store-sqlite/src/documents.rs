@@ -72,10 +72,52 @@ impl SqliteStore {
         .transpose()
     }
 
+    /// Turns queued re-issues (`receipt_reissues`, which statement imports
+    /// fill) into receipt marks, at most `limit` of them, on the writer. A
+    /// queued request that is not paid, or takes no receipt, is dropped
+    /// unmarked — the import's direct mark applied the same condition.
+    async fn promote_receipt_reissues(&self, limit: u32) -> Result<(), StoreError> {
+        let queued: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM receipt_reissues)")
+            .fetch_one(&self.readers)
+            .await
+            .map_err(store_error)?;
+        if !queued {
+            return Ok(());
+        }
+        let mut transaction = self.write().await?;
+        let ids: String = sqlx::query_scalar(
+            "SELECT json_group_array(request_id) FROM \
+             (SELECT request_id FROM receipt_reissues ORDER BY request_id LIMIT ?1)",
+        )
+        .bind(i64::from(limit))
+        .fetch_one(&mut *transaction)
+        .await
+        .map_err(store_error)?;
+        sqlx::query(
+            "UPDATE payment_requests SET receipt_due = 1 WHERE status = 'E' \
+             AND json_extract(terms, '$.no_invoice') = 0 \
+             AND id IN (SELECT value FROM json_each(?1))",
+        )
+        .bind(&ids)
+        .execute(&mut *transaction)
+        .await
+        .map_err(store_error)?;
+        sqlx::query(
+            "DELETE FROM receipt_reissues WHERE request_id IN (SELECT value FROM json_each(?1))",
+        )
+        .bind(&ids)
+        .execute(&mut *transaction)
+        .await
+        .map_err(store_error)?;
+        transaction.commit().await.map_err(store_error)
+    }
+
     pub(crate) async fn documents_receipts_due(
         &self,
         limit: u32,
     ) -> Result<Vec<(ClientId, PaymentRequestId)>, StoreError> {
+        self.promote_receipt_reissues(limit.saturating_mul(4).max(100))
+            .await?;
         let rows: Vec<(String, String)> = sqlx::query_as(
             "SELECT owner, id FROM payment_requests WHERE receipt_due = 1 AND receipt_parked_at IS NULL \
              ORDER BY paid_at, id LIMIT ?1",

@@ -162,29 +162,75 @@ fn payment_batch(row: &SqliteRow) -> Result<PaymentBatch, StoreError> {
     })
 }
 
-const MATCHING_SELECT: &str = "SELECT p.purpose_id, p.request_id, p.sequence, p.amount_minor, p.currency, \
-     p.payee_iban, p.status AS payment_status, p.paid_at, \
+/// One payment as a JSON array ([`MatchingRow`]'s order). The payments a
+/// look-up finds come back as ONE row, a JSON array of these: sqlx's SQLite
+/// driver hands every result row over from its worker thread on its own (a
+/// thread wake-up per row), which cost more than the look-ups themselves;
+/// a chunk's identifiers go in as one JSON parameter for the same reason
+/// (docs/PERFORMANCE.md, issue 14).
+const MATCHING_ROW: &str = "json_array(p.purpose_id, p.request_id, p.sequence, p.amount_minor, \
+     p.currency, p.payee_iban, p.status, p.paid_at, \
      EXISTS (SELECT 1 FROM statement_entries s WHERE s.request_id = p.request_id \
-             AND s.sequence = p.sequence AND s.outcome = 'settled') AS settled \
-     FROM payments p";
+             AND s.sequence = p.sequence AND s.outcome = 'settled'))";
 
-fn payment_for_matching(row: &SqliteRow) -> Result<PaymentForMatching, StoreError> {
-    let e = store_error;
+/// The payments `condition` (`WHERE …`, `ORDER BY …`) selects, as one JSON array.
+fn matching_query(condition: &str) -> String {
+    format!(
+        "SELECT json_group_array(json(payment)) FROM \
+         (SELECT {MATCHING_ROW} AS payment FROM payments p {condition})"
+    )
+}
+
+/// One payment of [`MATCHING_ROW`], in its column order.
+type MatchingRow = (
+    String,
+    String,
+    i64,
+    i64,
+    String,
+    String,
+    String,
+    Option<i64>,
+    i64,
+);
+
+fn payment_for_matching(row: MatchingRow) -> Result<PaymentForMatching, StoreError> {
+    let (
+        purpose_id,
+        request,
+        sequence_number,
+        amount_minor,
+        currency_code,
+        payee_iban,
+        state,
+        paid_at,
+        settled,
+    ) = row;
     Ok(PaymentForMatching {
-        purpose_id: row.try_get("purpose_id").map_err(e)?,
-        request_id: request_id(&row.try_get::<String, _>("request_id").map_err(e)?)?,
-        sequence: sequence(Some(row.try_get("sequence").map_err(e)?))?.unwrap_or_default(),
-        amount: amount(row.try_get("amount_minor").map_err(e)?)?,
-        currency: currency(&row.try_get::<String, _>("currency").map_err(e)?)?,
-        payee_iban: row.try_get("payee_iban").map_err(e)?,
-        payment_status: status(&row.try_get::<String, _>("payment_status").map_err(e)?)?,
-        paid_at: row
-            .try_get::<Option<i64>, _>("paid_at")
-            .map_err(e)?
-            .map(time_from_micros)
-            .transpose()?,
-        settled: row.try_get::<i64, _>("settled").map_err(e)? != 0,
+        purpose_id,
+        request_id: request_id(&request)?,
+        sequence: sequence(Some(sequence_number))?.unwrap_or_default(),
+        amount: amount(amount_minor)?,
+        currency: currency(&currency_code)?,
+        payee_iban,
+        payment_status: status(&state)?,
+        paid_at: paid_at.map(time_from_micros).transpose()?,
+        settled: settled != 0,
     })
+}
+
+/// `values` as one JSON array parameter (for `json_each`).
+pub(crate) fn json_list(values: &[&str]) -> Result<String, StoreError> {
+    serde_json::to_string(values).map_err(|e| StoreError::Corrupt(format!("a JSON list: {e}")))
+}
+
+/// The JSON array of rows a look-up answers (`None`: no query ran).
+fn json_rows<T: serde::de::DeserializeOwned>(text: Option<String>) -> Result<Vec<T>, StoreError> {
+    match text {
+        None => Ok(Vec::new()),
+        Some(text) => serde_json::from_str(&text)
+            .map_err(|e| StoreError::Corrupt(format!("a JSON result: {e}"))),
+    }
 }
 
 async fn audits(
@@ -283,25 +329,22 @@ impl TreasuryWork for SqliteTreasuryWork {
     async fn known_entries(&mut self, keys: &[&str]) -> Result<Vec<KnownEntry>, StoreError> {
         let mut known = Vec::new();
         for chunk in keys.chunks(KEYS_PER_STATEMENT) {
-            let mut query = QueryBuilder::<Sqlite>::new(
-                "SELECT id, entry_key, booked, outcome FROM statement_entries WHERE entry_key IN (",
-            );
-            let mut list = query.separated(", ");
-            for key in chunk {
-                list.push_bind(*key);
-            }
-            query.push(")");
-            let rows = query
-                .build()
-                .fetch_all(&mut *self.transaction)
-                .await
-                .map_err(store_error)?;
-            for row in rows {
+            // One row for the chunk (see MATCHING_ROW).
+            let rows: Option<String> = sqlx::query_scalar(
+                "SELECT json_group_array(json_array(id, entry_key, booked, outcome)) \
+                 FROM statement_entries WHERE entry_key IN (SELECT value FROM json_each(?1))",
+            )
+            .bind(json_list(chunk)?)
+            .fetch_one(&mut *self.transaction)
+            .await
+            .map_err(store_error)?;
+            for (id, key, booked, stored_outcome) in json_rows::<(i64, String, i64, String)>(rows)?
+            {
                 known.push(KnownEntry {
-                    id: row.try_get("id").map_err(store_error)?,
-                    key: row.try_get("entry_key").map_err(store_error)?,
-                    booked: row.try_get::<i64, _>("booked").map_err(store_error)? != 0,
-                    outcome: outcome(&row.try_get::<String, _>("outcome").map_err(store_error)?)?,
+                    id,
+                    key,
+                    booked: booked != 0,
+                    outcome: outcome(&stored_outcome)?,
                 });
             }
         }
@@ -314,19 +357,15 @@ impl TreasuryWork for SqliteTreasuryWork {
     ) -> Result<Vec<PaymentForMatching>, StoreError> {
         let mut found = Vec::new();
         for chunk in purpose_ids.chunks(KEYS_PER_STATEMENT) {
-            let mut query = QueryBuilder::<Sqlite>::new(MATCHING_SELECT);
-            query.push(" WHERE p.purpose_id IN (");
-            let mut list = query.separated(", ");
-            for id in chunk {
-                list.push_bind(*id);
-            }
-            query.push(")");
-            let rows = query
-                .build()
-                .fetch_all(&mut *self.transaction)
-                .await
-                .map_err(store_error)?;
-            for row in &rows {
+            let rows: Option<String> = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+                "SELECT json_group_array({MATCHING_ROW}) FROM payments p \
+                 WHERE p.purpose_id IN (SELECT value FROM json_each(?1))"
+            )))
+            .bind(json_list(chunk)?)
+            .fetch_one(&mut *self.transaction)
+            .await
+            .map_err(store_error)?;
+            for row in json_rows::<MatchingRow>(rows)? {
                 found.push(payment_for_matching(row)?);
             }
         }
@@ -425,21 +464,20 @@ impl TreasuryWork for SqliteTreasuryWork {
     }
 
     async fn mark_receipts_due(&mut self, requests: &[PaymentRequestId]) -> Result<(), StoreError> {
+        // Queued, not marked: the receipt worker's list marks them
+        // (`documents_receipts_due`), which keeps the request rows out of
+        // the import's transaction.
         for chunk in requests.chunks(KEYS_PER_STATEMENT) {
-            let mut query = QueryBuilder::<Sqlite>::new(
-                "UPDATE payment_requests SET receipt_due = 1 WHERE status = 'E' \
-                 AND json_extract(terms, '$.no_invoice') = 0 AND id IN (",
-            );
-            let mut list = query.separated(", ");
-            for id in chunk {
-                list.push_bind(request_id_text(*id));
-            }
-            query.push(")");
-            query
-                .build()
-                .execute(&mut *self.transaction)
-                .await
-                .map_err(store_error)?;
+            let ids: Vec<String> = chunk.iter().map(|id| request_id_text(*id)).collect();
+            let ids: Vec<&str> = ids.iter().map(String::as_str).collect();
+            sqlx::query(
+                "INSERT INTO receipt_reissues (request_id) \
+                 SELECT value FROM json_each(?1) WHERE true ON CONFLICT DO NOTHING",
+            )
+            .bind(json_list(&ids)?)
+            .execute(&mut *self.transaction)
+            .await
+            .map_err(store_error)?;
         }
         Ok(())
     }
@@ -823,31 +861,37 @@ impl TreasuryStore for SqliteStore {
         till: OffsetDateTime,
         limit: u32,
     ) -> Result<Vec<PaymentForMatching>, StoreError> {
-        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
-            "{MATCHING_SELECT} WHERE p.paid_at >= ?1 AND p.paid_at < ?2 AND p.status = 'E' \
-             ORDER BY p.paid_at LIMIT ?3"
+        let rows: Option<String> = sqlx::query_scalar(sqlx::AssertSqlSafe(matching_query(
+            "WHERE p.paid_at >= ?1 AND p.paid_at < ?2 AND p.status = 'E' ORDER BY p.paid_at LIMIT ?3",
         )))
         .bind(micros(from)?)
         .bind(micros(till)?)
         .bind(i64::from(limit))
-        .fetch_all(&self.readers)
+        .fetch_one(&self.readers)
         .await
         .map_err(store_error)?;
-        rows.iter().map(payment_for_matching).collect()
+        json_rows::<MatchingRow>(rows)?
+            .into_iter()
+            .map(payment_for_matching)
+            .collect()
     }
 
     async fn payment_by_purpose_id(
         &self,
         purpose_id: &str,
     ) -> Result<Option<PaymentForMatching>, StoreError> {
-        let row = sqlx::query(sqlx::AssertSqlSafe(format!(
-            "{MATCHING_SELECT} WHERE p.purpose_id = ?1"
+        let rows: Option<String> = sqlx::query_scalar(sqlx::AssertSqlSafe(matching_query(
+            "WHERE p.purpose_id = ?1",
         )))
         .bind(purpose_id)
-        .fetch_optional(&self.readers)
+        .fetch_one(&self.readers)
         .await
         .map_err(store_error)?;
-        row.as_ref().map(payment_for_matching).transpose()
+        json_rows::<MatchingRow>(rows)?
+            .into_iter()
+            .next()
+            .map(payment_for_matching)
+            .transpose()
     }
 
     async fn payment_orders(

@@ -5,6 +5,7 @@
 //! Every time here is at whole microseconds: that is the precision both stores
 //! keep, so a value read back compares equal to the one written.
 
+use maksa_app::store::prelude::*;
 use maksa_app::store::{AuditEvent, ClientCertificate};
 use maksa_domain::attempt::{Attempt, AttemptId, AttemptState};
 use maksa_domain::catalog::{
@@ -430,4 +431,15 @@ pub async fn pay_first_payment(
         .expect("the request paid")
     );
     work.commit().await.expect("committed");
+}
+
+/// The requests the receipt worker's list names now (its first 100).
+pub async fn receipts_listed(store: &dyn Store) -> Vec<PaymentRequestId> {
+    store
+        .receipts_due(100)
+        .await
+        .expect("listing the receipts due failed")
+        .into_iter()
+        .map(|(_, id)| id)
+        .collect()
 }

@@ -96,6 +96,7 @@ macro_rules! store_suite {
             treasury_work_dropped_without_commit_leaves_nothing,
             treasury_transactions_run_one_at_a_time,
             treasury_exchange_log_keeps_the_newest,
+            treasury_settled_receipts_become_due,
         );
     };
     (@each $fresh_store:path; $($scenario:ident),+ $(,)?) => {

@@ -4,7 +4,7 @@
 //! takes a fresh, migrated, empty store.
 
 use crate::fixtures::{BASE_TIME, LATVIAN_LETTERS, client, creation_audit, currency, euros};
-use crate::fixtures::{sample_attempt, single_payment_request};
+use crate::fixtures::{receipts_listed, sample_attempt, single_payment_request};
 use maksa_app::store::prelude::*;
 use maksa_app::store::{
     AuditEvent, EntryBooked, EntryFilter, ExchangeRecord, ExpectedTotal, ImportCounts, KnownEntry,
@@ -1257,4 +1257,45 @@ pub async fn treasury_exchange_log_keeps_the_newest(store: Arc<dyn Store>) {
     );
     store.log_exchange(&record(7), 1).await.unwrap();
     assert_eq!(store.exchanges(ALL).await.unwrap(), vec![record(7)]);
+}
+
+/// A settled, paid request's receipt is due again once the import commits:
+/// the receipt worker's list names it (each store may queue the mark and
+/// make it on the list's call); an unpaid request, a request without
+/// receipts, and a transaction dropped without commit mark nothing.
+pub async fn treasury_settled_receipts_become_due(store: Arc<dyn Store>) {
+    // Even seeds take receipts; odd ones are NoInvoice.
+    let (with_receipt, _) = paid_request(store.as_ref(), 40).await;
+    let (no_invoice, _) = paid_request(store.as_ref(), 41).await;
+    assert!(no_invoice.terms.no_invoice && !with_receipt.terms.no_invoice);
+    let owner = client("pmlp.epakalpojumi");
+    let unpaid = single_payment_request(&owner, 42);
+    store
+        .insert_payment_requests(&[(unpaid.clone(), creation_audit(&unpaid))])
+        .await
+        .unwrap();
+    let due = |store: Arc<dyn Store>| async move { receipts_listed(store.as_ref()).await };
+    assert!(due(store.clone()).await.is_empty());
+
+    let mut dropped = begin(store.as_ref()).await;
+    dropped.mark_receipts_due(&[with_receipt.id]).await.unwrap();
+    drop(dropped);
+    assert!(
+        due(store.clone()).await.is_empty(),
+        "nothing without commit"
+    );
+
+    let mut work = begin(store.as_ref()).await;
+    let all = [with_receipt.id, no_invoice.id, unpaid.id, with_receipt.id];
+    work.mark_receipts_due(&all).await.unwrap();
+    work.commit().await.unwrap();
+    assert_eq!(due(store.clone()).await, vec![with_receipt.id]);
+    // Listed again until the receipt is stored; the mark is the request's.
+    assert_eq!(due(store.clone()).await, vec![with_receipt.id]);
+    let state = store
+        .document_state(&owner, with_receipt.id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(state.receipt_due);
 }

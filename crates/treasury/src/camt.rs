@@ -262,15 +262,173 @@ struct BalanceBuilding {
     date: Option<String>,
 }
 
+/// The elements the reader tells apart, named once as each opens (any
+/// other element is `Other`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Tag {
+    Other,
+    /// `Stmt`, `Rpt` or `Ntfctn`: the statement-level element of each message.
+    Statement,
+    Acct,
+    AcctSvcrRef,
+    Amt,
+    Bal,
+    BookgDt,
+    Cd,
+    CdOrPrtry,
+    CdtDbtInd,
+    Cdtr,
+    CdtrAcct,
+    CdtrRefInf,
+    CreDtTm,
+    Dbtr,
+    DbtrAcct,
+    Dt,
+    DtTm,
+    EndToEndId,
+    Iban,
+    Id,
+    Nm,
+    Ntry,
+    NtryRef,
+    Prtry,
+    Pty,
+    Ref,
+    Refs,
+    RltdPties,
+    RmtInf,
+    RvslInd,
+    Sts,
+    Tp,
+    TxAmt,
+    TxDtls,
+    Ustrd,
+    ValDt,
+}
+
+/// The tag of a local name.
+#[inline]
+fn tag(name: &[u8]) -> Tag {
+    match name {
+        b"Stmt" | b"Rpt" | b"Ntfctn" => Tag::Statement,
+        b"Acct" => Tag::Acct,
+        b"AcctSvcrRef" => Tag::AcctSvcrRef,
+        b"Amt" => Tag::Amt,
+        b"Bal" => Tag::Bal,
+        b"BookgDt" => Tag::BookgDt,
+        b"Cd" => Tag::Cd,
+        b"CdOrPrtry" => Tag::CdOrPrtry,
+        b"CdtDbtInd" => Tag::CdtDbtInd,
+        b"Cdtr" => Tag::Cdtr,
+        b"CdtrAcct" => Tag::CdtrAcct,
+        b"CdtrRefInf" => Tag::CdtrRefInf,
+        b"CreDtTm" => Tag::CreDtTm,
+        b"Dbtr" => Tag::Dbtr,
+        b"DbtrAcct" => Tag::DbtrAcct,
+        b"Dt" => Tag::Dt,
+        b"DtTm" => Tag::DtTm,
+        b"EndToEndId" => Tag::EndToEndId,
+        b"IBAN" => Tag::Iban,
+        b"Id" => Tag::Id,
+        b"Nm" => Tag::Nm,
+        b"Ntry" => Tag::Ntry,
+        b"NtryRef" => Tag::NtryRef,
+        b"Prtry" => Tag::Prtry,
+        b"Pty" => Tag::Pty,
+        b"Ref" => Tag::Ref,
+        b"Refs" => Tag::Refs,
+        b"RltdPties" => Tag::RltdPties,
+        b"RmtInf" => Tag::RmtInf,
+        b"RvslInd" => Tag::RvslInd,
+        b"Sts" => Tag::Sts,
+        b"Tp" => Tag::Tp,
+        b"TxAmt" => Tag::TxAmt,
+        b"TxDtls" => Tag::TxDtls,
+        b"Ustrd" => Tag::Ustrd,
+        b"ValDt" => Tag::ValDt,
+        _ => Tag::Other,
+    }
+}
+
+/// The open elements, innermost last: their tags, and their local names
+/// kept in one buffer for an error to name its element (decoded lossily,
+/// should a name not be UTF-8). Once grown to the document's depth, opening
+/// an element allocates nothing.
+#[derive(Default)]
+struct Path {
+    tags: Vec<Tag>,
+    names: Vec<u8>,
+    /// Where each open element's name ends in `names`.
+    ends: Vec<usize>,
+}
+
+impl Path {
+    #[inline]
+    fn len(&self) -> usize {
+        self.tags.len()
+    }
+
+    #[inline]
+    fn is_empty(&self) -> bool {
+        self.tags.is_empty()
+    }
+
+    /// Opens the element of local name `name`.
+    #[inline]
+    fn push(&mut self, name: &[u8]) {
+        self.tags.push(tag(name));
+        self.names.extend_from_slice(name);
+        self.ends.push(self.names.len());
+    }
+
+    #[inline]
+    fn pop(&mut self) {
+        self.tags.pop();
+        self.ends.pop();
+        self.names.truncate(self.ends.last().copied().unwrap_or(0));
+    }
+
+    /// The tag of the element `depth_from_top` levels above the innermost
+    /// (0 is the innermost itself).
+    #[inline]
+    fn tag(&self, depth_from_top: usize) -> Option<Tag> {
+        self.len()
+            .checked_sub(depth_from_top.saturating_add(1))
+            .and_then(|i| self.tags.get(i))
+            .copied()
+    }
+
+    /// Whether an open element is `tag`.
+    #[inline]
+    fn contains(&self, tag: Tag) -> bool {
+        self.tags.contains(&tag)
+    }
+
+    /// The innermost open element's name, for an error.
+    fn element(&self) -> String {
+        let end = self.ends.last().copied().unwrap_or(0);
+        let start = match self.ends.len().checked_sub(2) {
+            Some(before) => self.ends.get(before).copied().unwrap_or(0),
+            None => 0,
+        };
+        match self.names.get(start..end) {
+            Some(name) if !self.is_empty() => String::from_utf8_lossy(name).into_owned(),
+            _ => "document".into(),
+        }
+    }
+}
+
 struct State {
     message: Option<Message>,
     balance: Option<BalanceBuilding>,
-    path: Vec<String>,
+    path: Path,
     statement_id: String,
     account: Option<String>,
     entry: Option<Building>,
-    /// The currency of the `Amt` element being read.
-    currency: Option<String>,
+    /// The currency of the `Amt` element being read, if `currency_given`
+    /// (the buffer is kept from one amount to the next).
+    currency: String,
+    currency_given: bool,
     /// The text of the element being read, gathered from its pieces (text,
     /// references, CDATA) and read when the element ends.
     text: String,
@@ -293,11 +451,12 @@ pub fn read_entries<R: BufRead, E: std::error::Error>(
     let mut state = State {
         message: None,
         balance: None,
-        path: Vec::new(),
+        path: Path::default(),
         statement_id: String::new(),
         account: None,
         entry: None,
-        currency: None,
+        currency: String::new(),
+        currency_given: false,
         text: String::new(),
         summary: Summary::default(),
     };
@@ -307,19 +466,16 @@ pub fn read_entries<R: BufRead, E: std::error::Error>(
         let line = reader.get_ref().line;
         let fail = |state: &State, reason: String| CamtError {
             line,
-            element: state
-                .path
-                .last()
-                .cloned()
-                .unwrap_or_else(|| "document".into()),
+            element: state.path.element(),
             reason,
         };
-        let event = reader
-            .read_event_into(&mut buffer)
-            .map_err(|e| fail(&state, format!("not well-formed XML: {e}")))?;
-        match event {
-            Event::Start(start) => {
-                let name = local(start.name().as_ref());
+        // Matched in place: moving the event out of the result first costs
+        // a measurable share of the reader's time.
+        match reader.read_event_into(&mut buffer) {
+            Err(e) => {
+                return Err(fail(&state, format!("not well-formed XML: {e}")).into());
+            }
+            Ok(Event::Start(start)) => {
                 if state.path.len() >= MAX_DEPTH {
                     return Err(fail(&state, format!("nested deeper than {MAX_DEPTH}")).into());
                 }
@@ -327,23 +483,30 @@ pub fn read_entries<R: BufRead, E: std::error::Error>(
                     state.message = Some(root_message(&start).map_err(|r| fail(&state, r))?);
                     state.summary.message = state.message;
                 }
-                if name == "Amt" {
-                    state.currency = start
+                let qualified = start.name();
+                let name = local_bytes(qualified.as_ref());
+                if name == b"Amt" {
+                    let currency = start
                         .attributes()
                         .flatten()
-                        .find(|a| local(a.key.as_ref()) == "Ccy")
-                        .map(|a| String::from_utf8_lossy(&a.value).into_owned());
+                        .find(|a| local_bytes(a.key.as_ref()) == b"Ccy");
+                    state.currency.clear();
+                    state.currency_given = currency.is_some();
+                    if let Some(currency) = currency {
+                        state
+                            .currency
+                            .push_str(&String::from_utf8_lossy(&currency.value));
+                    }
                 }
                 state.path.push(name);
                 state.text.clear();
                 opened(&mut state).map_err(|r| fail(&state, r))?;
             }
-            Event::Empty(start) => {
-                let name = local(start.name().as_ref());
+            Ok(Event::Empty(start)) => {
                 if state.path.is_empty() {
                     return Err(fail(&state, "the document is empty".into()).into());
                 }
-                state.path.push(name);
+                state.path.push(local_bytes(start.name().as_ref()));
                 state.text.clear();
                 opened(&mut state).map_err(|r| fail(&state, r))?;
                 closed(&mut state, &mut on_entry).map_err(|e| match e {
@@ -352,36 +515,41 @@ pub fn read_entries<R: BufRead, E: std::error::Error>(
                 })?;
                 state.path.pop();
             }
-            Event::Text(text) => {
+            Ok(Event::Text(text)) => {
                 let text = text
                     .decode()
                     .map_err(|e| fail(&state, format!("not UTF-8: {e}")))?;
                 gather(&mut state, &text).map_err(|r| fail(&state, r))?;
             }
-            Event::GeneralRef(reference) => {
+            Ok(Event::GeneralRef(reference)) => {
                 let resolved =
                     crate::xml::resolve_reference(&reference).map_err(|r| fail(&state, r))?;
                 gather(&mut state, &resolved).map_err(|r| fail(&state, r))?;
             }
-            Event::CData(data) => {
-                let text = String::from_utf8_lossy(&data).into_owned();
+            Ok(Event::CData(data)) => {
+                let text = String::from_utf8_lossy(&data);
                 gather(&mut state, &text).map_err(|r| fail(&state, r))?;
             }
-            Event::End(_) => {
-                let text = std::mem::take(&mut state.text);
-                if !text.trim().is_empty() {
-                    text_of(&mut state, text.trim()).map_err(|r| fail(&state, r))?;
+            Ok(Event::End(_)) => {
+                // The text is taken out to be read beside the state, and
+                // put back emptied: its capacity serves the next element.
+                let mut text = std::mem::take(&mut state.text);
+                let trimmed = text.trim();
+                if !trimmed.is_empty() {
+                    text_of(&mut state, trimmed).map_err(|r| fail(&state, r))?;
                 }
+                text.clear();
+                state.text = text;
                 closed(&mut state, &mut on_entry).map_err(|e| match e {
                     Closed::Document(r) => ReadError::Document(fail(&state, r)),
                     Closed::Caller(e) => ReadError::Caller(e),
                 })?;
                 state.path.pop();
             }
-            Event::DocType(_) => {
+            Ok(Event::DocType(_)) => {
                 return Err(fail(&state, "a DTD is not accepted".into()).into());
             }
-            Event::Eof => {
+            Ok(Event::Eof) => {
                 if state.message.is_none() {
                     return Err(fail(&state, "the document is empty".into()).into());
                 }
@@ -390,7 +558,7 @@ pub fn read_entries<R: BufRead, E: std::error::Error>(
                 }
                 return Ok(state.summary);
             }
-            Event::Decl(_) | Event::PI(_) | Event::Comment(_) => {}
+            Ok(Event::Decl(_) | Event::PI(_) | Event::Comment(_)) => {}
         }
     }
 }
@@ -411,8 +579,26 @@ enum Closed<E> {
 
 /// The local part of a qualified name.
 pub(crate) fn local(name: &[u8]) -> String {
-    let name = String::from_utf8_lossy(name);
-    name.rsplit(':').next().unwrap_or_default().to_owned()
+    String::from_utf8_lossy(local_bytes(name)).into_owned()
+}
+
+/// The local part of a qualified name, as bytes: what follows its last `:`.
+/// (A `:` never belongs to a multi-byte UTF-8 sequence, so decoding this
+/// part alone reads it as decoding the whole name would.)
+#[inline]
+fn local_bytes(name: &[u8]) -> &[u8] {
+    match name.iter().rposition(|&b| b == b':') {
+        Some(colon) => name.get(colon.saturating_add(1)..).unwrap_or_default(),
+        None => name,
+    }
+}
+
+/// The first `chars` characters of `text`.
+fn prefix(text: &str, chars: usize) -> &str {
+    match text.char_indices().nth(chars) {
+        Some((end, _)) => text.get(..end).unwrap_or(text),
+        None => text,
+    }
 }
 
 /// The message a root `Document` element names by its namespace.
@@ -452,21 +638,13 @@ fn root_message(start: &quick_xml::events::BytesStart<'_>) -> Result<Message, St
 }
 
 /// The statement-level element of each message.
-fn is_statement(name: &str) -> bool {
-    matches!(name, "Stmt" | "Rpt" | "Ntfctn")
-}
-
-fn parent(state: &State, depth_from_top: usize) -> Option<&str> {
-    state
-        .path
-        .len()
-        .checked_sub(depth_from_top.saturating_add(1))
-        .and_then(|i| state.path.get(i))
-        .map(String::as_str)
+#[inline]
+fn is_statement(tag: Tag) -> bool {
+    tag == Tag::Statement
 }
 
 fn opened(state: &mut State) -> Result<(), String> {
-    let name = state.path.last().map(String::as_str).unwrap_or_default();
+    let name = state.path.tag(0).unwrap_or(Tag::Other);
     if is_statement(name) {
         if state.summary.statements_info.len() >= MAX_STATEMENTS {
             return Err(format!(
@@ -486,7 +664,10 @@ fn opened(state: &mut State) -> Result<(), String> {
             booked_credits: Amount::ZERO,
             booked_debits: Amount::ZERO,
         });
-    } else if name == "Bal" && parent(state, 1).is_some_and(is_statement) && state.entry.is_none() {
+    } else if name == Tag::Bal
+        && state.path.tag(1).is_some_and(is_statement)
+        && state.entry.is_none()
+    {
         let full = state
             .summary
             .statements_info
@@ -498,9 +679,9 @@ fn opened(state: &mut State) -> Result<(), String> {
             ));
         }
         state.balance = Some(BalanceBuilding::default());
-    } else if name == "Ntry" && parent(state, 1).is_some_and(is_statement) {
+    } else if name == Tag::Ntry && state.path.tag(1).is_some_and(is_statement) {
         state.entry = Some(Building::default());
-    } else if name == "TxDtls"
+    } else if name == Tag::TxDtls
         && let Some(entry) = state.entry.as_mut()
     {
         if entry.details.len() >= MAX_DETAILS {
@@ -514,104 +695,111 @@ fn opened(state: &mut State) -> Result<(), String> {
 }
 
 fn text_of(state: &mut State, text: &str) -> Result<(), String> {
-    let name = state.path.last().cloned().unwrap_or_default();
-    let up1 = parent(state, 1).map(str::to_owned);
-    let up2 = parent(state, 2).map(str::to_owned);
-    let in_statement_directly = up1.as_deref().is_some_and(is_statement);
+    // The path is read (borrowed) while the entry, balance and statement,
+    // other fields of the state, are written: nothing of it is copied.
+    let path = &state.path;
+    let name = path.tag(0).unwrap_or(Tag::Other);
+    let up1 = path.tag(1);
+    let up2 = path.tag(2);
+    let in_statement_directly = up1.is_some_and(is_statement);
     if state.entry.is_none() {
-        if name == "Id" && in_statement_directly {
+        if name == Tag::Id && in_statement_directly {
             state.statement_id.push_str(text);
-        } else if name == "IBAN" && up1.as_deref() == Some("Id") && up2.as_deref() == Some("Acct") {
+        } else if name == Tag::Iban
+            && matches!(up1, Some(Tag::Id))
+            && matches!(up2, Some(Tag::Acct))
+        {
             state.account = Some(text.to_owned());
-        } else if name == "CreDtTm" && in_statement_directly {
+        } else if name == Tag::CreDtTm && in_statement_directly {
             if let Some(info) = state.summary.statements_info.last_mut() {
-                info.created_at = Some(text.chars().take(MAX_CODE).collect());
+                info.created_at = Some(prefix(text, MAX_CODE).to_owned());
             }
         } else if let Some(balance) = state.balance.as_mut() {
-            match (name.as_str(), up1.as_deref()) {
-                ("Cd" | "Prtry", Some("CdOrPrtry")) if up2.as_deref() == Some("Tp") => {
-                    balance.kind = Some(text.chars().take(MAX_CODE).collect());
+            match (name, up1) {
+                (Tag::Cd | Tag::Prtry, Some(Tag::CdOrPrtry)) if matches!(up2, Some(Tag::Tp)) => {
+                    balance.kind = Some(prefix(text, MAX_CODE).to_owned());
                 }
-                ("Amt", Some("Bal")) => {
-                    balance.amount = Some(amount(text, state.currency.as_deref())?);
+                (Tag::Amt, Some(Tag::Bal)) => {
+                    let currency = state.currency_given.then_some(state.currency.as_str());
+                    balance.amount = Some(amount(text, currency)?);
                 }
-                ("CdtDbtInd", Some("Bal")) => balance.credit = Some(credit_debit(text)?),
-                ("Dt" | "DtTm", Some("Dt")) if up2.as_deref() == Some("Bal") => {
-                    balance.date = Some(text.chars().take(10).collect());
+                (Tag::CdtDbtInd, Some(Tag::Bal)) => balance.credit = Some(credit_debit(text)?),
+                (Tag::Dt | Tag::DtTm, Some(Tag::Dt)) if matches!(up2, Some(Tag::Bal)) => {
+                    balance.date = Some(prefix(text, 10).to_owned());
                 }
                 _ => {}
             }
         }
         return Ok(());
     }
-    let currency = state.currency.clone();
+    let currency = state.currency_given.then_some(state.currency.as_str());
     let Some(entry) = state.entry.as_mut() else {
         return Ok(());
     };
-    let entry_level = up1.as_deref() == Some("Ntry");
-    let in_details = state.path.iter().any(|p| p == "TxDtls");
-    match name.as_str() {
-        "Amt" if entry_level => entry.amount = Some(amount(text, currency.as_deref())?),
-        "Amt" if in_details => {
+    let entry_level = matches!(up1, Some(Tag::Ntry));
+    let in_details = || path.contains(Tag::TxDtls);
+    match name {
+        Tag::Amt if entry_level => entry.amount = Some(amount(text, currency)?),
+        Tag::Amt if in_details() => {
             // The detail's own amount: `AmtDtls/TxAmt/Amt`, or `Amt` (later versions).
-            let ok = up1.as_deref() == Some("TxDtls") || up1.as_deref() == Some("TxAmt");
+            let ok = matches!(up1, Some(Tag::TxDtls)) || matches!(up1, Some(Tag::TxAmt));
             if ok && let Some(detail) = entry.details.last_mut() {
-                detail.amount = Some(amount(text, currency.as_deref())?);
+                detail.amount = Some(amount(text, currency)?);
             }
         }
-        "CdtDbtInd" if entry_level => entry.credit = Some(credit_debit(text)?),
-        "RvslInd" if entry_level => entry.reversal = text == "true" || text == "1",
-        "Sts" if entry_level => entry.status = Some(status(text)),
-        "Cd" if up1.as_deref() == Some("Sts") && up2.as_deref() == Some("Ntry") => {
+        Tag::CdtDbtInd if entry_level => entry.credit = Some(credit_debit(text)?),
+        Tag::RvslInd if entry_level => entry.reversal = text == "true" || text == "1",
+        Tag::Sts if entry_level => entry.status = Some(status(text)),
+        Tag::Cd if matches!(up1, Some(Tag::Sts)) && matches!(up2, Some(Tag::Ntry)) => {
             entry.status = Some(status(text));
         }
-        "NtryRef" if entry_level => entry.entry_reference = Some(text.to_owned()),
-        "AcctSvcrRef" if entry_level => entry.account_servicer_reference = Some(text.to_owned()),
-        "Dt" | "DtTm" if up2.as_deref() == Some("Ntry") => {
-            let date: String = text.chars().take(10).collect();
-            match up1.as_deref() {
-                Some("BookgDt") => entry.booking_date = Some(date),
-                Some("ValDt") => entry.value_date = Some(date),
+        Tag::NtryRef if entry_level => entry.entry_reference = Some(text.to_owned()),
+        Tag::AcctSvcrRef if entry_level => entry.account_servicer_reference = Some(text.to_owned()),
+        Tag::Dt | Tag::DtTm if matches!(up2, Some(Tag::Ntry)) => {
+            let date = prefix(text, 10).to_owned();
+            match up1 {
+                Some(Tag::BookgDt) => entry.booking_date = Some(date),
+                Some(Tag::ValDt) => entry.value_date = Some(date),
                 _ => {}
             }
         }
-        "Nm" if in_details && state.path.iter().any(|p| p == "RltdPties") => {
+        Tag::Nm if in_details() && path.contains(Tag::RltdPties) => {
             // .001.08 onwards wrap the party: `Dbtr/Pty/Nm`.
-            let party = match up1.as_deref() {
-                Some("Pty") => up2.as_deref(),
+            let party = match up1 {
+                Some(Tag::Pty) => up2,
                 other => other,
             };
             if let Some(detail) = entry.details.last_mut() {
                 match party {
-                    Some("Dbtr") => detail.debtor_name = Some(text.to_owned()),
-                    Some("Cdtr") => detail.creditor_name = Some(text.to_owned()),
+                    Some(Tag::Dbtr) => detail.debtor_name = Some(text.to_owned()),
+                    Some(Tag::Cdtr) => detail.creditor_name = Some(text.to_owned()),
                     _ => {}
                 }
             }
         }
-        "IBAN" if in_details && up1.as_deref() == Some("Id") => {
+        Tag::Iban if in_details() && matches!(up1, Some(Tag::Id)) => {
             if let Some(detail) = entry.details.last_mut() {
-                match up2.as_deref() {
-                    Some("DbtrAcct") => detail.debtor_iban = Some(text.to_owned()),
-                    Some("CdtrAcct") => detail.creditor_iban = Some(text.to_owned()),
+                match up2 {
+                    Some(Tag::DbtrAcct) => detail.debtor_iban = Some(text.to_owned()),
+                    Some(Tag::CdtrAcct) => detail.creditor_iban = Some(text.to_owned()),
                     _ => {}
                 }
             }
         }
-        "EndToEndId" if in_details => {
+        Tag::EndToEndId if in_details() => {
             if let Some(detail) = entry.details.last_mut() {
                 detail.end_to_end_id = Some(text.to_owned());
             }
         }
-        "AcctSvcrRef" if in_details && up1.as_deref() == Some("Refs") => {
+        Tag::AcctSvcrRef if in_details() && matches!(up1, Some(Tag::Refs)) => {
             if let Some(detail) = entry.details.last_mut() {
                 detail.account_servicer_reference = Some(text.to_owned());
             }
         }
-        "Ustrd" | "Ref" if in_details => {
-            let remittance = state.path.iter().any(|p| p == "RmtInf");
-            let structured = name == "Ref" && up1.as_deref() == Some("CdtrRefInf");
-            if remittance && (name == "Ustrd" || structured) {
+        Tag::Ustrd | Tag::Ref if in_details() => {
+            let remittance = path.contains(Tag::RmtInf);
+            let structured = name == Tag::Ref && matches!(up1, Some(Tag::CdtrRefInf));
+            if remittance && (name == Tag::Ustrd || structured) {
                 if entry.remittance_lines >= MAX_REMITTANCE_LINES {
                     return Err(format!(
                         "more than {MAX_REMITTANCE_LINES} remittance lines in one entry"
@@ -636,9 +824,9 @@ fn closed<E>(
     state: &mut State,
     on_entry: &mut impl FnMut(Entry) -> Result<(), E>,
 ) -> Result<(), Closed<E>> {
-    let name = state.path.last().map(String::as_str).unwrap_or_default();
-    if name == "Amt" {
-        state.currency = None;
+    let name = state.path.tag(0).unwrap_or(Tag::Other);
+    if name == Tag::Amt {
+        state.currency_given = false;
     }
     if is_statement(name) {
         let id = state.statement_id.clone();
@@ -649,7 +837,7 @@ fn closed<E>(
         }
         return Ok(());
     }
-    if name == "Bal" && state.entry.is_none() {
+    if name == Tag::Bal && state.entry.is_none() {
         let Some(building) = state.balance.take() else {
             return Ok(());
         };
@@ -667,7 +855,7 @@ fn closed<E>(
         }
         return Ok(());
     }
-    if name != "Ntry" || !parent(state, 1).is_some_and(is_statement) {
+    if name != Tag::Ntry || !state.path.tag(1).is_some_and(is_statement) {
         return Ok(());
     }
     let Some(building) = state.entry.take() else {
@@ -723,7 +911,7 @@ fn status(text: &str) -> Status {
         "BOOK" => Status::Booked,
         "PDNG" => Status::Pending,
         "INFO" => Status::Information,
-        other => Status::Other(other.chars().take(35).collect()),
+        other => Status::Other(prefix(other, 35).to_owned()),
     }
 }
 
@@ -734,7 +922,9 @@ fn amount(text: &str, currency: Option<&str>) -> Result<(Amount, Currency), Stri
     let currency = Currency::parse(currency)
         .filter(|c| c.as_str() == currency)
         .ok_or_else(|| format!("Ccy {currency:?} is not a currency code"))?;
-    let quoted: String = text.chars().take(40).collect();
+    // The text quoted (bounded) in an error, built only for one.
+    let quoted = || text.chars().take(40).collect::<String>();
+    let not_an_amount = || format!("{:?} is not an amount", quoted());
     let (whole, fraction) = text.split_once('.').unwrap_or((text, ""));
     let digits = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
     if whole.is_empty()
@@ -743,15 +933,25 @@ fn amount(text: &str, currency: Option<&str>) -> Result<(Amount, Currency), Stri
         || !digits(fraction)
         || fraction.len() > 5
     {
-        return Err(format!("{quoted:?} is not an amount"));
+        return Err(not_an_amount());
     }
-    let cents: String = fraction.chars().take(2).collect();
-    let rest: String = fraction.chars().skip(2).collect();
+    let (cents, rest) = fraction.split_at(fraction.len().min(2));
     if rest.bytes().any(|b| b != b'0') {
-        return Err(format!("{quoted:?} is not a whole number of cents"));
+        return Err(format!("{:?} is not a whole number of cents", quoted()));
     }
-    let normal = format!("{whole}.{cents:0<2}");
-    let amount = Amount::parse(&normal).map_err(|_| format!("{quoted:?} is not an amount"))?;
+    // At most 15 digits and two decimals: the cents (below 10^17) fit an i64,
+    // checked all the same.
+    let mut minor: i64 = 0;
+    for b in whole
+        .bytes()
+        .chain(cents.bytes().chain(b"00".iter().copied()).take(2))
+    {
+        minor = minor
+            .checked_mul(10)
+            .and_then(|m| m.checked_add(i64::from(b.saturating_sub(b'0'))))
+            .ok_or_else(not_an_amount)?;
+    }
+    let amount = Amount::from_minor(minor).map_err(|_| not_an_amount())?;
     Ok((amount, currency))
 }
 
@@ -782,6 +982,37 @@ mod tests {
         }
         assert!(amount("1", None).is_err());
         assert!(amount("1", Some("eur")).is_err());
+    }
+
+    #[test]
+    fn amounts_are_read_digit_by_digit() {
+        let eur = Some("EUR");
+        let largest = amount("999999999999999.99000", eur).unwrap().0;
+        assert_eq!(largest.minor(), 99_999_999_999_999_999);
+        assert_eq!(amount("007.5", eur).unwrap().0.minor(), 750);
+        assert_eq!(amount("0", eur).unwrap().0.minor(), 0);
+        let error = amount("1234567890123456", eur).unwrap_err();
+        assert_eq!(error, "\"1234567890123456\" is not an amount");
+        let error = amount("1.001", eur).unwrap_err();
+        assert_eq!(error, "\"1.001\" is not a whole number of cents");
+    }
+
+    #[test]
+    fn an_element_name_that_is_not_utf8_is_named_lossily() {
+        let open = b"<Document xmlns=\"urn:iso:std:iso:20022:tech:xsd:camt.053.001.02\">\
+                     <BkToCstmrStmt><p:Stmt><Id>S</Id><x:\xffA\xfe>";
+        let error = read_entries(&open[..], |_| Ok::<(), std::io::Error>(())).unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "line 1, <\u{fffd}A\u{fffd}>: the document ends inside an element"
+        );
+        let mut closed = open.to_vec();
+        closed.extend_from_slice(b"</x:\xffA\xfe></p:Stmt></BkToCstmrStmt>");
+        let error = read_entries(&closed[..], |_| Ok::<(), std::io::Error>(())).unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "line 1, <Document>: the document ends inside an element"
+        );
     }
 
     #[test]

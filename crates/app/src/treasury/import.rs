@@ -12,6 +12,7 @@ use maksa_domain::ids::PaymentRequestId;
 use maksa_domain::money::Amount;
 use maksa_domain::payment_order::Proposer;
 use maksa_domain::reconciliation::{Credit, NamedPayment, Outcome, judge};
+use maksa_domain::status::Status;
 use maksa_treasury::camt::{self, Entry, Message, ReadError, Summary};
 use maksa_treasury::remittance::purpose_ids;
 use serde::Serialize;
@@ -57,9 +58,39 @@ pub struct StatementBalance {
     pub balanced: Option<bool>,
 }
 
+/// An entry as the reading thread hands it over: keyed, and with the
+/// payment identifiers each of its booked credits names. Keying is done
+/// there, beside the writer, not in its way (docs/PERFORMANCE.md, issue 14).
+struct Keyed {
+    entry: Entry,
+    transactions: Vec<(Transaction, Vec<String>)>,
+}
+
+fn keyed(entry: Entry, ordinals: &mut FallbackOrdinals) -> Result<Keyed, Stop> {
+    let transactions = keys::transactions(&entry, ordinals)
+        .map_err(|e| Stop::Refused(e.to_string()))?
+        .into_iter()
+        .map(|transaction| {
+            let ids: Vec<String> = if transaction.credit && transaction.booked {
+                purpose_ids(transaction.lines.iter().map(String::as_str))
+                    .into_iter()
+                    .map(|id| id.as_str().to_owned())
+                    .collect()
+            } else {
+                Vec::new()
+            };
+            (transaction, ids)
+        })
+        .collect();
+    Ok(Keyed {
+        entry,
+        transactions,
+    })
+}
+
 /// What the reading thread hands over.
 enum FromReader {
-    Entries(Vec<Entry>),
+    Entries(Vec<Keyed>),
     End(Summary, String),
     Failed(TreasuryError),
 }
@@ -80,9 +111,14 @@ impl<R: Read> Read for Hashing<R> {
     }
 }
 
+/// Why the reading thread stopped before the document's end.
 #[derive(Debug, thiserror::Error)]
-#[error("the import was abandoned")]
-struct Abandoned;
+enum Stop {
+    #[error("the import was abandoned")]
+    Abandoned,
+    #[error("{0}")]
+    Refused(String),
+}
 
 fn message_name(message: Message) -> &'static str {
     match message {
@@ -92,9 +128,20 @@ fn message_name(message: Message) -> &'static str {
     }
 }
 
+/// A `YYYY-MM-DD` day (what the reader keeps of `Dt` and `DtTm`). Read by
+/// hand: the general parser was a visible share of an import's time.
 fn date(text: Option<&str>) -> Option<Date> {
-    let format = time::macros::format_description!("[year]-[month]-[day]");
-    text.and_then(|t| Date::parse(t, &format).ok())
+    let mut parts = text?.splitn(3, '-');
+    let mut number = |width: usize| {
+        parts
+            .next()
+            .filter(|part| part.len() == width && part.bytes().all(|b| b.is_ascii_digit()))
+            .and_then(|part| part.parse::<u16>().ok())
+    };
+    let year = i32::from(number(4)?);
+    let month = time::Month::try_from(u8::try_from(number(2)?).ok()?).ok()?;
+    let day = u8::try_from(number(2)?).ok()?;
+    Date::from_calendar_date(year, month, day).ok()
 }
 
 fn signed(balance: &camt::Balance) -> i64 {
@@ -112,7 +159,6 @@ struct Importing {
     source: String,
     actor: String,
     at: OffsetDateTime,
-    ordinals: FallbackOrdinals,
     counts: ImportCounts,
     outcomes: HashMap<Outcome, u64>,
     refunds_proposed: u64,
@@ -138,16 +184,17 @@ impl Treasury {
                 inner: input,
                 context: ring::digest::Context::new(&ring::digest::SHA256),
             });
-            let mut chunk: Vec<Entry> = Vec::with_capacity(CHUNK);
+            let mut chunk: Vec<Keyed> = Vec::with_capacity(CHUNK);
+            let mut ordinals = FallbackOrdinals::default();
             let result = camt::read_entries(&mut hashing, |entry| {
-                chunk.push(entry);
+                chunk.push(keyed(entry, &mut ordinals)?);
                 if chunk.len() >= CHUNK {
                     let full = std::mem::replace(&mut chunk, Vec::with_capacity(CHUNK));
                     sender
                         .blocking_send(FromReader::Entries(full))
-                        .map_err(|_| Abandoned)?;
+                        .map_err(|_| Stop::Abandoned)?;
                 }
-                Ok::<(), Abandoned>(())
+                Ok::<(), Stop>(())
             });
             let last = match result {
                 Ok(summary) => {
@@ -161,7 +208,10 @@ impl Treasury {
                     FromReader::End(summary, sha)
                 }
                 Err(ReadError::Document(error)) => FromReader::Failed(error.into()),
-                Err(ReadError::Caller(Abandoned)) => return,
+                Err(ReadError::Caller(Stop::Refused(reason))) => {
+                    FromReader::Failed(TreasuryError::Refused(reason))
+                }
+                Err(ReadError::Caller(Stop::Abandoned)) => return,
             };
             let _ = sender.blocking_send(last);
         });
@@ -172,7 +222,6 @@ impl Treasury {
             source: bounded(source),
             actor: actor.to_owned(),
             at: self.clock.now(),
-            ordinals: FallbackOrdinals::default(),
             counts: ImportCounts::default(),
             outcomes: HashMap::new(),
             refunds_proposed: 0,
@@ -227,25 +276,25 @@ impl Treasury {
     async fn import_chunk(
         &self,
         importing: &mut Importing,
-        entries: &[Entry],
+        entries: &[Keyed],
     ) -> Result<(), TreasuryError> {
         let Some(first) = entries.first() else {
             return Ok(());
         };
         // The digest is known only at the end; `finish` stores it.
-        let import_id = self.import_id(importing, first.message, "").await?;
-        let mut found: Vec<(&Entry, Transaction)> = Vec::with_capacity(entries.len());
-        for entry in entries {
-            if let Some(day) = date(entry.booking_date.as_deref()) {
-                importing
-                    .first_days
-                    .entry(entry.statement_id.clone())
-                    .or_insert(day);
-            }
-            for transaction in keys::transactions(entry, &mut importing.ordinals)
-                .map_err(|e| TreasuryError::Refused(e.to_string()))?
+        let import_id = self.import_id(importing, first.entry.message, "").await?;
+        let mut found: Vec<(&Entry, &Transaction)> = Vec::with_capacity(entries.len());
+        let mut named_ids: Vec<&Vec<String>> = Vec::with_capacity(entries.len());
+        for keyed in entries {
+            let entry = &keyed.entry;
+            if let Some(day) = date(entry.booking_date.as_deref())
+                && !importing.first_days.contains_key(&entry.statement_id)
             {
+                importing.first_days.insert(entry.statement_id.clone(), day);
+            }
+            for (transaction, ids) in &keyed.transactions {
                 found.push((entry, transaction));
+                named_ids.push(ids);
             }
         }
         importing.counts.transactions = importing
@@ -263,21 +312,11 @@ impl Treasury {
             .collect();
 
         // Which payments the new (or newly booked) credits name.
-        let mut named_ids: Vec<Vec<String>> = Vec::with_capacity(found.len());
-        let mut wanted: HashSet<String> = HashSet::new();
-        for (_, transaction) in &found {
-            let ids: Vec<String> = if transaction.credit && transaction.booked {
-                purpose_ids(transaction.lines.iter().map(String::as_str))
-                    .into_iter()
-                    .map(|id| id.as_str().to_owned())
-                    .collect()
-            } else {
-                Vec::new()
-            };
-            wanted.extend(ids.iter().cloned());
-            named_ids.push(ids);
-        }
-        let wanted: Vec<&str> = wanted.iter().map(String::as_str).collect();
+        let wanted: HashSet<&str> = named_ids
+            .iter()
+            .flat_map(|ids| ids.iter().map(String::as_str))
+            .collect();
+        let wanted: Vec<&str> = wanted.into_iter().collect();
         let mut payments: HashMap<String, PaymentForMatching> = if wanted.is_empty() {
             HashMap::new()
         } else {
@@ -294,6 +333,8 @@ impl Treasury {
         let mut confirmations: Vec<i64> = Vec::new();
         let mut audits: Vec<AuditEvent> = Vec::new();
         let mut refunds: Vec<(String, Outcome, Option<Amount>)> = Vec::new();
+        // Paid requests a credit settled: their receipt is issued again.
+        let mut settled: Vec<PaymentRequestId> = Vec::new();
         let mut keys_this_chunk: HashSet<&str> = HashSet::new();
         for ((entry, transaction), ids) in found.iter().zip(&named_ids) {
             if !keys_this_chunk.insert(transaction.key.as_str()) {
@@ -322,11 +363,13 @@ impl Treasury {
                         })
                         .await?;
                     self.count(importing, judged.outcome);
+                    settled.extend(judged.settled_paid_request());
                     audits.extend(self.audit_of(importing, transaction, entry, &judged));
                 }
                 None => {
                     importing.counts.new = importing.counts.new.saturating_add(1);
                     self.count(importing, judged.outcome);
+                    settled.extend(judged.settled_paid_request());
                     audits.extend(self.audit_of(importing, transaction, entry, &judged));
                     if judged
                         .outcome
@@ -378,11 +421,6 @@ impl Treasury {
             importing.work.append_audits(&audits).await?;
         }
         // A paid request's receipt is issued again, now with its settlement.
-        let settled: Vec<PaymentRequestId> = audits
-            .iter()
-            .filter(|a| a.kind == "payment.settled")
-            .filter_map(|a| a.request_id)
-            .collect();
         if !settled.is_empty() {
             importing.work.mark_receipts_due(&settled).await?;
         }
@@ -406,8 +444,11 @@ impl Treasury {
         judged: &Judged,
     ) -> Option<AuditEvent> {
         let (request, sequence, _) = judged.payment?;
+        // A plain settlement is recorded by its entry (request, payment,
+        // outcome, import) and counted in the import's own event: one event
+        // per settled payment would double what a statement writes
+        // (docs/reconciliation.md). What needs a person is audited per payment.
         let kind = match judged.outcome {
-            Outcome::Settled => "payment.settled",
             Outcome::RefundCandidate => "payment.money_owed_back",
             Outcome::Short | Outcome::Over | Outcome::WrongAccount | Outcome::WrongCurrency => {
                 "payment.settlement_differs"
@@ -563,9 +604,19 @@ struct Judged {
     outcome: Outcome,
     purpose_id: Option<String>,
     payment: Option<(PaymentRequestId, u16, Amount)>,
+    /// The matched payment was executed (paid at its bank).
+    paid: bool,
 }
 
 impl Judged {
+    /// The request of a paid payment this credit settled.
+    fn settled_paid_request(&self) -> Option<PaymentRequestId> {
+        match (self.outcome, self.payment) {
+            (Outcome::Settled, Some((request, _, _))) if self.paid => Some(request),
+            _ => None,
+        }
+    }
+
     fn expected(&self) -> Option<Amount> {
         self.payment.map(|(_, _, amount)| amount)
     }
@@ -584,6 +635,7 @@ fn judgement(
             outcome: Outcome::Debit,
             purpose_id: None,
             payment: None,
+            paid: false,
         };
     }
     if !transaction.booked {
@@ -591,6 +643,7 @@ fn judgement(
             outcome: Outcome::Pending,
             purpose_id: ids.first().cloned(),
             payment: None,
+            paid: false,
         };
     }
     let named: Vec<&PaymentForMatching> = ids.iter().filter_map(|id| payments.get(id)).collect();
@@ -621,6 +674,7 @@ fn judgement(
         )),
         _ => None,
     };
+    let paid = matches!(named.as_slice(), [one] if one.payment_status == Status::Executed);
     let purpose_id = matched
         .as_ref()
         .map(|m| m.3.clone())
@@ -635,6 +689,7 @@ fn judgement(
         outcome,
         purpose_id,
         payment: matched.map(|(r, s, a, _)| (r, s, a)),
+        paid,
     }
 }
 
@@ -678,4 +733,30 @@ pub(crate) fn refund_order(
         proposed_by: proposer.as_stored().to_owned(),
         at,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::date;
+    use time::macros::date as day;
+
+    #[test]
+    fn days_are_read_as_written_and_nothing_else() {
+        assert_eq!(date(Some("2026-11-30")), Some(day!(2026 - 11 - 30)));
+        assert_eq!(date(Some("2024-02-29")), Some(day!(2024 - 02 - 29)));
+        for bad in [
+            "2026-02-30",
+            "2026-13-01",
+            "2026-1-01",
+            "26-11-30",
+            "2026-11-3x",
+            "2026-11-30T",
+            "+026-11-30",
+            "",
+            "2026/11/30",
+        ] {
+            assert_eq!(date(Some(bad)), None, "{bad}");
+        }
+        assert_eq!(date(None), None);
+    }
 }

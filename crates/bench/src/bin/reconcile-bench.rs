@@ -6,11 +6,18 @@
 //! (parse and count, nothing stored).
 //!
 //! ```text
-//! cargo run --release -p maksa-bench --bin reconcile-bench -- [sqlite|postgres] [ENTRIES] [MATCH%]
+//! cargo run --release -p maksa-bench --bin reconcile-bench -- [sqlite|postgres] [ENTRIES] [MATCH%] [random-ids]
 //! ```
 //! Defaults: sqlite, 1,000,000 entries, 90 % matching. The database, the
 //! statement file and the payments are made fresh in a directory under `.`
 //! that is removed at the end.
+//!
+//! The payments carry ids as the hub makes them: time-ordered request and
+//! purpose ids (`PaymentRequestId::time_ordered`, `PurposeId::time_ordered`),
+//! created one every 40 ms through the statement's day, which lists them in
+//! that order. `random-ids` keeps the test fixture's random (version 4,
+//! random base-36) ids instead: every look-up then lands on a random page,
+//! the worst case a store could be handed.
 
 #![allow(clippy::print_stdout)]
 
@@ -19,9 +26,11 @@ use maksa_app::clock::SystemClock;
 use maksa_app::store::AuditEvent;
 use maksa_app::store::prelude::*;
 use maksa_app::treasury::{Treasury, TreasurySettings};
+use maksa_domain::ids::{PaymentRequestId, PurposeId};
 use maksa_domain::money::{Amount, Currency};
 use maksa_domain::request::PaymentRequest;
-use maksa_store_tests::fixtures::{client, creation_audit, single_payment_request};
+use maksa_domain::status::Status;
+use maksa_store_tests::fixtures::{client, creation_audit, provider, single_payment_request};
 use maksa_treasury::camt::{self, Message};
 use maksa_treasury::camt_writer::{EntryToWrite, StatementHeader, write_statement};
 use std::path::{Path, PathBuf};
@@ -93,10 +102,68 @@ async fn child(
     Ok(())
 }
 
-fn payment_requests(from: usize, to: usize) -> Vec<PaymentRequest> {
+/// Milliseconds between two payments' creation: 900,000 payments fill a day.
+const CREATED_EVERY_MS: i64 = 40;
+
+/// 64 pseudo-random bits of `seed` and `salt` (splitmix64): the bench's
+/// ids must differ, not be secret.
+fn scrambled(seed: u64, salt: u64) -> u64 {
+    let mut z = seed
+        .wrapping_mul(0x9E37_79B9_7F4A_7C15)
+        .wrapping_add(salt.wrapping_mul(0xBF58_476D_1CE4_E5B9));
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^ (z >> 31)
+}
+
+fn random_bytes<const N: usize>(seed: u64, salt: u64) -> [u8; N] {
+    let mut bytes = [0u8; N];
+    for (i, chunk) in bytes.chunks_mut(8).enumerate() {
+        let word = scrambled(seed, salt.wrapping_add(i as u64)).to_le_bytes();
+        chunk.copy_from_slice(&word[..chunk.len()]);
+    }
+    bytes
+}
+
+/// Requests `from..to` of the run, each with one payment. With
+/// `time_ordered`, their ids are made as the hub makes a new request's: of
+/// its creation time, which advances by [`CREATED_EVERY_MS`] per request.
+fn payment_requests(from: usize, to: usize, time_ordered: bool) -> Vec<PaymentRequest> {
     let owner = client("bench.treasury");
+    let day_start = time::macros::datetime!(2026-11-30 00:00 UTC);
     (from..to)
-        .map(|seed| single_payment_request(&owner, u64::try_from(seed).unwrap_or(0)))
+        .map(|seed| {
+            let seed = u64::try_from(seed).unwrap_or(0);
+            let mut request = single_payment_request(&owner, seed);
+            if time_ordered {
+                let at = day_start
+                    + time::Duration::milliseconds(
+                        i64::try_from(seed).unwrap_or(0) * CREATED_EVERY_MS,
+                    );
+                request.id = PaymentRequestId::time_ordered(at, random_bytes(seed, 1));
+                request.created_at = at;
+                for payment in &mut request.payments {
+                    let old = payment.purpose_id.as_str().to_owned();
+                    payment.purpose_id = PurposeId::time_ordered(at, random_bytes(seed, 2));
+                    payment.purpose =
+                        payment
+                            .purpose
+                            .replacen(&old, payment.purpose_id.as_str(), 1);
+                }
+            }
+            // Paid at its bank (E): the credit on the statement is the money
+            // of a payment the hub already reported paid.
+            let paid_at = request.created_at + time::Duration::minutes(2);
+            request.status = Status::Executed;
+            request.status_changed_at = paid_at;
+            for payment in &mut request.payments {
+                payment.status = Status::Executed;
+                payment.paid_at = Some(paid_at);
+                payment.provider = Some(provider("HABALV22"));
+                payment.external_id = Some(format!("BENCH-{seed}"));
+            }
+            request
+        })
         .collect()
 }
 
@@ -117,6 +184,11 @@ async fn main() -> anyhow::Result<()> {
         .transpose()?
         .unwrap_or(1_000_000);
     let share: usize = args.next().map(|n| n.parse()).transpose()?.unwrap_or(90);
+    let time_ordered = match args.next().as_deref() {
+        None => true,
+        Some("random-ids") => false,
+        Some(other) => anyhow::bail!("unknown option {other:?} (random-ids)"),
+    };
     let matching = entries.saturating_mul(share) / 100;
 
     let directory = tempfile::Builder::new()
@@ -136,7 +208,7 @@ async fn main() -> anyhow::Result<()> {
     let mut from = 0;
     while from < matching {
         let to = (from + INSERT_BATCH).min(matching);
-        let requests = payment_requests(from, to);
+        let requests = payment_requests(from, to, time_ordered);
         let batch: Vec<(PaymentRequest, AuditEvent)> = requests
             .iter()
             .map(|r| (r.clone(), creation_audit(r)))
@@ -154,7 +226,12 @@ async fn main() -> anyhow::Result<()> {
         from = to;
     }
     println!(
-        "{backend}: {matching} payments made in {:.1} s",
+        "{backend}: {matching} payments ({} ids) made in {:.1} s",
+        if time_ordered {
+            "time-ordered"
+        } else {
+            "random"
+        },
         started.elapsed().as_secs_f64()
     );
     drop(store);
