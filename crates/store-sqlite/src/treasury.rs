@@ -18,11 +18,12 @@ use maksa_app::store::{
 use maksa_domain::ids::PaymentRequestId;
 use maksa_domain::payment_order::OrderState;
 use maksa_domain::reconciliation::Outcome;
+use sqlx::query_builder::Separated;
 use sqlx::sqlite::SqliteRow;
 use sqlx::{QueryBuilder, Row, Sqlite, SqliteConnection, Transaction};
 use time::{Date, OffsetDateTime};
 
-/// Rows per multi-row INSERT of entries: 23 parameters each, far below
+/// Rows per multi-row INSERT of entries: at most 23 parameters each, far below
 /// SQLite's 32766.
 const ENTRY_ROWS_PER_STATEMENT: usize = 200;
 /// The writer's page cache during a treasury transaction (KiB, negative as
@@ -261,6 +262,119 @@ async fn audits(
     Ok(())
 }
 
+/// What the entries of one statement on one day usually share: written
+/// once per INSERT when every row of it shares them.
+#[derive(PartialEq)]
+struct SharedColumns<'a> {
+    import_id: i64,
+    message: &'a str,
+    statement_id: &'a str,
+    account: &'a str,
+    booked: bool,
+    credit: bool,
+    reversal: bool,
+    currency: &'a str,
+    booking_date: Option<Date>,
+    value_date: Option<Date>,
+    imported_at: OffsetDateTime,
+}
+
+fn shared_columns(entry: &NewStatementEntry) -> SharedColumns<'_> {
+    SharedColumns {
+        import_id: entry.import_id,
+        message: &entry.message,
+        statement_id: &entry.statement_id,
+        account: &entry.account,
+        booked: entry.booked,
+        credit: entry.credit,
+        reversal: entry.reversal,
+        currency: entry.currency.as_str(),
+        booking_date: entry.booking_date,
+        value_date: entry.value_date,
+        imported_at: entry.imported_at,
+    }
+}
+
+/// An entry's own columns, then those its statement's entries usually
+/// share ([`SharedColumns`]), as [`entries_insert`] binds them.
+const OWN_COLUMNS: &str = "entry_key, amount_minor, acct_svcr_ref, end_to_end_id, remittance, \
+     counterparty_name, counterparty_iban, purpose_id, outcome, request_id, sequence, expected_minor";
+const SHARED_COLUMNS: &str = "import_id, message, statement_id, account, booked, credit, reversal, \
+     currency, booking_date, value_date, imported_at";
+
+fn push_own(row: &mut Separated<'_, Sqlite, &'static str>, entry: &NewStatementEntry) {
+    row.push_bind(entry.key.as_str())
+        .push_bind(entry.amount.minor())
+        .push_bind(entry.account_servicer_reference.as_deref())
+        .push_bind(entry.end_to_end_id.as_deref())
+        .push_bind(entry.remittance.as_str())
+        .push_bind(entry.counterparty_name.as_deref())
+        .push_bind(entry.counterparty_iban.as_deref())
+        .push_bind(entry.purpose_id.as_deref())
+        .push_bind(entry.outcome.as_str())
+        .push_bind(entry.payment.map(|(r, _)| request_id_text(r)))
+        .push_bind(entry.payment.map(|(_, s)| i64::from(s)))
+        .push_bind(entry.expected.map(|a| a.minor()));
+}
+
+fn push_shared(
+    row: &mut Separated<'_, Sqlite, &'static str>,
+    entry: &NewStatementEntry,
+) -> Result<(), StoreError> {
+    row.push_bind(entry.import_id)
+        .push_bind(entry.message.as_str())
+        .push_bind(entry.statement_id.as_str())
+        .push_bind(entry.account.as_str())
+        .push_bind(i64::from(entry.booked))
+        .push_bind(i64::from(entry.credit))
+        .push_bind(i64::from(entry.reversal))
+        .push_bind(entry.currency.as_str())
+        .push_bind(entry.booking_date.map(day_text))
+        .push_bind(entry.value_date.map(day_text))
+        .push_bind(micros(entry.imported_at)?);
+    Ok(())
+}
+
+/// The INSERT of a slice of entries (at most [`ENTRY_ROWS_PER_STATEMENT`]).
+/// When the rows share their statement, day, direction and currency (a
+/// statement's credits: the usual case), those are bound once and each row
+/// carries the rest — fewer arguments to build, copy and free, which is
+/// most of what an INSERT costs through sqlx (docs/PERFORMANCE.md, issue 14).
+fn entries_insert(chunk: &[NewStatementEntry]) -> Result<QueryBuilder<Sqlite>, StoreError> {
+    let mut insert = QueryBuilder::<Sqlite>::new(format!(
+        "INSERT INTO statement_entries ({OWN_COLUMNS}, {SHARED_COLUMNS}) "
+    ));
+    let mut failed = None;
+    let first = chunk.first();
+    if let Some(first) = first.filter(|first| {
+        let shared = shared_columns(first);
+        chunk.iter().all(|entry| shared_columns(entry) == shared)
+    }) {
+        // The one row of shared values outside, the entries inside: SQLite
+        // runs the entries' VALUES as a co-routine, in order.
+        insert.push("SELECT v.*, s.* FROM (");
+        insert.push_values([first], |mut row, entry| {
+            if let Err(error) = push_shared(&mut row, entry) {
+                failed = Some(error);
+            }
+        });
+        insert.push(") AS s, (");
+        insert.push_values(chunk, |mut row, entry| push_own(&mut row, entry));
+        insert.push(") AS v");
+    } else {
+        insert.push_values(chunk, |mut row, entry| {
+            push_own(&mut row, entry);
+            if let Err(error) = push_shared(&mut row, entry) {
+                failed = Some(error);
+            }
+        });
+    }
+    match failed {
+        Some(error) => Err(error),
+        None => Ok(insert),
+    }
+}
+
 #[async_trait]
 impl TreasuryWork for SqliteTreasuryWork {
     async fn insert_import(&mut self, import: &NewImport) -> Result<i64, StoreError> {
@@ -373,56 +487,26 @@ impl TreasuryWork for SqliteTreasuryWork {
     }
 
     async fn insert_entries(&mut self, entries: &[NewStatementEntry]) -> Result<(), StoreError> {
-        for chunk in entries.chunks(ENTRY_ROWS_PER_STATEMENT) {
-            let mut insert = QueryBuilder::<Sqlite>::new(
-                "INSERT INTO statement_entries (entry_key, import_id, message, statement_id, account, booked, \
-                 credit, reversal, amount_minor, currency, booking_date, value_date, acct_svcr_ref, \
-                 end_to_end_id, remittance, counterparty_name, counterparty_iban, purpose_id, outcome, \
-                 request_id, sequence, expected_minor, imported_at) ",
-            );
-            let mut failed = None;
-            insert.push_values(chunk, |mut row, entry| {
-                let at = match micros(entry.imported_at) {
-                    Ok(at) => at,
-                    Err(error) => {
-                        failed = Some(error);
-                        0
-                    }
-                };
-                row.push_bind(entry.key.clone())
-                    .push_bind(entry.import_id)
-                    .push_bind(entry.message.clone())
-                    .push_bind(entry.statement_id.clone())
-                    .push_bind(entry.account.clone())
-                    .push_bind(i64::from(entry.booked))
-                    .push_bind(i64::from(entry.credit))
-                    .push_bind(i64::from(entry.reversal))
-                    .push_bind(entry.amount.minor())
-                    .push_bind(entry.currency.as_str().to_owned())
-                    .push_bind(entry.booking_date.map(day_text))
-                    .push_bind(entry.value_date.map(day_text))
-                    .push_bind(entry.account_servicer_reference.clone())
-                    .push_bind(entry.end_to_end_id.clone())
-                    .push_bind(entry.remittance.clone())
-                    .push_bind(entry.counterparty_name.clone())
-                    .push_bind(entry.counterparty_iban.clone())
-                    .push_bind(entry.purpose_id.clone())
-                    .push_bind(entry.outcome.as_str())
-                    .push_bind(entry.payment.map(|(r, _)| request_id_text(r)))
-                    .push_bind(entry.payment.map(|(_, s)| i64::from(s)))
-                    .push_bind(entry.expected.map(|a| a.minor()))
-                    .push_bind(at);
-            });
-            if let Some(error) = failed {
-                return Err(error);
+        // Each INSERT's arguments are built while the one before runs on
+        // sqlx's worker thread: building them is a good part of the
+        // import's own time (docs/PERFORMANCE.md, issue 14).
+        let mut slices = entries.chunks(ENTRY_ROWS_PER_STATEMENT);
+        let Some(first) = slices.next() else {
+            return Ok(());
+        };
+        let mut current = entries_insert(first)?;
+        loop {
+            let following = slices.next();
+            let (done, next) =
+                tokio::join!(current.build().execute(&mut *self.transaction), async {
+                    following.map(entries_insert).transpose()
+                });
+            done.map_err(store_error)?;
+            match next? {
+                Some(next) => current = next,
+                None => return Ok(()),
             }
-            insert
-                .build()
-                .execute(&mut *self.transaction)
-                .await
-                .map_err(store_error)?;
         }
-        Ok(())
     }
 
     async fn book_entry(&mut self, booked: &EntryBooked) -> Result<(), StoreError> {

@@ -179,6 +179,11 @@ impl Treasury {
         R: BufRead + Send + 'static,
     {
         let (sender, mut receiver) = tokio::sync::mpsc::channel::<FromReader>(CHUNKS_AHEAD);
+        // Judged chunks go back to the reading thread to be freed there, by
+        // the thread that allocated them: freeing them on the writer's side
+        // cost it a tenth of its time in the allocator's cross-thread paths
+        // (docs/PERFORMANCE.md, issue 14).
+        let (recycle, recycled) = std::sync::mpsc::channel::<Vec<Keyed>>();
         let reader = tokio::task::spawn_blocking(move || {
             let mut hashing = std::io::BufReader::new(Hashing {
                 inner: input,
@@ -189,6 +194,9 @@ impl Treasury {
             let result = camt::read_entries(&mut hashing, |entry| {
                 chunk.push(keyed(entry, &mut ordinals)?);
                 if chunk.len() >= CHUNK {
+                    while let Ok(done) = recycled.try_recv() {
+                        drop(done);
+                    }
                     let full = std::mem::replace(&mut chunk, Vec::with_capacity(CHUNK));
                     sender
                         .blocking_send(FromReader::Entries(full))
@@ -238,6 +246,8 @@ impl Treasury {
                     if let Err(error) = self.import_chunk(&mut importing, &entries).await {
                         break Err(error);
                     }
+                    // After the reader's end it is gone: then this side frees.
+                    let _ = recycle.send(entries);
                 }
                 FromReader::Failed(error) => break Err(error),
                 FromReader::End(summary, sha) => break Ok((summary, sha)),
@@ -285,12 +295,18 @@ impl Treasury {
         let import_id = self.import_id(importing, first.entry.message, "").await?;
         let mut found: Vec<(&Entry, &Transaction)> = Vec::with_capacity(entries.len());
         let mut named_ids: Vec<&Vec<String>> = Vec::with_capacity(entries.len());
+        // The statement whose first day is known: entries come statement by
+        // statement, so the map is consulted once per statement, not per entry.
+        let mut dated: Option<&str> = None;
         for keyed in entries {
             let entry = &keyed.entry;
-            if let Some(day) = date(entry.booking_date.as_deref())
-                && !importing.first_days.contains_key(&entry.statement_id)
+            if dated != Some(entry.statement_id.as_str())
+                && let Some(day) = date(entry.booking_date.as_deref())
             {
-                importing.first_days.insert(entry.statement_id.clone(), day);
+                if !importing.first_days.contains_key(&entry.statement_id) {
+                    importing.first_days.insert(entry.statement_id.clone(), day);
+                }
+                dated = Some(entry.statement_id.as_str());
             }
             for (transaction, ids) in &keyed.transactions {
                 found.push((entry, transaction));
@@ -342,7 +358,13 @@ impl Treasury {
                 continue;
             }
             let judged = judgement(transaction, entry, ids, &mut payments);
-            match known.get(&transaction.key) {
+            // A new statement's keys are all unknown: no look-up per key then.
+            let stored = if known.is_empty() {
+                None
+            } else {
+                known.get(&transaction.key)
+            };
+            match stored {
                 Some(stored) if stored.booked || !transaction.booked => {
                     // Shown before: counted once.
                     importing.counts.repeated = importing.counts.repeated.saturating_add(1);

@@ -55,20 +55,23 @@ fn peak_rss_kib() -> u64 {
         .unwrap_or(0)
 }
 
+/// The store, and the SQLite store itself (to close it: its background
+/// checkpointer would otherwise live on in the parent during the import).
 async fn open(
     backend: &str,
     directory: &Path,
     url: Option<&str>,
-) -> anyhow::Result<Arc<dyn Store>> {
+) -> anyhow::Result<(Arc<dyn Store>, Option<Arc<maksa_store_sqlite::SqliteStore>>)> {
     Ok(if backend == "postgres" {
         let url = url.context("a PostgreSQL URL")?;
         let store = maksa_store_postgres::PostgresStore::connect(url).await?;
         store.migrate().await?;
-        Arc::new(store)
+        (Arc::new(store), None)
     } else {
         let store = maksa_store_sqlite::SqliteStore::open(&directory.join("maksa.db")).await?;
         store.migrate().await?;
-        Arc::new(store)
+        let store = Arc::new(store);
+        (store.clone(), Some(store))
     })
 }
 
@@ -79,7 +82,7 @@ async fn child(
     file: &Path,
     url: Option<&str>,
 ) -> anyhow::Result<()> {
-    let store = open(backend, directory, url).await?;
+    let (store, _) = open(backend, directory, url).await?;
     let treasury = Treasury::new(store, Arc::new(SystemClock), TreasurySettings::default());
     let input = std::io::BufReader::with_capacity(256 * 1024, std::fs::File::open(file)?);
     let started = Instant::now();
@@ -200,7 +203,7 @@ async fn main() -> anyhow::Result<()> {
     } else {
         (None, None)
     };
-    let store = open(&backend, directory.path(), url.as_deref()).await?;
+    let (store, sqlite) = open(&backend, directory.path(), url.as_deref()).await?;
 
     // The payments the statement pays.
     let started = Instant::now();
@@ -235,6 +238,9 @@ async fn main() -> anyhow::Result<()> {
         started.elapsed().as_secs_f64()
     );
     drop(store);
+    if let Some(sqlite) = sqlite {
+        sqlite.close().await;
+    }
 
     // The statement, streamed to a file.
     let file = directory.path().join("statement.xml");
@@ -317,6 +323,13 @@ async fn main() -> anyhow::Result<()> {
             kept.join("statement.xml").display()
         );
         return Ok(());
+    }
+    // The setup just wrote gigabytes (the database, the statement): flushed
+    // to disk first, so that their write-back is not charged to the import.
+    for written in [directory.path().join("maksa.db"), file.clone()] {
+        if written.exists() {
+            std::fs::File::open(&written)?.sync_all()?;
+        }
     }
     let me = std::env::current_exe()?;
     let mut command = std::process::Command::new(me);
