@@ -173,7 +173,37 @@ impl Documents {
         format: DocumentFormat,
         language: DocumentLanguage,
     ) -> Result<DocumentFile, AppError> {
+        self.latest_of(&caller.client, parse_id(id)?, format, language)
+            .await
+    }
+
+    /// The same for the signed-in payer of the workspace: only a request that
+    /// names the payer's own personal code; any other answers `NotFound`,
+    /// exactly like an unknown id.
+    pub async fn latest_for_payer(
+        &self,
+        payer: &maksa_domain::codes::ClientCode,
+        id: &str,
+        format: DocumentFormat,
+        language: DocumentLanguage,
+    ) -> Result<DocumentFile, AppError> {
         let id = parse_id(id)?;
+        let request = self
+            .store
+            .payment_request_by_id(id)
+            .await?
+            .filter(|r| r.terms.payer.code.as_ref() == Some(payer))
+            .ok_or_else(AppError::not_found_request)?;
+        self.latest_of(&request.owner, id, format, language).await
+    }
+
+    async fn latest_of(
+        &self,
+        owner: &ClientId,
+        id: PaymentRequestId,
+        format: DocumentFormat,
+        language: DocumentLanguage,
+    ) -> Result<DocumentFile, AppError> {
         let file = match (format, language) {
             (DocumentFormat::Xml, _) => DocumentFileKind::Xml,
             (DocumentFormat::Pdf, DocumentLanguage::Latvian) => DocumentFileKind::PdfLatvian,
@@ -181,19 +211,17 @@ impl Documents {
         };
         let state = self
             .store
-            .document_state(&caller.client, id)
+            .document_state(owner, id)
             .await?
             .ok_or_else(AppError::not_found_request)?;
         if state.receipt_due {
-            self.issue(&caller.client, id, Issue::Receipt, "hub")
-                .await?;
+            self.issue(owner, id, Issue::Receipt, "hub").await?;
         } else if state.latest_version == 0 {
-            self.issue(&caller.client, id, Issue::FirstInvoice, "hub")
-                .await?;
+            self.issue(owner, id, Issue::FirstInvoice, "hub").await?;
         }
         let stored = self
             .store
-            .latest_document(&caller.client, id, file)
+            .latest_document(owner, id, file)
             .await?
             // Only when the request vanished between the two reads.
             .ok_or_else(AppError::not_found_request)?;

@@ -56,13 +56,22 @@ pub enum ErrorCode {
     InvalidXml,
     UnknownOperation,
     RoleRequired,
+    // The IVIS door (docs/ivis.md maps each to the guideline's number).
+    TransactionIncorrect,
+    TransactionNotStarted,
+    SenderIncorrect,
+    CorrelationNotFound,
+    WrongCallingType,
+    TestNotAccepted,
+    // The payer's workspace.
+    SignInRefused,
     // Ours.
     Unavailable,
     Internal,
 }
 
 impl ErrorCode {
-    pub const ALL: [ErrorCode; 41] = [
+    pub const ALL: [ErrorCode; 48] = [
         ErrorCode::InvalidJson,
         ErrorCode::BodyTooLarge,
         ErrorCode::MissingField,
@@ -102,6 +111,13 @@ impl ErrorCode {
         ErrorCode::InvalidXml,
         ErrorCode::UnknownOperation,
         ErrorCode::RoleRequired,
+        ErrorCode::TransactionIncorrect,
+        ErrorCode::TransactionNotStarted,
+        ErrorCode::SenderIncorrect,
+        ErrorCode::CorrelationNotFound,
+        ErrorCode::WrongCallingType,
+        ErrorCode::TestNotAccepted,
+        ErrorCode::SignInRefused,
         ErrorCode::Unavailable,
         ErrorCode::Internal,
     ];
@@ -148,6 +164,13 @@ impl ErrorCode {
             ErrorCode::InvalidXml => "INVALID_XML",
             ErrorCode::UnknownOperation => "UNKNOWN_OPERATION",
             ErrorCode::RoleRequired => "ROLE_REQUIRED",
+            ErrorCode::TransactionIncorrect => "TRANSACTION_INCORRECT",
+            ErrorCode::TransactionNotStarted => "TRANSACTION_NOT_STARTED",
+            ErrorCode::SenderIncorrect => "SENDER_INCORRECT",
+            ErrorCode::CorrelationNotFound => "CORRELATION_NOT_FOUND",
+            ErrorCode::WrongCallingType => "WRONG_CALLING_TYPE",
+            ErrorCode::TestNotAccepted => "TEST_NOT_ACCEPTED",
+            ErrorCode::SignInRefused => "SIGN_IN_REFUSED",
             ErrorCode::Unavailable => "UNAVAILABLE",
             ErrorCode::Internal => "INTERNAL",
         }

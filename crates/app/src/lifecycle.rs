@@ -6,8 +6,9 @@
 use crate::clock::Clock;
 use crate::documents::Documents;
 use crate::metrics::Metrics;
-use crate::notifications::{Notifier, notification_for};
+use crate::notifications::{Notifier, notifications_for};
 use crate::payer::Payer;
+use crate::payer_mail::PayerMailer;
 use crate::store::prelude::*;
 use crate::store::{AuditEvent, StatusChange, StoreError};
 use crate::workflows::Workflows;
@@ -54,6 +55,8 @@ pub struct Lifecycle {
     wake: Arc<Notify>,
     /// Issues the receipts of paid requests.
     documents: Option<Arc<Documents>>,
+    /// Sends the payers' e-mail.
+    payer_mail: Option<Arc<PayerMailer>>,
 }
 
 impl Lifecycle {
@@ -75,6 +78,28 @@ impl Lifecycle {
             settings,
             wake,
             documents: None,
+            payer_mail: None,
+        }
+    }
+
+    /// Also send the payers' e-mail (registered requests, reminders).
+    pub fn with_payer_mail(mut self, mailer: Arc<PayerMailer>) -> Self {
+        self.payer_mail = Some(mailer);
+        self
+    }
+
+    /// Queues due reminders and sends every payer message due now.
+    pub async fn send_payer_mail_due(&self) -> Result<usize, StoreError> {
+        let Some(mailer) = &self.payer_mail else {
+            return Ok(0);
+        };
+        let mut total: usize = 0;
+        loop {
+            let done = mailer.run_once(50).await?;
+            total = total.saturating_add(done);
+            if done < 50 {
+                return Ok(total);
+            }
         }
     }
 
@@ -140,7 +165,7 @@ impl Lifecycle {
                     kind: "payment_request.expired".into(),
                     detail: json!({ "to": to.letter().to_string() }),
                 },
-                notification: notification_for(&request, to, now),
+                notifications: notifications_for(&request, to, now),
             };
             // Another node, a payment or a cancel may have won the race: the
             // compare-and-set then changes nothing, which is right.
@@ -201,6 +226,9 @@ impl Lifecycle {
             }
             if let Err(error) = self.issue_receipts_due().await {
                 tracing::warn!(%error, "receipts paused");
+            }
+            if let Err(error) = self.send_payer_mail_due().await {
+                tracing::warn!(%error, "payer e-mail paused");
             }
             if tick.is_multiple_of(5)
                 && let Err(error) = self.expire_due().await

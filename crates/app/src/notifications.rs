@@ -12,7 +12,9 @@
 use crate::clock::Clock;
 use crate::metrics::Metrics;
 use crate::store::prelude::*;
-use crate::store::{DeliveryAttempt, DeliveryResult, NewNotification, Notification, StoreError};
+use crate::store::{
+    DeliveryAttempt, DeliveryResult, NewNotification, Notification, NotificationKind, StoreError,
+};
 use crate::workflows::Workflows;
 use async_trait::async_trait;
 use maksa_domain::request::PaymentRequest;
@@ -21,24 +23,36 @@ use std::sync::Arc;
 use std::time::Duration as StdDuration;
 use time::{Duration, OffsetDateTime};
 
-/// The notification announcing `status`, when the request asked for them.
-pub fn notification_for(
+/// The notifications announcing `status`: the original's `GET` when the request
+/// asked for them (`ServerResponseUrl`), and the IVIS answer to the
+/// submission's `ResponseEndPoint` when it came through the IVIS door.
+pub fn notifications_for(
     request: &PaymentRequest,
     status: Status,
     now: OffsetDateTime,
-) -> Option<NewNotification> {
-    let base = request.terms.server_response_url.as_ref()?;
-    // Time-ordered, so the outbox's key index grows at its end.
-    let mut random = [0_u8; 10];
-    rand::RngCore::fill_bytes(&mut rand::rng(), &mut random);
-    Some(NewNotification {
-        id: maksa_domain::ids::time_ordered_uuid(now, random),
-        request_id: request.id,
-        client: request.owner.clone(),
-        url: format!("{base}{}", request.id),
-        status,
-        created_at: now,
-    })
+) -> Vec<NewNotification> {
+    let new = |kind: NotificationKind, url: String| {
+        // Time-ordered, so the outbox's key index grows at its end.
+        let mut random = [0_u8; 10];
+        rand::RngCore::fill_bytes(&mut rand::rng(), &mut random);
+        NewNotification {
+            id: maksa_domain::ids::time_ordered_uuid(now, random),
+            kind,
+            request_id: request.id,
+            client: request.owner.clone(),
+            url,
+            status,
+            created_at: now,
+        }
+    };
+    let mut notifications = Vec::new();
+    if let Some(base) = &request.terms.server_response_url {
+        notifications.push(new(NotificationKind::Get, format!("{base}{}", request.id)));
+    }
+    if let Some(route) = &request.terms.ivis {
+        notifications.push(new(NotificationKind::Ivis, route.response_endpoint.clone()));
+    }
+    notifications
 }
 
 /// Delays between delivery attempts. The default — 1 min, 5 min ×2, 10 min ×5,
@@ -111,10 +125,33 @@ impl RetrySchedule {
     }
 }
 
-/// `t=<unix>,v1=<hex>` for each secret (newest first).
+/// `t=<unix>,v1=<hex>` for each secret (newest first), over
+/// `"<t>.<method>.<url>"`.
 pub fn signature_header(secrets: &[String], at: OffsetDateTime, method: &str, url: &str) -> String {
+    signed_header(
+        secrets,
+        at,
+        format!("{}.{method}.{url}", at.unix_timestamp()),
+    )
+}
+
+/// The same for a call with a body (the IVIS answer): over
+/// `"<t>.POST.<url>.<body>"`, so the message cannot be altered either.
+pub fn body_signature_header(
+    secrets: &[String],
+    at: OffsetDateTime,
+    url: &str,
+    body: &str,
+) -> String {
+    signed_header(
+        secrets,
+        at,
+        format!("{}.POST.{url}.{body}", at.unix_timestamp()),
+    )
+}
+
+fn signed_header(secrets: &[String], at: OffsetDateTime, message: String) -> String {
     let timestamp = at.unix_timestamp();
-    let message = format!("{timestamp}.{method}.{url}");
     let mut header = format!("t={timestamp}");
     for secret in secrets {
         let key = ring::hmac::Key::new(ring::hmac::HMAC_SHA256, secret.as_bytes());
@@ -149,17 +186,43 @@ pub struct TransportAnswer {
 pub trait Transport: Send + Sync + 'static {
     async fn get(&self, url: &str, headers: &[(String, String)])
     -> Result<TransportAnswer, String>;
+    async fn post(
+        &self,
+        url: &str,
+        headers: &[(String, String)],
+        body: Vec<u8>,
+    ) -> Result<TransportAnswer, String>;
+}
+
+/// Writes the IVIS message that answers a submission's `ResponseEndPoint`
+/// (the IVIS door's writer, docs/ivis.md): the SOAP 1.2 envelope and its
+/// `Content-Type`. `None` when the request did not come through IVIS.
+pub trait IvisAnswers: Send + Sync + 'static {
+    fn response_endpoint_message(
+        &self,
+        request: &PaymentRequest,
+        status: Status,
+        message_id: uuid::Uuid,
+        at: OffsetDateTime,
+    ) -> Option<(String, String)>;
 }
 
 pub struct Notifier {
+    delivery: Delivery,
+    lease: Duration,
+}
+
+/// What every delivery needs, shared by the deliveries of one batch.
+#[derive(Clone)]
+struct Delivery {
     store: Arc<dyn Store>,
     clock: Arc<dyn Clock>,
     transport: Arc<dyn Transport>,
+    ivis: Option<Arc<dyn IvisAnswers>>,
     schedule: RetrySchedule,
     metrics: Arc<Metrics>,
     /// This node's name in leases.
     worker: String,
-    lease: Duration,
 }
 
 impl Notifier {
@@ -172,44 +235,38 @@ impl Notifier {
         worker: String,
     ) -> Self {
         Notifier {
-            store,
-            clock,
-            transport,
-            schedule,
-            metrics,
-            worker,
+            delivery: Delivery {
+                store,
+                clock,
+                transport,
+                ivis: None,
+                schedule,
+                metrics,
+                worker,
+            },
             lease: Duration::seconds(60),
         }
     }
 
+    /// Lets the notifier deliver IVIS answers (the IVIS door's writer).
+    pub fn with_ivis(mut self, ivis: Arc<dyn IvisAnswers>) -> Self {
+        self.delivery.ivis = Some(ivis);
+        self
+    }
+
     /// Delivers what is due now (one batch); answers how many were attempted.
     pub async fn run_once(&self, batch: u32) -> Result<usize, StoreError> {
-        let now = self.clock.now();
-        let due = self
+        let shared = Arc::new(self.delivery.clone());
+        let now = shared.clock.now();
+        let due = shared
             .store
-            .claim_notifications(now, &self.worker, now.saturating_add(self.lease), batch)
+            .claim_notifications(now, &shared.worker, now.saturating_add(self.lease), batch)
             .await?;
         let count = due.len();
         let mut deliveries = tokio::task::JoinSet::new();
         for notification in due {
-            let store = Arc::clone(&self.store);
-            let clock = Arc::clone(&self.clock);
-            let transport = Arc::clone(&self.transport);
-            let schedule = self.schedule.clone();
-            let metrics = Arc::clone(&self.metrics);
-            let worker = self.worker.clone();
-            deliveries.spawn(async move {
-                deliver(
-                    &*store,
-                    &*clock,
-                    &*transport,
-                    &schedule,
-                    &metrics,
-                    &worker,
-                    notification,
-                )
-                .await
-            });
+            let delivery = Arc::clone(&shared);
+            deliveries.spawn(async move { delivery.deliver(notification).await });
         }
         while let Some(done) = deliveries.join_next().await {
             match done {
@@ -222,65 +279,102 @@ impl Notifier {
     }
 }
 
-async fn deliver(
-    store: &dyn Store,
-    clock: &dyn Clock,
-    transport: &dyn Transport,
-    schedule: &RetrySchedule,
-    metrics: &Metrics,
-    worker: &str,
-    notification: Notification,
-) -> Result<(), StoreError> {
-    let secrets = store.notification_secrets(&notification.client).await?;
-    let at = clock.now();
-    let mut headers = vec![("MM-Event-Id".to_owned(), notification.id.to_string())];
-    if !secrets.is_empty() {
-        headers.push((
-            "MM-Signature".to_owned(),
-            signature_header(&secrets, at, "GET", &notification.url),
-        ));
-    }
-    let answer = transport.get(&notification.url, &headers).await;
-    let (http_status, latency, error) = match &answer {
-        Ok(a) if (200..300).contains(&a.status) => (Some(a.status), a.elapsed, None),
-        Ok(a) => (
-            Some(a.status),
-            a.elapsed,
-            Some(format!("answered {}", a.status)),
-        ),
-        Err(e) => (None, StdDuration::ZERO, Some(e.clone())),
-    };
-    let latency_ms = u32::try_from(latency.as_millis()).unwrap_or(u32::MAX);
-    let failures = notification.attempts.saturating_add(1);
-    let result = if error.is_none() {
-        metrics.notification_delivered(latency);
-        DeliveryResult::Delivered
-    } else {
-        match schedule.after_failure(failures) {
-            Some(delay) => {
-                metrics.notification_retried();
-                DeliveryResult::RetryAt(clock.now().saturating_add(delay))
+impl Delivery {
+    async fn deliver(&self, notification: Notification) -> Result<(), StoreError> {
+        let Delivery {
+            store,
+            clock,
+            transport,
+            ivis,
+            schedule,
+            metrics,
+            worker,
+        } = self;
+        let (store, clock, transport, ivis) = (&**store, &**clock, &**transport, ivis.as_deref());
+        let secrets = store.notification_secrets(&notification.client).await?;
+        let at = clock.now();
+        let mut headers = vec![("MM-Event-Id".to_owned(), notification.id.to_string())];
+        let answer = match notification.kind {
+            NotificationKind::Get => {
+                if !secrets.is_empty() {
+                    headers.push((
+                        "MM-Signature".to_owned(),
+                        signature_header(&secrets, at, "GET", &notification.url),
+                    ));
+                }
+                transport.get(&notification.url, &headers).await
             }
-            None => {
-                metrics.notification_dead();
-                DeliveryResult::Dead
+            NotificationKind::Ivis => {
+                let request = store.payment_request_by_id(notification.request_id).await?;
+                let message = request.as_ref().and_then(|request| {
+                    ivis?.response_endpoint_message(
+                        request,
+                        notification.status,
+                        notification.id,
+                        at,
+                    )
+                });
+                match message {
+                    // Retried like an unreachable peer: a node without the IVIS
+                    // writer (or a request without its route) is a configuration
+                    // fault an operator can mend, and the row must not be lost.
+                    None => Err("this node cannot write the IVIS answer".to_owned()),
+                    Some((content_type, body)) => {
+                        headers.push(("Content-Type".to_owned(), content_type));
+                        if !secrets.is_empty() {
+                            headers.push((
+                                "MM-Signature".to_owned(),
+                                body_signature_header(&secrets, at, &notification.url, &body),
+                            ));
+                        }
+                        transport
+                            .post(&notification.url, &headers, body.into_bytes())
+                            .await
+                    }
+                }
             }
+        };
+        let (http_status, latency, error) = match &answer {
+            Ok(a) if (200..300).contains(&a.status) => (Some(a.status), a.elapsed, None),
+            Ok(a) => (
+                Some(a.status),
+                a.elapsed,
+                Some(format!("answered {}", a.status)),
+            ),
+            Err(e) => (None, StdDuration::ZERO, Some(e.clone())),
+        };
+        let latency_ms = u32::try_from(latency.as_millis()).unwrap_or(u32::MAX);
+        let failures = notification.attempts.saturating_add(1);
+        let result = if error.is_none() {
+            metrics.notification_delivered(latency);
+            DeliveryResult::Delivered
+        } else {
+            match schedule.after_failure(failures) {
+                Some(delay) => {
+                    metrics.notification_retried();
+                    DeliveryResult::RetryAt(clock.now().saturating_add(delay))
+                }
+                None => {
+                    metrics.notification_dead();
+                    DeliveryResult::Dead
+                }
+            }
+        };
+        if let Some(reason) = &error {
+            // The URL's query may carry ids: log the request id, not the URL.
+            tracing::info!(notification = %notification.id, request = %notification.request_id, reason, "notification not delivered");
         }
-    };
-    if let Some(reason) = &error {
-        // The URL's query may carry ids: log the request id, not the URL.
-        tracing::info!(notification = %notification.id, request = %notification.request_id, reason, "notification not delivered");
+        let attempt = DeliveryAttempt {
+            at,
+            http_status,
+            latency_ms,
+            error,
+        };
+        store
+            .finish_delivery(notification.id, worker, &attempt, result)
+            .await?;
+        Ok(())
     }
-    let attempt = DeliveryAttempt {
-        at,
-        http_status,
-        latency_ms,
-        error,
-    };
-    store
-        .finish_delivery(notification.id, worker, &attempt, result)
-        .await?;
-    Ok(())
 }
 
 #[cfg(test)]

@@ -11,13 +11,13 @@
 //! restart keeps it. Everything here is pure apart from the key's first
 //! read and the audit events.
 
-use crate::clock::{Clock, OsEntropy};
+use crate::clock::Clock;
 use crate::error::AppError;
+use crate::hub_key::{HubKey, hex, random_bytes, unhex};
 use crate::store::AuditEvent;
 use crate::store::prelude::*;
 use base64::Engine;
 use base64::engine::general_purpose::{STANDARD_NO_PAD, URL_SAFE_NO_PAD};
-use maksa_domain::request::Entropy;
 use serde_json::json;
 use std::collections::HashMap;
 use std::net::IpAddr;
@@ -52,7 +52,6 @@ pub const THROTTLE_WINDOW_MINUTES: i64 = 15;
 pub const MAX_THROTTLE_ENTRIES: usize = 4096;
 /// The name of the operator session key in `server_keys`.
 const SESSION_KEY_NAME: &str = "operator-session-key";
-const SESSION_KEY_BYTES: usize = 32;
 const NONCE_BYTES: usize = 16;
 const HASH_PREFIX: &str = "pbkdf2-sha256";
 
@@ -253,7 +252,7 @@ pub struct Operators {
     accounts: HashMap<String, OperatorAccount>,
     store: Arc<dyn Store>,
     clock: Arc<dyn Clock>,
-    key: tokio::sync::OnceCell<ring::hmac::Key>,
+    key: HubKey,
     throttle: Mutex<Throttle>,
     /// Checked when the name is unknown, so that an unknown name costs as
     /// long as a known one (no timing hint of which names exist).
@@ -281,9 +280,9 @@ impl Operators {
         let decoy = PasswordHash::with_salt("decoy", iterations, &random_bytes::<SALT_BYTES>())?;
         Ok(Operators {
             accounts: map,
+            key: HubKey::new(SESSION_KEY_NAME, Arc::clone(&store), Arc::clone(&clock)),
             store,
             clock,
-            key: tokio::sync::OnceCell::new(),
             throttle: Mutex::new(Throttle::default()),
             decoy,
         })
@@ -298,21 +297,7 @@ impl Operators {
     }
 
     async fn key(&self) -> Result<&ring::hmac::Key, AppError> {
-        self.key
-            .get_or_try_init(|| async {
-                let candidate = random_bytes::<SESSION_KEY_BYTES>();
-                let stored = self
-                    .store
-                    .server_key(SESSION_KEY_NAME, &candidate, self.clock.now())
-                    .await?;
-                if stored.len() < SESSION_KEY_BYTES {
-                    return Err(AppError::Internal(
-                        "the stored operator session key is shorter than 32 bytes".into(),
-                    ));
-                }
-                Ok(ring::hmac::Key::new(ring::hmac::HMAC_SHA256, &stored))
-            })
-            .await
+        self.key.get().await
     }
 
     /// Checks a sign-in; audits its outcome (never the password).
@@ -586,35 +571,12 @@ fn count<K: std::hash::Hash + Eq + Clone>(
     window.failures = window.failures.saturating_add(1);
 }
 
-fn random_bytes<const N: usize>() -> [u8; N] {
-    let mut bytes = [0u8; N];
-    OsEntropy.fill(&mut bytes);
-    bytes
-}
-
 fn bounded(text: &str) -> String {
     bounded_chars(text, 200)
 }
 
 fn bounded_chars(text: &str, max: usize) -> String {
     text.chars().take(max).collect()
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
-fn unhex(text: &str) -> Option<Vec<u8>> {
-    if !text.len().is_multiple_of(2) || text.len() > 128 {
-        return None;
-    }
-    (0..text.len())
-        .step_by(2)
-        .map(|i| {
-            text.get(i..i.checked_add(2)?)
-                .and_then(|pair| u8::from_str_radix(pair, 16).ok())
-        })
-        .collect()
 }
 
 #[cfg(test)]

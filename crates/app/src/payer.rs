@@ -610,8 +610,8 @@ impl Payer {
         } else {
             None
         };
-        let notification = request.as_ref().and_then(|request| {
-            crate::notifications::notification_for(request, Status::Executed, now)
+        let notifications = request.as_ref().map_or_else(Vec::new, |request| {
+            crate::notifications::notifications_for(request, Status::Executed, now)
         });
         let receipt_due = request.is_some_and(|request| !request.terms.no_invoice);
         let report = OutcomeReport {
@@ -619,7 +619,7 @@ impl Payer {
             outcome,
             external_id: external_id.clone(),
             at: now,
-            notification,
+            notifications,
             receipt_due,
         };
         let audit = AuditEvent {

@@ -59,15 +59,18 @@ pub struct RequestStatusWithProviders {
 }
 
 pub struct PaymentRequests {
-    store: Arc<dyn Store>,
-    clock: Arc<dyn Clock>,
+    pub(crate) store: Arc<dyn Store>,
+    pub(crate) clock: Arc<dyn Clock>,
     writer: RequestWriter,
     catalog: RwLock<Arc<Catalog>>,
-    settings: HubSettings,
+    pub(crate) settings: HubSettings,
+    /// Whether IVIS messages marked `Test` are taken (the sandbox) or refused
+    /// (a production node); see `crate::ivis`.
+    pub(crate) ivis_test_messages: std::sync::atomic::AtomicBool,
 }
 
 /// A new number is drawn this many times when it collides with an existing one.
-const NUMBER_ATTEMPTS: usize = 3;
+pub(crate) const NUMBER_ATTEMPTS: usize = 3;
 
 impl PaymentRequests {
     /// Must be called inside a Tokio runtime (it starts the group-commit writer).
@@ -84,6 +87,7 @@ impl PaymentRequests {
             writer,
             catalog: RwLock::new(Arc::new(catalog)),
             settings,
+            ivis_test_messages: std::sync::atomic::AtomicBool::new(false),
         }
     }
 
@@ -108,6 +112,11 @@ impl PaymentRequests {
     /// `wire_profile`; the default without a contract).
     pub fn wire_profile(&self, caller: &Caller) -> WireProfile {
         self.catalog().wire_profile(&caller.client)
+    }
+
+    /// The hub's clock, for the doors' time-dependent views.
+    pub fn clock_now(&self) -> time::OffsetDateTime {
+        self.clock.now()
     }
 
     pub fn request_url(&self, id: PaymentRequestId) -> String {
@@ -183,7 +192,7 @@ impl PaymentRequests {
     }
 
     /// A certificate registered for some services only may not bill for others.
-    fn check_certificate_services(
+    pub(crate) fn check_certificate_services(
         &self,
         caller: &Caller,
         catalog: &Catalog,
@@ -363,9 +372,11 @@ impl PaymentRequests {
             to,
             at: now,
             open_payments_to: Some(open_payments_to),
-            notification: notify
-                .then(|| crate::notifications::notification_for(&request, to, now))
-                .flatten(),
+            // The IVIS answer is owed whatever the contract says of the GET.
+            notifications: crate::notifications::notifications_for(&request, to, now)
+                .into_iter()
+                .filter(|n| notify || n.kind == crate::store::NotificationKind::Ivis)
+                .collect(),
             audit: AuditEvent {
                 at: now,
                 actor: caller.client.to_string(),

@@ -35,8 +35,14 @@ use maksa_domain::status::Status;
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
+mod kdv;
 mod treasury;
 mod unit_of_work;
+
+pub use kdv::{
+    IvisSubmission, IvisTransaction, KdvStore, PayerMessage, PayerMessageKind, PayerMessageOutcome,
+    PayerMessageState,
+};
 
 pub use treasury::{
     EntryBooked, EntryFilter, ExchangeRecord, ExpectedTotal, ImportCounts, KnownEntry, NewImport,
@@ -164,16 +170,43 @@ pub struct StatusChange {
     /// When set, every payment of the request still in P takes this status too.
     pub open_payments_to: Option<Status>,
     pub audit: AuditEvent,
-    /// The server-to-server notification of the new status (outbox), inserted in
-    /// the same transaction when the change applies.
-    pub notification: Option<NewNotification>,
+    /// The server-to-server notifications of the new status (outbox), inserted
+    /// in the same transaction when the change applies.
+    pub notifications: Vec<NewNotification>,
 }
 
-/// An outbox row: `GET url` must reach the client at least once.
+/// How a notification reaches the client.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NotificationKind {
+    /// The original's `GET ServerResponseUrl + id`.
+    Get,
+    /// An IVIS message `POST`ed to the submission's `ResponseEndPoint`.
+    Ivis,
+}
+
+impl NotificationKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            NotificationKind::Get => "get",
+            NotificationKind::Ivis => "ivis",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        match text {
+            "get" => Some(NotificationKind::Get),
+            "ivis" => Some(NotificationKind::Ivis),
+            _ => None,
+        }
+    }
+}
+
+/// An outbox row: the call must reach the client at least once.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewNotification {
     /// The event id the client sees (`MM-Event-Id`); random v4.
     pub id: uuid::Uuid,
+    pub kind: NotificationKind,
     pub request_id: PaymentRequestId,
     pub client: ClientId,
     /// `ServerResponseUrl` + the request id, exactly as the original calls it.
@@ -213,6 +246,7 @@ impl NotificationState {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Notification {
     pub id: uuid::Uuid,
+    pub kind: NotificationKind,
     pub request_id: PaymentRequestId,
     pub client: ClientId,
     pub url: String,
@@ -284,7 +318,7 @@ pub struct OutcomeReport {
     pub at: OffsetDateTime,
     /// Inserted (outbox) in the same transaction if this message moves the
     /// request to E.
-    pub notification: Option<NewNotification>,
+    pub notifications: Vec<NewNotification>,
     /// If this message moves the request to E, its receipt is due (the request
     /// did not say `NoInvoice`): recorded in the same transaction.
     pub receipt_due: bool,
@@ -560,6 +594,7 @@ pub trait Store:
     + AttemptStore
     + OutboxStore
     + TreasuryStore
+    + KdvStore
     + Send
     + Sync
     + 'static
@@ -574,6 +609,7 @@ impl<T> Store for T where
         + AttemptStore
         + OutboxStore
         + TreasuryStore
+        + KdvStore
         + 'static
 {
 }
@@ -582,7 +618,7 @@ impl<T> Store for T where
 /// (callers on a concrete store need the traits in scope to call their methods).
 pub mod prelude {
     pub use super::{
-        AttemptStore, DocumentStore, OutboxStore, PaymentRequestStore, RegistryStore, Store,
-        TransactionStore, TreasuryStore,
+        AttemptStore, DocumentStore, KdvStore, OutboxStore, PaymentRequestStore, RegistryStore,
+        Store, TransactionStore, TreasuryStore,
     };
 }

@@ -368,8 +368,10 @@ impl<S: Store + ?Sized> Workflows for S {
             }
             // Announced only when this message paid the request: the outbox
             // row commits with the payment, or not at all.
-            if let Some(notification) = report.notification.as_ref().filter(|_| paid) {
-                work.append_notification(notification).await?;
+            if paid {
+                for notification in &report.notifications {
+                    work.append_notification(notification).await?;
+                }
             }
         }
         audited_commit(work, audit).await?;
@@ -402,7 +404,7 @@ impl<S: Store + ?Sized> Workflows for S {
                 .await?;
         }
         // The outbox row commits with the change it announces, or not at all.
-        if let Some(notification) = &change.notification {
+        for notification in &change.notifications {
             work.append_notification(notification).await?;
         }
         audited_commit(work, &change.audit).await?;

@@ -403,3 +403,108 @@ impl maksa_app::store::TreasuryStore for ObservedStore {
         self.inner.exchanges(limit).await
     }
 }
+
+/// The portal's part is not measured through this wrapper: it passes through.
+#[async_trait]
+impl maksa_app::store::KdvStore for ObservedStore {
+    async fn insert_ivis_transaction(
+        &self,
+        transaction: &maksa_app::store::IvisTransaction,
+    ) -> Result<(), StoreError> {
+        self.inner.insert_ivis_transaction(transaction).await
+    }
+
+    async fn ivis_transaction(
+        &self,
+        client: &ClientId,
+        id: &str,
+    ) -> Result<Option<maksa_app::store::IvisTransaction>, StoreError> {
+        self.inner.ivis_transaction(client, id).await
+    }
+
+    async fn end_ivis_transaction(
+        &self,
+        client: &ClientId,
+        id: &str,
+        at: OffsetDateTime,
+    ) -> Result<bool, StoreError> {
+        self.inner.end_ivis_transaction(client, id, at).await
+    }
+
+    async fn ivis_submission(
+        &self,
+        client: &ClientId,
+        correlation_id: uuid::Uuid,
+    ) -> Result<Option<maksa_app::store::IvisSubmission>, StoreError> {
+        self.inner.ivis_submission(client, correlation_id).await
+    }
+
+    async fn ivis_submission_by_message(
+        &self,
+        client: &ClientId,
+        message_id: &str,
+    ) -> Result<Option<maksa_app::store::IvisSubmission>, StoreError> {
+        self.inner
+            .ivis_submission_by_message(client, message_id)
+            .await
+    }
+
+    async fn dispose_ivis_submission(
+        &self,
+        client: &ClientId,
+        correlation_id: uuid::Uuid,
+        at: OffsetDateTime,
+    ) -> Result<bool, StoreError> {
+        self.inner
+            .dispose_ivis_submission(client, correlation_id, at)
+            .await
+    }
+
+    async fn requests_for_payer(
+        &self,
+        code: &maksa_domain::codes::ClientCode,
+        limit: u32,
+    ) -> Result<Vec<PaymentRequest>, StoreError> {
+        self.inner.requests_for_payer(code, limit).await
+    }
+
+    async fn claim_payer_messages(
+        &self,
+        now: OffsetDateTime,
+        worker: &str,
+        lease_until: OffsetDateTime,
+        limit: u32,
+    ) -> Result<Vec<maksa_app::store::PayerMessage>, StoreError> {
+        self.inner
+            .claim_payer_messages(now, worker, lease_until, limit)
+            .await
+    }
+
+    async fn finish_payer_message(
+        &self,
+        request: PaymentRequestId,
+        kind: maksa_app::store::PayerMessageKind,
+        worker: &str,
+        outcome: &maksa_app::store::PayerMessageOutcome,
+        at: OffsetDateTime,
+    ) -> Result<bool, StoreError> {
+        self.inner
+            .finish_payer_message(request, kind, worker, outcome, at)
+            .await
+    }
+
+    async fn queue_payer_reminders(
+        &self,
+        now: OffsetDateTime,
+        expiring_by: OffsetDateTime,
+    ) -> Result<u64, StoreError> {
+        self.inner.queue_payer_reminders(now, expiring_by).await
+    }
+
+    async fn payer_messages(
+        &self,
+        request: PaymentRequestId,
+    ) -> Result<Vec<maksa_app::store::PayerMessage>, StoreError> {
+        self.inner.payer_messages(request).await
+    }
+}

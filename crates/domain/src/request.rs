@@ -129,6 +129,32 @@ pub struct RequestTerms {
     pub allowed_providers: Vec<ProviderCode>,
     pub currency: Currency,
     pub total: Amount,
+    /// Set when the request came through the IVIS door: where and how the
+    /// e-service wants the final status answered (docs/ivis.md).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ivis: Option<IvisRoute>,
+}
+
+/// What an IVIS submission fixed about the answer the hub owes the e-service:
+/// the `ResponseEndPoint` message after the final status carries these back.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IvisRoute {
+    /// The submission's `MessageID`; the answer's `CorrelationID`.
+    pub message_id: String,
+    /// The correlation id the hub answered `Submit`/`SubmitSync` with.
+    pub correlation_id: uuid::Uuid,
+    pub transaction_id: Option<String>,
+    pub response_endpoint: String,
+    pub milestone_id: Option<String>,
+    pub next_milestone_id: Option<String>,
+    pub eservice_id: Option<String>,
+    pub service_instance_id: Option<String>,
+    pub test: bool,
+    /// Submitted with `Submit` (the payer pays later in the workspace) rather
+    /// than `SubmitSync` (the payer is handed to the payment page now).
+    pub asynchronous: bool,
+    /// `IVISServiceDataEx`: a migrated e-service.
+    pub migrated: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -383,6 +409,7 @@ pub fn create_payment_request(
             allowed_providers,
             currency,
             total,
+            ivis: None,
         },
         payments,
     })

@@ -20,4 +20,20 @@ impl Transport for OutboundClient {
             elapsed: response.elapsed,
         })
     }
+
+    async fn post(
+        &self,
+        url: &str,
+        headers: &[(String, String)],
+        body: Vec<u8>,
+    ) -> Result<TransportAnswer, String> {
+        let response = self
+            .send(crate::client::Method::Post, url, headers, Some(body))
+            .await
+            .map_err(|e| e.to_string())?;
+        Ok(TransportAnswer {
+            status: response.status,
+            elapsed: response.elapsed,
+        })
+    }
 }

@@ -100,7 +100,7 @@ async fn poisoned_receipts_are_parked_and_the_next_one_is_issued(backend: Backen
             outcome: Outcome::Executed,
             external_id: None,
             at,
-            notification: None,
+            notifications: Vec::new(),
             receipt_due: true,
         };
         let audit = attempt_audit(&attempt, "payment_attempt.executed", at);

@@ -319,7 +319,7 @@ impl Hub {
                     outcome: Outcome::Executed,
                     external_id: Some(format!("bank-{sequence}")),
                     at,
-                    notification: None,
+                    notifications: Vec::new(),
                     receipt_due: false,
                 },
                 &audit("payment.provider_message"),

@@ -9,6 +9,7 @@
 
 mod convert;
 mod documents;
+mod kdv;
 mod keys;
 mod lifecycle;
 mod lookup;

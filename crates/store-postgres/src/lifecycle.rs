@@ -11,7 +11,8 @@ use crate::PostgresStore;
 use crate::convert::{client_id, status, status_letter, store_error, stored_time};
 use crate::rows;
 use maksa_app::store::{
-    DeliveryAttempt, ExpiryCandidate, NewNotification, Notification, NotificationState, StoreError,
+    DeliveryAttempt, ExpiryCandidate, NewNotification, Notification, NotificationKind,
+    NotificationState, StoreError,
 };
 use maksa_domain::attempt::{Attempt, AttemptId};
 use maksa_domain::ids::{ClientId, PaymentRequestId};
@@ -23,7 +24,7 @@ use uuid::Uuid;
 /// The columns [`notification`] decodes (unqualified: also used in RETURNING).
 macro_rules! notification_columns {
     () => {
-        "id, request_id, client, url, status, state, attempts, next_attempt_at, created_at, delivered_at"
+        "id, kind, request_id, client, url, status, state, attempts, next_attempt_at, created_at, delivered_at"
     };
 }
 
@@ -34,8 +35,8 @@ pub(crate) async fn insert_notification(
     notification: &NewNotification,
 ) -> Result<(), StoreError> {
     sqlx::query(
-        "INSERT INTO notifications (id, request_id, client, url, status, state, attempts, next_attempt_at, created_at) \
-         VALUES ($1, $2, $3, $4, $5, 'pending', 0, $6, $6)",
+        "INSERT INTO notifications (id, request_id, client, url, status, state, attempts, next_attempt_at, created_at, kind) \
+         VALUES ($1, $2, $3, $4, $5, 'pending', 0, $6, $6, $7)",
     )
     .bind(notification.id)
     .bind(notification.request_id.as_uuid())
@@ -43,6 +44,7 @@ pub(crate) async fn insert_notification(
     .bind(&notification.url)
     .bind(status_letter(notification.status))
     .bind(stored_time(notification.created_at))
+    .bind(notification.kind.as_str())
     .execute(connection)
     .await
     .map_err(store_error)?;
@@ -56,6 +58,11 @@ where
     row.try_get(column).map_err(store_error)
 }
 
+fn notification_kind(text: &str) -> Result<NotificationKind, StoreError> {
+    NotificationKind::parse(text)
+        .ok_or_else(|| StoreError::Corrupt(format!("unknown notification kind `{text}`")))
+}
+
 fn count<T: TryFrom<i64>>(value: i64, what: &str) -> Result<T, StoreError> {
     T::try_from(value)
         .map_err(|_| StoreError::Corrupt(format!("stored {what} {value} is out of range")))
@@ -65,6 +72,7 @@ fn notification(row: &PgRow) -> Result<Notification, StoreError> {
     let state: String = get(row, "state")?;
     Ok(Notification {
         id: get(row, "id")?,
+        kind: notification_kind(&get::<String>(row, "kind")?)?,
         request_id: PaymentRequestId::from_uuid(get(row, "request_id")?),
         client: client_id(&get::<String>(row, "client")?)?,
         url: get(row, "url")?,
@@ -134,7 +142,7 @@ impl PostgresStore {
     ) -> Result<Vec<(Notification, Vec<DeliveryAttempt>)>, StoreError> {
         // One statement, so the notifications and their logs come from one snapshot.
         let rows = sqlx::query(
-            "SELECT n.id, n.request_id, n.client, n.url, n.status, n.state, n.attempts, n.next_attempt_at, \
+            "SELECT n.id, n.kind, n.request_id, n.client, n.url, n.status, n.state, n.attempts, n.next_attempt_at, \
              n.created_at, n.delivered_at, \
              a.at AS a_at, a.http_status AS a_http_status, a.latency_ms AS a_latency_ms, a.error AS a_error \
              FROM notifications n JOIN payment_requests r ON r.id = n.request_id \

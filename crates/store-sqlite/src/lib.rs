@@ -17,6 +17,7 @@
 mod checkpoint;
 mod convert;
 mod documents;
+mod kdv;
 mod keys;
 mod lifecycle;
 mod lookup;

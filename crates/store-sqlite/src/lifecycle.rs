@@ -15,7 +15,8 @@ use crate::convert::{
 };
 use crate::rows;
 use maksa_app::store::{
-    DeliveryAttempt, ExpiryCandidate, NewNotification, Notification, NotificationState, StoreError,
+    DeliveryAttempt, ExpiryCandidate, NewNotification, Notification, NotificationKind,
+    NotificationState, StoreError,
 };
 use maksa_domain::attempt::{Attempt, AttemptId};
 use maksa_domain::ids::{ClientId, PaymentRequestId};
@@ -27,7 +28,7 @@ use uuid::Uuid;
 /// The columns [`notification`] decodes.
 macro_rules! notification_columns {
     () => {
-        "n.id AS n_id, n.request_id, n.client, n.url, n.status, n.state, n.attempts, n.next_attempt_at, \
+        "n.id AS n_id, n.kind, n.request_id, n.client, n.url, n.status, n.state, n.attempts, n.next_attempt_at, \
          n.created_at, n.delivered_at"
     };
 }
@@ -40,8 +41,8 @@ pub(crate) async fn insert_notification(
 ) -> Result<(), StoreError> {
     let created_at = micros(notification.created_at)?;
     sqlx::query(
-        "INSERT INTO notifications (id, request_id, client, url, status, state, attempts, next_attempt_at, created_at) \
-         VALUES (?1, ?2, ?3, ?4, ?5, 'pending', 0, ?6, ?6)",
+        "INSERT INTO notifications (id, request_id, client, url, status, state, attempts, next_attempt_at, created_at, kind) \
+         VALUES (?1, ?2, ?3, ?4, ?5, 'pending', 0, ?6, ?6, ?7)",
     )
     .bind(notification.id.hyphenated().to_string())
     .bind(request_id_text(notification.request_id))
@@ -49,6 +50,7 @@ pub(crate) async fn insert_notification(
     .bind(&notification.url)
     .bind(status_letter(notification.status))
     .bind(created_at)
+    .bind(notification.kind.as_str())
     .execute(connection)
     .await
     .map_err(store_error)?;
@@ -67,6 +69,11 @@ fn uuid(text: &str) -> Result<Uuid, StoreError> {
         .map_err(|_| StoreError::Corrupt(format!("stored notification id `{text}` is not a UUID")))
 }
 
+fn notification_kind(text: &str) -> Result<NotificationKind, StoreError> {
+    NotificationKind::parse(text)
+        .ok_or_else(|| StoreError::Corrupt(format!("unknown notification kind `{text}`")))
+}
+
 fn count<T: TryFrom<i64>>(value: i64, what: &str) -> Result<T, StoreError> {
     T::try_from(value)
         .map_err(|_| StoreError::Corrupt(format!("stored {what} {value} is out of range")))
@@ -76,6 +83,7 @@ fn notification(row: &SqliteRow) -> Result<Notification, StoreError> {
     let state: String = get(row, "state")?;
     Ok(Notification {
         id: uuid(&get::<String>(row, "n_id")?)?,
+        kind: notification_kind(&get::<String>(row, "kind")?)?,
         request_id: request_id(&get::<String>(row, "request_id")?)?,
         client: client_id(&get::<String>(row, "client")?)?,
         url: get(row, "url")?,
@@ -120,7 +128,7 @@ impl SqliteStore {
             "UPDATE notifications SET lease_owner = ?1, lease_until = ?2 \
              WHERE id IN (SELECT id FROM notifications WHERE state = 'pending' AND next_attempt_at <= ?3 \
              AND (lease_until IS NULL OR lease_until < ?3) ORDER BY next_attempt_at, id LIMIT ?4) \
-             RETURNING id AS n_id, request_id, client, url, status, state, attempts, next_attempt_at, \
+             RETURNING id AS n_id, kind, request_id, client, url, status, state, attempts, next_attempt_at, \
              created_at, delivered_at",
         )
         .bind(worker)

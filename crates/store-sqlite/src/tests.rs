@@ -95,7 +95,7 @@ async fn reads_do_not_wait_for_an_open_write_transaction() {
                 at: request.terms.expires_at,
                 open_payments_to: None,
                 audit: creation_audit(&request),
-                notification: None,
+                notifications: Vec::new(),
             };
             store.change_request_status(&change).await
         })

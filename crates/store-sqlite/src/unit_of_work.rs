@@ -408,6 +408,34 @@ impl UnitOfWork for SqliteWork {
         lifecycle::insert_notification(&mut self.transaction, notification).await
     }
 
+    async fn insert_requests(
+        &mut self,
+        requests: &[(maksa_domain::request::PaymentRequest, AuditEvent)],
+    ) -> Result<(), StoreError> {
+        let encoded = requests
+            .iter()
+            .map(|(request, audit)| rows::NewRequest::new(request, audit))
+            .collect::<Result<Vec<_>, _>>()?;
+        let refs: Vec<&rows::NewRequest> = encoded.iter().collect();
+        crate::insert_requests(&mut self.transaction, &refs)
+            .await
+            .map_err(store_error)
+    }
+
+    async fn insert_ivis_submission(
+        &mut self,
+        submission: &maksa_app::store::IvisSubmission,
+    ) -> Result<(), StoreError> {
+        crate::kdv::insert_submission(&mut self.transaction, submission).await
+    }
+
+    async fn insert_payer_message(
+        &mut self,
+        message: &maksa_app::store::PayerMessage,
+    ) -> Result<bool, StoreError> {
+        crate::kdv::insert_payer_message(&mut self.transaction, message).await
+    }
+
     async fn commit(self: Box<Self>) -> Result<(), StoreError> {
         self.transaction.commit().await.map_err(store_error)
     }

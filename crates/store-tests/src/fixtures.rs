@@ -215,6 +215,7 @@ pub fn sample_request(owner: &ClientId, seed: u64) -> PaymentRequest {
         ],
         currency: Currency::EUR,
         total,
+        ivis: None,
     };
     PaymentRequest {
         id,

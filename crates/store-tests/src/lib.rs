@@ -19,6 +19,7 @@
 
 pub mod databases;
 pub mod fixtures;
+pub mod kdv;
 pub mod scenarios;
 pub mod treasury;
 
@@ -97,6 +98,11 @@ macro_rules! store_suite {
             treasury_transactions_run_one_at_a_time,
             treasury_exchange_log_keeps_the_newest,
             treasury_settled_receipts_become_due,
+        );
+        $crate::store_suite!(@in kdv, $fresh_store;
+            kdv_submission_commits_with_its_requests,
+            kdv_transactions_end_and_submissions_dispose_once,
+            kdv_payer_messages_lease_retry_send_and_remind,
         );
     };
     (@each $fresh_store:path; $($scenario:ident),+ $(,)?) => {

@@ -9,9 +9,9 @@ use crate::fixtures::{
 use maksa_app::store::prelude::*;
 use maksa_app::store::{
     AuditEvent, DeliveryAttempt, DeliveryResult, DocumentFileKind, DocumentState, DocumentStored,
-    ExpiryCandidate, NewDocument, NewNotification, Notification, NotificationState, OutcomeApplied,
-    OutcomeReport, PaymentFilter, PaymentSummary, RequestFilter, RequestSummary, StartRefused,
-    StatusChange, StoreError, StoredDocumentFile,
+    ExpiryCandidate, NewDocument, NewNotification, Notification, NotificationKind,
+    NotificationState, OutcomeApplied, OutcomeReport, PaymentFilter, PaymentSummary, RequestFilter,
+    RequestSummary, StartRefused, StatusChange, StoreError, StoredDocumentFile,
 };
 use maksa_app::workflows::Workflows;
 use maksa_domain::attempt::{Attempt, AttemptId, AttemptState, Outcome, Settlement};
@@ -112,7 +112,7 @@ fn change(
         at,
         open_payments_to,
         audit: status_audit(request, kind, at),
-        notification: None,
+        notifications: Vec::new(),
     }
 }
 
@@ -1747,7 +1747,7 @@ fn report(
         outcome,
         external_id: external_id.map(str::to_owned),
         at,
-        notification: None,
+        notifications: Vec::new(),
         receipt_due: false,
     }
 }
@@ -2615,6 +2615,12 @@ pub async fn concurrent_outcomes_settle_once(store: Arc<dyn Store>) {
 fn notice(request: &PaymentRequest, status: Status, at: OffsetDateTime) -> NewNotification {
     NewNotification {
         id: uuid::Uuid::new_v4(),
+        // Both kinds pass through the same rows: cancellations as IVIS answers.
+        kind: if status == Status::Cancelled {
+            NotificationKind::Ivis
+        } else {
+            NotificationKind::Get
+        },
         request_id: request.id,
         client: request.owner.clone(),
         url: format!(
@@ -2630,6 +2636,7 @@ fn notice(request: &PaymentRequest, status: Status, at: OffsetDateTime) -> NewNo
 fn pending(notification: &NewNotification) -> Notification {
     Notification {
         id: notification.id,
+        kind: notification.kind,
         request_id: notification.request_id,
         client: notification.client.clone(),
         url: notification.url.clone(),
@@ -2659,7 +2666,7 @@ async fn cancel_with_notice(
 ) -> NewNotification {
     let notification = notice(request, Status::Cancelled, at);
     let mut cancel = change(request, Status::Cancelled, at, Some(Status::Cancelled));
-    cancel.notification = Some(notification.clone());
+    cancel.notifications = vec![notification.clone()];
     assert!(store.change_request_status(&cancel).await.unwrap());
     notification
 }
@@ -2674,7 +2681,7 @@ pub async fn outbox_row_commits_with_its_status_change(store: Arc<dyn Store>) {
     // A change that does not apply (wrong `from`) leaves no outbox row.
     let mut refused = change(&request, Status::Cancelled, at, Some(Status::Cancelled));
     refused.from = Status::Executed;
-    refused.notification = Some(notice(&request, Status::Cancelled, at));
+    refused.notifications = vec![notice(&request, Status::Cancelled, at)];
     assert!(!store.change_request_status(&refused).await.unwrap());
     assert!(
         store
@@ -2701,7 +2708,7 @@ pub async fn outbox_row_commits_with_its_status_change(store: Arc<dyn Store>) {
 
     // The same change again (the CAS fails now) adds nothing.
     let mut again = change(&request, Status::Cancelled, at, Some(Status::Cancelled));
-    again.notification = Some(notice(&request, Status::Cancelled, at));
+    again.notifications = vec![notice(&request, Status::Cancelled, at)];
     assert!(!store.change_request_status(&again).await.unwrap());
     assert_eq!(store.notification_backlog().await.unwrap(), (1, 0));
 }
@@ -2717,7 +2724,7 @@ pub async fn outcome_paying_the_request_inserts_its_notification(store: Arc<dyn 
 
     // Accepted does not pay: its notification is not inserted.
     let mut accepted = report(&attempt, Outcome::Accepted, None, at + Duration::minutes(1));
-    accepted.notification = Some(notice(&request, Status::Executed, heard(&accepted)));
+    accepted.notifications = vec![notice(&request, Status::Executed, heard(&accepted))];
     apply_outcome(store, &attempt, &accepted).await;
     assert!(
         store
@@ -2734,7 +2741,7 @@ pub async fn outcome_paying_the_request_inserts_its_notification(store: Arc<dyn 
         at + Duration::minutes(2),
     );
     let notification = notice(&request, Status::Executed, heard(&executed));
-    executed.notification = Some(notification.clone());
+    executed.notifications = vec![notification.clone()];
     let applied = apply_outcome(store, &attempt, &executed).await;
     assert_eq!(applied.settlement.request_to, Some(Status::Executed));
     assert_eq!(
@@ -2744,7 +2751,7 @@ pub async fn outcome_paying_the_request_inserts_its_notification(store: Arc<dyn 
 
     // A repeated message pays nothing more and announces nothing more.
     let mut repeated = executed.clone();
-    repeated.notification = Some(notice(&request, Status::Executed, heard(&executed)));
+    repeated.notifications = vec![notice(&request, Status::Executed, heard(&executed))];
     apply_outcome(store, &attempt, &repeated).await;
     assert_eq!(
         store

@@ -167,7 +167,7 @@ async fn paid_request(store: &dyn Store, seed: u64) -> (PaymentRequest, OffsetDa
         outcome: AttemptOutcome::Executed,
         external_id: Some(format!("HABA-{seed}")),
         at: paid_at,
-        notification: None,
+        notifications: Vec::new(),
         receipt_due: false,
     };
     let audit = AuditEvent {

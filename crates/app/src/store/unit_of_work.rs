@@ -17,8 +17,8 @@
 //!   receipt is due, when the next query is — the caller says.
 
 use super::{
-    AuditEvent, ClientCertificate, DeliveryAttempt, NewDocument, NewNotification,
-    NotificationState, StoreError,
+    AuditEvent, ClientCertificate, DeliveryAttempt, IvisSubmission, NewDocument, NewNotification,
+    NotificationState, PayerMessage, StoreError,
 };
 use async_trait::async_trait;
 use maksa_domain::attempt::{Attempt, AttemptId, AttemptState};
@@ -216,6 +216,23 @@ pub trait UnitOfWork: Send {
         &mut self,
         notification: &NewNotification,
     ) -> Result<(), StoreError>;
+
+    /// Inserts new requests with their payments and audit events (the IVIS
+    /// door's path; REST and SOAP creates go through the batched writer).
+    /// `Conflict` when a number or identifier was drawn twice.
+    async fn insert_requests(
+        &mut self,
+        requests: &[(maksa_domain::request::PaymentRequest, AuditEvent)],
+    ) -> Result<(), StoreError>;
+    /// Records an IVIS submission; `Conflict` if the client already sent its
+    /// `MessageID`.
+    async fn insert_ivis_submission(
+        &mut self,
+        submission: &IvisSubmission,
+    ) -> Result<(), StoreError>;
+    /// Appends a payer-message outbox row, pending and due at its creation;
+    /// `false` (and nothing written) if the request already has one of its kind.
+    async fn insert_payer_message(&mut self, message: &PayerMessage) -> Result<bool, StoreError>;
 
     /// Commits everything above; `Ok` means durable.
     async fn commit(self: Box<Self>) -> Result<(), StoreError>;

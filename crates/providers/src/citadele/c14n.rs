@@ -13,6 +13,13 @@
 //! attribute values (`&amp; &lt; &quot; &#x9; &#xA; &#xD;`). `xml:`
 //! attributes are not inherited into a subtree: the verifier refuses
 //! documents that carry any.
+//!
+//! [`exclusive`] is Exclusive XML Canonicalization 1.0 without comments
+//! (`http://www.w3.org/2001/10/xml-exc-c14n#`, no `InclusiveNamespaces`
+//! prefix list), which SAML tokens sign with: a subtree does not carry the
+//! declarations it merely inherits, only those its elements and attributes
+//! visibly use, so the token's canonical form does not change when it is
+//! wrapped in another document.
 
 use super::xml::{Element, Node};
 use std::collections::BTreeMap;
@@ -102,18 +109,7 @@ fn render(
         escape_attribute(namespace, out);
         out.push('"');
     }
-    let mut attributes: Vec<_> = element.attributes.iter().collect();
-    attributes.sort_by(|a, b| {
-        (a.namespace.as_deref().unwrap_or(""), a.local.as_str())
-            .cmp(&(b.namespace.as_deref().unwrap_or(""), b.local.as_str()))
-    });
-    for attribute in attributes {
-        out.push(' ');
-        out.push_str(&attribute.name);
-        out.push_str("=\"");
-        escape_attribute(&attribute.value, out);
-        out.push('"');
-    }
+    write_attributes(element, out);
     out.push('>');
     for child in &element.children {
         match child {
@@ -129,6 +125,101 @@ fn render(
     out.push_str("</");
     out.push_str(&element.name);
     out.push('>');
+}
+
+/// The exclusive canonical form (without comments, no prefix list) of the
+/// subtree of `element`, leaving out `exclude` (found by identity) with
+/// everything inside it. Needs no ancestors: exclusive canonicalisation
+/// writes on each element only the namespaces it visibly uses, which the
+/// reader resolved already.
+pub fn exclusive(element: &Element, exclude: Option<&Element>) -> String {
+    let mut out = String::new();
+    render_exclusive(element, &Namespaces::new(), exclude, &mut out);
+    out
+}
+
+fn render_exclusive(
+    element: &Element,
+    rendered: &Namespaces,
+    exclude: Option<&Element>,
+    out: &mut String,
+) {
+    // The namespaces this element visibly uses: its own name's prefix (the
+    // default namespace when unprefixed, possibly none) and its prefixed
+    // attributes' ones; `xml:` is never declared.
+    let mut used = Namespaces::new();
+    let (prefix, _) = element.name.split_once(':').unwrap_or(("", ""));
+    used.insert(
+        prefix.to_owned(),
+        element.namespace.clone().unwrap_or_default(),
+    );
+    for attribute in &element.attributes {
+        if let Some((prefix, _)) = attribute.name.split_once(':')
+            && prefix != "xml"
+        {
+            used.insert(
+                prefix.to_owned(),
+                attribute.namespace.clone().unwrap_or_default(),
+            );
+        }
+    }
+    let mut now_rendered = rendered.clone();
+    out.push('<');
+    out.push_str(&element.name);
+    // BTreeMap order: "" (the default namespace) first, then prefixes.
+    for (prefix, namespace) in &used {
+        let in_effect = if prefix.is_empty() {
+            // No default namespace is the empty one: `xmlns=""` is written
+            // only to undo a default written above.
+            rendered.get(prefix).map(String::as_str).unwrap_or("") == namespace
+        } else {
+            rendered.get(prefix) == Some(namespace)
+        };
+        if in_effect {
+            continue;
+        }
+        if prefix.is_empty() {
+            out.push_str(" xmlns=\"");
+        } else {
+            out.push_str(" xmlns:");
+            out.push_str(prefix);
+            out.push_str("=\"");
+        }
+        escape_attribute(namespace, out);
+        out.push('"');
+        now_rendered.insert(prefix.clone(), namespace.clone());
+    }
+    write_attributes(element, out);
+    out.push('>');
+    for child in &element.children {
+        match child {
+            Node::Text(text) => escape_text(text, out),
+            Node::Element(e) => {
+                if exclude.is_some_and(|x| std::ptr::eq(x, e)) {
+                    continue;
+                }
+                render_exclusive(e, &now_rendered, exclude, out);
+            }
+        }
+    }
+    out.push_str("</");
+    out.push_str(&element.name);
+    out.push('>');
+}
+
+fn write_attributes(element: &Element, out: &mut String) {
+    let mut attributes: Vec<_> = element.attributes.iter().collect();
+    attributes.sort_by(|a, b| {
+        (a.namespace.as_deref().unwrap_or(""), a.local.as_str())
+            .cmp(&(b.namespace.as_deref().unwrap_or(""), b.local.as_str()))
+    });
+    for attribute in attributes {
+        out.push(' ');
+        out.push_str(&attribute.name);
+        out.push_str("=\"");
+        escape_attribute(&attribute.value, out);
+        out.push('"');
+    }
 }
 
 fn escape_text(text: &str, out: &mut String) {
@@ -221,6 +312,38 @@ z=\"&quot;a&#9;b&#10;c&#13;&lt;&amp;&gt;\" a=\"1\" xsi:schemaLocation=\"urn:d d.
             "<Info xmlns=\"http://www.w3.org/2000/09/xmldsig#\" xmlns:r=\"urn:root\" \
              xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\" a=\"b\"><M></M></Info>"
         );
+    }
+
+    #[test]
+    fn the_exclusive_form_of_a_subtree_is_what_xmllint_writes() {
+        let root = parse(SAMPLE.as_bytes()).unwrap();
+        // The whole document less its comments, as xmllint's --exc-c14n.
+        let without_comments = SAMPLE
+            .replace("<!-- a comment -->\n", "")
+            .replace("<!-- c -->", "");
+        let theirs = xmllint(&["--exc-c14n"], &without_comments)
+            .expect("xmllint is needed for this known answer (apt-get install libxml2-utils)");
+        let root_without = parse(without_comments.as_bytes()).unwrap();
+        assert_eq!(
+            exclusive(&root_without, None),
+            String::from_utf8(theirs).unwrap()
+        );
+        // A subtree leaves out what it only inherits (`r`, `xsi`), unlike
+        // the inclusive form; `xmlns=""` only undoes a default written above.
+        let amai = root.elements().find(|e| e.local == "Amai").unwrap();
+        assert_eq!(
+            exclusive(amai, None),
+            "<Amai xmlns=\"urn:amai\"><e></e><e xmlns=\"\"><f xmlns=\"urn:f\"></f></e></Amai>"
+        );
+        let nested =
+            parse(b"<p:a xmlns:p=\"urn:p\" xmlns:q=\"urn:q\"><b q:x=\"1\"><p:c/></b></p:a>")
+                .unwrap();
+        let b = nested.elements().next().unwrap();
+        assert_eq!(
+            exclusive(b, None),
+            "<b xmlns:q=\"urn:q\" q:x=\"1\"><p:c xmlns:p=\"urn:p\"></p:c></b>"
+        );
+        assert_eq!(exclusive(&nested, Some(b)), "<p:a xmlns:p=\"urn:p\"></p:a>");
     }
 
     #[test]

@@ -21,6 +21,9 @@ use base64::engine::general_purpose::STANDARD as BASE64;
 
 pub const DSIG: &str = "http://www.w3.org/2000/09/xmldsig#";
 pub const C14N: &str = "http://www.w3.org/TR/2001/REC-xml-c14n-20010315";
+/// Exclusive C14N 1.0 ([`c14n::exclusive`]): not accepted here, but by the
+/// readers of SAML tokens built on this module.
+pub const EXC_C14N: &str = "http://www.w3.org/2001/10/xml-exc-c14n#";
 pub const ENVELOPED: &str = "http://www.w3.org/2000/09/xmldsig#enveloped-signature";
 pub const RSA_SHA256: &str = "http://www.w3.org/2001/04/xmldsig-more#rsa-sha256";
 pub const RSA_SHA1: &str = "http://www.w3.org/2000/09/xmldsig#rsa-sha1";
@@ -47,7 +50,8 @@ fn bad(message: impl Into<String>) -> DsigError {
     DsigError::BadSignature(message.into())
 }
 
-fn hash(digest: Digest, data: &[u8]) -> Vec<u8> {
+/// The digest of `data` (a reference's `DigestValue`, decoded).
+pub fn hash(digest: Digest, data: &[u8]) -> Vec<u8> {
     use sha2::Digest as _;
     match digest {
         Digest::Sha1 => sha1::Sha1::digest(data).to_vec(),
@@ -85,7 +89,9 @@ fn allow_only(element: &Element, names: &[&str]) -> Result<(), DsigError> {
     }
 }
 
-fn base64_value(element: &Element) -> Result<Vec<u8>, DsigError> {
+/// The base64 text of `element` (`DigestValue`, `SignatureValue`,
+/// `X509Certificate`), decoded; whitespace inside it does not count.
+pub fn base64_value(element: &Element) -> Result<Vec<u8>, DsigError> {
     let text: String = element
         .text()
         .chars()
@@ -349,7 +355,7 @@ mod tests {
         ));
         // Algorithms we do not accept.
         for (from, to) in [
-            (C14N, "http://www.w3.org/2001/10/xml-exc-c14n#"),
+            (C14N, EXC_C14N),
             (RSA_SHA256, "http://www.w3.org/2000/09/xmldsig#hmac-sha1"),
             (SHA256, "http://www.w3.org/2001/04/xmldsig-more#md5"),
             ("URI=\"\"", "URI=\"#x\""),
