@@ -61,6 +61,75 @@ pub struct Config {
     /// The people who may sign in to the operator's pages (docs/operator.md).
     #[serde(default)]
     pub operator: Vec<OperatorConfig>,
+    /// The payers' e-mail (docs/payer-notifications.md).
+    #[serde(default)]
+    pub mail: MailConfig,
+    /// The payer's workspace and its sign-in (docs/payer-workspace.md); absent: off.
+    pub payer_workspace: Option<PayerWorkspaceConfig>,
+    /// The IVIS door (docs/ivis.md).
+    #[serde(default)]
+    pub ivis: IvisConfig,
+}
+
+/// `[mail]`: where the payers' e-mail goes.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct MailConfig {
+    /// The SMTP server (a relay); without it, messages are written as `.eml`
+    /// files into `eml_dir`.
+    pub smtp_host: Option<String>,
+    pub smtp_port: u16,
+    /// The sender of every payer message.
+    pub from: String,
+    /// Where `.eml` files go without an SMTP server; no directory: no e-mail.
+    pub eml_dir: Option<PathBuf>,
+    /// Seconds allowed for each connect, read and write.
+    pub timeout_seconds: u64,
+    /// An open request registered for a payer is reminded of this many days
+    /// before it expires.
+    pub remind_before_days: i64,
+}
+
+impl Default for MailConfig {
+    fn default() -> Self {
+        MailConfig {
+            smtp_host: None,
+            smtp_port: 25,
+            from: "maksa@localhost".to_owned(),
+            eml_dir: None,
+            timeout_seconds: 30,
+            remind_before_days: 3,
+        }
+    }
+}
+
+/// `[payer_workspace]`: the portal's identity provider the workspace trusts.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PayerWorkspaceConfig {
+    /// The provider's WS-Federation sign-in address.
+    pub idp_url: String,
+    /// Our realm (the token's audience); default `<public_base_url>/payer/`.
+    pub realm: Option<String>,
+    /// The token's issuer; default `http://www.latvija.lv/sts`.
+    pub issuer: Option<String>,
+    /// PEM files of the provider's signing certificates (two during a rotation).
+    pub certificates: Vec<PathBuf>,
+    /// How long a payer stays signed in.
+    #[serde(default = "default_session_minutes")]
+    pub session_minutes: i64,
+}
+
+fn default_session_minutes() -> i64 {
+    15
+}
+
+/// `[ivis]`: the IVIS door.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct IvisConfig {
+    /// Take messages marked `Test` (a sandbox); a production node refuses them.
+    pub accept_test_messages: bool,
 }
 
 /// `[treasury]`: reconciliation with the State Treasury (docs/treasury.md).

@@ -161,9 +161,42 @@ pub async fn run(dir: &Path, listen: SocketAddr, tls_listen: SocketAddr) -> anyh
     mounts.push((TREASURY_MOUNT.to_owned(), simulator.router()));
     let treasury_accounts = demo_payee_accounts(&demo_catalog(&public));
     let treasury_store = Arc::clone(&store);
+    // The portal of the sandbox: the payer's workspace signs in through a
+    // simulated identity provider with real signatures (docs/payer-signin.md).
+    let (workspace, portal) = crate::portal::demo_portal(dir, &public)?;
+    mounts.push((crate::portal::DEMO_PORTAL_MOUNT.to_owned(), portal));
+    // Payers' e-mail: to an SMTP server when MAKSA_DEMO_SMTP names one
+    // (host:port), else as .eml files in the data directory.
+    let mail_dir = dir.join("mail");
+    let smtp = std::env::var("MAKSA_DEMO_SMTP")
+        .ok()
+        .filter(|s| !s.is_empty());
+    let mail_config = match &smtp {
+        Some(address) => {
+            let (host, port) = address
+                .rsplit_once(':')
+                .context("MAKSA_DEMO_SMTP must be host:port")?;
+            crate::config::MailConfig {
+                smtp_host: Some(host.to_owned()),
+                smtp_port: port.parse().context("MAKSA_DEMO_SMTP's port")?,
+                from: "maksa-demo@localhost".to_owned(),
+                ..Default::default()
+            }
+        }
+        None => crate::config::MailConfig {
+            from: "maksa-demo@localhost".to_owned(),
+            eml_dir: Some(mail_dir.clone()),
+            ..Default::default()
+        },
+    };
+    let mail = crate::portal::mail_transport(&mail_config, &public, None)?;
     // The operator's pages: one operator, a new random password every start.
     let demo_operator = crate::operator::demo(Arc::clone(&store), clock.clone())?;
     let options = PayerOptions {
+        workspace: Some(workspace),
+        mail,
+        // The sandbox takes IVIS test messages (Test = true).
+        ivis_test_messages: true,
         operator: Some(demo_operator.console.clone()),
         connectors,
         pages: PageSettings {
@@ -225,6 +258,10 @@ pub async fn run(dir: &Path, listen: SocketAddr, tls_listen: SocketAddr) -> anyh
         .map(|a| a.to_string())
         .unwrap_or_default();
     let d = dir.display();
+    let mail_where = match &smtp {
+        Some(address) => format!("sent to the SMTP server at {address}"),
+        None => format!("written as .eml files into {}", mail_dir.display()),
+    };
     println!(
         "maksa demo is running.\n\
          \n  payer pages and legacy API:  http://{http}\
@@ -239,6 +276,9 @@ pub async fn run(dir: &Path, listen: SocketAddr, tls_listen: SocketAddr) -> anyh
          \nthe hub fetches them every {DEMO_POLL_SECONDS} s). Money for a request, e.g. a cancelled one, as a tester:\
          \n\n  curl -H 'Content-Type: application/json' -d '{{\"purpose_id\":\"MK…\"}}' http://{http}{TREASURY_MOUNT}/control/credits\
          \n\nthen `maksa treasury orders --database-url sqlite://{d}/maksa.db` shows the proposed refund.\n\
+         \nThe IVIS request service (SOAP 1.2, docs/ivis.md): https://{tls}/IVIS/RequestWebService.svc?wsdl\
+         \nThe payer's workspace: http://{http}/payer/ (sign in at the simulated portal with a test\
+         \npersonal code such as 010101-10006); payers' e-mail: {mail_where}.\n\
          \nStop with Ctrl-C."
     );
     let operator_url = format!("https://{tls}/operator/");

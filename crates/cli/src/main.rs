@@ -5,6 +5,7 @@ mod database;
 mod demo;
 mod operations;
 mod operator;
+mod portal;
 mod treasury;
 
 use anyhow::{Context, bail};
@@ -350,6 +351,14 @@ async fn serve(config_file: Option<PathBuf>) -> anyhow::Result<()> {
             ..Default::default()
         },
         worker: config.node_name.clone(),
+        workspace: config
+            .payer_workspace
+            .as_ref()
+            .map(|w| portal::workspace_settings(w, &config.public_base_url))
+            .transpose()?,
+        mail: portal::mail_transport(&config.mail, &config.public_base_url, None)?,
+        remind_before: Some(Duration::days(config.mail.remind_before_days.clamp(0, 365))),
+        ivis_test_messages: config.ivis.accept_test_messages,
         operator: operator::console(
             &config.operator,
             Arc::clone(&store),

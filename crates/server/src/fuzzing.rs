@@ -98,3 +98,12 @@ fn soap_parameters(envelope: &Element) -> Result<SoapCall, AppError> {
         }
     })
 }
+
+/// An envelope posted to the IVIS door (`ivis::read::read_call`): the size
+/// check, the XML reader, SOAP 1.2 and WS-Addressing, and the IVISRequest
+/// with its payment requests.
+pub fn ivis_envelope(
+    bytes: &[u8],
+) -> Result<crate::ivis::read::IvisCall, crate::ivis::read::ReadError> {
+    crate::ivis::read::read_call(bytes)
+}

@@ -21,14 +21,17 @@ mod fields;
 #[doc(hidden)]
 pub mod fuzzing;
 mod invoices;
+pub mod ivis;
 mod json;
 mod operator;
 mod pages;
 mod panic;
+pub mod portal_sim;
 mod rest;
 mod soap;
 mod tls;
 mod wire_error;
+mod workspace;
 
 use axum::Router;
 use axum::routing::{get, post};
@@ -54,6 +57,7 @@ pub use maksa_x509::ConnectionLimits;
 pub use operator::OperatorConsole;
 pub use pages::PageSettings;
 pub use tls::presented;
+pub use workspace::WorkspaceSettings;
 
 /// What every handler shares.
 #[derive(Clone)]
@@ -73,6 +77,8 @@ pub struct AppState {
     mounts: Vec<(String, Router)>,
     /// The operator's pages (`/operator/`), when operators are configured.
     operator: Option<OperatorConsole>,
+    /// The payer's workspace (`/payer/`), when an identity provider is configured.
+    workspace: workspace::SharedWorkspace,
 }
 
 /// The payer side's parts: which providers the hub talks to, page settings, and
@@ -91,6 +97,14 @@ pub struct PayerOptions {
     pub worker: Option<String>,
     /// The operator's pages (docs/operator.md); `None`: not mounted.
     pub operator: Option<OperatorConsole>,
+    /// The payer's workspace (docs/payer-workspace.md); `None`: not offered.
+    pub workspace: Option<WorkspaceSettings>,
+    /// Where the payers' e-mail goes (SMTP, or `.eml` files); `None`: none is sent.
+    pub mail: Option<Arc<dyn maksa_app::mail::MailTransport>>,
+    /// How long before expiry an open registered request is reminded of.
+    pub remind_before: Option<time::Duration>,
+    /// Whether IVIS messages marked `Test` are taken (the sandbox).
+    pub ivis_test_messages: bool,
 }
 
 impl AppState {
@@ -119,12 +133,29 @@ impl AppState {
             hub.issuer.clone(),
             hub.rules.field_max_length,
         ));
+        let public_base_url = hub.public_base_url.clone();
         let requests = Arc::new(PaymentRequests::new(
             Arc::clone(&store),
             Arc::clone(&clock),
             catalog,
             hub,
         ));
+        requests.accept_ivis_test_messages(options.ivis_test_messages);
+        let workspace = options.workspace.map(|settings| {
+            let lifetime = settings.session_lifetime;
+            Arc::new(workspace::Workspace::new(
+                settings,
+                maksa_app::payer_sessions::PayerSessions::new(
+                    Arc::clone(&store),
+                    Arc::clone(&clock),
+                    lifetime,
+                ),
+            ))
+        });
+        let mail = options.mail;
+        let remind_before = options
+            .remind_before
+            .unwrap_or_else(|| time::Duration::days(3));
         let metrics = Arc::new(Metrics::default());
         let lifecycle = options.outbound.map(|transport| {
             let worker = options
@@ -136,20 +167,33 @@ impl AppState {
                 transport,
                 options.retry_schedule,
                 Arc::clone(&metrics),
-                worker,
-            );
-            Arc::new(
-                Lifecycle::new(
-                    Arc::clone(&store),
-                    Arc::clone(&clock),
-                    notifier,
-                    Arc::clone(&payer),
-                    Arc::clone(&metrics),
-                    options.lifecycle,
-                    payer.wake_handle(),
-                )
-                .with_documents(Arc::clone(&documents)),
+                worker.clone(),
             )
+            .with_ivis(Arc::new(ivis::door::Answers::new(public_base_url.clone())));
+            let mut lifecycle = Lifecycle::new(
+                Arc::clone(&store),
+                Arc::clone(&clock),
+                notifier,
+                Arc::clone(&payer),
+                Arc::clone(&metrics),
+                options.lifecycle,
+                payer.wake_handle(),
+            )
+            .with_documents(Arc::clone(&documents));
+            if let Some(mail) = mail {
+                lifecycle =
+                    lifecycle.with_payer_mail(Arc::new(maksa_app::payer_mail::PayerMailer::new(
+                        Arc::clone(&store),
+                        Arc::clone(&clock),
+                        mail,
+                        maksa_app::payer_mail::PayerMailSettings {
+                            public_base_url: public_base_url.clone(),
+                            remind_before,
+                        },
+                        worker,
+                    )));
+            }
+            Arc::new(lifecycle)
         });
         let auth = Arc::new(Authenticator::new(
             Arc::clone(&store),
@@ -168,6 +212,7 @@ impl AppState {
             lifecycle,
             mounts: options.mounts,
             operator: options.operator,
+            workspace,
         })
     }
 }
@@ -196,6 +241,8 @@ pub fn router(state: AppState) -> Router {
             get(invoices::xml),
         )
         .merge(soap::routes())
+        .merge(ivis::door::routes())
+        .merge(workspace::routes())
         .route("/health", get(|| async { "ok" }))
         .route("/ready", get(ready))
         .route("/metrics", get(metrics));

@@ -27,6 +27,9 @@ pub enum PageAddress {
     Maksa,
     Original,
     OriginalWebUi,
+    /// The payer's workspace (`/payer/`): its pages share the frame and the
+    /// preferences, but it is not an address of the payment page (not in `ALL`).
+    Workspace,
 }
 
 impl PageAddress {
@@ -42,6 +45,7 @@ impl PageAddress {
             PageAddress::Maksa => "/Payments",
             PageAddress::Original => "/MM/WebUI2/Payments",
             PageAddress::OriginalWebUi => "/MM_WebUI/WebUI2/Payments",
+            PageAddress::Workspace => "/payer",
         }
     }
 

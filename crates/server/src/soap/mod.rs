@@ -155,15 +155,19 @@ fn wsdl_for(service: Service, base: &str, path: &str) -> String {
     service.wsdl().replace(&template, &format!("{base}{path}"))
 }
 
-/// `GET`: the WSDL for `?wsdl`/`?singleWsdl`, a pointer to it otherwise.
-fn describe(service: Service, path: &str, request: &Request<Body>) -> Response {
-    let asks_for_wsdl = request.uri().query().is_some_and(|query| {
+/// Whether a `GET` asks for the service description (`?wsdl`, `?singleWsdl`).
+pub(crate) fn asks_for_wsdl(request: &Request<Body>) -> bool {
+    request.uri().query().is_some_and(|query| {
         query.split('&').any(|pair| {
             let key = pair.split('=').next().unwrap_or_default();
             key.eq_ignore_ascii_case("wsdl") || key.eq_ignore_ascii_case("singleWsdl")
         })
-    });
-    if !asks_for_wsdl {
+    })
+}
+
+/// `GET`: the WSDL for `?wsdl`/`?singleWsdl`, a pointer to it otherwise.
+fn describe(service: Service, path: &str, request: &Request<Body>) -> Response {
+    if !asks_for_wsdl(request) {
         return (
             StatusCode::OK,
             [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
@@ -185,7 +189,7 @@ fn describe(service: Service, path: &str, request: &Request<Body>) -> Response {
 /// Where the caller reached us: the scheme of the listener the request came
 /// through and the `Host` it asked for, if that is a plausible host name
 /// (it ends up inside the WSDL, so nothing else is copied there).
-fn base_url(request: &Request<Body>) -> String {
+pub(crate) fn base_url(request: &Request<Body>) -> String {
     let scheme = if request.extensions().get::<maksa_x509::TlsPeer>().is_some() {
         "https"
     } else {

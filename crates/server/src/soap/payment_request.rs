@@ -70,7 +70,12 @@ pub fn payment_request_input(parameter: &Element) -> Result<PaymentRequestInput,
     let outer = member(parameter, "PaymentsDataStructure").unwrap_or(parameter);
     let request = member(outer, "PaymentRequest")
         .ok_or_else(|| missing("PaymentsDataStructure.PaymentRequest"))?;
+    payment_request_fields(request)
+}
 
+/// One `PaymentRequest` element's members (also the IVIS door's, whose
+/// `PaymentInfo` lists `PaymentRequest` elements without the SOAP wrapper).
+pub fn payment_request_fields(request: &Element) -> Result<PaymentRequestInput, AppError> {
     let mut price_list = Vec::new();
     if let Some(list) = member(request, "PriceList") {
         for (i, line) in list.children.iter().filter(|c| !c.nil).enumerate() {
@@ -97,7 +102,13 @@ pub fn payment_request_input(parameter: &Element) -> Result<PaymentRequestInput,
     let mut allowed_banks = Vec::new();
     if let Some(banks) = member(request, "AllowedBanks") {
         for bank in banks.children.iter().filter(|c| !c.nil) {
-            if let Some(code) = text(bank, "SwiftCode")? {
+            // IVIS lists the codes themselves: <AllowedBanks><SwiftCode>….
+            let code = if bank.children.is_empty() && bank.name.eq_ignore_ascii_case("SwiftCode") {
+                Some(bank.text.trim().to_owned()).filter(|t| !t.is_empty())
+            } else {
+                text(bank, "SwiftCode")?
+            };
+            if let Some(code) = code {
                 allowed_banks.push(code);
             }
         }

@@ -1,0 +1,624 @@
+//! The payer's workspace at `/payer/` (docs/payer-workspace.md): a payer signs
+//! in through the portal's identity provider (WS-Federation, a SAML 1.1
+//! token: `maksa_identity`), sees the payment requests that name their
+//! personal code — open ones to pay through the payment page, past ones with
+//! their receipt — and signs out.
+//!
+//! Every page here is the payer pages' frame (`pages::html`): Latvian and
+//! English, the `fs`/`bm` modes, a strict CSP, `no-store`. The session is a
+//! cookie only the hub can make (`maksa_app::payer_sessions`): `HttpOnly`,
+//! `SameSite=Lax`, `Secure` where the payer's listener has TLS, short-lived.
+//! The sign-in answer must carry the nonce of the browser that asked for it,
+//! and a token is taken once.
+
+use crate::AppState;
+use crate::pages::html::{Document, PageAddress, Prefs, csp, escape, money, page_link, respond};
+use axum::Router;
+use axum::body::Body;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::get;
+use maksa_app::documents::{DocumentFormat, DocumentLanguage};
+use maksa_app::error::{AppError, ErrorCode};
+use maksa_app::payer_sessions::{PayerSession, PayerSessions};
+use maksa_domain::request::PaymentRequest;
+use maksa_domain::status::Status;
+use maksa_identity::RelyingParty;
+use std::collections::HashMap;
+use std::fmt::Write;
+use std::sync::{Arc, Mutex};
+use time::OffsetDateTime;
+
+const SESSION_COOKIE: &str = "maksa_payer";
+const NONCE_COOKIE: &str = "maksa_payer_signin";
+/// The most requests the workspace lists.
+const LIST_LIMIT: u32 = 100;
+/// Assertion ids remembered against replay; past this many the oldest go.
+const MAX_SEEN_TOKENS: usize = 10_000;
+
+/// The workspace's configuration (`[payer_workspace]`).
+#[derive(Clone)]
+pub struct WorkspaceSettings {
+    /// The identity provider's sign-in address (`wa=wsignin1.0` goes there).
+    pub idp_url: url::Url,
+    /// Our realm, issuer and the provider's certificates.
+    pub relying_party: RelyingParty,
+    /// Where the provider posts the token back: `<public>/payer/sign-in`.
+    pub reply_url: String,
+    /// `Secure` cookies: the payer's pages are served over TLS.
+    pub secure_cookies: bool,
+    pub session_lifetime: time::Duration,
+}
+
+pub(crate) struct Workspace {
+    settings: WorkspaceSettings,
+    sessions: PayerSessions,
+    /// Tokens already taken, until they expire: a token is good for one sign-in.
+    seen: Mutex<HashMap<String, OffsetDateTime>>,
+}
+
+impl Workspace {
+    pub(crate) fn new(settings: WorkspaceSettings, sessions: PayerSessions) -> Workspace {
+        Workspace {
+            settings,
+            sessions,
+            seen: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// Records a token's id; `false` if it was taken before.
+    fn first_use(&self, id: &str, until: OffsetDateTime, now: OffsetDateTime) -> bool {
+        let Ok(mut seen) = self.seen.lock() else {
+            return false;
+        };
+        seen.retain(|_, expires| *expires > now);
+        if seen.contains_key(id) {
+            return false;
+        }
+        if seen.len() >= MAX_SEEN_TOKENS
+            && let Some(oldest) = seen
+                .iter()
+                .min_by_key(|(_, expires)| **expires)
+                .map(|(id, _)| id.clone())
+        {
+            seen.remove(&oldest);
+        }
+        seen.insert(id.to_owned(), until);
+        true
+    }
+}
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/payer", get(|| async { Redirect::to("/payer/") }))
+        .route("/payer/", get(index))
+        .route("/payer/sign-in", get(start_sign_in).post(finish_sign_in))
+        .route("/payer/sign-out", axum::routing::post(sign_out))
+        .route("/payer/documents/{id}", get(document))
+}
+
+fn prefs_of(query: &HashMap<String, String>) -> Prefs {
+    Prefs::from_fields(query).at(PageAddress::Workspace)
+}
+
+fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(n, value)| *n == name && value.len() <= 512)
+        .map(|(_, value)| value)
+}
+
+fn set_cookie(response: &mut Response, value: &str) {
+    if let Ok(value) = HeaderValue::from_str(value) {
+        response.headers_mut().append(header::SET_COOKIE, value);
+    }
+}
+
+fn cookie_attributes(workspace: &Workspace, same_site: &str, max_age: i64) -> String {
+    let secure = if workspace.settings.secure_cookies {
+        "; Secure"
+    } else {
+        ""
+    };
+    format!("Path=/payer; HttpOnly; SameSite={same_site}; Max-Age={max_age}{secure}")
+}
+
+async fn current_session(workspace: &Workspace, headers: &HeaderMap) -> Option<PayerSession> {
+    let value = cookie(headers, SESSION_COOKIE)?;
+    workspace.sessions.session(value).await.ok().flatten()
+}
+
+fn not_configured(prefs: &Prefs) -> Response {
+    page(
+        StatusCode::NOT_FOUND,
+        prefs,
+        "not-configured",
+        prefs.t("Maksājumu darba vieta", "Payment workspace"),
+        format!(
+            "<h1>{}</h1><p>{}</p>",
+            prefs.t("Maksājumu darba vieta", "Payment workspace"),
+            prefs.t(
+                "Šajā mezglā darba vieta nav ieslēgta.",
+                "The workspace is not enabled on this node."
+            )
+        ),
+    )
+}
+
+fn page(status: StatusCode, prefs: &Prefs, state: &str, title: &str, body: String) -> Response {
+    respond(
+        status,
+        &Document {
+            title,
+            state,
+            prefs: *prefs,
+            id: "",
+            head: String::new(),
+            body,
+        },
+        &csp(""),
+    )
+}
+
+async fn index(
+    State(state): State<AppState>,
+    Query(query): Query<HashMap<String, String>>,
+    headers: HeaderMap,
+) -> Response {
+    let prefs = prefs_of(&query);
+    let Some(workspace) = state.workspace.as_deref() else {
+        return not_configured(&prefs);
+    };
+    let notice = query.get("notice").and_then(|n| ErrorCode::parse(n));
+    let Some(session) = current_session(workspace, &headers).await else {
+        return signed_out_page(&prefs, notice);
+    };
+    let requests = match state
+        .requests
+        .for_payer_code(&session.code, LIST_LIMIT)
+        .await
+    {
+        Ok(requests) => requests,
+        Err(error) => return failure_page(&error, &prefs),
+    };
+    let csrf = match workspace.sessions.csrf_token(&session).await {
+        Ok(token) => token,
+        Err(error) => return failure_page(&error, &prefs),
+    };
+    workspace_page(
+        &prefs,
+        &session,
+        &requests,
+        &csrf,
+        state.requests.clock_now(),
+    )
+}
+
+fn signed_out_page(prefs: &Prefs, notice: Option<ErrorCode>) -> Response {
+    let notice = match notice {
+        Some(ErrorCode::SignInRefused) => format!(
+            "<p class=\"notice\" role=\"alert\" data-notice=\"SIGN_IN_REFUSED\">{}</p>",
+            prefs.t(
+                "Pieteikšanās neizdevās: portāla atbildi nevarēja pārbaudīt. Lūdzu, piesakieties vēlreiz.",
+                "Signing in failed: the portal's answer could not be verified. Please sign in again."
+            )
+        ),
+        _ => String::new(),
+    };
+    page(
+        StatusCode::OK,
+        prefs,
+        "signed-out",
+        prefs.t("Maksājumu darba vieta", "Payment workspace"),
+        format!(
+            "<h1>{title}</h1>{notice}<p>{text}</p>\
+             <p><a class=\"button\" href=\"{href}\" data-action=\"sign-in-portal\">{action}</a></p>",
+            title = prefs.t("Maksājumu darba vieta", "Payment workspace"),
+            text = prefs.t(
+                "Piesakieties ar Latvija.lv, lai redzētu jums adresētos maksājuma pieprasījumus un tos apmaksātu.",
+                "Sign in with Latvija.lv to see the payment requests addressed to you and pay them."
+            ),
+            href = escape(&page_link("/payer/sign-in", "", prefs)),
+            action = prefs.t("Pieteikties ar Latvija.lv", "Sign in with Latvija.lv"),
+        ),
+    )
+}
+
+fn status_text(status: Status, prefs: &Prefs) -> &'static str {
+    match status {
+        Status::InProcess => prefs.t("Gaida apmaksu", "Awaiting payment"),
+        Status::Executed => prefs.t("Apmaksāts", "Paid"),
+        Status::Expired => prefs.t("Beidzies derīguma termiņš", "Expired"),
+        Status::Other => prefs.t("Daļēji apmaksāts", "Partly paid"),
+        Status::Cancelled => prefs.t("Atcelts", "Cancelled"),
+    }
+}
+
+fn riga_day(at: OffsetDateTime) -> String {
+    let local = at.to_offset(maksa_domain::datetime::riga_offset_at(at));
+    format!(
+        "{:02}.{:02}.{}",
+        local.day(),
+        u8::from(local.month()),
+        local.year()
+    )
+}
+
+fn workspace_page(
+    prefs: &Prefs,
+    session: &PayerSession,
+    requests: &[PaymentRequest],
+    csrf: &str,
+    now: OffsetDateTime,
+) -> Response {
+    let is_open = |r: &PaymentRequest| r.status == Status::InProcess && r.terms.expires_at > now;
+    let (open, past): (Vec<&PaymentRequest>, Vec<&PaymentRequest>) =
+        requests.iter().partition(|r| is_open(r));
+    let mut body = format!(
+        "<h1>{title}</h1><p data-field=\"payer\">{signed_in} <strong>{name}</strong></p>\
+         <form method=\"post\" action=\"/payer/sign-out\"><input type=\"hidden\" name=\"csrf\" value=\"{csrf}\">{hidden}\
+         <button type=\"submit\" data-action=\"sign-out\">{sign_out}</button></form>",
+        title = prefs.t("Mani maksājumi", "My payments"),
+        signed_in = prefs.t("Pieteicies:", "Signed in as"),
+        name = escape(&session.name),
+        csrf = escape(csrf),
+        hidden = prefs.hidden_inputs(),
+        sign_out = prefs.t("Iziet", "Sign out"),
+    );
+    let _ = write!(
+        body,
+        "<h2>{}</h2>",
+        prefs.t("Apmaksājamie pieprasījumi", "Requests to pay")
+    );
+    if open.is_empty() {
+        let _ = write!(
+            body,
+            "<p data-field=\"no-open-requests\">{}</p>",
+            prefs.t("Nav apmaksājamu pieprasījumu.", "Nothing to pay.")
+        );
+    } else {
+        body.push_str("<ul class=\"requests\">");
+        for request in &open {
+            let pay = page_link(
+                &PageAddress::Maksa.page(),
+                &request.id.to_string(),
+                &prefs.at(PageAddress::Maksa),
+            );
+            let _ = write!(
+                body,
+                "{}<p><a class=\"button\" href=\"{}\" data-action=\"pay\">{}</a></p></li>",
+                request_item(request, prefs),
+                escape(&pay),
+                prefs.t("Maksāt", "Pay")
+            );
+        }
+        body.push_str("</ul>");
+    }
+    let _ = write!(
+        body,
+        "<h2>{}</h2>",
+        prefs.t("Iepriekšējie pieprasījumi", "Past requests")
+    );
+    if past.is_empty() {
+        let _ = write!(
+            body,
+            "<p>{}</p>",
+            prefs.t("Iepriekšēju pieprasījumu nav.", "No past requests.")
+        );
+    } else {
+        body.push_str("<ul class=\"requests\">");
+        for request in &past {
+            body.push_str(&request_item(request, prefs));
+            if request.status == Status::Executed && !request.terms.no_invoice {
+                let link = page_link(&format!("/payer/documents/{}", request.id), "", prefs);
+                let _ = write!(
+                    body,
+                    "<p><a href=\"{}\" data-action=\"receipt\">{}</a></p>",
+                    escape(&link),
+                    prefs.t("Čeks (PDF)", "Receipt (PDF)")
+                );
+            }
+            body.push_str("</li>");
+        }
+        body.push_str("</ul>");
+    }
+    page(
+        StatusCode::OK,
+        prefs,
+        "workspace",
+        prefs.t("Mani maksājumi", "My payments"),
+        body,
+    )
+}
+
+/// The opening of one request's list item (the caller adds its action and closes it).
+fn request_item(request: &PaymentRequest, prefs: &Prefs) -> String {
+    format!(
+        "<li data-request=\"{id}\" data-status=\"{letter}\"><h3>{service}</h3><dl>\
+         <dt>{provider_label}</dt><dd>{provider}</dd>\
+         <dt>{number_label}</dt><dd>{number}</dd>\
+         <dt>{amount_label}</dt><dd>{amount}</dd>\
+         <dt>{expiry_label}</dt><dd>{expiry}</dd>\
+         <dt>{status_label}</dt><dd data-field=\"status\">{status}</dd></dl>",
+        id = request.id,
+        letter = request.status.letter(),
+        service = escape(&request.terms.service_name),
+        provider_label = prefs.t("Iestāde", "Authority"),
+        provider = escape(&request.terms.service_provider_name),
+        number_label = prefs.t("Numurs", "Number"),
+        number = escape(request.number.as_str()),
+        amount_label = prefs.t("Summa", "Amount"),
+        amount = money(request.terms.total, request.terms.currency, prefs),
+        expiry_label = prefs.t("Apmaksāt līdz", "Pay by"),
+        expiry = riga_day(request.terms.expires_at),
+        status_label = prefs.t("Statuss", "Status"),
+        status = status_text(request.status, prefs),
+    )
+}
+
+fn failure_page(error: &AppError, prefs: &Prefs) -> Response {
+    let status = crate::wire_error::status_of(error);
+    if status.is_server_error() {
+        tracing::error!(%error, "payer workspace failed");
+    }
+    let (state, text) = match error {
+        AppError::NotFound { .. } => (
+            "not-found",
+            prefs.t("Šāds dokuments nav atrasts.", "No such document."),
+        ),
+        _ => (
+            "unavailable",
+            prefs.t(
+                "Pakalpojums īslaicīgi nav pieejams. Lūdzu, mēģiniet vēlreiz pēc brīža.",
+                "Temporarily unavailable. Please try again in a moment.",
+            ),
+        ),
+    };
+    page(
+        status,
+        prefs,
+        state,
+        prefs.t("Maksājumu darba vieta", "Payment workspace"),
+        format!(
+            "<h1>{}</h1><p>{text}</p><p><a href=\"{}\">{}</a></p>",
+            prefs.t("Maksājumu darba vieta", "Payment workspace"),
+            escape(&page_link("/payer/", "", prefs)),
+            prefs.t("Uz darba vietu", "To the workspace")
+        ),
+    )
+}
+
+/// Sends the browser to the identity provider, with a nonce only this
+/// browser's cookie matches.
+async fn start_sign_in(
+    State(state): State<AppState>,
+    Query(query): Query<HashMap<String, String>>,
+) -> Response {
+    let prefs = prefs_of(&query);
+    let Some(workspace) = state.workspace.as_deref() else {
+        return not_configured(&prefs);
+    };
+    let nonce = match workspace.sessions.sign_in_nonce().await {
+        Ok(nonce) => nonce,
+        Err(error) => return failure_page(&error, &prefs),
+    };
+    // The preferences ride along in the context, after the nonce.
+    let context = match prefs.query() {
+        q if q.is_empty() => nonce.context.clone(),
+        q => format!("{}~{q}", nonce.context),
+    };
+    let settings = &workspace.settings;
+    let target = maksa_identity::sign_in_url(
+        &settings.idp_url,
+        &settings.relying_party.realm,
+        &settings.reply_url,
+        &context,
+        state.requests.clock_now(),
+    );
+    let mut response = Redirect::to(&target).into_response();
+    // A real portal posts the token back from another site: only a
+    // `SameSite=None` cookie comes along, which browsers take only with
+    // `Secure`. Without TLS (the sandbox, whose portal is this same site) Lax does.
+    let same_site = if settings.secure_cookies {
+        "None"
+    } else {
+        "Lax"
+    };
+    set_cookie(
+        &mut response,
+        &format!(
+            "{NONCE_COOKIE}={}; {}",
+            nonce.cookie,
+            cookie_attributes(workspace, same_site, 600)
+        ),
+    );
+    response
+}
+
+/// The identity provider's answer: checks the nonce, then the token; on
+/// success opens the session.
+async fn finish_sign_in(State(state): State<AppState>, headers: HeaderMap, body: Body) -> Response {
+    let Some(workspace) = state.workspace.as_deref() else {
+        return not_configured(&Prefs::default().at(PageAddress::Workspace));
+    };
+    // A token is a few kilobytes; the reader refuses more than 64 KiB.
+    let body = match axum::body::to_bytes(body, 96 * 1024).await {
+        Ok(body) => body,
+        Err(_) => return refused(workspace, &Prefs::default(), "the answer is too large"),
+    };
+    let form: HashMap<String, String> = url::form_urlencoded::parse(&body).into_owned().collect();
+    let context = form.get("wctx").map(String::as_str).unwrap_or_default();
+    let (nonce, pref_query) = context.split_once('~').unwrap_or((context, ""));
+    let prefs = prefs_of(
+        &url::form_urlencoded::parse(pref_query.as_bytes())
+            .into_owned()
+            .collect(),
+    );
+    let nonce_ok = match cookie(&headers, NONCE_COOKIE) {
+        Some(value) => workspace
+            .sessions
+            .check_sign_in_nonce(value, nonce)
+            .await
+            .unwrap_or(false),
+        None => false,
+    };
+    if !nonce_ok {
+        return refused(workspace, &prefs, "the answer is not for this browser");
+    }
+    let now = state.requests.clock_now();
+    let wresult = form.get("wresult").map(String::as_str).unwrap_or_default();
+    let payer = match maksa_identity::read_sign_in(&workspace.settings.relying_party, wresult, now)
+    {
+        Ok(payer) => payer,
+        Err(error) => return refused(workspace, &prefs, &error.to_string()),
+    };
+    if !workspace.first_use(&payer.assertion_id, payer.valid_until, now) {
+        return refused(workspace, &prefs, "the token was used before");
+    }
+    let name = format!("{} {}", payer.given_name, payer.surname);
+    let session = match workspace
+        .sessions
+        .sign_in(payer.personal_code, name.trim())
+        .await
+    {
+        Ok(session) => session,
+        Err(error) => return failure_page(&error, &prefs),
+    };
+    let mut response = Redirect::to(&page_link("/payer/", "", &prefs)).into_response();
+    set_cookie(
+        &mut response,
+        &format!(
+            "{SESSION_COOKIE}={}; {}",
+            session.cookie(),
+            cookie_attributes(
+                workspace,
+                "Lax",
+                workspace.sessions.lifetime().whole_seconds()
+            )
+        ),
+    );
+    set_cookie(
+        &mut response,
+        &format!(
+            "{NONCE_COOKIE}=; {}",
+            cookie_attributes(workspace, "Lax", 0)
+        ),
+    );
+    response
+}
+
+/// A refused sign-in: logged by its reason (never the token), and the payer
+/// back at the sign-in page with the notice.
+fn refused(workspace: &Workspace, prefs: &Prefs, reason: &str) -> Response {
+    tracing::info!(reason, "payer sign-in refused");
+    let mut link = page_link("/payer/", "", prefs);
+    link.push(if link.contains('?') { '&' } else { '?' });
+    link.push_str("notice=SIGN_IN_REFUSED");
+    let mut response = Redirect::to(&link).into_response();
+    set_cookie(
+        &mut response,
+        &format!(
+            "{NONCE_COOKIE}=; {}",
+            cookie_attributes(workspace, "Lax", 0)
+        ),
+    );
+    response
+}
+
+async fn sign_out(State(state): State<AppState>, headers: HeaderMap, body: Body) -> Response {
+    let Some(workspace) = state.workspace.as_deref() else {
+        return not_configured(&Prefs::default().at(PageAddress::Workspace));
+    };
+    let body = axum::body::to_bytes(body, crate::pages::FORM_BODY_LIMIT)
+        .await
+        .unwrap_or_default();
+    let form: HashMap<String, String> = url::form_urlencoded::parse(&body).into_owned().collect();
+    let prefs = prefs_of(&form);
+    let Some(session) = current_session(workspace, &headers).await else {
+        return Redirect::to(&page_link("/payer/", "", &prefs)).into_response();
+    };
+    let token = form.get("csrf").map(String::as_str).unwrap_or_default();
+    if !workspace
+        .sessions
+        .check_csrf(&session, token)
+        .await
+        .unwrap_or(false)
+    {
+        return page(
+            StatusCode::FORBIDDEN,
+            &prefs,
+            "stale-form",
+            prefs.t("Forma ir novecojusi", "The form is out of date"),
+            format!(
+                "<h1>{}</h1><p><a href=\"{}\">{}</a></p>",
+                prefs.t("Forma ir novecojusi", "The form is out of date"),
+                escape(&page_link("/payer/", "", &prefs)),
+                prefs.t("Atvērt darba vietu vēlreiz", "Open the workspace again")
+            ),
+        );
+    }
+    let mut response = Redirect::to(&page_link("/payer/", "", &prefs)).into_response();
+    set_cookie(
+        &mut response,
+        &format!(
+            "{SESSION_COOKIE}=; {}",
+            cookie_attributes(workspace, "Lax", 0)
+        ),
+    );
+    response
+}
+
+/// The latest document (a receipt once paid) of one of the payer's requests.
+async fn document(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    Query(query): Query<HashMap<String, String>>,
+    headers: HeaderMap,
+) -> Response {
+    let prefs = prefs_of(&query);
+    let Some(workspace) = state.workspace.as_deref() else {
+        return not_configured(&prefs);
+    };
+    let Some(session) = current_session(workspace, &headers).await else {
+        return Redirect::to(&page_link("/payer/", "", &prefs)).into_response();
+    };
+    let language = if prefs.english {
+        DocumentLanguage::English
+    } else {
+        DocumentLanguage::Latvian
+    };
+    match state
+        .documents
+        .latest_for_payer(&session.code, &id, DocumentFormat::Pdf, language)
+        .await
+    {
+        Ok(file) => {
+            let mut response = (StatusCode::OK, file.bytes).into_response();
+            let headers = response.headers_mut();
+            headers.insert(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static(file.content_type),
+            );
+            if let Ok(disposition) =
+                HeaderValue::from_str(&format!("inline; filename=\"{}\"", file.file_name))
+            {
+                headers.insert(header::CONTENT_DISPOSITION, disposition);
+            }
+            headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+            headers.insert(
+                header::X_CONTENT_TYPE_OPTIONS,
+                HeaderValue::from_static("nosniff"),
+            );
+            response
+        }
+        Err(error) => failure_page(&error, &prefs),
+    }
+}
+
+/// Shared by the state: the workspace of a node, when configured.
+pub(crate) type SharedWorkspace = Option<Arc<Workspace>>;
