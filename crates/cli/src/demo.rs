@@ -203,6 +203,7 @@ pub async fn run(dir: &Path, listen: SocketAddr, tls_listen: SocketAddr) -> anyh
             return_redirect_seconds: return_redirect_seconds()?,
         },
         mounts,
+        retry_schedule: retry_schedule()?,
         // An e-service on this machine receives its notifications: loopback is
         // allowed in the demo (and only there), on any port.
         outbound: Some(Arc::new(maksa_outbound::OutboundClient::new(
@@ -352,6 +353,16 @@ fn loopback_policy() -> maksa_outbound::OutboundPolicy {
     // Demo e-services listen wherever they like.
     policy.allowed_ports = (1..=u16::MAX).collect();
     policy
+}
+
+/// `MAKSA_DEMO_RETRY_SCHEDULE` (the tests retry notifications every second
+/// with it); the default schedule otherwise.
+fn retry_schedule() -> anyhow::Result<maksa_app::notifications::RetrySchedule> {
+    match std::env::var("MAKSA_DEMO_RETRY_SCHEDULE") {
+        Ok(text) => maksa_app::notifications::RetrySchedule::parse(&text)
+            .map_err(|e| anyhow::anyhow!("MAKSA_DEMO_RETRY_SCHEDULE: {e}")),
+        Err(_) => Ok(maksa_app::notifications::RetrySchedule::default()),
+    }
 }
 
 /// `MAKSA_RETURN_REDIRECT_SECONDS` (the UI tests shorten the countdown with it).

@@ -61,6 +61,15 @@ pub struct Demo {
     pub log: PathBuf,
 }
 
+impl Demo {
+    /// SIGKILL, and waits for the process to be gone.
+    #[allow(dead_code)] // Not every test binary kills its demo.
+    pub fn kill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
 impl Drop for Demo {
     fn drop(&mut self) {
         let _ = self.child.kill();
