@@ -100,7 +100,7 @@ pub fn demo_portal(
     let relying_party = RelyingParty::new(format!("{public}/payer/"), idp.trusted()?);
     let reply_url = format!("{public}/payer/sign-in");
     let settings = WorkspaceSettings {
-        idp_url: url::Url::parse(&format!("{public}{DEMO_PORTAL_MOUNT}/"))
+        idp_url: url::Url::parse(&format!("{public}{DEMO_PORTAL_MOUNT}"))
             .context("the demo portal's address")?,
         relying_party,
         reply_url: reply_url.clone(),

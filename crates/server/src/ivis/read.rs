@@ -227,7 +227,7 @@ pub struct Person {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ReadError {
     /// Answer with `write::soap_fault`.
-    Soap(SoapFault),
+    Soap(Box<SoapFault>),
     /// Answer with `write::rejection` (an `IVISResponse` with `Result` =
     /// failure where the operation has one, else a Sender fault naming the code).
     Ivis(Box<IvisRejection>),
@@ -265,11 +265,11 @@ impl std::fmt::Display for ReadError {
 }
 
 fn soap_error(code: SoapFaultCode, reason: impl AsRef<str>, addressing: &Addressing) -> ReadError {
-    ReadError::Soap(SoapFault {
+    ReadError::Soap(Box::new(SoapFault {
         code,
         reason: bounded_message(reason.as_ref(), 1_000),
         addressing: addressing.clone(),
-    })
+    }))
 }
 
 /// Reads one posted envelope. Never panics, whatever the bytes.
@@ -628,6 +628,16 @@ fn read_request(
             format!("Destination `{destination}` is not a URN:IVIS identifier"),
         )));
     }
+    // The request service itself is known here but is no integration service
+    // a message can be addressed to.
+    if destination.eq_ignore_ascii_case(SERVICE_URN) {
+        return Err(fail(IvisFault::new(
+            IvisErrorCode::DestinationNotIntegrationService,
+            format!(
+                "Destination `{destination}` is the request service itself, not an integration service (the payment module is `{PAYMENT_DESTINATION}`)"
+            ),
+        )));
+    }
     if !destination.eq_ignore_ascii_case(PAYMENT_DESTINATION) {
         return Err(fail(IvisFault::new(
             IvisErrorCode::DestinationNotFound,
@@ -705,9 +715,12 @@ fn read_request(
         )));
     }
 
+    // As the SOAP 1.1 door's booleans: `True` from a lenient client is true.
     let test = match value("Test")?.as_deref() {
-        None | Some("false" | "0") => false,
-        Some("true" | "1") => true,
+        None | Some("0") => false,
+        Some("1") => true,
+        Some(word) if word.eq_ignore_ascii_case("false") => false,
+        Some(word) if word.eq_ignore_ascii_case("true") => true,
         Some(other) => {
             return Err(fail(IvisFault::new(
                 IvisErrorCode::BodyWrongFormat,

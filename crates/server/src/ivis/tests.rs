@@ -42,7 +42,7 @@ fn code(text: &str) -> IvisErrorCode {
 
 fn soap(text: &str) -> SoapFault {
     match read(text) {
-        Err(ReadError::Soap(fault)) => fault,
+        Err(ReadError::Soap(fault)) => *fault,
         other => panic!("expected a SOAP fault, got {other:?}"),
     }
 }
@@ -271,6 +271,10 @@ fn header_codes() {
             "URN:IVIS:100001:ISS-EPS-Other-v1-0"
         )),
         C::DestinationNotFound
+    );
+    assert_eq!(
+        code(&submit_with(PAYMENT_DESTINATION, SERVICE_URN)),
+        C::DestinationNotIntegrationService
     );
     // The payment destination in another letter case is still ours.
     assert!(
@@ -909,6 +913,30 @@ fn rejections_answer_inside_an_ivis_response_or_as_a_fault() {
     assert_eq!(status, 400);
     assert!(text.contains("<s:Value>s:Sender</s:Value>"));
     assert!(text.contains("19 BodyToBig"));
+
+    let Err(error) = read("<x/>") else {
+        panic!("expected a fault");
+    };
+    let (status, text) = read_error_answer(&error, "x", datetime!(2026-11-30 06:00 UTC));
+    assert_eq!(status, 400);
+    assert!(text.contains("<s:Value>s:Sender</s:Value>"));
+    let Err(error) = read(
+        &SUBMIT
+            .replace(SOAP12, SOAP11)
+            .replace(" s:mustUnderstand=\"1\"", ""),
+    ) else {
+        panic!("expected a fault");
+    };
+    let (status, text) = read_error_answer(&error, "x", datetime!(2026-11-30 06:00 UTC));
+    assert_eq!(status, 500);
+    assert!(text.contains("<s:Value>s:VersionMismatch</s:Value>"));
+    let Err(error) = read(&submit_with("<Test>true<", "<Test>perhaps<")) else {
+        panic!("expected a rejection");
+    };
+    let (status, text) = read_error_answer(&error, "x", datetime!(2026-11-30 06:00 UTC));
+    assert_eq!(status, 200);
+    check(&text);
+    assert!(text.contains("<ErrorCode>BodyWrongFormat</ErrorCode>"));
 }
 
 #[test]
@@ -1041,4 +1069,21 @@ fn the_examples_validate() {
     for example in [SUBMIT, SUBMIT_SYNC, SUBMIT_EX] {
         check(example);
     }
+}
+
+/// What zeep (Python, SOAP 1.2 with its WS-Addressing plugin) sends from our
+/// WSDL: prefixes everywhere, no `mustUnderstand`.
+#[test]
+fn reads_what_zeep_sends() {
+    let call = read(include_str!(
+        "../../tests/ivis_examples/zeep_submit_sync.xml"
+    ))
+    .unwrap();
+    assert_eq!(call.name(), OperationName::SubmitSync);
+    let request = request(&call);
+    assert_eq!(request.header.message_id, "zeep-1");
+    assert!(request.header.test);
+    let payment = &request.data.payment_requests[0];
+    assert_eq!(payment.allowed_banks, ["DEMO0000"]);
+    assert_eq!(payment.price_list[0].item.as_deref(), Some("2"));
 }

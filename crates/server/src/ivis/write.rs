@@ -13,7 +13,7 @@
 use super::codes::{IvisFault, SoapFaultCode};
 use super::read::{
     Addressing, IvisHeader, IvisRejection, MAX_HEADER_VALUE_CHARS, MAX_MILESTONE_CHARS, MESSAGES,
-    OperationName, SERVICE, SERVICE_DATA, SOAP12, WSA, WSA_ANONYMOUS,
+    OperationName, ReadError, SERVICE, SERVICE_DATA, SOAP12, WSA, WSA_ANONYMOUS,
 };
 use maksa_domain::datetime::riga_offset_at;
 use maksa_domain::money::{Amount, Currency};
@@ -336,6 +336,23 @@ pub fn rejection(
                 &rejection.fault.to_string(),
             ),
         ),
+    }
+}
+
+/// The answer to anything [`read_call`](super::read::read_call) refused, with
+/// its HTTP status: a SOAP fault, or the rejection's `IVISResponse`
+/// ([`rejection`]). `message_id` is the answer's new MessageID.
+pub fn read_error_answer(
+    error: &ReadError,
+    message_id: &str,
+    now: OffsetDateTime,
+) -> (u16, String) {
+    match error {
+        ReadError::Soap(fault) => (
+            fault.code.http_status(),
+            soap_fault(&fault.addressing, fault.code, &fault.reason),
+        ),
+        ReadError::Ivis(refused) => rejection(refused, message_id, now),
     }
 }
 
