@@ -349,7 +349,14 @@ fn submission_input(request: &IvisRequest, asynchronous: bool) -> IvisSubmission
         asynchronous,
         migrated: data.extended,
         receiver: data.receiver.clone().or(initiator_code),
-        language: None,
+        language: data.notification_language.as_deref().map(|language| {
+            // `EN`, `ENG`, `en-GB`: English; anything else Latvian.
+            if language.trim().to_ascii_lowercase().starts_with("en") {
+                "en".to_owned()
+            } else {
+                "lv".to_owned()
+            }
+        }),
         requests: data
             .payment_requests
             .iter()

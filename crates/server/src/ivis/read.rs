@@ -213,6 +213,8 @@ pub struct IvisServiceData {
     pub initiator: Option<Person>,
     /// `Notification`'s e-mail address (its text, or its e-mail member).
     pub notification_email: Option<String>,
+    /// `Notification/Language` (`LV`, `EN`): the language of the payer's e-mail.
+    pub notification_language: Option<String>,
     pub payment_requests: Vec<PaymentRequestInput>,
 }
 
@@ -835,6 +837,10 @@ fn service_data(root: &Element, extended: bool) -> Result<IvisServiceData, IvisF
         }
         None => None,
     };
+    let notification_language = match member(root, "Notification") {
+        Some(notification) => header_value(notification, "Language")?,
+        None => None,
+    };
     let info = member(root, "PaymentInfo")
         .ok_or_else(|| wrong_format(format!("{path}.PaymentInfo is required")))?;
     let mut elements: Vec<&Element> = Vec::new();
@@ -864,6 +870,7 @@ fn service_data(root: &Element, extended: bool) -> Result<IvisServiceData, IvisF
         receiver,
         initiator,
         notification_email,
+        notification_language,
         payment_requests,
     })
 }
