@@ -84,6 +84,17 @@ pub(crate) async fn insert_submission(
     .bind(submission.asynchronous)
     .bind(&ids)
     .bind(stored_time(submission.created_at))
+    .execute(&mut *connection)
+    .await
+    .map_err(store_error)?;
+    // The requests are addressed to the payer they name: the workspace's list.
+    sqlx::query(
+        "INSERT INTO payer_requests (payer_code, created_at, request_id) \
+         SELECT r.terms -> 'payer' ->> 'code', r.created_at, r.id \
+         FROM payment_requests r WHERE r.id = ANY($1) AND r.terms -> 'payer' ->> 'code' IS NOT NULL \
+         ON CONFLICT DO NOTHING",
+    )
+    .bind(&ids)
     .execute(connection)
     .await
     .map_err(store_error)?;
@@ -239,8 +250,8 @@ impl KdvStore for PostgresStore {
     ) -> Result<Vec<PaymentRequest>, StoreError> {
         // The expression must be the index's own (migration 0010).
         let ids: Vec<uuid::Uuid> = sqlx::query_scalar(
-            "SELECT id FROM payment_requests WHERE terms -> 'payer' ->> 'code' = $1 \
-             ORDER BY created_at DESC, id DESC LIMIT $2",
+            "SELECT request_id FROM payer_requests WHERE payer_code = $1 \
+             ORDER BY created_at DESC, request_id DESC LIMIT $2",
         )
         .bind(code.as_str())
         .bind(i64::from(limit))

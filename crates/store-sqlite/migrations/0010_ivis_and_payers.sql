@@ -51,8 +51,12 @@ CREATE TABLE payer_messages (
 
 CREATE INDEX payer_messages_due ON payer_messages (next_attempt_at) WHERE state = 'pending';
 
--- The workspace: a payer's requests by personal code, newest first. An index
--- on the terms' own field, so the create path writes no extra column.
-CREATE INDEX payment_requests_by_payer
-    ON payment_requests (json_extract(terms, '$.payer.code'), created_at)
-    WHERE json_extract(terms, '$.payer.code') IS NOT NULL;
+-- The workspace: the requests the portal's e-services addressed to a payer
+-- (IVIS submissions), by personal code, newest first. Written with the
+-- submission, so the other doors' create path is not touched.
+CREATE TABLE payer_requests (
+    payer_code TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    request_id TEXT NOT NULL REFERENCES payment_requests (id),
+    PRIMARY KEY (payer_code, created_at, request_id)
+) STRICT, WITHOUT ROWID;

@@ -94,6 +94,18 @@ pub(crate) async fn insert_submission(
     .bind(i64::from(submission.asynchronous))
     .bind(to_json(&ids, "submission request ids")?)
     .bind(micros(submission.created_at)?)
+    .execute(&mut *connection)
+    .await
+    .map_err(store_error)?;
+    // The requests are addressed to the payer they name: the workspace's list.
+    sqlx::query(
+        "INSERT INTO payer_requests (payer_code, created_at, request_id) \
+         SELECT json_extract(r.terms, '$.payer.code'), r.created_at, r.id \
+         FROM payment_requests r, json_each(?1) AS j \
+         WHERE r.id = j.value AND json_extract(r.terms, '$.payer.code') IS NOT NULL \
+         ON CONFLICT DO NOTHING",
+    )
+    .bind(to_json(&ids, "submission request ids")?)
     .execute(connection)
     .await
     .map_err(store_error)?;
@@ -246,10 +258,9 @@ impl KdvStore for SqliteStore {
         code: &ClientCode,
         limit: u32,
     ) -> Result<Vec<PaymentRequest>, StoreError> {
-        // The expression must be the index's own (migration 0010).
         let ids: Vec<String> = sqlx::query_scalar(
-            "SELECT id FROM payment_requests WHERE json_extract(terms, '$.payer.code') = ?1 \
-             ORDER BY created_at DESC, id DESC LIMIT ?2",
+            "SELECT request_id FROM payer_requests WHERE payer_code = ?1 \
+             ORDER BY created_at DESC, request_id DESC LIMIT ?2",
         )
         .bind(code.as_str())
         .bind(i64::from(limit))

@@ -54,7 +54,7 @@ fn registered(request: &PaymentRequest) -> PayerMessage {
 /// A submission, its requests and the payer's message commit together, or
 /// (dropped) not at all; the submission is found by correlation id and by
 /// MessageID, only by its client; a MessageID is taken once; the payer finds
-/// the requests naming their code, newest first.
+/// the submitted requests naming their code, newest first, and no other.
 pub async fn kdv_submission_commits_with_its_requests(store: Arc<dyn Store>) {
     let owner = client("lvp.epakalpojumi");
     let other = client("pmlp.epakalpojumi");
@@ -62,6 +62,9 @@ pub async fn kdv_submission_commits_with_its_requests(store: Arc<dyn Store>) {
     let mut second = addressed_request(&owner, 2, "01010110006");
     second.created_at = first.created_at + Duration::minutes(1);
     let someone_else = addressed_request(&owner, 3, "020202-20000");
+    // Naming the same payer, but made by another door: not addressed to them.
+    let mut made_elsewhere = addressed_request(&owner, 4, "010101-10006");
+    made_elsewhere.created_at = second.created_at + Duration::minutes(1);
     let submitted = submission(&owner, "msg-1", &[&first, &second]);
 
     let mut dropped = store.begin().await.unwrap();
@@ -91,6 +94,7 @@ pub async fn kdv_submission_commits_with_its_requests(store: Arc<dyn Store>) {
         (first.clone(), creation_audit(&first)),
         (second.clone(), creation_audit(&second)),
         (someone_else.clone(), creation_audit(&someone_else)),
+        (made_elsewhere.clone(), creation_audit(&made_elsewhere)),
     ])
     .await
     .unwrap();

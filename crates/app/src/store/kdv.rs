@@ -161,7 +161,8 @@ pub trait KdvStore: Send + Sync {
         at: OffsetDateTime,
     ) -> Result<bool, StoreError>;
 
-    /// The requests naming this payer's code, newest first.
+    /// The requests addressed to this payer (the IVIS submissions naming the
+    /// code), newest first.
     async fn requests_for_payer(
         &self,
         code: &ClientCode,

@@ -224,8 +224,9 @@ pub trait UnitOfWork: Send {
         &mut self,
         requests: &[(maksa_domain::request::PaymentRequest, AuditEvent)],
     ) -> Result<(), StoreError>;
-    /// Records an IVIS submission; `Conflict` if the client already sent its
-    /// `MessageID`.
+    /// Records an IVIS submission (after its requests, in the same unit of
+    /// work), and addresses those that name a payer's code to that payer (the
+    /// workspace's list); `Conflict` if the client already sent its `MessageID`.
     async fn insert_ivis_submission(
         &mut self,
         submission: &IvisSubmission,
