@@ -70,6 +70,19 @@ impl PayerSessions {
         self.lifetime
     }
 
+    /// Takes a verified sign-in token by its `AssertionID`: `false` if it
+    /// signed someone in before, on any node (a replay).
+    pub async fn take_token(
+        &self,
+        assertion_id: &str,
+        valid_until: OffsetDateTime,
+    ) -> Result<bool, AppError> {
+        Ok(self
+            .store
+            .take_sign_in_token(assertion_id, valid_until, self.clock.now())
+            .await?)
+    }
+
     /// Opens a session for a payer the identity provider vouched for, and
     /// records it (the personal code only as a hash: the audit trail is read
     /// by operators who need not see it).
@@ -95,7 +108,7 @@ impl PayerSessions {
             actor: "payer".into(),
             request_id: None,
             kind: "payer.signed_in".into(),
-            detail: json!({ "payer": payer_hash(&code) }),
+            detail: json!({ "payer": payer_tag(key, &code) }),
         };
         let mut work = self.store.begin().await?;
         work.append_audit(&event).await?;
@@ -181,11 +194,15 @@ impl PayerSessions {
     }
 }
 
-/// The first 16 hex digits of SHA-256 of the code: enough to follow one payer
-/// through the audit trail, not a way to read the code back at a glance.
-fn payer_hash(code: &ClientCode) -> String {
-    let digest = ring::digest::digest(&ring::digest::SHA256, code.as_str().as_bytes());
-    hex(digest.as_ref()).chars().take(16).collect()
+/// The first 16 hex digits of an HMAC of the code under the hub's key: enough
+/// to follow one payer through the audit trail; without the key the few
+/// billion possible codes cannot be tried against it.
+fn payer_tag(key: &ring::hmac::Key, code: &ClientCode) -> String {
+    let tag = ring::hmac::sign(
+        key,
+        format!("maksa payer audit\0{}", code.as_str()).as_bytes(),
+    );
+    hex(tag.as_ref()).chars().take(16).collect()
 }
 
 // Each MAC carries its own label, so no value made for one purpose passes

@@ -501,6 +501,17 @@ impl maksa_app::store::KdvStore for ObservedStore {
         self.inner.queue_payer_reminders(now, expiring_by).await
     }
 
+    async fn take_sign_in_token(
+        &self,
+        assertion_id: &str,
+        expires_at: OffsetDateTime,
+        now: OffsetDateTime,
+    ) -> Result<bool, StoreError> {
+        self.inner
+            .take_sign_in_token(assertion_id, expires_at, now)
+            .await
+    }
+
     async fn payer_messages(
         &self,
         request: PaymentRequestId,

@@ -93,6 +93,8 @@ fn the_payers_pages_work_in_a_real_browser() {
         .args(["--test", "--test-concurrency=1", "browser-tests/"])
         .current_dir(&root)
         .env("MAKSA_HTTP", &demo.http)
+        // The IVIS door (workspace.test.mjs submits with the client certificate).
+        .env("MAKSA_HTTPS", &demo.https)
         .env("MAKSA_DATA_DIR", dir.path())
         // The operator's test imports a statement with `maksa treasury import`.
         .env("MAKSA_BIN", env!("CARGO_BIN_EXE_maksa"))

@@ -20,6 +20,8 @@ pub(crate) enum Door {
     Api,
     /// SOAP 1.1 faults (`*.svc`).
     Soap,
+    /// The IVIS door's SOAP 1.2 answers; its messages may be up to 4 MB.
+    Ivis,
     /// HTML pages: the payer's pages, the providers' returns, mounted sites.
     Page,
 }
@@ -27,7 +29,9 @@ pub(crate) enum Door {
 impl Door {
     pub(crate) fn of(path: &str) -> Door {
         let path = path.to_ascii_lowercase();
-        if path.ends_with(".svc") {
+        if path == crate::ivis::door::PATH.to_ascii_lowercase() {
+            Door::Ivis
+        } else if path.ends_with(".svc") {
             Door::Soap
         } else if path.starts_with("/api/") || path.contains("/invoices/") {
             Door::Api
@@ -48,7 +52,17 @@ impl Door {
             // the caller is not known yet.
             Door::Api => crate::wire_error::response(&error, WireProfile::default()),
             Door::Soap => crate::soap::fault(&error),
+            Door::Ivis => crate::ivis::door::error_response(&error),
             Door::Page => error_page(&error),
+        }
+    }
+
+    /// The largest body this door takes: the node's limit, or the IVIS
+    /// guideline's 4 MB for the IVIS door (which checks it itself, code 19).
+    fn body_limit(self, node_limit: usize) -> usize {
+        match self {
+            Door::Ivis => crate::ivis::read::MAX_MESSAGE_BYTES,
+            Door::Api | Door::Soap | Door::Page => node_limit,
         }
     }
 }
@@ -98,15 +112,14 @@ pub(crate) async fn refuse_declared_oversize(
         .get(header::CONTENT_LENGTH)
         .and_then(|value| value.to_str().ok())
         .and_then(|value| value.parse::<u64>().ok());
+    let door = Door::of(request.uri().path());
+    let limit = door.body_limit(limit);
     let limit_bytes = u64::try_from(limit).unwrap_or(u64::MAX);
     match declared {
-        Some(length) if length > limit_bytes => {
-            let door = Door::of(request.uri().path());
-            door.error(AppError::BadInput {
-                code: ErrorCode::BodyTooLarge,
-                message: format!("the body is larger than {limit} bytes"),
-            })
-        }
+        Some(length) if length > limit_bytes => door.error(AppError::BadInput {
+            code: ErrorCode::BodyTooLarge,
+            message: format!("the body is larger than {limit} bytes"),
+        }),
         _ => next.run(request).await,
     }
 }
@@ -125,6 +138,8 @@ mod tests {
             ("/health", Door::Api),
             ("/v1.0/WCFX509/PaymentRequestService.svc", Door::Soap),
             ("/MMSOAP/MMService.SVC", Door::Soap),
+            ("/IVIS/RequestWebService.svc", Door::Ivis),
+            ("/ivis/requestwebservice.SVC", Door::Ivis),
             ("/Payments/", Door::Page),
             ("/Payments/pay", Door::Page),
             ("/MM/WebUI2/Payments/", Door::Page),

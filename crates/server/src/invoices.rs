@@ -74,25 +74,29 @@ async fn download(
     .await;
     match answer {
         Err(error) => wire_error::response(&error, profile),
-        Ok(file) => {
-            let mut response = (StatusCode::OK, file.bytes).into_response();
-            let headers = response.headers_mut();
-            headers.insert(
-                header::CONTENT_TYPE,
-                HeaderValue::from_static(file.content_type),
-            );
-            // The number is `MK-` and A-Z0-9 and dashes: safe in a header.
-            if let Ok(disposition) =
-                HeaderValue::from_str(&format!("inline; filename=\"{}\"", file.file_name))
-            {
-                headers.insert(header::CONTENT_DISPOSITION, disposition);
-            }
-            headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-            headers.insert(
-                header::X_CONTENT_TYPE_OPTIONS,
-                HeaderValue::from_static("nosniff"),
-            );
-            response
-        }
+        Ok(file) => file_response(file),
     }
+}
+
+/// A document as downloaded (the clients' door and the payer's workspace):
+/// its type, its file name, never cached, never sniffed.
+pub(crate) fn file_response(file: maksa_app::documents::DocumentFile) -> Response {
+    let mut response = (StatusCode::OK, file.bytes).into_response();
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static(file.content_type),
+    );
+    // The number is `MK-` and A-Z0-9 and dashes: safe in a header.
+    if let Ok(disposition) =
+        HeaderValue::from_str(&format!("inline; filename=\"{}\"", file.file_name))
+    {
+        headers.insert(header::CONTENT_DISPOSITION, disposition);
+    }
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    response
 }

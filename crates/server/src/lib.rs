@@ -318,6 +318,10 @@ async fn count_requests(
         "operator_page"
     } else if pages::is_page_path(&path) {
         "payer_page"
+    } else if path == ivis::door::PATH.to_ascii_lowercase() {
+        "ivis"
+    } else if path.starts_with("/payer/") || path == "/payer" {
+        "workspace"
     } else if path.ends_with(".svc") {
         "soap"
     } else if path.starts_with("/providers/") {

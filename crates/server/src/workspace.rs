@@ -27,15 +27,13 @@ use maksa_domain::status::Status;
 use maksa_identity::RelyingParty;
 use std::collections::HashMap;
 use std::fmt::Write;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use time::OffsetDateTime;
 
 const SESSION_COOKIE: &str = "maksa_payer";
 const NONCE_COOKIE: &str = "maksa_payer_signin";
 /// The most requests the workspace lists.
 const LIST_LIMIT: u32 = 100;
-/// Assertion ids remembered against replay; past this many the oldest go.
-const MAX_SEEN_TOKENS: usize = 10_000;
 
 /// The workspace's configuration (`[payer_workspace]`).
 #[derive(Clone)]
@@ -54,38 +52,11 @@ pub struct WorkspaceSettings {
 pub(crate) struct Workspace {
     settings: WorkspaceSettings,
     sessions: PayerSessions,
-    /// Tokens already taken, until they expire: a token is good for one sign-in.
-    seen: Mutex<HashMap<String, OffsetDateTime>>,
 }
 
 impl Workspace {
     pub(crate) fn new(settings: WorkspaceSettings, sessions: PayerSessions) -> Workspace {
-        Workspace {
-            settings,
-            sessions,
-            seen: Mutex::new(HashMap::new()),
-        }
-    }
-
-    /// Records a token's id; `false` if it was taken before.
-    fn first_use(&self, id: &str, until: OffsetDateTime, now: OffsetDateTime) -> bool {
-        let Ok(mut seen) = self.seen.lock() else {
-            return false;
-        };
-        seen.retain(|_, expires| *expires > now);
-        if seen.contains_key(id) {
-            return false;
-        }
-        if seen.len() >= MAX_SEEN_TOKENS
-            && let Some(oldest) = seen
-                .iter()
-                .min_by_key(|(_, expires)| **expires)
-                .map(|(id, _)| id.clone())
-        {
-            seen.remove(&oldest);
-        }
-        seen.insert(id.to_owned(), until);
-        true
+        Workspace { settings, sessions }
     }
 }
 
@@ -270,63 +241,45 @@ fn workspace_page(
         hidden = prefs.hidden_inputs(),
         sign_out = prefs.t("Iziet", "Sign out"),
     );
-    let _ = write!(
-        body,
-        "<h2>{}</h2>",
-        prefs.t("Apmaksājamie pieprasījumi", "Requests to pay")
-    );
-    if open.is_empty() {
-        let _ = write!(
-            body,
-            "<p data-field=\"no-open-requests\">{}</p>",
-            prefs.t("Nav apmaksājamu pieprasījumu.", "Nothing to pay.")
-        );
-    } else {
-        body.push_str("<ul class=\"requests\">");
-        for request in &open {
+    section(
+        &mut body,
+        prefs.t("Apmaksājamie pieprasījumi", "Requests to pay"),
+        "<p data-field=\"no-open-requests\">",
+        prefs.t("Nav apmaksājamu pieprasījumu.", "Nothing to pay."),
+        &open,
+        |request| {
             let pay = page_link(
                 &PageAddress::Maksa.page(),
                 &request.id.to_string(),
                 &prefs.at(PageAddress::Maksa),
             );
-            let _ = write!(
-                body,
-                "{}<p><a class=\"button\" href=\"{}\" data-action=\"pay\">{}</a></p></li>",
-                request_item(request, prefs),
+            format!(
+                "<p><a class=\"button\" href=\"{}\" data-action=\"pay\">{}</a></p>",
                 escape(&pay),
                 prefs.t("Maksāt", "Pay")
-            );
-        }
-        body.push_str("</ul>");
-    }
-    let _ = write!(
-        body,
-        "<h2>{}</h2>",
-        prefs.t("Iepriekšējie pieprasījumi", "Past requests")
+            )
+        },
+        prefs,
     );
-    if past.is_empty() {
-        let _ = write!(
-            body,
-            "<p>{}</p>",
-            prefs.t("Iepriekšēju pieprasījumu nav.", "No past requests.")
-        );
-    } else {
-        body.push_str("<ul class=\"requests\">");
-        for request in &past {
-            body.push_str(&request_item(request, prefs));
-            if request.status == Status::Executed && !request.terms.no_invoice {
-                let link = page_link(&format!("/payer/documents/{}", request.id), "", prefs);
-                let _ = write!(
-                    body,
-                    "<p><a href=\"{}\" data-action=\"receipt\">{}</a></p>",
-                    escape(&link),
-                    prefs.t("Čeks (PDF)", "Receipt (PDF)")
-                );
+    section(
+        &mut body,
+        prefs.t("Iepriekšējie pieprasījumi", "Past requests"),
+        "<p>",
+        prefs.t("Iepriekšēju pieprasījumu nav.", "No past requests."),
+        &past,
+        |request| {
+            if request.status != Status::Executed || request.terms.no_invoice {
+                return String::new();
             }
-            body.push_str("</li>");
-        }
-        body.push_str("</ul>");
-    }
+            let link = page_link(&format!("/payer/documents/{}", request.id), "", prefs);
+            format!(
+                "<p><a href=\"{}\" data-action=\"receipt\">{}</a></p>",
+                escape(&link),
+                prefs.t("Čeks (PDF)", "Receipt (PDF)")
+            )
+        },
+        prefs,
+    );
     page(
         StatusCode::OK,
         prefs,
@@ -334,6 +287,34 @@ fn workspace_page(
         prefs.t("Mani maksājumi", "My payments"),
         body,
     )
+}
+
+/// A titled list of requests, each with what `action` adds to its item, or
+/// `empty` (in `empty_open`, an opening `<p …>`) when there are none.
+fn section(
+    body: &mut String,
+    title: &str,
+    empty_open: &str,
+    empty: &str,
+    requests: &[&PaymentRequest],
+    action: impl Fn(&PaymentRequest) -> String,
+    prefs: &Prefs,
+) {
+    let _ = write!(body, "<h2>{title}</h2>");
+    if requests.is_empty() {
+        let _ = write!(body, "{empty_open}{empty}</p>");
+        return;
+    }
+    body.push_str("<ul class=\"requests\">");
+    for request in requests {
+        let _ = write!(
+            body,
+            "{}{}</li>",
+            request_item(request, prefs),
+            action(request)
+        );
+    }
+    body.push_str("</ul>");
 }
 
 /// The opening of one request's list item (the caller adds its action and closes it).
@@ -477,8 +458,14 @@ async fn finish_sign_in(State(state): State<AppState>, headers: HeaderMap, body:
         Ok(payer) => payer,
         Err(error) => return refused(workspace, &prefs, &error.to_string()),
     };
-    if !workspace.first_use(&payer.assertion_id, payer.valid_until, now) {
-        return refused(workspace, &prefs, "the token was used before");
+    match workspace
+        .sessions
+        .take_token(&payer.assertion_id, payer.valid_until)
+        .await
+    {
+        Ok(true) => {}
+        Ok(false) => return refused(workspace, &prefs, "the token was used before"),
+        Err(error) => return failure_page(&error, &prefs),
     }
     let name = format!("{} {}", payer.given_name, payer.surname);
     let session = match workspace
@@ -597,25 +584,7 @@ async fn document(
         .latest_for_payer(&session.code, &id, DocumentFormat::Pdf, language)
         .await
     {
-        Ok(file) => {
-            let mut response = (StatusCode::OK, file.bytes).into_response();
-            let headers = response.headers_mut();
-            headers.insert(
-                header::CONTENT_TYPE,
-                HeaderValue::from_static(file.content_type),
-            );
-            if let Ok(disposition) =
-                HeaderValue::from_str(&format!("inline; filename=\"{}\"", file.file_name))
-            {
-                headers.insert(header::CONTENT_DISPOSITION, disposition);
-            }
-            headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-            headers.insert(
-                header::X_CONTENT_TYPE_OPTIONS,
-                HeaderValue::from_static("nosniff"),
-            );
-            response
-        }
+        Ok(file) => crate::invoices::file_response(file),
         Err(error) => failure_page(&error, &prefs),
     }
 }

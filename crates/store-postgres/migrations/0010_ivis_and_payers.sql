@@ -59,3 +59,11 @@ CREATE TABLE payer_requests (
     request_id uuid NOT NULL REFERENCES payment_requests (id),
     PRIMARY KEY (payer_code, created_at, request_id)
 );
+
+-- Sign-in tokens already taken (their AssertionID), until they expire: a
+-- token signs in once, on any node, also after a restart. Only tokens whose
+-- signature verified are written, and expired ones are deleted as new ones come.
+CREATE TABLE sign_in_tokens (
+    assertion_id text PRIMARY KEY,
+    expires_at   timestamptz NOT NULL
+);

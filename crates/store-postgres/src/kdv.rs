@@ -355,6 +355,31 @@ impl KdvStore for PostgresStore {
         Ok(done.rows_affected())
     }
 
+    async fn take_sign_in_token(
+        &self,
+        assertion_id: &str,
+        expires_at: OffsetDateTime,
+        now: OffsetDateTime,
+    ) -> Result<bool, StoreError> {
+        let mut transaction = self.pool.begin().await.map_err(store_error)?;
+        sqlx::query("DELETE FROM sign_in_tokens WHERE expires_at <= $1")
+            .bind(stored_time(now))
+            .execute(&mut *transaction)
+            .await
+            .map_err(store_error)?;
+        let done = sqlx::query(
+            "INSERT INTO sign_in_tokens (assertion_id, expires_at) VALUES ($1, $2) \
+             ON CONFLICT (assertion_id) DO NOTHING",
+        )
+        .bind(assertion_id)
+        .bind(stored_time(expires_at))
+        .execute(&mut *transaction)
+        .await
+        .map_err(store_error)?;
+        transaction.commit().await.map_err(store_error)?;
+        Ok(done.rows_affected() == 1)
+    }
+
     async fn payer_messages(
         &self,
         request: PaymentRequestId,

@@ -60,3 +60,11 @@ CREATE TABLE payer_requests (
     request_id TEXT NOT NULL REFERENCES payment_requests (id),
     PRIMARY KEY (payer_code, created_at, request_id)
 ) STRICT, WITHOUT ROWID;
+
+-- Sign-in tokens already taken (their AssertionID), until they expire: a
+-- token signs in once, on any node, also after a restart. Only tokens whose
+-- signature verified are written, and expired ones are deleted as new ones come.
+CREATE TABLE sign_in_tokens (
+    assertion_id TEXT PRIMARY KEY NOT NULL,
+    expires_at   INTEGER NOT NULL
+) STRICT;

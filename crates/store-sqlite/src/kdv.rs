@@ -368,6 +368,31 @@ impl KdvStore for SqliteStore {
         Ok(done.rows_affected())
     }
 
+    async fn take_sign_in_token(
+        &self,
+        assertion_id: &str,
+        expires_at: OffsetDateTime,
+        now: OffsetDateTime,
+    ) -> Result<bool, StoreError> {
+        let mut write = self.write().await?;
+        sqlx::query("DELETE FROM sign_in_tokens WHERE expires_at <= ?1")
+            .bind(micros(now)?)
+            .execute(&mut *write)
+            .await
+            .map_err(store_error)?;
+        let done = sqlx::query(
+            "INSERT INTO sign_in_tokens (assertion_id, expires_at) VALUES (?1, ?2) \
+             ON CONFLICT (assertion_id) DO NOTHING",
+        )
+        .bind(assertion_id)
+        .bind(micros(expires_at)?)
+        .execute(&mut *write)
+        .await
+        .map_err(store_error)?;
+        write.commit().await.map_err(store_error)?;
+        Ok(done.rows_affected() == 1)
+    }
+
     async fn payer_messages(
         &self,
         request: PaymentRequestId,

@@ -426,3 +426,34 @@ pub async fn kdv_payer_messages_lease_retry_send_and_remind(store: Arc<dyn Store
     );
     assert_eq!(store.payer_messages(later.id).await.unwrap().len(), 1);
 }
+
+/// A sign-in token is taken once, on any node; once expired it is forgotten
+/// (a new token with the same id would be taken again).
+pub async fn kdv_sign_in_tokens_are_taken_once(store: Arc<dyn Store>) {
+    let until = BASE_TIME + Duration::minutes(5);
+    assert!(
+        store
+            .take_sign_in_token("_a", until, BASE_TIME)
+            .await
+            .unwrap()
+    );
+    assert!(
+        !store
+            .take_sign_in_token("_a", until, BASE_TIME)
+            .await
+            .unwrap()
+    );
+    assert!(
+        store
+            .take_sign_in_token("_b", until, BASE_TIME)
+            .await
+            .unwrap()
+    );
+    let later = until + Duration::seconds(1);
+    assert!(
+        store
+            .take_sign_in_token("_a", later + Duration::minutes(5), later)
+            .await
+            .unwrap()
+    );
+}

@@ -103,6 +103,7 @@ macro_rules! store_suite {
             kdv_submission_commits_with_its_requests,
             kdv_transactions_end_and_submissions_dispose_once,
             kdv_payer_messages_lease_retry_send_and_remind,
+            kdv_sign_in_tokens_are_taken_once,
         );
     };
     (@each $fresh_store:path; $($scenario:ident),+ $(,)?) => {

@@ -198,6 +198,15 @@ pub trait KdvStore: Send + Sync {
         expiring_by: OffsetDateTime,
     ) -> Result<u64, StoreError>;
 
+    /// Takes a verified sign-in token by its id: `true` the first time,
+    /// `false` if it was taken before (a replay). Forgets tokens expired at `now`.
+    async fn take_sign_in_token(
+        &self,
+        assertion_id: &str,
+        expires_at: OffsetDateTime,
+        now: OffsetDateTime,
+    ) -> Result<bool, StoreError>;
+
     /// The payer messages of one request (for the operator and the tests).
     async fn payer_messages(
         &self,

@@ -73,6 +73,33 @@ fn soap_fault(addressing: &Addressing, code: SoapFaultCode, reason: &str) -> Res
     )
 }
 
+/// An error answered before (or instead of) the door's handler — a body
+/// declared too large, a handler that panicked — in the door's own shape:
+/// code 19 for the size, a Receiver fault otherwise.
+pub(crate) fn error_response(error: &AppError) -> Response {
+    let addressing = Addressing::default();
+    let response = if error.code() == ErrorCode::BodyTooLarge {
+        let rejection = read::IvisRejection {
+            addressing,
+            operation: None,
+            message_id: None,
+            transaction_id: None,
+            correlation_id: None,
+            fault: IvisFault::new(IvisErrorCode::BodyToBig, error.to_string()),
+        };
+        let (status, body) =
+            write::rejection(&rejection, &new_message_id(), OffsetDateTime::now_utc());
+        soap(status, body)
+    } else {
+        soap_fault(
+            &addressing,
+            SoapFaultCode::Receiver,
+            &format!("{}: {error}", error.code()),
+        )
+    };
+    with_code(response, error.code())
+}
+
 fn new_message_id() -> String {
     uuid::Uuid::new_v4().to_string()
 }
@@ -88,19 +115,10 @@ async fn call(State(state): State<AppState>, request: Request<Body>) -> Response
         .and_then(|v| v.trim().parse::<u64>().ok());
     let limit = read::MAX_MESSAGE_BYTES;
     let too_big = || {
-        let rejection = read::IvisRejection {
-            addressing: Addressing::default(),
-            operation: None,
-            message_id: None,
-            transaction_id: None,
-            correlation_id: None,
-            fault: IvisFault::new(
-                IvisErrorCode::BodyToBig,
-                format!("the message is larger than {limit} bytes"),
-            ),
-        };
-        let (status, body) = write::rejection(&rejection, &new_message_id(), now);
-        soap(status, body)
+        error_response(&AppError::BadInput {
+            code: ErrorCode::BodyTooLarge,
+            message: format!("the message is larger than {limit} bytes"),
+        })
     };
     if declared.is_some_and(|length| length > u64::try_from(limit).unwrap_or(u64::MAX)) {
         return too_big();
