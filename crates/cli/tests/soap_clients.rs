@@ -329,3 +329,94 @@ async fn run_zeep(setup: &Setup) {
     assert_eq!(fault["detail"]["Code"], "INVALID_ID");
     assert!(fault["fault"].as_str().unwrap().contains("not-a-guid"));
 }
+
+/// zeep, from the IVIS door's WSDL with its SOAP 1.2 binding and WS-Addressing,
+/// drives every operation of the request service against `maksa demo`
+/// (`soap-tests/zeep/ivis.py`).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn zeep_calls_the_ivis_door_over_soap_1_2() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    if let Err(reason) = python_with_zeep() {
+        missing(&reason, "the IVIS zeep test");
+        return;
+    }
+    let temp = tempfile::tempdir().unwrap();
+    let demo = start_demo(temp.path(), &[]);
+    let file = |name: &str| temp.path().join(name).display().to_string();
+    let output = Command::new("python3")
+        .arg(repo_root().join("soap-tests/zeep/ivis.py"))
+        .env("MAKSA_HTTPS", &demo.https)
+        .env("MAKSA_HTTP", &demo.http)
+        .env("MAKSA_CLIENT_CERT", file("demo-client.crt.pem"))
+        .env("MAKSA_CLIENT_KEY", file("demo-client.key.pem"))
+        .env("MAKSA_CA", file("demo-ca.crt.pem"))
+        .env("MAKSA_ENDPOINT", "http://127.0.0.1:9/ivis/answer")
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    let stdout = stdout_of("zeep ivis.py", output);
+    let calls: Vec<Value> = stdout
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap())
+        .collect();
+    let ops: Vec<&str> = calls.iter().map(|c| c["op"].as_str().unwrap()).collect();
+    assert_eq!(
+        ops,
+        [
+            "StartTransaction",
+            "SubmitSync",
+            "Submit",
+            "GetStatus",
+            "Poll",
+            "Dispose",
+            "GetStatus",
+            "EndTransaction",
+            "EndTransaction"
+        ],
+        "{stdout}"
+    );
+    assert!(
+        calls[0]["transaction"]
+            .as_str()
+            .unwrap()
+            .starts_with("URN:IVIS:100001:TR-")
+    );
+    // Synchronous: the payment page to hand the payer to.
+    assert_eq!(calls[1]["result"], "success");
+    let sync = &calls[1]["statuses"][0];
+    assert_eq!(sync["status"], "P");
+    assert!(
+        sync["url"]
+            .as_str()
+            .unwrap()
+            .starts_with(&format!("{}/Payments/?id=", demo.http)),
+        "{sync}"
+    );
+    // Asynchronous: a correlation to ask with, pending until paid.
+    assert_eq!(calls[2]["result"], "success");
+    assert_eq!(calls[2]["poll"], 30);
+    let correlation = calls[2]["correlation"].as_str().unwrap();
+    assert!(uuid::Uuid::parse_str(correlation).is_ok(), "{correlation}");
+    assert_eq!(calls[3]["result"], "pending");
+    assert_eq!(calls[3]["statuses"][0]["status"], "P");
+    assert_eq!(calls[4]["result"], "pending");
+    assert_eq!(calls[4]["statuses"], serde_json::json!([]));
+    assert_eq!(calls[5]["result"], "success");
+    // Disposed: the correlation is gone (code 7).
+    assert_eq!(calls[6]["result"], "failure");
+    assert_eq!(
+        calls[6]["errors"],
+        serde_json::json!(["CorrelationIDNotFound"])
+    );
+    // A second EndTransaction: code 5, as a Sender fault.
+    assert_eq!(calls[8]["code"], "s:Sender");
+    assert!(
+        calls[8]["fault"]
+            .as_str()
+            .unwrap()
+            .starts_with("5 TransactionNotStarted"),
+        "{}",
+        calls[8]
+    );
+    drop(demo);
+}
