@@ -137,6 +137,11 @@ async fn dispatch(
                 .map(|(n, attempts)| {
                     json!({
                         "EventId": n.id.to_string(),
+                        // `GET` (the original's) or `IVIS` (the answer to ResponseEndPoint).
+                        "Kind": match n.kind {
+                            maksa_app::store::NotificationKind::Get => "GET",
+                            maksa_app::store::NotificationKind::Ivis => "IVIS",
+                        },
                         "Url": n.url,
                         "Status": n.status.letter().to_string(),
                         "State": n.state.as_str(),

@@ -1325,6 +1325,7 @@ async fn a_failed_delivery_is_retried(backend: Backend) {
         .filter(|n| n["Url"] == json!(endpoint))
         .collect();
     assert_eq!(ivis.len(), 1, "{log}");
+    assert_eq!(ivis[0]["Kind"], "IVIS");
     assert_eq!(ivis[0]["State"], "delivered");
     assert_eq!(ivis[0]["Status"], "C");
     assert_eq!(
