@@ -31,6 +31,8 @@ pub struct PayerSession {
     /// Given name and surname, as the identity provider said.
     pub name: String,
     pub expires: OffsetDateTime,
+    /// The session's own random id (the cookie's nonce): what sign-out ends.
+    id: String,
     cookie: String,
 }
 
@@ -95,12 +97,12 @@ impl PayerSessions {
             .collect();
         let expires = now.saturating_add(self.lifetime);
         let key = self.key.get().await?;
+        let id = hex(&random_bytes::<NONCE_BYTES>());
         let payload = format!(
-            "{}.{}.{}.{}",
+            "{}.{}.{}.{id}",
             URL_SAFE_NO_PAD.encode(code.as_str()),
             URL_SAFE_NO_PAD.encode(name.as_bytes()),
             expires.unix_timestamp(),
-            hex(&random_bytes::<NONCE_BYTES>())
         );
         let mac = ring::hmac::sign(key, session_data(&payload).as_bytes());
         let event = AuditEvent {
@@ -117,14 +119,32 @@ impl PayerSessions {
             code,
             name,
             expires,
+            id,
             cookie: format!("{payload}.{}", hex(mac.as_ref())),
         })
     }
 
-    /// The session a cookie holds, if the hub issued it and it has not expired.
+    /// The session a cookie holds, if the hub issued it, it has not expired
+    /// and it was not signed out.
     pub async fn session(&self, cookie: &str) -> Result<Option<PayerSession>, AppError> {
         let key = self.key.get().await?;
-        Ok(self.read(key, cookie))
+        let Some(session) = self.read(key, cookie) else {
+            return Ok(None);
+        };
+        let ended = self
+            .store
+            .sign_in_token_taken(&ended_id(&session.id), self.clock.now())
+            .await?;
+        Ok((!ended).then_some(session))
+    }
+
+    /// Ends the session on every node: a copy of its cookie is refused from
+    /// now on (recorded until the session would have expired).
+    pub async fn sign_out(&self, session: &PayerSession) -> Result<(), AppError> {
+        self.store
+            .take_sign_in_token(&ended_id(&session.id), session.expires, self.clock.now())
+            .await?;
+        Ok(())
     }
 
     fn read(&self, key: &ring::hmac::Key, cookie: &str) -> Option<PayerSession> {
@@ -138,6 +158,7 @@ impl PayerSessions {
         let name = String::from_utf8(URL_SAFE_NO_PAD.decode(parts.next()?).ok()?).ok()?;
         let expires =
             OffsetDateTime::from_unix_timestamp(parts.next()?.parse::<i64>().ok()?).ok()?;
+        let id = parts.next()?.to_owned();
         if expires <= self.clock.now() {
             return None;
         }
@@ -145,6 +166,7 @@ impl PayerSessions {
             code: ClientCode::parse(&code).ok()?,
             name,
             expires,
+            id,
             cookie: cookie.to_owned(),
         })
     }
@@ -203,6 +225,11 @@ fn payer_tag(key: &ring::hmac::Key, code: &ClientCode) -> String {
         format!("maksa payer audit\0{}", code.as_str()).as_bytes(),
     );
     hex(tag.as_ref()).chars().take(16).collect()
+}
+
+/// How an ended session is recorded beside the taken sign-in tokens.
+fn ended_id(session: &str) -> String {
+    format!("session:{session}")
 }
 
 // Each MAC carries its own label, so no value made for one purpose passes

@@ -512,6 +512,10 @@ impl maksa_app::store::KdvStore for ObservedStore {
             .await
     }
 
+    async fn sign_in_token_taken(&self, id: &str, now: OffsetDateTime) -> Result<bool, StoreError> {
+        self.inner.sign_in_token_taken(id, now).await
+    }
+
     async fn payer_messages(
         &self,
         request: PaymentRequestId,

@@ -549,6 +549,10 @@ async fn sign_out(State(state): State<AppState>, headers: HeaderMap, body: Body)
             ),
         );
     }
+    // Ended on every node, so a copy of the cookie is refused too.
+    if let Err(error) = workspace.sessions.sign_out(&session).await {
+        return failure_page(&error, &prefs);
+    }
     let mut response = Redirect::to(&page_link("/payer/", "", &prefs)).into_response();
     set_cookie(
         &mut response,

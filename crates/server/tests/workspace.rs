@@ -640,7 +640,8 @@ async fn signing_out_needs_the_csrf_token_and_clears_the_cookie(backend: Backend
             .await
             .state(),
         "signed-out"
-    );
+    ); // A copy of the cookie taken before signing out is refused too.
+    assert_eq!(workspace_page(hub, &session).await.state(), "signed-out");
 }
 
 async fn receipts_only_of_ones_own_paid_requests(backend: Backend) {

@@ -380,6 +380,18 @@ impl KdvStore for PostgresStore {
         Ok(done.rows_affected() == 1)
     }
 
+    async fn sign_in_token_taken(&self, id: &str, now: OffsetDateTime) -> Result<bool, StoreError> {
+        let found: Option<i32> = sqlx::query_scalar(
+            "SELECT 1 FROM sign_in_tokens WHERE assertion_id = $1 AND expires_at > $2",
+        )
+        .bind(id)
+        .bind(stored_time(now))
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(store_error)?;
+        Ok(found.is_some())
+    }
+
     async fn payer_messages(
         &self,
         request: PaymentRequestId,

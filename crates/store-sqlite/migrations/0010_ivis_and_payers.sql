@@ -64,6 +64,8 @@ CREATE TABLE payer_requests (
 -- Sign-in tokens already taken (their AssertionID), until they expire: a
 -- token signs in once, on any node, also after a restart. Only tokens whose
 -- signature verified are written, and expired ones are deleted as new ones come.
+-- Payer sessions signed out are kept here too (`session:<id>`), until they
+-- would have expired: a copy of the cookie is refused after sign-out.
 CREATE TABLE sign_in_tokens (
     assertion_id TEXT PRIMARY KEY NOT NULL,
     expires_at   INTEGER NOT NULL

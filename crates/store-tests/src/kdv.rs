@@ -427,21 +427,28 @@ pub async fn kdv_payer_messages_lease_retry_send_and_remind(store: Arc<dyn Store
     assert_eq!(store.payer_messages(later.id).await.unwrap().len(), 1);
 }
 
-/// A sign-in token is taken once, on any node; once expired it is forgotten
-/// (a new token with the same id would be taken again).
+/// A sign-in token (or an ended session's id) is taken once, on any node, and
+/// reads as taken until it expires; once expired it is forgotten (a new
+/// token with the same id would be taken again).
 pub async fn kdv_sign_in_tokens_are_taken_once(store: Arc<dyn Store>) {
     let until = BASE_TIME + Duration::minutes(5);
+    assert!(!store.sign_in_token_taken("_a", BASE_TIME).await.unwrap());
     assert!(
         store
             .take_sign_in_token("_a", until, BASE_TIME)
             .await
             .unwrap()
     );
+    assert!(store.sign_in_token_taken("_a", BASE_TIME).await.unwrap());
     assert!(
         !store
             .take_sign_in_token("_a", until, BASE_TIME)
             .await
             .unwrap()
+    );
+    assert!(
+        !store.sign_in_token_taken("_a", until).await.unwrap(),
+        "an expired one is not taken any more"
     );
     assert!(
         store

@@ -207,6 +207,10 @@ pub trait KdvStore: Send + Sync {
         now: OffsetDateTime,
     ) -> Result<bool, StoreError>;
 
+    /// Whether the id was taken and has not expired at `now` (an ended payer
+    /// session is recorded under `session:<id>`).
+    async fn sign_in_token_taken(&self, id: &str, now: OffsetDateTime) -> Result<bool, StoreError>;
+
     /// The payer messages of one request (for the operator and the tests).
     async fn payer_messages(
         &self,
