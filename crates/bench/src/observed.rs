@@ -512,6 +512,21 @@ impl maksa_app::store::KdvStore for ObservedStore {
             .await
     }
 
+    async fn dead_payer_messages(
+        &self,
+        limit: u32,
+    ) -> Result<Vec<maksa_app::store::PayerMessage>, StoreError> {
+        self.inner.dead_payer_messages(limit).await
+    }
+
+    async fn resend_payer_messages(
+        &self,
+        requests: Option<&[PaymentRequestId]>,
+        now: OffsetDateTime,
+    ) -> Result<u64, StoreError> {
+        self.inner.resend_payer_messages(requests, now).await
+    }
+
     async fn sign_in_token_taken(&self, id: &str, now: OffsetDateTime) -> Result<bool, StoreError> {
         self.inner.sign_in_token_taken(id, now).await
     }

@@ -76,6 +76,11 @@ enum Command {
         #[command(subcommand)]
         command: operations::NotificationsCommand,
     },
+    /// The payers' e-mail: dead messages and re-sends (docs/payer-notifications.md).
+    PayerMail {
+        #[command(subcommand)]
+        command: operations::PayerMailCommand,
+    },
     /// Secrets that sign a client's notifications (MM-Signature).
     Secret {
         #[command(subcommand)]
@@ -157,6 +162,7 @@ async fn run(command: Command) -> anyhow::Result<()> {
         } => demo::run(&data_dir, listen, tls_listen).await,
         Command::Serve { config } => serve(config).await,
         Command::Notifications { command } => operations::notifications(command).await,
+        Command::PayerMail { command } => operations::payer_mail(command).await,
         Command::Secret { command } => operations::secrets(command).await,
         Command::Treasury { command } => treasury::run(command).await,
         Command::Operator { command } => operator::run(command),

@@ -37,6 +37,61 @@ pub enum NotificationsCommand {
 }
 
 #[derive(Subcommand)]
+pub enum PayerMailCommand {
+    /// Payer messages parked: refused for good by the mail server, or every retry failed.
+    Dead(crate::DatabaseArg),
+    /// Make dead payer messages pending again: those of the given requests, or all with --all.
+    Resend {
+        #[command(flatten)]
+        database: crate::DatabaseArg,
+        #[arg(long)]
+        all: bool,
+        requests: Vec<String>,
+    },
+}
+
+pub async fn payer_mail(command: PayerMailCommand) -> anyhow::Result<()> {
+    match command {
+        PayerMailCommand::Dead(database) => {
+            let store = database::open(&database.database_url, false).await?;
+            for m in store.dead_payer_messages(1000).await? {
+                // The address is the payer's: shown to the operator who
+                // must act on it, never logged.
+                println!(
+                    "request {} {} to {} attempts {} {}",
+                    m.request_id,
+                    m.kind.as_str(),
+                    m.recipient,
+                    m.attempts,
+                    m.last_error.unwrap_or_default()
+                );
+            }
+        }
+        PayerMailCommand::Resend {
+            database,
+            all,
+            requests,
+        } => {
+            let store = database::open(&database.database_url, false).await?;
+            let ids: Vec<PaymentRequestId> = requests
+                .iter()
+                .map(|r| {
+                    PaymentRequestId::parse(r).with_context(|| format!("`{r}` is not a request id"))
+                })
+                .collect::<Result<_, _>>()?;
+            if !all && ids.is_empty() {
+                anyhow::bail!("name the requests whose messages to re-send, or --all");
+            }
+            let count = store
+                .resend_payer_messages((!all).then_some(ids.as_slice()), OffsetDateTime::now_utc())
+                .await?;
+            println!("{count} payer message(s) will be sent again");
+        }
+    }
+    Ok(())
+}
+
+#[derive(Subcommand)]
 pub enum SecretCommand {
     /// Create a new signing secret for a client's notifications and print it
     /// (once). The older ones stay active until retired: rotate without a gap.

@@ -380,6 +380,38 @@ impl KdvStore for PostgresStore {
         Ok(done.rows_affected() == 1)
     }
 
+    async fn dead_payer_messages(&self, limit: u32) -> Result<Vec<PayerMessage>, StoreError> {
+        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {PAYER_MESSAGE_COLUMNS} FROM payer_messages WHERE state = 'dead' \
+             ORDER BY created_at, request_id, kind LIMIT $1"
+        )))
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(store_error)?;
+        rows.iter().map(payer_message).collect()
+    }
+
+    async fn resend_payer_messages(
+        &self,
+        requests: Option<&[PaymentRequestId]>,
+        now: OffsetDateTime,
+    ) -> Result<u64, StoreError> {
+        let ids: Option<Vec<uuid::Uuid>> =
+            requests.map(|ids| ids.iter().map(|id| id.as_uuid()).collect());
+        let done = sqlx::query(
+            "UPDATE payer_messages SET state = 'pending', next_attempt_at = $1, \
+             lease_owner = NULL, lease_until = NULL \
+             WHERE state = 'dead' AND ($2::uuid[] IS NULL OR request_id = ANY($2))",
+        )
+        .bind(stored_time(now))
+        .bind(ids)
+        .execute(&self.pool)
+        .await
+        .map_err(store_error)?;
+        Ok(done.rows_affected())
+    }
+
     async fn sign_in_token_taken(&self, id: &str, now: OffsetDateTime) -> Result<bool, StoreError> {
         let found: Option<i32> = sqlx::query_scalar(
             "SELECT 1 FROM sign_in_tokens WHERE assertion_id = $1 AND expires_at > $2",

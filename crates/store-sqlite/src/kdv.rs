@@ -393,6 +393,41 @@ impl KdvStore for SqliteStore {
         Ok(done.rows_affected() == 1)
     }
 
+    async fn dead_payer_messages(&self, limit: u32) -> Result<Vec<PayerMessage>, StoreError> {
+        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {PAYER_MESSAGE_COLUMNS} FROM payer_messages WHERE state = 'dead' \
+             ORDER BY created_at, request_id, kind LIMIT ?1"
+        )))
+        .bind(i64::from(limit))
+        .fetch_all(&self.readers)
+        .await
+        .map_err(store_error)?;
+        rows.iter().map(payer_message).collect()
+    }
+
+    async fn resend_payer_messages(
+        &self,
+        requests: Option<&[PaymentRequestId]>,
+        now: OffsetDateTime,
+    ) -> Result<u64, StoreError> {
+        let ids: Option<Vec<String>> =
+            requests.map(|ids| ids.iter().map(|id| request_id_text(*id)).collect());
+        let ids = ids.map(|ids| to_json(&ids, "request ids")).transpose()?;
+        let mut write = self.write().await?;
+        let done = sqlx::query(
+            "UPDATE payer_messages SET state = 'pending', next_attempt_at = ?1, \
+             lease_owner = NULL, lease_until = NULL \
+             WHERE state = 'dead' AND (?2 IS NULL OR request_id IN (SELECT value FROM json_each(?2)))",
+        )
+        .bind(micros(now)?)
+        .bind(ids)
+        .execute(&mut *write)
+        .await
+        .map_err(store_error)?;
+        write.commit().await.map_err(store_error)?;
+        Ok(done.rows_affected())
+    }
+
     async fn sign_in_token_taken(&self, id: &str, now: OffsetDateTime) -> Result<bool, StoreError> {
         let found: Option<i64> = sqlx::query_scalar(
             "SELECT 1 FROM sign_in_tokens WHERE assertion_id = ?1 AND expires_at > ?2",

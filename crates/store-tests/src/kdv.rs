@@ -464,3 +464,100 @@ pub async fn kdv_sign_in_tokens_are_taken_once(store: Arc<dyn Store>) {
             .unwrap()
     );
 }
+
+/// A dead payer message is listed for the operator and made pending again by
+/// a re-send (of its request, or of all); a sent one is never re-sent.
+pub async fn kdv_dead_payer_messages_are_listed_and_resent(store: Arc<dyn Store>) {
+    let owner = client("lvp.epakalpojumi");
+    let dead = addressed_request(&owner, 21, "010101-10006");
+    let sent = addressed_request(&owner, 22, "010101-10006");
+    let mut work = store.begin().await.unwrap();
+    work.insert_requests(&[
+        (dead.clone(), creation_audit(&dead)),
+        (sent.clone(), creation_audit(&sent)),
+    ])
+    .await
+    .unwrap();
+    for request in [&dead, &sent] {
+        assert!(
+            work.insert_payer_message(&registered(request))
+                .await
+                .unwrap()
+        );
+    }
+    work.commit().await.unwrap();
+    let now = BASE_TIME + Duration::seconds(1);
+    let lease = now + Duration::minutes(1);
+    assert_eq!(
+        store
+            .claim_payer_messages(now, "node-a", lease, 10)
+            .await
+            .unwrap()
+            .len(),
+        2
+    );
+    let finish = |request, outcome| {
+        let store = Arc::clone(&store);
+        async move {
+            store
+                .finish_payer_message(
+                    request,
+                    PayerMessageKind::Registered,
+                    "node-a",
+                    &outcome,
+                    now,
+                )
+                .await
+                .unwrap()
+        }
+    };
+    assert!(
+        finish(
+            dead.id,
+            PayerMessageOutcome::Dead("550 no such user".into())
+        )
+        .await
+    );
+    assert!(finish(sent.id, PayerMessageOutcome::Sent).await);
+    let listed = store.dead_payer_messages(10).await.unwrap();
+    assert_eq!(listed.len(), 1);
+    assert_eq!(listed[0].request_id, dead.id);
+    assert_eq!(listed[0].last_error.as_deref(), Some("550 no such user"));
+
+    let later = now + Duration::minutes(5);
+    assert_eq!(
+        store
+            .resend_payer_messages(Some(&[sent.id]), later)
+            .await
+            .unwrap(),
+        0,
+        "a sent message is not sent again"
+    );
+    assert_eq!(
+        store
+            .resend_payer_messages(Some(&[dead.id]), later)
+            .await
+            .unwrap(),
+        1
+    );
+    assert!(store.dead_payer_messages(10).await.unwrap().is_empty());
+    let again = store
+        .claim_payer_messages(later, "node-b", later + Duration::minutes(1), 10)
+        .await
+        .unwrap();
+    assert_eq!(again.len(), 1);
+    assert_eq!(again[0].request_id, dead.id);
+    assert!(
+        store
+            .finish_payer_message(
+                dead.id,
+                PayerMessageKind::Registered,
+                "node-b",
+                &PayerMessageOutcome::Dead("550 still".into()),
+                later
+            )
+            .await
+            .unwrap()
+    );
+    assert_eq!(store.resend_payer_messages(None, later).await.unwrap(), 1);
+}

@@ -104,6 +104,7 @@ macro_rules! store_suite {
             kdv_transactions_end_and_submissions_dispose_once,
             kdv_payer_messages_lease_retry_send_and_remind,
             kdv_sign_in_tokens_are_taken_once,
+            kdv_dead_payer_messages_are_listed_and_resent,
         );
     };
     (@each $fresh_store:path; $($scenario:ident),+ $(,)?) => {

@@ -211,6 +211,17 @@ pub trait KdvStore: Send + Sync {
     /// session is recorded under `session:<id>`).
     async fn sign_in_token_taken(&self, id: &str, now: OffsetDateTime) -> Result<bool, StoreError>;
 
+    /// Payer messages parked as dead, oldest first (for the operator).
+    async fn dead_payer_messages(&self, limit: u32) -> Result<Vec<PayerMessage>, StoreError>;
+
+    /// Makes dead payer messages pending again, due at `now`: those of the
+    /// given requests, or every dead one when `requests` is `None`. Answers how many.
+    async fn resend_payer_messages(
+        &self,
+        requests: Option<&[PaymentRequestId]>,
+        now: OffsetDateTime,
+    ) -> Result<u64, StoreError>;
+
     /// The payer messages of one request (for the operator and the tests).
     async fn payer_messages(
         &self,
