@@ -72,18 +72,10 @@ pub async fn payer_mail(command: PayerMailCommand) -> anyhow::Result<()> {
             all,
             requests,
         } => {
+            let ids = chosen(all, &requests, PaymentRequestId::parse, "a request id")?;
             let store = database::open(&database.database_url, false).await?;
-            let ids: Vec<PaymentRequestId> = requests
-                .iter()
-                .map(|r| {
-                    PaymentRequestId::parse(r).with_context(|| format!("`{r}` is not a request id"))
-                })
-                .collect::<Result<_, _>>()?;
-            if !all && ids.is_empty() {
-                anyhow::bail!("name the requests whose messages to re-send, or --all");
-            }
             let count = store
-                .resend_payer_messages((!all).then_some(ids.as_slice()), OffsetDateTime::now_utc())
+                .resend_payer_messages(ids.as_deref(), OffsetDateTime::now_utc())
                 .await?;
             println!("{count} payer message(s) will be sent again");
         }
@@ -109,6 +101,27 @@ pub enum SecretCommand {
         #[arg(long)]
         before: String,
     },
+}
+
+/// What a re-send names: `None` for all (`--all`), or the given items read
+/// with `parse`; naming nothing without `--all` is refused.
+fn chosen<T>(
+    all: bool,
+    texts: &[String],
+    parse: impl Fn(&str) -> Option<T>,
+    what: &str,
+) -> anyhow::Result<Option<Vec<T>>> {
+    if all {
+        return Ok(None);
+    }
+    if texts.is_empty() {
+        anyhow::bail!("name what to re-send ({what} or several), or --all");
+    }
+    texts
+        .iter()
+        .map(|text| parse(text).with_context(|| format!("`{text}` is not {what}")))
+        .collect::<anyhow::Result<Vec<T>>>()
+        .map(Some)
 }
 
 fn operator_event(kind: &str, detail: serde_json::Value) -> AuditEvent {
@@ -165,18 +178,10 @@ pub async fn notifications(command: NotificationsCommand) -> anyhow::Result<()> 
             }
         }
         NotificationsCommand::Resend { database, all, ids } => {
+            let ids = chosen(all, &ids, |i| uuid::Uuid::parse_str(i).ok(), "an event id")?;
             let store = database::open(&database.database_url, false).await?;
-            let ids: Vec<uuid::Uuid> = ids
-                .iter()
-                .map(|i| {
-                    uuid::Uuid::parse_str(i).with_context(|| format!("`{i}` is not an event id"))
-                })
-                .collect::<Result<_, _>>()?;
-            if !all && ids.is_empty() {
-                anyhow::bail!("name the event ids to re-send, or --all");
-            }
             let count = store
-                .resend_notifications((!all).then_some(ids.as_slice()), OffsetDateTime::now_utc())
+                .resend_notifications(ids.as_deref(), OffsetDateTime::now_utc())
                 .await?;
             println!("{count} notification(s) will be sent again");
         }
