@@ -15,10 +15,10 @@ use crate::mail::{
 use crate::notifications::RetrySchedule;
 use crate::store::prelude::*;
 use crate::store::{PayerMessage, PayerMessageKind, PayerMessageOutcome, StoreError};
-use maksa_domain::datetime::riga_offset_at;
+use maksa_domain::datetime::latvian_day;
 use maksa_domain::request::PaymentRequest;
 use std::sync::Arc;
-use time::{Duration, OffsetDateTime};
+use time::Duration;
 
 #[derive(Debug, Clone)]
 pub struct PayerMailSettings {
@@ -145,22 +145,11 @@ impl PayerMailer {
                 request.terms.total,
                 request.terms.currency.as_str()
             ),
-            expires_on: riga_date(request.terms.expires_at),
+            expires_on: latvian_day(request.terms.expires_at),
             workspace_url: format!("{base}/payer/"),
             payment_url: format!("{base}/Payments/?id={}", request.id),
         }
     }
-}
-
-/// The expiry as the payer reads it: the Riga calendar day.
-fn riga_date(at: OffsetDateTime) -> String {
-    let local = at.to_offset(riga_offset_at(at));
-    format!(
-        "{:02}.{:02}.{}",
-        local.day(),
-        u8::from(local.month()),
-        local.year()
-    )
 }
 
 /// One id per request and kind: the same event always has the same id.
@@ -170,17 +159,4 @@ fn message_id(request: &PaymentRequest, kind: PayerMessageKind, base_url: &str) 
         .and_then(|u| u.host_str().map(str::to_owned))
         .unwrap_or_else(|| "maksa.invalid".to_owned());
     format!("<{}.{}@{host}>", request.id, kind.as_str())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use time::macros::datetime;
-
-    #[test]
-    fn the_expiry_is_the_riga_day() {
-        // 22:30 UTC in summer is already the next day in Riga (UTC+3).
-        assert_eq!(riga_date(datetime!(2026-07-14 22:30 UTC)), "15.07.2026");
-        assert_eq!(riga_date(datetime!(2026-01-14 21:30 UTC)), "14.01.2026");
-    }
 }

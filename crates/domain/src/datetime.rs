@@ -220,6 +220,18 @@ fn parse_offset(text: &str) -> Result<UtcOffset, DateTimeError> {
 /// Latvia is UTC+2, and UTC+3 from the last Sunday of March 01:00 UTC to the last
 /// Sunday of October 01:00 UTC (the EU rule). Computed here so that the domain
 /// needs no time-zone database.
+/// The Riga calendar day of an instant as Latvians write it, `DD.MM.YYYY`
+/// (the payer's pages and e-mail: "pay by").
+pub fn latvian_day(at: OffsetDateTime) -> String {
+    let local = at.to_offset(riga_offset_at(at));
+    format!(
+        "{:02}.{:02}.{}",
+        local.day(),
+        u8::from(local.month()),
+        local.year()
+    )
+}
+
 pub fn riga_offset_at(utc: OffsetDateTime) -> UtcOffset {
     let year = utc.year();
     let summer = match (
@@ -403,6 +415,13 @@ mod tests {
         ] {
             assert_eq!(parse_lenient(bad), Err(OutOfRange), "{bad}");
         }
+    }
+
+    #[test]
+    fn a_latvian_day_is_the_riga_calendar_day() {
+        // 22:30 UTC in summer is already the next day in Riga (UTC+3).
+        assert_eq!(latvian_day(datetime!(2026-07-14 22:30 UTC)), "15.07.2026");
+        assert_eq!(latvian_day(datetime!(2026-01-14 21:30 UTC)), "14.01.2026");
     }
 
     #[test]

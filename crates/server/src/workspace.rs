@@ -73,15 +73,8 @@ fn prefs_of(query: &HashMap<String, String>) -> Prefs {
     Prefs::from_fields(query).at(PageAddress::Workspace)
 }
 
-fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
-    headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(n, value)| *n == name && value.len() <= 512)
-        .map(|(_, value)| value)
+fn cookie<'a>(headers: &'a HeaderMap, name: &'a str) -> Option<&'a str> {
+    crate::pages::cookies(headers, name, 512).next()
 }
 
 fn set_cookie(response: &mut Response, value: &str) {
@@ -210,16 +203,6 @@ fn status_text(status: Status, prefs: &Prefs) -> &'static str {
     }
 }
 
-fn riga_day(at: OffsetDateTime) -> String {
-    let local = at.to_offset(maksa_domain::datetime::riga_offset_at(at));
-    format!(
-        "{:02}.{:02}.{}",
-        local.day(),
-        u8::from(local.month()),
-        local.year()
-    )
-}
-
 fn workspace_page(
     prefs: &Prefs,
     session: &PayerSession,
@@ -336,7 +319,7 @@ fn request_item(request: &PaymentRequest, prefs: &Prefs) -> String {
         amount_label = prefs.t("Summa", "Amount"),
         amount = money(request.terms.total, request.terms.currency, prefs),
         expiry_label = prefs.t("Apmaksāt līdz", "Pay by"),
-        expiry = riga_day(request.terms.expires_at),
+        expiry = maksa_domain::datetime::latvian_day(request.terms.expires_at),
         status_label = prefs.t("Statuss", "Status"),
         status = status_text(request.status, prefs),
     )

@@ -111,15 +111,7 @@ fn over_tls(extensions: &axum::http::Extensions) -> bool {
 
 /// The values of cookie `name` (a foreign one for a narrower path may come first).
 fn cookies<'a>(headers: &'a HeaderMap, name: &'a str) -> impl Iterator<Item = &'a str> {
-    headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|pair| pair.trim().split_once('='))
-        .filter(move |(n, _)| *n == name)
-        .map(|(_, value)| value)
-        .filter(|value| value.len() <= MAX_COOKIE_CHARS)
+    crate::pages::cookies(headers, name, MAX_COOKIE_CHARS)
 }
 
 /// The signed-in operator, or the redirect to the sign-in page.

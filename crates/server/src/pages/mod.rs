@@ -393,19 +393,29 @@ fn form_fields(body: &[u8]) -> HashMap<String, String> {
     url::form_urlencoded::parse(body).into_owned().collect()
 }
 
-/// Every `maksa_csrf` cookie the browser sent (a foreign one set for a more
-/// specific path may come first).
-fn csrf_cookies(headers: &HeaderMap) -> impl Iterator<Item = &str> {
+/// The values of cookie `name` the browser sent, at most `max_chars` long
+/// (a foreign one set for a more specific path may come first). The payer
+/// pages, the workspace and the operator's pages read their cookies here.
+pub(crate) fn cookies<'a>(
+    headers: &'a HeaderMap,
+    name: &'a str,
+    max_chars: usize,
+) -> impl Iterator<Item = &'a str> {
     headers
         .get_all(header::COOKIE)
         .iter()
         .filter_map(|v| v.to_str().ok())
         .flat_map(|v| v.split(';'))
         .filter_map(|pair| pair.trim().split_once('='))
-        .filter(|(name, _)| *name == CSRF_COOKIE)
+        .filter(move |(n, _)| *n == name)
         .map(|(_, value)| value)
-        // A session cookie is 97 characters; anything far longer is not ours.
-        .filter(|value| value.len() <= 128)
+        .filter(move |value| value.len() <= max_chars)
+}
+
+/// Every `maksa_csrf` cookie the browser sent. A session cookie is 97
+/// characters; anything far longer is not ours.
+fn csrf_cookies(headers: &HeaderMap) -> impl Iterator<Item = &str> {
+    cookies(headers, CSRF_COOKIE, 128)
 }
 
 /// The browser's form session, if one of its cookies is one the hub issued.
