@@ -271,6 +271,7 @@ impl Payer {
         provider: &str,
         return_query: &str,
         catalog: &Catalog,
+        payer_ip: Option<std::net::IpAddr>,
     ) -> Result<Handoff, AppError> {
         let view = self.view(id, catalog).await?;
         match &view.stage {
@@ -395,6 +396,7 @@ impl Payer {
             } else {
                 "LAT"
             },
+            payer_ip,
         };
         match connector.start(&order).await {
             Ok(started) => {
@@ -440,6 +442,24 @@ impl Payer {
             Ok(Verified::Message(message)) => message,
             Ok(Verified::AskProvider(id)) => {
                 return self.ask_provider(&code, channel, id, incoming).await;
+            }
+            Ok(Verified::AskProviderAbout(reference)) => {
+                let reference = crate::providers::bounded_reference(&reference);
+                return match self.store.attempt_by_reference(&code, &reference).await? {
+                    Some(attempt) => {
+                        self.ask_provider(&code, channel, attempt.id, incoming)
+                            .await
+                    }
+                    None => {
+                        let refusal = Refusal {
+                            kind: RefusalKind::Unknown,
+                            reason: "no attempt with this provider reference".into(),
+                        };
+                        Err(self
+                            .refuse(&code, channel, None, refusal, Some(incoming))
+                            .await)
+                    }
+                };
             }
             Ok(Verified::Outcome(signed)) => match self.store.attempt(signed.attempt).await? {
                 // The amount is the attempt's own: the bank signed an outcome
@@ -590,7 +610,15 @@ impl Payer {
                 .await);
         }
         let external_id = message.external_id.clone();
-        self.settle(&attempt, message.outcome, external_id, channel, json!({}))
+        // A card's masked number and approval code (never more: the
+        // connector bounds it, and so does this).
+        let extra = message.evidence.as_deref().map_or_else(
+            || json!({}),
+            |evidence| {
+                json!({"evidence": maksa_domain::text::bounded(evidence, crate::providers::EVIDENCE_CHARS)})
+            },
+        );
+        self.settle(&attempt, message.outcome, external_id, channel, extra)
             .await
     }
 

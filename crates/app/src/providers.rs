@@ -36,6 +36,9 @@ pub struct PaymentOrder {
     pub notify_url: String,
     /// `LAT` or `ENG`.
     pub language: &'static str,
+    /// The payer's address as the hub's listener saw it (a card acquirer's
+    /// `client_ip_addr`, PSD2's `PSU-IP-Address`); `None` when unknown.
+    pub payer_ip: Option<std::net::IpAddr>,
 }
 
 /// What [`Connector::start`] answers: how to send the payer to the provider,
@@ -65,6 +68,11 @@ pub enum Verified {
     /// carries nothing signed about what (Swedbank V3's return and
     /// notification): the hub asks the provider ([`Connector::query`]).
     AskProvider(AttemptId),
+    /// Like [`Verified::AskProvider`], but the message names the provider's
+    /// own id of the transaction (the one [`Started::provider_reference`]
+    /// kept), not our attempt: First Data's return carries only `trans_id`,
+    /// to an address fixed in the merchant's contract.
+    AskProviderAbout(String),
     /// A signed outcome that names the attempt but does not restate the
     /// amount (iPizza's 1911, SEB e-Link's 0004): the bank answers about the
     /// payment our signed request created, so the attempt's own amount and
@@ -79,6 +87,9 @@ pub struct AttemptOutcome {
     pub outcome: Outcome,
     pub external_id: Option<String>,
     pub at: Option<OffsetDateTime>,
+    /// What else the provider vouched for, for the audit trail (a card's
+    /// masked number and approval code); bounded by the connector.
+    pub evidence: Option<String>,
 }
 
 impl AttemptOutcome {
@@ -91,6 +102,7 @@ impl AttemptOutcome {
             currency,
             external_id: self.external_id,
             at: self.at,
+            evidence: self.evidence,
         }
     }
 }
@@ -100,7 +112,9 @@ impl Verified {
     pub fn into_message(self) -> Option<ProviderMessage> {
         match self {
             Verified::Message(message) => Some(message),
-            Verified::AskProvider(_) | Verified::Outcome(_) => None,
+            Verified::AskProvider(_) | Verified::AskProviderAbout(_) | Verified::Outcome(_) => {
+                None
+            }
         }
     }
 }
@@ -128,7 +142,15 @@ pub struct ProviderMessage {
     pub currency: Currency,
     pub external_id: Option<String>,
     pub at: Option<OffsetDateTime>,
+    /// What else the provider vouched for, kept in the audit trail: a card
+    /// acquirer's masked card number and approval code (never a whole card
+    /// number: an acquirer's hosted page keeps it from the hub), at most
+    /// [`EVIDENCE_CHARS`] characters.
+    pub evidence: Option<String>,
 }
+
+/// The longest [`ProviderMessage::evidence`] kept.
+pub const EVIDENCE_CHARS: usize = 256;
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ProviderError {
@@ -205,6 +227,45 @@ pub trait Connector: Send + Sync + 'static {
     /// Asks the provider about an attempt; `Ok(None)` when it has nothing final
     /// to say yet (the payer is still at the provider, or never arrived).
     async fn query(&self, attempt: &Attempt) -> Result<Option<ProviderMessage>, ProviderError>;
+    /// The card acquirer's further services, where this provider is one
+    /// (reversal, closing the business day).
+    fn card_acquirer(&self) -> Option<&dyn CardAcquirer> {
+        None
+    }
+}
+
+/// What a card acquirer does beyond taking a payment (First Data ECOMM's
+/// `r` and `b` commands, docs/providers/firstdata.md). Both go over the
+/// network and are never called inside a transaction.
+#[async_trait]
+pub trait CardAcquirer: Send + Sync {
+    /// Reverses the whole card payment of `attempt` (whose provider reference
+    /// is the acquirer's transaction id): the money goes back to the card.
+    async fn reverse(&self, attempt: &Attempt) -> Result<Reversal, ProviderError>;
+    /// Closes the acquirer's business day: everything since the previous
+    /// close. Answers the acquirer's totals of the closed day.
+    async fn close_day(&self) -> Result<DayTotals, ProviderError>;
+}
+
+/// What the acquirer answered to a reversal.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Reversal {
+    /// The payment is reversed (now, or it already was: a repeated reversal
+    /// converges).
+    Reversed,
+    /// The acquirer refused; its reason, bounded.
+    Refused(String),
+}
+
+/// An acquirer's totals of one closed business day, in minor units.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct DayTotals {
+    /// Payments (debits of the payers' cards): how many, how much.
+    pub debit_count: u64,
+    pub debit_amount: i64,
+    /// Reversals of payments.
+    pub reversal_count: u64,
+    pub reversal_amount: i64,
 }
 
 /// The longest provider reference an audit event quotes (a provider's id is

@@ -517,6 +517,14 @@ pub trait DocumentStore: Send + Sync {
 pub trait AttemptStore: Send + Sync {
     async fn attempt(&self, id: AttemptId) -> Result<Option<Attempt>, StoreError>;
 
+    /// The attempt at `provider` whose provider reference (external id) is
+    /// `reference`, if any (the newest, should a provider repeat an id).
+    async fn attempt_by_reference(
+        &self,
+        provider: &maksa_domain::codes::ProviderCode,
+        reference: &str,
+    ) -> Result<Option<Attempt>, StoreError>;
+
     /// Every attempt of a request, oldest first.
     async fn attempts_of(&self, request: PaymentRequestId) -> Result<Vec<Attempt>, StoreError>;
 

@@ -147,7 +147,19 @@ pub async fn run(dir: &Path, listen: SocketAddr, tls_listen: SocketAddr) -> anyh
     connectors.register(bank.connector());
     let mut mounts = vec![("/demo-bank".to_owned(), bank.router())];
     // Every bank protocol with its simulator (docs/providers.md).
-    for (path, sandbox) in maksa_providers::sandboxes::build_all(&dir.join("banks"), &public)? {
+    // The card acquirer's MerchantHandler and the PSD2 bank's API are
+    // reached over mutual TLS, on this hub's HTTPS listener, with a hub
+    // certificate of their own (docs/providers/firstdata.md, psd2.md).
+    let sandbox_tls = match bound.https_addr() {
+        Some(https) => Some(maksa_providers::sandboxes::SandboxTls {
+            https_base_url: format!("https://127.0.0.1:{}", https.port()),
+            hub: provider_identity(dir, &files.ca_cert_pem_for_clients)?,
+        }),
+        None => None,
+    };
+    for (path, sandbox) in
+        maksa_providers::sandboxes::build_all(&dir.join("banks"), &public, sandbox_tls.as_ref())?
+    {
         connectors.register(sandbox.connector.clone());
         mounts.push((path, sandbox.simulator.router()));
     }
@@ -298,8 +310,34 @@ pub async fn run(dir: &Path, listen: SocketAddr, tls_listen: SocketAddr) -> anyh
 /// The certificate "the Treasury issued" the hub: a client certificate of
 /// the demo CA, made once and kept in the data directory.
 fn treasury_identity(dir: &Path) -> anyhow::Result<maksa_ekase::Identity> {
-    let cert = dir.join("demo-hub-treasury.crt.pem");
-    let key = dir.join("demo-hub-treasury.key.pem");
+    let (certificate, key) = hub_client_certificate(dir, "treasury", "maksa hub (Treasury-issued, demo)")?;
+    Ok(maksa_ekase::Identity::Pem { certificate, key })
+}
+
+/// The hub's certificate towards the card acquirer and the PSD2 bank of the
+/// sandbox (a merchant certificate and a QWAC in production).
+fn provider_identity(
+    dir: &Path,
+    ca_pem: &str,
+) -> anyhow::Result<maksa_providers::mtls::MutualTls> {
+    let (certificate_pem, key_pem) =
+        hub_client_certificate(dir, "providers", "maksa hub (merchant and TPP, demo)")?;
+    Ok(maksa_providers::mtls::MutualTls {
+        server_ca_pem: ca_pem.to_owned(),
+        certificate_pem,
+        key_pem,
+    })
+}
+
+/// A client certificate of the hub issued by the demo CA, made once and kept
+/// as `demo-hub-<name>.crt.pem` / `.key.pem`; answers (certificate, key).
+fn hub_client_certificate(
+    dir: &Path,
+    name: &str,
+    common_name: &str,
+) -> anyhow::Result<(String, String)> {
+    let cert = dir.join(format!("demo-hub-{name}.crt.pem"));
+    let key = dir.join(format!("demo-hub-{name}.key.pem"));
     if !(cert.exists() && key.exists()) {
         let ca_cert = std::fs::read_to_string(dir.join("demo-ca.crt.pem"))?;
         let ca_key = std::fs::read_to_string(dir.join("demo-ca.key.pem"))
@@ -308,17 +346,14 @@ fn treasury_identity(dir: &Path) -> anyhow::Result<maksa_ekase::Identity> {
         let (cert_pem, key_pem) = maksa_x509::issue_client_cert(
             &ca_cert,
             &ca_key,
-            "maksa hub (Treasury-issued, demo)",
+            common_name,
             now - time::Duration::days(1),
             now + time::Duration::days(825),
         )?;
         std::fs::write(&cert, cert_pem).with_context(|| format!("writing {}", cert.display()))?;
         std::fs::write(&key, key_pem).with_context(|| format!("writing {}", key.display()))?;
     }
-    Ok(maksa_ekase::Identity::Pem {
-        certificate: std::fs::read_to_string(&cert)?,
-        key: std::fs::read_to_string(&key)?,
-    })
+    Ok((std::fs::read_to_string(&cert)?, std::fs::read_to_string(&key)?))
 }
 
 /// The demo payees' accounts: the Treasury accounts whose statements the demo fetches.

@@ -395,7 +395,7 @@ async fn serve(config_file: Option<PathBuf>) -> anyhow::Result<()> {
             .mounts
             .push(("/demo-bank".to_owned(), bank.router()));
         for (path, sandbox) in
-            maksa_providers::sandboxes::build_all(&key_dir.join("banks"), public)?
+            maksa_providers::sandboxes::build_all(&key_dir.join("banks"), public, None)?
         {
             tracing::warn!(%path, code = %sandbox.connector.code(), "sandbox: a simulated bank is enabled");
             options.connectors.register(sandbox.connector.clone());

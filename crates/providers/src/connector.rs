@@ -116,6 +116,7 @@ impl DemoConnector {
             currency,
             external_id,
             at: Some(at),
+            evidence: None,
         })
     }
 }

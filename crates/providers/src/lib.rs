@@ -97,6 +97,7 @@ pub mod configured;
 mod connector;
 pub mod ipizza;
 mod keys;
+pub mod mtls;
 pub mod rsa_keys;
 pub mod sandboxes;
 pub mod seb_elink;

@@ -449,7 +449,7 @@ async fn the_grace_period_then_a_late_confirmation_is_flagged_for_refund(postgre
     let id = world.create("http://127.0.0.1:9/none?id=", &soon).await;
     let handoff = world
         .payer
-        .start(&id.to_string(), 1, "DEMO0000", "", &catalog)
+        .start(&id.to_string(), 1, "DEMO0000", "", &catalog, None)
         .await
         .unwrap();
     // Past the expiry, within the 30-minute grace: still P.
@@ -488,7 +488,7 @@ async fn recovery_asks_the_provider_and_reports_what_stays_unknown(postgres: boo
     for id in [paid, undecided] {
         let handoff = world
             .payer
-            .start(&id.to_string(), 1, "DEMO0000", "", &catalog)
+            .start(&id.to_string(), 1, "DEMO0000", "", &catalog, None)
             .await
             .unwrap();
         handoffs.push(handoff);
@@ -575,7 +575,7 @@ async fn a_due_receipt_is_issued_by_the_worker_or_on_download(postgres: bool) {
             .await;
         let handoff = world
             .payer
-            .start(&id.to_string(), 1, "DEMO0000", "", &catalog)
+            .start(&id.to_string(), 1, "DEMO0000", "", &catalog, None)
             .await
             .unwrap();
         approve_silently(&bank_base, &handoff).await;
@@ -661,7 +661,7 @@ mod partly_paid {
         let catalog = world.store.load_catalog().await.unwrap().unwrap();
         let handoff = world
             .payer
-            .start(&id.to_string(), 1, "DEMO0000", "", &catalog)
+            .start(&id.to_string(), 1, "DEMO0000", "", &catalog, None)
             .await
             .unwrap();
         approve_silently(bank_base, &handoff).await;

@@ -579,6 +579,20 @@ impl AttemptStore for PostgresStore {
         row.as_ref().map(rows::attempt).transpose()
     }
 
+    async fn attempt_by_reference(
+        &self,
+        provider: &maksa_domain::codes::ProviderCode,
+        reference: &str,
+    ) -> Result<Option<Attempt>, StoreError> {
+        let row = sqlx::query(rows::ATTEMPT_BY_REFERENCE)
+            .bind(provider.as_str())
+            .bind(reference)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(store_error)?;
+        row.as_ref().map(rows::attempt).transpose()
+    }
+
     async fn attempts_of(&self, request: PaymentRequestId) -> Result<Vec<Attempt>, StoreError> {
         let rows = sqlx::query(rows::ATTEMPTS_OF_REQUEST)
             .bind(request.as_uuid())

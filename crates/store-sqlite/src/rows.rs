@@ -45,6 +45,13 @@ macro_rules! attempt_columns {
 }
 pub(crate) use attempt_columns;
 
+/// `attempts_by_reference` (migration 0011) answers it.
+pub const ATTEMPT_BY_REFERENCE: &str = concat!(
+    "SELECT ",
+    attempt_columns!(),
+    " FROM attempts WHERE provider = ?1 AND external_id = ?2 ORDER BY created_at DESC, id DESC LIMIT 1"
+);
+
 pub const ATTEMPT_BY_ID: &str = concat!(
     "SELECT ",
     attempt_columns!(),

@@ -291,6 +291,7 @@ impl VkLinkConnector {
                 outcome: Outcome::Rejected,
                 external_id: None,
                 at: None,
+                evidence: None,
             }));
         }
         let amount = vk::parsed(fields, "VK_AMOUNT", "an amount", vk::parse_amount)?;
@@ -325,6 +326,7 @@ impl VkLinkConnector {
             currency,
             external_id: Some(bounded_reference(t_no)),
             at,
+            evidence: None,
         }))
     }
 }

@@ -119,6 +119,7 @@ impl Verdict {
             outcome: self.outcome,
             external_id: None,
             at: Some(self.at),
+            evidence: None,
         })
     }
 }

@@ -203,6 +203,7 @@ mod tests {
             return_url: "https://hub.example/providers/RIKOLV2X/return?language=ENG".into(),
             notify_url: "https://hub.example/providers/RIKOLV2X/notify".into(),
             language: "ENG",
+            payer_ip: None,
         }
     }
 

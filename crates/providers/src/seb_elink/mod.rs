@@ -320,6 +320,7 @@ impl SebElinkConnector {
                 outcome,
                 external_id: None,
                 at: None,
+                evidence: None,
             }));
         }
         let amount = vk::parsed(fields, "IB_AMOUNT", "an amount", parse_amount)?;
@@ -338,6 +339,7 @@ impl SebElinkConnector {
             currency,
             external_id: None,
             at: Some(banklink::riga_instant(date, clock)),
+            evidence: None,
         }))
     }
 }
@@ -684,6 +686,7 @@ mod tests {
             return_url: "https://hub.example/providers/UNLALV2X/return?language=LAT".into(),
             notify_url: "https://hub.example/providers/UNLALV2X/notify".into(),
             language: "LAT",
+            payer_ip: None,
         }
     }
 

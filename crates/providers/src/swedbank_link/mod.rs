@@ -184,6 +184,7 @@ mod tests {
             return_url: "https://hub.example/providers/HABALV22/return?language=ENG&x=1".into(),
             notify_url: "https://hub.example/providers/HABALV22/notify".into(),
             language: "LAT",
+            payer_ip: None,
         }
     }
 

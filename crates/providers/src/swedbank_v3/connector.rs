@@ -361,6 +361,7 @@ mod tests {
             return_url: "https://hub/providers/HABALV22/return?language=ENG".into(),
             notify_url: "https://hub/providers/HABALV22/notify".into(),
             language: "ENG",
+            payer_ip: None,
         }
     }
 

@@ -226,6 +226,7 @@ pub fn read_status_answer(
         currency,
         external_id: Some(id.to_owned()),
         at,
+        evidence: None,
     }))
 }
 

@@ -228,6 +228,7 @@ pub fn order(purpose: &str, return_url: String, notify_url: String) -> PaymentOr
         return_url,
         notify_url,
         language: "LAT",
+        payer_ip: None,
     }
 }
 

@@ -149,6 +149,7 @@ pub async fn payment_page(
 
 pub async fn pay(
     State(state): State<AppState>,
+    peer: Option<axum::extract::ConnectInfo<std::net::SocketAddr>>,
     uri: Uri,
     headers: HeaderMap,
     body: Body,
@@ -165,7 +166,14 @@ pub async fn pay(
     let catalog = state.requests.catalog();
     match state
         .payer
-        .start(&id, sequence, &provider, &prefs.query(), &catalog)
+        .start(
+            &id,
+            sequence,
+            &provider,
+            &prefs.query(),
+            &catalog,
+            peer.map(|axum::extract::ConnectInfo(address)| address.ip()),
+        )
         .await
     {
         Ok(handoff) => handoff_page(&handoff, &prefs),
