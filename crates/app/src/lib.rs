@@ -17,6 +17,7 @@
 pub mod admin;
 pub mod api_method;
 pub mod auth;
+pub mod cards;
 pub mod catalog_file;
 pub mod clock;
 pub mod documents;

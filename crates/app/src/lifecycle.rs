@@ -57,6 +57,8 @@ pub struct Lifecycle {
     documents: Option<Arc<Documents>>,
     /// Sends the payers' e-mail.
     payer_mail: Option<Arc<PayerMailer>>,
+    /// Closes the card acquirers' business days.
+    cards: Option<Arc<crate::cards::Cards>>,
 }
 
 impl Lifecycle {
@@ -79,7 +81,14 @@ impl Lifecycle {
             wake,
             documents: None,
             payer_mail: None,
+            cards: None,
         }
+    }
+
+    /// Also close the card acquirers' business days when due.
+    pub fn with_cards(mut self, cards: Arc<crate::cards::Cards>) -> Self {
+        self.cards = Some(cards);
+        self
     }
 
     /// Also send the payers' e-mail (registered requests, reminders).
@@ -214,7 +223,8 @@ impl Lifecycle {
     }
 
     /// Runs until `stop` turns true: notifications and receipts whenever woken
-    /// and every second, expiry every 5 seconds, recovery every 30 seconds.
+    /// and every second, expiry every 5 seconds, recovery every 30 seconds,
+    /// the card acquirers' day close checked every minute.
     pub async fn run(self: Arc<Self>, mut stop: watch::Receiver<bool>) {
         let mut tick: u64 = 0;
         loop {
@@ -239,6 +249,12 @@ impl Lifecycle {
                 && let Err(error) = self.recover_due().await
             {
                 tracing::warn!(%error, "status recovery paused");
+            }
+            if tick.is_multiple_of(60)
+                && let Some(cards) = &self.cards
+                && let Err(error) = cards.close_days_due().await
+            {
+                tracing::warn!(%error, "closing card days paused");
             }
             tick = tick.wrapping_add(1);
             tokio::select! {

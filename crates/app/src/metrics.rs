@@ -19,6 +19,7 @@ pub struct Metrics {
     dead: AtomicU64,
     expiries: AtomicU64,
     recovered: AtomicU64,
+    card_day_mismatches: AtomicU64,
     latency_buckets: [AtomicU64; 8],
     latency_count: AtomicU64,
     latency_sum_micros: AtomicU64,
@@ -61,6 +62,10 @@ impl Metrics {
         self.recovered.fetch_add(1, Ordering::Relaxed);
     }
 
+    pub fn card_day_mismatch(&self) {
+        self.card_day_mismatches.fetch_add(1, Ordering::Relaxed);
+    }
+
     /// The text `/metrics` answers; `backlog` is (pending, dead) read from the store.
     pub fn render(&self, backlog: Option<(u64, u64)>) -> String {
         let mut out = String::new();
@@ -98,6 +103,11 @@ impl Metrics {
                 "maksa_attempts_recovered_total",
                 "Open payments settled by a status query.",
                 &self.recovered,
+            ),
+            (
+                "maksa_card_day_close_mismatches_total",
+                "Business days closed at a card acquirer whose totals differ from the hub's.",
+                &self.card_day_mismatches,
             ),
         ];
         for (name, help, value) in counters {

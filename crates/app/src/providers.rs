@@ -299,4 +299,16 @@ impl Connectors {
     pub fn has(&self, code: &ProviderCode) -> bool {
         self.by_code.contains_key(code)
     }
+
+    /// The codes of the providers that are card acquirers, sorted.
+    pub fn acquirers(&self) -> Vec<ProviderCode> {
+        let mut codes: Vec<ProviderCode> = self
+            .by_code
+            .iter()
+            .filter(|(_, connector)| connector.card_acquirer().is_some())
+            .map(|(code, _)| code.clone())
+            .collect();
+        codes.sort_by(|a, b| a.as_str().cmp(b.as_str()));
+        codes
+    }
 }

@@ -35,10 +35,12 @@ use maksa_domain::status::Status;
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
+mod cards;
 mod kdv;
 mod treasury;
 mod unit_of_work;
 
+pub use cards::{CardDayClose, CardReversal, CardStore, CardTotals};
 pub use kdv::{
     IvisSubmission, IvisTransaction, KdvStore, PayerMessage, PayerMessageKind, PayerMessageOutcome,
     PayerMessageState,
@@ -603,6 +605,7 @@ pub trait Store:
     + OutboxStore
     + TreasuryStore
     + KdvStore
+    + CardStore
     + Send
     + Sync
     + 'static
@@ -618,6 +621,7 @@ impl<T> Store for T where
         + OutboxStore
         + TreasuryStore
         + KdvStore
+        + CardStore
         + 'static
 {
 }
@@ -626,7 +630,7 @@ impl<T> Store for T where
 /// (callers on a concrete store need the traits in scope to call their methods).
 pub mod prelude {
     pub use super::{
-        AttemptStore, DocumentStore, KdvStore, OutboxStore, PaymentRequestStore, RegistryStore,
+        AttemptStore, CardStore, DocumentStore, KdvStore, OutboxStore, PaymentRequestStore, RegistryStore,
         Store, TransactionStore, TreasuryStore,
     };
 }

@@ -225,6 +225,14 @@ impl AttemptStore for ObservedStore {
         self.inner.attempt(id).await
     }
 
+    async fn attempt_by_reference(
+        &self,
+        provider: &maksa_domain::codes::ProviderCode,
+        reference: &str,
+    ) -> Result<Option<Attempt>, StoreError> {
+        self.inner.attempt_by_reference(provider, reference).await
+    }
+
     async fn attempts_of(&self, request: PaymentRequestId) -> Result<Vec<Attempt>, StoreError> {
         self.inner.attempts_of(request).await
     }
@@ -536,5 +544,46 @@ impl maksa_app::store::KdvStore for ObservedStore {
         request: PaymentRequestId,
     ) -> Result<Vec<maksa_app::store::PayerMessage>, StoreError> {
         self.inner.payer_messages(request).await
+    }
+}
+
+#[async_trait]
+impl maksa_app::store::CardStore for ObservedStore {
+    async fn card_totals(
+        &self,
+        provider: &maksa_domain::codes::ProviderCode,
+        from: Option<OffsetDateTime>,
+        till: OffsetDateTime,
+    ) -> Result<maksa_app::store::CardTotals, StoreError> {
+        self.inner.card_totals(provider, from, till).await
+    }
+
+    async fn last_card_day_close(
+        &self,
+        provider: &maksa_domain::codes::ProviderCode,
+    ) -> Result<Option<maksa_app::store::CardDayClose>, StoreError> {
+        self.inner.last_card_day_close(provider).await
+    }
+
+    async fn card_day_closes(
+        &self,
+        limit: u32,
+    ) -> Result<Vec<maksa_app::store::CardDayClose>, StoreError> {
+        self.inner.card_day_closes(limit).await
+    }
+
+    async fn card_reversal(
+        &self,
+        attempt: AttemptId,
+    ) -> Result<Option<maksa_app::store::CardReversal>, StoreError> {
+        self.inner.card_reversal(attempt).await
+    }
+
+    async fn card_refunds_due(
+        &self,
+        providers: &[maksa_domain::codes::ProviderCode],
+        limit: u32,
+    ) -> Result<Vec<Attempt>, StoreError> {
+        self.inner.card_refunds_due(providers, limit).await
     }
 }

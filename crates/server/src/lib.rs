@@ -69,6 +69,8 @@ pub struct AppState {
     pub pages: PageSettings,
     pub body_limit: usize,
     pub metrics: Arc<Metrics>,
+    /// Card reversals and the acquirers' day closes (docs/providers/firstdata.md).
+    pub cards: Arc<maksa_app::cards::Cards>,
     store: Arc<dyn Store>,
     /// The background workers; `None` when no transport was configured (tests
     /// of the API alone).
@@ -105,6 +107,8 @@ pub struct PayerOptions {
     pub remind_before: Option<time::Duration>,
     /// Whether IVIS messages marked `Test` are taken (the sandbox).
     pub ivis_test_messages: bool,
+    /// When the card acquirers' business day is closed (`[cards]`).
+    pub cards: maksa_app::cards::CardSettings,
 }
 
 impl AppState {
@@ -118,6 +122,14 @@ impl AppState {
         options: PayerOptions,
     ) -> Result<AppState, AppError> {
         let catalog = store.load_catalog().await?.unwrap_or_default();
+        let metrics = Arc::new(Metrics::default());
+        let cards = Arc::new(maksa_app::cards::Cards::new(
+            Arc::clone(&store),
+            Arc::clone(&clock),
+            options.connectors.clone(),
+            Arc::clone(&metrics),
+            options.cards,
+        ));
         let payer = Arc::new(Payer::new(
             Arc::clone(&store),
             Arc::clone(&clock),
@@ -156,7 +168,6 @@ impl AppState {
         let remind_before = options
             .remind_before
             .unwrap_or_else(|| time::Duration::days(3));
-        let metrics = Arc::new(Metrics::default());
         let lifecycle = options.outbound.map(|transport| {
             let worker = options
                 .worker
@@ -179,7 +190,8 @@ impl AppState {
                 options.lifecycle,
                 payer.wake_handle(),
             )
-            .with_documents(Arc::clone(&documents));
+            .with_documents(Arc::clone(&documents))
+            .with_cards(Arc::clone(&cards));
             if let Some(mail) = mail {
                 lifecycle =
                     lifecycle.with_payer_mail(Arc::new(maksa_app::payer_mail::PayerMailer::new(
@@ -208,6 +220,7 @@ impl AppState {
             pages: options.pages,
             body_limit,
             metrics,
+            cards,
             store,
             lifecycle,
             mounts: options.mounts,

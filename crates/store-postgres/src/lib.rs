@@ -7,6 +7,7 @@
 //! is the operator's to keep). The app's workflows run over `unit_of_work.rs`
 //! (the port's transaction); this crate decides nothing, it only speaks SQL.
 
+mod cards;
 mod convert;
 mod documents;
 mod kdv;

@@ -439,6 +439,20 @@ impl UnitOfWork for PostgresWork {
         crate::kdv::insert_payer_message(&mut self.transaction, message).await
     }
 
+    async fn insert_card_reversal(
+        &mut self,
+        reversal: &maksa_app::store::CardReversal,
+    ) -> Result<bool, StoreError> {
+        crate::cards::insert_card_reversal(&mut self.transaction, reversal).await
+    }
+
+    async fn insert_card_day_close(
+        &mut self,
+        close: &maksa_app::store::CardDayClose,
+    ) -> Result<(), StoreError> {
+        crate::cards::insert_card_day_close(&mut self.transaction, close).await
+    }
+
     async fn commit(self: Box<Self>) -> Result<(), StoreError> {
         self.transaction.commit().await.map_err(store_error)
     }

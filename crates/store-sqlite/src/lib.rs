@@ -15,6 +15,7 @@
 //! this crate decides nothing, it only speaks SQL.
 
 mod checkpoint;
+mod cards;
 mod convert;
 mod documents;
 mod kdv;

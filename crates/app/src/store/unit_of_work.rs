@@ -236,5 +236,16 @@ pub trait UnitOfWork: Send {
     async fn insert_payer_message(&mut self, message: &PayerMessage) -> Result<bool, StoreError>;
 
     /// Commits everything above; `Ok` means durable.
+    /// Records the reversal of a card payment; `false` when the attempt was
+    /// already reversed (nothing written).
+    async fn insert_card_reversal(
+        &mut self,
+        reversal: &super::CardReversal,
+    ) -> Result<bool, StoreError>;
+
+    /// Records a business day closed at the acquirer.
+    async fn insert_card_day_close(&mut self, close: &super::CardDayClose)
+    -> Result<(), StoreError>;
+
     async fn commit(self: Box<Self>) -> Result<(), StoreError>;
 }

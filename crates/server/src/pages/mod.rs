@@ -149,7 +149,7 @@ pub async fn payment_page(
 
 pub async fn pay(
     State(state): State<AppState>,
-    peer: Option<axum::extract::ConnectInfo<std::net::SocketAddr>>,
+    peer: Option<axum::Extension<axum::extract::ConnectInfo<std::net::SocketAddr>>>,
     uri: Uri,
     headers: HeaderMap,
     body: Body,
@@ -172,7 +172,7 @@ pub async fn pay(
             &provider,
             &prefs.query(),
             &catalog,
-            peer.map(|axum::extract::ConnectInfo(address)| address.ip()),
+            peer.map(|axum::Extension(axum::extract::ConnectInfo(address))| address.ip()),
         )
         .await
     {
