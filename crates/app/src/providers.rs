@@ -112,9 +112,7 @@ impl Verified {
     pub fn into_message(self) -> Option<ProviderMessage> {
         match self {
             Verified::Message(message) => Some(message),
-            Verified::AskProvider(_) | Verified::AskProviderAbout(_) | Verified::Outcome(_) => {
-                None
-            }
+            Verified::AskProvider(_) | Verified::AskProviderAbout(_) | Verified::Outcome(_) => None,
         }
     }
 }

@@ -630,7 +630,7 @@ impl<T> Store for T where
 /// (callers on a concrete store need the traits in scope to call their methods).
 pub mod prelude {
     pub use super::{
-        AttemptStore, CardStore, DocumentStore, KdvStore, OutboxStore, PaymentRequestStore, RegistryStore,
-        Store, TransactionStore, TreasuryStore,
+        AttemptStore, CardStore, DocumentStore, KdvStore, OutboxStore, PaymentRequestStore,
+        RegistryStore, Store, TransactionStore, TreasuryStore,
     };
 }

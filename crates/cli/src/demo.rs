@@ -310,16 +310,14 @@ pub async fn run(dir: &Path, listen: SocketAddr, tls_listen: SocketAddr) -> anyh
 /// The certificate "the Treasury issued" the hub: a client certificate of
 /// the demo CA, made once and kept in the data directory.
 fn treasury_identity(dir: &Path) -> anyhow::Result<maksa_ekase::Identity> {
-    let (certificate, key) = hub_client_certificate(dir, "treasury", "maksa hub (Treasury-issued, demo)")?;
+    let (certificate, key) =
+        hub_client_certificate(dir, "treasury", "maksa hub (Treasury-issued, demo)")?;
     Ok(maksa_ekase::Identity::Pem { certificate, key })
 }
 
 /// The hub's certificate towards the card acquirer and the PSD2 bank of the
 /// sandbox (a merchant certificate and a QWAC in production).
-fn provider_identity(
-    dir: &Path,
-    ca_pem: &str,
-) -> anyhow::Result<maksa_providers::mtls::MutualTls> {
+fn provider_identity(dir: &Path, ca_pem: &str) -> anyhow::Result<maksa_providers::mtls::MutualTls> {
     let (certificate_pem, key_pem) =
         hub_client_certificate(dir, "providers", "maksa hub (merchant and TPP, demo)")?;
     Ok(maksa_providers::mtls::MutualTls {
@@ -353,7 +351,10 @@ fn hub_client_certificate(
         std::fs::write(&cert, cert_pem).with_context(|| format!("writing {}", cert.display()))?;
         std::fs::write(&key, key_pem).with_context(|| format!("writing {}", key.display()))?;
     }
-    Ok((std::fs::read_to_string(&cert)?, std::fs::read_to_string(&key)?))
+    Ok((
+        std::fs::read_to_string(&cert)?,
+        std::fs::read_to_string(&key)?,
+    ))
 }
 
 /// The demo payees' accounts: the Treasury accounts whose statements the demo fetches.

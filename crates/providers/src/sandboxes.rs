@@ -101,7 +101,6 @@ pub fn build_all(
 }
 
 fn provider_code(code: &str) -> io::Result<ProviderCode> {
-    ProviderCode::parse(code).ok_or_else(|| {
-        io::Error::new(io::ErrorKind::InvalidInput, format!("provider code {code}"))
-    })
+    ProviderCode::parse(code)
+        .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, format!("provider code {code}")))
 }

@@ -2,7 +2,7 @@
 //! reversals, business-day closes, and the hub's totals of a period.
 
 use crate::PostgresStore;
-use crate::convert::{amount, currency, optional_stored_time, stored_time, store_error};
+use crate::convert::{amount, currency, optional_stored_time, store_error, stored_time};
 use crate::rows::{self, attempt_columns};
 use async_trait::async_trait;
 use maksa_app::store::{CardDayClose, CardReversal, CardStore, CardTotals, StoreError};

@@ -14,8 +14,8 @@
 //! The app's workflows run over `unit_of_work.rs` (the port's transaction);
 //! this crate decides nothing, it only speaks SQL.
 
-mod checkpoint;
 mod cards;
+mod checkpoint;
 mod convert;
 mod documents;
 mod kdv;

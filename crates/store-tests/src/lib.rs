@@ -85,6 +85,7 @@ macro_rules! store_suite {
             unit_of_work_dropped_without_commit_leaves_nothing,
             compare_and_set_that_loses_changes_nothing,
             a_locked_request_makes_a_racing_change_wait_and_lose,
+            card_reversals_day_closes_and_totals,
         );
         $crate::store_suite!(@in treasury, $fresh_store;
             treasury_import_and_statement_are_stored_once,

@@ -3708,3 +3708,185 @@ pub async fn a_locked_request_makes_a_racing_change_wait_and_lose(store: Arc<dyn
         Some(Status::Cancelled)
     );
 }
+
+/// Card payments' bookkeeping: an attempt is found by its provider's
+/// reference (at that provider only); the period totals count executed card
+/// attempts and reversals by when they happened; a payment flagged for a
+/// refund is due until reversed; a reversal is written once (a dropped unit of
+/// work writes nothing); day closes are kept newest first, and the next
+/// period starts after the last close.
+pub async fn card_reversals_day_closes_and_totals(store: Arc<dyn Store>) {
+    use maksa_app::store::{CardDayClose, CardReversal, CardTotals};
+    let store = store.as_ref();
+    let owner = client("pmlp.epakalpojumi");
+    let card = provider("FIRSTDATA");
+    let kept = single_payment_request(&owner, 1);
+    let cancelled = single_payment_request(&owner, 2);
+    insert_all(store, &[kept.clone(), cancelled.clone()]).await;
+    let at = kept.created_at + Duration::minutes(5);
+
+    let mut paid = sample_attempt(&kept, 1, 1, at);
+    paid.provider = card.clone();
+    start(store, &paid).await;
+    apply_outcome(
+        store,
+        &paid,
+        &report(
+            &paid,
+            Outcome::Executed,
+            Some("TRANS+1/a="),
+            at + Duration::minutes(1),
+        ),
+    )
+    .await;
+    let mut refunded = sample_attempt(&cancelled, 1, 2, at);
+    refunded.provider = card.clone();
+    start(store, &refunded).await;
+    apply(
+        store,
+        &cancelled,
+        Status::Cancelled,
+        at + Duration::minutes(1),
+    )
+    .await;
+    apply_outcome(
+        store,
+        &refunded,
+        &report(
+            &refunded,
+            Outcome::Executed,
+            Some("TRANS+2/b="),
+            at + Duration::minutes(2),
+        ),
+    )
+    .await;
+
+    let found = store
+        .attempt_by_reference(&card, "TRANS+1/a=")
+        .await
+        .unwrap()
+        .expect("found by its reference");
+    assert_eq!(found.id, paid.id);
+    assert_eq!(
+        store
+            .attempt_by_reference(&provider("HABALV22"), "TRANS+1/a=")
+            .await
+            .unwrap(),
+        None,
+        "another provider's reference space"
+    );
+    assert_eq!(
+        store.attempt_by_reference(&card, "TRANS+9").await.unwrap(),
+        None
+    );
+
+    let both = paid.amount.minor() + refunded.amount.minor();
+    let now = at + Duration::hours(1);
+    assert_eq!(
+        store.card_totals(&card, None, now).await.unwrap(),
+        CardTotals {
+            debit_count: 2,
+            debit_minor: both,
+            reversal_count: 0,
+            reversal_minor: 0,
+        }
+    );
+    assert_eq!(
+        store
+            .card_totals(&provider("HABALV22"), None, now)
+            .await
+            .unwrap(),
+        CardTotals::default()
+    );
+    let due = store.card_refunds_due(&[card.clone()], 10).await.unwrap();
+    assert_eq!(
+        due.iter().map(|a| a.id).collect::<Vec<_>>(),
+        vec![refunded.id]
+    );
+    assert!(
+        store
+            .card_refunds_due(&[provider("HABALV22")], 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+
+    let reversal = CardReversal {
+        attempt: refunded.id,
+        provider: card.clone(),
+        amount: refunded.amount,
+        currency: refunded.currency,
+        approved_by: "anna".into(),
+        reversed_at: at + Duration::minutes(30),
+    };
+    let mut dropped = store.begin().await.unwrap();
+    assert!(dropped.insert_card_reversal(&reversal).await.unwrap());
+    drop(dropped);
+    assert_eq!(store.card_reversal(refunded.id).await.unwrap(), None);
+    let mut work = store.begin().await.unwrap();
+    assert!(work.insert_card_reversal(&reversal).await.unwrap());
+    work.commit().await.unwrap();
+    let mut again = store.begin().await.unwrap();
+    assert!(
+        !again.insert_card_reversal(&reversal).await.unwrap(),
+        "a reversal is written once"
+    );
+    again.commit().await.unwrap();
+    assert_eq!(
+        store.card_reversal(refunded.id).await.unwrap(),
+        Some(reversal.clone())
+    );
+    assert!(
+        store
+            .card_refunds_due(&[card.clone()], 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    let hub = store.card_totals(&card, None, now).await.unwrap();
+    assert_eq!(
+        (hub.reversal_count, hub.reversal_minor),
+        (1, refunded.amount.minor())
+    );
+
+    let first = CardDayClose {
+        provider: card.clone(),
+        period_from: None,
+        closed_at: now,
+        acquirer: hub,
+        hub,
+    };
+    let mut mismatch = first.clone();
+    mismatch.period_from = Some(now);
+    mismatch.closed_at = now + Duration::days(1);
+    mismatch.acquirer.debit_count = 1;
+    assert!(first.matches() && !mismatch.matches());
+    for close in [&first, &mismatch] {
+        let mut work = store.begin().await.unwrap();
+        work.insert_card_day_close(close).await.unwrap();
+        work.commit().await.unwrap();
+    }
+    assert_eq!(
+        store.last_card_day_close(&card).await.unwrap(),
+        Some(mismatch.clone())
+    );
+    assert_eq!(
+        store.card_day_closes(10).await.unwrap(),
+        vec![mismatch.clone(), first.clone()]
+    );
+    assert_eq!(
+        store
+            .last_card_day_close(&provider("HABALV22"))
+            .await
+            .unwrap(),
+        None
+    );
+    assert_eq!(
+        store
+            .card_totals(&card, Some(now), now + Duration::days(1))
+            .await
+            .unwrap(),
+        CardTotals::default(),
+        "nothing happened after the first close"
+    );
+}

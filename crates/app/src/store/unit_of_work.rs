@@ -244,8 +244,10 @@ pub trait UnitOfWork: Send {
     ) -> Result<bool, StoreError>;
 
     /// Records a business day closed at the acquirer.
-    async fn insert_card_day_close(&mut self, close: &super::CardDayClose)
-    -> Result<(), StoreError>;
+    async fn insert_card_day_close(
+        &mut self,
+        close: &super::CardDayClose,
+    ) -> Result<(), StoreError>;
 
     async fn commit(self: Box<Self>) -> Result<(), StoreError>;
 }
