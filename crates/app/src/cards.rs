@@ -84,6 +84,11 @@ impl Cards {
             })
     }
 
+    /// The card acquirers this hub is connected to.
+    pub fn acquirers(&self) -> Vec<ProviderCode> {
+        self.connectors.acquirers()
+    }
+
     /// Card payments that brought money a request could not take (it was
     /// cancelled or expired, or paid another way meanwhile) and are not
     /// given back yet: what an operator may reverse. Oldest first.

@@ -12,6 +12,7 @@
 // and returned at once: boxing it would only add an allocation.
 #![allow(clippy::result_large_err)]
 
+mod cards;
 mod entries;
 mod orders;
 mod report;
@@ -77,6 +78,9 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .route("/operator/orders/{id}/approve", post(orders::approve))
         .route("/operator/orders/{id}/cancel", post(orders::cancel))
         .route("/operator/batches", post(orders::write_batches))
+        .route("/operator/cards", get(cards::list))
+        .route("/operator/cards/{id}/reverse", post(cards::reverse))
+        .route("/operator/cards/close-day", post(cards::close_day))
         .route("/operator/operator.css", get(stylesheet))
         .route_layer(axum::middleware::from_fn_with_state(state, only_over_tls))
 }
@@ -421,6 +425,7 @@ pub(crate) fn page(
              <li><a href=\"/operator/\">Reconciliation</a></li>\
              <li><a href=\"/operator/entries\">Entries</a></li>\
              <li><a href=\"/operator/orders\">Payment orders</a></li>\
+             <li><a href=\"/operator/cards\">Card payments</a></li>\
              <li><form class=\"inline\" method=\"post\" action=\"/operator/sign-out\">\
              <input type=\"hidden\" name=\"csrf\" value=\"{token}\">\
              <button type=\"submit\" class=\"secondary\" data-action=\"sign-out\">Sign out {name}</button></form></li>\
