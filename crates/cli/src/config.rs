@@ -69,6 +69,52 @@ pub struct Config {
     /// The IVIS door (docs/ivis.md).
     #[serde(default)]
     pub ivis: IvisConfig,
+    /// Card payments: when the acquirers' business day is closed
+    /// (docs/providers/firstdata.md).
+    #[serde(default)]
+    pub cards: CardsConfig,
+}
+
+/// `[cards]`: the daily close of the card acquirers' business day.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct CardsConfig {
+    /// Riga time of the daily close, `HH:MM`.
+    pub close_day_at: String,
+    /// Whether this node closes the day (one node of a cluster is enough).
+    pub close_days: bool,
+}
+
+impl Default for CardsConfig {
+    fn default() -> Self {
+        CardsConfig {
+            close_day_at: "23:45".to_owned(),
+            close_days: true,
+        }
+    }
+}
+
+impl CardsConfig {
+    pub fn settings(&self) -> anyhow::Result<maksa_app::cards::CardSettings> {
+        let (hours, minutes) = self
+            .close_day_at
+            .split_once(':')
+            .and_then(|(h, m)| Some((h.parse::<u8>().ok()?, m.parse::<u8>().ok()?)))
+            .filter(|_| self.close_day_at.len() == 5)
+            .with_context(|| {
+                format!("[cards] close_day_at {:?} is not HH:MM", self.close_day_at)
+            })?;
+        let close_day_at = time::Time::from_hms(hours, minutes, 0).with_context(|| {
+            format!(
+                "[cards] close_day_at {:?} is not a time of day",
+                self.close_day_at
+            )
+        })?;
+        Ok(maksa_app::cards::CardSettings {
+            close_day_at,
+            close_days: self.close_days,
+        })
+    }
 }
 
 /// `[mail]`: where the payers' e-mail goes.
@@ -572,5 +618,29 @@ mod tests {
         assert!(zero.to_string().contains("idle_timeout_seconds"), "{zero}");
         assert!(config("[limits]\nmax_connections = 0\n").is_err());
         assert!(config("[limits]\nidle_seconds = 5\n").is_err());
+    }
+
+    #[test]
+    fn the_card_day_close_time_is_read_as_riga_hh_mm() {
+        let read = config("[cards]\nclose_day_at = \"22:05\"\n").unwrap();
+        let settings = read.cards.settings().unwrap();
+        assert_eq!(
+            settings.close_day_at,
+            time::Time::from_hms(22, 5, 0).unwrap()
+        );
+        assert!(settings.close_days);
+        let default = config("").unwrap().cards.settings().unwrap();
+        assert_eq!(
+            default.close_day_at,
+            time::Time::from_hms(23, 45, 0).unwrap()
+        );
+        for bad in ["24:00", "7:30", "07:3x", "0730"] {
+            let read = config(&format!("[cards]\nclose_day_at = \"{bad}\"\n")).unwrap();
+            let error = read.cards.settings().unwrap_err();
+            assert!(
+                format!("{error:#}").contains("close_day_at"),
+                "{bad}: {error:#}"
+            );
+        }
     }
 }

@@ -365,6 +365,7 @@ async fn serve(config_file: Option<PathBuf>) -> anyhow::Result<()> {
         mail: portal::mail_transport(&config.mail, &config.public_base_url, None)?,
         remind_before: Some(Duration::days(config.mail.remind_before_days.clamp(0, 365))),
         ivis_test_messages: config.ivis.accept_test_messages,
+        cards: config.cards.settings()?,
         operator: operator::console(
             &config.operator,
             Arc::clone(&store),
