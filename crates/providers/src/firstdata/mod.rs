@@ -21,7 +21,7 @@ mod pages;
 mod sim;
 
 pub use connector::{FirstDataConfig, FirstDataConnector};
-pub use sim::{FirstDataSim, TEST_CARDS, TestCard};
+pub use sim::{FirstDataSim, MISMATCH_AMOUNT, TEST_CARDS, TestCard};
 
 use crate::sandboxes::SandboxTls;
 use crate::sim::{Sandbox, Simulator};
