@@ -208,7 +208,7 @@ impl FirstDataConnector {
         if !valid_trans_id(id) {
             return Err(ProviderError::Malformed(format!(
                 "{} is not a transaction id",
-                quoted(id)
+                keyvalue::shown(id)
             )));
         }
         Ok(id)
@@ -260,7 +260,7 @@ impl Connector for FirstDataConnector {
         if !valid_trans_id(id) {
             return Err(ProviderError::Malformed(format!(
                 "trans_id {} is not a transaction id",
-                quoted(id)
+                keyvalue::shown(id)
             )));
         }
         Ok(Verified::AskProviderAbout(id.to_owned()))

@@ -126,13 +126,60 @@ pub fn valid_key(key: &str) -> bool {
             .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_')
 }
 
-/// `text` cut to [`ERROR_CHARS`] characters, control characters made spaces:
-/// safe to put in a log line or an audit event.
+/// `text` cut to [`ERROR_CHARS`] characters, control characters made spaces,
+/// and any run of more than [`MAX_DIGITS_SHOWN`] digits (spaces and dashes
+/// between them counted in the run) masked with `*`: safe to put in a log
+/// line or an audit event even if the acquirer (or someone posing as it)
+/// put a card number where we did not expect one.
 pub fn bounded(text: &str) -> String {
-    text.chars()
+    let cut: String = text
+        .chars()
         .take(ERROR_CHARS)
         .map(|c| if c.is_control() { ' ' } else { c })
-        .collect()
+        .collect();
+    without_card_numbers(&cut)
+}
+
+/// The most consecutive digits a quoted text keeps (a masked card number's
+/// first six and last four).
+pub const MAX_DIGITS_SHOWN: usize = 10;
+
+/// `text` with every run of more than [`MAX_DIGITS_SHOWN`] digits masked.
+pub fn without_card_numbers(text: &str) -> String {
+    fn flush(out: &mut String, run: &mut String, digits: &mut usize) {
+        if *digits > MAX_DIGITS_SHOWN {
+            out.extend(
+                run.chars()
+                    .map(|c| if c.is_ascii_digit() { '*' } else { c }),
+            );
+        } else {
+            out.push_str(run);
+        }
+        run.clear();
+        *digits = 0;
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut run = String::new();
+    let mut digits = 0usize;
+    for c in text.chars() {
+        if c.is_ascii_digit() {
+            run.push(c);
+            digits = digits.saturating_add(1);
+        } else if (c == ' ' || c == '-') && digits > 0 {
+            run.push(c);
+        } else {
+            flush(&mut out, &mut run, &mut digits);
+            out.push(c);
+        }
+    }
+    flush(&mut out, &mut run, &mut digits);
+    out
+}
+
+/// A value from an answer (or a payer's return) as an error message quotes
+/// it: [`bounded`], then in backquotes and cut like every quoted value.
+pub fn shown(value: &str) -> String {
+    crate::vk::quoted(&bounded(value))
 }
 
 #[cfg(test)]
@@ -205,6 +252,23 @@ mod tests {
         assert!(Answer::parse(format!("K: {}", "v".repeat(MAX_VALUE)).as_bytes()).is_ok());
         let exactly: String = (0..MAX_LINES).map(|i| format!("K{i}: 1\n")).collect();
         assert!(Answer::parse(exactly.as_bytes()).is_ok());
+    }
+
+    #[test]
+    fn quoted_text_never_shows_a_card_number() {
+        assert_eq!(
+            bounded("card 4111111111111111 refused"),
+            "card **************** refused"
+        );
+        assert_eq!(bounded("4111 1111 1111 1111"), "**** **** **** ****");
+        assert_eq!(bounded("RRN 123456789012"), "RRN ************");
+        assert_eq!(bounded("code 116, 0123456789"), "code 116, 0123456789");
+        assert_eq!(bounded("4***********0013"), "4***********0013");
+        assert!(!shown("x4111111111111111").contains("1111"));
+        let Err(AnswerError::Malformed(why)) = Answer::parse(b"4111111111111111") else {
+            panic!("malformed");
+        };
+        assert!(!why.contains("1111"), "{why}");
     }
 
     #[test]

@@ -25,7 +25,6 @@ pub use sim::{FirstDataSim, MISMATCH_AMOUNT, TEST_CARDS, TestCard};
 
 use crate::sandboxes::SandboxTls;
 use crate::sim::{Sandbox, Simulator};
-use crate::vk::quoted;
 use keyvalue::{Answer, AnswerError};
 use maksa_app::providers::{DayTotals, EVIDENCE_CHARS, ProviderError, Reversal};
 use maksa_domain::attempt::Outcome;
@@ -77,7 +76,7 @@ pub fn read_registration(body: &[u8]) -> Result<String, ProviderError> {
     if !valid_trans_id(id) {
         return Err(ProviderError::Unavailable(format!(
             "TRANSACTION_ID {} is not a transaction id",
-            quoted(id)
+            keyvalue::shown(id)
         )));
     }
     Ok(id.to_owned())
@@ -92,7 +91,10 @@ pub struct CardStatus {
     /// Three digits; absent while the payment is not decided.
     pub result_code: Option<String>,
     pub secure3d: Option<String>,
+    /// ISO 8583's retrieval reference number: at most 12 letters or digits.
     pub rrn: Option<String>,
+    /// At most 6 letters or digits. Both are bounded so tightly that no card
+    /// number fits where the acquirer should have put them.
     pub approval_code: Option<String>,
     /// Masked: at most [`MAX_VISIBLE_DIGITS`] digits shown.
     pub card_number: Option<String>,
@@ -165,7 +167,7 @@ pub fn read_status(body: &[u8]) -> Result<CardStatus, ProviderError> {
     if !word(result) {
         return Err(ProviderError::Unavailable(format!(
             "RESULT {} is not a word",
-            quoted(result)
+            keyvalue::shown(result)
         )));
     }
     let checked = |key: &str, ok: &dyn Fn(&str) -> bool| -> Result<Option<String>, ProviderError> {
@@ -174,7 +176,7 @@ pub fn read_status(body: &[u8]) -> Result<CardStatus, ProviderError> {
             Some(value) if ok(value) => Ok(Some(value.to_owned())),
             Some(value) => Err(ProviderError::Unavailable(format!(
                 "{key} {} is not what the acquirer writes",
-                quoted(value)
+                keyvalue::shown(value)
             ))),
         }
     };
@@ -184,8 +186,8 @@ pub fn read_status(body: &[u8]) -> Result<CardStatus, ProviderError> {
             v.len() == 3 && v.bytes().all(|b| b.is_ascii_digit())
         })?,
         secure3d: checked("3DSECURE", &word)?,
-        rrn: checked("RRN", &|v| alphanumeric(v, 32))?,
-        approval_code: checked("APPROVAL_CODE", &|v| alphanumeric(v, 12))?,
+        rrn: checked("RRN", &|v| alphanumeric(v, 12))?,
+        approval_code: checked("APPROVAL_CODE", &|v| alphanumeric(v, 6))?,
         card_number: card_number.map(str::to_owned),
     })
 }
@@ -220,7 +222,7 @@ pub fn status_outcome(status: &CardStatus) -> Result<Option<Outcome>, ProviderEr
         "CREATED" | "PENDING" => Ok(None),
         other => Err(ProviderError::Unavailable(format!(
             "RESULT {} is not one the hub knows",
-            quoted(other)
+            keyvalue::shown(other)
         ))),
     }
 }
@@ -254,7 +256,9 @@ fn total(answer: &Answer, key: &str) -> Result<u64, ProviderError> {
     digits
         .then(|| value.parse::<u64>().ok())
         .flatten()
-        .ok_or_else(|| ProviderError::Malformed(format!("{key} {} is not a total", quoted(value))))
+        .ok_or_else(|| {
+            ProviderError::Malformed(format!("{key} {} is not a total", keyvalue::shown(value)))
+        })
 }
 
 /// Reads the answer to `command=b`: `RESULT: OK`, `RESULT_CODE: 500`, and the
@@ -452,6 +456,22 @@ mod tests {
         }
         for masked in ["4***********0013", "411111******1111", "XXXXXXXXXXXX1111"] {
             assert!(masked_card_number(masked), "{masked}");
+        }
+    }
+
+    #[test]
+    fn a_card_number_elsewhere_is_neither_believed_nor_quoted() {
+        for body in [
+            "RESULT: OK\nRESULT_CODE: 000\nRRN: 4111111111111111\n",
+            "RESULT: OK\nRESULT_CODE: 000\nAPPROVAL_CODE: 4111111111111111\n",
+            "RESULT: 4111111111111111\n",
+            "4111111111111111\n",
+            "error: card 4111111111111111 refused\n",
+        ] {
+            let Err(ProviderError::Unavailable(why)) = read_status(body.as_bytes()) else {
+                panic!("{body} refused");
+            };
+            assert!(!why.contains("1111111"), "{why}");
         }
     }
 
