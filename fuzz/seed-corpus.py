@@ -100,6 +100,17 @@ write("vk_messages", [urlencode(fields_1111), urlencode(fields_1911),
 fixtures = ROOT / "fuzz" / "fixtures"
 ec = (fixtures / "ec.der").read_bytes()
 pem = "-----BEGIN CERTIFICATE-----\n" + base64.encodebytes(ec).decode() + "-----END CERTIFICATE-----\n"
+write("firstdata_answer", [
+    "TRANSACTION_ID: 7Q9cDfpSXp3uIv0bhHPVlCBLJtQ=\n",
+    "RESULT: OK\nRESULT_CODE: 000\n3DSECURE: AUTHENTICATED\nRRN: 123456789012\n"
+    "APPROVAL_CODE: 123456\nCARD_NUMBER: 4***********0013\n",
+    "RESULT: FAILED\nRESULT_CODE: 116\n3DSECURE: NOTPARTICIPATED\nCARD_NUMBER: 4***********0002\n",
+    "RESULT: PENDING\n", "RESULT: TIMEOUT\r\n", "RESULT: OK\nRESULT_CODE: 400\n",
+    "RESULT: OK\nRESULT_CODE: 500\nFLD_074: 0\nFLD_075: 1\nFLD_076: 2\nFLD_077: 0\n"
+    "FLD_086: 0\nFLD_087: 1234\nFLD_088: 2468\nFLD_089: 0\n",
+    "error: wrong transaction ID\n", "RESULT: OK\nRESULT: FAILED\n",
+    "RESULT: OK\nRESULT_CODE: 000\nCARD_NUMBER: 4111111111111111\n",
+])
 write("mm_cert", [
     base64.b64encode(ec).decode(),
     base64.b64encode((fixtures / "rsa.der").read_bytes()).decode().rstrip("="),

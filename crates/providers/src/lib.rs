@@ -95,6 +95,7 @@ mod banklink;
 pub mod citadele;
 pub mod configured;
 mod connector;
+pub mod firstdata;
 pub mod ipizza;
 mod keys;
 pub mod mtls;

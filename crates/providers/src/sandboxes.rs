@@ -68,7 +68,11 @@ pub struct SandboxProvider {
 }
 
 /// The providers beyond the bank links, each with its simulator.
-pub const SANDBOX_PROVIDERS: &[SandboxProvider] = &[];
+pub const SANDBOX_PROVIDERS: &[SandboxProvider] = &[SandboxProvider {
+    name: "firstdata",
+    code: crate::firstdata::SANDBOX_CODE,
+    build: crate::firstdata::sandbox,
+}];
 
 /// Builds every simulated bank for the hub at `hub_base_url`, keeping each
 /// bank's keys in `dir/<name>/`; answers each with its mount path.

@@ -476,7 +476,9 @@ impl Simulator {
         Some((order, state?))
     }
 
-    fn keep(&self, key: &str, channel: &'static str, message: &WireMessage) {
+    /// Keeps a message made for the order `key`, for `/messages` (a
+    /// protocol's own routes call it for the answers they make).
+    pub(crate) fn keep(&self, key: &str, channel: &'static str, message: &WireMessage) {
         let mut ledger = self.ledger();
         if let Some(entry) = ledger.get_mut(key) {
             if entry.messages.len() >= MESSAGES_KEPT {
