@@ -166,7 +166,6 @@ fn order(h: &Harness) -> PaymentOrder {
             format!("{}/providers/{CODE}/return?language=ENG", h.origin),
             format!("{}/providers/{CODE}/notify", h.origin),
         )
-        payer_ip: None,
     }
 }
 
