@@ -68,7 +68,15 @@ pub struct SandboxProvider {
 }
 
 /// The providers beyond the bank links, each with its simulator.
-pub const SANDBOX_PROVIDERS: &[SandboxProvider] = &[];
+pub const SANDBOX_PROVIDERS: &[SandboxProvider] = &[
+    // A generic NextGenPSD2 ASPSP (docs/providers/psd2.md); its code is not
+    // a BIC, so no real bank's contract is confused with it.
+    SandboxProvider {
+        name: "psd2",
+        code: crate::psd2::SANDBOX_CODE,
+        build: crate::psd2::sandbox,
+    },
+];
 
 /// Builds every simulated bank for the hub at `hub_base_url`, keeping each
 /// bank's keys in `dir/<name>/`; answers each with its mount path.
@@ -101,7 +109,6 @@ pub fn build_all(
 }
 
 fn provider_code(code: &str) -> io::Result<ProviderCode> {
-    ProviderCode::parse(code).ok_or_else(|| {
-        io::Error::new(io::ErrorKind::InvalidInput, format!("provider code {code}"))
-    })
+    ProviderCode::parse(code)
+        .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, format!("provider code {code}")))
 }
