@@ -239,26 +239,26 @@ fn admit(
     inner: &Inner,
     peer: Option<&Extension<TlsPeer>>,
     headers: &HeaderMap,
-) -> Result<String, Response> {
+) -> Result<String, Box<Response>> {
     let request_id = header_text(headers, "x-request-id")
         .filter(|id| id.len() == 36 && uuid_like(id))
         .map(str::to_owned);
     if let Err(e) = check_caller(peer, inner.thumbprint.as_deref()) {
         tracing::info!("the simulated PSD2 ASPSP refused a caller: {e}");
-        return Err(tpp_error(
+        return Err(Box::new(tpp_error(
             StatusCode::UNAUTHORIZED,
             request_id.as_deref(),
             "CERTIFICATE_INVALID",
             e,
-        ));
+        )));
     }
     request_id.ok_or_else(|| {
-        tpp_error(
+        Box::new(tpp_error(
             StatusCode::BAD_REQUEST,
             None,
             "FORMAT_ERROR",
             "X-Request-ID is missing or not a UUID",
-        )
+        ))
     })
 }
 
@@ -384,7 +384,7 @@ async fn create(
 ) -> Response {
     let request_id = match admit(&inner, peer.as_ref(), &headers) {
         Ok(id) => id,
-        Err(refused) => return refused,
+        Err(refused) => return *refused,
     };
     let id = random_id();
     let order = match order_of(&headers, &body, &id) {
@@ -437,14 +437,14 @@ fn known(
     sim: &Simulator,
     id: &str,
     request_id: &str,
-) -> Result<(SimOrder, Option<SimState>), Response> {
+) -> Result<(SimOrder, Option<SimState>), Box<Response>> {
     let unknown = || {
-        tpp_error(
+        Box::new(tpp_error(
             StatusCode::FORBIDDEN,
             Some(request_id),
             "RESOURCE_UNKNOWN",
             "no such payment",
-        )
+        ))
     };
     if !valid_payment_id(id) {
         return Err(unknown());
@@ -464,11 +464,11 @@ async fn status(
 ) -> Response {
     let request_id = match admit(&inner, peer.as_ref(), &headers) {
         Ok(id) => id,
-        Err(refused) => return refused,
+        Err(refused) => return *refused,
     };
     let (_, state) = match known(&sim, &id, &request_id) {
         Ok(found) => found,
-        Err(refused) => return refused,
+        Err(refused) => return *refused,
     };
     let approved = state
         .as_ref()
@@ -488,11 +488,11 @@ async fn sca_status(
 ) -> Response {
     let request_id = match admit(&inner, peer.as_ref(), &headers) {
         Ok(id) => id,
-        Err(refused) => return refused,
+        Err(refused) => return *refused,
     };
     let (_, state) = match known(&sim, &id, &request_id) {
         Ok(found) => found,
-        Err(refused) => return refused,
+        Err(refused) => return *refused,
     };
     let sca = match state.map(|s| s.decision) {
         None => "received",
