@@ -470,10 +470,12 @@ async fn status(
         Ok(found) => found,
         Err(refused) => return *refused,
     };
-    let approved = state
+    // Only the queries about a booked approval walk the path: while the
+    // common "processing" mode holds the booking, the answer is ACSP.
+    let booked = state
         .as_ref()
-        .is_some_and(|s| s.decision == Decision::Approve);
-    let query = if approved { inner.count_query(&id) } else { 0 };
+        .is_some_and(|s| s.decision == Decision::Approve && s.executed_at.is_some());
+    let query = if booked { inner.count_query(&id) } else { 0 };
     let path = sim.chosen(&id, STATUS_PATH).unwrap_or("ACSC");
     let answer = json!({ "transactionStatus": status_for(state.as_ref(), path, query) });
     json_answer(StatusCode::OK, Some(&request_id), &answer, &[])
