@@ -119,3 +119,17 @@ write("mm_cert", [
     pem, pem.replace("\n", "\\n"), base64.b64encode(pem.encode()).decode(),
     "MIIM1QIBAzCCDJEGCSqGSIb3DQEHAaCCDIIEggx+MII ... P63AgIH0A==",
 ])
+# The PSD2 ASPSP's answers as the sandbox's simulator writes them
+# (docs/providers/psd2.md): a creation, statuses, tppMessages errors.
+write("psd2_json", [
+    '{"transactionStatus":"RCVD","paymentId":"0f9c5e2a7b3d4c1e8a6f2b9d0c4e7a15","_links":{'
+    '"scaRedirect":{"href":"http://127.0.0.1:8080/sim/psd2/order/5d2c0a9e6b1f4e7d8c3a2b1f0e9d8c7b"},'
+    '"self":{"href":"/v1/payments/sepa-credit-transfers/0f9c5e2a7b3d4c1e8a6f2b9d0c4e7a15"},'
+    '"status":{"href":"/v1/payments/sepa-credit-transfers/0f9c5e2a7b3d4c1e8a6f2b9d0c4e7a15/status"},'
+    '"scaStatus":{"href":"/v1/payments/sepa-credit-transfers/0f9c5e2a7b3d4c1e8a6f2b9d0c4e7a15/authorisations/5d2c"}}}',
+    '{"transactionStatus":"ACSC"}', '{"transactionStatus":"ACTC"}', '{"transactionStatus":"PDNG"}',
+    '{"transactionStatus":"RJCT"}', '{"transactionStatus":"XXXX"}',
+    '{"tppMessages":[{"category":"ERROR","code":"FORMAT_ERROR","text":"creditorName must be 1 to 70 characters"}]}',
+    '{"tppMessages":[{"category":"ERROR","code":"CERTIFICATE_INVALID","text":"a client certificate is required"}]}',
+    '{"tppMessages":[{"category":"ERROR","code":"RESOURCE_UNKNOWN","text":"no such payment"}]}',
+])

@@ -1,5 +1,6 @@
 //! Payment provider adapters: the Latvian banks' protocols — [`swedbank_v3`],
-//! [`swedbank_link`], [`seb_elink`], [`citadele`], [`ipizza`] — each a hub-side
+//! [`swedbank_link`], [`seb_elink`], [`citadele`], [`ipizza`] — and any
+//! Berlin Group NextGenPSD2 bank's payment initiation ([`psd2`]), each a hub-side
 //! [`Connector`](maksa_app::providers::Connector) and a simulator of the
 //! bank's side ([`sim`]; the sandbox's list is [`sandboxes`]; a configured
 //! contract becomes its connector in [`configured`]); and **DEMO0000, the demo
@@ -99,6 +100,7 @@ pub mod firstdata;
 pub mod ipizza;
 mod keys;
 pub mod mtls;
+pub mod psd2;
 pub mod rsa_keys;
 pub mod sandboxes;
 pub mod seb_elink;

@@ -68,11 +68,20 @@ pub struct SandboxProvider {
 }
 
 /// The providers beyond the bank links, each with its simulator.
-pub const SANDBOX_PROVIDERS: &[SandboxProvider] = &[SandboxProvider {
-    name: "firstdata",
-    code: crate::firstdata::SANDBOX_CODE,
-    build: crate::firstdata::sandbox,
-}];
+pub const SANDBOX_PROVIDERS: &[SandboxProvider] = &[
+    SandboxProvider {
+        name: "firstdata",
+        code: crate::firstdata::SANDBOX_CODE,
+        build: crate::firstdata::sandbox,
+    },
+    // A generic NextGenPSD2 ASPSP (docs/providers/psd2.md); its code is not
+    // a BIC, so no real bank's contract is confused with it.
+    SandboxProvider {
+        name: "psd2",
+        code: crate::psd2::SANDBOX_CODE,
+        build: crate::psd2::sandbox,
+    },
+];
 
 /// Builds every simulated bank for the hub at `hub_base_url`, keeping each
 /// bank's keys in `dir/<name>/`; answers each with its mount path.

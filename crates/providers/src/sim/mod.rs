@@ -183,6 +183,53 @@ pub trait SimProtocol: Send + Sync + 'static {
         let _ = sim;
         Router::new()
     }
+    /// Tester controls of the protocol's own, shown on the approve page
+    /// beside the common ones; the choice made is kept with the decision
+    /// ([`Simulator::chosen`]).
+    fn controls(&self) -> &'static [SimControl] {
+        &[]
+    }
+    /// Whether the bank sends server messages at all: when it does not (a
+    /// PSD2 ASPSP), the approve page leaves out the controls of them.
+    fn sends_server_messages(&self) -> bool {
+        true
+    }
+}
+
+/// A tester control of a protocol's own: a `<select name={name}
+/// data-control={hook}>` whose first choice is the default.
+#[derive(Debug, Clone, Copy)]
+pub struct SimControl {
+    pub name: &'static str,
+    pub hook: &'static str,
+    /// The label, Latvian and English.
+    pub label: (&'static str, &'static str),
+    /// Each choice: its value, its Latvian and its English text.
+    pub choices: &'static [(&'static str, &'static str, &'static str)],
+}
+
+impl SimControl {
+    /// The choice in `fields` (the first one when absent); an unknown value is refused.
+    fn chosen<'a>(&self, fields: &'a [(String, String)]) -> Result<&'static str, String> {
+        let given: Option<&'a str> = fields
+            .iter()
+            .rev()
+            .find(|(k, _)| k == self.name)
+            .map(|(_, v)| v.as_str());
+        match given {
+            None => self
+                .choices
+                .first()
+                .map(|c| c.0)
+                .ok_or_else(|| format!("{} has no choices", self.name)),
+            Some(value) => self
+                .choices
+                .iter()
+                .find(|c| c.0 == value)
+                .map(|c| c.0)
+                .ok_or_else(|| format!("{} {}", self.name, crate::vk::quoted(value))),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -271,6 +318,8 @@ struct Entry {
     state: Option<SimState>,
     browser_return: bool,
     answer: Answer,
+    /// The protocol's own controls as the tester chose them ([`SimControl`]).
+    chosen: Vec<(&'static str, &'static str)>,
     messages: Vec<Sent>,
 }
 
@@ -384,6 +433,7 @@ impl Simulator {
                 state: None,
                 browser_return: true,
                 answer: Answer::Faithful,
+                chosen: Vec::new(),
                 messages: Vec::new(),
             },
         );
@@ -402,6 +452,19 @@ impl Simulator {
                 .clone()
         };
         self.entry(&key)
+    }
+
+    /// What the tester chose for the protocol's control `name` when the
+    /// order with this reference was decided; `None` before the decision.
+    pub fn chosen(&self, reference: &str, name: &str) -> Option<&'static str> {
+        let ledger = self.ledger();
+        let entry = ledger.values().find(|e| e.order.reference == reference)?;
+        entry.state.as_ref()?;
+        entry
+            .chosen
+            .iter()
+            .find(|(k, _)| *k == name)
+            .map(|(_, v)| *v)
     }
 
     /// The order as the bank answers about it: as ordered, unless the
@@ -439,6 +502,7 @@ impl Simulator {
         key: &str,
         decision: Decision,
         options: &Options,
+        chosen: Vec<(&'static str, &'static str)>,
     ) -> Option<(SimOrder, SimState, bool)> {
         let mut ledger = self.ledger();
         let entry = ledger.get_mut(key)?;
@@ -460,6 +524,7 @@ impl Simulator {
         entry.state = Some(state.clone());
         entry.browser_return = options.browser_return;
         entry.answer = options.answer;
+        entry.chosen = chosen;
         Some((entry.order.clone(), state, true))
     }
 
@@ -700,7 +765,14 @@ fn approve(sim: &Simulator, key: &str) -> Response {
     match sim.entry(key) {
         Some((order, None)) => sim.html(
             StatusCode::OK,
-            pages::approve(&sim.base_path, sim.protocol.bank_name(), key, &order),
+            pages::approve(
+                &sim.base_path,
+                sim.protocol.bank_name(),
+                key,
+                &order,
+                sim.protocol.controls(),
+                sim.protocol.sends_server_messages(),
+            ),
         ),
         Some((order, Some(state))) => answer_page(sim, key, &order, &state, true),
         None => sim.error_page(false, "no such order"),
@@ -772,7 +844,17 @@ async fn decide(State(sim): State<Arc<Simulator>>, body: Bytes) -> Response {
         Ok(o) => o,
         Err(e) => return sim.error_page(order.english, &e),
     };
-    let Some((_, _, is_new)) = sim.decide(&key, decision, &options) else {
+    let chosen = match sim
+        .protocol
+        .controls()
+        .iter()
+        .map(|c| c.chosen(&fields).map(|v| (c.name, v)))
+        .collect::<Result<Vec<_>, String>>()
+    {
+        Ok(chosen) => chosen,
+        Err(e) => return sim.error_page(order.english, &e),
+    };
+    let Some((_, _, is_new)) = sim.decide(&key, decision, &options, chosen) else {
         return sim.error_page(order.english, "no such order");
     };
     // Read back through `entry`, so a misbehaving answer is what is sent.

@@ -2,14 +2,23 @@
 //! the simulated bank's name. Latvian by default, English when the request
 //! asked for it; every value that came from a request is escaped.
 
-use super::{BrowserReturn, MAX_DELAY_SECONDS, SimOrder};
+use super::{BrowserReturn, MAX_DELAY_SECONDS, SimControl, SimOrder};
 use crate::bank::Shown;
 use crate::bank::pages::{
     escape, hidden, layout, order_details, outcome_title, repeated_note, select, texts,
 };
 
-/// `<main data-state="bank-approve">`: the order and the decision form.
-pub(super) fn approve(base: &str, bank: &str, key: &str, order: &SimOrder) -> String {
+/// `<main data-state="bank-approve">`: the order and the decision form, with
+/// the protocol's own `controls` after the common ones (and without the
+/// controls of server messages where the bank sends none).
+pub(super) fn approve(
+    base: &str,
+    bank: &str,
+    key: &str,
+    order: &SimOrder,
+    controls: &[SimControl],
+    server_messages: bool,
+) -> String {
     let t = texts(order.english);
     let mut body = format!("<p>{}</p>\n", escape(t.demo_note));
     let amount = crate::vk::format_amount(order.amount);
@@ -32,17 +41,19 @@ pub(super) fn approve(base: &str, bank: &str, key: &str, order: &SimOrder) -> St
     } else {
         "sūtīt divreiz"
     };
-    body.push_str(&select(
-        "server_message",
-        "server-message",
-        t.server_message,
-        &[
-            ("send", t.server_send),
-            ("delay", t.server_delay),
-            ("drop", t.server_drop),
-            ("duplicate", duplicate),
-        ],
-    ));
+    if server_messages {
+        body.push_str(&select(
+            "server_message",
+            "server-message",
+            t.server_message,
+            &[
+                ("send", t.server_send),
+                ("delay", t.server_delay),
+                ("drop", t.server_drop),
+                ("duplicate", duplicate),
+            ],
+        ));
+    }
     body.push_str(&format!(
         "<div class=\"control\">\n<label for=\"delay_seconds\">{}</label>\n\
          <input type=\"number\" id=\"delay_seconds\" name=\"delay_seconds\" \
@@ -78,6 +89,19 @@ pub(super) fn approve(base: &str, bank: &str, key: &str, order: &SimOrder) -> St
     };
     let label = if order.english { "Answer" } else { "Atbilde" };
     body.push_str(&select("answer", "answer", label, &answers));
+    for control in controls {
+        let label = if order.english {
+            control.label.1
+        } else {
+            control.label.0
+        };
+        let choices: Vec<(&str, &str)> = control
+            .choices
+            .iter()
+            .map(|(value, lv, en)| (*value, if order.english { *en } else { *lv }))
+            .collect();
+        body.push_str(&select(control.name, control.hook, label, &choices));
+    }
     body.push_str("</fieldset>\n<div class=\"actions\">\n");
     for (action, class, text) in [
         ("approve", "primary", t.approve),
