@@ -349,7 +349,12 @@ async fn count_requests(
     let span = tracing::info_span!("request", id = %request_id, route = label);
     let mut response = tracing::Instrument::instrument(next.run(request), span).await;
     state.metrics.request(label, response.status().as_u16());
-    if let Ok(value) = axum::http::HeaderValue::from_str(&request_id) {
+    // A router mounted beside ours that answers its own `X-Request-ID` (the
+    // sandbox's PSD2 bank echoes the caller's, as the framework requires)
+    // keeps it: the id is then in the log line only.
+    if !response.headers().contains_key("x-request-id")
+        && let Ok(value) = axum::http::HeaderValue::from_str(&request_id)
+    {
         response.headers_mut().insert("x-request-id", value);
     }
     response

@@ -3798,7 +3798,10 @@ pub async fn card_reversals_day_closes_and_totals(store: Arc<dyn Store>) {
             .unwrap(),
         CardTotals::default()
     );
-    let due = store.card_refunds_due(&[card.clone()], 10).await.unwrap();
+    let due = store
+        .card_refunds_due(std::slice::from_ref(&card), 10)
+        .await
+        .unwrap();
     assert_eq!(
         due.iter().map(|a| a.id).collect::<Vec<_>>(),
         vec![refunded.id]
@@ -3838,7 +3841,7 @@ pub async fn card_reversals_day_closes_and_totals(store: Arc<dyn Store>) {
     );
     assert!(
         store
-            .card_refunds_due(&[card.clone()], 10)
+            .card_refunds_due(std::slice::from_ref(&card), 10)
             .await
             .unwrap()
             .is_empty()

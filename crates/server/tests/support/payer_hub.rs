@@ -25,6 +25,8 @@ pub struct Hub {
     pub mm_cert: String,
     /// Signs bank answers as the demo bank does, for forged-message tests.
     pub keys: DemoKeys,
+    /// Card reversals and day closes, as the operator's page calls them.
+    pub cards: Arc<maksa_app::cards::Cards>,
     pub _database: DatabaseGuard,
 }
 
@@ -112,8 +114,10 @@ impl Hub {
         )
         .await
         .unwrap();
+        let cards = Arc::clone(&state.cards);
         let server = maksa_server::serve(state, bound).unwrap();
         Hub {
+            cards,
             _server: server,
             base,
             store,
