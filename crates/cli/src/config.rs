@@ -55,6 +55,14 @@ pub struct Config {
     /// The bank contracts: one `[[bank]]` per provider code (docs/configuration.md).
     #[serde(default)]
     pub bank: Vec<BankConfig>,
+    /// Card acquirers: one `[[card_acquirer]]` per contract (First Data ECOMM,
+    /// docs/providers/firstdata.md).
+    #[serde(default)]
+    pub card_acquirer: Vec<CardAcquirerConfig>,
+    /// Banks reached through their Berlin Group NextGenPSD2 API: one
+    /// `[[psd2_bank]]` each (docs/providers/psd2.md).
+    #[serde(default)]
+    pub psd2_bank: Vec<Psd2BankConfig>,
     /// The Treasury loop (docs/treasury.md).
     #[serde(default)]
     pub treasury: TreasuryConfig,
@@ -261,6 +269,135 @@ pub struct OperatorConfig {
     pub name: String,
     /// `maksa operator hash-password` prints it; the password itself is never stored.
     pub password_hash: String,
+}
+
+/// The mutual TLS of a provider contract: the hub's certificate and key
+/// (PEM files) and the CA of the provider's server certificate.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProviderTlsConfig {
+    /// The hub's client certificate chain (PEM): the merchant certificate the
+    /// acquirer issued, or the eIDAS QWAC.
+    pub certificate_file: PathBuf,
+    /// Its private key (PEM); never logged.
+    pub key_file: PathBuf,
+    /// The CA certificates (PEM) the provider's server certificate chains to.
+    pub server_ca_file: PathBuf,
+}
+
+impl ProviderTlsConfig {
+    fn read(&self, table: &str, code: &str) -> anyhow::Result<maksa_providers::mtls::MutualTls> {
+        let read = |path: &PathBuf, what: &str| {
+            std::fs::read_to_string(path)
+                .with_context(|| format!("[[{table}]] {code}: {what} {}", path.display()))
+        };
+        let tls = maksa_providers::mtls::MutualTls {
+            server_ca_pem: read(&self.server_ca_file, "server_ca_file")?,
+            certificate_pem: read(&self.certificate_file, "certificate_file")?,
+            key_pem: read(&self.key_file, "key_file")?,
+        };
+        // Refused now, with the table named, rather than at the first payment.
+        maksa_providers::mtls::http_client(Some(&tls), std::time::Duration::from_secs(10))
+            .map_err(|e| anyhow::anyhow!("[[{table}]] {code}: {e}"))?;
+        Ok(tls)
+    }
+}
+
+fn provider_url(table: &str, code: &str, name: &str, url: &str) -> anyhow::Result<()> {
+    if url.starts_with("https://") && url.len() > "https://".len() {
+        Ok(())
+    } else {
+        bail!("[[{table}]] {code}: {name} must be an https:// address")
+    }
+}
+
+/// `[[card_acquirer]]`: a First Data ECOMM merchant contract.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CardAcquirerConfig {
+    /// The provider code in the catalogue (kind = "card"), e.g. FIRSTDATA.
+    pub code: String,
+    /// `https://secureshop.firstdata.lv:8443/ecomm/MerchantHandler`
+    pub merchant_handler_url: String,
+    /// `https://secureshop.firstdata.lv/ecomm/ClientHandler`
+    pub client_handler_url: String,
+    #[serde(flatten)]
+    pub tls: ProviderTlsConfig,
+}
+
+impl CardAcquirerConfig {
+    pub fn connector(&self) -> anyhow::Result<std::sync::Arc<dyn maksa_app::providers::Connector>> {
+        let table = "card_acquirer";
+        let code = maksa_domain::codes::ProviderCode::parse(&self.code)
+            .with_context(|| format!("[[{table}]] code {:?} is not a provider code", self.code))?;
+        provider_url(
+            table,
+            &self.code,
+            "merchant_handler_url",
+            &self.merchant_handler_url,
+        )?;
+        provider_url(
+            table,
+            &self.code,
+            "client_handler_url",
+            &self.client_handler_url,
+        )?;
+        let tls = self.tls.read(table, &self.code)?;
+        Ok(std::sync::Arc::new(
+            maksa_providers::firstdata::FirstDataConnector::new(
+                maksa_providers::firstdata::FirstDataConfig {
+                    code,
+                    merchant_handler_url: self.merchant_handler_url.clone(),
+                    client_handler_url: self.client_handler_url.clone(),
+                    tls: Some(tls),
+                },
+            ),
+        ))
+    }
+}
+
+/// `[[psd2_bank]]`: a bank's Berlin Group NextGenPSD2 payment initiation API.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Psd2BankConfig {
+    /// The provider code in the catalogue, e.g. the bank's BIC.
+    pub code: String,
+    /// The API's base address; `/v1/payments/…` follows it.
+    pub api_url: String,
+    /// `REDIRECT`, the only approach supported.
+    #[serde(default = "default_sca_approach")]
+    pub sca_approach: String,
+    #[serde(flatten)]
+    pub tls: ProviderTlsConfig,
+}
+
+fn default_sca_approach() -> String {
+    "REDIRECT".to_owned()
+}
+
+impl Psd2BankConfig {
+    pub fn connector(&self) -> anyhow::Result<std::sync::Arc<dyn maksa_app::providers::Connector>> {
+        use maksa_providers::psd2::{Psd2Config, Psd2Connector, ScaApproach};
+        let table = "psd2_bank";
+        let code = maksa_domain::codes::ProviderCode::parse(&self.code)
+            .with_context(|| format!("[[{table}]] code {:?} is not a provider code", self.code))?;
+        provider_url(table, &self.code, "api_url", &self.api_url)?;
+        let sca_approach = ScaApproach::parse(&self.sca_approach).with_context(|| {
+            format!(
+                "[[{table}]] {}: sca_approach {:?} is not REDIRECT, EMBEDDED, DECOUPLED or OAUTH",
+                self.code, self.sca_approach
+            )
+        })?;
+        let tls = self.tls.read(table, &self.code)?;
+        let connector = Psd2Connector::new(Psd2Config {
+            code,
+            api_base_url: self.api_url.clone(),
+            tls: Some(tls),
+            sca_approach,
+        })
+        .map_err(|e| anyhow::anyhow!("[[{table}]] {e}"))?;
+        Ok(std::sync::Arc::new(connector))
+    }
 }
 
 /// `[[bank]]`: one bank contract. The private key comes from a file or an
@@ -531,9 +668,19 @@ impl Config {
             bail!("configure http_listen, [https], or both");
         }
         let mut codes = std::collections::HashSet::new();
-        for bank in &self.bank {
-            if !codes.insert(bank.code.to_ascii_uppercase()) {
-                bail!("[[bank]] {}: one contract per provider code", bank.code);
+        let configured = self
+            .bank
+            .iter()
+            .map(|b| ("bank", &b.code))
+            .chain(
+                self.card_acquirer
+                    .iter()
+                    .map(|c| ("card_acquirer", &c.code)),
+            )
+            .chain(self.psd2_bank.iter().map(|p| ("psd2_bank", &p.code)));
+        for (table, code) in configured {
+            if !codes.insert(code.to_ascii_uppercase()) {
+                bail!("[[{table}]] {code}: one contract per provider code");
             }
         }
         self.limits.check()
@@ -642,5 +789,54 @@ mod tests {
                 "{bad}: {error:#}"
             );
         }
+    }
+
+    #[test]
+    fn card_acquirers_and_psd2_banks_are_read_with_their_certificates() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path().display();
+        let pki = maksa_x509::generate_demo_pki(&["localhost".into()], "hub").unwrap();
+        for (name, text) in [
+            ("hub.crt", &pki.client_cert_pem),
+            ("hub.key", &pki.client_key_pem),
+            ("ca.pem", &pki.ca_cert_pem),
+        ] {
+            std::fs::write(dir.path().join(name), text).unwrap();
+        }
+        let tls = format!(
+            "certificate_file = \"{d}/hub.crt\"\nkey_file = \"{d}/hub.key\"\nserver_ca_file = \"{d}/ca.pem\"\n"
+        );
+        let acquirer = format!(
+            "[[card_acquirer]]\ncode = \"FIRSTDATA\"\n\
+             merchant_handler_url = \"https://secureshop.firstdata.lv:8443/ecomm/MerchantHandler\"\n\
+             client_handler_url = \"https://secureshop.firstdata.lv/ecomm/ClientHandler\"\n{tls}"
+        );
+        let psd2 = format!(
+            "[[psd2_bank]]\ncode = \"PSD2LV22\"\napi_url = \"https://psd2.bank.example\"\n{tls}"
+        );
+        let read = config(&format!("{acquirer}{psd2}")).unwrap();
+        let card = read.card_acquirer[0].connector().unwrap();
+        assert_eq!(card.code().as_str(), "FIRSTDATA");
+        assert!(
+            card.card_acquirer().is_some(),
+            "First Data reverses and closes days"
+        );
+        let bank = read.psd2_bank[0].connector().unwrap();
+        assert_eq!(bank.code().as_str(), "PSD2LV22");
+        assert!(bank.card_acquirer().is_none());
+        assert!(!format!("{:?}", read.psd2_bank[0]).contains("PRIVATE"));
+
+        let twice = format!("{acquirer}{}", psd2.replace("PSD2LV22", "FIRSTDATA"));
+        assert!(config_err(&twice).contains("one contract per provider code"));
+        let plain = config(&acquirer.replace("https://secureshop", "http://secureshop")).unwrap();
+        let error = plain.card_acquirer[0].connector().err().unwrap();
+        assert!(format!("{error:#}").contains("https://"), "{error:#}");
+        let embedded =
+            config(&psd2.replace("api_url", "sca_approach = \"EMBEDDED\"\napi_url")).unwrap();
+        let error = embedded.psd2_bank[0].connector().err().unwrap();
+        assert!(format!("{error:#}").contains("REDIRECT"), "{error:#}");
+        let missing = config(&acquirer.replace("hub.key", "none.key")).unwrap();
+        let error = missing.card_acquirer[0].connector().err().unwrap();
+        assert!(format!("{error:#}").contains("key_file"), "{error:#}");
     }
 }

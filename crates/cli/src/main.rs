@@ -384,6 +384,16 @@ async fn serve(config_file: Option<PathBuf>) -> anyhow::Result<()> {
         tracing::info!(code = %connector.code(), protocol = %bank.protocol, "bank contract configured");
         options.connectors.register(connector);
     }
+    for acquirer in &config.card_acquirer {
+        let connector = acquirer.connector()?;
+        tracing::info!(code = %connector.code(), "card acquirer configured (First Data ECOMM)");
+        options.connectors.register(connector);
+    }
+    for bank in &config.psd2_bank {
+        let connector = bank.connector()?;
+        tracing::info!(code = %connector.code(), "PSD2 bank configured");
+        options.connectors.register(connector);
+    }
     if let Some(key_dir) = &config.demo_bank_key_dir {
         let public = config.public_base_url.trim_end_matches('/');
         let bank = maksa_providers::DemoBank::new(
