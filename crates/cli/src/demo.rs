@@ -292,6 +292,10 @@ pub async fn run(dir: &Path, listen: SocketAddr, tls_listen: SocketAddr) -> anyh
          \nThe IVIS request service (SOAP 1.2, docs/ivis.md): https://{tls}/IVIS/RequestWebService.svc?wsdl\
          \nThe payer's workspace: http://{http}/payer/ (sign in at the simulated portal with a test\
          \npersonal code such as 010101-10006); payers' e-mail: {mail_where}.\n\
+         \nCards and PSD2 (docs/providers/firstdata.md, psd2.md): a request whose AllowedBanks names\
+         \nFIRSTDATA is payable by card at the simulated acquirer (test card 4111 1111 1111 1111 approves);\
+         \nPSD2DEMO is a bank reached through its Berlin Group API. Both are called over mutual TLS on\
+         \nhttps://{tls}/sim/. The operator reverses card payments and closes the day at /operator/cards.\n\
          \nStop with Ctrl-C."
     );
     let operator_url = format!("https://{tls}/operator/");
