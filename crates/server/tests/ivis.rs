@@ -732,10 +732,12 @@ impl IvisHub {
         )
         .await
         .unwrap();
+        let cards = Arc::clone(&state.cards);
         let server = maksa_server::serve(state, bound).unwrap();
         IvisHub {
             hub: Hub {
                 _server: server,
+                cards,
                 base,
                 store,
                 mm_cert: maksa_x509::mm_cert_value(&pki.client_cert_pem).unwrap(),

@@ -181,10 +181,12 @@ async fn start(
     .await
     .unwrap();
     let requests = Arc::clone(&state.requests);
+    let cards = Arc::clone(&state.cards);
     let server = maksa_server::serve(state, bound).unwrap();
     WorkspaceHub {
         hub: Hub {
             _server: server,
+            cards,
             base,
             store,
             mm_cert: maksa_x509::mm_cert_value(&pki.client_cert_pem).unwrap(),
