@@ -5,8 +5,8 @@
 //! day now. They call `maksa_app::cards::Cards`; this module only translates.
 
 use super::{
-    console, csrf_field, escape, message_page, page, session_and_token, signed_in_form,
-    signed_in_post, signed_money,
+    csrf_field, escape, message_page, page, signed_in_page, signed_in_post, signed_in_post_form,
+    signed_money,
 };
 use crate::AppState;
 use axum::body::Body;
@@ -53,11 +53,7 @@ pub async fn list(
     headers: HeaderMap,
     Query(query): Query<HashMap<String, String>>,
 ) -> Response {
-    let console = match console(&state) {
-        Ok(console) => console,
-        Err(response) => return response,
-    };
-    let (session, token) = match session_and_token(console, &headers).await {
+    let (_, session, token) = match signed_in_page(&state, &headers).await {
         Ok(found) => found,
         Err(response) => return response,
     };
@@ -185,19 +181,10 @@ pub async fn reverse(
 }
 
 pub async fn close_day(State(state): State<AppState>, headers: HeaderMap, body: Body) -> Response {
-    let console = match console(&state) {
-        Ok(console) => console,
-        Err(response) => return response,
-    };
-    let (session, form) = match signed_in_form(console, &headers, body).await {
+    let (_, session, token, form) = match signed_in_post_form(&state, &headers, body).await {
         Ok(found) => found,
         Err(response) => return response,
     };
-    let token = console
-        .operators
-        .csrf_token(&session)
-        .await
-        .unwrap_or_default();
     let signed = Some((&session, token.as_str()));
     let Some(provider) = form.get("provider").and_then(|p| ProviderCode::parse(p)) else {
         return message_page(

@@ -4,8 +4,7 @@
 
 use super::report::{day_text, parse_day};
 use super::{
-    console, csrf_field, escape, message_page, page, session_and_token, signed_in_post,
-    treasury_error,
+    csrf_field, escape, message_page, page, signed_in_page, signed_in_post, treasury_error,
 };
 use crate::AppState;
 use axum::body::{Body, Bytes};
@@ -138,11 +137,7 @@ pub async fn list(
     headers: HeaderMap,
     Query(query): Query<HashMap<String, String>>,
 ) -> Response {
-    let console = match console(&state) {
-        Ok(console) => console,
-        Err(response) => return response,
-    };
-    let (session, token) = match session_and_token(console, &headers).await {
+    let (console, session, token) = match signed_in_page(&state, &headers).await {
         Ok(found) => found,
         Err(response) => return response,
     };
@@ -226,11 +221,7 @@ pub async fn detail(
     headers: HeaderMap,
     Path(id): Path<String>,
 ) -> Response {
-    let console = match console(&state) {
-        Ok(console) => console,
-        Err(response) => return response,
-    };
-    let (session, token) = match session_and_token(console, &headers).await {
+    let (console, session, token) = match signed_in_page(&state, &headers).await {
         Ok(found) => found,
         Err(response) => return response,
     };
@@ -552,11 +543,7 @@ pub async fn csv(
     headers: HeaderMap,
     Query(query): Query<HashMap<String, String>>,
 ) -> Response {
-    let console = match console(&state) {
-        Ok(console) => console,
-        Err(response) => return response,
-    };
-    let (session, token) = match session_and_token(console, &headers).await {
+    let (console, session, token) = match signed_in_page(&state, &headers).await {
         Ok(found) => found,
         Err(response) => return response,
     };

@@ -150,14 +150,32 @@ pub(crate) async fn signed_in_post<'a>(
     headers: &HeaderMap,
     body: Body,
 ) -> Result<(&'a OperatorConsole, OperatorSession, String), Response> {
+    let (console, session, token, _) = signed_in_post_form(state, headers, body).await?;
+    Ok((console, session, token))
+}
+
+/// [`signed_in_post`], with the form's fields.
+pub(crate) async fn signed_in_post_form<'a>(
+    state: &'a AppState,
+    headers: &HeaderMap,
+    body: Body,
+) -> Result<
+    (
+        &'a OperatorConsole,
+        OperatorSession,
+        String,
+        HashMap<String, String>,
+    ),
+    Response,
+> {
     let console = console(state)?;
-    let (session, _) = signed_in_form(console, headers, body).await?;
+    let (session, form) = signed_in_form(console, headers, body).await?;
     let token = console
         .operators
         .csrf_token(&session)
         .await
         .unwrap_or_default();
-    Ok((console, session, token))
+    Ok((console, session, token, form))
 }
 
 /// A POST's form fields, once the session and its CSRF token check out.
@@ -487,6 +505,17 @@ pub(crate) fn treasury_error(
     };
     let message: String = error.to_string().chars().take(200).collect();
     message_page(status, title, state, &message, Some((session, token)))
+}
+
+/// A signed-in operator's page: the console, the session and its CSRF
+/// token — or the answer already given (not mounted, sign-in page).
+pub(crate) async fn signed_in_page<'a>(
+    state: &'a AppState,
+    headers: &HeaderMap,
+) -> Result<(&'a OperatorConsole, OperatorSession, String), Response> {
+    let console = console(state)?;
+    let (session, token) = session_and_token(console, headers).await?;
+    Ok((console, session, token))
 }
 
 /// The session and its CSRF token, or the page to answer.

@@ -2,8 +2,7 @@
 //! Cancel, "Write batch", the batches and the exchange log.
 
 use super::{
-    console, csrf_field, escape, message_page, page, session_and_token, signed_in_post,
-    treasury_error,
+    csrf_field, escape, message_page, page, signed_in_page, signed_in_post, treasury_error,
 };
 use crate::AppState;
 use axum::body::Body;
@@ -38,11 +37,7 @@ pub async fn list(
     headers: HeaderMap,
     Query(query): Query<HashMap<String, String>>,
 ) -> Response {
-    let console = match console(&state) {
-        Ok(console) => console,
-        Err(response) => return response,
-    };
-    let (session, token) = match session_and_token(console, &headers).await {
+    let (console, session, token) = match signed_in_page(&state, &headers).await {
         Ok(found) => found,
         Err(response) => return response,
     };

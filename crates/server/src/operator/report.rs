@@ -3,7 +3,7 @@
 //! against money received (inline SVG, its numbers also in a table) and
 //! the paid payments whose money has not come.
 
-use super::{console, escape, page, session_and_token, signed_money};
+use super::{escape, page, signed_in_page, signed_money};
 use crate::AppState;
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode};
@@ -60,11 +60,7 @@ pub async fn page_handler(
     headers: &HeaderMap,
     query: &HashMap<String, String>,
 ) -> Response {
-    let console = match console(state) {
-        Ok(console) => console,
-        Err(response) => return response,
-    };
-    let (session, token) = match session_and_token(console, headers).await {
+    let (console, session, token) = match signed_in_page(state, headers).await {
         Ok(found) => found,
         Err(response) => return response,
     };
