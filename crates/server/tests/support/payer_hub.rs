@@ -109,6 +109,12 @@ impl Hub {
                 outbound: Some(Arc::new(maksa_outbound::OutboundClient::new(
                     maksa_outbound::OutboundPolicy::allow_loopback().allow_port(port),
                 ))),
+                // The tests close card days themselves: no daily close that
+                // would depend on the hour they run at.
+                cards: maksa_app::cards::CardSettings {
+                    close_days: false,
+                    ..Default::default()
+                },
                 ..PayerOptions::default()
             },
         )
