@@ -363,6 +363,69 @@ async fn the_day_closes_with_matching_totals_and_a_mismatch_is_reported(postgres
     );
 }
 
+/// A clock the test moves.
+struct TestClock(std::sync::Mutex<time::OffsetDateTime>);
+
+impl maksa_app::clock::Clock for TestClock {
+    fn now(&self) -> time::OffsetDateTime {
+        *self.0.lock().unwrap()
+    }
+}
+
+/// The daily close: nothing before `close_day_at` (Riga time), once after
+/// it, again the next day.
+async fn the_day_is_closed_once_a_day_after_its_hour(postgres: bool) {
+    use time::macros::{datetime, time};
+    let hub = hub(postgres).await;
+    let dir = tempfile::tempdir().unwrap();
+    let acquirer = maksa_providers::firstdata::sandbox(
+        dir.path(),
+        ProviderCode::parse(CARD).unwrap(),
+        &format!("{}/sim/firstdata", hub.base),
+        &hub.base,
+        None,
+    )
+    .unwrap();
+    let mut connectors = maksa_app::providers::Connectors::new();
+    connectors.register(acquirer.connector);
+    // 23:00 in Riga (UTC+2 in December).
+    let clock = std::sync::Arc::new(TestClock(std::sync::Mutex::new(
+        datetime!(2026-12-01 21:00 UTC),
+    )));
+    let cards = maksa_app::cards::Cards::new(
+        std::sync::Arc::clone(&hub.store),
+        clock.clone(),
+        connectors,
+        std::sync::Arc::new(maksa_app::metrics::Metrics::default()),
+        maksa_app::cards::CardSettings {
+            close_day_at: time!(23:45),
+            close_days: true,
+        },
+    );
+    assert_eq!(cards.close_days_due().await.unwrap(), 0, "before 23:45");
+    *clock.0.lock().unwrap() = datetime!(2026-12-01 21:50 UTC);
+    assert_eq!(cards.close_days_due().await.unwrap(), 1, "after 23:45");
+    *clock.0.lock().unwrap() = datetime!(2026-12-01 21:59 UTC);
+    assert_eq!(cards.close_days_due().await.unwrap(), 0, "once a day");
+    *clock.0.lock().unwrap() = datetime!(2026-12-02 21:00 UTC);
+    assert_eq!(
+        cards.close_days_due().await.unwrap(),
+        0,
+        "the next day, before its hour"
+    );
+    *clock.0.lock().unwrap() = datetime!(2026-12-02 21:46 UTC);
+    assert_eq!(cards.close_days_due().await.unwrap(), 1, "the next day");
+    let closes = cards.day_closes(10).await.unwrap();
+    assert_eq!(
+        closes.iter().map(|c| c.closed_at).collect::<Vec<_>>(),
+        vec![
+            datetime!(2026-12-02 21:46 UTC),
+            datetime!(2026-12-01 21:50 UTC)
+        ]
+    );
+    assert_eq!(closes[0].period_from, Some(datetime!(2026-12-01 21:50 UTC)));
+}
+
 macro_rules! on_both_databases {
     ($($scenario:ident),* $(,)?) => {$(
         mod $scenario {
@@ -384,4 +447,5 @@ on_both_databases!(
     a_declined_card_then_a_bank_payment,
     a_card_payment_for_a_cancelled_request_is_reversed,
     the_day_closes_with_matching_totals_and_a_mismatch_is_reported,
+    the_day_is_closed_once_a_day_after_its_hour,
 );
