@@ -365,13 +365,7 @@ pub(super) fn done(base: &str, english: bool, shown: Shown, repeated: bool) -> S
 
 /// `<main data-state="bank-error">`.
 pub(super) fn error(base: &str, english: bool, detail: &str) -> String {
-    let t = texts(english);
-    let body = format!(
-        "<p>{}</p>\n<p class=\"detail\">{}</p>\n",
-        escape(t.error_intro),
-        escape(detail)
-    );
-    layout(base, t, t.bank, t.error_title, "bank-error", false, &body)
+    crate::sim::pages::error(base, texts(english).bank, english, detail)
 }
 
 #[cfg(test)]

@@ -289,11 +289,5 @@ pub(super) fn done(base: &str, outcome: &Outcome) -> String {
 
 /// `<main data-state="bank-error">`.
 pub(super) fn error(base: &str, english: bool, detail: &str) -> String {
-    let t = texts(english);
-    let body = format!(
-        "<p>{}</p>\n<p class=\"detail\">{}</p>\n",
-        escape(t.error_intro),
-        escape(detail)
-    );
-    layout(base, t, BANK, t.error_title, "bank-error", false, &body)
+    crate::sim::pages::error(base, BANK, english, detail)
 }

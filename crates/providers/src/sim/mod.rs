@@ -16,7 +16,7 @@
 //! what the connector contract suite replays and tampers with),
 //! `GET /bank.css`, `GET /autosubmit.js`, and the protocol's own routes.
 
-mod pages;
+pub(crate) mod pages;
 
 use crate::bank::{autosubmit_js, content_security_policy, css, html_page, plain};
 use axum::Router;

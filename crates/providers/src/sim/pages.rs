@@ -175,7 +175,8 @@ pub(super) fn done(base: &str, bank: &str, english: bool, shown: Shown, repeated
 }
 
 /// `<main data-state="bank-error">`.
-pub(super) fn error(base: &str, bank: &str, english: bool, detail: &str) -> String {
+/// `<main data-state="bank-error">` of any simulator, under its bank's name.
+pub(crate) fn error(base: &str, bank: &str, english: bool, detail: &str) -> String {
     let t = texts(english);
     let body = format!(
         "<p>{}</p>\n<p class=\"detail\">{}</p>\n",
