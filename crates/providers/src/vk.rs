@@ -348,19 +348,7 @@ pub fn decode_form(body: &[u8]) -> Vec<(String, String)> {
 /// provider. Redirects are not followed: a signed message goes where it was
 /// addressed or nowhere.
 pub(crate) fn http_client() -> Result<reqwest::Client, String> {
-    let tls = rustls::ClientConfig::builder_with_provider(std::sync::Arc::new(
-        rustls::crypto::ring::default_provider(),
-    ))
-    .with_safe_default_protocol_versions()
-    .map_err(|e| format!("TLS configuration: {e}"))?
-    .with_root_certificates(rustls::RootCertStore::empty())
-    .with_no_client_auth();
-    reqwest::Client::builder()
-        .tls_backend_preconfigured(tls)
-        .redirect(reqwest::redirect::Policy::none())
-        .timeout(std::time::Duration::from_secs(5))
-        .build()
-        .map_err(|e| format!("HTTP client: {e}"))
+    crate::mtls::http_client(None, std::time::Duration::from_secs(5))
 }
 
 #[cfg(test)]

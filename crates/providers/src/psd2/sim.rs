@@ -532,19 +532,8 @@ impl SimProtocol for Psd2Sim {
         if target.len() > URL_LIMIT {
             return Err("the redirect URI is too long".into());
         }
-        let mut url =
-            url::Url::parse(target).map_err(|e| format!("the redirect URI does not parse: {e}"))?;
-        let fields: Vec<(String, String)> = url
-            .query_pairs()
-            .map(|(k, v)| (k.into_owned(), v.into_owned()))
-            .collect();
-        url.set_query(None);
-        url.set_fragment(None);
-        Ok(BrowserReturn {
-            method: "GET",
-            action: url.to_string(),
-            fields,
-        })
+        BrowserReturn::redirect_to(target)
+            .map_err(|e| format!("the redirect URI does not parse: {e}"))
     }
 
     /// The API sends none: the TPP asks for the status.

@@ -135,6 +135,23 @@ fn body_as_text<S: serde::Serializer>(body: &[u8], s: S) -> Result<S::Ok, S::Err
 }
 
 impl BrowserReturn {
+    /// A plain `GET` redirect to `target`: its query becomes the fields (the
+    /// bank adds nothing; the hub asks for the status).
+    pub fn redirect_to(target: &str) -> Result<BrowserReturn, url::ParseError> {
+        let mut url = url::Url::parse(target)?;
+        let fields: Vec<(String, String)> = url
+            .query_pairs()
+            .map(|(k, v)| (k.into_owned(), v.into_owned()))
+            .collect();
+        url.set_query(None);
+        url.set_fragment(None);
+        Ok(BrowserReturn {
+            method: "GET",
+            action: url.to_string(),
+            fields,
+        })
+    }
+
     /// The same answer as the HTTP request the browser makes.
     pub fn as_wire(&self) -> WireMessage {
         let query = crate::vk::encode_form(&self.fields);

@@ -345,19 +345,8 @@ impl SimProtocol for SwedbankV3Sim {
     /// A plain redirect to the URL the hub gave (with its query): the bank
     /// adds nothing, the hub asks for the status.
     fn browser_return(&self, order: &SimOrder, _state: &SimState) -> Result<BrowserReturn, String> {
-        let mut url = url::Url::parse(&order.return_url)
-            .map_err(|e| format!("the return URL does not parse: {e}"))?;
-        let fields: Vec<(String, String)> = url
-            .query_pairs()
-            .map(|(k, v)| (k.into_owned(), v.into_owned()))
-            .collect();
-        url.set_query(None);
-        url.set_fragment(None);
-        Ok(BrowserReturn {
-            method: "GET",
-            action: url.to_string(),
-            fields,
-        })
+        BrowserReturn::redirect_to(&order.return_url)
+            .map_err(|e| format!("the return URL does not parse: {e}"))
     }
 
     /// A POST of the status body, signed, to the notification URL.
