@@ -109,7 +109,7 @@ scenario('the operator reverses a card payment for a cancelled request', async (
     await console.fill('#name', credentials.name);
     await console.fill('#password', credentials.password);
     await console.click('[data-action="sign-in"]');
-    await console.waitForURL(/\/operator\/$/);
+    await console.waitForURL(/\/admin\/$/);
     await console.goto(new URL('cards', credentials.url).href);
     const state = await console.locator('main[data-state]').getAttribute('data-state');
     assert.equal(state, 'cards');
@@ -117,14 +117,14 @@ scenario('the operator reverses a card payment for a cancelled request', async (
     const rows = console.locator('table[data-table="card-refunds"] tr[data-attempt]');
     assert.ok((await rows.count()) >= 1, 'the card payment to give back is listed');
     await rows.first().locator('[data-action="reverse"]').click();
-    await console.waitForURL(/\/operator\/cards\?notice=(reversed|already)$/);
+    await console.waitForURL(/\/admin\/cards\?notice=(reversed|already)$/);
     assert.match(
       await console.locator('[data-notice]').innerText(),
       /reversed/,
       'the operator is told the money goes back',
     );
     await console.click('[data-action="close-day"][data-provider="FIRSTDATA"]');
-    await console.waitForURL(/\/operator\/cards\?notice=(closed|mismatch)$/);
+    await console.waitForURL(/\/admin\/cards\?notice=(closed|mismatch)$/);
     assert.ok((await console.locator('table[data-table="card-days"] tr[data-matches]').count()) >= 1, 'the closed day is listed');
     await checkAxe(console, 'operator card payments after the close');
   } finally {

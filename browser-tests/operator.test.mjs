@@ -35,7 +35,7 @@ async function expectState(page, state) {
 test('the operator signs in, reads the report, opens an entry and downloads the CSV', { timeout: 120_000 }, async () => {
   const dataDir = env('MAKSA_DATA_DIR');
   const credentials = JSON.parse(fs.readFileSync(path.join(dataDir, 'demo-operator.json'), 'utf8'));
-  assert.match(credentials.url, /^https:\/\/.+\/operator\/$/, 'the operator pages are on the TLS listener');
+  assert.match(credentials.url, /^https:\/\/.+\/admin\/$/, 'the operator pages are on the TLS listener');
   assert.ok(credentials.password.length >= 16, 'a random password, not a fixed one');
 
   // A statement for the report: imported the way an operator would, while the hub runs.
@@ -58,7 +58,7 @@ test('the operator signs in, reads the report, opens an entry and downloads the 
 
   // Not signed in: to the sign-in page.
   await page.goto(credentials.url);
-  assert.match(page.url(), /\/operator\/sign-in$/);
+  assert.match(page.url(), /\/admin\/sign-in$/);
   await expectState(page, 'sign-in');
   await checkAxe(page, 'operator sign-in');
   await shot(page, '01-sign-in');
@@ -74,7 +74,7 @@ test('the operator signs in, reads the report, opens an entry and downloads the 
   await page.fill('#name', credentials.name);
   await page.fill('#password', credentials.password);
   await page.click('[data-action="sign-in"]');
-  await page.waitForURL(/\/operator\/$/);
+  await page.waitForURL(/\/admin\/$/);
   await expectState(page, 'report');
   const cookies = await context.cookies();
   const session = cookies.find((c) => c.name === 'maksa_operator');
@@ -84,7 +84,7 @@ test('the operator signs in, reads the report, opens an entry and downloads the 
   assert.equal(session.sameSite, 'Strict');
 
   // The report for the statement's day, with the chart and its table.
-  await page.goto(new URL('?from=2026-11-30&to=2026-11-30', credentials.url).href);
+  await page.goto(new URL('reconciliation?from=2026-11-30&to=2026-11-30', credentials.url).href);
   await expectState(page, 'report');
   assert.ok((await page.locator('table[data-table="days"] tbody tr[data-day]').count()) >= 1, 'a row per day and account');
   assert.ok((await page.locator('[data-balanced="yes"]').count()) >= 1, 'the statement adds up, said in words');
@@ -125,9 +125,9 @@ test('the operator signs in, reads the report, opens an entry and downloads the 
 
   // Sign out: the pages ask for a sign-in again.
   await page.click('[data-action="sign-out"]');
-  await page.waitForURL(/\/operator\/sign-in$/);
+  await page.waitForURL(/\/admin\/sign-in$/);
   await page.goto(credentials.url);
-  assert.match(page.url(), /\/operator\/sign-in$/);
+  assert.match(page.url(), /\/admin\/sign-in$/);
 
   await context.close();
   assert.deepEqual(problems, [], 'no script errors');

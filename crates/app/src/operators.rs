@@ -190,11 +190,46 @@ impl std::fmt::Display for PasswordHash {
     }
 }
 
+/// What an operator may do in the console (docs/operator.md). Each role
+/// may do everything the ones before it may.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Role {
+    /// Sees every page; changes nothing.
+    Viewer,
+    /// Acts on requests, payments, refunds and orders (never approves their own).
+    Operator,
+    /// Also manages accounts, the catalogue, certificates and settings.
+    Administrator,
+}
+
+impl Role {
+    pub const ALL: [Role; 3] = [Role::Viewer, Role::Operator, Role::Administrator];
+
+    /// Whether this role may do what `needed` may.
+    pub fn allows(self, needed: Role) -> bool {
+        self >= needed
+    }
+
+    /// The name in configuration, storage and audit events.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Viewer => "viewer",
+            Role::Operator => "operator",
+            Role::Administrator => "administrator",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Role> {
+        Role::ALL.into_iter().find(|role| role.as_str() == text)
+    }
+}
+
 /// One configured operator.
 #[derive(Debug, Clone)]
 pub struct OperatorAccount {
     pub name: String,
     pub password: PasswordHash,
+    pub role: Role,
 }
 
 impl OperatorAccount {
@@ -209,7 +244,14 @@ impl OperatorAccount {
         Ok(OperatorAccount {
             name: name.to_owned(),
             password: PasswordHash::parse(name, password_hash)?,
+            role: Role::Administrator,
         })
+    }
+
+    /// The same account with another role.
+    pub fn with_role(mut self, role: Role) -> OperatorAccount {
+        self.role = role;
+        self
     }
 }
 
@@ -217,6 +259,9 @@ impl OperatorAccount {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OperatorSession {
     pub name: String,
+    /// The account's role when the session was read (a changed role takes
+    /// effect on the next page).
+    pub role: Role,
     pub expires: OffsetDateTime,
     /// The cookie value: the operator forms' CSRF tokens are bound to it.
     cookie: String,
@@ -399,6 +444,11 @@ impl Operators {
         let mac = ring::hmac::sign(key, session_data(&payload).as_bytes());
         Ok(OperatorSession {
             name: name.to_owned(),
+            role: self
+                .accounts
+                .get(name)
+                .map(|a| a.role)
+                .unwrap_or(Role::Viewer),
             expires,
             cookie: format!("{payload}.{}", hex(mac.as_ref())),
         })
@@ -420,11 +470,13 @@ impl Operators {
         let expires = parts.next()?;
         let name = String::from_utf8(URL_SAFE_NO_PAD.decode(name).ok()?).ok()?;
         let expires = OffsetDateTime::from_unix_timestamp(expires.parse::<i64>().ok()?).ok()?;
-        if expires <= self.clock.now() || !self.accounts.contains_key(&name) {
+        if expires <= self.clock.now() {
             return None;
         }
+        let role = self.accounts.get(&name)?.role;
         Some(OperatorSession {
             name,
+            role,
             expires,
             cookie: cookie.to_owned(),
         })

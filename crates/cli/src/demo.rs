@@ -295,10 +295,10 @@ pub async fn run(dir: &Path, listen: SocketAddr, tls_listen: SocketAddr) -> anyh
          \nCards and PSD2 (docs/providers/firstdata.md, psd2.md): a request whose AllowedBanks names\
          \nFIRSTDATA is payable by card at the simulated acquirer (test card 4111 1111 1111 1111 approves);\
          \nPSD2DEMO is a bank reached through its Berlin Group API. Both are called over mutual TLS on\
-         \nhttps://{tls}/sim/. The operator reverses card payments and closes the day at /operator/cards.\n\
+         \nhttps://{tls}/sim/. The operator reverses card payments and closes the day at /admin/cards.\n\
          \nStop with Ctrl-C."
     );
-    let operator_url = format!("https://{tls}/operator/");
+    let operator_url = format!("https://{tls}/admin/");
     crate::operator::write_demo_file(dir, &operator_url, &demo_operator.password)?;
     println!(
         "\nThe operator's pages (reconciliation, payment orders), over HTTPS with the demo CA:\n\

@@ -23,6 +23,7 @@ pub mod fuzzing;
 mod invoices;
 pub mod ivis;
 mod json;
+pub mod labels;
 mod operator;
 mod pages;
 mod panic;
@@ -77,7 +78,7 @@ pub struct AppState {
     lifecycle: Option<Arc<Lifecycle>>,
     /// Routers mounted beside ours, e.g. the demo bank at `/demo-bank`.
     mounts: Vec<(String, Router)>,
-    /// The operator's pages (`/operator/`), when operators are configured.
+    /// The operator's pages (`/admin/`), when operators are configured.
     operator: Option<OperatorConsole>,
     /// The payer's workspace (`/payer/`), when an identity provider is configured.
     workspace: workspace::SharedWorkspace,

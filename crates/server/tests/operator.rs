@@ -96,7 +96,7 @@ async fn start(backend: Backend) -> Console {
     }
 }
 
-/// A browser's cookies for `/operator`, kept by hand (reqwest's cookie store
+/// A browser's cookies for `/admin`, kept by hand (reqwest's cookie store
 /// is not compiled in).
 #[derive(Default)]
 struct Jar(HashMap<String, String>);
@@ -109,7 +109,7 @@ impl Jar {
             let (name, value) = pair.split_once('=').unwrap();
             assert!(attributes.contains("HttpOnly"), "{text}");
             assert!(attributes.contains("SameSite=Strict"), "{text}");
-            assert!(attributes.contains("Path=/operator"), "{text}");
+            assert!(attributes.contains("Path=/admin"), "{text}");
             if value.is_empty() {
                 self.0.remove(name);
             } else {
@@ -179,18 +179,18 @@ impl Console {
 
     /// Signs in; answers the status of the POST.
     async fn sign_in(&self, jar: &mut Jar, name: &str, password: &str) -> (StatusCode, String) {
-        let (status, page, _) = self.get(jar, "/operator/sign-in").await;
+        let (status, page, _) = self.get(jar, "/admin/sign-in").await;
         assert_eq!(status, StatusCode::OK, "{page}");
         let token = csrf_of(&page);
         let (status, page, headers) = self
             .post(
                 jar,
-                "/operator/sign-in",
+                "/admin/sign-in",
                 &[("csrf", &token), ("name", name), ("password", password)],
             )
             .await;
         if status == StatusCode::SEE_OTHER {
-            assert_eq!(headers["location"], "/operator/");
+            assert_eq!(headers["location"], "/admin/");
         }
         (status, page)
     }
@@ -299,35 +299,35 @@ async fn every_page_and_action_needs_a_session(backend: Backend) {
     let c = start(backend).await;
     let mut jar = Jar::default();
     for path in [
-        "/operator/",
-        "/operator/entries",
-        "/operator/entries/1",
-        "/operator/entries.csv",
-        "/operator/orders",
+        "/admin/",
+        "/admin/entries",
+        "/admin/entries/1",
+        "/admin/entries.csv",
+        "/admin/orders",
     ] {
         let (status, _, headers) = c.get(&mut jar, path).await;
         assert_eq!(status, StatusCode::SEE_OTHER, "{path}");
-        assert_eq!(headers["location"], "/operator/sign-in", "{path}");
+        assert_eq!(headers["location"], "/admin/sign-in", "{path}");
     }
     for path in [
-        "/operator/batches",
-        "/operator/orders/1/approve",
-        "/operator/orders/1/cancel",
-        "/operator/entries/1/refund",
-        "/operator/sign-out",
+        "/admin/batches",
+        "/admin/orders/1/approve",
+        "/admin/orders/1/cancel",
+        "/admin/entries/1/refund",
+        "/admin/sign-out",
     ] {
         let (status, _, headers) = c.post(&mut jar, path, &[("csrf", "00")]).await;
         assert_eq!(status, StatusCode::SEE_OTHER, "{path}");
-        assert_eq!(headers["location"], "/operator/sign-in", "{path}");
+        assert_eq!(headers["location"], "/admin/sign-in", "{path}");
     }
     // A forged session cookie is no session.
     jar.0
         .insert("maksa_operator".into(), "YW5uYQ.99999999999.00.00".into());
-    let (status, _, _) = c.get(&mut jar, "/operator/").await;
+    let (status, _, _) = c.get(&mut jar, "/admin/").await;
     assert_eq!(status, StatusCode::SEE_OTHER);
     // Signed in, the pages answer and carry the strict headers.
     let mut jar = c.signed_in("anna", ANNA_PASSWORD).await;
-    let (status, page, headers) = c.get(&mut jar, "/operator/").await;
+    let (status, page, headers) = c.get(&mut jar, "/admin/reconciliation").await;
     assert_eq!(status, StatusCode::OK, "{page}");
     let csp = headers["content-security-policy"].to_str().unwrap();
     assert!(
@@ -338,12 +338,12 @@ async fn every_page_and_action_needs_a_session(backend: Backend) {
     // Signing out ends the session in this browser.
     let token = csrf_of(&page);
     let (status, _, headers) = c
-        .post(&mut jar, "/operator/sign-out", &[("csrf", &token)])
+        .post(&mut jar, "/admin/sign-out", &[("csrf", &token)])
         .await;
     assert_eq!(status, StatusCode::SEE_OTHER);
-    assert_eq!(headers["location"], "/operator/sign-in");
+    assert_eq!(headers["location"], "/admin/sign-in");
     assert!(!jar.0.contains_key("maksa_operator"));
-    let (status, _, _) = c.get(&mut jar, "/operator/").await;
+    let (status, _, _) = c.get(&mut jar, "/admin/").await;
     assert_eq!(status, StatusCode::SEE_OTHER);
 }
 
@@ -373,12 +373,12 @@ async fn forms_without_their_token_are_refused(backend: Backend) {
     let c = start(backend).await;
     // The sign-in form: no token, another browser's token.
     let mut jar = Jar::default();
-    let (_, page, _) = c.get(&mut jar, "/operator/sign-in").await;
+    let (_, page, _) = c.get(&mut jar, "/admin/sign-in").await;
     let token = csrf_of(&page);
     let (status, _, _) = c
         .post(
             &mut jar,
-            "/operator/sign-in",
+            "/admin/sign-in",
             &[("name", "anna"), ("password", ANNA_PASSWORD)],
         )
         .await;
@@ -387,7 +387,7 @@ async fn forms_without_their_token_are_refused(backend: Backend) {
     let (status, _, _) = c
         .post(
             &mut other,
-            "/operator/sign-in",
+            "/admin/sign-in",
             &[
                 ("csrf", &token),
                 ("name", "anna"),
@@ -414,8 +414,8 @@ async fn forms_without_their_token_are_refused(backend: Backend) {
         .unwrap();
     let mut anna = c.signed_in("anna", ANNA_PASSWORD).await;
     let mut berta = c.signed_in("berta", BERTA_PASSWORD).await;
-    let (_, berta_page, _) = c.get(&mut berta, "/operator/orders").await;
-    let path = format!("/operator/orders/{}/approve", order.id);
+    let (_, berta_page, _) = c.get(&mut berta, "/admin/orders").await;
+    let path = format!("/admin/orders/{}/approve", order.id);
     let (status, page, _) = c.post(&mut anna, &path, &[]).await;
     assert_eq!(status, StatusCode::FORBIDDEN, "{page}");
     assert!(page.contains("data-state=\"stale-form\""));
@@ -458,7 +458,7 @@ async fn the_report_page_shows_the_reports_numbers(backend: Backend) {
         .unwrap();
     assert!(!report.days.is_empty());
     let mut jar = c.signed_in("anna", ANNA_PASSWORD).await;
-    let (status, page, _) = c.get(&mut jar, "/operator/").await;
+    let (status, page, _) = c.get(&mut jar, "/admin/reconciliation").await;
     assert_eq!(status, StatusCode::OK, "{page}");
     assert!(page.contains("Reconciliation 2026-11-01 to 2026-11-30"));
     let shown = totals_of(&page);
@@ -511,7 +511,7 @@ async fn the_report_page_shows_the_reports_numbers(backend: Backend) {
     assert!(!page.contains("<script"));
     // A range the form refuses.
     let (status, page, _) = c
-        .get(&mut jar, "/operator/?from=2026-12-01&to=2026-11-01")
+        .get(&mut jar, "/admin/?from=2026-12-01&to=2026-11-01")
         .await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert!(page.contains("before the start"), "{page}");
@@ -544,7 +544,7 @@ async fn an_entry_drills_down_to_its_payment_and_exports_as_csv(backend: Backend
     .await;
     let mut jar = c.signed_in("anna", ANNA_PASSWORD).await;
     let (status, list, _) = c
-        .get(&mut jar, "/operator/entries?from=2026-11-30&to=2026-11-30")
+        .get(&mut jar, "/admin/entries?from=2026-11-30&to=2026-11-30")
         .await;
     assert_eq!(status, StatusCode::OK, "{list}");
     assert_eq!(list.matches("<tr data-entry=").count(), 2, "{list}");
@@ -559,7 +559,7 @@ async fn an_entry_drills_down_to_its_payment_and_exports_as_csv(backend: Backend
         .unwrap();
     let candidate = entries.iter().find(|e| e.key.contains("REF-1")).unwrap();
     let (status, detail, _) = c
-        .get(&mut jar, &format!("/operator/entries/{}", candidate.id))
+        .get(&mut jar, &format!("/admin/entries/{}", candidate.id))
         .await;
     assert_eq!(status, StatusCode::OK, "{detail}");
     assert!(
@@ -578,22 +578,19 @@ async fn an_entry_drills_down_to_its_payment_and_exports_as_csv(backend: Backend
     let (status, page, _) = c
         .post(
             &mut jar,
-            &format!("/operator/entries/{}/refund", candidate.id),
+            &format!("/admin/entries/{}/refund", candidate.id),
             &[("csrf", &token)],
         )
         .await;
     assert_eq!(status, StatusCode::CONFLICT, "{page}");
     assert!(page.contains("exists already"), "{page}");
     // An unknown entry.
-    let (status, _, _) = c.get(&mut jar, "/operator/entries/999999").await;
+    let (status, _, _) = c.get(&mut jar, "/admin/entries/999999").await;
     assert_eq!(status, StatusCode::NOT_FOUND);
 
     // The CSV: a header, RFC 4180 quoting, amounts as 12.34, formulas neutralised.
     let (status, csv, headers) = c
-        .get(
-            &mut jar,
-            "/operator/entries.csv?from=2026-11-30&to=2026-11-30",
-        )
+        .get(&mut jar, "/admin/entries.csv?from=2026-11-30&to=2026-11-30")
         .await;
     assert_eq!(status, StatusCode::OK);
     assert!(
@@ -627,7 +624,7 @@ async fn an_entry_drills_down_to_its_payment_and_exports_as_csv(backend: Backend
         "{anna}"
     );
     // A filter the export refuses.
-    let (status, _, _) = c.get(&mut jar, "/operator/entries.csv?outcome=bogus").await;
+    let (status, _, _) = c.get(&mut jar, "/admin/entries.csv?outcome=bogus").await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
 }
 
@@ -647,10 +644,10 @@ async fn an_operators_own_transfer_needs_another_operator(backend: Backend) {
         .await
         .unwrap();
     let mut anna = c.signed_in("anna", ANNA_PASSWORD).await;
-    let (status, page, _) = c.get(&mut anna, "/operator/orders").await;
+    let (status, page, _) = c.get(&mut anna, "/admin/orders").await;
     assert_eq!(status, StatusCode::OK, "{page}");
     assert!(page.contains(&format!("<tr data-order=\"{}\"", order.id)));
-    let path = format!("/operator/orders/{}/approve", order.id);
+    let path = format!("/admin/orders/{}/approve", order.id);
     let (status, page, _) = c.post(&mut anna, &path, &[("csrf", &csrf_of(&page))]).await;
     assert_eq!(status, StatusCode::CONFLICT, "{page}");
     assert!(page.contains("data-state=\"four-eyes\""), "{page}");
@@ -667,25 +664,25 @@ async fn an_operators_own_transfer_needs_another_operator(backend: Backend) {
     );
     // Berta approves; then writes the batch.
     let mut berta = c.signed_in("berta", BERTA_PASSWORD).await;
-    let (_, page, _) = c.get(&mut berta, "/operator/orders").await;
+    let (_, page, _) = c.get(&mut berta, "/admin/orders").await;
     let token = csrf_of(&page);
     let (status, _, headers) = c.post(&mut berta, &path, &[("csrf", &token)]).await;
     assert_eq!(status, StatusCode::SEE_OTHER);
-    assert_eq!(headers["location"], "/operator/orders?notice=approved");
+    assert_eq!(headers["location"], "/admin/orders?notice=approved");
     let stored = c.store.payment_order(order.id).await.unwrap().unwrap();
     assert_eq!(stored.approved_by.as_deref(), Some("berta"));
     let (status, _, headers) = c
-        .post(&mut berta, "/operator/batches", &[("csrf", &token)])
+        .post(&mut berta, "/admin/batches", &[("csrf", &token)])
         .await;
     assert_eq!(status, StatusCode::SEE_OTHER);
-    assert_eq!(headers["location"], "/operator/orders?notice=batches");
-    let (_, page, _) = c.get(&mut berta, "/operator/orders").await;
+    assert_eq!(headers["location"], "/admin/orders?notice=batches");
+    let (_, page, _) = c.get(&mut berta, "/admin/orders").await;
     assert!(page.contains("pain.001.001.03"), "{page}");
     // Cancelling a submitted order is refused, with the reason.
     let (status, page, _) = c
         .post(
             &mut berta,
-            &format!("/operator/orders/{}/cancel", order.id),
+            &format!("/admin/orders/{}/cancel", order.id),
             &[("csrf", &token)],
         )
         .await;

@@ -91,7 +91,7 @@ pub async fn list(
             body,
             "<tr data-attempt=\"{id}\"><th scope=\"row\">{id}</th><td>{request}</td><td>{provider}</td>\
              <td>{reference}</td><td class=\"num\">{amount} {currency}</td><td>{at}</td>\
-             <td><form class=\"inline\" method=\"post\" action=\"/operator/cards/{id}/reverse\">{csrf}\
+             <td><form class=\"inline\" method=\"post\" action=\"/admin/cards/{id}/reverse\">{csrf}\
              <button type=\"submit\" data-action=\"reverse\" aria-label=\"Reverse card payment {id}\">Reverse</button></form></td></tr>",
             id = attempt.id,
             request = attempt.request_id,
@@ -113,7 +113,7 @@ pub async fn list(
     for code in &acquirers {
         let _ = write!(
             body,
-            "<form method=\"post\" action=\"/operator/cards/close-day\">{csrf}\
+            "<form method=\"post\" action=\"/admin/cards/close-day\">{csrf}\
              <input type=\"hidden\" name=\"provider\" value=\"{code}\">\
              <p><button type=\"submit\" data-action=\"close-day\" data-provider=\"{code}\">Close the day now at {code}</button> \
              (it is also closed every day at the configured time)</p></form>",
@@ -174,8 +174,8 @@ pub async fn reverse(
         );
     };
     match state.cards.reverse(attempt, &session.name).await {
-        Ok(Reversed::Now(_)) => Redirect::to("/operator/cards?notice=reversed").into_response(),
-        Ok(Reversed::Already(_)) => Redirect::to("/operator/cards?notice=already").into_response(),
+        Ok(Reversed::Now(_)) => Redirect::to("/admin/cards?notice=reversed").into_response(),
+        Ok(Reversed::Already(_)) => Redirect::to("/admin/cards?notice=already").into_response(),
         Err(error) => app_error(&error, signed),
     }
 }
@@ -196,10 +196,8 @@ pub async fn close_day(State(state): State<AppState>, headers: HeaderMap, body: 
         );
     };
     match state.cards.close_day(&provider).await {
-        Ok(close) if close.matches() => {
-            Redirect::to("/operator/cards?notice=closed").into_response()
-        }
-        Ok(_) => Redirect::to("/operator/cards?notice=mismatch").into_response(),
+        Ok(close) if close.matches() => Redirect::to("/admin/cards?notice=closed").into_response(),
+        Ok(_) => Redirect::to("/admin/cards?notice=mismatch").into_response(),
         Err(error) => app_error(&error, signed),
     }
 }

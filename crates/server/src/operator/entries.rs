@@ -120,7 +120,7 @@ fn filter_form(filter: &EntryFilter) -> String {
         );
     }
     format!(
-        "<form method=\"get\" action=\"/operator/entries\" class=\"filters\">\
+        "<form method=\"get\" action=\"/admin/entries\" class=\"filters\">\
          <p><label for=\"from\">Booked from</label><br><input id=\"from\" name=\"from\" type=\"date\" value=\"{from}\"></p>\
          <p><label for=\"to\">Booked to</label><br><input id=\"to\" name=\"to\" type=\"date\" value=\"{to}\"></p>\
          <p><label for=\"account\">Account</label><br><input id=\"account\" name=\"account\" maxlength=\"34\" value=\"{account}\"></p>\
@@ -160,7 +160,7 @@ pub async fn list(
     };
     let query_text = filter_query(&filter);
     let mut body = format!(
-        "<h1>Statement entries</h1>{}<p><a href=\"/operator/entries.csv?{q}\" data-action=\"download-csv\" download>Download these entries as CSV</a></p>",
+        "<h1>Statement entries</h1>{}<p><a href=\"/admin/entries.csv?{q}\" data-action=\"download-csv\" download>Download these entries as CSV</a></p>",
         filter_form(&filter),
         q = escape(&query_text)
     );
@@ -176,7 +176,7 @@ pub async fn list(
     for entry in &entries {
         let _ = write!(
             body,
-            "<tr data-entry=\"{id}\"><th scope=\"row\"><a href=\"/operator/entries/{id}\">{id}</a></th><td>{booked}</td><td>{account}</td>\
+            "<tr data-entry=\"{id}\"><th scope=\"row\"><a href=\"/admin/entries/{id}\">{id}</a></th><td>{booked}</td><td>{account}</td>\
              <td class=\"num\">{amount} {currency}</td><td>{direction}</td><td data-outcome=\"{outcome}\">{label}</td><td>{purpose}</td><td>{party}</td></tr>",
             id = entry.id,
             booked = entry
@@ -203,7 +203,7 @@ pub async fn list(
         let _ = write!(next, "after_id={}", last.id);
         let _ = write!(
             body,
-            "<p><a href=\"/operator/entries?{}\" data-action=\"next-page\">Next {PAGE_SIZE} entries</a></p>",
+            "<p><a href=\"/admin/entries?{}\" data-action=\"next-page\">Next {PAGE_SIZE} entries</a></p>",
             escape(&next)
         );
     }
@@ -252,7 +252,7 @@ pub async fn detail(
     {
         let _ = write!(
             body,
-            "<form method=\"post\" action=\"/operator/entries/{}/refund\">{}\
+            "<form method=\"post\" action=\"/admin/entries/{}/refund\">{}\
              <p><button type=\"submit\" data-action=\"propose-refund\">Propose refund</button></p></form>",
             entry.id,
             csrf_field(&token)
@@ -486,7 +486,7 @@ pub async fn refund(
         );
     };
     match console.treasury.propose_refund(id, &session.name).await {
-        Ok(_) => Redirect::to("/operator/orders?notice=proposed").into_response(),
+        Ok(_) => Redirect::to("/admin/orders?notice=proposed").into_response(),
         Err(error) => treasury_error(&error, &session, &token),
     }
 }

@@ -1,4 +1,4 @@
-//! The operator's pages at `/operator/` (docs/operator.md): sign-in, the
+//! The operator's pages at `/admin/` (docs/operator.md): sign-in, the
 //! reconciliation report with its chart, the statement entries (drill-down
 //! and CSV export) and the payment orders. They call
 //! `maksa_app::operators::Operators` (accounts, sessions, CSRF) and
@@ -14,6 +14,7 @@
 
 mod cards;
 mod entries;
+pub(crate) mod frame;
 mod orders;
 mod report;
 
@@ -37,7 +38,7 @@ pub const SESSION_COOKIE: &str = "maksa_operator";
 /// The sign-in form's cookie (before there is a session).
 pub const FORM_COOKIE: &str = "maksa_operator_form";
 /// Where both cookies are sent.
-const COOKIE_PATH: &str = "/operator";
+const COOKIE_PATH: &str = "/admin";
 /// The largest operator form body (a handful of short fields).
 pub const OPERATOR_FORM_LIMIT: usize = 8 * 1024;
 /// A cookie longer than this is not one the hub issued.
@@ -66,28 +67,48 @@ impl OperatorConsole {
 
 pub fn routes(state: AppState) -> Router<AppState> {
     Router::new()
-        .route("/operator", get(|| async { Redirect::to("/operator/") }))
-        .route("/operator/", get(report::report_page))
-        .route("/operator/sign-in", get(sign_in_page).post(sign_in))
-        .route("/operator/sign-out", post(sign_out))
-        .route("/operator/entries", get(entries::list))
-        .route("/operator/entries.csv", get(entries::csv))
-        .route("/operator/entries/{id}", get(entries::detail))
-        .route("/operator/entries/{id}/refund", post(entries::refund))
-        .route("/operator/orders", get(orders::list))
-        .route("/operator/orders/{id}/approve", post(orders::approve))
-        .route("/operator/orders/{id}/cancel", post(orders::cancel))
-        .route("/operator/batches", post(orders::write_batches))
-        .route("/operator/cards", get(cards::list))
-        .route("/operator/cards/{id}/reverse", post(cards::reverse))
-        .route("/operator/cards/close-day", post(cards::close_day))
-        .route("/operator/operator.css", get(stylesheet))
+        .route("/admin", get(|| async { Redirect::to("/admin/") }))
+        .route("/admin/", get(report::report_page))
+        .route("/admin/reconciliation", get(report::report_page))
+        .route("/admin/language/{code}", get(frame::switch_language))
+        .route("/admin/sign-in", get(sign_in_page).post(sign_in))
+        .route("/admin/sign-out", post(sign_out))
+        .route("/admin/entries", get(entries::list))
+        .route("/admin/entries.csv", get(entries::csv))
+        .route("/admin/entries/{id}", get(entries::detail))
+        .route("/admin/entries/{id}/refund", post(entries::refund))
+        .route("/admin/orders", get(orders::list))
+        .route("/admin/orders/{id}/approve", post(orders::approve))
+        .route("/admin/orders/{id}/cancel", post(orders::cancel))
+        .route("/admin/batches", post(orders::write_batches))
+        .route("/admin/cards", get(cards::list))
+        .route("/admin/cards/{id}/reverse", post(cards::reverse))
+        .route("/admin/cards/close-day", post(cards::close_day))
+        .route("/admin/operator.css", get(stylesheet))
         .route_layer(axum::middleware::from_fn_with_state(state, only_over_tls))
+        // The console was at `/operator/` before issue 17: old bookmarks land.
+        .route(
+            "/operator",
+            get(|| async { Redirect::permanent("/admin/") }),
+        )
+        .route("/operator/{*rest}", get(moved))
+}
+
+async fn moved(axum::extract::Path(rest): axum::extract::Path<String>) -> Response {
+    let rest: String = rest
+        .chars()
+        .take(256)
+        .filter(|c| c.is_ascii_alphanumeric() || "-_./".contains(*c))
+        .collect();
+    if rest.contains("..") || rest.contains("//") {
+        return Redirect::permanent("/admin/").into_response();
+    }
+    Redirect::permanent(&format!("/admin/{rest}")).into_response()
 }
 
 /// Whether `path` (lower-cased) is an operator page, for the metrics' label.
 pub fn is_operator_path(path: &str) -> bool {
-    path == "/operator" || path.starts_with("/operator/")
+    path == "/admin" || path.starts_with("/admin/") || path.starts_with("/operator")
 }
 
 /// Over plain HTTP when the hub also listens with TLS: not found, so that a
@@ -139,7 +160,7 @@ pub(crate) async fn signed_in(
             }
         }
     }
-    Err(Redirect::to("/operator/sign-in").into_response())
+    Err(Redirect::to("/admin/sign-in").into_response())
 }
 
 /// A signed-in operator's form post (session and CSRF checked): the console,
@@ -254,7 +275,7 @@ async fn sign_in_page(State(state): State<AppState>, request: Request) -> Respon
     };
     let secure = over_tls(request.extensions());
     if signed_in(console, request.headers()).await.is_ok() {
-        return Redirect::to("/operator/").into_response();
+        return Redirect::to("/admin/").into_response();
     }
     sign_in_form(console, StatusCode::OK, None, secure).await
 }
@@ -288,7 +309,7 @@ async fn sign_in_form(
         .unwrap_or_default();
     let body = format!(
         "<h1>Operator sign-in</h1>{notice}\
-         <form method=\"post\" action=\"/operator/sign-in\">\
+         <form method=\"post\" action=\"/admin/sign-in\">\
          <input type=\"hidden\" name=\"csrf\" value=\"{token}\">\
          <p><label for=\"name\">Name</label><br><input id=\"name\" name=\"name\" autocomplete=\"username\" required maxlength=\"64\"></p>\
          <p><label for=\"password\">Password</label><br><input id=\"password\" name=\"password\" type=\"password\" autocomplete=\"current-password\" required maxlength=\"1024\"></p>\
@@ -343,7 +364,7 @@ async fn sign_in(State(state): State<AppState>, request: Request) -> Response {
     let password = form.get("password").map(String::as_str).unwrap_or_default();
     match console.operators.sign_in(name, password, address).await {
         Ok(SignIn::Accepted(session)) => {
-            let mut response = Redirect::to("/operator/").into_response();
+            let mut response = Redirect::to("/admin/").into_response();
             let max_age = maksa_app::operators::SESSION_HOURS.saturating_mul(3600);
             if let Some(value) =
                 cookie_header(SESSION_COOKIE, session.cookie(), secure, Some(max_age))
@@ -398,7 +419,7 @@ async fn sign_out(State(state): State<AppState>, request: Request) -> Response {
         Err(response) => return response,
     };
     console.operators.signed_out(&session).await;
-    let mut response = Redirect::to("/operator/sign-in").into_response();
+    let mut response = Redirect::to("/admin/sign-in").into_response();
     if let Some(value) = cookie_header(SESSION_COOKIE, "", secure, Some(0)) {
         response.headers_mut().append(header::SET_COOKIE, value);
     }
@@ -440,11 +461,11 @@ pub(crate) fn page(
     let nav = match signed_in {
         Some((session, token)) => format!(
             "<nav aria-label=\"Operator\"><ul>\
-             <li><a href=\"/operator/\">Reconciliation</a></li>\
-             <li><a href=\"/operator/entries\">Entries</a></li>\
-             <li><a href=\"/operator/orders\">Payment orders</a></li>\
-             <li><a href=\"/operator/cards\">Card payments</a></li>\
-             <li><form class=\"inline\" method=\"post\" action=\"/operator/sign-out\">\
+             <li><a href=\"/admin/\">Reconciliation</a></li>\
+             <li><a href=\"/admin/entries\">Entries</a></li>\
+             <li><a href=\"/admin/orders\">Payment orders</a></li>\
+             <li><a href=\"/admin/cards\">Card payments</a></li>\
+             <li><form class=\"inline\" method=\"post\" action=\"/admin/sign-out\">\
              <input type=\"hidden\" name=\"csrf\" value=\"{token}\">\
              <button type=\"submit\" class=\"secondary\" data-action=\"sign-out\">Sign out {name}</button></form></li>\
              </ul></nav>",
@@ -457,7 +478,7 @@ pub(crate) fn page(
         "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
          <title>{title} — maksa operator</title>\
-         <link rel=\"stylesheet\" href=\"/assets/maksa.css\"><link rel=\"stylesheet\" href=\"/operator/operator.css\"></head>\
+         <link rel=\"stylesheet\" href=\"/assets/maksa.css\"><link rel=\"stylesheet\" href=\"/admin/operator.css\"></head>\
          <body class=\"font-size-100\"><header><p class=\"brand\">maksa — operator</p>{nav}</header>\
          <main class=\"operator\" data-state=\"{state}\" id=\"content\">{body}</main></body></html>",
         title = escape(title),
@@ -476,7 +497,7 @@ pub(crate) fn message_page(
     signed_in: Option<(&OperatorSession, &str)>,
 ) -> Response {
     let body = format!(
-        "<h1>{}</h1><p class=\"notice\" role=\"alert\">{}</p><p><a href=\"/operator/\">Back to the reconciliation</a></p>",
+        "<h1>{}</h1><p class=\"notice\" role=\"alert\">{}</p><p><a href=\"/admin/\">Back to the reconciliation</a></p>",
         escape(title),
         escape(message)
     );

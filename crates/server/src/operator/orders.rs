@@ -92,10 +92,10 @@ pub async fn list(
     }
     let _ = write!(
         body,
-        "<form method=\"get\" action=\"/operator/orders\" class=\"filters\">\
+        "<form method=\"get\" action=\"/admin/orders\" class=\"filters\">\
          <p><label for=\"state\">State</label><br><select id=\"state\" name=\"state\">{options}</select></p>\
          <p><button type=\"submit\" data-action=\"filter\">Show</button></p></form>\
-         <form method=\"post\" action=\"/operator/batches\">{csrf}\
+         <form method=\"post\" action=\"/admin/batches\">{csrf}\
          <p><button type=\"submit\" data-action=\"write-batch\">Write batch</button> of every approved order (pain.001)</p></form>",
         csrf = csrf_field(&token)
     );
@@ -113,7 +113,7 @@ pub async fn list(
         if order.state.may_become(OrderState::Approved) {
             let _ = write!(
                 actions,
-                "<form class=\"inline\" method=\"post\" action=\"/operator/orders/{id}/approve\">{csrf}\
+                "<form class=\"inline\" method=\"post\" action=\"/admin/orders/{id}/approve\">{csrf}\
                  <button type=\"submit\" data-action=\"approve\" aria-label=\"Approve order {id}\">Approve</button></form>",
                 id = order.id,
                 csrf = csrf_field(&token)
@@ -122,7 +122,7 @@ pub async fn list(
         if order.state.may_become(OrderState::Cancelled) {
             let _ = write!(
                 actions,
-                "<form class=\"inline\" method=\"post\" action=\"/operator/orders/{id}/cancel\">{csrf}\
+                "<form class=\"inline\" method=\"post\" action=\"/admin/orders/{id}/cancel\">{csrf}\
                  <button type=\"submit\" class=\"secondary\" data-action=\"cancel\" aria-label=\"Cancel order {id}\">Cancel</button></form>",
                 id = order.id,
                 csrf = csrf_field(&token)
@@ -130,7 +130,7 @@ pub async fn list(
         }
         let entry = order
             .entry_id
-            .map(|e| format!(" of <a href=\"/operator/entries/{e}\">entry {e}</a>"))
+            .map(|e| format!(" of <a href=\"/admin/entries/{e}\">entry {e}</a>"))
             .unwrap_or_default();
         let _ = write!(
             body,
@@ -241,8 +241,8 @@ async fn move_order(
         console.treasury.cancel_order(id, &session.name).await
     };
     match moved {
-        Ok(_) if approve => Redirect::to("/operator/orders?notice=approved").into_response(),
-        Ok(_) => Redirect::to("/operator/orders?notice=cancelled").into_response(),
+        Ok(_) if approve => Redirect::to("/admin/orders?notice=approved").into_response(),
+        Ok(_) => Redirect::to("/admin/orders?notice=cancelled").into_response(),
         Err(TreasuryError::Refused(_))
             if approve && own_order(console, id, &session.name).await =>
         {
@@ -298,9 +298,9 @@ pub async fn write_batches(
     };
     match console.treasury.build_batches(&session.name).await {
         Ok(batches) if batches.is_empty() => {
-            Redirect::to("/operator/orders?notice=nothing").into_response()
+            Redirect::to("/admin/orders?notice=nothing").into_response()
         }
-        Ok(_) => Redirect::to("/operator/orders?notice=batches").into_response(),
+        Ok(_) => Redirect::to("/admin/orders?notice=batches").into_response(),
         Err(error) => treasury_error(&error, &session, &token),
     }
 }

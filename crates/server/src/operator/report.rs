@@ -1,4 +1,4 @@
-//! `/operator/`: the reconciliation report of a range of days, its totals
+//! `/admin/`: the reconciliation report of a range of days, its totals
 //! per currency, the table per day and account, a chart of money expected
 //! against money received (inline SVG, its numbers also in a table) and
 //! the paid payments whose money has not come.
@@ -108,7 +108,7 @@ pub async fn report_page(
 
 fn range_form(from: Date, to: Date) -> String {
     format!(
-        "<form method=\"get\" action=\"/operator/\" class=\"filters\">\
+        "<form method=\"get\" action=\"/admin/reconciliation\" class=\"filters\">\
          <p><label for=\"from\">From</label><br><input id=\"from\" name=\"from\" type=\"date\" value=\"{}\"></p>\
          <p><label for=\"to\">To</label><br><input id=\"to\" name=\"to\" type=\"date\" value=\"{}\"></p>\
          <p><button type=\"submit\" data-action=\"show-report\">Show</button></p></form>",
@@ -200,7 +200,7 @@ fn render(report: &Report) -> String {
         let account = escape(&day.account);
         let key = format!("{day_label}-{}", day.account);
         let entries_link = format!(
-            "/operator/entries?from={day_label}&to={day_label}&account={}",
+            "/admin/entries?from={day_label}&to={day_label}&account={}",
             url::form_urlencoded::byte_serialize(day.account.as_bytes()).collect::<String>()
         );
         let _ = write!(

@@ -8,6 +8,7 @@
 use maksa_app::store::prelude::*;
 use std::sync::Arc;
 
+pub mod console;
 pub mod payer_hub;
 
 #[derive(Clone, Copy, Debug)]
