@@ -73,9 +73,9 @@ pub async fn payer_mail(command: PayerMailCommand) -> anyhow::Result<()> {
             requests,
         } => {
             let ids = chosen(all, &requests, PaymentRequestId::parse, "a request id")?;
-            let store = database::open(&database.database_url, false).await?;
-            let count = store
-                .resend_payer_messages(ids.as_deref(), OffsetDateTime::now_utc())
+            let count = queues(&database.database_url)
+                .await?
+                .resend_payer_messages(ids.as_deref(), "operator")
                 .await?;
             println!("{count} payer message(s) will be sent again");
         }
@@ -122,6 +122,16 @@ fn chosen<T>(
         .map(|text| parse(text).with_context(|| format!("`{text}` is not {what}")))
         .collect::<anyhow::Result<Vec<T>>>()
         .map(Some)
+}
+
+/// The same service the console's queues page calls: a re-send and its
+/// audit event in one transaction.
+async fn queues(database_url: &str) -> anyhow::Result<maksa_app::queues::Queues> {
+    let store = database::open(database_url, false).await?;
+    Ok(maksa_app::queues::Queues::new(
+        store,
+        std::sync::Arc::new(maksa_app::clock::SystemClock),
+    ))
 }
 
 fn operator_event(kind: &str, detail: serde_json::Value) -> AuditEvent {
@@ -179,9 +189,9 @@ pub async fn notifications(command: NotificationsCommand) -> anyhow::Result<()> 
         }
         NotificationsCommand::Resend { database, all, ids } => {
             let ids = chosen(all, &ids, |i| uuid::Uuid::parse_str(i).ok(), "an event id")?;
-            let store = database::open(&database.database_url, false).await?;
-            let count = store
-                .resend_notifications(ids.as_deref(), OffsetDateTime::now_utc())
+            let count = queues(&database.database_url)
+                .await?
+                .resend_notifications(ids.as_deref(), "operator")
                 .await?;
             println!("{count} notification(s) will be sent again");
         }

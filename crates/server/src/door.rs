@@ -113,7 +113,12 @@ pub(crate) async fn refuse_declared_oversize(
         .and_then(|value| value.to_str().ok())
         .and_then(|value| value.parse::<u64>().ok());
     let door = Door::of(request.uri().path());
-    let limit = door.body_limit(limit);
+    // The console's statement upload takes files larger than an API call.
+    let limit = if request.uri().path() == crate::operator::STATEMENTS_PATH {
+        crate::operator::MAX_STATEMENT_BYTES
+    } else {
+        door.body_limit(limit)
+    };
     let limit_bytes = u64::try_from(limit).unwrap_or(u64::MAX);
     match declared {
         Some(length) if length > limit_bytes => door.error(AppError::BadInput {

@@ -72,6 +72,8 @@ pub struct AppState {
     pub metrics: Arc<Metrics>,
     /// Card reversals and the acquirers' day closes (docs/providers/firstdata.md).
     pub cards: Arc<maksa_app::cards::Cards>,
+    /// What waits for a person: dead notifications and payer e-mail, unresolved payments.
+    pub queues: Arc<maksa_app::queues::Queues>,
     store: Arc<dyn Store>,
     /// The background workers; `None` when no transport was configured (tests
     /// of the API alone).
@@ -124,6 +126,10 @@ impl AppState {
     ) -> Result<AppState, AppError> {
         let catalog = store.load_catalog().await?.unwrap_or_default();
         let metrics = Arc::new(Metrics::default());
+        let queues = Arc::new(maksa_app::queues::Queues::new(
+            Arc::clone(&store),
+            Arc::clone(&clock),
+        ));
         let cards = Arc::new(maksa_app::cards::Cards::new(
             Arc::clone(&store),
             Arc::clone(&clock),
@@ -222,6 +228,7 @@ impl AppState {
             body_limit,
             metrics,
             cards,
+            queues,
             store,
             lifecycle,
             mounts: options.mounts,

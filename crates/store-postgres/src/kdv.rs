@@ -397,19 +397,8 @@ impl KdvStore for PostgresStore {
         requests: Option<&[PaymentRequestId]>,
         now: OffsetDateTime,
     ) -> Result<u64, StoreError> {
-        let ids: Option<Vec<uuid::Uuid>> =
-            requests.map(|ids| ids.iter().map(|id| id.as_uuid()).collect());
-        let done = sqlx::query(
-            "UPDATE payer_messages SET state = 'pending', next_attempt_at = $1, \
-             lease_owner = NULL, lease_until = NULL \
-             WHERE state = 'dead' AND ($2::uuid[] IS NULL OR request_id = ANY($2))",
-        )
-        .bind(stored_time(now))
-        .bind(ids)
-        .execute(&self.pool)
-        .await
-        .map_err(store_error)?;
-        Ok(done.rows_affected())
+        let mut connection = self.pool.acquire().await.map_err(store_error)?;
+        resend_payer_messages(&mut connection, requests, now).await
     }
 
     async fn sign_in_token_taken(&self, id: &str, now: OffsetDateTime) -> Result<bool, StoreError> {
@@ -437,4 +426,26 @@ impl KdvStore for PostgresStore {
         .map_err(store_error)?;
         rows.iter().map(payer_message).collect()
     }
+}
+
+/// Makes dead payer messages pending again on `connection` (the caller's
+/// transaction): those of `requests`, or every dead one.
+pub(crate) async fn resend_payer_messages(
+    connection: &mut PgConnection,
+    requests: Option<&[PaymentRequestId]>,
+    now: OffsetDateTime,
+) -> Result<u64, StoreError> {
+    let ids: Option<Vec<uuid::Uuid>> =
+        requests.map(|ids| ids.iter().map(|id| id.as_uuid()).collect());
+    let done = sqlx::query(
+        "UPDATE payer_messages SET state = 'pending', next_attempt_at = $1, \
+         lease_owner = NULL, lease_until = NULL \
+         WHERE state = 'dead' AND ($2::uuid[] IS NULL OR request_id = ANY($2))",
+    )
+    .bind(stored_time(now))
+    .bind(ids)
+    .execute(connection)
+    .await
+    .map_err(store_error)?;
+    Ok(done.rows_affected())
 }

@@ -660,7 +660,8 @@ impl OutboxStore for PostgresStore {
         ids: Option<&[uuid::Uuid]>,
         now: OffsetDateTime,
     ) -> Result<u64, StoreError> {
-        self.lifecycle_resend_notifications(ids, now).await
+        let mut connection = self.pool.acquire().await.map_err(store_error)?;
+        lifecycle::resend_notifications(&mut connection, ids, now).await
     }
 
     async fn notification_backlog(&self) -> Result<(u64, u64), StoreError> {

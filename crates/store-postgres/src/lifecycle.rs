@@ -185,26 +185,6 @@ impl PostgresStore {
         rows.iter().map(notification).collect()
     }
 
-    pub(crate) async fn lifecycle_resend_notifications(
-        &self,
-        ids: Option<&[Uuid]>,
-        now: OffsetDateTime,
-    ) -> Result<u64, StoreError> {
-        // Attempts are kept: the log shows the whole history of the row. A NULL
-        // array means every dead notification.
-        let updated = sqlx::query(
-            "UPDATE notifications SET state = 'pending', next_attempt_at = $1, lease_owner = NULL, \
-             lease_until = NULL WHERE state = 'dead' AND ($2::uuid[] IS NULL OR id = ANY($2))",
-        )
-        .bind(stored_time(now))
-        .bind(ids.map(<[Uuid]>::to_vec))
-        .execute(&self.pool)
-        .await
-        .map_err(store_error)?
-        .rows_affected();
-        Ok(updated)
-    }
-
     pub(crate) async fn lifecycle_notification_backlog(&self) -> Result<(u64, u64), StoreError> {
         let (pending, dead): (i64, i64) = sqlx::query_as(
             "SELECT count(*) FILTER (WHERE state = 'pending'), count(*) FILTER (WHERE state = 'dead') \
@@ -325,4 +305,24 @@ impl PostgresStore {
         .await
         .map_err(store_error)
     }
+}
+
+/// Makes dead notifications pending again on `connection` (the caller's
+/// transaction). Attempts are kept: the log shows the whole history of the
+/// row. `None` means every dead notification.
+pub(crate) async fn resend_notifications(
+    connection: &mut PgConnection,
+    ids: Option<&[Uuid]>,
+    now: OffsetDateTime,
+) -> Result<u64, StoreError> {
+    Ok(sqlx::query(
+        "UPDATE notifications SET state = 'pending', next_attempt_at = $1, lease_owner = NULL, \
+         lease_until = NULL WHERE state = 'dead' AND ($2::uuid[] IS NULL OR id = ANY($2))",
+    )
+    .bind(stored_time(now))
+    .bind(ids.map(<[Uuid]>::to_vec))
+    .execute(connection)
+    .await
+    .map_err(store_error)?
+    .rows_affected())
 }

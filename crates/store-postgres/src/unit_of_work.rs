@@ -199,6 +199,22 @@ impl UnitOfWork for PostgresWork {
         .rows_affected())
     }
 
+    async fn resend_notifications(
+        &mut self,
+        ids: Option<&[uuid::Uuid]>,
+        now: OffsetDateTime,
+    ) -> Result<u64, StoreError> {
+        lifecycle::resend_notifications(&mut self.transaction, ids, now).await
+    }
+
+    async fn resend_payer_messages(
+        &mut self,
+        requests: Option<&[PaymentRequestId]>,
+        now: OffsetDateTime,
+    ) -> Result<u64, StoreError> {
+        crate::kdv::resend_payer_messages(&mut self.transaction, requests, now).await
+    }
+
     async fn set_request_status(
         &mut self,
         write: &RequestStatusWrite<'_>,

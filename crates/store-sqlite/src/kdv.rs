@@ -410,22 +410,10 @@ impl KdvStore for SqliteStore {
         requests: Option<&[PaymentRequestId]>,
         now: OffsetDateTime,
     ) -> Result<u64, StoreError> {
-        let ids: Option<Vec<String>> =
-            requests.map(|ids| ids.iter().map(|id| request_id_text(*id)).collect());
-        let ids = ids.map(|ids| to_json(&ids, "request ids")).transpose()?;
         let mut write = self.write().await?;
-        let done = sqlx::query(
-            "UPDATE payer_messages SET state = 'pending', next_attempt_at = ?1, \
-             lease_owner = NULL, lease_until = NULL \
-             WHERE state = 'dead' AND (?2 IS NULL OR request_id IN (SELECT value FROM json_each(?2)))",
-        )
-        .bind(micros(now)?)
-        .bind(ids)
-        .execute(&mut *write)
-        .await
-        .map_err(store_error)?;
+        let done = resend_payer_messages(&mut write, requests, now).await?;
         write.commit().await.map_err(store_error)?;
-        Ok(done.rows_affected())
+        Ok(done)
     }
 
     async fn sign_in_token_taken(&self, id: &str, now: OffsetDateTime) -> Result<bool, StoreError> {
@@ -453,4 +441,27 @@ impl KdvStore for SqliteStore {
         .map_err(store_error)?;
         rows.iter().map(payer_message).collect()
     }
+}
+
+/// Makes dead payer messages pending again on `connection` (the caller's
+/// transaction): those of `requests`, or every dead one.
+pub(crate) async fn resend_payer_messages(
+    connection: &mut sqlx::SqliteConnection,
+    requests: Option<&[PaymentRequestId]>,
+    now: OffsetDateTime,
+) -> Result<u64, StoreError> {
+    let ids: Option<Vec<String>> =
+        requests.map(|ids| ids.iter().map(|id| request_id_text(*id)).collect());
+    let ids = ids.map(|ids| to_json(&ids, "request ids")).transpose()?;
+    let done = sqlx::query(
+        "UPDATE payer_messages SET state = 'pending', next_attempt_at = ?1, \
+         lease_owner = NULL, lease_until = NULL \
+         WHERE state = 'dead' AND (?2 IS NULL OR request_id IN (SELECT value FROM json_each(?2)))",
+    )
+    .bind(micros(now)?)
+    .bind(ids)
+    .execute(connection)
+    .await
+    .map_err(store_error)?;
+    Ok(done.rows_affected())
 }

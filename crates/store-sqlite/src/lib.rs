@@ -887,7 +887,10 @@ impl OutboxStore for SqliteStore {
         ids: Option<&[uuid::Uuid]>,
         now: OffsetDateTime,
     ) -> Result<u64, StoreError> {
-        self.lifecycle_resend_notifications(ids, now).await
+        let mut transaction = self.write().await?;
+        let updated = lifecycle::resend_notifications(&mut transaction, ids, now).await?;
+        transaction.commit().await.map_err(store_error)?;
+        Ok(updated)
     }
 
     async fn notification_backlog(&self) -> Result<(u64, u64), StoreError> {

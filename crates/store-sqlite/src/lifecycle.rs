@@ -198,41 +198,6 @@ impl SqliteStore {
         rows.iter().map(notification).collect()
     }
 
-    pub(crate) async fn lifecycle_resend_notifications(
-        &self,
-        ids: Option<&[Uuid]>,
-        now: OffsetDateTime,
-    ) -> Result<u64, StoreError> {
-        let now = micros(now)?;
-        if ids.is_some_and(<[Uuid]>::is_empty) {
-            return Ok(0);
-        }
-        // Attempts are kept: the log shows the whole history of the row.
-        let mut query = QueryBuilder::<Sqlite>::new(
-            "UPDATE notifications SET state = 'pending', next_attempt_at = ",
-        );
-        query
-            .push_bind(now)
-            .push(", lease_owner = NULL, lease_until = NULL WHERE state = 'dead'");
-        if let Some(ids) = ids {
-            query.push(" AND id IN (");
-            let mut list = query.separated(", ");
-            for id in ids {
-                list.push_bind(id.hyphenated().to_string());
-            }
-            query.push(")");
-        }
-        let mut transaction = self.write().await?;
-        let updated = query
-            .build()
-            .execute(&mut *transaction)
-            .await
-            .map_err(store_error)?
-            .rows_affected();
-        transaction.commit().await.map_err(store_error)?;
-        Ok(updated)
-    }
-
     pub(crate) async fn lifecycle_notification_backlog(&self) -> Result<(u64, u64), StoreError> {
         let (pending, dead): (i64, i64) = sqlx::query_as(
             "SELECT COALESCE(SUM(state = 'pending'), 0), COALESCE(SUM(state = 'dead'), 0) \
@@ -356,4 +321,37 @@ impl SqliteStore {
         .await
         .map_err(store_error)
     }
+}
+
+/// Makes dead notifications pending again on `connection` (the caller's
+/// transaction). Attempts are kept: the log shows the whole history of the row.
+pub(crate) async fn resend_notifications(
+    connection: &mut SqliteConnection,
+    ids: Option<&[Uuid]>,
+    now: OffsetDateTime,
+) -> Result<u64, StoreError> {
+    let now = micros(now)?;
+    if ids.is_some_and(<[Uuid]>::is_empty) {
+        return Ok(0);
+    }
+    let mut query = QueryBuilder::<Sqlite>::new(
+        "UPDATE notifications SET state = 'pending', next_attempt_at = ",
+    );
+    query
+        .push_bind(now)
+        .push(", lease_owner = NULL, lease_until = NULL WHERE state = 'dead'");
+    if let Some(ids) = ids {
+        query.push(" AND id IN (");
+        let mut list = query.separated(", ");
+        for id in ids {
+            list.push_bind(id.hyphenated().to_string());
+        }
+        query.push(")");
+    }
+    Ok(query
+        .build()
+        .execute(connection)
+        .await
+        .map_err(store_error)?
+        .rows_affected())
 }

@@ -155,6 +155,20 @@ pub trait UnitOfWork: Send {
         before: OffsetDateTime,
         at: OffsetDateTime,
     ) -> Result<u64, StoreError>;
+    /// Makes dead notifications pending again, due at `now`: the given ones,
+    /// or every dead one when `ids` is `None`. Answers how many.
+    async fn resend_notifications(
+        &mut self,
+        ids: Option<&[uuid::Uuid]>,
+        now: OffsetDateTime,
+    ) -> Result<u64, StoreError>;
+    /// Makes dead payer messages pending again, due at `now`: those of the
+    /// given requests, or every dead one when `requests` is `None`.
+    async fn resend_payer_messages(
+        &mut self,
+        requests: Option<&[PaymentRequestId]>,
+        now: OffsetDateTime,
+    ) -> Result<u64, StoreError>;
 
     /// Compare-and-set of a request's status (see [`RequestStatusWrite`]).
     async fn set_request_status(

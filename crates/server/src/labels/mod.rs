@@ -7,6 +7,8 @@
 //! further areas beside it.
 
 pub mod console;
+pub mod queues;
+pub mod statements;
 
 /// The language a page is shown in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]

@@ -170,6 +170,7 @@ pub(crate) fn notice(
 const NAVIGATION: &[(&str, &Text, Role)] = &[
     ("/admin/", &label::NAV_DASHBOARD, Role::Viewer),
     ("/admin/requests", &label::NAV_REQUESTS, Role::Viewer),
+    ("/admin/queues", &label::NAV_QUEUES, Role::Viewer),
     ("/admin/catalogue", &label::NAV_CATALOGUE, Role::Viewer),
     (
         "/admin/certificates",

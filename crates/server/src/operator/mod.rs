@@ -16,7 +16,11 @@ mod cards;
 mod entries;
 pub(crate) mod frame;
 mod orders;
+mod queues;
 mod report;
+mod statements;
+
+pub(crate) use statements::{MAX_STATEMENT_BYTES, STATEMENTS_PATH};
 
 use crate::AppState;
 use crate::pages::html::{csp, escape, secure_headers};
@@ -85,6 +89,8 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .route("/admin/cards/{id}/reverse", post(cards::reverse))
         .route("/admin/cards/close-day", post(cards::close_day))
         .route("/admin/operator.css", get(stylesheet))
+        .merge(queues::routes())
+        .merge(statements::routes())
         .route_layer(axum::middleware::from_fn_with_state(state, only_over_tls))
         // The console was at `/operator/` before issue 17: old bookmarks land.
         .route(

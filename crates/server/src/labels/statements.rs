@@ -1,0 +1,36 @@
+//! The console's statement upload.
+
+use crate::text;
+
+text!(TITLE, "Kontu izraksti", "Statements");
+text!(
+    INTRO,
+    "Augšupielādējiet Valsts kases konta izrakstu (camt.053, camt.052 vai camt.054). Katrs fails tiek ielasīts vienā transakcijā: ja fails ir bojāts, nekas netiek saglabāts. Atkārtoti ielasīts fails neko nemaina.",
+    "Upload a Treasury account statement (camt.053, camt.052 or camt.054). Each file is read in one transaction: a malformed file stores nothing. A file read again changes nothing."
+);
+text!(FILE, "Izraksta fails (XML)", "Statement file (XML)");
+text!(IMPORT, "Ielasīt", "Import");
+text!(IMPORTED, "Ielasīts:", "Imported:");
+text!(STATEMENTS, "Izraksti", "Statements");
+text!(ENTRIES, "Ieraksti", "Entries");
+text!(REFUNDS_PROPOSED, "Ierosinātās atmaksas", "Refunds proposed");
+text!(
+    TO_REPORT,
+    "Uz saskaņošanas pārskatu",
+    "To the reconciliation report"
+);
+text!(
+    REFUSED,
+    "Fails netika ielasīts:",
+    "The file was not imported:"
+);
+text!(
+    NOT_A_FILE_FORM,
+    "šī nav faila augšupielādes forma.",
+    "this is not a file upload form."
+);
+text!(
+    NO_FILE,
+    "fails nav izvēlēts vai ir tukšs.",
+    "no file was chosen, or it is empty."
+);
