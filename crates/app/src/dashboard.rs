@@ -466,8 +466,9 @@ mod tests {
     #[test]
     fn ranges_are_bounded() {
         assert!(riga_spans(date!(2026 - 11 - 30), date!(2026 - 11 - 29)).is_err());
-        assert!(riga_spans(date!(2025 - 01 - 01), date!(2026 - 01 - 01)).is_err());
-        assert!(riga_spans(date!(2025 - 01 - 02), date!(2026 - 01 - 01)).is_ok());
+        // 367 days refused, 366 (inclusive) taken.
+        assert!(riga_spans(date!(2024 - 12 - 31), date!(2026 - 01 - 01)).is_err());
+        assert!(riga_spans(date!(2025 - 01 - 01), date!(2026 - 01 - 01)).is_ok());
     }
 
     #[test]

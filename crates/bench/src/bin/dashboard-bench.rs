@@ -1,5 +1,5 @@
 //! The console's dashboard on a large database (issue 17): N payment
-//! requests (default 1,000,000) created evenly over the 365 days before
+//! requests (default 1,000,000) created evenly over the 365 days (or DAYS) before
 //! 2026-11-30, 70 % of them paid at one of four banks, each with one attempt
 //! (executed when paid, else rejected or left open), inserted in batches
 //! through the store port; then the dashboard of the default range (the last
@@ -9,7 +9,7 @@
 //! range is timed too.
 //!
 //! ```text
-//! cargo run --release -p maksa-bench --bin dashboard-bench -- [sqlite|postgres] [REQUESTS] [RUNS]
+//! cargo run --release -p maksa-bench --bin dashboard-bench -- [sqlite|postgres] [REQUESTS] [RUNS] [DAYS]
 //! ```
 //! The database is made fresh (SQLite in a directory under `.`, removed at
 //! the end; PostgreSQL a throw-away database) and analysed after seeding.
@@ -58,9 +58,9 @@ fn random_bytes<const N: usize>(seed: u64, salt: u64) -> [u8; N] {
 
 /// Request `seed` of `total`, created at its place in the year, and its one
 /// attempt.
-fn request(seed: u64, total: u64) -> (PaymentRequest, maksa_domain::attempt::Attempt) {
-    let start = datetime!(2025-11-30 00:00 UTC);
-    let year_micros: i64 = 365 * 86_400 * 1_000_000;
+fn request(seed: u64, total: u64, days: i64) -> (PaymentRequest, maksa_domain::attempt::Attempt) {
+    let start = datetime!(2026-11-30 00:00 UTC) - Duration::days(days);
+    let year_micros: i64 = days * 86_400 * 1_000_000;
     let offset = i64::try_from(
         u128::from(seed) * u128::try_from(year_micros).unwrap_or(0) / u128::from(total.max(1)),
     )
@@ -144,6 +144,9 @@ async fn main() -> anyhow::Result<()> {
         .transpose()?
         .unwrap_or(1_000_000);
     let runs: usize = args.next().map(|n| n.parse()).transpose()?.unwrap_or(50);
+    // Over how many days before 2026-11-30 the requests are spread: fewer
+    // requests over fewer days give a month the density of the full run.
+    let days: i64 = args.next().map(|n| n.parse()).transpose()?.unwrap_or(365);
 
     let directory = tempfile::Builder::new()
         .prefix("maksa-dashboard-")
@@ -170,7 +173,7 @@ async fn main() -> anyhow::Result<()> {
     let mut from = 0u64;
     while from < total {
         let to = (from + INSERT_BATCH as u64).min(total);
-        let made: Vec<_> = (from..to).map(|seed| request(seed, total)).collect();
+        let made: Vec<_> = (from..to).map(|seed| request(seed, total, days)).collect();
         let batch: Vec<(PaymentRequest, AuditEvent)> = made
             .iter()
             .map(|(r, _)| (r.clone(), creation_audit(r)))
