@@ -684,3 +684,14 @@ export async function expectOutcome(s, page, value) {
 }
 
 export { assert, sleep };
+
+// Signs in to the operator's console from its sign-in page (the page must be
+// open): name and password from the demo's credentials.
+export async function signInToConsole(page, credentials) {
+  if (!/\/admin\/sign-in$/.test(page.url())) {
+    await page.goto(new URL('sign-in', credentials.url).href);
+  }
+  await page.fill('#name', credentials.name);
+  await page.fill('#password', credentials.password);
+  await page.click('[data-action="sign-in"]');
+}

@@ -75,7 +75,7 @@ test('the operator signs in, reads the report, opens an entry and downloads the 
   await page.fill('#password', credentials.password);
   await page.click('[data-action="sign-in"]');
   await page.waitForURL(/\/admin\/$/);
-  await expectState(page, 'report');
+  await expectState(page, 'dashboard');
   const cookies = await context.cookies();
   const session = cookies.find((c) => c.name === 'maksa_operator');
   assert.ok(session, 'a session cookie');

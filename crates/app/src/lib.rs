@@ -20,6 +20,7 @@ pub mod auth;
 pub mod cards;
 pub mod catalog_file;
 pub mod clock;
+pub mod dashboard;
 pub mod documents;
 pub mod error;
 mod hub_key;

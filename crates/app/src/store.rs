@@ -36,11 +36,16 @@ use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
 mod cards;
+mod dashboard;
 mod kdv;
 mod treasury;
 mod unit_of_work;
 
 pub use cards::{CardDayClose, CardReversal, CardStore, CardTotals};
+pub use dashboard::{
+    AttemptTally, CONFIRMATION_CAP_SECONDS, ConfirmationBucket, DashboardStore, LocalSpan,
+    NotificationHealth, PaidDay, PayeeDay, Queues, RequestDay,
+};
 pub use kdv::{
     IvisSubmission, IvisTransaction, KdvStore, PayerMessage, PayerMessageKind, PayerMessageOutcome,
     PayerMessageState,
@@ -606,6 +611,7 @@ pub trait Store:
     + TreasuryStore
     + KdvStore
     + CardStore
+    + DashboardStore
     + Send
     + Sync
     + 'static
@@ -622,6 +628,7 @@ impl<T> Store for T where
         + TreasuryStore
         + KdvStore
         + CardStore
+        + DashboardStore
         + 'static
 {
 }
@@ -630,7 +637,7 @@ impl<T> Store for T where
 /// (callers on a concrete store need the traits in scope to call their methods).
 pub mod prelude {
     pub use super::{
-        AttemptStore, CardStore, DocumentStore, KdvStore, OutboxStore, PaymentRequestStore,
-        RegistryStore, Store, TransactionStore, TreasuryStore,
+        AttemptStore, CardStore, DashboardStore, DocumentStore, KdvStore, OutboxStore,
+        PaymentRequestStore, RegistryStore, Store, TransactionStore, TreasuryStore,
     };
 }

@@ -587,3 +587,63 @@ impl maksa_app::store::CardStore for ObservedStore {
         self.inner.card_refunds_due(providers, limit).await
     }
 }
+
+#[async_trait]
+impl maksa_app::store::DashboardStore for ObservedStore {
+    async fn paid_by_provider(
+        &self,
+        span: &maksa_app::store::LocalSpan,
+    ) -> Result<Vec<maksa_app::store::PaidDay>, StoreError> {
+        self.inner.paid_by_provider(span).await
+    }
+
+    async fn paid_by_service(
+        &self,
+        span: &maksa_app::store::LocalSpan,
+    ) -> Result<Vec<maksa_app::store::PaidDay>, StoreError> {
+        self.inner.paid_by_service(span).await
+    }
+
+    async fn requests_by_day(
+        &self,
+        span: &maksa_app::store::LocalSpan,
+    ) -> Result<Vec<maksa_app::store::RequestDay>, StoreError> {
+        self.inner.requests_by_day(span).await
+    }
+
+    async fn attempt_tallies(
+        &self,
+        start: OffsetDateTime,
+        end: OffsetDateTime,
+    ) -> Result<Vec<maksa_app::store::AttemptTally>, StoreError> {
+        self.inner.attempt_tallies(start, end).await
+    }
+
+    async fn confirmation_times(
+        &self,
+        start: OffsetDateTime,
+        end: OffsetDateTime,
+    ) -> Result<Vec<maksa_app::store::ConfirmationBucket>, StoreError> {
+        self.inner.confirmation_times(start, end).await
+    }
+
+    async fn notification_health(
+        &self,
+        start: OffsetDateTime,
+        end: OffsetDateTime,
+    ) -> Result<maksa_app::store::NotificationHealth, StoreError> {
+        self.inner.notification_health(start, end).await
+    }
+
+    async fn queues(&self) -> Result<maksa_app::store::Queues, StoreError> {
+        self.inner.queues().await
+    }
+
+    async fn paid_by_payee(
+        &self,
+        span: &maksa_app::store::LocalSpan,
+        limit: u32,
+    ) -> Result<Vec<maksa_app::store::PayeeDay>, StoreError> {
+        self.inner.paid_by_payee(span, limit).await
+    }
+}

@@ -56,6 +56,7 @@ use tokio::task::JoinSet;
 
 pub use maksa_x509::ConnectionLimits;
 pub use operator::OperatorConsole;
+pub use operator::dashboard_html;
 pub use pages::PageSettings;
 pub use tls::presented;
 pub use workspace::WorkspaceSettings;

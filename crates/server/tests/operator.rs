@@ -511,7 +511,10 @@ async fn the_report_page_shows_the_reports_numbers(backend: Backend) {
     assert!(!page.contains("<script"));
     // A range the form refuses.
     let (status, page, _) = c
-        .get(&mut jar, "/admin/?from=2026-12-01&to=2026-11-01")
+        .get(
+            &mut jar,
+            "/admin/reconciliation?from=2026-12-01&to=2026-11-01",
+        )
         .await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert!(page.contains("before the start"), "{page}");

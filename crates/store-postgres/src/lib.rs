@@ -9,6 +9,7 @@
 
 mod cards;
 mod convert;
+mod dashboard;
 mod documents;
 mod kdv;
 mod keys;

@@ -17,6 +17,7 @@
 mod cards;
 mod checkpoint;
 mod convert;
+mod dashboard;
 mod documents;
 mod kdv;
 mod keys;

@@ -9,6 +9,7 @@
 pub mod console;
 pub mod queues;
 pub mod statements;
+pub mod dashboard;
 
 /// The language a page is shown in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]

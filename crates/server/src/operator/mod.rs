@@ -13,6 +13,8 @@
 #![allow(clippy::result_large_err)]
 
 mod cards;
+mod charts;
+mod dashboard;
 mod entries;
 pub(crate) mod frame;
 mod orders;
@@ -21,6 +23,9 @@ mod report;
 mod statements;
 
 pub(crate) use statements::{MAX_STATEMENT_BYTES, STATEMENTS_PATH};
+mod reports;
+
+pub use dashboard::render_html as dashboard_html;
 
 use crate::AppState;
 use crate::pages::html::{csp, escape, secure_headers};
@@ -72,7 +77,7 @@ impl OperatorConsole {
 pub fn routes(state: AppState) -> Router<AppState> {
     Router::new()
         .route("/admin", get(|| async { Redirect::to("/admin/") }))
-        .route("/admin/", get(report::report_page))
+        .route("/admin/", get(dashboard::page))
         .route("/admin/reconciliation", get(report::report_page))
         .route("/admin/language/{code}", get(frame::switch_language))
         .route("/admin/sign-in", get(sign_in_page).post(sign_in))
@@ -88,6 +93,9 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .route("/admin/cards", get(cards::list))
         .route("/admin/cards/{id}/reverse", post(cards::reverse))
         .route("/admin/cards/close-day", post(cards::close_day))
+        .route("/admin/reports", get(reports::page))
+        .route("/admin/reports.csv", get(reports::csv))
+        .route("/admin/reports.xlsx", get(reports::xlsx))
         .route("/admin/operator.css", get(stylesheet))
         .merge(queues::routes())
         .merge(statements::routes())

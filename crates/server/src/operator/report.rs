@@ -3,7 +3,7 @@
 //! against money received (inline SVG, its numbers also in a table) and
 //! the paid payments whose money has not come.
 
-use super::{escape, page, signed_in_page, signed_money};
+use super::{charts, escape, page, signed_in_page, signed_money};
 use crate::AppState;
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode};
@@ -296,25 +296,6 @@ fn chart_series(report: &Report) -> BTreeMap<String, BTreeMap<Date, (i64, i64)>>
     series
 }
 
-const CHART_HEIGHT: i64 = 200;
-const BAR_WIDTH: i64 = 12;
-/// Two bars and a gap per day.
-const DAY_WIDTH: i64 = 3 * BAR_WIDTH;
-const AXIS: i64 = 60;
-/// Most days drawn (the table lists every day): a year of bars.
-const MAX_CHART_DAYS: usize = 400;
-
-fn bar_height(minor: i64, max: i64) -> i64 {
-    if max <= 0 {
-        return 0;
-    }
-    let scaled = i128::from(minor.max(0))
-        .checked_mul(i128::from(CHART_HEIGHT))
-        .and_then(|v| v.checked_div(i128::from(max)))
-        .unwrap_or(0);
-    i64::try_from(scaled).unwrap_or(CHART_HEIGHT)
-}
-
 fn chart(body: &mut String, report: &Report) {
     body.push_str("<h2>Money expected and received per day</h2>");
     let series = chart_series(report);
@@ -324,53 +305,32 @@ fn chart(body: &mut String, report: &Report) {
     }
     for (currency, days) in &series {
         let currency = escape(currency);
-        let max = days
-            .values()
-            .map(|(expected, received)| (*expected).max(*received))
-            .max()
-            .unwrap_or(0);
-        let count = i64::try_from(days.len().min(MAX_CHART_DAYS)).unwrap_or(0);
-        let width = AXIS
-            .saturating_add(count.saturating_mul(DAY_WIDTH))
-            .saturating_add(10);
-        let height = CHART_HEIGHT.saturating_add(40);
         let id = format!("chart-{currency}");
+        let title = format!("Money expected and received per day, {currency}");
+        let drawn = charts::Chart {
+            id: &id,
+            title: &title,
+            desc: "Bars per day: received money (solid) beside expected money (hatched). \
+                   The same numbers are in the table that follows.",
+            categories: days.keys().map(|day| day_text(*day)).collect(),
+            short: days.keys().map(|day| day.day().to_string()).collect(),
+            series: vec![
+                charts::Series {
+                    name: "Received".into(),
+                    values: days.values().map(|(_, received)| *received).collect(),
+                },
+                charts::Series {
+                    name: "Expected".into(),
+                    values: days.values().map(|(expected, _)| *expected).collect(),
+                },
+            ],
+            format: signed_money,
+        };
         let _ = write!(
             body,
-            "<figure><svg class=\"chart\" role=\"img\" aria-labelledby=\"{id}-title {id}-desc\" \
-             width=\"{width}\" height=\"{height}\" viewBox=\"0 0 {width} {height}\" xmlns=\"http://www.w3.org/2000/svg\">\
-             <title id=\"{id}-title\">Money expected and received per day, {currency}</title>\
-             <desc id=\"{id}-desc\">Bars per day: expected money (hatched outline) beside received money (solid). \
-             The same numbers are in the table that follows.</desc>\
-             <line x1=\"{AXIS}\" y1=\"10\" x2=\"{AXIS}\" y2=\"{base}\" stroke=\"#1a1a1a\"/>\
-             <line x1=\"{AXIS}\" y1=\"{base}\" x2=\"{width}\" y2=\"{base}\" stroke=\"#1a1a1a\"/>\
-             <text x=\"{label_x}\" y=\"16\" font-size=\"11\" text-anchor=\"end\" fill=\"#1a1a1a\">{top}</text>\
-             <text x=\"{label_x}\" y=\"{base}\" font-size=\"11\" text-anchor=\"end\" fill=\"#1a1a1a\">0</text>",
-            base = CHART_HEIGHT.saturating_add(10),
-            label_x = AXIS.saturating_sub(4),
-            top = signed_money(max),
+            "<figure>{}",
+            charts::grouped_bars(&drawn).into_string()
         );
-        for (index, (day, (expected, received))) in days.iter().take(MAX_CHART_DAYS).enumerate() {
-            let index = i64::try_from(index).unwrap_or(0);
-            let x = AXIS
-                .saturating_add(index.saturating_mul(DAY_WIDTH))
-                .saturating_add(4);
-            let base = CHART_HEIGHT.saturating_add(10);
-            let expected_height = bar_height(*expected, max);
-            let received_height = bar_height(*received, max);
-            let _ = write!(
-                body,
-                "<rect x=\"{x}\" y=\"{ey}\" width=\"{BAR_WIDTH}\" height=\"{expected_height}\" fill=\"#ffffff\" stroke=\"#0b4f8a\" stroke-width=\"2\" stroke-dasharray=\"3 2\"/>\
-                 <rect x=\"{rx}\" y=\"{ry}\" width=\"{BAR_WIDTH}\" height=\"{received_height}\" fill=\"#0b4f8a\"/>\
-                 <text x=\"{x}\" y=\"{ty}\" font-size=\"9\" fill=\"#1a1a1a\">{label}</text>",
-                ey = base.saturating_sub(expected_height),
-                rx = x.saturating_add(BAR_WIDTH),
-                ry = base.saturating_sub(received_height),
-                ty = base.saturating_add(14),
-                label = day.day(),
-            );
-        }
-        body.push_str("</svg>");
         let _ = write!(
             body,
             "<figcaption>Expected: payments a provider confirmed that day. Received: the day's booked credits on the statements.</figcaption></figure>\
@@ -410,12 +370,5 @@ mod tests {
                 .expect_err("refused")
                 .contains("not a day")
         );
-    }
-
-    #[test]
-    fn bars_scale_without_overflow() {
-        assert_eq!(bar_height(50, 100), CHART_HEIGHT / 2);
-        assert_eq!(bar_height(i64::MAX, i64::MAX), CHART_HEIGHT);
-        assert_eq!(bar_height(10, 0), 0);
     }
 }
