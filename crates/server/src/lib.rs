@@ -24,6 +24,7 @@ mod invoices;
 pub mod ivis;
 mod json;
 pub mod labels;
+mod openapi;
 mod operator;
 mod pages;
 mod panic;
@@ -265,6 +266,10 @@ pub fn router(state: AppState) -> Router {
         .merge(soap::routes())
         .merge(ivis::door::routes())
         .merge(workspace::routes())
+        // The REST API's OpenAPI 3.1 document and its reference page (docs/api.md).
+        .route("/openapi.json", get(openapi::openapi_json))
+        .route("/api/", get(openapi::page::api_reference))
+        .route("/api", get(openapi::page::api_reference))
         .route("/health", get(|| async { "ok" }))
         .route("/ready", get(ready))
         .route("/metrics", get(metrics));
