@@ -36,11 +36,13 @@ use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
 mod cards;
+mod console;
 mod kdv;
 mod treasury;
 mod unit_of_work;
 
 pub use cards::{CardDayClose, CardReversal, CardStore, CardTotals};
+pub use console::{ConsoleFilter, ConsoleRequest, ConsoleStore};
 pub use kdv::{
     IvisSubmission, IvisTransaction, KdvStore, PayerMessage, PayerMessageKind, PayerMessageOutcome,
     PayerMessageState,
@@ -606,6 +608,7 @@ pub trait Store:
     + TreasuryStore
     + KdvStore
     + CardStore
+    + ConsoleStore
     + Send
     + Sync
     + 'static
@@ -622,6 +625,7 @@ impl<T> Store for T where
         + TreasuryStore
         + KdvStore
         + CardStore
+        + ConsoleStore
         + 'static
 {
 }
@@ -630,7 +634,7 @@ impl<T> Store for T where
 /// (callers on a concrete store need the traits in scope to call their methods).
 pub mod prelude {
     pub use super::{
-        AttemptStore, CardStore, DocumentStore, KdvStore, OutboxStore, PaymentRequestStore,
-        RegistryStore, Store, TransactionStore, TreasuryStore,
+        AttemptStore, CardStore, ConsoleStore, DocumentStore, KdvStore, OutboxStore,
+        PaymentRequestStore, RegistryStore, Store, TransactionStore, TreasuryStore,
     };
 }

@@ -587,3 +587,13 @@ impl maksa_app::store::CardStore for ObservedStore {
         self.inner.card_refunds_due(providers, limit).await
     }
 }
+
+#[async_trait]
+impl maksa_app::store::ConsoleStore for ObservedStore {
+    async fn search_requests(
+        &self,
+        filter: &maksa_app::store::ConsoleFilter,
+    ) -> Result<Vec<maksa_app::store::ConsoleRequest>, StoreError> {
+        self.inner.search_requests(filter).await
+    }
+}
