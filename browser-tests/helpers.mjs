@@ -684,3 +684,17 @@ export async function expectOutcome(s, page, value) {
 }
 
 export { assert, sleep };
+
+/**
+ * Signs in to the operator's console at `credentials.url` (demo-operator.json:
+ * `url`, `name`, `password`) and waits for the first console page. Today the
+ * sign-in takes a name and a password; when it also asks for a TOTP code,
+ * this is the one place that learns it.
+ */
+export async function signInToConsole(page, credentials) {
+  await page.goto(credentials.url);
+  await page.fill('#name', credentials.name);
+  await page.fill('#password', credentials.password);
+  await page.click('[data-action="sign-in"]');
+  await page.waitForURL((url) => !url.pathname.endsWith('/sign-in'));
+}

@@ -72,6 +72,8 @@ pub struct AppState {
     pub metrics: Arc<Metrics>,
     /// Card reversals and the acquirers' day closes (docs/providers/firstdata.md).
     pub cards: Arc<maksa_app::cards::Cards>,
+    /// The console's payment requests (docs/console-requests.md).
+    pub requests_console: Arc<maksa_app::requests_console::RequestsConsole>,
     store: Arc<dyn Store>,
     /// The background workers; `None` when no transport was configured (tests
     /// of the API alone).
@@ -154,6 +156,13 @@ impl AppState {
             hub,
         ));
         requests.accept_ivis_test_messages(options.ivis_test_messages);
+        let requests_console = Arc::new(maksa_app::requests_console::RequestsConsole::new(
+            Arc::clone(&store),
+            Arc::clone(&clock),
+            Arc::clone(&payer),
+            Arc::clone(&documents),
+            Arc::clone(&requests),
+        ));
         let workspace = options.workspace.map(|settings| {
             let lifetime = settings.session_lifetime;
             Arc::new(workspace::Workspace::new(
@@ -215,6 +224,7 @@ impl AppState {
         ));
         Ok(AppState {
             requests,
+            requests_console,
             auth,
             payer,
             documents,

@@ -17,6 +17,7 @@ mod entries;
 pub(crate) mod frame;
 mod orders;
 mod report;
+mod requests;
 
 use crate::AppState;
 use crate::pages::html::{csp, escape, secure_headers};
@@ -84,6 +85,7 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .route("/admin/cards", get(cards::list))
         .route("/admin/cards/{id}/reverse", post(cards::reverse))
         .route("/admin/cards/close-day", post(cards::close_day))
+        .merge(requests::routes())
         .route("/admin/operator.css", get(stylesheet))
         .route_layer(axum::middleware::from_fn_with_state(state, only_over_tls))
         // The console was at `/operator/` before issue 17: old bookmarks land.
