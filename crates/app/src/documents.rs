@@ -236,6 +236,39 @@ impl Documents {
         })
     }
 
+    /// The console's issue (docs/console-requests.md): the request's receipt
+    /// when one is due, or a new invoice made out to the payer, by `actor`
+    /// (`operator:<name>`). `None` when no receipt is due.
+    pub async fn issue_by_operator(
+        &self,
+        owner: &ClientId,
+        id: PaymentRequestId,
+        kind: DocumentKind,
+        actor: &str,
+    ) -> Result<Option<i64>, AppError> {
+        let what = match kind {
+            DocumentKind::Receipt => Issue::Receipt,
+            DocumentKind::Invoice => Issue::Invoice((None, None, None)),
+        };
+        self.issue(owner, id, what, actor).await
+    }
+
+    /// The latest document of any client's request, for the console (as
+    /// [`Documents::latest`] does for the client).
+    pub async fn latest_for_operator(
+        &self,
+        id: PaymentRequestId,
+        format: DocumentFormat,
+        language: DocumentLanguage,
+    ) -> Result<DocumentFile, AppError> {
+        let request = self
+            .store
+            .payment_request_by_id(id)
+            .await?
+            .ok_or_else(AppError::not_found_request)?;
+        self.latest_of(&request.owner, id, format, language).await
+    }
+
     /// Issues the receipts of paid requests that are due (the worker's step).
     /// Answers how many it issued.
     ///

@@ -36,6 +36,7 @@ pub mod payer_sessions;
 pub mod payment_requests;
 pub mod providers;
 pub mod queues;
+pub mod requests_console;
 pub mod store;
 pub mod treasury;
 pub mod workflows;

@@ -342,6 +342,62 @@ impl PaymentRequests {
         if request.status == Status::Cancelled {
             return Ok(());
         }
+        // A cancellation is the client's own act: notified back only to
+        // clients whose contract asks for it — unless money moved (O), which
+        // the client must always learn about.
+        let notify = self
+            .catalog()
+            .contract(&caller.client)
+            .is_some_and(|c| c.notify_cancelled);
+        let thumbprint = caller.thumbprint.clone();
+        self.cancel_request(&request, caller.client.to_string(), notify, |from, to| {
+            json!({ "from": from.letter().to_string(), "to": to.letter().to_string(), "certificate": thumbprint })
+        })
+        .await
+        .map(|_| ())
+    }
+
+    /// The console's cancel (docs/console-requests.md): the client's
+    /// transition, by an operator (`actor` = `operator:<name>`), the client
+    /// always notified; refused for a request already cancelled or in another
+    /// final status. Answers the request's new status.
+    pub async fn cancel_by_operator(
+        &self,
+        id: PaymentRequestId,
+        actor: &str,
+    ) -> Result<Status, AppError> {
+        let request = self
+            .store
+            .payment_request_by_id(id)
+            .await?
+            .ok_or_else(AppError::not_found_request)?;
+        if request.status == Status::Cancelled {
+            return Err(AppError::Conflict {
+                code: ErrorCode::InvalidStatusTransition,
+                message: format!("payment request {id} is already cancelled"),
+            });
+        }
+        self.cancel_request(&request, actor.to_owned(), true, |from, to| {
+            json!({
+                "from": from.letter().to_string(),
+                "to": to.letter().to_string(),
+                "before": { "status": from.letter().to_string() },
+                "after": { "status": to.letter().to_string() },
+            })
+        })
+        .await
+    }
+
+    /// The cancel transition of `request` by `actor`, with the audit detail
+    /// `detail(from, to)`; `notify`: whether the client's `GET` notification
+    /// goes out (always when money moved). Answers the new status.
+    async fn cancel_request(
+        &self,
+        request: &PaymentRequest,
+        actor: String,
+        notify: bool,
+        detail: impl FnOnce(Status, Status) -> serde_json::Value,
+    ) -> Result<Status, AppError> {
         let refused = |refused: maksa_domain::status::TransitionRefused| AppError::Conflict {
             code: ErrorCode::InvalidStatusTransition,
             message: format!(
@@ -356,45 +412,38 @@ impl PaymentRequests {
         let open_payments_to = request
             .open_payments_after(RequestEvent::CancelledByClient)
             .map_err(refused)?;
-        // A cancellation is the client's own act: notified back only to
-        // clients whose contract asks for it — unless money moved (O), which
-        // the client must always learn about.
-        let notify = to == Status::Other
-            || self
-                .catalog()
-                .contract(&caller.client)
-                .is_some_and(|c| c.notify_cancelled);
+        let notify = notify || to == Status::Other;
         let now = self.clock.now();
         let change = StatusChange {
-            owner: caller.client.clone(),
+            owner: request.owner.clone(),
             id: request.id,
             from: request.status,
             to,
             at: now,
             open_payments_to: Some(open_payments_to),
             // The IVIS answer is owed whatever the contract says of the GET.
-            notifications: crate::notifications::notifications_for(&request, to, now)
+            notifications: crate::notifications::notifications_for(request, to, now)
                 .into_iter()
                 .filter(|n| notify || n.kind == crate::store::NotificationKind::Ivis)
                 .collect(),
             audit: AuditEvent {
                 at: now,
-                actor: caller.client.to_string(),
+                actor,
                 request_id: Some(request.id),
                 kind: "payment_request.cancelled".into(),
-                detail: json!({ "from": request.status.letter().to_string(), "to": to.letter().to_string(), "certificate": caller.thumbprint }),
+                detail: detail(request.status, to),
             },
         };
         if self.store.change_request_status(&change).await? {
-            return Ok(());
+            return Ok(to);
         }
         // The status moved between our read and our write: answer from the new one.
         match self
             .store
-            .request_status(&caller.client, request.id)
+            .request_status(&request.owner, request.id)
             .await?
         {
-            Some(Status::Cancelled) => Ok(()),
+            Some(Status::Cancelled) => Ok(Status::Cancelled),
             Some(other) => Err(AppError::Conflict {
                 code: ErrorCode::InvalidStatusTransition,
                 message: format!(

@@ -37,6 +37,7 @@ use time::OffsetDateTime;
 
 mod cards;
 mod dashboard;
+mod console;
 mod kdv;
 mod treasury;
 mod unit_of_work;
@@ -46,6 +47,7 @@ pub use dashboard::{
     AttemptTally, CONFIRMATION_CAP_SECONDS, ConfirmationBucket, DashboardStore, LocalSpan,
     NotificationHealth, PaidDay, PayeeDay, Queues, RequestDay,
 };
+pub use console::{ConsoleFilter, ConsoleRequest, ConsoleStore};
 pub use kdv::{
     IvisSubmission, IvisTransaction, KdvStore, PayerMessage, PayerMessageKind, PayerMessageOutcome,
     PayerMessageState,
@@ -612,6 +614,7 @@ pub trait Store:
     + KdvStore
     + CardStore
     + DashboardStore
+    + ConsoleStore
     + Send
     + Sync
     + 'static
@@ -629,6 +632,7 @@ impl<T> Store for T where
         + KdvStore
         + CardStore
         + DashboardStore
+        + ConsoleStore
         + 'static
 {
 }
@@ -638,6 +642,7 @@ impl<T> Store for T where
 pub mod prelude {
     pub use super::{
         AttemptStore, CardStore, DashboardStore, DocumentStore, KdvStore, OutboxStore,
+        AttemptStore, CardStore, ConsoleStore, DocumentStore, KdvStore, OutboxStore,
         PaymentRequestStore, RegistryStore, Store, TransactionStore, TreasuryStore,
     };
 }

@@ -645,5 +645,11 @@ impl maksa_app::store::DashboardStore for ObservedStore {
         limit: u32,
     ) -> Result<Vec<maksa_app::store::PayeeDay>, StoreError> {
         self.inner.paid_by_payee(span, limit).await
+impl maksa_app::store::ConsoleStore for ObservedStore {
+    async fn search_requests(
+        &self,
+        filter: &maksa_app::store::ConsoleFilter,
+    ) -> Result<Vec<maksa_app::store::ConsoleRequest>, StoreError> {
+        self.inner.search_requests(filter).await
     }
 }

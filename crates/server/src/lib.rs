@@ -76,6 +76,8 @@ pub struct AppState {
     pub cards: Arc<maksa_app::cards::Cards>,
     /// What waits for a person: dead notifications and payer e-mail, unresolved payments.
     pub queues: Arc<maksa_app::queues::Queues>,
+    /// The console's payment requests (docs/console-requests.md).
+    pub requests_console: Arc<maksa_app::requests_console::RequestsConsole>,
     store: Arc<dyn Store>,
     /// The background workers; `None` when no transport was configured (tests
     /// of the API alone).
@@ -162,6 +164,13 @@ impl AppState {
             hub,
         ));
         requests.accept_ivis_test_messages(options.ivis_test_messages);
+        let requests_console = Arc::new(maksa_app::requests_console::RequestsConsole::new(
+            Arc::clone(&store),
+            Arc::clone(&clock),
+            Arc::clone(&payer),
+            Arc::clone(&documents),
+            Arc::clone(&requests),
+        ));
         let workspace = options.workspace.map(|settings| {
             let lifetime = settings.session_lifetime;
             Arc::new(workspace::Workspace::new(
@@ -223,6 +232,7 @@ impl AppState {
         ));
         Ok(AppState {
             requests,
+            requests_console,
             auth,
             payer,
             documents,

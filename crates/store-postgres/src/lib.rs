@@ -8,6 +8,7 @@
 //! (the port's transaction); this crate decides nothing, it only speaks SQL.
 
 mod cards;
+mod console;
 mod convert;
 mod dashboard;
 mod documents;

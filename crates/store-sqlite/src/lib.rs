@@ -16,6 +16,7 @@
 
 mod cards;
 mod checkpoint;
+mod console;
 mod convert;
 mod dashboard;
 mod documents;

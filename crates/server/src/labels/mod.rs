@@ -10,6 +10,7 @@ pub mod console;
 pub mod queues;
 pub mod statements;
 pub mod dashboard;
+pub mod requests;
 
 /// The language a page is shown in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]

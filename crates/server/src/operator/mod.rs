@@ -26,6 +26,7 @@ pub(crate) use statements::{MAX_STATEMENT_BYTES, STATEMENTS_PATH};
 mod reports;
 
 pub use dashboard::render_html as dashboard_html;
+mod requests;
 
 use crate::AppState;
 use crate::pages::html::{csp, escape, secure_headers};
@@ -96,6 +97,7 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .route("/admin/reports", get(reports::page))
         .route("/admin/reports.csv", get(reports::csv))
         .route("/admin/reports.xlsx", get(reports::xlsx))
+        .merge(requests::routes())
         .route("/admin/operator.css", get(stylesheet))
         .merge(queues::routes())
         .merge(statements::routes())
