@@ -23,6 +23,7 @@ pub mod clock;
 pub mod documents;
 pub mod error;
 mod hub_key;
+pub mod idempotency;
 pub mod ivis;
 pub mod lifecycle;
 pub mod mail;

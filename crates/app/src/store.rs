@@ -36,11 +36,13 @@ use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
 mod cards;
+mod idempotency;
 mod kdv;
 mod treasury;
 mod unit_of_work;
 
 pub use cards::{CardDayClose, CardReversal, CardStore, CardTotals};
+pub use idempotency::{IdempotencyRecord, IdempotencyStore, KeyedRequest, NewIdempotencyKey};
 pub use kdv::{
     IvisSubmission, IvisTransaction, KdvStore, PayerMessage, PayerMessageKind, PayerMessageOutcome,
     PayerMessageState,
@@ -598,6 +600,7 @@ pub trait OutboxStore: Send + Sync {
 /// `Arc<dyn Store>` and the workflows keep one handle on the whole database.
 pub trait Store:
     TransactionStore
+    + IdempotencyStore
     + RegistryStore
     + PaymentRequestStore
     + DocumentStore
@@ -614,6 +617,7 @@ pub trait Store:
 
 impl<T> Store for T where
     T: TransactionStore
+        + IdempotencyStore
         + RegistryStore
         + PaymentRequestStore
         + DocumentStore
@@ -630,7 +634,7 @@ impl<T> Store for T where
 /// (callers on a concrete store need the traits in scope to call their methods).
 pub mod prelude {
     pub use super::{
-        AttemptStore, CardStore, DocumentStore, KdvStore, OutboxStore, PaymentRequestStore,
-        RegistryStore, Store, TransactionStore, TreasuryStore,
+        AttemptStore, CardStore, DocumentStore, IdempotencyStore, KdvStore, OutboxStore,
+        PaymentRequestStore, RegistryStore, Store, TransactionStore, TreasuryStore,
     };
 }

@@ -15,6 +15,7 @@
 mod cards;
 mod entries;
 pub(crate) mod frame;
+mod limits;
 mod orders;
 mod report;
 
@@ -82,6 +83,7 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .route("/admin/orders/{id}/cancel", post(orders::cancel))
         .route("/admin/batches", post(orders::write_batches))
         .route("/admin/cards", get(cards::list))
+        .route("/admin/limits", get(limits::page))
         .route("/admin/cards/{id}/reverse", post(cards::reverse))
         .route("/admin/cards/close-day", post(cards::close_day))
         .route("/admin/operator.css", get(stylesheet))
