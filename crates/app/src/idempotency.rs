@@ -297,6 +297,7 @@ fn rfc3339(at: time::OffsetDateTime) -> String {
 
 #[cfg(test)]
 mod tests {
+    #![allow(clippy::unwrap_used)]
     use super::*;
 
     #[test]

@@ -239,7 +239,7 @@ impl RateLimiter {
     /// The refusals kept, latest first.
     pub fn refusals(&self) -> Vec<Refusal> {
         let mut list = self.refusals.lock().map(|l| l.clone()).unwrap_or_default();
-        list.sort_by(|a, b| b.last.cmp(&a.last));
+        list.sort_by_key(|r| std::cmp::Reverse(r.last));
         list
     }
 }
@@ -408,6 +408,7 @@ pub(crate) fn by_client(
 
 #[cfg(test)]
 mod tests {
+    #![allow(clippy::unwrap_used)]
     use super::*;
 
     fn limiter(max_keys: usize) -> RateLimiter {
