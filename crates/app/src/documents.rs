@@ -8,14 +8,16 @@
 //! the blocking pool, never on the async threads that answer requests, and
 //! never inside a database transaction.
 
+use crate::api_method::ApiMethod;
 use crate::auth::Caller;
 use crate::clock::Clock;
 use crate::error::AppError;
+use crate::idempotency::{Answered, Idempotency, IdempotencyKey, KeyedCall};
 use crate::payment_requests::parse_id;
 use crate::store::prelude::*;
 use crate::store::{
     AuditEvent, DocumentFileKind, DocumentStored, EntryFilter, InvoiceRecipient, NewDocument,
-    StoreError,
+    NewIdempotencyKey, StoreError,
 };
 use crate::workflows::Workflows;
 use maksa_domain::document::{
@@ -120,6 +122,51 @@ impl Documents {
         id: &str,
         recipient: InvoiceRecipient,
     ) -> Result<i64, AppError> {
+        self.create_invoice_with(caller, id, recipient, None).await
+    }
+
+    /// `create_invoice` under an `Idempotency-Key` (docs/idempotency.md):
+    /// the same key with the same request answers the first document's id
+    /// and issues nothing.
+    pub async fn create_invoice_keyed(
+        &self,
+        idempotency: &Idempotency,
+        caller: &Caller,
+        id: &str,
+        recipient: InvoiceRecipient,
+        key: Option<IdempotencyKey>,
+    ) -> Result<Answered<i64>, AppError> {
+        let canonical = format!(
+            "{:?}",
+            (
+                PaymentRequestId::parse(id).map(|id| id.to_string()),
+                &recipient.name,
+                &recipient.code,
+                &recipient.address
+            )
+        );
+        let call = key.map(|key| KeyedCall::new(key, ApiMethod::CreateInvoice, &canonical));
+        let rebuild = |result: &str| {
+            result.parse::<i64>().map_err(|_| {
+                AppError::Internal(format!(
+                    "an idempotency key answers `{result}`, not a document id"
+                ))
+            })
+        };
+        idempotency
+            .run(caller, call.as_ref(), rebuild, |key| {
+                self.create_invoice_with(caller, id, recipient, key)
+            })
+            .await
+    }
+
+    async fn create_invoice_with(
+        &self,
+        caller: &Caller,
+        id: &str,
+        recipient: InvoiceRecipient,
+        key: Option<NewIdempotencyKey>,
+    ) -> Result<i64, AppError> {
         let id = parse_id(id)?;
         let limit = self.field_max_length;
         for (field, value) in [
@@ -147,11 +194,12 @@ impl Documents {
             given(recipient.address),
         );
         match self
-            .issue(
+            .issue_keyed(
                 &caller.client,
                 id,
                 Issue::Invoice(recipient),
                 &caller.client.to_string(),
+                key.as_ref(),
             )
             .await?
         {
@@ -351,6 +399,18 @@ impl Documents {
         what: Issue,
         actor: &str,
     ) -> Result<Option<i64>, AppError> {
+        self.issue_keyed(owner, id, what, actor, None).await
+    }
+
+    /// `issue`, with an idempotency key row committed with the document.
+    async fn issue_keyed(
+        &self,
+        owner: &ClientId,
+        id: PaymentRequestId,
+        what: Issue,
+        actor: &str,
+        key: Option<&NewIdempotencyKey>,
+    ) -> Result<Option<i64>, AppError> {
         let first_only = matches!(what, Issue::FirstInvoice);
         let (kind, recipient) = match what {
             Issue::Receipt => (DocumentKind::Receipt, None),
@@ -434,7 +494,11 @@ impl Documents {
                 pdf_en,
                 xml,
             };
-            match self.store.insert_document(&document, &audit).await? {
+            match self
+                .store
+                .insert_document_keyed(&document, &audit, key)
+                .await?
+            {
                 DocumentStored::Stored(stored) => return Ok(Some(stored)),
                 DocumentStored::NoSuchRequest | DocumentStored::ReceiptNotDue => return Ok(None),
                 DocumentStored::VersionTaken => continue,

@@ -65,13 +65,17 @@ pub enum ErrorCode {
     TestNotAccepted,
     // The payer's workspace.
     SignInRefused,
+    // Idempotency keys and rate limits (docs/idempotency.md, docs/rate-limits.md).
+    InvalidIdempotencyKey,
+    IdempotencyKeyReused,
+    RateLimited,
     // Ours.
     Unavailable,
     Internal,
 }
 
 impl ErrorCode {
-    pub const ALL: [ErrorCode; 48] = [
+    pub const ALL: [ErrorCode; 51] = [
         ErrorCode::InvalidJson,
         ErrorCode::BodyTooLarge,
         ErrorCode::MissingField,
@@ -118,6 +122,9 @@ impl ErrorCode {
         ErrorCode::WrongCallingType,
         ErrorCode::TestNotAccepted,
         ErrorCode::SignInRefused,
+        ErrorCode::InvalidIdempotencyKey,
+        ErrorCode::IdempotencyKeyReused,
+        ErrorCode::RateLimited,
         ErrorCode::Unavailable,
         ErrorCode::Internal,
     ];
@@ -171,6 +178,9 @@ impl ErrorCode {
             ErrorCode::WrongCallingType => "WRONG_CALLING_TYPE",
             ErrorCode::TestNotAccepted => "TEST_NOT_ACCEPTED",
             ErrorCode::SignInRefused => "SIGN_IN_REFUSED",
+            ErrorCode::InvalidIdempotencyKey => "INVALID_IDEMPOTENCY_KEY",
+            ErrorCode::IdempotencyKeyReused => "IDEMPOTENCY_KEY_REUSED",
+            ErrorCode::RateLimited => "RATE_LIMITED",
             ErrorCode::Unavailable => "UNAVAILABLE",
             ErrorCode::Internal => "INTERNAL",
         }

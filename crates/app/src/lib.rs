@@ -24,6 +24,7 @@ pub mod dashboard;
 pub mod documents;
 pub mod error;
 mod hub_key;
+pub mod idempotency;
 pub mod ivis;
 pub mod lifecycle;
 pub mod mail;

@@ -59,6 +59,8 @@ pub struct Lifecycle {
     payer_mail: Option<Arc<PayerMailer>>,
     /// Closes the card acquirers' business days.
     cards: Option<Arc<crate::cards::Cards>>,
+    /// Deletes expired idempotency keys.
+    idempotency: Option<Arc<crate::idempotency::Idempotency>>,
 }
 
 impl Lifecycle {
@@ -82,7 +84,14 @@ impl Lifecycle {
             documents: None,
             payer_mail: None,
             cards: None,
+            idempotency: None,
         }
+    }
+
+    /// Also delete expired idempotency keys (docs/idempotency.md).
+    pub fn with_idempotency(mut self, idempotency: Arc<crate::idempotency::Idempotency>) -> Self {
+        self.idempotency = Some(idempotency);
+        self
     }
 
     /// Also close the card acquirers' business days when due.
@@ -255,6 +264,13 @@ impl Lifecycle {
                 && let Err(error) = cards.close_days_due().await
             {
                 tracing::warn!(%error, "closing card days paused");
+            }
+            // Bounded rounds: at most 1,000 keys a minute per node.
+            if tick.is_multiple_of(60)
+                && let Some(idempotency) = &self.idempotency
+                && let Err(error) = idempotency.delete_expired(1000).await
+            {
+                tracing::warn!(%error, "deleting expired idempotency keys paused");
             }
             tick = tick.wrapping_add(1);
             tokio::select! {

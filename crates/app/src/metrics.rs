@@ -20,6 +20,8 @@ pub struct Metrics {
     expiries: AtomicU64,
     recovered: AtomicU64,
     card_day_mismatches: AtomicU64,
+    /// (door, method) → calls refused over a rate limit; both from fixed sets.
+    rate_limited: Mutex<BTreeMap<(&'static str, &'static str), u64>>,
     latency_buckets: [AtomicU64; 8],
     latency_count: AtomicU64,
     latency_sum_micros: AtomicU64,
@@ -60,6 +62,14 @@ impl Metrics {
 
     pub fn recovered(&self) {
         self.recovered.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// A call refused over a rate limit (docs/rate-limits.md).
+    pub fn rate_limited(&self, door: &'static str, method: &'static str) {
+        if let Ok(mut map) = self.rate_limited.lock() {
+            let count = map.entry((door, method)).or_default();
+            *count = count.saturating_add(1);
+        }
     }
 
     pub fn card_day_mismatch(&self) {
@@ -116,6 +126,15 @@ impl Metrics {
                 "# HELP {name} {help}\n# TYPE {name} counter\n{name} {}",
                 value.load(Ordering::Relaxed)
             );
+        }
+        out.push_str("# HELP maksa_rate_limited_total Calls refused over a rate limit, by door and method.\n# TYPE maksa_rate_limited_total counter\n");
+        if let Ok(map) = self.rate_limited.lock() {
+            for ((door, method), count) in map.iter() {
+                let _ = writeln!(
+                    out,
+                    "maksa_rate_limited_total{{door=\"{door}\",method=\"{method}\"}} {count}"
+                );
+            }
         }
         if let Some((pending, dead)) = backlog {
             let _ = writeln!(

@@ -1,13 +1,15 @@
 //! The payment-request use cases: one method per business action, each one
 //! transaction. REST, SOAP, the pages and the CLI all call these.
 
+use crate::api_method::ApiMethod;
 use crate::auth::Caller;
 use crate::clock::{Clock, OsEntropy};
 use crate::error::{AppError, ErrorCode};
+use crate::idempotency::{Answered, Idempotency, IdempotencyKey, KeyedCall};
 use crate::store::prelude::*;
 use crate::store::{
-    AuditEvent, PaymentFilter, PaymentSummary, RequestFilter, RequestSummary, StatusChange,
-    StoreError,
+    AuditEvent, NewIdempotencyKey, PaymentFilter, PaymentSummary, RequestFilter, RequestSummary,
+    StatusChange, StoreError,
 };
 use crate::workflows::Workflows;
 use crate::writer::RequestWriter;
@@ -129,6 +131,43 @@ impl PaymentRequests {
         caller: &Caller,
         input: &PaymentRequestInput,
     ) -> Result<CreatedRequest, AppError> {
+        self.save_with(caller, input, None).await
+    }
+
+    /// `save` under an `Idempotency-Key` (docs/idempotency.md): the same
+    /// key with the same request answers the first request again.
+    pub async fn save_keyed(
+        &self,
+        idempotency: &Idempotency,
+        caller: &Caller,
+        input: &PaymentRequestInput,
+        key: Option<IdempotencyKey>,
+    ) -> Result<Answered<CreatedRequest>, AppError> {
+        // The request as the door read it: its parsed fields.
+        let call = key
+            .map(|key| KeyedCall::new(key, ApiMethod::SavePaymentRequest, &format!("{input:?}")));
+        let rebuild = |result: &str| {
+            let id = PaymentRequestId::parse(result).ok_or_else(|| {
+                AppError::Internal(format!("an idempotency key answers `{result}`, not an id"))
+            })?;
+            Ok(CreatedRequest {
+                id,
+                url: self.request_url(id),
+            })
+        };
+        idempotency
+            .run(caller, call.as_ref(), rebuild, |key| {
+                self.save_with(caller, input, key)
+            })
+            .await
+    }
+
+    async fn save_with(
+        &self,
+        caller: &Caller,
+        input: &PaymentRequestInput,
+        key: Option<NewIdempotencyKey>,
+    ) -> Result<CreatedRequest, AppError> {
         let catalog = self.catalog();
         self.check_certificate_services(caller, &catalog, input)?;
         if let Some(parent) = input
@@ -173,7 +212,7 @@ impl PaymentRequests {
                 }),
             };
             let id = request.id;
-            match self.writer.insert(request, audit).await {
+            match self.writer.insert_keyed(request, audit, key.clone()).await {
                 Ok(()) => {
                     return Ok(CreatedRequest {
                         id,
@@ -338,9 +377,50 @@ impl PaymentRequests {
     /// as success (a retried call must not fail); a request in any other final
     /// status cannot be cancelled.
     pub async fn cancel(&self, caller: &Caller, id: &str) -> Result<(), AppError> {
+        self.cancel_with(caller, id, None).await
+    }
+
+    /// `cancel` under an `Idempotency-Key` (docs/idempotency.md).
+    pub async fn cancel_keyed(
+        &self,
+        idempotency: &Idempotency,
+        caller: &Caller,
+        id: &str,
+        key: Option<IdempotencyKey>,
+    ) -> Result<Answered<()>, AppError> {
+        // The request is its id, in one spelling.
+        let canonical = PaymentRequestId::parse(id)
+            .map(|id| id.to_string())
+            .unwrap_or_else(|| id.trim().to_owned());
+        let call = key.map(|key| KeyedCall::new(key, ApiMethod::CancelPaymentRequest, &canonical));
+        idempotency
+            .run(
+                caller,
+                call.as_ref(),
+                |_| Ok(()),
+                |key| self.cancel_with(caller, id, key),
+            )
+            .await
+    }
+
+    /// A keyed call that changed nothing still keeps its key (in a
+    /// transaction of its own: there is no work to join).
+    async fn keep_key(&self, key: Option<NewIdempotencyKey>) -> Result<(), AppError> {
+        if let Some(key) = key {
+            self.store.record_idempotency_key(&key, "").await?;
+        }
+        Ok(())
+    }
+
+    async fn cancel_with(
+        &self,
+        caller: &Caller,
+        id: &str,
+        key: Option<NewIdempotencyKey>,
+    ) -> Result<(), AppError> {
         let request = self.get(caller, id).await?;
         if request.status == Status::Cancelled {
-            return Ok(());
+            return self.keep_key(key).await;
         }
         // A cancellation is the client's own act: notified back only to
         // clients whose contract asks for it — unless money moved (O), which
@@ -350,7 +430,7 @@ impl PaymentRequests {
             .contract(&caller.client)
             .is_some_and(|c| c.notify_cancelled);
         let thumbprint = caller.thumbprint.clone();
-        self.cancel_request(&request, caller.client.to_string(), notify, |from, to| {
+        self.cancel_request(&request, caller.client.to_string(), notify, key, |from, to| {
             json!({ "from": from.letter().to_string(), "to": to.letter().to_string(), "certificate": thumbprint })
         })
         .await
@@ -377,7 +457,7 @@ impl PaymentRequests {
                 message: format!("payment request {id} is already cancelled"),
             });
         }
-        self.cancel_request(&request, actor.to_owned(), true, |from, to| {
+        self.cancel_request(&request, actor.to_owned(), true, None, |from, to| {
             json!({
                 "from": from.letter().to_string(),
                 "to": to.letter().to_string(),
@@ -396,6 +476,7 @@ impl PaymentRequests {
         request: &PaymentRequest,
         actor: String,
         notify: bool,
+        key: Option<NewIdempotencyKey>,
         detail: impl FnOnce(Status, Status) -> serde_json::Value,
     ) -> Result<Status, AppError> {
         let refused = |refused: maksa_domain::status::TransitionRefused| AppError::Conflict {
@@ -434,7 +515,11 @@ impl PaymentRequests {
                 detail: detail(request.status, to),
             },
         };
-        if self.store.change_request_status(&change).await? {
+        if self
+            .store
+            .change_request_status_keyed(&change, key.as_ref())
+            .await?
+        {
             return Ok(to);
         }
         // The status moved between our read and our write: answer from the new one.
@@ -443,7 +528,7 @@ impl PaymentRequests {
             .request_status(&request.owner, request.id)
             .await?
         {
-            Some(Status::Cancelled) => Ok(Status::Cancelled),
+            Some(Status::Cancelled) => self.keep_key(key).await.map(|()| Status::Cancelled),
             Some(other) => Err(AppError::Conflict {
                 code: ErrorCode::InvalidStatusTransition,
                 message: format!(

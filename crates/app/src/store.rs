@@ -38,6 +38,7 @@ use time::OffsetDateTime;
 mod cards;
 mod dashboard;
 mod console;
+mod idempotency;
 mod kdv;
 mod treasury;
 mod unit_of_work;
@@ -48,6 +49,7 @@ pub use dashboard::{
     NotificationHealth, PaidDay, PayeeDay, Queues, RequestDay,
 };
 pub use console::{ConsoleFilter, ConsoleRequest, ConsoleStore};
+pub use idempotency::{IdempotencyRecord, IdempotencyStore, KeyedRequest, NewIdempotencyKey};
 pub use kdv::{
     IvisSubmission, IvisTransaction, KdvStore, PayerMessage, PayerMessageKind, PayerMessageOutcome,
     PayerMessageState,
@@ -605,6 +607,7 @@ pub trait OutboxStore: Send + Sync {
 /// `Arc<dyn Store>` and the workflows keep one handle on the whole database.
 pub trait Store:
     TransactionStore
+    + IdempotencyStore
     + RegistryStore
     + PaymentRequestStore
     + DocumentStore
@@ -623,6 +626,7 @@ pub trait Store:
 
 impl<T> Store for T where
     T: TransactionStore
+        + IdempotencyStore
         + RegistryStore
         + PaymentRequestStore
         + DocumentStore
@@ -641,8 +645,8 @@ impl<T> Store for T where
 /// (callers on a concrete store need the traits in scope to call their methods).
 pub mod prelude {
     pub use super::{
-        AttemptStore, CardStore, DashboardStore, DocumentStore, KdvStore, OutboxStore,
-        AttemptStore, CardStore, ConsoleStore, DocumentStore, KdvStore, OutboxStore,
+        AttemptStore, CardStore, ConsoleStore, DashboardStore, DocumentStore, IdempotencyStore,
+        KdvStore, OutboxStore,
         PaymentRequestStore, RegistryStore, Store, TransactionStore, TreasuryStore,
     };
 }

@@ -10,8 +10,9 @@
 use crate::store::prelude::*;
 use crate::store::{
     AttemptUpdate, AuditEvent, ClientCertificate, DeliveryAttempt, DeliveryFinish, DeliveryResult,
-    DocumentStored, NewDocument, NotificationState, OutcomeApplied, OutcomeReport, PaymentPaid,
-    RequestStatusWrite, StartRefused, StatusChange, StoreError, UnitOfWork,
+    DocumentStored, NewDocument, NewIdempotencyKey, NotificationState, OutcomeApplied,
+    OutcomeReport, PaymentPaid, RequestStatusWrite, StartRefused, StatusChange, StoreError,
+    UnitOfWork,
 };
 use async_trait::async_trait;
 use maksa_domain::attempt::{Attempt, AttemptId, AttemptState, settle};
@@ -68,6 +69,22 @@ pub trait Workflows {
     /// the audit event in the same transaction.
     async fn change_request_status(&self, change: &StatusChange) -> Result<bool, StoreError>;
 
+    /// `change_request_status` with an idempotency key row (when given)
+    /// written in the same transaction, answering the empty result.
+    async fn change_request_status_keyed(
+        &self,
+        change: &StatusChange,
+        key: Option<&NewIdempotencyKey>,
+    ) -> Result<bool, StoreError>;
+
+    /// A key row alone, in its own transaction: the call it answers
+    /// changed nothing (cancelling a cancelled request).
+    async fn record_idempotency_key(
+        &self,
+        key: &NewIdempotencyKey,
+        result: &str,
+    ) -> Result<(), StoreError>;
+
     /// Stores a document with its audit event, if the owner has the request,
     /// its version is the next one (one more than the latest) and, for a
     /// receipt, one is due; storing a receipt clears `receipt_due`.
@@ -75,6 +92,15 @@ pub trait Workflows {
         &self,
         document: &NewDocument,
         audit: &AuditEvent,
+    ) -> Result<DocumentStored, StoreError>;
+
+    /// `insert_document` with an idempotency key row (when given) answering
+    /// the document's id, in the same transaction.
+    async fn insert_document_keyed(
+        &self,
+        document: &NewDocument,
+        audit: &AuditEvent,
+        key: Option<&NewIdempotencyKey>,
     ) -> Result<DocumentStored, StoreError>;
 
     /// Parks the owner's request's due receipt, which cannot be issued for a
@@ -382,6 +408,24 @@ impl<S: Store + ?Sized> Workflows for S {
     }
 
     async fn change_request_status(&self, change: &StatusChange) -> Result<bool, StoreError> {
+        self.change_request_status_keyed(change, None).await
+    }
+
+    async fn record_idempotency_key(
+        &self,
+        key: &NewIdempotencyKey,
+        result: &str,
+    ) -> Result<(), StoreError> {
+        let mut work = self.begin().await?;
+        work.insert_idempotency_key(key, result).await?;
+        work.commit().await
+    }
+
+    async fn change_request_status_keyed(
+        &self,
+        change: &StatusChange,
+        key: Option<&NewIdempotencyKey>,
+    ) -> Result<bool, StoreError> {
         let mut work = self.begin().await?;
         // The status condition makes the change happen at most once, whoever races.
         let write = RequestStatusWrite {
@@ -407,6 +451,9 @@ impl<S: Store + ?Sized> Workflows for S {
         for notification in &change.notifications {
             work.append_notification(notification).await?;
         }
+        if let Some(key) = key {
+            work.insert_idempotency_key(key, "").await?;
+        }
         audited_commit(work, &change.audit).await?;
         Ok(true)
     }
@@ -415,6 +462,15 @@ impl<S: Store + ?Sized> Workflows for S {
         &self,
         document: &NewDocument,
         audit: &AuditEvent,
+    ) -> Result<DocumentStored, StoreError> {
+        self.insert_document_keyed(document, audit, None).await
+    }
+
+    async fn insert_document_keyed(
+        &self,
+        document: &NewDocument,
+        audit: &AuditEvent,
+        key: Option<&NewIdempotencyKey>,
     ) -> Result<DocumentStored, StoreError> {
         let content = &document.content;
         let request = content.request_id;
@@ -438,6 +494,9 @@ impl<S: Store + ?Sized> Workflows for S {
         let id = work.insert_document(document).await?;
         if content.kind == DocumentKind::Receipt {
             work.clear_receipt_due(request).await?;
+        }
+        if let Some(key) = key {
+            work.insert_idempotency_key(key, &id.to_string()).await?;
         }
         audited_commit(work, audit).await?;
         Ok(DocumentStored::Stored(id))

@@ -4,7 +4,7 @@
 //! answers everyone. An answer is still given only after the commit.
 
 use crate::store::prelude::*;
-use crate::store::{AuditEvent, StoreError};
+use crate::store::{AuditEvent, KeyedRequest, NewIdempotencyKey, StoreError};
 use maksa_domain::request::PaymentRequest;
 use std::sync::Arc;
 use tokio::sync::{Mutex, mpsc, oneshot};
@@ -15,6 +15,8 @@ const QUEUE: usize = 4096;
 struct Job {
     request: PaymentRequest,
     audit: AuditEvent,
+    /// The call's idempotency key row, committed with the request.
+    key: Option<NewIdempotencyKey>,
     reply: oneshot::Sender<Result<(), StoreError>>,
 }
 
@@ -60,11 +62,24 @@ impl RequestWriter {
         request: PaymentRequest,
         audit: AuditEvent,
     ) -> Result<(), StoreError> {
+        self.insert_keyed(request, audit, None).await
+    }
+
+    /// `insert` with the call's idempotency key row (docs/idempotency.md) in
+    /// the same transaction: `Conflict` (and nothing written) when the key
+    /// is taken.
+    pub async fn insert_keyed(
+        &self,
+        request: PaymentRequest,
+        audit: AuditEvent,
+        key: Option<NewIdempotencyKey>,
+    ) -> Result<(), StoreError> {
         let (reply, answer) = oneshot::channel();
         self.queue
             .send(Job {
                 request,
                 audit,
+                key,
                 reply,
             })
             .await
@@ -76,11 +91,18 @@ impl RequestWriter {
 }
 
 async fn write_batch(store: &dyn Store, batch: Vec<Job>) {
-    let (items, replies): (Vec<(PaymentRequest, AuditEvent)>, Vec<_>) = batch
+    let (items, replies): (Vec<KeyedRequest>, Vec<_>) = batch
         .into_iter()
-        .map(|job| ((job.request, job.audit), job.reply))
+        .map(|job| {
+            let item = KeyedRequest {
+                request: job.request,
+                audit: job.audit,
+                key: job.key,
+            };
+            (item, job.reply)
+        })
         .unzip();
-    match store.insert_payment_requests(&items).await {
+    match store.insert_keyed_payment_requests(&items).await {
         Ok(results) => {
             let mut results = results.into_iter();
             for reply in replies {

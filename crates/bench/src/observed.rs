@@ -12,6 +12,7 @@ use maksa_app::store::{
     RequestFilter, RequestSummary, StoreError, StoredDocumentFile, UnitOfWork,
 };
 use maksa_app::store::{DeliveryAttempt, ExpiryCandidate, Notification, NotificationState};
+use maksa_app::store::{IdempotencyRecord, KeyedRequest};
 use maksa_domain::attempt::{Attempt, AttemptId};
 use maksa_domain::catalog::Catalog;
 use maksa_domain::ids::{ClientId, PaymentRequestId};
@@ -85,6 +86,48 @@ impl TransactionStore for ObservedStore {
 
     async fn begin(&self) -> Result<Box<dyn UnitOfWork>, StoreError> {
         self.inner.begin().await
+    }
+}
+
+#[async_trait]
+impl IdempotencyStore for ObservedStore {
+    async fn idempotency_record(
+        &self,
+        client: &ClientId,
+        key: &str,
+        since: OffsetDateTime,
+    ) -> Result<Option<IdempotencyRecord>, StoreError> {
+        self.inner.idempotency_record(client, key, since).await
+    }
+
+    /// The group commit's path (the writer): observed like `insert_payment_requests`.
+    async fn insert_keyed_payment_requests(
+        &self,
+        batch: &[KeyedRequest],
+    ) -> Result<Vec<Result<(), StoreError>>, StoreError> {
+        let started = Instant::now();
+        let result = self.inner.insert_keyed_payment_requests(batch).await;
+        let took = micros(started.elapsed());
+        let rows = u32::try_from(batch.len()).unwrap_or(u32::MAX);
+        self.commits
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push((rows, took));
+        result
+    }
+
+    async fn delete_expired_idempotency_keys(
+        &self,
+        before: OffsetDateTime,
+        limit: u32,
+    ) -> Result<u64, StoreError> {
+        self.inner
+            .delete_expired_idempotency_keys(before, limit)
+            .await
+    }
+
+    async fn idempotency_key_count(&self) -> Result<u64, StoreError> {
+        self.inner.idempotency_key_count().await
     }
 }
 

@@ -81,6 +81,100 @@ pub struct Config {
     /// (docs/providers/firstdata.md).
     #[serde(default)]
     pub cards: CardsConfig,
+    /// Rate limits per client and method and per address (docs/rate-limits.md).
+    #[serde(default)]
+    pub rate_limits: RateLimitsConfig,
+    /// How long an `Idempotency-Key` is answered from (docs/idempotency.md).
+    #[serde(default = "default_idempotency_key_hours")]
+    pub idempotency_key_hours: u32,
+}
+
+fn default_idempotency_key_hours() -> u32 {
+    24
+}
+
+/// One limit of `[rate_limits]`: `burst` calls at once, then `requests`
+/// every `per_seconds`.
+#[derive(Debug, Clone, Copy, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RateConfig {
+    pub requests: u32,
+    #[serde(default = "default_per_seconds")]
+    pub per_seconds: u32,
+    pub burst: u32,
+}
+
+fn default_per_seconds() -> u32 {
+    1
+}
+
+impl RateConfig {
+    fn rate(self, name: &str) -> anyhow::Result<maksa_server::Rate> {
+        anyhow::ensure!(
+            self.requests >= 1 && self.per_seconds >= 1 && self.burst >= 1,
+            "[rate_limits] {name}: requests, per_seconds and burst must each be at least 1"
+        );
+        Ok(maksa_server::Rate {
+            count: self.requests,
+            per: std::time::Duration::from_secs(u64::from(self.per_seconds)),
+            burst: self.burst,
+        })
+    }
+
+    fn of(rate: maksa_server::Rate) -> RateConfig {
+        RateConfig {
+            requests: rate.count,
+            per_seconds: u32::try_from(rate.per.as_secs()).unwrap_or(u32::MAX),
+            burst: rate.burst,
+        }
+    }
+}
+
+/// `[rate_limits]` (docs/rate-limits.md); the defaults are
+/// `maksa_server::RateLimitSettings::default()`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RateLimitsConfig {
+    pub enabled: bool,
+    pub create: RateConfig,
+    pub query: RateConfig,
+    pub pages: RateConfig,
+    pub sign_in: RateConfig,
+    pub max_keys: usize,
+}
+
+impl Default for RateLimitsConfig {
+    fn default() -> Self {
+        let defaults = maksa_server::RateLimitSettings::default();
+        RateLimitsConfig {
+            enabled: true,
+            create: RateConfig::of(defaults.create),
+            query: RateConfig::of(defaults.query),
+            pages: RateConfig::of(defaults.pages),
+            sign_in: RateConfig::of(defaults.sign_in),
+            max_keys: defaults.max_keys,
+        }
+    }
+}
+
+impl RateLimitsConfig {
+    /// The limiter's settings; `None` when `enabled = false`.
+    pub fn settings(&self) -> anyhow::Result<Option<maksa_server::RateLimitSettings>> {
+        if !self.enabled {
+            return Ok(None);
+        }
+        anyhow::ensure!(
+            (1..=10_000_000).contains(&self.max_keys),
+            "[rate_limits] max_keys must be between 1 and 10000000"
+        );
+        Ok(Some(maksa_server::RateLimitSettings {
+            create: self.create.rate("create")?,
+            query: self.query.rate("query")?,
+            pages: self.pages.rate("pages")?,
+            sign_in: self.sign_in.rate("sign_in")?,
+            max_keys: self.max_keys,
+        }))
+    }
 }
 
 /// `[cards]`: the daily close of the card acquirers' business day.

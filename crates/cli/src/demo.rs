@@ -209,6 +209,16 @@ pub async fn run(dir: &Path, listen: SocketAddr, tls_listen: SocketAddr) -> anyh
         mail,
         // The sandbox takes IVIS test messages (Test = true).
         ivis_test_messages: true,
+        // The default limits (docs/rate-limits.md), but a sign-in limit the
+        // browser tests, which sign in again and again, stay under.
+        rate_limits: Some(maksa_server::RateLimitSettings {
+            sign_in: maksa_server::Rate {
+                count: 120,
+                per: std::time::Duration::from_secs(60),
+                burst: 60,
+            },
+            ..maksa_server::RateLimitSettings::default()
+        }),
         operator: Some(demo_operator.console.clone()),
         connectors,
         pages: PageSettings {

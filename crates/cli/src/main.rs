@@ -366,6 +366,10 @@ async fn serve(config_file: Option<PathBuf>) -> anyhow::Result<()> {
         remind_before: Some(Duration::days(config.mail.remind_before_days.clamp(0, 365))),
         ivis_test_messages: config.ivis.accept_test_messages,
         cards: config.cards.settings()?,
+        rate_limits: config.rate_limits.settings()?,
+        idempotency_ttl: Some(Duration::hours(i64::from(
+            config.idempotency_key_hours.clamp(1, 24 * 30),
+        ))),
         operator: operator::console(
             &config.operator,
             Arc::clone(&store),

@@ -29,6 +29,7 @@ mod operator;
 mod pages;
 mod panic;
 pub mod portal_sim;
+mod rate_limits;
 mod rest;
 mod soap;
 mod tls;
@@ -59,6 +60,7 @@ pub use maksa_x509::ConnectionLimits;
 pub use operator::OperatorConsole;
 pub use operator::dashboard_html;
 pub use pages::PageSettings;
+pub use rate_limits::{Rate, RateLimitSettings};
 pub use tls::presented;
 pub use workspace::WorkspaceSettings;
 
@@ -78,6 +80,10 @@ pub struct AppState {
     pub queues: Arc<maksa_app::queues::Queues>,
     /// The console's payment requests (docs/console-requests.md).
     pub requests_console: Arc<maksa_app::requests_console::RequestsConsole>,
+    /// Idempotency keys (docs/idempotency.md).
+    pub idempotency: Arc<maksa_app::idempotency::Idempotency>,
+    /// Rate limits (docs/rate-limits.md); `None`: none.
+    rate_limits: Option<Arc<rate_limits::RateLimiter>>,
     store: Arc<dyn Store>,
     /// The background workers; `None` when no transport was configured (tests
     /// of the API alone).
@@ -116,6 +122,10 @@ pub struct PayerOptions {
     pub ivis_test_messages: bool,
     /// When the card acquirers' business day is closed (`[cards]`).
     pub cards: maksa_app::cards::CardSettings,
+    /// Rate limits (`[rate_limits]`, docs/rate-limits.md); `None`: no limits.
+    pub rate_limits: Option<RateLimitSettings>,
+    /// How long an idempotency key is answered from (24 hours when `None`).
+    pub idempotency_ttl: Option<time::Duration>,
 }
 
 impl AppState {
@@ -156,6 +166,16 @@ impl AppState {
             hub.issuer.clone(),
             hub.rules.field_max_length,
         ));
+        let idempotency = Arc::new(maksa_app::idempotency::Idempotency::new(
+            Arc::clone(&store),
+            Arc::clone(&clock),
+            options
+                .idempotency_ttl
+                .unwrap_or(maksa_app::idempotency::DEFAULT_TTL),
+        ));
+        let rate_limits = options
+            .rate_limits
+            .map(|settings| Arc::new(rate_limits::RateLimiter::new(settings)));
         let public_base_url = hub.public_base_url.clone();
         let requests = Arc::new(PaymentRequests::new(
             Arc::clone(&store),
@@ -209,7 +229,8 @@ impl AppState {
                 payer.wake_handle(),
             )
             .with_documents(Arc::clone(&documents))
-            .with_cards(Arc::clone(&cards));
+            .with_cards(Arc::clone(&cards))
+            .with_idempotency(Arc::clone(&idempotency));
             if let Some(mail) = mail {
                 lifecycle =
                     lifecycle.with_payer_mail(Arc::new(maksa_app::payer_mail::PayerMailer::new(
@@ -241,6 +262,8 @@ impl AppState {
             metrics,
             cards,
             queues,
+            idempotency,
+            rate_limits,
             store,
             lifecycle,
             mounts: options.mounts,
@@ -296,6 +319,11 @@ pub fn router(state: AppState) -> Router {
         .layer(axum::middleware::from_fn_with_state(
             state.body_limit,
             door::refuse_declared_oversize,
+        ))
+        // Per address, before anything of the request is read.
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            rate_limits::by_address,
         ))
         .layer(axum::middleware::from_fn_with_state(state, count_requests))
 }

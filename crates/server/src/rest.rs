@@ -7,15 +7,17 @@
 use crate::AppState;
 use crate::fields;
 use crate::json::{flag, parse_body, payment_request_input, text};
+use crate::rate_limits;
 use crate::tls::{connection_credentials, credentials};
 use crate::wire_error;
 use axum::body::{Body, Bytes};
 use axum::extract::{Path, State};
-use axum::http::{Extensions, HeaderValue, Request, StatusCode, header};
+use axum::http::{Extensions, HeaderName, HeaderValue, Request, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use maksa_app::api_method::ApiMethod;
 use maksa_app::auth::Caller;
 use maksa_app::error::{AppError, ErrorCode};
+use maksa_app::idempotency::{self, IdempotencyKey};
 use maksa_app::store::InvoiceRecipient;
 use maksa_domain::catalog::WireProfile;
 use maksa_domain::money::Amount;
@@ -89,8 +91,15 @@ async fn dispatch(
 ) -> Result<Response, AppError> {
     let (parts, body) = request.into_parts();
     let connection = connection_caller(state, &parts.extensions).await;
+    // The client's rate limit, before the body is read when the connection
+    // names the client (docs/rate-limits.md).
+    let mut limited: Option<maksa_domain::ids::ClientId> = None;
     if let Some(caller) = &connection {
         *profile = state.requests.wire_profile(caller);
+        if let Err(wait) = limit(state, caller, method) {
+            return Ok(rate_limits::api_refusal(wait));
+        }
+        limited = Some(caller.client.clone());
     }
     let bytes = axum::body::to_bytes(body, state.body_limit)
         .await
@@ -109,11 +118,28 @@ async fn dispatch(
             caller
         }
     };
+    if limited.as_ref() != Some(&caller.client)
+        && let Err(wait) = limit(state, &caller, method)
+    {
+        return Ok(rate_limits::api_refusal(wait));
+    }
+    let key = match method {
+        ApiMethod::SavePaymentRequest
+        | ApiMethod::CreateInvoice
+        | ApiMethod::CancelPaymentRequest => idempotency_key(&parts.headers)?,
+        _ => None,
+    };
     let requests = &state.requests;
-    Ok(match method {
+    let idempotency = &state.idempotency;
+    let mut replayed = false;
+    let mut response = match method {
         ApiMethod::SavePaymentRequest => {
             let input = payment_request_input(&body)?;
-            let created = requests.save(&caller, &input).await?;
+            let answered = requests
+                .save_keyed(idempotency, &caller, &input, key)
+                .await?;
+            replayed = answered.replayed;
+            let created = answered.value;
             // 004 §2.1.1.1 spells the second name with a lower-case p, and
             // clients read names case-sensitively (SOAP keeps `PaymentRequestUrl`).
             json_response(
@@ -186,19 +212,61 @@ async fn dispatch(
                 code: text(&body, "Code")?,
                 address: text(&body, "Address")?,
             };
-            let id = state
+            let answered = state
                 .documents
-                .create_invoice(&caller, &required(&body, "Id")?, recipient)
+                .create_invoice_keyed(
+                    idempotency,
+                    &caller,
+                    &required(&body, "Id")?,
+                    recipient,
+                    key,
+                )
                 .await?;
-            json_response(json!({ "id": id }))
+            replayed = answered.replayed;
+            json_response(json!({ "id": answered.value }))
         }
         ApiMethod::CancelPaymentRequest => {
-            requests
-                .cancel(&caller, &required(&body, "PaymentRequestId")?)
+            let answered = requests
+                .cancel_keyed(
+                    idempotency,
+                    &caller,
+                    &required(&body, "PaymentRequestId")?,
+                    key,
+                )
                 .await?;
+            replayed = answered.replayed;
             StatusCode::OK.into_response()
         }
-    })
+    };
+    if replayed {
+        response.headers_mut().insert(
+            HeaderName::from_static(idempotency::REPLAYED_HEADER),
+            HeaderValue::from_static("true"),
+        );
+    }
+    Ok(response)
+}
+
+/// The call's `Idempotency-Key`, checked (docs/idempotency.md); only the
+/// methods that change something use it.
+pub(crate) fn idempotency_key(
+    headers: &axum::http::HeaderMap,
+) -> Result<Option<IdempotencyKey>, AppError> {
+    headers
+        .get(idempotency::HEADER)
+        .map(|value| IdempotencyKey::parse(value.as_bytes()))
+        .transpose()
+}
+
+/// The limit a method falls under (docs/rate-limits.md).
+fn limit(state: &AppState, caller: &Caller, method: ApiMethod) -> Result<(), std::time::Duration> {
+    let class = match method {
+        ApiMethod::SavePaymentRequest
+        | ApiMethod::CreateInvoice
+        | ApiMethod::CancelPaymentRequest => rate_limits::Class::Create,
+        _ => rate_limits::Class::Query,
+    };
+    rate_limits::by_client(state, &caller.client, "rest", method.as_str(), class)
 }
 
 fn required(body: &Map<String, Value>, name: &str) -> Result<String, AppError> {

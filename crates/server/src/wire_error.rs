@@ -34,6 +34,10 @@ pub(crate) fn http_status(error: &AppError, profile: WireProfile) -> StatusCode 
             code: ErrorCode::BodyTooLarge,
             ..
         } => StatusCode::PAYLOAD_TOO_LARGE,
+        AppError::Conflict {
+            code: ErrorCode::IdempotencyKeyReused,
+            ..
+        } => StatusCode::UNPROCESSABLE_ENTITY,
         AppError::Invalid(_) | AppError::BadInput { .. } => StatusCode::BAD_REQUEST,
         AppError::Unauthenticated { .. } => StatusCode::UNAUTHORIZED,
         AppError::Forbidden { .. } => StatusCode::FORBIDDEN,
@@ -45,9 +49,10 @@ pub(crate) fn http_status(error: &AppError, profile: WireProfile) -> StatusCode 
     match profile {
         WireProfile::Precise => precise,
         WireProfile::Original => match precise {
-            StatusCode::BAD_REQUEST | StatusCode::FORBIDDEN | StatusCode::CONFLICT => {
-                StatusCode::INTERNAL_SERVER_ERROR
-            }
+            StatusCode::BAD_REQUEST
+            | StatusCode::FORBIDDEN
+            | StatusCode::CONFLICT
+            | StatusCode::UNPROCESSABLE_ENTITY => StatusCode::INTERNAL_SERVER_ERROR,
             same => same,
         },
     }

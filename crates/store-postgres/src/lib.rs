@@ -12,6 +12,7 @@ mod console;
 mod convert;
 mod dashboard;
 mod documents;
+mod idempotency;
 mod kdv;
 mod keys;
 mod lifecycle;
@@ -26,8 +27,8 @@ use lookup::StatusLookup;
 use maksa_app::store::prelude::*;
 use maksa_app::store::{
     AuditEvent, ClientCertificate, DeliveryAttempt, DocumentFileKind, DocumentState,
-    ExpiryCandidate, Notification, NotificationState, PaymentFilter, PaymentSummary, RequestFilter,
-    RequestSummary, StoreError, StoredDocumentFile, UnitOfWork,
+    ExpiryCandidate, NewIdempotencyKey, Notification, NotificationState, PaymentFilter,
+    PaymentSummary, RequestFilter, RequestSummary, StoreError, StoredDocumentFile, UnitOfWork,
 };
 use maksa_domain::attempt::{Attempt, AttemptId};
 use maksa_domain::catalog::Catalog;
@@ -225,6 +226,104 @@ async fn insert_audit(connection: &mut PgConnection, audit: &NewAudit) -> Result
         .map(|_| ())
 }
 
+/// One item of the batched create: the request, its audit event, its key row.
+pub(crate) type BatchItem<'a> = (
+    &'a PaymentRequest,
+    &'a AuditEvent,
+    Option<&'a NewIdempotencyKey>,
+);
+
+/// `insert_requests`, then the key rows of those that have one (each
+/// answering its request's id). Any error leaves the rollback to the caller.
+async fn insert_keyed_requests(
+    connection: &mut PgConnection,
+    requests: &[&NewRequest],
+    keys: &[(&NewRequest, &NewIdempotencyKey)],
+) -> Result<(), sqlx::Error> {
+    insert_requests(&mut *connection, requests).await?;
+    for (request, key) in keys {
+        idempotency::insert_key(&mut *connection, key, &request.id.to_string()).await?;
+    }
+    Ok(())
+}
+
+impl PostgresStore {
+    /// The batched create, each item with its idempotency key row when it
+    /// has one (`maksa_app::store::IdempotencyStore`): a taken key fails
+    /// its item alone.
+    pub(crate) async fn insert_batch(
+        &self,
+        batch: Vec<BatchItem<'_>>,
+    ) -> Result<Vec<Result<(), StoreError>>, StoreError> {
+        if batch.is_empty() {
+            return Ok(Vec::new());
+        }
+        let encoded: Vec<Result<NewRequest, StoreError>> = batch
+            .iter()
+            .map(|(request, audit, _)| NewRequest::new(request, audit))
+            .collect();
+        let insertable: Vec<&NewRequest> = encoded
+            .iter()
+            .filter_map(|item| item.as_ref().ok())
+            .collect();
+        let mut connection = self.pool.acquire().await.map_err(store_error)?;
+
+        // First attempt: the whole batch in one statement, one round trip, no
+        // subtransactions. Numbers and purpose ids are random, so this almost
+        // always succeeds.
+        let mut transaction = connection.begin().await.map_err(store_error)?;
+        let keyed: Vec<(&NewRequest, &NewIdempotencyKey)> = encoded
+            .iter()
+            .zip(&batch)
+            .filter_map(|(item, (_, _, key))| Some((item.as_ref().ok()?, (*key)?)))
+            .collect();
+        match insert_keyed_requests(&mut transaction, &insertable, &keyed).await {
+            Ok(()) => {
+                transaction.commit().await.map_err(store_error)?;
+                return Ok(encoded.into_iter().map(|item| item.map(|_| ())).collect());
+            }
+            Err(error) if is_item_error(&error) => {
+                transaction.rollback().await.map_err(store_error)?
+            }
+            Err(error) => return Err(store_error(error)),
+        }
+
+        // Second attempt, after a conflict: item by item, each in a savepoint of
+        // one transaction (PostgreSQL would otherwise abort the whole
+        // transaction at the first error), so a conflict undoes that item alone.
+        let mut transaction = connection.begin().await.map_err(store_error)?;
+        let mut results = Vec::with_capacity(batch.len());
+        for (item, (_, _, key)) in encoded.into_iter().zip(&batch) {
+            let request = match item {
+                Ok(request) => request,
+                Err(error) => {
+                    results.push(Err(error));
+                    continue;
+                }
+            };
+            let mut savepoint = Connection::begin(&mut *transaction)
+                .await
+                .map_err(store_error)?;
+            let keyed: Vec<(&NewRequest, &NewIdempotencyKey)> =
+                key.iter().map(|key| (&request, *key)).collect();
+            match insert_keyed_requests(&mut savepoint, &[&request], &keyed).await {
+                Ok(()) => {
+                    savepoint.commit().await.map_err(store_error)?;
+                    results.push(Ok(()));
+                }
+                Err(error) if is_item_error(&error) => {
+                    savepoint.rollback().await.map_err(store_error)?;
+                    results.push(Err(store_error(error)));
+                }
+                // Dropping the transaction rolls the whole batch back.
+                Err(error) => return Err(store_error(error)),
+            }
+        }
+        transaction.commit().await.map_err(store_error)?;
+        Ok(results)
+    }
+}
+
 /// Inserts the requests, all their payments and their audit events in one
 /// statement. Any error leaves the rollback to the caller.
 async fn insert_requests(
@@ -334,65 +433,13 @@ impl PaymentRequestStore for PostgresStore {
         &self,
         batch: &[(PaymentRequest, AuditEvent)],
     ) -> Result<Vec<Result<(), StoreError>>, StoreError> {
-        if batch.is_empty() {
-            return Ok(Vec::new());
-        }
-        let encoded: Vec<Result<NewRequest, StoreError>> = batch
-            .iter()
-            .map(|(request, audit)| NewRequest::new(request, audit))
-            .collect();
-        let insertable: Vec<&NewRequest> = encoded
-            .iter()
-            .filter_map(|item| item.as_ref().ok())
-            .collect();
-        let mut connection = self.pool.acquire().await.map_err(store_error)?;
-
-        // First attempt: the whole batch in one statement, one round trip, no
-        // subtransactions. Numbers and purpose ids are random, so this almost
-        // always succeeds.
-        let mut transaction = connection.begin().await.map_err(store_error)?;
-        match insert_requests(&mut transaction, &insertable).await {
-            Ok(()) => {
-                transaction.commit().await.map_err(store_error)?;
-                return Ok(encoded.into_iter().map(|item| item.map(|_| ())).collect());
-            }
-            Err(error) if is_item_error(&error) => {
-                transaction.rollback().await.map_err(store_error)?
-            }
-            Err(error) => return Err(store_error(error)),
-        }
-
-        // Second attempt, after a conflict: item by item, each in a savepoint of
-        // one transaction (PostgreSQL would otherwise abort the whole
-        // transaction at the first error), so a conflict undoes that item alone.
-        let mut transaction = connection.begin().await.map_err(store_error)?;
-        let mut results = Vec::with_capacity(batch.len());
-        for item in encoded {
-            let request = match item {
-                Ok(request) => request,
-                Err(error) => {
-                    results.push(Err(error));
-                    continue;
-                }
-            };
-            let mut savepoint = Connection::begin(&mut *transaction)
-                .await
-                .map_err(store_error)?;
-            match insert_requests(&mut savepoint, &[&request]).await {
-                Ok(()) => {
-                    savepoint.commit().await.map_err(store_error)?;
-                    results.push(Ok(()));
-                }
-                Err(error) if is_item_error(&error) => {
-                    savepoint.rollback().await.map_err(store_error)?;
-                    results.push(Err(store_error(error)));
-                }
-                // Dropping the transaction rolls the whole batch back.
-                Err(error) => return Err(store_error(error)),
-            }
-        }
-        transaction.commit().await.map_err(store_error)?;
-        Ok(results)
+        self.insert_batch(
+            batch
+                .iter()
+                .map(|(request, audit)| (request, audit, None))
+                .collect(),
+        )
+        .await
     }
 
     async fn payment_request(

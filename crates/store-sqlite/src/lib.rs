@@ -20,6 +20,7 @@ mod console;
 mod convert;
 mod dashboard;
 mod documents;
+mod idempotency;
 mod kdv;
 mod keys;
 mod lifecycle;
@@ -35,8 +36,8 @@ use lookup::StatusLookup;
 use maksa_app::store::prelude::*;
 use maksa_app::store::{
     AuditEvent, ClientCertificate, DeliveryAttempt, DocumentFileKind, DocumentState,
-    ExpiryCandidate, Notification, NotificationState, PaymentFilter, PaymentSummary, RequestFilter,
-    RequestSummary, StoreError, StoredDocumentFile, UnitOfWork,
+    ExpiryCandidate, NewIdempotencyKey, Notification, NotificationState, PaymentFilter,
+    PaymentSummary, RequestFilter, RequestSummary, StoreError, StoredDocumentFile, UnitOfWork,
 };
 use maksa_domain::attempt::{Attempt, AttemptId};
 use maksa_domain::catalog::Catalog;
@@ -411,6 +412,111 @@ async fn insert_audit(
 /// (at most 13 × 32, far below SQLite's limit of 32766).
 const ROWS_PER_STATEMENT: usize = 32;
 
+/// One item of the batched create: the request, its audit event, its key row.
+pub(crate) type BatchItem<'a> = (
+    &'a PaymentRequest,
+    &'a AuditEvent,
+    Option<&'a NewIdempotencyKey>,
+);
+
+/// `insert_requests`, then the key rows of those that have one (each
+/// answering its request's id). Any error leaves the rollback to the caller.
+async fn insert_keyed_requests(
+    connection: &mut SqliteConnection,
+    requests: &[&NewRequest],
+    keys: &[(&NewRequest, &NewIdempotencyKey)],
+) -> Result<(), sqlx::Error> {
+    insert_requests(&mut *connection, requests).await?;
+    for (request, key) in keys {
+        idempotency::insert_key(&mut *connection, key, &request.id.to_string()).await?;
+    }
+    Ok(())
+}
+
+impl SqliteStore {
+    /// The batched create, each item with its idempotency key row when it
+    /// has one (`maksa_app::store::IdempotencyStore`): a taken key fails
+    /// its item alone.
+    pub(crate) async fn insert_batch(
+        &self,
+        batch: Vec<BatchItem<'_>>,
+    ) -> Result<Vec<Result<(), StoreError>>, StoreError> {
+        if batch.is_empty() {
+            return Ok(Vec::new());
+        }
+        // Encode before taking the writer, which every other write is waiting for.
+        let encoded: Vec<Result<NewRequest, StoreError>> = batch
+            .iter()
+            .map(|(request, audit, _)| NewRequest::new(request, audit))
+            .collect();
+        let insertable: Vec<&NewRequest> = encoded
+            .iter()
+            .filter_map(|item| item.as_ref().ok())
+            .collect();
+
+        // Held across both attempts below, so no other write slips in between.
+        let mut writer = self.writer.acquire().await.map_err(store_error)?;
+
+        // First attempt: the whole batch in a few multi-row statements. Numbers
+        // and purpose ids are random, so this almost always succeeds.
+        let mut transaction = writer
+            .begin_with("BEGIN IMMEDIATE")
+            .await
+            .map_err(store_error)?;
+        let keyed: Vec<(&NewRequest, &NewIdempotencyKey)> = encoded
+            .iter()
+            .zip(&batch)
+            .filter_map(|(item, (_, _, key))| Some((item.as_ref().ok()?, (*key)?)))
+            .collect();
+        match insert_keyed_requests(&mut transaction, &insertable, &keyed).await {
+            Ok(()) => {
+                transaction.commit().await.map_err(store_error)?;
+                return Ok(encoded.into_iter().map(|item| item.map(|_| ())).collect());
+            }
+            Err(error) if is_item_error(&error) => {
+                transaction.rollback().await.map_err(store_error)?
+            }
+            Err(error) => return Err(store_error(error)),
+        }
+
+        // Second attempt, after a conflict: item by item, each in a savepoint of
+        // one transaction, so a conflict undoes that item alone.
+        let mut transaction = writer
+            .begin_with("BEGIN IMMEDIATE")
+            .await
+            .map_err(store_error)?;
+        let mut results = Vec::with_capacity(batch.len());
+        for (item, (_, _, key)) in encoded.into_iter().zip(&batch) {
+            let request = match item {
+                Ok(request) => request,
+                Err(error) => {
+                    results.push(Err(error));
+                    continue;
+                }
+            };
+            let mut savepoint = Connection::begin(&mut *transaction)
+                .await
+                .map_err(store_error)?;
+            let keyed: Vec<(&NewRequest, &NewIdempotencyKey)> =
+                key.iter().map(|key| (&request, *key)).collect();
+            match insert_keyed_requests(&mut savepoint, &[&request], &keyed).await {
+                Ok(()) => {
+                    savepoint.commit().await.map_err(store_error)?;
+                    results.push(Ok(()));
+                }
+                Err(error) if is_item_error(&error) => {
+                    savepoint.rollback().await.map_err(store_error)?;
+                    results.push(Err(store_error(error)));
+                }
+                // Dropping the transaction rolls the whole batch back.
+                Err(error) => return Err(store_error(error)),
+            }
+        }
+        transaction.commit().await.map_err(store_error)?;
+        Ok(results)
+    }
+}
+
 /// Inserts the requests, all their payments and their audit events with a few
 /// multi-row statements. Any error leaves the rollback to the caller.
 async fn insert_requests(
@@ -556,72 +662,13 @@ impl PaymentRequestStore for SqliteStore {
         &self,
         batch: &[(PaymentRequest, AuditEvent)],
     ) -> Result<Vec<Result<(), StoreError>>, StoreError> {
-        if batch.is_empty() {
-            return Ok(Vec::new());
-        }
-        // Encode before taking the writer, which every other write is waiting for.
-        let encoded: Vec<Result<NewRequest, StoreError>> = batch
-            .iter()
-            .map(|(request, audit)| NewRequest::new(request, audit))
-            .collect();
-        let insertable: Vec<&NewRequest> = encoded
-            .iter()
-            .filter_map(|item| item.as_ref().ok())
-            .collect();
-
-        // Held across both attempts below, so no other write slips in between.
-        let mut writer = self.writer.acquire().await.map_err(store_error)?;
-
-        // First attempt: the whole batch in a few multi-row statements. Numbers
-        // and purpose ids are random, so this almost always succeeds.
-        let mut transaction = writer
-            .begin_with("BEGIN IMMEDIATE")
-            .await
-            .map_err(store_error)?;
-        match insert_requests(&mut transaction, &insertable).await {
-            Ok(()) => {
-                transaction.commit().await.map_err(store_error)?;
-                return Ok(encoded.into_iter().map(|item| item.map(|_| ())).collect());
-            }
-            Err(error) if is_item_error(&error) => {
-                transaction.rollback().await.map_err(store_error)?
-            }
-            Err(error) => return Err(store_error(error)),
-        }
-
-        // Second attempt, after a conflict: item by item, each in a savepoint of
-        // one transaction, so a conflict undoes that item alone.
-        let mut transaction = writer
-            .begin_with("BEGIN IMMEDIATE")
-            .await
-            .map_err(store_error)?;
-        let mut results = Vec::with_capacity(batch.len());
-        for item in encoded {
-            let request = match item {
-                Ok(request) => request,
-                Err(error) => {
-                    results.push(Err(error));
-                    continue;
-                }
-            };
-            let mut savepoint = Connection::begin(&mut *transaction)
-                .await
-                .map_err(store_error)?;
-            match insert_requests(&mut savepoint, &[&request]).await {
-                Ok(()) => {
-                    savepoint.commit().await.map_err(store_error)?;
-                    results.push(Ok(()));
-                }
-                Err(error) if is_item_error(&error) => {
-                    savepoint.rollback().await.map_err(store_error)?;
-                    results.push(Err(store_error(error)));
-                }
-                // Dropping the transaction rolls the whole batch back.
-                Err(error) => return Err(store_error(error)),
-            }
-        }
-        transaction.commit().await.map_err(store_error)?;
-        Ok(results)
+        self.insert_batch(
+            batch
+                .iter()
+                .map(|(request, audit)| (request, audit, None))
+                .collect(),
+        )
+        .await
     }
 
     async fn payment_request(

@@ -466,6 +466,16 @@ impl UnitOfWork for SqliteWork {
         crate::cards::insert_card_day_close(&mut self.transaction, close).await
     }
 
+    async fn insert_idempotency_key(
+        &mut self,
+        key: &maksa_app::store::NewIdempotencyKey,
+        result: &str,
+    ) -> Result<(), StoreError> {
+        crate::idempotency::insert_key(&mut self.transaction, key, result)
+            .await
+            .map_err(store_error)
+    }
+
     async fn commit(self: Box<Self>) -> Result<(), StoreError> {
         self.transaction.commit().await.map_err(store_error)
     }

@@ -19,6 +19,7 @@
 
 pub mod databases;
 pub mod fixtures;
+pub mod idempotency;
 pub mod kdv;
 pub mod scenarios;
 pub mod treasury;
@@ -106,6 +107,10 @@ macro_rules! store_suite {
             kdv_payer_messages_lease_retry_send_and_remind,
             kdv_sign_in_tokens_are_taken_once,
             kdv_dead_payer_messages_are_listed_and_resent,
+        );
+        $crate::store_suite!(@in idempotency, $fresh_store;
+            idempotency_keys_commit_with_their_requests,
+            expired_idempotency_keys_are_deleted_in_rounds,
         );
     };
     (@each $fresh_store:path; $($scenario:ident),+ $(,)?) => {

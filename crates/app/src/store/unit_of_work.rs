@@ -263,5 +263,15 @@ pub trait UnitOfWork: Send {
         close: &super::CardDayClose,
     ) -> Result<(), StoreError>;
 
+    /// Writes a key row (docs/idempotency.md) whose answer is `result`; a
+    /// row of the same client and key stored before `key.replaces_before`
+    /// is replaced. `Conflict` when a live row holds the key (on
+    /// PostgreSQL the transaction is then unusable: roll it back).
+    async fn insert_idempotency_key(
+        &mut self,
+        key: &super::NewIdempotencyKey,
+        result: &str,
+    ) -> Result<(), StoreError>;
+
     async fn commit(self: Box<Self>) -> Result<(), StoreError>;
 }

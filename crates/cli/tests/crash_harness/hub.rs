@@ -100,6 +100,8 @@ impl Hub {
                  outbound_ports = [{sink_port}]\n\
                  retry_schedule = \"1s*30\"\n\
                  list_limit = 1000000\n\
+                 [rate_limits]\n\
+                 enabled = false\n\
                  [https]\n\
                  listen = \"127.0.0.1:{https_port}\"\n\
                  certificate = {:?}\n\

@@ -11,6 +11,7 @@ pub mod queues;
 pub mod statements;
 pub mod dashboard;
 pub mod requests;
+pub mod limits;
 
 /// The language a page is shown in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]

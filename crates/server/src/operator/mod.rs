@@ -17,6 +17,7 @@ mod charts;
 mod dashboard;
 mod entries;
 pub(crate) mod frame;
+mod limits;
 mod orders;
 mod queues;
 mod report;
@@ -92,6 +93,7 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .route("/admin/orders/{id}/cancel", post(orders::cancel))
         .route("/admin/batches", post(orders::write_batches))
         .route("/admin/cards", get(cards::list))
+        .route("/admin/limits", get(limits::page))
         .route("/admin/cards/{id}/reverse", post(cards::reverse))
         .route("/admin/cards/close-day", post(cards::close_day))
         .route("/admin/reports", get(reports::page))

@@ -215,10 +215,43 @@ pub(crate) fn base_url(request: &Request<Body>) -> String {
 /// `POST`: one envelope, one answer or fault.
 async fn call(state: &AppState, service: Service, path: &str, request: Request<Body>) -> Response {
     match run(state, service, path, request).await {
-        Ok(body) => write::answer(&body),
+        Ok(Outcome::Answer(body, replayed)) => {
+            let mut response = write::answer(&body);
+            if replayed {
+                response.headers_mut().insert(
+                    header::HeaderName::from_static(maksa_app::idempotency::REPLAYED_HEADER),
+                    HeaderValue::from_static("true"),
+                );
+            }
+            response
+        }
+        Ok(Outcome::Limited(wait)) => {
+            let seconds = crate::rate_limits::retry_after_seconds(wait);
+            let mut response = write::fault(&AppError::BadInput {
+                code: ErrorCode::RateLimited,
+                message: format!("too many calls: retry after {seconds} s"),
+            });
+            crate::rate_limits::mark_refusal(&mut response, wait);
+            response
+        }
         Err(error) => write::fault(&error),
     }
 }
+
+/// What a call came to: an answer (and whether it was replayed under an
+/// `Idempotency-Key`), or a refusal over the client's rate limit.
+enum Outcome {
+    Answer(String, bool),
+    Limited(std::time::Duration),
+}
+
+/// The operations that change something: an `Idempotency-Key` applies, and
+/// the `create` rate limit (docs/idempotency.md, docs/rate-limits.md).
+const CHANGING: [&str; 3] = [
+    "SavePaymentRequest",
+    "CreateInvoice",
+    "CancelPaymentRequest",
+];
 
 fn too_large(limit: usize) -> AppError {
     AppError::BadInput {
@@ -239,7 +272,7 @@ async fn run(
     service: Service,
     path: &str,
     request: Request<Body>,
-) -> Result<String, AppError> {
+) -> Result<Outcome, AppError> {
     let (parts, body) = request.into_parts();
     let limit = state.body_limit;
     // A declared length over the limit is refused before a byte is read; an
@@ -293,7 +326,23 @@ async fn run(
         .copied()
         .find(|name| operation.is(SERVICE, name))
         .ok_or_else(|| unknown_operation(service, path, operation))?;
-    dispatch(state, &caller, name, operation).await
+    let changing = CHANGING.contains(&name);
+    let class = if changing {
+        crate::rate_limits::Class::Create
+    } else {
+        crate::rate_limits::Class::Query
+    };
+    if let Err(wait) = crate::rate_limits::by_client(state, &caller.client, "soap", name, class) {
+        return Ok(Outcome::Limited(wait));
+    }
+    let key = if changing {
+        crate::rest::idempotency_key(&parts.headers)?
+    } else {
+        None
+    };
+    let mut replayed = false;
+    let body = dispatch(state, &caller, name, operation, key, &mut replayed).await?;
+    Ok(Outcome::Answer(body, replayed))
 }
 
 /// Legacy clients' `MM_Cert` (the certificate, base64, as in REST bodies): a
@@ -359,15 +408,22 @@ async fn dispatch(
     caller: &Caller,
     name: &'static str,
     operation: &Element,
+    key: Option<maksa_app::idempotency::IdempotencyKey>,
+    replayed: &mut bool,
 ) -> Result<String, AppError> {
     let requests = &state.requests;
+    let idempotency = &state.idempotency;
     let lookup = |field: &str| text(operation, field);
     Ok(match name {
         "SavePaymentRequest" => {
             let parameter = payment_request::member(operation, "paymentRequest")
                 .ok_or_else(|| missing("paymentRequest"))?;
             let input = payment_request_input(parameter)?;
-            let created = requests.save(caller, &input).await?;
+            let answered = requests
+                .save_keyed(idempotency, caller, &input, key)
+                .await?;
+            *replayed = answered.replayed;
+            let created = answered.value;
             contract_result(
                 name,
                 Members::default()
@@ -445,16 +501,29 @@ async fn dispatch(
                 code: text(operation, "code")?,
                 address: text(operation, "address")?,
             };
-            let id = state
+            let answered = state
                 .documents
-                .create_invoice(caller, &required(operation, "id")?, recipient)
+                .create_invoice_keyed(
+                    idempotency,
+                    caller,
+                    &required(operation, "id")?,
+                    recipient,
+                    key,
+                )
                 .await?;
-            simple_result(name, &id.to_string())
+            *replayed = answered.replayed;
+            simple_result(name, &answered.value.to_string())
         }
         "CancelPaymentRequest" => {
-            requests
-                .cancel(caller, &required(operation, "paymentRequestId")?)
+            let answered = requests
+                .cancel_keyed(
+                    idempotency,
+                    caller,
+                    &required(operation, "paymentRequestId")?,
+                    key,
+                )
                 .await?;
+            *replayed = answered.replayed;
             empty_result(name)
         }
         "GetInvoice" => {
