@@ -34,6 +34,7 @@ pub mod payer_mail;
 pub mod payer_sessions;
 pub mod payment_requests;
 pub mod providers;
+pub mod retention;
 pub mod store;
 pub mod treasury;
 pub mod workflows;

@@ -37,6 +37,7 @@ use time::OffsetDateTime;
 
 mod cards;
 mod kdv;
+mod retention;
 mod treasury;
 mod unit_of_work;
 
@@ -46,6 +47,7 @@ pub use kdv::{
     PayerMessageState,
 };
 
+pub use retention::{ErasureReason, ErasureRecord, PayerErasure, RetentionStore};
 pub use treasury::{
     EntryBooked, EntryFilter, ExchangeRecord, ExpectedTotal, ImportCounts, KnownEntry, NewImport,
     NewPaymentBatch, NewPaymentOrder, NewStatement, NewStatementEntry, OrderStateWrite,
@@ -606,6 +608,7 @@ pub trait Store:
     + TreasuryStore
     + KdvStore
     + CardStore
+    + RetentionStore
     + Send
     + Sync
     + 'static
@@ -622,6 +625,7 @@ impl<T> Store for T where
         + TreasuryStore
         + KdvStore
         + CardStore
+        + RetentionStore
         + 'static
 {
 }
@@ -631,6 +635,6 @@ impl<T> Store for T where
 pub mod prelude {
     pub use super::{
         AttemptStore, CardStore, DocumentStore, KdvStore, OutboxStore, PaymentRequestStore,
-        RegistryStore, Store, TransactionStore, TreasuryStore,
+        RegistryStore, RetentionStore, Store, TransactionStore, TreasuryStore,
     };
 }

@@ -81,6 +81,36 @@ pub struct Config {
     /// (docs/providers/firstdata.md).
     #[serde(default)]
     pub cards: CardsConfig,
+    /// Payers' personal data: how long it is kept (docs/retention.md).
+    #[serde(default)]
+    pub retention: RetentionConfig,
+}
+
+/// `[retention]`: how long a payer's data is kept after the request's final status.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RetentionConfig {
+    pub payer_data_days: i64,
+}
+
+impl Default for RetentionConfig {
+    fn default() -> Self {
+        RetentionConfig {
+            payer_data_days: 365,
+        }
+    }
+}
+
+impl RetentionConfig {
+    pub fn payer_data_after(&self) -> anyhow::Result<time::Duration> {
+        if !(1..=3650).contains(&self.payer_data_days) {
+            anyhow::bail!(
+                "[retention] payer_data_days {} is not between 1 and 3650",
+                self.payer_data_days
+            );
+        }
+        Ok(time::Duration::days(self.payer_data_days))
+    }
 }
 
 /// `[cards]`: the daily close of the card acquirers' business day.

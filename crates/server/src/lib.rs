@@ -72,6 +72,8 @@ pub struct AppState {
     pub metrics: Arc<Metrics>,
     /// Card reversals and the acquirers' day closes (docs/providers/firstdata.md).
     pub cards: Arc<maksa_app::cards::Cards>,
+    /// Payers' data: export, erasure, the erasure log (docs/retention.md).
+    pub retention: Arc<maksa_app::retention::Retention>,
     store: Arc<dyn Store>,
     /// The background workers; `None` when no transport was configured (tests
     /// of the API alone).
@@ -169,6 +171,13 @@ impl AppState {
         let remind_before = options
             .remind_before
             .unwrap_or_else(|| time::Duration::days(3));
+        let retention = Arc::new(maksa_app::retention::Retention::new(
+            Arc::clone(&store),
+            Arc::clone(&clock),
+            maksa_app::retention::RetentionSettings {
+                payer_data_after: options.lifecycle.payer_data_after,
+            },
+        ));
         let lifecycle = options.outbound.map(|transport| {
             let worker = options
                 .worker
@@ -192,7 +201,8 @@ impl AppState {
                 payer.wake_handle(),
             )
             .with_documents(Arc::clone(&documents))
-            .with_cards(Arc::clone(&cards));
+            .with_cards(Arc::clone(&cards))
+            .with_retention(Arc::clone(&retention));
             if let Some(mail) = mail {
                 lifecycle =
                     lifecycle.with_payer_mail(Arc::new(maksa_app::payer_mail::PayerMailer::new(
@@ -222,6 +232,7 @@ impl AppState {
             body_limit,
             metrics,
             cards,
+            retention,
             store,
             lifecycle,
             mounts: options.mounts,

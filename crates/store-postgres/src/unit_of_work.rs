@@ -453,6 +453,13 @@ impl UnitOfWork for PostgresWork {
         crate::cards::insert_card_day_close(&mut self.transaction, close).await
     }
 
+    async fn erase_payer_data(
+        &mut self,
+        erasure: &maksa_app::store::PayerErasure,
+    ) -> Result<bool, StoreError> {
+        crate::retention::erase_payer_data(&mut self.transaction, erasure).await
+    }
+
     async fn commit(self: Box<Self>) -> Result<(), StoreError> {
         self.transaction.commit().await.map_err(store_error)
     }

@@ -20,6 +20,7 @@
 pub mod databases;
 pub mod fixtures;
 pub mod kdv;
+pub mod retention;
 pub mod scenarios;
 pub mod treasury;
 
@@ -106,6 +107,9 @@ macro_rules! store_suite {
             kdv_payer_messages_lease_retry_send_and_remind,
             kdv_sign_in_tokens_are_taken_once,
             kdv_dead_payer_messages_are_listed_and_resent,
+        );
+        $crate::store_suite!(@in retention, $fresh_store;
+            retention_pseudonymises_final_requests_past_the_period_once,
         );
     };
     (@each $fresh_store:path; $($scenario:ident),+ $(,)?) => {

@@ -7,6 +7,7 @@
 //! further areas beside it.
 
 pub mod console;
+pub mod privacy;
 
 /// The language a page is shown in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]

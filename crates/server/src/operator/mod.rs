@@ -16,6 +16,7 @@ mod cards;
 mod entries;
 pub(crate) mod frame;
 mod orders;
+mod privacy;
 mod report;
 
 use crate::AppState;
@@ -84,6 +85,10 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .route("/admin/cards", get(cards::list))
         .route("/admin/cards/{id}/reverse", post(cards::reverse))
         .route("/admin/cards/close-day", post(cards::close_day))
+        .route("/admin/privacy", get(privacy::page))
+        .route("/admin/privacy/look-up", post(privacy::look_up))
+        .route("/admin/privacy/export", post(privacy::export))
+        .route("/admin/privacy/erase", post(privacy::erase))
         .route("/admin/operator.css", get(stylesheet))
         .route_layer(axum::middleware::from_fn_with_state(state, only_over_tls))
         // The console was at `/operator/` before issue 17: old bookmarks land.
