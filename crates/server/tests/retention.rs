@@ -4,6 +4,8 @@
 //! with its money; the export names the person's requests; the console's
 //! erasure works for an operator, is audited, and a viewer is refused.
 
+#![allow(clippy::unwrap_used)]
+
 mod support;
 
 use maksa_app::clock::ManualClock;
