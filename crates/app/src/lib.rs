@@ -38,6 +38,7 @@ pub mod payment_requests;
 pub mod providers;
 pub mod queues;
 pub mod requests_console;
+pub mod retention;
 pub mod store;
 pub mod treasury;
 pub mod workflows;

@@ -1,5 +1,7 @@
 //! The background work of a node: delivering notifications, expiring unpaid
-//! requests, and asking providers about payments whose outcome went missing.
+//! requests, asking providers about payments whose outcome went missing, and
+//! pseudonymising payers' data once its retention period ran out
+//! (docs/retention.md).
 //! Every step claims its rows (leases, `SKIP LOCKED` on PostgreSQL), so several
 //! nodes on one database share the work and a dead node only delays it.
 
@@ -26,6 +28,9 @@ pub struct LifecycleSettings {
     pub expiry_grace: Duration,
     /// After the first query (5 min after the start): 1 h, then daily ×5.
     pub recovery_schedule: Vec<Duration>,
+    /// How long after a request's final status its payer's data is kept
+    /// (`[retention] payer_data_days`).
+    pub payer_data_after: Duration,
 }
 
 impl Default for LifecycleSettings {
@@ -40,6 +45,7 @@ impl Default for LifecycleSettings {
                 Duration::days(1),
                 Duration::days(1),
             ],
+            payer_data_after: Duration::days(365),
         }
     }
 }
@@ -61,6 +67,8 @@ pub struct Lifecycle {
     cards: Option<Arc<crate::cards::Cards>>,
     /// Deletes expired idempotency keys.
     idempotency: Option<Arc<crate::idempotency::Idempotency>>,
+    /// Pseudonymises payers' data past its retention period.
+    retention: Option<Arc<crate::retention::Retention>>,
 }
 
 impl Lifecycle {
@@ -85,6 +93,22 @@ impl Lifecycle {
             payer_mail: None,
             cards: None,
             idempotency: None,
+            retention: None,
+        }
+    }
+
+    /// Also pseudonymise payers' data past its retention period.
+    pub fn with_retention(mut self, retention: Arc<crate::retention::Retention>) -> Self {
+        self.retention = Some(retention);
+        self
+    }
+
+    /// Pseudonymises the payer data of final requests past the retention
+    /// period: batches of 100, at most 10 a round. Answers how many.
+    pub async fn erase_payer_data_due(&self) -> Result<usize, StoreError> {
+        match &self.retention {
+            Some(retention) => retention.erase_all_due(100, 10).await,
+            None => Ok(0),
         }
     }
 
@@ -233,7 +257,8 @@ impl Lifecycle {
 
     /// Runs until `stop` turns true: notifications and receipts whenever woken
     /// and every second, expiry every 5 seconds, recovery every 30 seconds,
-    /// the card acquirers' day close checked every minute.
+    /// the card acquirers' day close and the payers' data retention checked
+    /// every minute.
     pub async fn run(self: Arc<Self>, mut stop: watch::Receiver<bool>) {
         let mut tick: u64 = 0;
         loop {
@@ -271,6 +296,14 @@ impl Lifecycle {
                 && let Err(error) = idempotency.delete_expired(1000).await
             {
                 tracing::warn!(%error, "deleting expired idempotency keys paused");
+            }
+            if tick.is_multiple_of(60) {
+                match self.erase_payer_data_due().await {
+                    Ok(0) => {}
+                    // Counts only: never a code or a name.
+                    Ok(erased) => tracing::info!(erased, "payer data pseudonymised"),
+                    Err(error) => tracing::warn!(%error, "payer data retention paused"),
+                }
             }
             tick = tick.wrapping_add(1);
             tokio::select! {

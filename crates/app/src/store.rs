@@ -40,6 +40,7 @@ mod dashboard;
 mod console;
 mod idempotency;
 mod kdv;
+mod retention;
 mod treasury;
 mod unit_of_work;
 
@@ -55,6 +56,7 @@ pub use kdv::{
     PayerMessageState,
 };
 
+pub use retention::{ErasureReason, ErasureRecord, PayerErasure, RetentionStore};
 pub use treasury::{
     EntryBooked, EntryFilter, ExchangeRecord, ExpectedTotal, ImportCounts, KnownEntry, NewImport,
     NewPaymentBatch, NewPaymentOrder, NewStatement, NewStatementEntry, OrderStateWrite,
@@ -618,6 +620,7 @@ pub trait Store:
     + CardStore
     + DashboardStore
     + ConsoleStore
+    + RetentionStore
     + Send
     + Sync
     + 'static
@@ -637,6 +640,7 @@ impl<T> Store for T where
         + CardStore
         + DashboardStore
         + ConsoleStore
+        + RetentionStore
         + 'static
 {
 }
@@ -646,7 +650,7 @@ impl<T> Store for T where
 pub mod prelude {
     pub use super::{
         AttemptStore, CardStore, ConsoleStore, DashboardStore, DocumentStore, IdempotencyStore,
-        KdvStore, OutboxStore,
-        PaymentRequestStore, RegistryStore, Store, TransactionStore, TreasuryStore,
+        KdvStore, OutboxStore, PaymentRequestStore, RegistryStore, RetentionStore, Store,
+        TransactionStore, TreasuryStore,
     };
 }

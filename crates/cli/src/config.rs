@@ -153,6 +153,22 @@ impl Default for RateLimitsConfig {
             pages: RateConfig::of(defaults.pages),
             sign_in: RateConfig::of(defaults.sign_in),
             max_keys: defaults.max_keys,
+    /// Payers' personal data: how long it is kept (docs/retention.md).
+    #[serde(default)]
+    pub retention: RetentionConfig,
+}
+
+/// `[retention]`: how long a payer's data is kept after the request's final status.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RetentionConfig {
+    pub payer_data_days: i64,
+}
+
+impl Default for RetentionConfig {
+    fn default() -> Self {
+        RetentionConfig {
+            payer_data_days: 365,
         }
     }
 }
@@ -174,6 +190,15 @@ impl RateLimitsConfig {
             sign_in: self.sign_in.rate("sign_in")?,
             max_keys: self.max_keys,
         }))
+impl RetentionConfig {
+    pub fn payer_data_after(&self) -> anyhow::Result<time::Duration> {
+        if !(1..=3650).contains(&self.payer_data_days) {
+            anyhow::bail!(
+                "[retention] payer_data_days {} is not between 1 and 3650",
+                self.payer_data_days
+            );
+        }
+        Ok(time::Duration::days(self.payer_data_days))
     }
 }
 

@@ -5,6 +5,7 @@ mod database;
 mod demo;
 mod operations;
 mod operator;
+mod payer_data;
 mod portal;
 mod treasury;
 
@@ -96,6 +97,11 @@ enum Command {
         #[command(subcommand)]
         command: operator::OperatorCommand,
     },
+    /// A person's data on their request: export and erasure (docs/retention.md).
+    PayerData {
+        #[command(subcommand)]
+        command: payer_data::PayerDataCommand,
+    },
 }
 
 #[derive(Subcommand)]
@@ -166,6 +172,7 @@ async fn run(command: Command) -> anyhow::Result<()> {
         Command::Secret { command } => operations::secrets(command).await,
         Command::Treasury { command } => treasury::run(command).await,
         Command::Operator { command } => operator::run(command),
+        Command::PayerData { command } => payer_data::run(command).await,
         Command::Migrate(database) => {
             database::open(&database.database_url, true).await?;
             println!(
@@ -354,6 +361,7 @@ async fn serve(config_file: Option<PathBuf>) -> anyhow::Result<()> {
             .map_err(|e| anyhow::anyhow!("retry_schedule: {e}"))?,
         lifecycle: maksa_app::lifecycle::LifecycleSettings {
             expiry_grace: time::Duration::minutes(config.expiry_grace_minutes),
+            payer_data_after: config.retention.payer_data_after()?,
             ..Default::default()
         },
         worker: config.node_name.clone(),

@@ -84,6 +84,8 @@ pub struct AppState {
     pub idempotency: Arc<maksa_app::idempotency::Idempotency>,
     /// Rate limits (docs/rate-limits.md); `None`: none.
     rate_limits: Option<Arc<rate_limits::RateLimiter>>,
+    /// Payers' data: export, erasure, the erasure log (docs/retention.md).
+    pub retention: Arc<maksa_app::retention::Retention>,
     store: Arc<dyn Store>,
     /// The background workers; `None` when no transport was configured (tests
     /// of the API alone).
@@ -206,6 +208,13 @@ impl AppState {
         let remind_before = options
             .remind_before
             .unwrap_or_else(|| time::Duration::days(3));
+        let retention = Arc::new(maksa_app::retention::Retention::new(
+            Arc::clone(&store),
+            Arc::clone(&clock),
+            maksa_app::retention::RetentionSettings {
+                payer_data_after: options.lifecycle.payer_data_after,
+            },
+        ));
         let lifecycle = options.outbound.map(|transport| {
             let worker = options
                 .worker
@@ -230,7 +239,8 @@ impl AppState {
             )
             .with_documents(Arc::clone(&documents))
             .with_cards(Arc::clone(&cards))
-            .with_idempotency(Arc::clone(&idempotency));
+            .with_idempotency(Arc::clone(&idempotency))
+            .with_retention(Arc::clone(&retention));
             if let Some(mail) = mail {
                 lifecycle =
                     lifecycle.with_payer_mail(Arc::new(maksa_app::payer_mail::PayerMailer::new(
@@ -264,6 +274,7 @@ impl AppState {
             queues,
             idempotency,
             rate_limits,
+            retention,
             store,
             lifecycle,
             mounts: options.mounts,

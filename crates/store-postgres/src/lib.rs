@@ -17,6 +17,7 @@ mod kdv;
 mod keys;
 mod lifecycle;
 mod lookup;
+mod retention;
 mod rows;
 mod treasury;
 mod unit_of_work;

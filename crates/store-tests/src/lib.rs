@@ -21,6 +21,7 @@ pub mod databases;
 pub mod fixtures;
 pub mod idempotency;
 pub mod kdv;
+pub mod retention;
 pub mod scenarios;
 pub mod treasury;
 
@@ -111,6 +112,8 @@ macro_rules! store_suite {
         $crate::store_suite!(@in idempotency, $fresh_store;
             idempotency_keys_commit_with_their_requests,
             expired_idempotency_keys_are_deleted_in_rounds,
+        $crate::store_suite!(@in retention, $fresh_store;
+            retention_pseudonymises_final_requests_past_the_period_once,
         );
     };
     (@each $fresh_store:path; $($scenario:ident),+ $(,)?) => {

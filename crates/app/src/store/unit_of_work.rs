@@ -272,6 +272,12 @@ pub trait UnitOfWork: Send {
         key: &super::NewIdempotencyKey,
         result: &str,
     ) -> Result<(), StoreError>;
+    /// Replaces a final request's payer data as `erasure` says, with the
+    /// workspace's and the payer-message outbox's copies, and writes its
+    /// erasure-log row (docs/retention.md). `false`, changing nothing, when
+    /// the request is open, unknown or already erased.
+    async fn erase_payer_data(&mut self, erasure: &super::PayerErasure)
+    -> Result<bool, StoreError>;
 
     async fn commit(self: Box<Self>) -> Result<(), StoreError>;
 }

@@ -12,6 +12,7 @@ pub mod statements;
 pub mod dashboard;
 pub mod requests;
 pub mod limits;
+pub mod privacy;
 
 /// The language a page is shown in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]

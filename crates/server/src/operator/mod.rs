@@ -20,6 +20,7 @@ pub(crate) mod frame;
 mod limits;
 mod orders;
 mod queues;
+mod privacy;
 mod report;
 mod statements;
 
@@ -100,6 +101,10 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .route("/admin/reports.csv", get(reports::csv))
         .route("/admin/reports.xlsx", get(reports::xlsx))
         .merge(requests::routes())
+        .route("/admin/privacy", get(privacy::page))
+        .route("/admin/privacy/look-up", post(privacy::look_up))
+        .route("/admin/privacy/export", post(privacy::export))
+        .route("/admin/privacy/erase", post(privacy::erase))
         .route("/admin/operator.css", get(stylesheet))
         .merge(queues::routes())
         .merge(statements::routes())

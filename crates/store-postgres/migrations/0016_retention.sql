@@ -1,0 +1,40 @@
+-- Retention and erasure of payers' personal data (docs/retention.md). Same
+-- conventions as 0001.
+
+-- When the payer's data of a request was pseudonymised (NULL: not yet), and
+-- the keyed hash its payer code became (NULL: not yet, or it named none).
+ALTER TABLE payment_requests
+    ADD COLUMN payer_erased_at timestamptz,
+    ADD COLUMN payer_pseudonym text;
+
+-- The retention worker: final requests not erased yet, by when they became
+-- final. Open requests and erased ones take no room in it.
+CREATE INDEX payment_requests_retention_due ON payment_requests (status_changed_at)
+    WHERE status <> 'P' AND payer_erased_at IS NULL;
+-- A person's requests by their code (export, erasure on request); requests
+-- without a payer code take no room in it.
+CREATE INDEX payment_requests_by_payer_code ON payment_requests ((terms -> 'payer' ->> 'code'))
+    WHERE (terms -> 'payer' ->> 'code') IS NOT NULL;
+-- A person's requests already pseudonymised, by the keyed hash of their code.
+CREATE INDEX payment_requests_by_payer_pseudonym ON payment_requests (payer_pseudonym)
+    WHERE payer_pseudonym IS NOT NULL;
+-- The workspace's rows of one request (rewritten by an erasure).
+CREATE INDEX payer_requests_by_request ON payer_requests (request_id);
+
+-- One row per erasure: what kind of record, which one, when, why, by whom.
+-- Kept forever, like the audit trail; it holds no personal data itself.
+CREATE TABLE erasure_log (
+    id          bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    at          timestamptz NOT NULL,
+    record_kind text NOT NULL CHECK (record_kind IN ('payment_request')),
+    record_id   text NOT NULL,
+    reason      text NOT NULL CHECK (reason IN ('retention', 'request')),
+    -- `hub` (the worker), `operator:<name>`, or the CLI's actor.
+    actor       text NOT NULL,
+    -- The operator's reason; empty for the worker.
+    note        text NOT NULL,
+    -- What else changed with it (counts of outbox and workspace rows).
+    detail      jsonb NOT NULL
+);
+
+CREATE INDEX erasure_log_by_record ON erasure_log (record_kind, record_id);
