@@ -7,7 +7,8 @@
 //! It answers only to the reply address it was made for, so it cannot be
 //! used to post tokens anywhere else.
 
-use crate::pages::html::{Document, PageAddress, Prefs, csp, escape, respond};
+use crate::labels::workspace as label;
+use crate::pages::html::{Document, PageAddress, Prefs, csp, respond};
 use axum::Router;
 use axum::body::Body;
 use axum::extract::{Query, State};
@@ -15,8 +16,8 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing::get;
 use maksa_identity::{SimulatedIdentityProvider, TestPayer};
+use maud::{Markup, html};
 use std::collections::HashMap;
-use std::fmt::Write;
 use std::sync::Arc;
 
 struct Portal {
@@ -36,7 +37,7 @@ fn prefs(fields: &HashMap<String, String>) -> Prefs {
     Prefs::from_fields(fields).at(PageAddress::Workspace)
 }
 
-fn page(status: StatusCode, prefs: &Prefs, state: &str, head: String, body: String) -> Response {
+fn page(status: StatusCode, prefs: &Prefs, state: &str, head: Markup, body: Markup) -> Response {
     page_posting_to(status, prefs, state, head, body, "")
 }
 
@@ -45,14 +46,14 @@ fn page_posting_to(
     status: StatusCode,
     prefs: &Prefs,
     state: &str,
-    head: String,
-    body: String,
+    head: Markup,
+    body: Markup,
     form_targets: &str,
 ) -> Response {
     respond(
         status,
         &Document {
-            title: "Latvija.lv (simulators)",
+            title: prefs.t(&label::PORTAL),
             state,
             prefs: *prefs,
             id: "",
@@ -68,8 +69,11 @@ fn refused(prefs: &Prefs, text: &str) -> Response {
         StatusCode::BAD_REQUEST,
         prefs,
         "idp-refused",
-        String::new(),
-        format!("<h1>Latvija.lv (simulators)</h1><p>{}</p>", escape(text)),
+        html! {},
+        html! {
+            h1 { (prefs.t(&label::PORTAL)) }
+            p { (text) }
+        },
     )
 }
 
@@ -77,53 +81,50 @@ fn refused(prefs: &Prefs, text: &str) -> Response {
 async fn sign_in_page(Query(query): Query<HashMap<String, String>>) -> Response {
     let prefs = prefs(&query);
     if query.get("wa").map(String::as_str) != Some("wsignin1.0") {
-        return refused(&prefs, "wa must be wsignin1.0");
+        return refused(&prefs, prefs.t(&label::PORTAL_WA));
     }
-    let field = |name: &str| escape(query.get(name).map(String::as_str).unwrap_or_default());
-    let mut persons = String::new();
-    for person in TestPayer::all() {
-        let _ = write!(
-            persons,
-            "<li><code>{}</code> — {} {}</li>",
-            escape(&person.personal_code),
-            escape(&person.given_name),
-            escape(&person.surname)
-        );
-    }
+    let field = |name: &str| query.get(name).map(String::as_str).unwrap_or_default();
     page(
         StatusCode::OK,
         &prefs,
         "idp-sign-in",
-        String::new(),
-        format!(
-            "<h1>Latvija.lv — {title}</h1><p>{intro}</p>\
-             <form method=\"post\" action=\"\">\
-             <input type=\"hidden\" name=\"wtrealm\" value=\"{realm}\">\
-             <input type=\"hidden\" name=\"wreply\" value=\"{reply}\">\
-             <input type=\"hidden\" name=\"wctx\" value=\"{context}\">\
-             <p><label for=\"personal-code\">{code_label}</label> \
-             <input id=\"personal-code\" name=\"personal_code\" data-field=\"personal-code\" \
-             autocomplete=\"off\" required pattern=\"[0-9]{{6}}-?[0-9]{{5}}\" placeholder=\"010101-10006\"></p>\
-             <p><label for=\"given-name\">{given_label}</label> \
-             <input id=\"given-name\" name=\"given_name\" data-field=\"given-name\" autocomplete=\"off\"></p>\
-             <p><label for=\"surname\">{surname_label}</label> \
-             <input id=\"surname\" name=\"surname\" data-field=\"surname\" autocomplete=\"off\"></p>\
-             <p><button type=\"submit\" data-action=\"sign-in\">{action}</button></p></form>\
-             <h2>{persons_title}</h2><ul>{persons}</ul>",
-            title = prefs.t("simulēta pieteikšanās", "simulated sign-in"),
-            intro = prefs.t(
-                "Šī ir smilškastes portāla pieteikšanās: ievadiet testa personas kodu. Īsts portāls prasītu internetbanku vai eID.",
-                "This is the sandbox's portal sign-in: type a test personal code. The real portal would ask for an internet bank or eID."
-            ),
-            realm = field("wtrealm"),
-            reply = field("wreply"),
-            context = field("wctx"),
-            code_label = prefs.t("Personas kods", "Personal code"),
-            given_label = prefs.t("Vārds (nav obligāti)", "Given name (optional)"),
-            surname_label = prefs.t("Uzvārds (nav obligāti)", "Surname (optional)"),
-            action = prefs.t("Pieteikties", "Sign in"),
-            persons_title = prefs.t("Testa personas", "Test persons"),
-        ),
+        html! {},
+        html! {
+            h1 { (label::portal_heading(prefs.lang())) }
+            p { (prefs.t(&label::PORTAL_INTRO)) }
+            form method="post" action="" {
+                input type="hidden" name="wtrealm" value=(field("wtrealm"));
+                input type="hidden" name="wreply" value=(field("wreply"));
+                input type="hidden" name="wctx" value=(field("wctx"));
+                p {
+                    label for="personal-code" { (prefs.t(&label::PERSONAL_CODE)) } " "
+                    input id="personal-code" name="personal_code" data-field="personal-code"
+                        autocomplete="off" required pattern="[0-9]{6}-?[0-9]{5}"
+                        placeholder="010101-10006";
+                }
+                p {
+                    label for="given-name" { (prefs.t(&label::GIVEN_NAME)) } " "
+                    input id="given-name" name="given_name" data-field="given-name"
+                        autocomplete="off";
+                }
+                p {
+                    label for="surname" { (prefs.t(&label::SURNAME)) } " "
+                    input id="surname" name="surname" data-field="surname" autocomplete="off";
+                }
+                p {
+                    button type="submit" data-action="sign-in" { (prefs.t(&label::PORTAL_SUBMIT)) }
+                }
+            }
+            h2 { (prefs.t(&label::TEST_PERSONS)) }
+            ul {
+                @for person in TestPayer::all() {
+                    li {
+                        code { (person.personal_code) } " — " (person.given_name) " "
+                        (person.surname)
+                    }
+                }
+            }
+        },
     )
 }
 
@@ -136,11 +137,11 @@ async fn sign_in(State(portal): State<Arc<Portal>>, body: Body) -> Response {
     let prefs = prefs(&form);
     let get = |name: &str| form.get(name).map(|v| v.trim()).unwrap_or_default();
     if get("wreply") != portal.reply_url {
-        return refused(&prefs, "wreply is not the relying party this portal serves");
+        return refused(&prefs, prefs.t(&label::PORTAL_WREPLY));
     }
     let code = get("personal_code");
     if code.is_empty() || code.len() > 12 {
-        return refused(&prefs, "type a personal code such as 010101-10006");
+        return refused(&prefs, prefs.t(&label::PORTAL_CODE_NEEDED));
     }
     let known = TestPayer::all()
         .into_iter()
@@ -163,16 +164,10 @@ async fn sign_in(State(portal): State<Arc<Portal>>, body: Body) -> Response {
         time::Duration::minutes(5),
     ) {
         Ok(token) => token,
-        Err(error) => return refused(&prefs, &format!("could not sign: {error}")),
+        Err(error) => {
+            return refused(&prefs, &label::not_signed(prefs.lang(), &error.to_string()));
+        }
     };
-    let mut fields = String::new();
-    for (name, value) in maksa_identity::auto_post_form_fields(&wresult, get("wctx")) {
-        let _ = write!(
-            fields,
-            "<input type=\"hidden\" name=\"{name}\" value=\"{}\">",
-            escape(&value)
-        );
-    }
     let target = url::Url::parse(&portal.reply_url)
         .map(|u| format!(" {}", u.origin().ascii_serialization()))
         .unwrap_or_default();
@@ -180,18 +175,17 @@ async fn sign_in(State(portal): State<Arc<Portal>>, body: Body) -> Response {
         StatusCode::OK,
         &prefs,
         "idp-handoff",
-        "<script src=\"/assets/autosubmit.js\"></script>".to_owned(),
-        format!(
-            "<h1>Latvija.lv</h1><p>{text}</p>\
-             <form id=\"handoff\" method=\"post\" action=\"{action}\">{fields}\
-             <button type=\"submit\" data-action=\"continue\">{button}</button></form>",
-            text = prefs.t(
-                "Pieteikšanās izdevās; atgriežamies pakalpojumā.",
-                "Signed in; returning to the service."
-            ),
-            action = escape(&portal.reply_url),
-            button = prefs.t("Turpināt", "Continue"),
-        ),
+        html! { script src="/assets/autosubmit.js" {} },
+        html! {
+            h1 { "Latvija.lv" }
+            p { (prefs.t(&label::PORTAL_SIGNED_IN)) }
+            form id="handoff" method="post" action=(portal.reply_url) {
+                @for (name, value) in maksa_identity::auto_post_form_fields(&wresult, get("wctx")) {
+                    input type="hidden" name=(name) value=(value);
+                }
+                button type="submit" data-action="continue" { (prefs.t(&label::PORTAL_CONTINUE)) }
+            }
+        },
         &target,
     )
 }

@@ -5,14 +5,17 @@
 //! their receipt — and signs out.
 //!
 //! Every page here is the payer pages' frame (`pages::html`): Latvian and
-//! English, the `fs`/`bm` modes, a strict CSP, `no-store`. The session is a
-//! cookie only the hub can make (`maksa_app::payer_sessions`): `HttpOnly`,
-//! `SameSite=Lax`, `Secure` where the payer's listener has TLS, short-lived.
+//! English (the texts in `labels::workspace`), the `fs`/`bm` modes, a strict
+//! CSP, `no-store`; written with maud, so every value is escaped. The
+//! session is a cookie only the hub can make (`maksa_app::payer_sessions`):
+//! `HttpOnly`, `SameSite=Lax`, `Secure` where the payer's listener has TLS,
+//! short-lived.
 //! The sign-in answer must carry the nonce of the browser that asked for it,
 //! and a token is taken once.
 
 use crate::AppState;
-use crate::pages::html::{Document, PageAddress, Prefs, csp, escape, money, page_link, respond};
+use crate::labels::{Text, workspace as label};
+use crate::pages::html::{Document, PageAddress, Prefs, csp, money, page_link, respond};
 use axum::Router;
 use axum::body::Body;
 use axum::extract::{Path, Query, State};
@@ -25,8 +28,8 @@ use maksa_app::payer_sessions::{PayerSession, PayerSessions};
 use maksa_domain::request::PaymentRequest;
 use maksa_domain::status::Status;
 use maksa_identity::RelyingParty;
+use maud::{Markup, html};
 use std::collections::HashMap;
-use std::fmt::Write;
 use std::sync::Arc;
 use time::OffsetDateTime;
 
@@ -98,23 +101,20 @@ async fn current_session(workspace: &Workspace, headers: &HeaderMap) -> Option<P
 }
 
 fn not_configured(prefs: &Prefs) -> Response {
+    let title = prefs.t(&label::WORKSPACE);
     page(
         StatusCode::NOT_FOUND,
         prefs,
         "not-configured",
-        prefs.t("Maksājumu darba vieta", "Payment workspace"),
-        format!(
-            "<h1>{}</h1><p>{}</p>",
-            prefs.t("Maksājumu darba vieta", "Payment workspace"),
-            prefs.t(
-                "Šajā mezglā darba vieta nav ieslēgta.",
-                "The workspace is not enabled on this node."
-            )
-        ),
+        title,
+        html! {
+            h1 { (title) }
+            p { (prefs.t(&label::NOT_ENABLED)) }
+        },
     )
 }
 
-fn page(status: StatusCode, prefs: &Prefs, state: &str, title: &str, body: String) -> Response {
+fn page(status: StatusCode, prefs: &Prefs, state: &str, title: &str, body: Markup) -> Response {
     respond(
         status,
         &Document {
@@ -122,7 +122,7 @@ fn page(status: StatusCode, prefs: &Prefs, state: &str, title: &str, body: Strin
             state,
             prefs: *prefs,
             id: "",
-            head: String::new(),
+            head: html! {},
             body,
         },
         &csp(""),
@@ -164,42 +164,37 @@ async fn index(
 }
 
 fn signed_out_page(prefs: &Prefs, notice: Option<ErrorCode>) -> Response {
-    let notice = match notice {
-        Some(ErrorCode::SignInRefused) => format!(
-            "<p class=\"notice\" role=\"alert\" data-notice=\"SIGN_IN_REFUSED\">{}</p>",
-            prefs.t(
-                "Pieteikšanās neizdevās: portāla atbildi nevarēja pārbaudīt. Lūdzu, piesakieties vēlreiz.",
-                "Signing in failed: the portal's answer could not be verified. Please sign in again."
-            )
-        ),
-        _ => String::new(),
-    };
+    let title = prefs.t(&label::WORKSPACE);
     page(
         StatusCode::OK,
         prefs,
         "signed-out",
-        prefs.t("Maksājumu darba vieta", "Payment workspace"),
-        format!(
-            "<h1>{title}</h1>{notice}<p>{text}</p>\
-             <p><a class=\"button\" href=\"{href}\" data-action=\"sign-in-portal\">{action}</a></p>",
-            title = prefs.t("Maksājumu darba vieta", "Payment workspace"),
-            text = prefs.t(
-                "Piesakieties ar Latvija.lv, lai redzētu jums adresētos maksājuma pieprasījumus un tos apmaksātu.",
-                "Sign in with Latvija.lv to see the payment requests addressed to you and pay them."
-            ),
-            href = escape(&page_link("/payer/sign-in", "", prefs)),
-            action = prefs.t("Pieteikties ar Latvija.lv", "Sign in with Latvija.lv"),
-        ),
+        title,
+        html! {
+            h1 { (title) }
+            @if notice == Some(ErrorCode::SignInRefused) {
+                p class="notice" role="alert" data-notice="SIGN_IN_REFUSED" {
+                    (prefs.t(&label::SIGN_IN_REFUSED))
+                }
+            }
+            p { (prefs.t(&label::SIGN_IN_INTRO)) }
+            p {
+                a class="button" href=(page_link("/payer/sign-in", "", prefs))
+                    data-action="sign-in-portal" {
+                    (prefs.t(&label::SIGN_IN))
+                }
+            }
+        },
     )
 }
 
-fn status_text(status: Status, prefs: &Prefs) -> &'static str {
+fn status_text(status: Status) -> &'static Text {
     match status {
-        Status::InProcess => prefs.t("Gaida apmaksu", "Awaiting payment"),
-        Status::Executed => prefs.t("Apmaksāts", "Paid"),
-        Status::Expired => prefs.t("Beidzies derīguma termiņš", "Expired"),
-        Status::Other => prefs.t("Daļēji apmaksāts", "Partly paid"),
-        Status::Cancelled => prefs.t("Atcelts", "Cancelled"),
+        Status::InProcess => &label::STATUS_IN_PROCESS,
+        Status::Executed => &label::STATUS_EXECUTED,
+        Status::Expired => &label::STATUS_EXPIRED,
+        Status::Other => &label::STATUS_OTHER,
+        Status::Cancelled => &label::STATUS_CANCELLED,
     }
 }
 
@@ -213,116 +208,102 @@ fn workspace_page(
     let is_open = |r: &PaymentRequest| r.status == Status::InProcess && r.terms.expires_at > now;
     let (open, past): (Vec<&PaymentRequest>, Vec<&PaymentRequest>) =
         requests.iter().partition(|r| is_open(r));
-    let mut body = format!(
-        "<h1>{title}</h1><p data-field=\"payer\">{signed_in} <strong>{name}</strong></p>\
-         <form method=\"post\" action=\"/payer/sign-out\"><input type=\"hidden\" name=\"csrf\" value=\"{csrf}\">{hidden}\
-         <button type=\"submit\" data-action=\"sign-out\">{sign_out}</button></form>",
-        title = prefs.t("Mani maksājumi", "My payments"),
-        signed_in = prefs.t("Pieteicies:", "Signed in as"),
-        name = escape(&session.name),
-        csrf = escape(csrf),
-        hidden = prefs.hidden_inputs(),
-        sign_out = prefs.t("Iziet", "Sign out"),
-    );
-    section(
-        &mut body,
-        prefs.t("Apmaksājamie pieprasījumi", "Requests to pay"),
-        "<p data-field=\"no-open-requests\">",
-        prefs.t("Nav apmaksājamu pieprasījumu.", "Nothing to pay."),
-        &open,
-        |request| {
-            let pay = page_link(
-                &PageAddress::Maksa.page(),
-                &request.id.to_string(),
-                &prefs.at(PageAddress::Maksa),
-            );
-            format!(
-                "<p><a class=\"button\" href=\"{}\" data-action=\"pay\">{}</a></p>",
-                escape(&pay),
-                prefs.t("Maksāt", "Pay")
-            )
-        },
-        prefs,
-    );
-    section(
-        &mut body,
-        prefs.t("Iepriekšējie pieprasījumi", "Past requests"),
-        "<p>",
-        prefs.t("Iepriekšēju pieprasījumu nav.", "No past requests."),
-        &past,
-        |request| {
-            if request.status != Status::Executed || request.terms.no_invoice {
-                return String::new();
+    let title = prefs.t(&label::MY_PAYMENTS);
+    let pay = |request: &PaymentRequest| {
+        let pay = page_link(
+            &PageAddress::Maksa.page(),
+            &request.id.to_string(),
+            &prefs.at(PageAddress::Maksa),
+        );
+        html! {
+            p { a class="button" href=(pay) data-action="pay" { (prefs.t(&label::PAY)) } }
+        }
+    };
+    let receipt = |request: &PaymentRequest| {
+        html! {
+            @if request.status == Status::Executed && !request.terms.no_invoice {
+                p {
+                    a href=(page_link(&format!("/payer/documents/{}", request.id), "", prefs))
+                        data-action="receipt" {
+                        (prefs.t(&label::RECEIPT))
+                    }
+                }
             }
-            let link = page_link(&format!("/payer/documents/{}", request.id), "", prefs);
-            format!(
-                "<p><a href=\"{}\" data-action=\"receipt\">{}</a></p>",
-                escape(&link),
-                prefs.t("Čeks (PDF)", "Receipt (PDF)")
-            )
-        },
-        prefs,
-    );
-    page(
-        StatusCode::OK,
-        prefs,
-        "workspace",
-        prefs.t("Mani maksājumi", "My payments"),
-        body,
-    )
+        }
+    };
+    let body = html! {
+        h1 { (title) }
+        p data-field="payer" { (label::signed_in_as(prefs.lang(), &session.name)) }
+        form method="post" action="/payer/sign-out" {
+            input type="hidden" name="csrf" value=(csrf);
+            (prefs.hidden_inputs())
+            button type="submit" data-action="sign-out" { (prefs.t(&label::SIGN_OUT)) }
+        }
+        (section(
+            prefs.t(&label::TO_PAY),
+            Some("no-open-requests"),
+            prefs.t(&label::NOTHING_TO_PAY),
+            &open,
+            pay,
+            prefs,
+        ))
+        (section(
+            prefs.t(&label::PAST),
+            None,
+            prefs.t(&label::NO_PAST),
+            &past,
+            receipt,
+            prefs,
+        ))
+    };
+    page(StatusCode::OK, prefs, "workspace", title, body)
 }
 
 /// A titled list of requests, each with what `action` adds to its item, or
-/// `empty` (in `empty_open`, an opening `<p …>`) when there are none.
+/// `empty` (in a paragraph with `data-field` `empty_field`) when there are none.
 fn section(
-    body: &mut String,
     title: &str,
-    empty_open: &str,
+    empty_field: Option<&str>,
     empty: &str,
     requests: &[&PaymentRequest],
-    action: impl Fn(&PaymentRequest) -> String,
+    action: impl Fn(&PaymentRequest) -> Markup,
     prefs: &Prefs,
-) {
-    let _ = write!(body, "<h2>{title}</h2>");
-    if requests.is_empty() {
-        let _ = write!(body, "{empty_open}{empty}</p>");
-        return;
+) -> Markup {
+    html! {
+        h2 { (title) }
+        @if requests.is_empty() {
+            p data-field=[empty_field] { (empty) }
+        } @else {
+            ul class="requests" {
+                @for request in requests {
+                    (request_item(request, action(request), prefs))
+                }
+            }
+        }
     }
-    body.push_str("<ul class=\"requests\">");
-    for request in requests {
-        let _ = write!(
-            body,
-            "{}{}</li>",
-            request_item(request, prefs),
-            action(request)
-        );
-    }
-    body.push_str("</ul>");
 }
 
-/// The opening of one request's list item (the caller adds its action and closes it).
-fn request_item(request: &PaymentRequest, prefs: &Prefs) -> String {
-    format!(
-        "<li data-request=\"{id}\" data-status=\"{letter}\"><h3>{service}</h3><dl>\
-         <dt>{provider_label}</dt><dd>{provider}</dd>\
-         <dt>{number_label}</dt><dd>{number}</dd>\
-         <dt>{amount_label}</dt><dd>{amount}</dd>\
-         <dt>{expiry_label}</dt><dd>{expiry}</dd>\
-         <dt>{status_label}</dt><dd data-field=\"status\">{status}</dd></dl>",
-        id = request.id,
-        letter = request.status.letter(),
-        service = escape(&request.terms.service_name),
-        provider_label = prefs.t("Iestāde", "Authority"),
-        provider = escape(&request.terms.service_provider_name),
-        number_label = prefs.t("Numurs", "Number"),
-        number = escape(request.number.as_str()),
-        amount_label = prefs.t("Summa", "Amount"),
-        amount = money(request.terms.total, request.terms.currency, prefs),
-        expiry_label = prefs.t("Apmaksāt līdz", "Pay by"),
-        expiry = maksa_domain::datetime::latvian_day(request.terms.expires_at),
-        status_label = prefs.t("Statuss", "Status"),
-        status = status_text(request.status, prefs),
-    )
+/// One request's list item, ending with `action`.
+fn request_item(request: &PaymentRequest, action: Markup, prefs: &Prefs) -> Markup {
+    let terms = &request.terms;
+    html! {
+        li data-request=(request.id.to_string()) data-status=(request.status.letter()) {
+            h3 { (terms.service_name) }
+            dl {
+                dt { (prefs.t(&label::AUTHORITY)) }
+                dd { (terms.service_provider_name) }
+                dt { (prefs.t(&label::NUMBER)) }
+                dd { (request.number.as_str()) }
+                dt { (prefs.t(&label::AMOUNT)) }
+                dd { (money(terms.total, terms.currency, prefs)) }
+                dt { (prefs.t(&label::PAY_BY)) }
+                dd { (maksa_domain::datetime::latvian_day(terms.expires_at)) }
+                dt { (prefs.t(&label::STATUS)) }
+                dd data-field="status" { (prefs.t(status_text(request.status))) }
+            }
+            (action)
+        }
+    }
 }
 
 fn failure_page(error: &AppError, prefs: &Prefs) -> Response {
@@ -331,29 +312,20 @@ fn failure_page(error: &AppError, prefs: &Prefs) -> Response {
         tracing::error!(%error, "payer workspace failed");
     }
     let (state, text) = match error {
-        AppError::NotFound { .. } => (
-            "not-found",
-            prefs.t("Šāds dokuments nav atrasts.", "No such document."),
-        ),
-        _ => (
-            "unavailable",
-            prefs.t(
-                "Pakalpojums īslaicīgi nav pieejams. Lūdzu, mēģiniet vēlreiz pēc brīža.",
-                "Temporarily unavailable. Please try again in a moment.",
-            ),
-        ),
+        AppError::NotFound { .. } => ("not-found", &label::NO_SUCH_DOCUMENT),
+        _ => ("unavailable", &label::UNAVAILABLE),
     };
+    let title = prefs.t(&label::WORKSPACE);
     page(
         status,
         prefs,
         state,
-        prefs.t("Maksājumu darba vieta", "Payment workspace"),
-        format!(
-            "<h1>{}</h1><p>{text}</p><p><a href=\"{}\">{}</a></p>",
-            prefs.t("Maksājumu darba vieta", "Payment workspace"),
-            escape(&page_link("/payer/", "", prefs)),
-            prefs.t("Uz darba vietu", "To the workspace")
-        ),
+        title,
+        html! {
+            h1 { (title) }
+            p { (prefs.t(text)) }
+            p { a href=(page_link("/payer/", "", prefs)) { (prefs.t(&label::TO_WORKSPACE)) } }
+        },
     )
 }
 
@@ -519,17 +491,18 @@ async fn sign_out(State(state): State<AppState>, headers: HeaderMap, body: Body)
         .await
         .unwrap_or(false)
     {
+        let title = prefs.t(&label::FORM_STALE);
         return page(
             StatusCode::FORBIDDEN,
             &prefs,
             "stale-form",
-            prefs.t("Forma ir novecojusi", "The form is out of date"),
-            format!(
-                "<h1>{}</h1><p><a href=\"{}\">{}</a></p>",
-                prefs.t("Forma ir novecojusi", "The form is out of date"),
-                escape(&page_link("/payer/", "", &prefs)),
-                prefs.t("Atvērt darba vietu vēlreiz", "Open the workspace again")
-            ),
+            title,
+            html! {
+                h1 { (title) }
+                p {
+                    a href=(page_link("/payer/", "", &prefs)) { (prefs.t(&label::OPEN_AGAIN)) }
+                }
+            },
         );
     }
     // Ended on every node, so a copy of the cookie is refused too.

@@ -5,7 +5,8 @@
 //! signed-in payer, sign-out behind its CSRF token, receipts only of one's own
 //! requests; and the payers' e-mail through a real SMTP server (Python's
 //! aiosmtpd, `crates/mail/tests/smtp_server.py`): registered and reminder
-//! messages, Latvian and English, each sent once.
+//! messages, Latvian and English, each sent once. Also the pages' escaping:
+//! markup in the catalogue, the request and the portal's answer stays text.
 //!
 //! python3 with aiosmtpd is required (`python3 -m pip install -r
 //! crates/mail/tests/requirements.txt`): without it the e-mail tests fail.
@@ -102,6 +103,16 @@ async fn start(
     idp: &SimulatedIdentityProvider,
     mail: Option<Arc<dyn MailTransport>>,
 ) -> WorkspaceHub {
+    start_with_catalog(backend, idp, mail, |catalog| catalog).await
+}
+
+/// The hub with the demo catalogue as `edit` changes it.
+async fn start_with_catalog(
+    backend: Backend,
+    idp: &SimulatedIdentityProvider,
+    mail: Option<Arc<dyn MailTransport>>,
+    edit: impl FnOnce(String) -> String,
+) -> WorkspaceHub {
     captured_log();
     let _ = rustls::crypto::ring::default_provider().install_default();
     let (store, database) = support::open_store(backend).await;
@@ -119,7 +130,7 @@ async fn start(
         "  \"http://localhost:8080\",\n]",
         &format!("  \"http://localhost:8080\",\n  \"{base}\",\n]"),
     );
-    admin.import_catalog(&catalog).await.unwrap();
+    admin.import_catalog(&edit(catalog)).await.unwrap();
     let pki = maksa_x509::generate_demo_pki(&["localhost".into()], "demo").unwrap();
     let info = maksa_x509::parse_mm_cert(&pki.client_cert_pem).unwrap();
     admin
@@ -737,6 +748,7 @@ on_both_backends!(
     signing_out_needs_the_csrf_token_and_clears_the_cookie,
     receipts_only_of_ones_own_paid_requests,
     payers_mail_goes_through_smtp_once,
+    hostile_names_render_as_text_on_every_payer_page,
 );
 
 // ---------------------------------------------------------------------------
@@ -1098,4 +1110,115 @@ async fn payers_mail_goes_through_smtp_once(backend: Backend) {
         .unwrap();
     assert_eq!(lv_messages.len(), 1, "{lv_messages:?}");
     assert_log_has_no_personal_codes();
+}
+
+// ---------------------------------------------------------------------------
+// Escaping by construction (issue 17): what the catalogue, the e-service and
+// the portal say is text on every payer page, never markup.
+
+/// Markup, both quotes and an ampersand, as a hostile or careless catalogue
+/// entry, request or portal answer could hold.
+const HOSTILE: &str = "<script>alert(\"x\")</script> & 'q'";
+/// The same as text in HTML (maud escapes `&`, `<`, `>` and `"`).
+const ESCAPED: &str = "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; 'q'";
+
+/// The demo catalogue with [`HOSTILE`] as the service provider's, the
+/// payee's, the service's and the position's name and as the purpose.
+fn hostile_catalog(catalog: String) -> String {
+    let toml = HOSTILE.replace('"', "\\\"");
+    [
+        "Valsts digitālās attīstības aģentūra",
+        "Demonstrācijas pakalpojums",
+        "Izziņa no reģistra",
+        "Valsts nodeva par pakalpojumu",
+    ]
+    .iter()
+    .fold(catalog, |catalog, name| {
+        catalog.replace(&format!("\"{name}\""), &format!("\"{toml}\""))
+    })
+}
+
+fn assert_escaped(html: &str, page: &str, fields: &[String]) {
+    assert!(
+        !html.contains("<script>alert"),
+        "{page} has the markup unescaped: {html}"
+    );
+    for field in fields {
+        assert!(html.contains(field), "{page} lacks {field}: {html}");
+    }
+}
+
+async fn hostile_names_render_as_text_on_every_payer_page(backend: Backend) {
+    let idp = SimulatedIdentityProvider::generate().unwrap();
+    let w = start_with_catalog(backend, &idp, None, hostile_catalog).await;
+    let hub = &w.hub;
+    let mut input = submission(
+        &uuid::Uuid::new_v4().to_string(),
+        JANIS,
+        "payer@example.lv",
+        None,
+        "2099-01-01T00:00:00+02:00",
+        &hub.base,
+    );
+    input.requests[0].client_info = Some(ClientInfoInput {
+        client_code: Some(JANIS.to_owned()),
+        client_first_name: Some(HOSTILE.into()),
+        client_name: Some("Bērziņš".into()),
+        ..ClientInfoInput::default()
+    });
+    let outcome = w.requests.ivis_submit(&w.caller, &input).await.unwrap();
+    let id = outcome.requests[0].id.to_string();
+
+    // The payment page, in both languages.
+    let mut browser = Browser::new();
+    for query in ["", "&language=ENG"] {
+        let page = browser
+            .get(&format!("{}/Payments/?id={id}{query}", hub.base))
+            .await;
+        assert_eq!(page.state(), "choose-provider", "{}", page.html);
+        assert_escaped(
+            &page.html,
+            "the payment page",
+            &[
+                format!("data-field=\"payer\">{ESCAPED} Bērziņš</dd>"),
+                format!("data-field=\"service-provider\">{ESCAPED}</dd>"),
+                format!("data-field=\"service\">{ESCAPED}</dd>"),
+                format!("<td>{ESCAPED}</td>"),
+                format!(" — {ESCAPED}</caption>"),
+            ],
+        );
+    }
+    // The result page, back from the bank.
+    let bank = to_the_bank(hub, &mut browser, &id).await;
+    let paid = decide(hub, &mut browser, &bank, "approve").await;
+    assert_eq!(paid.state(), "paid", "{}", paid.html);
+    assert_escaped(
+        &paid.html,
+        "the result page",
+        &[
+            format!("data-field=\"payer\">{ESCAPED} Bērziņš</dd>"),
+            format!("<td>{ESCAPED}</td>"),
+        ],
+    );
+    // The workspace's list, for a payer whose portal name is hostile too.
+    let token = idp
+        .issue(
+            &TestPayer::new(JANIS, HOSTILE, "Bērziņš"),
+            REALM,
+            OffsetDateTime::now_utc(),
+            Duration::minutes(5),
+        )
+        .unwrap();
+    let session = sign_in_with(hub, &token).await;
+    let page = workspace_page(hub, &session).await;
+    assert_eq!(page.state(), "workspace", "{}", page.html);
+    assert_escaped(
+        &page.html,
+        "the workspace",
+        &[
+            format!("<strong>{ESCAPED} Bērziņš</strong>"),
+            format!("<h3>{ESCAPED}</h3>"),
+            format!("<dd>{ESCAPED}</dd>"),
+        ],
+    );
 }

@@ -4,7 +4,8 @@
 //! only and a missing one is a compile error (both fields are required).
 //!
 //! One file per area: `console` (the operator's console at `/admin/`),
-//! further areas beside it.
+//! `payer` (the payer's pages), `workspace` (the payer's workspace and the
+//! simulated portal), further areas beside it.
 
 pub mod console;
 pub mod queues;
@@ -13,6 +14,8 @@ pub mod dashboard;
 pub mod requests;
 pub mod limits;
 pub mod privacy;
+pub mod payer;
+pub mod workspace;
 
 /// The language a page is shown in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]

@@ -1,9 +1,13 @@
 //! The payer pages' frame: display preferences carried through the flow, the
-//! document layout, escaping, and the security headers every page carries.
+//! document layout (maud: every interpolated value escaped by construction;
+//! the texts from `crate::labels::payer`), and the security headers every
+//! page carries.
 
+use crate::labels::{Lang, Text, payer as label};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use maksa_domain::money::{Amount, Currency};
+use maud::{DOCTYPE, Markup, html};
 use std::collections::HashMap;
 
 /// `language`, `fs` and `bm` as the originals name them; kept in every link and
@@ -89,6 +93,17 @@ impl Font {
     }
 }
 
+impl Font {
+    /// The settings bar's link text: the same letter in both languages.
+    fn symbol(self) -> &'static str {
+        match self {
+            Font::Normal => "A",
+            Font::Larger => "A+",
+            Font::Largest => "A++",
+        }
+    }
+}
+
 impl Contrast {
     fn class(self) -> Option<&'static str> {
         match self {
@@ -125,8 +140,14 @@ impl Prefs {
         Prefs { address, ..self }
     }
 
-    pub fn t(&self, latvian: &'static str, english: &'static str) -> &'static str {
-        if self.english { english } else { latvian }
+    /// The page's language: `language=ENG` is English, anything else Latvian.
+    pub fn lang(&self) -> Lang {
+        if self.english { Lang::En } else { Lang::Lv }
+    }
+
+    /// `text` in the page's language.
+    pub fn t(&self, text: &Text) -> &'static str {
+        self.lang().of(text)
     }
 
     /// The non-default parameters as `name=value` pairs.
@@ -162,11 +183,12 @@ impl Prefs {
     }
 
     /// Hidden inputs repeating the parameters in a form.
-    pub fn hidden_inputs(&self) -> String {
-        self.pairs()
-            .iter()
-            .map(|(k, v)| format!("<input type=\"hidden\" name=\"{k}\" value=\"{v}\">"))
-            .collect()
+    pub fn hidden_inputs(&self) -> Markup {
+        html! {
+            @for (name, value) in self.pairs() {
+                input type="hidden" name=(name) value=(value);
+            }
+        }
     }
 
     fn body_class(&self) -> String {
@@ -201,7 +223,10 @@ pub fn page_link(path: &str, id: &str, prefs: &Prefs) -> String {
     }
 }
 
-/// Escapes text for HTML element content and attribute values.
+/// Escapes text for HTML element content and attribute values. The payer
+/// pages are written with maud, which escapes by construction; only the
+/// console's older pages (`crate::operator`) still call this, until they are
+/// maud too.
 pub fn escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
@@ -236,92 +261,78 @@ pub struct Document<'a> {
     /// The request id, to keep in the settings bar's links (empty when none).
     pub id: &'a str,
     /// Extra elements for `<head>` (meta refresh, scripts).
-    pub head: String,
-    pub body: String,
+    pub head: Markup,
+    pub body: Markup,
 }
 
 impl Document<'_> {
     pub fn render(&self) -> String {
         let prefs = &self.prefs;
-        let lang = if prefs.english { "en" } else { "lv" };
-        let settings = settings_bar(self.id, prefs);
-        format!(
-            "<!DOCTYPE html><html lang=\"{lang}\"><head><meta charset=\"utf-8\">\
-             <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
-             <title>{title} — maksa</title><link rel=\"stylesheet\" href=\"/assets/maksa.css\">{head}</head>\
-             <body class=\"{class}\"><header><p class=\"brand\">{brand}</p>{settings}</header>\
-             <main data-state=\"{state}\" id=\"content\">{body}</main></body></html>",
-            title = escape(self.title),
-            head = self.head,
-            class = prefs.body_class(),
-            brand = prefs.t("Maksājumu modulis", "Payment module"),
-            state = self.state,
-            body = self.body,
-        )
+        html! {
+            (DOCTYPE)
+            html lang=(prefs.lang().code()) {
+                head {
+                    meta charset="utf-8";
+                    meta name="viewport" content="width=device-width, initial-scale=1";
+                    title { (self.title) " — maksa" }
+                    link rel="stylesheet" href="/assets/maksa.css";
+                    (self.head)
+                }
+                body class=(prefs.body_class()) {
+                    header {
+                        p class="brand" { (prefs.t(&label::BRAND)) }
+                        (settings_bar(self.id, prefs))
+                    }
+                    main data-state=(self.state) id="content" { (self.body) }
+                }
+            }
+        }
+        .into_string()
     }
 }
 
-fn settings_bar(id: &str, prefs: &Prefs) -> String {
+/// The language switch, the text sizes and the colour modes: links to this
+/// page with one preference changed.
+fn settings_bar(id: &str, prefs: &Prefs) -> Markup {
     let here = &prefs.address.page();
-    let language = if prefs.english {
-        format!(
-            "<a href=\"{}\" lang=\"lv\" data-action=\"language-lat\">Latviski</a>",
-            escape(&page_link(here, id, &prefs.with(|p| p.english = false)))
-        )
-    } else {
-        format!(
-            "<a href=\"{}\" lang=\"en\" data-action=\"language-eng\">English</a>",
-            escape(&page_link(here, id, &prefs.with(|p| p.english = true)))
-        )
+    let other = prefs.lang().other();
+    let switch = page_link(here, id, &prefs.with(|p| p.english = other == Lang::En));
+    let font = |font: Font| {
+        html! {
+            a href=(page_link(here, id, &prefs.with(|p| p.font = font)))
+                data-action=(font.class())
+                aria-current=[(prefs.font == font).then_some("true")] { (font.symbol()) }
+        }
     };
-    let font = |font: Font, label: &str| {
-        format!(
-            "<a href=\"{}\" data-action=\"{}\"{}>{label}</a>",
-            escape(&page_link(here, id, &prefs.with(|p| p.font = font))),
-            font.class(),
-            if prefs.font == font {
-                " aria-current=\"true\""
-            } else {
-                ""
+    let contrast = |contrast: Contrast, text: &Text, action: &str| {
+        html! {
+            a href=(page_link(here, id, &prefs.with(|p| p.contrast = contrast)))
+                data-action=(action)
+                aria-current=[(prefs.contrast == contrast).then_some("true")] { (prefs.t(text)) }
+        }
+    };
+    html! {
+        nav aria-label=(prefs.t(&label::SETTINGS)) {
+            ul {
+                li {
+                    a href=(switch) lang=(other.code())
+                        data-action=(if other == Lang::En { "language-eng" } else { "language-lat" }) {
+                        (prefs.t(&label::SWITCH_LANGUAGE))
+                    }
+                }
+                li {
+                    (prefs.t(&label::TEXT_SIZE)) ": "
+                    (font(Font::Normal)) " " (font(Font::Larger)) " " (font(Font::Largest))
+                }
+                li {
+                    (prefs.t(&label::COLOURS)) ": "
+                    (contrast(Contrast::Normal, &label::COLOURS_STANDARD, "colours-standard")) " "
+                    (contrast(Contrast::BlackOnYellow, &label::BLACK_ON_YELLOW, "black-on-yellow")) " "
+                    (contrast(Contrast::YellowOnBlack, &label::YELLOW_ON_BLACK, "yellow-on-black"))
+                }
             }
-        )
-    };
-    let contrast = |contrast: Contrast, label: &str, action: &str| {
-        format!(
-            "<a href=\"{}\" data-action=\"{action}\"{}>{label}</a>",
-            escape(&page_link(here, id, &prefs.with(|p| p.contrast = contrast))),
-            if prefs.contrast == contrast {
-                " aria-current=\"true\""
-            } else {
-                ""
-            }
-        )
-    };
-    format!(
-        "<nav aria-label=\"{nav}\"><ul><li>{language}</li>\
-         <li>{size}: {a1} {a2} {a3}</li><li>{colours}: {c0} {c1} {c2}</li></ul></nav>",
-        nav = prefs.t("Lapas iestatījumi", "Page settings"),
-        size = prefs.t("Burtu lielums", "Text size"),
-        a1 = font(Font::Normal, "A"),
-        a2 = font(Font::Larger, "A+"),
-        a3 = font(Font::Largest, "A++"),
-        colours = prefs.t("Krāsas", "Colours"),
-        c0 = contrast(
-            Contrast::Normal,
-            prefs.t("parastās", "standard"),
-            "colours-standard"
-        ),
-        c1 = contrast(
-            Contrast::BlackOnYellow,
-            prefs.t("melns uz dzeltena", "black on yellow"),
-            "black-on-yellow"
-        ),
-        c2 = contrast(
-            Contrast::YellowOnBlack,
-            prefs.t("dzeltens uz melna", "yellow on black"),
-            "yellow-on-black"
-        ),
-    )
+        }
+    }
 }
 
 /// Content-Security-Policy of the payer pages: nothing from elsewhere, no

@@ -9,6 +9,10 @@
 //! served at the original module's addresses ([`PageAddress`]), each page linking
 //! within the address it was opened at.
 //!
+//! The pages are maud templates (every interpolated value escaped by
+//! construction) in the frame of [`html::Document`]; their words are the
+//! constants of `crate::labels::payer`.
+//!
 //! Forms carry a CSRF token bound to a key only the hub knows
 //! (`maksa_app::payer::FormKey`): the HMAC of the browser's form session (a
 //! nonce the hub issued, in a `SameSite=Strict` cookie whose own MAC must
@@ -22,6 +26,7 @@ pub(crate) mod html;
 pub(crate) use html::secure_headers;
 
 use crate::AppState;
+use crate::labels::payer as label;
 use axum::Router;
 use axum::body::{Body, Bytes};
 use axum::extract::{Path, Query, RawQuery, State};
@@ -29,7 +34,7 @@ use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode, Uri, he
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 pub use html::PageAddress;
-use html::{Document, Prefs, csp, escape, money, page_link, respond};
+use html::{Document, Prefs, csp, money, page_link, respond};
 use maksa_app::error::{AppError, ErrorCode};
 use maksa_app::payer::{Channel, FormKey, FormSession, PayerView, Stage};
 use maksa_app::providers::{Handoff, Incoming};
@@ -37,8 +42,8 @@ use maksa_domain::attempt::{AttemptId, AttemptState};
 use maksa_domain::ids::PaymentRequestId;
 use maksa_domain::request::{Payment, PaymentRequest};
 use maksa_domain::status::Status;
+use maud::{Markup, html};
 use std::collections::HashMap;
-use std::fmt::Write;
 
 const CSRF_COOKIE: &str = "maksa_csrf";
 
@@ -479,10 +484,12 @@ fn back_to_page(
 ) -> Response {
     let mut url = page_link(&prefs.address.page(), id, prefs);
     if let Some(notice) = notice {
-        let _ = write!(url, "&notice={notice}");
+        url.push_str("&notice=");
+        url.push_str(notice);
     }
     if let Some(attempt) = attempt {
-        let _ = write!(url, "&attempt={attempt}");
+        url.push_str("&attempt=");
+        url.push_str(&attempt.to_string());
     }
     Redirect::to(&url).into_response()
 }
@@ -497,139 +504,89 @@ fn request_page(
 ) -> Response {
     let request = &view.request;
     let id = request.id.to_string();
-    let mut head = String::new();
-    let mut body = String::new();
     let (state, title) = match &view.stage {
-        Stage::Choose { .. } => (
-            "choose-provider",
-            prefs.t("Maksājuma veikšana", "Making a payment"),
-        ),
-        Stage::InProgress { .. } => (
-            "in-progress",
-            prefs.t("Maksājums tiek apstrādāts", "Payment in progress"),
-        ),
-        Stage::Paid => ("paid", prefs.t("Maksājums veikts", "Payment complete")),
-        Stage::Expired => (
-            "expired",
-            prefs.t("Maksājuma termiņš beidzies", "Payment request expired"),
-        ),
-        Stage::Cancelled => (
-            "cancelled",
-            prefs.t("Maksājums atcelts", "Payment request cancelled"),
-        ),
-        Stage::Other => (
-            "other",
-            prefs.t("Maksājums nav pabeigts", "Payment not completed"),
-        ),
+        Stage::Choose { .. } => ("choose-provider", &label::TITLE_CHOOSE),
+        Stage::InProgress { .. } => ("in-progress", &label::TITLE_IN_PROGRESS),
+        Stage::Paid => ("paid", &label::TITLE_PAID),
+        Stage::Expired => ("expired", &label::TITLE_EXPIRED),
+        Stage::Cancelled => ("cancelled", &label::TITLE_CANCELLED),
+        Stage::Other => ("other", &label::TITLE_OTHER),
     };
-    let _ = write!(body, "<h1>{}</h1>", escape(title));
-    if let Some(text) = notice_text(notice, prefs) {
-        let _ = write!(
-            body,
-            "<p class=\"notice\" role=\"alert\" data-notice=\"{}\">{}</p>",
-            escape(notice.unwrap_or_default()),
-            escape(text)
-        );
-    }
-    if let Some(outcome) = returned {
-        let (kind, text) = match outcome {
-            AttemptState::Executed => (
-                "executed",
-                prefs.t("Banka apstiprināja maksājumu.", "The bank confirmed the payment."),
-            ),
-            AttemptState::Rejected => (
-                "rejected",
-                prefs.t(
-                    "Maksājums netika veikts: banka to noraidīja vai jūs to atcēlāt. Naudu nenoņēma. Varat mēģināt vēlreiz.",
-                    "The payment was not made: the bank rejected it or you cancelled it. No money was taken. You can try again.",
-                ),
-            ),
-            AttemptState::Accepted | AttemptState::Started => (
-                "accepted",
-                prefs.t(
-                    "Banka maksājumu pieņēma apstrādei. Tiklīdz tas būs izpildīts, šī lapa to parādīs.",
-                    "The bank accepted the payment for processing. This page will show when it is done.",
-                ),
-            ),
-        };
-        let _ = write!(
-            body,
-            "<p class=\"outcome outcome-{kind}\" role=\"status\" data-outcome=\"{kind}\">{}</p>",
-            escape(text)
-        );
-    }
-    summary(&mut body, request, prefs);
-    match &view.stage {
-        Stage::Choose { sequence } => choose(&mut body, view, *sequence, prefs, token),
+    let title = prefs.t(title);
+    let outcome = returned.map(|outcome| match outcome {
+        AttemptState::Executed => ("executed", &label::OUTCOME_EXECUTED),
+        AttemptState::Rejected => ("rejected", &label::OUTCOME_REJECTED),
+        AttemptState::Accepted | AttemptState::Started => ("accepted", &label::OUTCOME_ACCEPTED),
+    });
+    let notice = notice.and_then(|code| Some((code, label::notice(code)?)));
+    let (head, stage) = match &view.stage {
+        Stage::Choose { sequence } => (html! {}, choose(view, *sequence, prefs, token)),
         Stage::InProgress { attempt } => {
+            let provider_name = view
+                .providers
+                .iter()
+                .find(|p| p.code == attempt.provider)
+                .map(|p| p.name.as_str())
+                .unwrap_or_else(|| attempt.provider.as_str());
             // Reload now and then: the provider's server message usually lands
             // within seconds, and the payer should see it without clicking.
             // A script reloads (it waits while the tab is hidden); without
             // scripts a meta refresh does. Inside <noscript> so that with
             // scripts on there is no meta refresh at all (WCAG 2.2.1).
-            head.push_str(
-                "<script src=\"/assets/reload.js\" defer></script><noscript><meta http-equiv=\"refresh\" content=\"5\"></noscript>",
-            );
-            let provider_name = view
-                .providers
-                .iter()
-                .find(|p| p.code == attempt.provider)
-                .map(|p| p.name.clone())
-                .unwrap_or_else(|| attempt.provider.as_str().to_owned());
-            let _ = write!(
-                body,
-                "<p data-in-progress=\"{seq}\">{text} <strong>{name}</strong>. {wait}</p>\
-                 <form method=\"post\" action=\"{address}/refresh\">\
-                 <input type=\"hidden\" name=\"id\" value=\"{id}\"><input type=\"hidden\" name=\"csrf\" value=\"{token}\">{hidden}\
-                 <button type=\"submit\" data-action=\"refresh-status\">{button}</button></form>",
-                seq = attempt.sequence,
-                address = prefs.address.path(),
-                text = prefs.t("Maksājums ir uzsākts bankā", "The payment was started at"),
-                name = escape(&provider_name),
-                wait = prefs.t(
-                    "Kamēr banka nav atbildējusi, to nevar uzsākt vēlreiz.",
-                    "Until the bank answers, it cannot be started again."
-                ),
-                hidden = prefs.hidden_inputs(),
-                button = prefs.t("Pārbaudīt statusu", "Check the status"),
-            );
+            let head = html! {
+                script src="/assets/reload.js" defer {}
+                noscript { meta http-equiv="refresh" content="5"; }
+            };
+            let body = html! {
+                p data-in-progress=(attempt.sequence) {
+                    (label::started_at(prefs.lang(), provider_name))
+                }
+                form method="post" action={ (prefs.address.path()) "/refresh" } {
+                    input type="hidden" name="id" value=(id);
+                    input type="hidden" name="csrf" value=(token);
+                    (prefs.hidden_inputs())
+                    button type="submit" data-action="refresh-status" {
+                        (prefs.t(&label::CHECK_STATUS))
+                    }
+                }
+            };
+            (head, body)
         }
         Stage::Paid => {
-            let _ = write!(
-                body,
-                "<p class=\"final\">{}</p>",
-                prefs.t(
-                    "Paldies! Maksājums ir veikts. Pakalpojuma sniedzējs saņems apstiprinājumu.",
-                    "Thank you! The payment is complete. The service provider will be notified."
-                )
-            );
-            return_links(
-                &mut body,
-                &mut head,
-                request,
-                prefs,
-                Some(countdown_seconds),
-            );
+            let (head, links) = return_links(request, prefs, Some(countdown_seconds));
+            let body = html! {
+                p class="final" { (prefs.t(&label::PAID_THANKS)) }
+                (links)
+            };
+            (head, body)
         }
         Stage::Expired | Stage::Cancelled | Stage::Other => {
             let text = match view.stage {
-                Stage::Expired => prefs.t(
-                    "Šī maksājuma pieprasījuma derīguma termiņš ir beidzies; to vairs nevar apmaksāt.",
-                    "This payment request has expired and can no longer be paid.",
-                ),
-                Stage::Cancelled => prefs.t(
-                    "Pakalpojuma sniedzējs šo maksājuma pieprasījumu ir atcēlis; to nevar apmaksāt.",
-                    "The service provider cancelled this payment request; it cannot be paid.",
-                ),
-                _ => prefs.t(
-                    "Šo maksājuma pieprasījumu vairs nevar apmaksāt.",
-                    "This payment request can no longer be paid.",
-                ),
+                Stage::Expired => &label::EXPIRED,
+                Stage::Cancelled => &label::CANCELLED,
+                _ => &label::NO_LONGER_PAYABLE,
             };
-            let _ = write!(body, "<p class=\"final\">{}</p>", escape(text));
-            return_links(&mut body, &mut head, request, prefs, None);
+            let (head, links) = return_links(request, prefs, None);
+            let body = html! {
+                p class="final" { (prefs.t(text)) }
+                (links)
+            };
+            (head, body)
         }
-    }
+    };
+    let body = html! {
+        h1 { (title) }
+        @if let Some((code, text)) = notice {
+            p class="notice" role="alert" data-notice=(code) { (prefs.t(text)) }
+        }
+        @if let Some((kind, text)) = outcome {
+            p class={ "outcome outcome-" (kind) } role="status" data-outcome=(kind) {
+                (prefs.t(text))
+            }
+        }
+        (summary(request, prefs))
+        (stage)
+    };
     let document = Document {
         title,
         state,
@@ -641,41 +598,8 @@ fn request_page(
     respond(StatusCode::OK, &document, &csp(""))
 }
 
-fn notice_text(notice: Option<&str>, prefs: &Prefs) -> Option<&'static str> {
-    Some(match notice? {
-        "PAYMENT_IN_PROGRESS" => prefs.t(
-            "Šis maksājums jau ir uzsākts bankā; tas nav jāmaksā vēlreiz.",
-            "This payment has already been started at a bank; do not pay it again.",
-        ),
-        "ALREADY_PAID" => prefs.t(
-            "Šis maksājums jau ir veikts.",
-            "This payment is already made.",
-        ),
-        "REQUEST_EXPIRED" => prefs.t(
-            "Maksājuma termiņš ir beidzies.",
-            "The payment request has expired.",
-        ),
-        "REQUEST_FINAL" => prefs.t(
-            "Šo maksājuma pieprasījumu vairs nevar apmaksāt.",
-            "This payment request can no longer be paid.",
-        ),
-        "PROVIDER_NOT_OFFERED" => prefs.t(
-            "Lūdzu, izvēlieties vienu no piedāvātajām bankām.",
-            "Please choose one of the offered banks.",
-        ),
-        "PAYMENT_NOT_PAYABLE" => prefs.t(
-            "Šo maksājumu nevar apmaksāt.",
-            "This payment cannot be paid.",
-        ),
-        "PROVIDER_UNAVAILABLE" => prefs.t(
-            "Banka pašlaik neatbild. Lūdzu, izvēlieties citu banku vai mēģiniet vēlāk.",
-            "The bank is not answering right now. Please choose another bank or try again later.",
-        ),
-        _ => return None,
-    })
-}
-
-fn summary(body: &mut String, request: &PaymentRequest, prefs: &Prefs) {
+/// Who asks for the money, for what, from whom, and each payment's lines.
+fn summary(request: &PaymentRequest, prefs: &Prefs) -> Markup {
     let terms = &request.terms;
     let payer = [
         terms.payer.first_name.as_deref(),
@@ -685,198 +609,158 @@ fn summary(body: &mut String, request: &PaymentRequest, prefs: &Prefs) {
     .flatten()
     .collect::<Vec<_>>()
     .join(" ");
-    let _ = write!(
-        body,
-        "<dl class=\"facts\"><dt>{}</dt><dd data-field=\"service-provider\">{}</dd>\
-         <dt>{}</dt><dd data-field=\"service\">{}</dd><dt>{}</dt><dd data-field=\"number\">{}</dd>",
-        prefs.t("Pakalpojuma sniedzējs", "Service provider"),
-        escape(&terms.service_provider_name),
-        prefs.t("Pakalpojums", "Service"),
-        escape(&terms.service_name),
-        prefs.t("Pieprasījuma numurs", "Request number"),
-        escape(request.number.as_str()),
-    );
-    if !payer.is_empty() {
-        let _ = write!(
-            body,
-            "<dt>{}</dt><dd data-field=\"payer\">{}</dd>",
-            prefs.t("Maksātājs", "Payer"),
-            escape(&payer)
-        );
+    let count = request.payments.len();
+    html! {
+        dl class="facts" {
+            dt { (prefs.t(&label::SERVICE_PROVIDER)) }
+            dd data-field="service-provider" { (terms.service_provider_name) }
+            dt { (prefs.t(&label::SERVICE)) }
+            dd data-field="service" { (terms.service_name) }
+            dt { (prefs.t(&label::REQUEST_NUMBER)) }
+            dd data-field="number" { (request.number.as_str()) }
+            @if !payer.is_empty() {
+                dt { (prefs.t(&label::PAYER)) }
+                dd data-field="payer" { (payer) }
+            }
+        }
+        @for payment in &request.payments {
+            (payment_table(payment, count, prefs))
+        }
+        p class="total" {
+            (label::total(prefs.lang(), &money(terms.total, terms.currency, prefs)))
+        }
     }
-    body.push_str("</dl>");
-    let several = request.payments.len() > 1;
-    for payment in &request.payments {
-        payment_table(body, payment, several, request.payments.len(), prefs);
-    }
-    let _ = write!(
-        body,
-        "<p class=\"total\">{}: <strong data-field=\"total\">{}</strong></p>",
-        prefs.t("Kopā apmaksai", "Total to pay"),
-        money(terms.total, terms.currency, prefs)
-    );
 }
 
-fn payment_table(body: &mut String, payment: &Payment, several: bool, count: usize, prefs: &Prefs) {
-    let caption = if several {
-        format!(
-            "{} {} / {} — {}",
-            prefs.t("Maksājums", "Payment"),
-            payment.sequence,
-            count,
-            escape(&payment.payee.name)
-        )
-    } else {
-        format!(
-            "{} — {}",
-            prefs.t("Maksājuma saņēmējs", "Payee"),
-            escape(&payment.payee.name)
-        )
-    };
+fn payment_table(payment: &Payment, count: usize, prefs: &Prefs) -> Markup {
     let paid = payment.status == Status::Executed;
-    let _ = write!(
-        body,
-        "<table data-payment=\"{seq}\" data-paid=\"{paid}\"><caption>{caption}{badge}</caption>\
-         <thead><tr><th scope=\"col\">{c1}</th><th scope=\"col\">{c2}</th><th scope=\"col\">{c3}</th><th scope=\"col\">{c4}</th></tr></thead><tbody>",
-        seq = payment.sequence,
-        badge = if paid {
-            format!(
-                " <span class=\"badge\">({})</span>",
-                prefs.t("samaksāts", "paid")
-            )
-        } else {
-            String::new()
-        },
-        c1 = prefs.t("Pozīcija", "Item"),
-        c2 = prefs.t("Daudzums", "Quantity"),
-        c3 = prefs.t("Cena", "Unit price"),
-        c4 = prefs.t("Summa", "Amount"),
-    );
-    for line in &payment.lines {
-        let quantity = line.quantity.map(|q| q.to_string()).unwrap_or_default();
-        let _ = write!(
-            body,
-            "<tr><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td></tr>",
-            escape(&line.name),
-            escape(&quantity),
-            money(line.unit_price, payment.currency, prefs),
-            money(line.amount, payment.currency, prefs),
-        );
+    let lang = prefs.lang();
+    html! {
+        table data-payment=(payment.sequence) data-paid=(paid) {
+            caption {
+                (label::payment_caption(lang, payment.sequence, count, &payment.payee.name))
+                @if paid {
+                    " " span class="badge" { "(" (prefs.t(&label::PAID)) ")" }
+                }
+            }
+            thead {
+                tr {
+                    th scope="col" { (prefs.t(&label::ITEM)) }
+                    th scope="col" { (prefs.t(&label::QUANTITY)) }
+                    th scope="col" { (prefs.t(&label::UNIT_PRICE)) }
+                    th scope="col" { (prefs.t(&label::AMOUNT)) }
+                }
+            }
+            tbody {
+                @for line in &payment.lines {
+                    tr {
+                        td { (line.name) }
+                        td class="num" {
+                            @if let Some(quantity) = line.quantity { (quantity) }
+                        }
+                        td class="num" { (money(line.unit_price, payment.currency, prefs)) }
+                        td class="num" { (money(line.amount, payment.currency, prefs)) }
+                    }
+                }
+            }
+            tfoot {
+                tr {
+                    th scope="row" colspan="3" { (prefs.t(&label::PAYMENT_AMOUNT)) }
+                    td class="num" { (money(payment.amount, payment.currency, prefs)) }
+                }
+            }
+        }
     }
-    let _ = write!(
-        body,
-        "</tbody><tfoot><tr><th scope=\"row\" colspan=\"3\">{}</th><td class=\"num\">{}</td></tr></tfoot></table>",
-        prefs.t("Maksājuma summa", "Payment amount"),
-        money(payment.amount, payment.currency, prefs),
-    );
 }
 
-fn choose(body: &mut String, view: &PayerView, sequence: u16, prefs: &Prefs, token: &str) {
+/// The choice of a bank for payment `sequence`.
+fn choose(view: &PayerView, sequence: u16, prefs: &Prefs, token: &str) -> Markup {
     let request = &view.request;
     let count = request.payments.len();
-    if count > 1 {
-        let _ = write!(
-            body,
-            "<p class=\"progress\" data-progress=\"{sequence}/{count}\">{} {sequence} {} {count}</p>",
-            prefs.t("Maksājums", "Payment"),
-            prefs.t("no", "of"),
-        );
-    }
+    let progress = html! {
+        @if count > 1 {
+            p class="progress" data-progress={ (sequence) "/" (count) } {
+                (label::progress(prefs.lang(), sequence, count))
+            }
+        }
+    };
     if view.providers.is_empty() {
-        let _ = write!(
-            body,
-            "<p class=\"final\" data-no-providers=\"true\">{}</p>",
-            prefs.t(
-                "Šim pieprasījumam nav pieejamu maksājumu veidu. Lūdzu, sazinieties ar pakalpojuma sniedzēju.",
-                "No payment method is available for this request. Please contact the service provider."
-            )
-        );
-        return;
+        return html! {
+            (progress)
+            p class="final" data-no-providers="true" { (prefs.t(&label::NO_PROVIDERS)) }
+        };
     }
     let preselected = view
         .preselected
-        .clone()
-        .or_else(|| view.providers.first().map(|p| p.code.clone()));
-    let _ = write!(
-        body,
-        "<form method=\"post\" action=\"{address}/pay\" data-action=\"pay\">\
-         <input type=\"hidden\" name=\"id\" value=\"{id}\"><input type=\"hidden\" name=\"sequence\" value=\"{sequence}\">\
-         <input type=\"hidden\" name=\"csrf\" value=\"{token}\">{hidden}<fieldset><legend>{legend}</legend>",
-        id = request.id,
-        address = prefs.address.path(),
-        hidden = prefs.hidden_inputs(),
-        legend = prefs.t(
-            "Izvēlieties banku vai maksājuma veidu",
-            "Choose a bank or payment method"
-        ),
-    );
-    for provider in &view.providers {
-        let code = provider.code.as_str();
-        let checked = if preselected.as_ref() == Some(&provider.code) {
-            " checked"
-        } else {
-            ""
-        };
-        let _ = write!(
-            body,
-            "<div class=\"choice\"><input type=\"radio\" name=\"provider\" id=\"provider-{code}\" value=\"{code}\" data-provider=\"{code}\"{checked}>\
-             <label for=\"provider-{code}\">{name}</label></div>",
-            name = escape(&provider.name),
-        );
-    }
+        .as_ref()
+        .or_else(|| view.providers.first().map(|p| &p.code));
     let amount = request
         .payments
         .iter()
         .find(|p| p.sequence == sequence)
         .map(|p| money(p.amount, p.currency, prefs))
         .unwrap_or_default();
-    let _ = write!(
-        body,
-        "</fieldset><button type=\"submit\" data-action=\"pay-submit\">{} {amount}</button></form>",
-        prefs.t("Maksāt", "Pay"),
-    );
+    html! {
+        (progress)
+        form method="post" action={ (prefs.address.path()) "/pay" } data-action="pay" {
+            input type="hidden" name="id" value=(request.id);
+            input type="hidden" name="sequence" value=(sequence);
+            input type="hidden" name="csrf" value=(token);
+            (prefs.hidden_inputs())
+            fieldset {
+                legend { (prefs.t(&label::CHOOSE_PROVIDER)) }
+                @for provider in &view.providers {
+                    @let code = provider.code.as_str();
+                    div class="choice" {
+                        input type="radio" name="provider" id={ "provider-" (code) } value=(code)
+                            data-provider=(code) checked[preselected == Some(&provider.code)];
+                        label for={ "provider-" (code) } { (provider.name) }
+                    }
+                }
+            }
+            button type="submit" data-action="pay-submit" {
+                (label::pay(prefs.lang(), &amount))
+            }
+        }
+    }
 }
 
 /// The link back to the service (`ResponseUrl` + id) and, on the paid page, the
-/// countdown to `ReturnRedirectUrl` — a meta refresh, so it works without scripts.
+/// countdown to `ReturnRedirectUrl` — a meta refresh, so it works without
+/// scripts. Answers what goes into `<head>` and what into the page.
 fn return_links(
-    body: &mut String,
-    head: &mut String,
     request: &PaymentRequest,
     prefs: &Prefs,
     countdown: Option<u32>,
-) {
+) -> (Markup, Markup) {
     let terms = &request.terms;
-    if let Some(url) = &terms.response_url {
-        let _ = write!(
-            body,
-            "<p><a class=\"button\" href=\"{}\" data-action=\"return-to-service\">{}</a></p>",
-            escape(&format!("{url}{}", request.id)),
-            prefs.t(
-                "Atgriezties pie pakalpojuma sniedzēja",
-                "Return to the service provider"
-            ),
-        );
-    }
-    if let (Some(url), Some(seconds)) = (&terms.return_redirect_url, countdown) {
-        let _ = write!(
-            head,
-            "<script src=\"/assets/countdown.js\" defer></script><noscript><meta http-equiv=\"refresh\" content=\"{seconds};url={}\"></noscript>",
-            escape(url)
-        );
-        let _ = write!(
-            body,
-            "<p data-countdown=\"{seconds}\" data-url=\"{url}\" id=\"countdown-box\">{} <span id=\"countdown\">{seconds}</span> {}</p>\
-             <p><button type=\"button\" id=\"stop-countdown\" data-action=\"stop-countdown\" hidden>{}</button></p>",
-            prefs.t(
-                "Jūs tiksiet novirzīts atpakaļ pēc",
-                "You will be taken back in"
-            ),
-            prefs.t("sekundēm.", "seconds."),
-            prefs.t("Palikt šajā lapā", "Stay on this page"),
-            url = escape(url),
-        );
-    }
+    let redirect = terms.return_redirect_url.as_deref().zip(countdown);
+    let head = html! {
+        @if let Some((url, seconds)) = redirect {
+            script src="/assets/countdown.js" defer {}
+            noscript { meta http-equiv="refresh" content={ (seconds) ";url=" (url) }; }
+        }
+    };
+    let body = html! {
+        @if let Some(url) = &terms.response_url {
+            p {
+                a class="button" href={ (url) (request.id) } data-action="return-to-service" {
+                    (prefs.t(&label::RETURN_TO_SERVICE))
+                }
+            }
+        }
+        @if let Some((url, seconds)) = redirect {
+            p data-countdown=(seconds) data-url=(url) id="countdown-box" {
+                (label::countdown(prefs.lang(), seconds))
+            }
+            p {
+                button type="button" id="stop-countdown" data-action="stop-countdown" hidden {
+                    (prefs.t(&label::STAY))
+                }
+            }
+        }
+    };
+    (head, body)
 }
 
 fn handoff_page(handoff: &Handoff, prefs: &Prefs) -> Response {
@@ -890,7 +774,7 @@ fn handoff_page(handoff: &Handoff, prefs: &Prefs) -> Response {
             let target = url::Url::parse(action)
                 .map(|u| format!(" {}", u.origin().ascii_serialization()))
                 .unwrap_or_default();
-            going_to_the_bank(prefs, "handoff", action, method, fields, "", &target)
+            going_to_the_bank(prefs, "handoff", action, method, fields, html! {}, &target)
         }
     }
 }
@@ -913,14 +797,14 @@ fn direct_page(
         ("provider".to_owned(), provider.as_str().to_owned()),
     ];
     fields.extend(prefs.fields());
-    let choose = format!(
-        "<p><a href=\"{}&amp;choose=1\" data-action=\"choose-another\">{}</a></p>",
-        escape(&page_link(&prefs.address.page(), &id, prefs)),
-        prefs.t(
-            "Izvēlēties citu maksājuma veidu",
-            "Choose another payment method"
-        ),
-    );
+    let choose = html! {
+        p {
+            a href={ (page_link(&prefs.address.page(), &id, prefs)) "&choose=1" }
+                data-action="choose-another" {
+                (prefs.t(&label::CHOOSE_ANOTHER))
+            }
+        }
+    };
     let action = format!("{}/pay", prefs.address.path());
     going_to_the_bank(
         prefs,
@@ -928,7 +812,7 @@ fn direct_page(
         &action,
         "post",
         &fields,
-        &choose,
+        choose,
         "",
     )
 }
@@ -942,60 +826,51 @@ fn going_to_the_bank(
     action: &str,
     method: &str,
     fields: &[(String, String)],
-    after: &str,
+    after: Markup,
     target: &str,
 ) -> Response {
-    let mut body = format!(
-        "<h1>{}</h1><p>{}</p><form id=\"handoff\" method=\"{}\" action=\"{}\">",
-        prefs.t("Pāreja uz banku", "Going to the bank"),
-        prefs.t(
-            "Jūs tūlīt tiksiet pārvirzīts uz banku. Ja tas nenotiek, nospiediet pogu.",
-            "You are being taken to the bank. If nothing happens, press the button."
-        ),
-        escape(method),
-        escape(action),
-    );
-    for (name, value) in fields {
-        let _ = write!(
-            body,
-            "<input type=\"hidden\" name=\"{}\" value=\"{}\">",
-            escape(name),
-            escape(value)
-        );
-    }
-    let _ = write!(
-        body,
-        "<button type=\"submit\" data-action=\"continue-to-provider\">{}</button></form>{after}",
-        prefs.t("Turpināt uz banku", "Continue to the bank")
-    );
+    let title = prefs.t(&label::GOING_TO_BANK);
+    let body = html! {
+        h1 { (title) }
+        p { (prefs.t(&label::GOING_TO_BANK_TEXT)) }
+        form id="handoff" method=(method) action=(action) {
+            @for (name, value) in fields {
+                input type="hidden" name=(name) value=(value);
+            }
+            button type="submit" data-action="continue-to-provider" {
+                (prefs.t(&label::CONTINUE_TO_BANK))
+            }
+        }
+        (after)
+    };
     let document = Document {
-        title: prefs.t("Pāreja uz banku", "Going to the bank"),
+        title,
         state,
         prefs: *prefs,
         id: "",
-        head: "<script src=\"/assets/autosubmit.js\" defer></script>".into(),
+        head: html! { script src="/assets/autosubmit.js" defer {} },
         body,
     };
     respond(StatusCode::OK, &document, &csp(target))
 }
 
 fn stale_form_page(id: &str, prefs: &Prefs) -> Response {
-    let body = format!(
-        "<h1>{}</h1><p>{}</p><p><a href=\"{}\" data-action=\"reload\">{}</a></p>",
-        prefs.t("Lapa ir novecojusi", "This page is out of date"),
-        prefs.t(
-            "Drošības nolūkos lūdzam atvērt maksājuma lapu no jauna.",
-            "For your safety, please open the payment page again."
-        ),
-        escape(&page_link(&prefs.address.page(), id, prefs)),
-        prefs.t("Atvērt maksājuma lapu", "Open the payment page"),
-    );
+    let title = prefs.t(&label::STALE_TITLE);
+    let body = html! {
+        h1 { (title) }
+        p { (prefs.t(&label::STALE_TEXT)) }
+        p {
+            a href=(page_link(&prefs.address.page(), id, prefs)) data-action="reload" {
+                (prefs.t(&label::OPEN_PAGE))
+            }
+        }
+    };
     let document = Document {
-        title: prefs.t("Lapa ir novecojusi", "This page is out of date"),
+        title,
         state: "stale-form",
         prefs: *prefs,
         id,
-        head: String::new(),
+        head: html! {},
         body,
     };
     respond(StatusCode::FORBIDDEN, &document, &csp(""))
@@ -1009,49 +884,37 @@ fn error_page(error: &AppError, prefs: &Prefs) -> Response {
         tracing::error!(%error, "payer page failed");
     }
     let (state, title, text) = match error {
-        AppError::NotFound { .. } => (
-            "not-found",
-            prefs.t("Pieprasījums nav atrasts", "Request not found"),
-            prefs.t(
-                "Šāds maksājuma pieprasījums nav atrasts. Pārbaudiet saiti, ko saņēmāt no pakalpojuma sniedzēja.",
-                "No such payment request. Check the link you received from the service provider.",
-            ),
-        ),
+        AppError::NotFound { .. } => ("not-found", &label::NOT_FOUND_TITLE, &label::NOT_FOUND_TEXT),
         AppError::BadInput {
             code: ErrorCode::ProviderMessageRefused,
             ..
         } => (
             "return-refused",
-            prefs.t("Bankas atbilde netika pieņemta", "The bank's answer was not accepted"),
-            prefs.t(
-                "Bankas atbildi nevarēja pārbaudīt, tāpēc tā netika ņemta vērā. Ja nauda ir noņemta, maksājums tiks apstrādāts, kad banka to apstiprinās.",
-                "The bank's answer could not be verified, so it was ignored. If money was taken, the payment will be processed when the bank confirms it.",
-            ),
+            &label::REFUSED_TITLE,
+            &label::REFUSED_TEXT,
         ),
         AppError::Unavailable(_) | AppError::Internal(_) => (
             "unavailable",
-            prefs.t("Pakalpojums īslaicīgi nav pieejams", "Temporarily unavailable"),
-            prefs.t(
-                "Lūdzu, mēģiniet vēlreiz pēc brīža.",
-                "Please try again in a moment.",
-            ),
+            &label::UNAVAILABLE_TITLE,
+            &label::UNAVAILABLE_TEXT,
         ),
         _ => (
             "bad-request",
-            prefs.t("Nepareizs pieprasījums", "Bad request"),
-            prefs.t(
-                "Šo darbību nevar izpildīt.",
-                "This action cannot be carried out.",
-            ),
+            &label::BAD_REQUEST_TITLE,
+            &label::BAD_REQUEST_TEXT,
         ),
     };
+    let title = prefs.t(title);
     let document = Document {
         title,
         state,
         prefs: *prefs,
         id: "",
-        head: String::new(),
-        body: format!("<h1>{}</h1><p>{}</p>", escape(title), escape(text)),
+        head: html! {},
+        body: html! {
+            h1 { (title) }
+            p { (prefs.t(text)) }
+        },
     };
     let mut response = respond(status, &document, &csp(""));
     error_code_header(&mut response, error);
