@@ -37,6 +37,7 @@ use time::OffsetDateTime;
 
 mod cards;
 mod kdv;
+mod operators;
 mod treasury;
 mod unit_of_work;
 
@@ -46,6 +47,10 @@ pub use kdv::{
     PayerMessageState,
 };
 
+pub use operators::{
+    ActivityEntry, ActivityQuery, CardReversalProposal, OperatorRecord, OperatorSessionRecord,
+    OperatorStore,
+};
 pub use treasury::{
     EntryBooked, EntryFilter, ExchangeRecord, ExpectedTotal, ImportCounts, KnownEntry, NewImport,
     NewPaymentBatch, NewPaymentOrder, NewStatement, NewStatementEntry, OrderStateWrite,
@@ -606,6 +611,7 @@ pub trait Store:
     + TreasuryStore
     + KdvStore
     + CardStore
+    + OperatorStore
     + Send
     + Sync
     + 'static
@@ -622,6 +628,7 @@ impl<T> Store for T where
         + TreasuryStore
         + KdvStore
         + CardStore
+        + OperatorStore
         + 'static
 {
 }
@@ -630,7 +637,7 @@ impl<T> Store for T where
 /// (callers on a concrete store need the traits in scope to call their methods).
 pub mod prelude {
     pub use super::{
-        AttemptStore, CardStore, DocumentStore, KdvStore, OutboxStore, PaymentRequestStore,
-        RegistryStore, Store, TransactionStore, TreasuryStore,
+        AttemptStore, CardStore, DocumentStore, KdvStore, OperatorStore, OutboxStore,
+        PaymentRequestStore, RegistryStore, Store, TransactionStore, TreasuryStore,
     };
 }

@@ -14,6 +14,7 @@ mod kdv;
 mod keys;
 mod lifecycle;
 mod lookup;
+mod operators;
 mod rows;
 mod treasury;
 mod unit_of_work;

@@ -6,6 +6,8 @@
 //! One file per area: `console` (the operator's console at `/admin/`),
 //! further areas beside it.
 
+pub mod accounts;
+pub mod cards;
 pub mod console;
 
 /// The language a page is shown in.
