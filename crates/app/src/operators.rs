@@ -788,7 +788,7 @@ impl Operators {
         let decoy = self.decoy.clone();
         // argon2id takes tens of milliseconds: off the async threads.
         let verified = tokio::task::spawn_blocking(move || match &hash {
-            Some(hash) => hash.verify(&given).then(|| hash.is_legacy()),
+            Some(hash) => hash.verify(&given).then_some(hash.is_legacy()),
             None => {
                 let _ = decoy.verify(&given);
                 None
@@ -1452,10 +1452,6 @@ fn count<K: std::hash::Hash + Eq + Clone>(
         };
     }
     window.failures = window.failures.saturating_add(1);
-}
-
-fn bounded(text: &str) -> String {
-    bounded_chars(text, 200)
 }
 
 fn bounded(text: &str) -> String {
