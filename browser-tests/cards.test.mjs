@@ -19,6 +19,8 @@ import {
   mmCert,
   checkAxe,
   assert,
+  demoOperators,
+  consoleSignIn,
 } from './helpers.mjs';
 
 const DECLINED = '4000000000000002';
@@ -99,35 +101,44 @@ scenario('the operator reverses a card payment for a cancelled request', async (
   await backToTheHub(s, page);
   assert.equal(await requestStatus(id), 'C', 'a cancelled request stays cancelled');
 
-  const dataDir = process.env.MAKSA_DATA_DIR;
-  assert.ok(dataDir, 'MAKSA_DATA_DIR: run through `cargo test -p maksa --test browser`');
-  const credentials = JSON.parse(fs.readFileSync(path.join(dataDir, 'demo-operator.json'), 'utf8'));
-  const operator = await s.context.browser().newContext({ ignoreHTTPSErrors: true, bypassCSP: true });
+  const credentials = demoOperators();
+  const operator = await s.context.browser().newContext({ ignoreHTTPSErrors: true, bypassCSP: true, locale: 'en-GB' });
+  const approver = await s.context.browser().newContext({ ignoreHTTPSErrors: true, bypassCSP: true, locale: 'en-GB' });
   try {
+    // Four eyes: `operator` proposes the reversal, `second` approves it.
     const console = await operator.newPage();
-    await console.goto(credentials.url);
-    await console.fill('#name', credentials.name);
-    await console.fill('#password', credentials.password);
-    await console.click('[data-action="sign-in"]');
-    await console.waitForURL(/\/admin\/$/);
+    await consoleSignIn(console, credentials, 'operator');
     await console.goto(new URL('cards', credentials.url).href);
     const state = await console.locator('main[data-state]').getAttribute('data-state');
     assert.equal(state, 'cards');
     await checkAxe(console, 'operator card payments');
     const rows = console.locator('table[data-table="card-refunds"] tr[data-attempt]');
     assert.ok((await rows.count()) >= 1, 'the card payment to give back is listed');
-    await rows.first().locator('[data-action="reverse"]').click();
-    await console.waitForURL(/\/admin\/cards\?notice=(reversed|already)$/);
+    const attempt = await rows.first().getAttribute('data-attempt');
+    await rows.first().locator('[data-action="propose-reversal"]').click();
+    await console.waitForURL(/\/admin\/cards\?notice=proposed$/);
+    const proposed = console.locator(`tr[data-attempt="${attempt}"]`);
+    assert.equal(await proposed.getAttribute('data-proposed-by'), 'operator');
+    assert.equal(await proposed.locator('[data-action="approve-reversal"]').count(), 0, 'the proposer cannot approve');
+    await checkAxe(console, 'operator card payments, a reversal proposed');
+
+    const second = await approver.newPage();
+    await consoleSignIn(second, credentials, 'second');
+    await second.goto(new URL('cards', credentials.url).href);
+    await second.locator(`tr[data-attempt="${attempt}"] [data-action="approve-reversal"]`).click();
+    await second.waitForURL(/\/admin\/cards\?notice=(reversed|already)$/);
     assert.match(
-      await console.locator('[data-notice]').innerText(),
+      await second.locator('[data-notice]').innerText(),
       /reversed/,
       'the operator is told the money goes back',
     );
+    await checkAxe(second, 'operator card payments, a reversal approved');
     await console.click('[data-action="close-day"][data-provider="FIRSTDATA"]');
     await console.waitForURL(/\/admin\/cards\?notice=(closed|mismatch)$/);
     assert.ok((await console.locator('table[data-table="card-days"] tr[data-matches]').count()) >= 1, 'the closed day is listed');
     await checkAxe(console, 'operator card payments after the close');
   } finally {
     await operator.close();
+    await approver.close();
   }
 });

@@ -685,16 +685,80 @@ export async function expectOutcome(s, page, value) {
 
 export { assert, sleep };
 
+/** RFC 4648 base32 (no padding) → bytes. */
+function base32Decode(text) {
+  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
+  let bits = 0;
+  let value = 0;
+  const out = [];
+  for (const c of text.replace(/[\s=]/g, '').toUpperCase()) {
+    const index = alphabet.indexOf(c);
+    if (index < 0) throw new Error(`not base32: ${c}`);
+    value = (value << 5) | index;
+    bits += 5;
+    if (bits >= 8) {
+      bits -= 8;
+      out.push((value >>> bits) & 0xff);
+    }
+  }
+  return Buffer.from(out);
+}
+
+/** The RFC 6238 code (HMAC-SHA1, 30-second steps, six digits) of a base32 secret at time step `step`. */
+export function totpCode(secret, step = Math.floor(Date.now() / 30_000)) {
+  const counter = Buffer.alloc(8);
+  counter.writeBigUInt64BE(BigInt(step));
+  const mac = crypto.createHmac('sha1', base32Decode(secret)).update(counter).digest();
+  const offset = mac[mac.length - 1] & 0x0f;
+  const word = mac.readUInt32BE(offset) & 0x7fffffff;
+  return String(word % 1_000_000).padStart(6, '0');
+}
+
 /**
- * Signs in to the operator's console at `credentials.url` (demo-operator.json:
- * `url`, `name`, `password`) and waits for the first console page. Today the
- * sign-in takes a name and a password; when it also asks for a TOTP code,
- * this is the one place that learns it.
+ * A code the hub has not taken from `name` yet: the hub accepts each time
+ * step once, so the steps used are kept beside the demo's data (test files
+ * run one after another against the same hub) and, when the steps within
+ * the hub's window are used up, this waits for the next one.
  */
-export async function signInToConsole(page, credentials) {
+export async function freshTotpCode(name, secret) {
+  const dataDir = process.env.MAKSA_DATA_DIR;
+  const file = dataDir ? path.join(dataDir, 'browser-tests-totp-steps.json') : null;
+  const used = file && fs.existsSync(file) ? JSON.parse(fs.readFileSync(file, 'utf8')) : {};
+  const last = used[name] ?? -Infinity;
+  for (;;) {
+    const now = Math.floor(Date.now() / 30_000);
+    const step = [now - 1, now, now + 1].find((s) => s > last);
+    if (step !== undefined) {
+      used[name] = step;
+      if (file) fs.writeFileSync(file, JSON.stringify(used));
+      return totpCode(secret, step);
+    }
+    await sleep(1_000);
+  }
+}
+
+/** The demo's console operators (demo-operator.json): `url` and `operators` by name. */
+export function demoOperators() {
+  const dataDir = process.env.MAKSA_DATA_DIR;
+  assert.ok(dataDir, 'MAKSA_DATA_DIR: run through `cargo test -p maksa --test browser`');
+  const credentials = JSON.parse(fs.readFileSync(path.join(dataDir, 'demo-operator.json'), 'utf8'));
+  const byName = Object.fromEntries((credentials.operators ?? []).map((o) => [o.name, o]));
+  return { ...credentials, byName };
+}
+
+/** Signs `name` in to the console on `page` with password and a fresh TOTP code; waits for the dashboard. */
+export async function consoleSignIn(page, credentials, name = credentials.name) {
+  const account = credentials.byName?.[name] ?? credentials;
   await page.goto(credentials.url);
-  await page.fill('#name', credentials.name);
-  await page.fill('#password', credentials.password);
+  await page.waitForURL(/\/admin\/sign-in$/);
+  await page.fill('#name', account.name);
+  await page.fill('#password', account.password);
+  await page.fill('#code', await freshTotpCode(account.name, account.totp_secret));
   await page.click('[data-action="sign-in"]');
-  await page.waitForURL((url) => !url.pathname.endsWith('/sign-in'));
+  await page.waitForURL(/\/admin\/$/);
+}
+
+/** Signs the demo's first operator (`credentials` from demo-operator.json) in to the console. */
+export async function signInToConsole(page, credentials) {
+  await consoleSignIn(page, credentials);
 }

@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { chromium } from 'playwright-core';
-import { REPO_ROOT, SCREENSHOT_DIR, checkAxe, assert } from './helpers.mjs';
+import { REPO_ROOT, SCREENSHOT_DIR, checkAxe, assert, freshTotpCode } from './helpers.mjs';
 
 function env(name) {
   const value = process.env[name];
@@ -51,7 +51,7 @@ test('the operator signs in, reads the report, opens an entry and downloads the 
     args: ['--no-sandbox'],
   });
   // bypassCSP only so that axe can be injected; acceptDownloads for the CSV.
-  const context = await browser.newContext({ ignoreHTTPSErrors: true, bypassCSP: true, acceptDownloads: true });
+  const context = await browser.newContext({ ignoreHTTPSErrors: true, bypassCSP: true, acceptDownloads: true, locale: 'en-GB' });
   const problems = [];
   const page = await context.newPage();
   page.on('pageerror', (error) => problems.push(error.message));
@@ -68,11 +68,12 @@ test('the operator signs in, reads the report, opens an entry and downloads the 
   await page.fill('#password', 'not the password');
   await page.click('[data-action="sign-in"]');
   await expectState(page, 'sign-in');
-  assert.match(await page.locator('[data-notice="sign-in"]').innerText(), /Wrong name or password/);
+  assert.match(await page.locator('[data-notice="sign-in"]').innerText(), /Wrong name, password or code/);
   await checkAxe(page, 'operator sign-in refused');
 
   await page.fill('#name', credentials.name);
   await page.fill('#password', credentials.password);
+  await page.fill('#code', await freshTotpCode(credentials.name, credentials.totp_secret));
   await page.click('[data-action="sign-in"]');
   await page.waitForURL(/\/admin\/$/);
   await expectState(page, 'dashboard');

@@ -3,8 +3,9 @@
 //! operator's reversal), and closing the acquirer's business day with its
 //! totals checked against the hub's.
 //!
-//! Both ask the acquirer over the network first and only then write what it
-//! answered — the record and its audit event in one transaction — so no
+//! A reversal takes two operators (four eyes): one proposes it (a pending
+//! row), another approves it. Approving and closing a day ask the acquirer
+//! over the network first and only then write what it answered — the record and its audit event in one transaction — so no
 //! network call happens inside a transaction. A reversal the acquirer made
 //! but the hub failed to record is made again by the operator: the acquirer
 //! answers a repeated reversal as done (the connector makes it converge), and
@@ -14,7 +15,9 @@ use crate::clock::Clock;
 use crate::error::{AppError, ErrorCode};
 use crate::metrics::Metrics;
 use crate::providers::{CardAcquirer, Connectors, Reversal};
-use crate::store::{AuditEvent, CardDayClose, CardReversal, CardTotals, Store};
+use crate::store::{
+    AuditEvent, CardDayClose, CardReversal, CardReversalProposal, CardTotals, Store,
+};
 use maksa_domain::attempt::{Attempt, AttemptId, AttemptState};
 use maksa_domain::codes::ProviderCode;
 use serde_json::json;
@@ -40,7 +43,18 @@ impl Default for CardSettings {
     }
 }
 
-/// What a reversal did.
+/// What proposing a reversal did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Proposed {
+    /// Proposed now; it waits for another operator's approval.
+    Now(CardReversalProposal),
+    /// It was already proposed (by the one named); nothing was written.
+    Already(CardReversalProposal),
+    /// It was already reversed.
+    Reversed(CardReversal),
+}
+
+/// What approving a reversal did.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Reversed {
     /// Reversed now.
@@ -97,10 +111,20 @@ impl Cards {
         Ok(self.store.card_refunds_due(&acquirers, limit).await?)
     }
 
-    /// Gives the card payment of `attempt` back, approved by `operator`.
-    /// Only an executed card payment flagged for a refund can be reversed: a
-    /// payment its request kept is the payee's money.
-    pub async fn reverse(&self, attempt: AttemptId, operator: &str) -> Result<Reversed, AppError> {
+    /// The card reversals waiting for a second operator, oldest first.
+    pub async fn reversal_proposals(
+        &self,
+        limit: u32,
+    ) -> Result<Vec<CardReversalProposal>, AppError> {
+        Ok(self.store.card_reversal_proposals(limit).await?)
+    }
+
+    /// An executed card payment flagged for a refund, at an acquirer this
+    /// hub is connected to: what may be given back.
+    async fn reversible(
+        &self,
+        attempt: AttemptId,
+    ) -> Result<(Attempt, Option<CardReversal>), AppError> {
         let attempt = self
             .store
             .attempt(attempt)
@@ -108,9 +132,9 @@ impl Cards {
             .ok_or_else(|| AppError::NotFound {
                 message: format!("no payment attempt {attempt}"),
             })?;
-        let acquirer = self.acquirer(&attempt.provider)?;
+        self.acquirer(&attempt.provider)?;
         if let Some(done) = self.store.card_reversal(attempt.id).await? {
-            return Ok(Reversed::Already(done));
+            return Ok((attempt, Some(done)));
         }
         if attempt.state != AttemptState::Executed || !attempt.refund_required {
             return Err(AppError::Conflict {
@@ -127,6 +151,93 @@ impl Cards {
                 ),
             });
         }
+        Ok((attempt, None))
+    }
+
+    /// The first pair of eyes: `operator` proposes giving the card payment
+    /// of `attempt` back; another operator approves it
+    /// ([`Cards::approve_reversal`]). Nothing is asked of the acquirer yet.
+    pub async fn propose_reversal(
+        &self,
+        attempt: AttemptId,
+        operator: &str,
+    ) -> Result<Proposed, AppError> {
+        let (attempt, done) = self.reversible(attempt).await?;
+        if let Some(done) = done {
+            return Ok(Proposed::Reversed(done));
+        }
+        let operator = maksa_domain::text::bounded(operator, 100).into_owned();
+        let proposal = CardReversalProposal {
+            attempt: attempt.id,
+            proposed_by: operator.clone(),
+            proposed_at: self.clock.now(),
+        };
+        let mut work = self.store.begin().await?;
+        let inserted = work.insert_card_reversal_proposal(&proposal).await?;
+        if inserted {
+            work.append_audit(&AuditEvent {
+                at: proposal.proposed_at,
+                actor: format!("operator:{operator}"),
+                request_id: Some(attempt.request_id),
+                kind: "payment.card_reversal_proposed".into(),
+                detail: json!({
+                    "attempt": attempt.id.to_string(),
+                    "provider": attempt.provider.as_str(),
+                    "amount_minor": attempt.amount.minor(),
+                    "currency": attempt.currency.as_str(),
+                    "before": {"reversal": "none"},
+                    "after": {"reversal": "proposed", "proposed_by": operator},
+                }),
+            })
+            .await?;
+        }
+        work.commit().await?;
+        if inserted {
+            Ok(Proposed::Now(proposal))
+        } else {
+            let waiting = self
+                .store
+                .card_reversal_proposal(attempt.id)
+                .await?
+                .unwrap_or(proposal);
+            Ok(Proposed::Already(waiting))
+        }
+    }
+
+    /// The second pair of eyes: `operator` (not the proposer) approves the
+    /// reversal of `attempt`; only now is the acquirer asked, outside any
+    /// transaction, and what it answered written with its audit event.
+    pub async fn approve_reversal(
+        &self,
+        attempt: AttemptId,
+        operator: &str,
+    ) -> Result<Reversed, AppError> {
+        let (attempt, done) = self.reversible(attempt).await?;
+        if let Some(done) = done {
+            return Ok(Reversed::Already(done));
+        }
+        let operator = maksa_domain::text::bounded(operator, 100).into_owned();
+        let proposal = self
+            .store
+            .card_reversal_proposal(attempt.id)
+            .await?
+            .ok_or_else(|| AppError::Conflict {
+                code: ErrorCode::InvalidStatusTransition,
+                message: format!(
+                    "the reversal of attempt {} has not been proposed: one operator proposes, another approves",
+                    attempt.id
+                ),
+            })?;
+        if proposal.proposed_by == operator {
+            return Err(AppError::Forbidden {
+                code: ErrorCode::InvalidStatusTransition,
+                message: format!(
+                    "{operator} proposed the reversal of attempt {}: another operator approves it",
+                    attempt.id
+                ),
+            });
+        }
+        let acquirer = self.acquirer(&attempt.provider)?;
         let answer = acquirer
             .reverse(&attempt)
             .await
@@ -139,12 +250,12 @@ impl Cards {
                     provider: attempt.provider.clone(),
                     amount: attempt.amount,
                     currency: attempt.currency,
-                    approved_by: maksa_domain::text::bounded(operator, 100).into_owned(),
+                    approved_by: operator.clone(),
                     reversed_at: now,
                 };
                 let audit = AuditEvent {
                     at: now,
-                    actor: format!("operator:{}", reversal.approved_by),
+                    actor: format!("operator:{operator}"),
                     request_id: Some(attempt.request_id),
                     kind: "payment.card_reversed".into(),
                     detail: json!({
@@ -152,10 +263,14 @@ impl Cards {
                         "provider": attempt.provider.as_str(),
                         "amount_minor": attempt.amount.minor(),
                         "currency": attempt.currency.as_str(),
+                        "proposed_by": proposal.proposed_by,
+                        "before": {"reversal": "proposed"},
+                        "after": {"reversal": "reversed", "approved_by": operator},
                     }),
                 };
                 let mut work = self.store.begin().await?;
                 let inserted = work.insert_card_reversal(&reversal).await?;
+                work.delete_card_reversal_proposal(attempt.id).await?;
                 if inserted {
                     work.append_audit(&audit).await?;
                 }
@@ -163,7 +278,7 @@ impl Cards {
                 if inserted {
                     Ok(Reversed::Now(reversal))
                 } else {
-                    // Another operator's reversal was recorded meanwhile.
+                    // Another operator's approval was recorded meanwhile.
                     let done = self.store.card_reversal(attempt.id).await?.ok_or_else(|| {
                         AppError::Internal(format!("the reversal of {} vanished", attempt.id))
                     })?;
@@ -174,7 +289,7 @@ impl Cards {
                 let reason = maksa_domain::text::bounded(&reason, 200).into_owned();
                 let audit = AuditEvent {
                     at: now,
-                    actor: format!("operator:{}", maksa_domain::text::bounded(operator, 100)),
+                    actor: format!("operator:{operator}"),
                     request_id: Some(attempt.request_id),
                     kind: "payment.card_reversal_refused".into(),
                     detail: json!({"attempt": attempt.id.to_string(), "reason": reason}),

@@ -41,6 +41,7 @@ mod console;
 mod idempotency;
 mod kdv;
 mod retention;
+mod operators;
 mod treasury;
 mod unit_of_work;
 
@@ -57,6 +58,10 @@ pub use kdv::{
 };
 
 pub use retention::{ErasureReason, ErasureRecord, PayerErasure, RetentionStore};
+pub use operators::{
+    ActivityEntry, ActivityQuery, CardReversalProposal, OperatorRecord, OperatorSessionRecord,
+    OperatorStore,
+};
 pub use treasury::{
     EntryBooked, EntryFilter, ExchangeRecord, ExpectedTotal, ImportCounts, KnownEntry, NewImport,
     NewPaymentBatch, NewPaymentOrder, NewStatement, NewStatementEntry, OrderStateWrite,
@@ -621,6 +626,7 @@ pub trait Store:
     + DashboardStore
     + ConsoleStore
     + RetentionStore
+    + OperatorStore
     + Send
     + Sync
     + 'static
@@ -641,6 +647,7 @@ impl<T> Store for T where
         + DashboardStore
         + ConsoleStore
         + RetentionStore
+        + OperatorStore
         + 'static
 {
 }
@@ -650,7 +657,7 @@ impl<T> Store for T where
 pub mod prelude {
     pub use super::{
         AttemptStore, CardStore, ConsoleStore, DashboardStore, DocumentStore, IdempotencyStore,
-        KdvStore, OutboxStore, PaymentRequestStore, RegistryStore, RetentionStore, Store,
-        TransactionStore, TreasuryStore,
+        KdvStore, OperatorStore, OutboxStore, PaymentRequestStore, RegistryStore, RetentionStore,
+        Store, TransactionStore, TreasuryStore,
     };
 }

@@ -169,6 +169,26 @@ impl Default for RetentionConfig {
     fn default() -> Self {
         RetentionConfig {
             payer_data_days: 365,
+    /// The console's sessions (docs/operator.md).
+    #[serde(default)]
+    pub console: ConsoleConfig,
+}
+
+/// `[console]`: how long an operator's console session lasts.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ConsoleConfig {
+    /// A session's absolute lifetime from sign-in, hours (1 to 24).
+    pub session_hours: i64,
+    /// A session unused this long ends, minutes (1 to 480).
+    pub idle_minutes: i64,
+}
+
+impl Default for ConsoleConfig {
+    fn default() -> Self {
+        ConsoleConfig {
+            session_hours: maksa_app::operators::SESSION_HOURS,
+            idle_minutes: maksa_app::operators::IDLE_MINUTES,
         }
     }
 }
@@ -199,6 +219,24 @@ impl RetentionConfig {
             );
         }
         Ok(time::Duration::days(self.payer_data_days))
+impl ConsoleConfig {
+    pub fn settings(&self) -> anyhow::Result<maksa_app::operators::SessionSettings> {
+        if !(1..=24).contains(&self.session_hours) {
+            anyhow::bail!(
+                "[console] session_hours {} is not between 1 and 24",
+                self.session_hours
+            );
+        }
+        if !(1..=480).contains(&self.idle_minutes) {
+            anyhow::bail!(
+                "[console] idle_minutes {} is not between 1 and 480",
+                self.idle_minutes
+            );
+        }
+        Ok(maksa_app::operators::SessionSettings {
+            lifetime: time::Duration::hours(self.session_hours),
+            idle: time::Duration::minutes(self.idle_minutes),
+        })
     }
 }
 
@@ -386,8 +424,12 @@ fn default_exchange_poll_seconds() -> u64 {
 pub struct OperatorConfig {
     /// The sign-in name; also who approved what, in the audit trail.
     pub name: String,
-    /// `maksa operator hash-password` prints it; the password itself is never stored.
+    /// `maksa operator hash-password` prints it (argon2id; a legacy
+    /// pbkdf2-sha256 hash is re-hashed at the next sign-in); the password
+    /// itself is never stored.
     pub password_hash: String,
+    /// viewer, operator or administrator (the default).
+    pub role: Option<String>,
 }
 
 /// The mutual TLS of a provider contract: the hub's certificate and key

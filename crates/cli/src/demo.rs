@@ -202,7 +202,7 @@ pub async fn run(dir: &Path, listen: SocketAddr, tls_listen: SocketAddr) -> anyh
         },
     };
     let mail = crate::portal::mail_transport(&mail_config, &public, None)?;
-    // The operator's pages: one operator, a new random password every start.
+    // The console: three operators, new random passwords and TOTP secrets every start.
     let demo_operator = crate::operator::demo(Arc::clone(&store), clock.clone())?;
     let options = PayerOptions {
         workspace: Some(workspace),
@@ -309,13 +309,24 @@ pub async fn run(dir: &Path, listen: SocketAddr, tls_listen: SocketAddr) -> anyh
          \nStop with Ctrl-C."
     );
     let operator_url = format!("https://{tls}/admin/");
-    crate::operator::write_demo_file(dir, &operator_url, &demo_operator.password)?;
+    crate::operator::write_demo_file(dir, &operator_url, &demo_operator.logins)?;
     println!(
-        "\nThe operator's pages (reconciliation, payment orders), over HTTPS with the demo CA:\n\
-         \n  {operator_url}\n  name:     {name}\n  password: {password}\n\
-         \n(a new password at every start; also in {d}/{file})\n",
-        name = crate::operator::DEMO_OPERATOR,
-        password = demo_operator.password,
+        "\nThe operator's console, over HTTPS with the demo CA: {operator_url}\n\
+         Sign in with a name, its password and the current code of its TOTP secret\n\
+         (add the secret to an authenticator app, or print the code with\n\
+         `maksa operator totp-code --secret SECRET`):\n"
+    );
+    for login in &demo_operator.logins {
+        println!(
+            "  {name:<9} {role:<14} password {password}  TOTP secret {secret}",
+            name = login.name,
+            role = login.role.as_str(),
+            password = login.password,
+            secret = login.totp_secret,
+        );
+    }
+    println!(
+        "\n(new passwords and secrets at every start; also in {d}/{file}, mode 0600)\n",
         file = crate::operator::DEMO_OPERATOR_FILE,
     );
     run_until_stopped(running, state).await

@@ -171,7 +171,7 @@ async fn run(command: Command) -> anyhow::Result<()> {
         Command::PayerMail { command } => operations::payer_mail(command).await,
         Command::Secret { command } => operations::secrets(command).await,
         Command::Treasury { command } => treasury::run(command).await,
-        Command::Operator { command } => operator::run(command),
+        Command::Operator { command } => operator::run(command).await,
         Command::PayerData { command } => payer_data::run(command).await,
         Command::Migrate(database) => {
             database::open(&database.database_url, true).await?;
@@ -380,13 +380,14 @@ async fn serve(config_file: Option<PathBuf>) -> anyhow::Result<()> {
         ))),
         operator: operator::console(
             &config.operator,
+            &config.console,
             Arc::clone(&store),
             Arc::new(SystemClock),
             config.treasury.settings()?,
         )?,
         ..PayerOptions::default()
     };
-    if options.operator.is_some() && config.https.is_none() {
+    if !config.operator.is_empty() && config.https.is_none() {
         tracing::warn!(
             "the operator's pages are served over plain HTTP: there is no [https] listener"
         );

@@ -10,7 +10,9 @@
 #![allow(clippy::unwrap_used)]
 
 mod support;
-use maksa_app::cards::Reversed;
+use maksa_app::cards::{Proposed, Reversed};
+use maksa_app::error::AppError;
+use maksa_app::store::prelude::*;
 use maksa_domain::attempt::AttemptState;
 use maksa_domain::codes::ProviderCode;
 use maksa_domain::ids::PaymentRequestId;
@@ -268,7 +270,8 @@ async fn a_declined_card_then_a_bank_payment(postgres: bool) {
 }
 
 /// The request is cancelled while the payer is on the card page; the card
-/// is then charged: the money is flagged, and the operator reverses it once.
+/// is then charged: the money is flagged, one operator proposes the reversal
+/// and another approves it (never the proposer), once.
 /// A payment the request kept cannot be reversed.
 async fn a_card_payment_for_a_cancelled_request_is_reversed(postgres: bool) {
     let hub = hub(postgres).await;
@@ -295,15 +298,58 @@ async fn a_card_payment_for_a_cancelled_request_is_reversed(postgres: bool) {
         vec![attempt.id]
     );
 
-    let first = hub.cards.reverse(attempt.id, "anna").await.unwrap();
+    // Four eyes: anna proposes, anna cannot approve, berta approves.
+    assert!(
+        matches!(
+            hub.cards
+                .approve_reversal(attempt.id, "berta")
+                .await
+                .unwrap_err(),
+            AppError::Conflict { .. }
+        ),
+        "nothing to approve before a proposal"
+    );
+    let proposed = hub
+        .cards
+        .propose_reversal(attempt.id, "anna")
+        .await
+        .unwrap();
+    assert!(matches!(proposed, Proposed::Now(_)), "{proposed:?}");
+    assert!(matches!(
+        hub.cards.propose_reversal(attempt.id, "berta").await.unwrap(),
+        Proposed::Already(p) if p.proposed_by == "anna"
+    ));
+    let own = hub
+        .cards
+        .approve_reversal(attempt.id, "anna")
+        .await
+        .unwrap_err();
+    assert!(matches!(own, AppError::Forbidden { .. }), "{own:?}");
+    assert!(hub.store.card_reversal(attempt.id).await.unwrap().is_none());
+    let first = hub
+        .cards
+        .approve_reversal(attempt.id, "berta")
+        .await
+        .unwrap();
     let Reversed::Now(reversal) = first else {
         panic!("{first:?}")
     };
     assert_eq!(reversal.amount, attempt.amount);
-    assert_eq!(reversal.approved_by, "anna");
+    assert_eq!(reversal.approved_by, "berta");
+    assert!(hub.cards.reversal_proposals(10).await.unwrap().is_empty());
     assert!(matches!(
-        hub.cards.reverse(attempt.id, "juris").await.unwrap(),
+        hub.cards
+            .approve_reversal(attempt.id, "juris")
+            .await
+            .unwrap(),
         Reversed::Already(_)
+    ));
+    assert!(matches!(
+        hub.cards
+            .propose_reversal(attempt.id, "juris")
+            .await
+            .unwrap(),
+        Proposed::Reversed(_)
     ));
     assert!(hub.cards.refunds_due(10).await.unwrap().is_empty());
     assert!(
@@ -323,7 +369,11 @@ async fn a_card_payment_for_a_cancelled_request_is_reversed(postgres: bool) {
     post_return(&hub, &action, &fields).await;
     assert_eq!(hub.status(&kept).await, "E");
     let paid = attempts(&hub, &kept).await.remove(0);
-    let refused = hub.cards.reverse(paid.id, "anna").await.unwrap_err();
+    let refused = hub
+        .cards
+        .propose_reversal(paid.id, "anna")
+        .await
+        .unwrap_err();
     assert_eq!(
         refused.code(),
         maksa_app::error::ErrorCode::InvalidStatusTransition

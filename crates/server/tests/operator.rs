@@ -9,222 +9,64 @@
 
 mod support;
 
-use maksa_app::clock::ManualClock;
-use maksa_app::operators::{MIN_ITERATIONS, OperatorAccount, Operators};
-use maksa_app::payment_requests::HubSettings;
+use maksa_app::operators::{
+    OperatorAccount, Operators, PasswordHash, Role, SessionSettings, SignIn, totp,
+};
 use maksa_app::store::prelude::*;
-use maksa_app::store::{AuditEvent, RequestStatusWrite};
-use maksa_app::treasury::{Treasury, TreasurySettings};
+use maksa_app::store::{ActivityQuery, AuditEvent, RequestStatusWrite};
 use maksa_domain::money::{Amount, Currency};
-use maksa_domain::request::CreationRules;
 use maksa_domain::status::Status;
-use maksa_server::{AppState, Listeners, OperatorConsole, PayerOptions, RunningServer};
 use maksa_store_tests::fixtures::{client, creation_audit, single_payment_request};
 use reqwest::StatusCode;
-use reqwest::redirect::Policy;
 use std::collections::HashMap;
 use std::sync::Arc;
-use support::{Backend, DatabaseGuard, open_store};
+use support::Backend;
+use support::console::{ConsoleHub, Jar, OPERATORS, csrf_of, password_of, start};
 use time::macros::{date, datetime};
 
 const ANNA_PASSWORD: &str = "anna's long passphrase";
-const BERTA_PASSWORD: &str = "berta's other passphrase";
 
-struct Console {
-    base: String,
-    store: Arc<dyn Store>,
-    treasury: Treasury,
-    http: reqwest::Client,
-    _server: RunningServer,
-    _guard: DatabaseGuard,
-}
-
-/// A hash at the lowest accepted cost: the tests sign in many times.
-fn hash(password: &str) -> String {
-    maksa_app::operators::PasswordHash::with_iterations(password, MIN_ITERATIONS)
-        .unwrap()
-        .to_string()
-}
-
-async fn start(backend: Backend) -> Console {
-    let _ = rustls::crypto::ring::default_provider().install_default();
-    let (store, guard) = open_store(backend).await;
-    let clock = Arc::new(ManualClock::new(datetime!(2026-11-30 20:00 UTC)));
-    let treasury = Treasury::new(store.clone(), clock.clone(), TreasurySettings::default());
-    let accounts = vec![
-        OperatorAccount::new("anna", &hash(ANNA_PASSWORD)).unwrap(),
-        OperatorAccount::new("berta", &hash(BERTA_PASSWORD)).unwrap(),
-    ];
-    let operators = Arc::new(Operators::new(accounts, store.clone(), clock.clone()).unwrap());
-    let bound = maksa_server::bind(Listeners {
-        http: Some("127.0.0.1:0".parse().unwrap()),
-        https: None,
-    })
-    .await
-    .unwrap();
-    let base = format!("http://{}", bound.http_addr().unwrap());
-    let settings = HubSettings {
-        public_base_url: base.clone(),
-        rules: CreationRules::default(),
-        list_limit: 1000,
-        issuer: support::test_issuer(),
+/// Signs in with a password (and a fresh code when `name` is a test
+/// operator); answers the status and page of the POST.
+async fn sign_in(
+    c: &ConsoleHub,
+    jar: &mut Jar,
+    name: &str,
+    password: &str,
+) -> (StatusCode, String) {
+    let code = if OPERATORS.iter().any(|(n, _, _)| *n == name) {
+        c.fresh_code(name)
+    } else {
+        "000000".to_owned()
     };
-    let state = AppState::assemble(
-        store.clone(),
-        clock,
-        settings,
-        false,
-        64 * 1024,
-        PayerOptions {
-            operator: Some(OperatorConsole::new(operators, treasury.clone())),
-            ..PayerOptions::default()
-        },
-    )
-    .await
-    .unwrap();
-    let server = maksa_server::serve(state, bound).unwrap();
-    Console {
-        base,
-        store,
-        treasury,
-        http: reqwest::Client::builder()
-            .redirect(Policy::none())
-            .build()
-            .unwrap(),
-        _server: server,
-        _guard: guard,
+    let (status, page, headers) = c.sign_in_with(jar, name, password, &code).await;
+    if status == StatusCode::SEE_OTHER {
+        assert_eq!(headers["location"], "/admin/");
     }
+    (status, page)
 }
 
-/// A browser's cookies for `/admin`, kept by hand (reqwest's cookie store
-/// is not compiled in).
-#[derive(Default)]
-struct Jar(HashMap<String, String>);
-
-impl Jar {
-    fn take(&mut self, response: &reqwest::Response) {
-        for value in response.headers().get_all("set-cookie") {
-            let text = value.to_str().unwrap();
-            let (pair, attributes) = text.split_once(';').unwrap_or((text, ""));
-            let (name, value) = pair.split_once('=').unwrap();
-            assert!(attributes.contains("HttpOnly"), "{text}");
-            assert!(attributes.contains("SameSite=Strict"), "{text}");
-            assert!(attributes.contains("Path=/admin"), "{text}");
-            if value.is_empty() {
-                self.0.remove(name);
-            } else {
-                self.0.insert(name.to_owned(), value.to_owned());
-            }
-        }
-    }
-
-    fn header(&self) -> String {
-        self.0
-            .iter()
-            .map(|(k, v)| format!("{k}={v}"))
-            .collect::<Vec<_>>()
-            .join("; ")
-    }
+async fn import_file(c: &ConsoleHub, path: &std::path::Path) {
+    let bytes = std::fs::read(path).unwrap();
+    c.treasury
+        .import(
+            &path.display().to_string(),
+            std::io::Cursor::new(bytes),
+            "tester",
+        )
+        .await
+        .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
 }
 
-/// The value of the first `name="csrf" value="…"` on a page.
-fn csrf_of(page: &str) -> String {
-    let at = page.find("name=\"csrf\" value=\"").expect("a CSRF field");
-    let rest = &page[at + "name=\"csrf\" value=\"".len()..];
-    rest[..rest.find('"').unwrap()].to_owned()
-}
-
-impl Console {
-    async fn get(
-        &self,
-        jar: &mut Jar,
-        path: &str,
-    ) -> (StatusCode, String, reqwest::header::HeaderMap) {
-        let response = self
-            .http
-            .get(format!("{}{path}", self.base))
-            .header("cookie", jar.header())
-            .send()
-            .await
-            .unwrap();
-        jar.take(&response);
-        let status = response.status();
-        let headers = response.headers().clone();
-        (status, response.text().await.unwrap(), headers)
-    }
-
-    async fn post(
-        &self,
-        jar: &mut Jar,
-        path: &str,
-        form: &[(&str, &str)],
-    ) -> (StatusCode, String, reqwest::header::HeaderMap) {
-        let body = url::form_urlencoded::Serializer::new(String::new())
-            .extend_pairs(form)
-            .finish();
-        let response = self
-            .http
-            .post(format!("{}{path}", self.base))
-            .header("cookie", jar.header())
-            .header("content-type", "application/x-www-form-urlencoded")
-            .body(body)
-            .send()
-            .await
-            .unwrap();
-        jar.take(&response);
-        let status = response.status();
-        let headers = response.headers().clone();
-        (status, response.text().await.unwrap(), headers)
-    }
-
-    /// Signs in; answers the status of the POST.
-    async fn sign_in(&self, jar: &mut Jar, name: &str, password: &str) -> (StatusCode, String) {
-        let (status, page, _) = self.get(jar, "/admin/sign-in").await;
-        assert_eq!(status, StatusCode::OK, "{page}");
-        let token = csrf_of(&page);
-        let (status, page, headers) = self
-            .post(
-                jar,
-                "/admin/sign-in",
-                &[("csrf", &token), ("name", name), ("password", password)],
-            )
-            .await;
-        if status == StatusCode::SEE_OTHER {
-            assert_eq!(headers["location"], "/admin/");
-        }
-        (status, page)
-    }
-
-    async fn signed_in(&self, name: &str, password: &str) -> Jar {
-        let mut jar = Jar::default();
-        let (status, page) = self.sign_in(&mut jar, name, password).await;
-        assert_eq!(status, StatusCode::SEE_OTHER, "{page}");
-        assert!(jar.0.contains_key("maksa_operator"));
-        jar
-    }
-
-    async fn import_file(&self, path: &std::path::Path) {
-        let bytes = std::fs::read(path).unwrap();
-        self.treasury
-            .import(
-                &path.display().to_string(),
-                std::io::Cursor::new(bytes),
-                "tester",
-            )
-            .await
-            .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    }
-
-    async fn import_text(&self, text: String) {
-        self.treasury
-            .import(
-                "test.xml",
-                std::io::Cursor::new(text.into_bytes()),
-                "tester",
-            )
-            .await
-            .unwrap();
-    }
+async fn import_text(c: &ConsoleHub, text: String) {
+    c.treasury
+        .import(
+            "test.xml",
+            std::io::Cursor::new(text.into_bytes()),
+            "tester",
+        )
+        .await
+        .unwrap();
 }
 
 const ACCOUNT: &str = "LV44HABA0551000000001";
@@ -326,7 +168,7 @@ async fn every_page_and_action_needs_a_session(backend: Backend) {
     let (status, _, _) = c.get(&mut jar, "/admin/").await;
     assert_eq!(status, StatusCode::SEE_OTHER);
     // Signed in, the pages answer and carry the strict headers.
-    let mut jar = c.signed_in("anna", ANNA_PASSWORD).await;
+    let mut jar = c.signed_in("anna").await;
     let (status, page, headers) = c.get(&mut jar, "/admin/reconciliation").await;
     assert_eq!(status, StatusCode::OK, "{page}");
     let csp = headers["content-security-policy"].to_str().unwrap();
@@ -351,22 +193,22 @@ async fn a_wrong_password_is_refused_then_throttled(backend: Backend) {
     let c = start(backend).await;
     let mut jar = Jar::default();
     for _ in 0..maksa_app::operators::MAX_FAILURES_PER_NAME {
-        let (status, page) = c.sign_in(&mut jar, "anna", "not the password").await;
+        let (status, page) = sign_in(&c, &mut jar, "anna", "not the password").await;
         assert_eq!(status, StatusCode::UNAUTHORIZED);
-        assert!(page.contains("Wrong name or password."), "{page}");
+        assert!(page.contains("Wrong name, password or code."), "{page}");
         assert!(!page.contains("not the password"));
         assert!(!jar.0.contains_key("maksa_operator"));
     }
     // An unknown name gets the same answer.
-    let (status, page) = c.sign_in(&mut jar, "nobody", "x").await;
+    let (status, page) = sign_in(&c, &mut jar, "nobody", "x").await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
-    assert!(page.contains("Wrong name or password."));
+    assert!(page.contains("Wrong name, password or code."));
     // Now even the right password is held back.
-    let (status, page) = c.sign_in(&mut jar, "anna", ANNA_PASSWORD).await;
+    let (status, page) = sign_in(&c, &mut jar, "anna", ANNA_PASSWORD).await;
     assert_eq!(status, StatusCode::TOO_MANY_REQUESTS, "{page}");
     assert!(!jar.0.contains_key("maksa_operator"));
     // Another name is not held back by anna's failures.
-    c.signed_in("berta", BERTA_PASSWORD).await;
+    c.signed_in("berta").await;
 }
 
 async fn forms_without_their_token_are_refused(backend: Backend) {
@@ -379,7 +221,11 @@ async fn forms_without_their_token_are_refused(backend: Backend) {
         .post(
             &mut jar,
             "/admin/sign-in",
-            &[("name", "anna"), ("password", ANNA_PASSWORD)],
+            &[
+                ("name", "anna"),
+                ("password", ANNA_PASSWORD),
+                ("code", "000000"),
+            ],
         )
         .await;
     assert_eq!(status, StatusCode::FORBIDDEN);
@@ -412,8 +258,8 @@ async fn forms_without_their_token_are_refused(backend: Backend) {
         )
         .await
         .unwrap();
-    let mut anna = c.signed_in("anna", ANNA_PASSWORD).await;
-    let mut berta = c.signed_in("berta", BERTA_PASSWORD).await;
+    let mut anna = c.signed_in("anna").await;
+    let mut berta = c.signed_in("berta").await;
     let (_, berta_page, _) = c.get(&mut berta, "/admin/orders").await;
     let path = format!("/admin/orders/{}/approve", order.id);
     let (status, page, _) = c.post(&mut anna, &path, &[]).await;
@@ -449,7 +295,7 @@ async fn the_report_page_shows_the_reports_numbers(backend: Backend) {
     files.sort();
     assert!(files.len() >= 4, "{files:?}");
     for file in &files {
-        c.import_file(file).await;
+        import_file(&c, file).await;
     }
     let report = c
         .treasury
@@ -457,7 +303,7 @@ async fn the_report_page_shows_the_reports_numbers(backend: Backend) {
         .await
         .unwrap();
     assert!(!report.days.is_empty());
-    let mut jar = c.signed_in("anna", ANNA_PASSWORD).await;
+    let mut jar = c.signed_in("anna").await;
     let (status, page, _) = c.get(&mut jar, "/admin/reconciliation").await;
     assert_eq!(status, StatusCode::OK, "{page}");
     assert!(page.contains("Reconciliation 2026-11-01 to 2026-11-30"));
@@ -525,27 +371,30 @@ async fn an_entry_drills_down_to_its_payment_and_exports_as_csv(backend: Backend
     let request = cancelled_request(&c.store, 77).await;
     let payment = &request.payments[0];
     let purpose = payment.purpose_id.as_str().to_owned();
-    c.import_text(statement(
-        "STMT-OP-1",
-        &[
-            (
-                "REF-1",
-                payment.amount.minor(),
-                &purpose,
-                "Anna Bērziņa",
-                "LV80BANK0000435195001",
-            ),
-            (
-                "REF-2",
-                1234,
-                "=HYPERLINK(&quot;http://x&quot;),\"1\"",
-                "-Mallory",
-                "LV80BANK0000435195002",
-            ),
-        ],
-    ))
+    import_text(
+        &c,
+        statement(
+            "STMT-OP-1",
+            &[
+                (
+                    "REF-1",
+                    payment.amount.minor(),
+                    &purpose,
+                    "Anna Bērziņa",
+                    "LV80BANK0000435195001",
+                ),
+                (
+                    "REF-2",
+                    1234,
+                    "=HYPERLINK(&quot;http://x&quot;),\"1\"",
+                    "-Mallory",
+                    "LV80BANK0000435195002",
+                ),
+            ],
+        ),
+    )
     .await;
-    let mut jar = c.signed_in("anna", ANNA_PASSWORD).await;
+    let mut jar = c.signed_in("anna").await;
     let (status, list, _) = c
         .get(&mut jar, "/admin/entries?from=2026-11-30&to=2026-11-30")
         .await;
@@ -646,7 +495,7 @@ async fn an_operators_own_transfer_needs_another_operator(backend: Backend) {
         )
         .await
         .unwrap();
-    let mut anna = c.signed_in("anna", ANNA_PASSWORD).await;
+    let mut anna = c.signed_in("anna").await;
     let (status, page, _) = c.get(&mut anna, "/admin/orders").await;
     assert_eq!(status, StatusCode::OK, "{page}");
     assert!(page.contains(&format!("<tr data-order=\"{}\"", order.id)));
@@ -666,7 +515,7 @@ async fn an_operators_own_transfer_needs_another_operator(backend: Backend) {
         "proposed"
     );
     // Berta approves; then writes the batch.
-    let mut berta = c.signed_in("berta", BERTA_PASSWORD).await;
+    let mut berta = c.signed_in("berta").await;
     let (_, page, _) = c.get(&mut berta, "/admin/orders").await;
     let token = csrf_of(&page);
     let (status, _, headers) = c.post(&mut berta, &path, &[("csrf", &token)]).await;
@@ -720,4 +569,395 @@ on_both_databases!(
     the_report_page_shows_the_reports_numbers,
     an_entry_drills_down_to_its_payment_and_exports_as_csv,
     an_operators_own_transfer_needs_another_operator,
+    sign_in_needs_the_code_and_takes_it_once,
+    an_account_without_a_second_factor_enrols,
+    roles_decide_who_acts,
+    accounts_are_managed_and_their_changes_logged,
+    sessions_expire,
+    a_legacy_hash_is_rehashed_and_configuration_never_overwrites,
 );
+
+/// The second factor: a wrong code answers like a wrong password; a code is
+/// taken once; the right one signs in.
+async fn sign_in_needs_the_code_and_takes_it_once(backend: Backend) {
+    let c = start(backend).await;
+    let mut jar = Jar::default();
+    let (status, page, _) = c
+        .sign_in_with(&mut jar, "anna", password_of("anna"), "000000")
+        .await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED, "{page}");
+    assert!(page.contains("data-notice=\"sign-in\""), "{page}");
+    let (status, wrong_password, _) = c
+        .sign_in_with(&mut jar, "anna", "not the password", &c.fresh_code("anna"))
+        .await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    let notice = |page: &str| {
+        let at = page.find("data-notice=\"sign-in\">").unwrap();
+        page[at..].split('<').next().unwrap().to_owned()
+    };
+    assert_eq!(notice(&page), notice(&wrong_password), "answered alike");
+    assert!(!jar.0.contains_key("maksa_operator"));
+
+    let code = c.fresh_code("anna");
+    let (status, page, headers) = c
+        .sign_in_with(&mut jar, "anna", password_of("anna"), &code)
+        .await;
+    assert_eq!(status, StatusCode::SEE_OTHER, "{page}");
+    assert_eq!(headers["location"], "/admin/");
+    // The same code again (another browser): refused.
+    let mut again = Jar::default();
+    let (status, _, _) = c
+        .sign_in_with(&mut again, "anna", password_of("anna"), &code)
+        .await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED, "a code is taken once");
+    assert!(!again.0.contains_key("maksa_operator"));
+    let kinds: Vec<String> = c
+        .store
+        .operator_activity(&ActivityQuery {
+            operator: Some("anna".into()),
+            limit: 20,
+            ..ActivityQuery::default()
+        })
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|e| {
+            e.event.detail["reason"]
+                .as_str()
+                .unwrap_or_default()
+                .to_owned()
+        })
+        .collect();
+    assert!(kinds.iter().any(|r| r == "wrong or used code"), "{kinds:?}");
+    let audit = format!("{kinds:?}");
+    assert!(!audit.contains(&code), "the code is never recorded");
+}
+
+/// An account without a second factor signs in with its password once and
+/// must enrol before any other page opens.
+async fn an_account_without_a_second_factor_enrols(backend: Backend) {
+    let c = start(backend).await;
+    let mut anna = c.signed_in("anna").await;
+    let (status, page, _) = c
+        .post_from(
+            &mut anna,
+            "/admin/accounts",
+            "/admin/accounts/vera/reset-second-factor",
+            &[],
+        )
+        .await;
+    assert_eq!(status, StatusCode::SEE_OTHER, "{page}");
+    let mut vera = Jar::default();
+    let (status, page, headers) = c
+        .sign_in_with(&mut vera, "vera", password_of("vera"), "")
+        .await;
+    assert_eq!(status, StatusCode::SEE_OTHER, "{page}");
+    assert_eq!(headers["location"], "/admin/enrol");
+    // No other page opens yet.
+    let (status, _, headers) = c.get(&mut vera, "/admin/activity").await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert_eq!(headers["location"], "/admin/enrol");
+    let (status, page, _) = c.get(&mut vera, "/admin/enrol").await;
+    assert_eq!(status, StatusCode::OK, "{page}");
+    assert!(page.contains("data-state=\"enrol\""));
+    let secret = between(&page, "data-totp-secret>", "<");
+    assert!(
+        page.contains("otpauth://totp/maksa%3Avera?secret="),
+        "{page}"
+    );
+    let token = csrf_of(&page);
+    let (status, page, _) = c
+        .post(
+            &mut vera,
+            "/admin/enrol",
+            &[("csrf", &token), ("code", "000000")],
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{page}");
+    let now = maksa_app::clock::Clock::now(&*c.clock);
+    let code = totp::code_now(&secret, now).unwrap();
+    let (status, page, headers) = c
+        .post(
+            &mut vera,
+            "/admin/enrol",
+            &[("csrf", &token), ("code", &code)],
+        )
+        .await;
+    assert_eq!(status, StatusCode::SEE_OTHER, "{page}");
+    assert_eq!(headers["location"], "/admin/");
+    let (status, _, _) = c.get(&mut vera, "/admin/activity").await;
+    assert_eq!(status, StatusCode::OK);
+    // From now on the code is asked.
+    let mut other = Jar::default();
+    let (status, _, _) = c
+        .sign_in_with(&mut other, "vera", password_of("vera"), "")
+        .await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    let record = c.store.operator_record("vera").await.unwrap().unwrap();
+    assert_eq!(record.totp_secret.as_deref(), Some(secret.as_str()));
+}
+
+fn between(page: &str, start: &str, end: &str) -> String {
+    let at = page
+        .find(start)
+        .unwrap_or_else(|| panic!("{start} in {page}"))
+        + start.len();
+    page[at..].split(end).next().unwrap().to_owned()
+}
+
+/// A viewer reads every page and gets 403 on every action; an operator gets
+/// 403 on the accounts' actions.
+async fn roles_decide_who_acts(backend: Backend) {
+    let c = start(backend).await;
+    let mut vera = c.signed_in("vera").await;
+    for path in [
+        "/admin/",
+        "/admin/entries",
+        "/admin/orders",
+        "/admin/cards",
+        "/admin/activity",
+    ] {
+        let (status, page, _) = c.get(&mut vera, path).await;
+        assert_eq!(status, StatusCode::OK, "{path}: {page}");
+    }
+    let (status, _, _) = c.get(&mut vera, "/admin/accounts").await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let attempt = "00000000-0000-4000-8000-000000000001";
+    let posts = [
+        "/admin/entries/1/refund".to_owned(),
+        "/admin/orders/1/approve".to_owned(),
+        "/admin/orders/1/cancel".to_owned(),
+        "/admin/batches".to_owned(),
+        format!("/admin/cards/{attempt}/propose"),
+        format!("/admin/cards/{attempt}/approve"),
+        "/admin/cards/close-day".to_owned(),
+        "/admin/accounts".to_owned(),
+        "/admin/accounts/anna/disable".to_owned(),
+        "/admin/accounts/vera/role".to_owned(),
+    ];
+    for path in &posts {
+        let (status, page, _) = c
+            .post_from(
+                &mut vera,
+                "/admin/activity",
+                path,
+                &[("role", "administrator")],
+            )
+            .await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "{path}: {page}");
+        assert!(page.contains("data-state=\"forbidden\""), "{path}");
+    }
+    let mut berta = c.signed_in("berta").await;
+    for path in posts.iter().skip(7) {
+        let (status, _, _) = c
+            .post_from(
+                &mut berta,
+                "/admin/activity",
+                path,
+                &[("role", "administrator")],
+            )
+            .await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "{path}");
+    }
+    let record = c.store.operator_record("vera").await.unwrap().unwrap();
+    assert_eq!(record.role, Role::Viewer);
+}
+
+/// An administrator creates an account (one-time password and secret), and
+/// disables one: its session ends at once; the activity log shows both with
+/// before and after. Nobody disables themself or the last administrator.
+async fn accounts_are_managed_and_their_changes_logged(backend: Backend) {
+    let c = start(backend).await;
+    let mut anna = c.signed_in("anna").await;
+    let (status, page, _) = c
+        .post_from(
+            &mut anna,
+            "/admin/accounts",
+            "/admin/accounts",
+            &[("name", "otto"), ("role", "viewer")],
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{page}");
+    let password = between(&page, "data-password>", "<");
+    let secret = between(&page, "data-totp-secret>", "<");
+    assert_eq!(
+        password.len(),
+        maksa_app::operators::GENERATED_PASSWORD_CHARS
+    );
+    let mut otto = Jar::default();
+    let now = maksa_app::clock::Clock::now(&*c.clock);
+    let (status, page, headers) = c
+        .sign_in_with(
+            &mut otto,
+            "otto",
+            &password,
+            &totp::code_now(&secret, now).unwrap(),
+        )
+        .await;
+    assert_eq!(status, StatusCode::SEE_OTHER, "{page}");
+    assert_eq!(headers["location"], "/admin/");
+    // The same name again: refused.
+    let (status, _, _) = c
+        .post_from(
+            &mut anna,
+            "/admin/accounts",
+            "/admin/accounts",
+            &[("name", "otto"), ("role", "viewer")],
+        )
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT);
+
+    // Disabling berta ends her session at once.
+    let mut berta = c.signed_in("berta").await;
+    let (status, _, _) = c.get(&mut berta, "/admin/orders").await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, page, _) = c
+        .post_from(
+            &mut anna,
+            "/admin/accounts",
+            "/admin/accounts/berta/disable",
+            &[],
+        )
+        .await;
+    assert_eq!(status, StatusCode::SEE_OTHER, "{page}");
+    let (status, _, headers) = c.get(&mut berta, "/admin/orders").await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert_eq!(headers["location"], "/admin/sign-in");
+    let mut again = Jar::default();
+    let (status, _, _) = c
+        .sign_in_with(
+            &mut again,
+            "berta",
+            password_of("berta"),
+            &c.fresh_code("berta"),
+        )
+        .await;
+    assert_eq!(
+        status,
+        StatusCode::UNAUTHORIZED,
+        "a disabled account cannot sign in"
+    );
+
+    // A role change ends the session too, and the new role holds.
+    let (status, _, _) = c
+        .post_from(
+            &mut anna,
+            "/admin/accounts",
+            "/admin/accounts/otto/role",
+            &[("role", "operator")],
+        )
+        .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let (status, _, _) = c.get(&mut otto, "/admin/").await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+
+    // Not oneself, not the last administrator.
+    for (path, form) in [
+        ("/admin/accounts/anna/disable", vec![]),
+        ("/admin/accounts/anna/role", vec![("role", "viewer")]),
+    ] {
+        let (status, page, _) = c.post_from(&mut anna, "/admin/accounts", path, &form).await;
+        assert_eq!(status, StatusCode::CONFLICT, "{path}: {page}");
+        assert!(page.contains("data-state=\"refused\""));
+    }
+    let record = c.store.operator_record("anna").await.unwrap().unwrap();
+    assert_eq!(record.role, Role::Administrator);
+    assert!(!record.disabled);
+
+    // The activity log: newest first, with before and after.
+    let (status, page, _) = c.get(&mut anna, "/admin/activity?operator=anna").await;
+    assert_eq!(status, StatusCode::OK, "{page}");
+    let disabled = page
+        .split("<tr data-activity=")
+        .find(|row| row.contains("data-kind=\"operator.account_disabled\""))
+        .unwrap_or_else(|| panic!("{page}"));
+    assert!(
+        disabled.contains("&quot;disabled&quot;:false"),
+        "{disabled}"
+    );
+    assert!(disabled.contains("&quot;disabled&quot;:true"), "{disabled}");
+    let role_at = page.find("operator.role_changed").unwrap();
+    let created_at = page.find("data-kind=\"operator.account_created\"").unwrap();
+    assert!(role_at < created_at, "newest first");
+    assert!(
+        !page.contains(&password) && !page.contains(&secret),
+        "no secret shown"
+    );
+    let (_, page, _) = c
+        .get(&mut anna, "/admin/activity?kind=operator.account_created")
+        .await;
+    assert!(page.contains("data-operator=\"anna\""));
+    assert!(!page.contains("operator.account_disabled"));
+}
+
+/// Sessions end after the idle timeout and the absolute lifetime.
+async fn sessions_expire(backend: Backend) {
+    let c =
+        support::console::start_with_sessions(backend, SessionSettings::default(), |_| {}).await;
+    let mut jar = c.signed_in("anna").await;
+    c.clock.advance(time::Duration::minutes(20));
+    let (status, _, _) = c.get(&mut jar, "/admin/activity").await;
+    assert_eq!(status, StatusCode::OK);
+    c.clock.advance(time::Duration::minutes(31));
+    let (status, _, headers) = c.get(&mut jar, "/admin/activity").await;
+    assert_eq!(status, StatusCode::SEE_OTHER, "idle for 31 minutes");
+    assert_eq!(headers["location"], "/admin/sign-in");
+    let mut jar = c.signed_in("anna").await;
+    for _ in 0..16 {
+        c.clock.advance(time::Duration::minutes(29));
+        let (status, _, _) = c.get(&mut jar, "/admin/activity").await;
+        assert_eq!(status, StatusCode::OK);
+    }
+    c.clock.advance(time::Duration::minutes(29));
+    let (status, _, _) = c.get(&mut jar, "/admin/activity").await;
+    assert_eq!(status, StatusCode::SEE_OTHER, "past 8 hours");
+}
+
+/// A legacy PBKDF2 hash from `[[operator]]` still verifies and becomes
+/// argon2id at the sign-in; configuration never overwrites a stored account.
+async fn a_legacy_hash_is_rehashed_and_configuration_never_overwrites(backend: Backend) {
+    let c = start(backend).await;
+    let legacy = PasswordHash::pbkdf2("old passphrase", maksa_app::operators::MIN_ITERATIONS)
+        .unwrap()
+        .to_string();
+    let accounts = vec![
+        OperatorAccount::new("olga", &legacy).unwrap(),
+        // anna is stored already: this entry changes nothing.
+        OperatorAccount::new("anna", &legacy)
+            .unwrap()
+            .with_role(Role::Viewer),
+    ];
+    let operators = Arc::new(Operators::new(accounts, c.store.clone(), c.clock.clone()).unwrap());
+    let SignIn::Accepted(session) = operators
+        .sign_in("olga", "old passphrase", "", None)
+        .await
+        .unwrap()
+    else {
+        panic!("olga signs in")
+    };
+    assert!(!session.enrolled, "no second factor yet");
+    let olga = c.store.operator_record("olga").await.unwrap().unwrap();
+    assert!(
+        olga.password_hash.starts_with("$argon2id$"),
+        "{}",
+        olga.password_hash
+    );
+    assert_eq!(olga.role, Role::Administrator, "the default role");
+    let SignIn::Accepted(_) = operators
+        .sign_in("olga", "old passphrase", "", None)
+        .await
+        .unwrap()
+    else {
+        panic!("the new hash verifies")
+    };
+    let anna = c.store.operator_record("anna").await.unwrap().unwrap();
+    assert_eq!(anna.role, Role::Administrator);
+    assert!(anna.password_hash.starts_with("$argon2id$"));
+    assert_eq!(
+        operators
+            .sign_in("anna", "old passphrase", "", None)
+            .await
+            .unwrap(),
+        SignIn::Refused
+    );
+}

@@ -26,6 +26,7 @@ mod keys;
 mod lifecycle;
 mod lookup;
 mod retention;
+mod operators;
 mod rows;
 mod treasury;
 mod unit_of_work;

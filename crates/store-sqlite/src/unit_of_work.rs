@@ -479,6 +479,54 @@ impl UnitOfWork for SqliteWork {
         erasure: &maksa_app::store::PayerErasure,
     ) -> Result<bool, StoreError> {
         crate::retention::erase_payer_data(&mut self.transaction, erasure).await
+    async fn operator_for_update(
+        &mut self,
+        name: &str,
+    ) -> Result<Option<maksa_app::store::OperatorRecord>, StoreError> {
+        crate::operators::operator_for_update(&mut self.transaction, name).await
+    }
+
+    async fn insert_operator(
+        &mut self,
+        account: &maksa_app::store::OperatorRecord,
+    ) -> Result<bool, StoreError> {
+        crate::operators::insert_operator(&mut self.transaction, account).await
+    }
+
+    async fn update_operator(
+        &mut self,
+        account: &maksa_app::store::OperatorRecord,
+    ) -> Result<(), StoreError> {
+        crate::operators::update_operator(&mut self.transaction, account).await
+    }
+
+    async fn insert_operator_session(
+        &mut self,
+        session: &maksa_app::store::OperatorSessionRecord,
+    ) -> Result<(), StoreError> {
+        crate::operators::insert_operator_session(&mut self.transaction, session).await
+    }
+
+    async fn end_operator_sessions(
+        &mut self,
+        operator: &str,
+        only: Option<&str>,
+    ) -> Result<u64, StoreError> {
+        crate::operators::end_operator_sessions(&mut self.transaction, operator, only).await
+    }
+
+    async fn insert_card_reversal_proposal(
+        &mut self,
+        proposal: &maksa_app::store::CardReversalProposal,
+    ) -> Result<bool, StoreError> {
+        crate::operators::insert_card_reversal_proposal(&mut self.transaction, proposal).await
+    }
+
+    async fn delete_card_reversal_proposal(
+        &mut self,
+        attempt: AttemptId,
+    ) -> Result<bool, StoreError> {
+        crate::operators::delete_card_reversal_proposal(&mut self.transaction, attempt).await
     }
 
     async fn commit(self: Box<Self>) -> Result<(), StoreError> {

@@ -278,6 +278,48 @@ pub trait UnitOfWork: Send {
     /// the request is open, unknown or already erased.
     async fn erase_payer_data(&mut self, erasure: &super::PayerErasure)
     -> Result<bool, StoreError>;
+    // ── Operator accounts (store/operators.rs) ───────────────────────────────
+
+    /// The account `name`, locked until the end.
+    async fn operator_for_update(
+        &mut self,
+        name: &str,
+    ) -> Result<Option<super::OperatorRecord>, StoreError>;
+
+    /// Inserts a new account; `false` when the name is taken (nothing written).
+    async fn insert_operator(
+        &mut self,
+        account: &super::OperatorRecord,
+    ) -> Result<bool, StoreError>;
+
+    /// Overwrites the account's role, hash, TOTP secret and step, disabled
+    /// flag and last change.
+    async fn update_operator(&mut self, account: &super::OperatorRecord) -> Result<(), StoreError>;
+
+    /// Opens a session (and drops the operator's sessions past their lifetime).
+    async fn insert_operator_session(
+        &mut self,
+        session: &super::OperatorSessionRecord,
+    ) -> Result<(), StoreError>;
+
+    /// Ends `operator`'s sessions — all, or only `only`; answers how many.
+    async fn end_operator_sessions(
+        &mut self,
+        operator: &str,
+        only: Option<&str>,
+    ) -> Result<u64, StoreError>;
+
+    /// Records a proposed card reversal; `false` when one is waiting already.
+    async fn insert_card_reversal_proposal(
+        &mut self,
+        proposal: &super::CardReversalProposal,
+    ) -> Result<bool, StoreError>;
+
+    /// Removes the proposal to reverse `attempt`; `false` when there was none.
+    async fn delete_card_reversal_proposal(
+        &mut self,
+        attempt: AttemptId,
+    ) -> Result<bool, StoreError>;
 
     async fn commit(self: Box<Self>) -> Result<(), StoreError>;
 }

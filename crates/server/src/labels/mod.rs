@@ -7,6 +7,8 @@
 //! `payer` (the payer's pages), `workspace` (the payer's workspace and the
 //! simulated portal), further areas beside it.
 
+pub mod accounts;
+pub mod cards;
 pub mod console;
 pub mod queues;
 pub mod statements;

@@ -1,51 +1,50 @@
 //! The card payments' page (docs/providers/firstdata.md): card payments
-//! whose request could not take the money, each with Reverse (the operator's
-//! approval of the acquirer's reversal), and the business days closed at
-//! each acquirer with both sides' totals, a mismatch marked, and Close the
-//! day now. They call `maksa_app::cards::Cards`; this module only translates.
+//! whose request could not take the money, each with Propose reversal (the
+//! first operator) and, once proposed, Approve reversal (another operator:
+//! four eyes; only then is the acquirer asked), and the business days closed
+//! at each acquirer with both sides' totals, a mismatch marked, and Close
+//! the day now. They call `maksa_app::cards::Cards`; this module only
+//! translates.
 
-use super::{
-    csrf_field, escape, message_page, page, signed_in_page, signed_in_post, signed_in_post_form,
-    signed_money,
-};
+use super::frame::{self, Signed};
+use super::signed_money;
 use crate::AppState;
+use crate::labels::{cards as label, console};
 use axum::body::Body;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
-use maksa_app::cards::Reversed;
+use maksa_app::cards::{Proposed, Reversed};
 use maksa_app::error::AppError;
+use maksa_app::operators::Role;
 use maksa_app::store::CardTotals;
 use maksa_domain::attempt::AttemptId;
 use maksa_domain::codes::ProviderCode;
+use maud::{Markup, html};
 use std::collections::HashMap;
-use std::fmt::Write;
 
 /// Payments due for a reversal listed at most.
 pub const MAX_REFUNDS_LISTED: u32 = 200;
 /// Day closes listed at most.
 pub const MAX_CLOSES_LISTED: u32 = 60;
 
-fn notice_text(notice: &str) -> Option<&'static str> {
+fn notice_text(notice: &str) -> Option<&'static crate::labels::Text> {
     Some(match notice {
-        "reversed" => "The card payment was reversed: the money goes back to the card.",
-        "already" => "That card payment had already been reversed.",
-        "closed" => "The business day was closed; its totals match the hub's.",
-        "mismatch" => {
-            "The business day was closed, and its totals differ from the hub's: see the table."
-        }
+        "proposed" => &label::NOTICE_PROPOSED,
+        "already-proposed" => &label::NOTICE_ALREADY_PROPOSED,
+        "reversed" => &label::NOTICE_REVERSED,
+        "already" => &label::NOTICE_ALREADY,
+        "closed" => &label::NOTICE_CLOSED,
+        "mismatch" => &label::NOTICE_MISMATCH,
         _ => return None,
     })
 }
 
-fn totals_cell(totals: &CardTotals) -> String {
-    format!(
-        "{} payments {} · {} reversals {}",
-        totals.debit_count,
-        signed_money(totals.debit_minor),
-        totals.reversal_count,
-        signed_money(totals.reversal_minor)
-    )
+fn totals_cell(signed: &Signed<'_>, totals: &CardTotals) -> Markup {
+    html! {
+        (totals.debit_count) " " (signed.t(&label::PAYMENTS)) " " (signed_money(totals.debit_minor))
+        " · " (totals.reversal_count) " " (signed.t(&label::REVERSALS)) " " (signed_money(totals.reversal_minor))
+    }
 }
 
 pub async fn list(
@@ -53,178 +52,274 @@ pub async fn list(
     headers: HeaderMap,
     Query(query): Query<HashMap<String, String>>,
 ) -> Response {
-    let (_, session, token) = match signed_in_page(&state, &headers).await {
-        Ok(found) => found,
+    let signed = match frame::console_page(&state, &headers, Role::Viewer).await {
+        Ok(signed) => signed,
         Err(response) => return response,
     };
-    let signed = Some((&session, token.as_str()));
-    let (due, closes) = match (
+    let (due, closes, proposals) = match (
         state.cards.refunds_due(MAX_REFUNDS_LISTED).await,
         state.cards.day_closes(MAX_CLOSES_LISTED).await,
+        state.cards.reversal_proposals(MAX_REFUNDS_LISTED).await,
     ) {
-        (Ok(due), Ok(closes)) => (due, closes),
-        (Err(error), _) | (_, Err(error)) => return app_error(&error, signed),
+        (Ok(due), Ok(closes), Ok(proposals)) => (due, closes, proposals),
+        (Err(error), _, _) | (_, Err(error), _) | (_, _, Err(error)) => {
+            return app_error(&signed, &error);
+        }
     };
-    let mut body = String::from("<h1>Card payments</h1>");
-    if let Some(text) = query.get("notice").and_then(|n| notice_text(n)) {
-        let _ = write!(
-            body,
-            "<p class=\"notice\" role=\"status\" data-notice=\"{}\">{text}</p>",
-            escape(query.get("notice").map(String::as_str).unwrap_or_default())
-        );
-    }
-    body.push_str(
-        "<h2>To give back</h2><p>Card payments that arrived for a request that could not take them \
-         (cancelled, expired, or paid another way meanwhile). Reverse asks the acquirer to return \
-         the whole amount to the card.</p>\
-         <div class=\"scroll\" role=\"region\" aria-label=\"Card payments to give back\" tabindex=\"0\">\
-         <table data-table=\"card-refunds\"><caption>Oldest first</caption><thead><tr>\
-         <th scope=\"col\">Payment attempt</th><th scope=\"col\">Request</th><th scope=\"col\">Acquirer</th>\
-         <th scope=\"col\">Acquirer's id</th><th scope=\"col\">Amount</th><th scope=\"col\">Paid</th>\
-         <th scope=\"col\">Action</th></tr></thead><tbody>",
-    );
-    if due.is_empty() {
-        body.push_str("<tr><td colspan=\"7\">Nothing to give back.</td></tr>");
-    }
-    for attempt in &due {
-        let _ = write!(
-            body,
-            "<tr data-attempt=\"{id}\"><th scope=\"row\">{id}</th><td>{request}</td><td>{provider}</td>\
-             <td>{reference}</td><td class=\"num\">{amount} {currency}</td><td>{at}</td>\
-             <td><form class=\"inline\" method=\"post\" action=\"/admin/cards/{id}/reverse\">{csrf}\
-             <button type=\"submit\" data-action=\"reverse\" aria-label=\"Reverse card payment {id}\">Reverse</button></form></td></tr>",
-            id = attempt.id,
-            request = attempt.request_id,
-            provider = escape(attempt.provider.as_str()),
-            reference = escape(attempt.external_id.as_deref().unwrap_or("—")),
-            amount = signed_money(attempt.amount.minor()),
-            currency = escape(attempt.currency.as_str()),
-            at = attempt.updated_at,
-            csrf = csrf_field(&token),
-        );
-    }
-    body.push_str("</tbody></table></div>");
-
-    body.push_str("<h2>Business days</h2>");
+    let proposals: HashMap<AttemptId, String> = proposals
+        .into_iter()
+        .map(|p| (p.attempt, p.proposed_by))
+        .collect();
     let acquirers = state.cards.acquirers();
-    if acquirers.is_empty() {
-        body.push_str("<p>No card acquirer is connected.</p>");
-    }
-    for code in &acquirers {
-        let _ = write!(
-            body,
-            "<form method=\"post\" action=\"/admin/cards/close-day\">{csrf}\
-             <input type=\"hidden\" name=\"provider\" value=\"{code}\">\
-             <p><button type=\"submit\" data-action=\"close-day\" data-provider=\"{code}\">Close the day now at {code}</button> \
-             (it is also closed every day at the configured time)</p></form>",
-            code = escape(code.as_str()),
-            csrf = csrf_field(&token),
-        );
-    }
-    body.push_str(
-        "<table data-table=\"card-days\"><caption>Closed days, newest first: the acquirer's totals beside the hub's</caption>\
-         <thead><tr><th scope=\"col\">Closed</th><th scope=\"col\">Acquirer</th><th scope=\"col\">Period from</th>\
-         <th scope=\"col\">Acquirer's totals</th><th scope=\"col\">The hub's totals</th><th scope=\"col\">Result</th></tr></thead><tbody>",
-    );
-    if closes.is_empty() {
-        body.push_str("<tr><td colspan=\"6\">No day closed yet.</td></tr>");
-    }
-    for close in &closes {
-        let matches = close.matches();
-        let _ = write!(
-            body,
-            "<tr data-matches=\"{matches}\"><th scope=\"row\">{closed}</th><td>{provider}</td><td>{from}</td>\
-             <td>{acquirer}</td><td>{hub}</td><td>{result}</td></tr>",
-            closed = close.closed_at,
-            provider = escape(close.provider.as_str()),
-            from = close
-                .period_from
-                .map_or_else(|| "the beginning".to_owned(), |at| at.to_string()),
-            acquirer = totals_cell(&close.acquirer),
-            hub = totals_cell(&close.hub),
-            result = if matches {
-                "match"
-            } else {
-                "<strong>differ: find the payment the two sides disagree on</strong>"
-            },
-        );
-    }
-    body.push_str("</tbody></table>");
-    page(StatusCode::OK, "Card payments", "cards", &body, signed)
+    let may_act = signed.may(Role::Operator);
+    let notice = query.get("notice").and_then(|n| Some((n, notice_text(n)?)));
+    let title = signed.t(&label::TITLE);
+    let body = html! {
+        h1 { (title) }
+        @if let Some((code, text)) = notice {
+            p.notice role="status" data-notice=(code) { (signed.t(text)) }
+        }
+        h2 { (signed.t(&label::TO_GIVE_BACK)) }
+        p { (signed.t(&label::TO_GIVE_BACK_INTRO)) }
+        div.scroll role="region" aria-label=(signed.t(&label::TO_GIVE_BACK)) tabindex="0" {
+            table data-table="card-refunds" {
+                caption { (signed.t(&label::OLDEST_FIRST)) }
+                thead { tr {
+                    th scope="col" { (signed.t(&label::ATTEMPT)) }
+                    th scope="col" { (signed.t(&label::REQUEST)) }
+                    th scope="col" { (signed.t(&label::ACQUIRER)) }
+                    th scope="col" { (signed.t(&label::ACQUIRER_ID)) }
+                    th scope="col" { (signed.t(&label::AMOUNT)) }
+                    th scope="col" { (signed.t(&label::PAID)) }
+                    th scope="col" { (signed.t(&label::ACTION)) }
+                } }
+                tbody {
+                    @if due.is_empty() {
+                        tr { td colspan="7" { (signed.t(&label::NOTHING_TO_GIVE_BACK)) } }
+                    }
+                    @for attempt in &due {
+                        @let proposer = proposals.get(&attempt.id);
+                        tr data-attempt=(attempt.id) data-proposed-by=[proposer] {
+                            th scope="row" { (attempt.id) }
+                            td { (attempt.request_id) }
+                            td { (attempt.provider.as_str()) }
+                            td { (attempt.external_id.as_deref().unwrap_or("—")) }
+                            td.num { (signed_money(attempt.amount.minor())) " " (attempt.currency.as_str()) }
+                            td { (attempt.updated_at) }
+                            td {
+                                @match proposer {
+                                    None => {
+                                        @if may_act {
+                                            form.inline method="post" action={ "/admin/cards/" (attempt.id) "/propose" } {
+                                                (signed.csrf())
+                                                button type="submit" data-action="propose-reversal"
+                                                    aria-label={ (signed.t(&label::PROPOSE)) " " (attempt.id) } {
+                                                    (signed.t(&label::PROPOSE))
+                                                }
+                                            }
+                                        }
+                                    }
+                                    Some(by) => {
+                                        (signed.t(&label::PROPOSED_BY)) " " (by) "; "
+                                        @if may_act && *by != signed.session.name {
+                                            form.inline method="post" action={ "/admin/cards/" (attempt.id) "/approve" } {
+                                                (signed.csrf())
+                                                button type="submit" data-action="approve-reversal"
+                                                    aria-label={ (signed.t(&label::APPROVE)) " " (attempt.id) } {
+                                                    (signed.t(&label::APPROVE))
+                                                }
+                                            }
+                                        } @else {
+                                            (signed.t(&label::WAITING_FOR_ANOTHER))
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        h2 { (signed.t(&label::BUSINESS_DAYS)) }
+        @if acquirers.is_empty() {
+            p { (signed.t(&label::NO_ACQUIRER)) }
+        }
+        @if may_act {
+            @for code in &acquirers {
+                form method="post" action="/admin/cards/close-day" {
+                    (signed.csrf())
+                    input type="hidden" name="provider" value=(code.as_str());
+                    p {
+                        button type="submit" data-action="close-day" data-provider=(code.as_str()) {
+                            (signed.t(&label::CLOSE_DAY)) " " (code.as_str())
+                        }
+                        " " (signed.t(&label::CLOSE_DAY_NOTE))
+                    }
+                }
+            }
+        }
+        table data-table="card-days" {
+            caption { (signed.t(&label::CLOSES_CAPTION)) }
+            thead { tr {
+                th scope="col" { (signed.t(&label::CLOSED)) }
+                th scope="col" { (signed.t(&label::ACQUIRER)) }
+                th scope="col" { (signed.t(&label::PERIOD_FROM)) }
+                th scope="col" { (signed.t(&label::ACQUIRER_TOTALS)) }
+                th scope="col" { (signed.t(&label::HUB_TOTALS)) }
+                th scope="col" { (signed.t(&label::RESULT)) }
+            } }
+            tbody {
+                @if closes.is_empty() {
+                    tr { td colspan="6" { (signed.t(&label::NO_DAY_CLOSED)) } }
+                }
+                @for close in &closes {
+                    tr data-matches=(close.matches()) {
+                        th scope="row" { (close.closed_at) }
+                        td { (close.provider.as_str()) }
+                        td {
+                            @if let Some(at) = close.period_from {
+                                (at)
+                            } @else {
+                                (signed.t(&label::THE_BEGINNING))
+                            }
+                        }
+                        td { (totals_cell(&signed, &close.acquirer)) }
+                        td { (totals_cell(&signed, &close.hub)) }
+                        td {
+                            @if close.matches() {
+                                (signed.t(&label::MATCH))
+                            } @else {
+                                strong { (signed.t(&label::DIFFER)) }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    };
+    frame::render(StatusCode::OK, title, "cards", &signed, body)
 }
 
-pub async fn reverse(
+fn attempt_of(signed: &Signed<'_>, id: &str) -> Result<AttemptId, Response> {
+    AttemptId::parse(id).ok_or_else(|| {
+        frame::notice(
+            StatusCode::NOT_FOUND,
+            signed,
+            "not-found",
+            &console::NOT_FOUND_TITLE,
+            signed.t(&label::NO_SUCH_ATTEMPT),
+        )
+    })
+}
+
+/// `POST /admin/cards/{id}/propose` (also `/reverse`, its old name).
+pub async fn propose(
     State(state): State<AppState>,
     headers: HeaderMap,
     Path(id): Path<String>,
     body: Body,
 ) -> Response {
-    let (_, session, token) = match signed_in_post(&state, &headers, body).await {
+    let (signed, _) = match frame::console_action(&state, &headers, body, Role::Operator).await {
         Ok(found) => found,
         Err(response) => return response,
     };
-    let signed = Some((&session, token.as_str()));
-    let Some(attempt) = AttemptId::parse(&id) else {
-        return message_page(
-            StatusCode::NOT_FOUND,
-            "Not found",
-            "not-found",
-            "There is no such payment attempt.",
-            signed,
-        );
+    let attempt = match attempt_of(&signed, &id) {
+        Ok(attempt) => attempt,
+        Err(response) => return response,
     };
-    match state.cards.reverse(attempt, &session.name).await {
+    match state
+        .cards
+        .propose_reversal(attempt, &signed.session.name)
+        .await
+    {
+        Ok(Proposed::Now(_)) => Redirect::to("/admin/cards?notice=proposed").into_response(),
+        Ok(Proposed::Already(_)) => {
+            Redirect::to("/admin/cards?notice=already-proposed").into_response()
+        }
+        Ok(Proposed::Reversed(_)) => Redirect::to("/admin/cards?notice=already").into_response(),
+        Err(error) => app_error(&signed, &error),
+    }
+}
+
+/// `POST /admin/cards/{id}/approve`: another operator than the proposer.
+pub async fn approve(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    body: Body,
+) -> Response {
+    let (signed, _) = match frame::console_action(&state, &headers, body, Role::Operator).await {
+        Ok(found) => found,
+        Err(response) => return response,
+    };
+    let attempt = match attempt_of(&signed, &id) {
+        Ok(attempt) => attempt,
+        Err(response) => return response,
+    };
+    match state
+        .cards
+        .approve_reversal(attempt, &signed.session.name)
+        .await
+    {
         Ok(Reversed::Now(_)) => Redirect::to("/admin/cards?notice=reversed").into_response(),
         Ok(Reversed::Already(_)) => Redirect::to("/admin/cards?notice=already").into_response(),
-        Err(error) => app_error(&error, signed),
+        Err(error) => app_error(&signed, &error),
     }
 }
 
 pub async fn close_day(State(state): State<AppState>, headers: HeaderMap, body: Body) -> Response {
-    let (_, session, token, form) = match signed_in_post_form(&state, &headers, body).await {
+    let (signed, form) = match frame::console_action(&state, &headers, body, Role::Operator).await {
         Ok(found) => found,
         Err(response) => return response,
     };
-    let signed = Some((&session, token.as_str()));
     let Some(provider) = form.get("provider").and_then(|p| ProviderCode::parse(p)) else {
-        return message_page(
+        return frame::notice(
             StatusCode::BAD_REQUEST,
-            "Refused",
+            &signed,
             "refused",
-            "Name the acquirer whose day to close.",
-            signed,
+            &label::REFUSED_TITLE,
+            signed.t(&label::NAME_THE_ACQUIRER),
         );
     };
     match state.cards.close_day(&provider).await {
         Ok(close) if close.matches() => Redirect::to("/admin/cards?notice=closed").into_response(),
         Ok(_) => Redirect::to("/admin/cards?notice=mismatch").into_response(),
-        Err(error) => app_error(&error, signed),
+        Err(error) => app_error(&signed, &error),
     }
 }
 
-fn app_error(
-    error: &AppError,
-    signed: Option<(&maksa_app::operators::OperatorSession, &str)>,
-) -> Response {
+fn app_error(signed: &Signed<'_>, error: &AppError) -> Response {
     let (status, title, state) = match error {
-        AppError::NotFound { .. } => (StatusCode::NOT_FOUND, "Not found", "not-found"),
+        AppError::NotFound { .. } => (
+            StatusCode::NOT_FOUND,
+            &console::NOT_FOUND_TITLE,
+            "not-found",
+        ),
+        AppError::Forbidden { .. } => (
+            StatusCode::FORBIDDEN,
+            &console::FORBIDDEN_TITLE,
+            "forbidden",
+        ),
         AppError::Conflict { .. } | AppError::BadInput { .. } => {
-            (StatusCode::CONFLICT, "Refused", "refused")
+            (StatusCode::CONFLICT, &label::REFUSED_TITLE, "refused")
         }
         AppError::Unavailable(_) => (
             StatusCode::SERVICE_UNAVAILABLE,
-            "The acquirer could not be reached",
+            &label::ACQUIRER_UNREACHABLE,
             "unavailable",
         ),
         _ => {
             tracing::error!(%error, "the card payments' page failed");
-            (
+            return frame::notice(
                 StatusCode::SERVICE_UNAVAILABLE,
-                "Unavailable",
+                signed,
                 "unavailable",
-            )
+                &console::UNAVAILABLE_TITLE,
+                signed.t(&console::UNAVAILABLE),
+            );
         }
     };
+    // The service's message is in English and names the attempt: bounded.
     let message: String = error.to_string().chars().take(200).collect();
-    message_page(status, title, state, &message, signed)
+    frame::notice(status, signed, state, title, &message)
 }

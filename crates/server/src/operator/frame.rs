@@ -258,6 +258,48 @@ pub(crate) fn render(
     response
 }
 
+/// A console page without the navigation (sign-in, the second factor's
+/// enrolment): the same document, head and `main[data-state]`.
+pub(crate) fn render_public(
+    status: StatusCode,
+    lang: Lang,
+    title: &str,
+    data_state: &str,
+    body: Markup,
+) -> Response {
+    let document = html! {
+        (DOCTYPE)
+        html lang=(lang.code()) {
+            head {
+                meta charset="utf-8";
+                meta name="viewport" content="width=device-width, initial-scale=1";
+                title { (title) " — " (lang.of(&label::BRAND)) }
+                link rel="stylesheet" href="/assets/maksa.css";
+                link rel="stylesheet" href="/admin/operator.css";
+            }
+            body.font-size-100 {
+                header {
+                    p.brand { (lang.of(&label::BRAND)) }
+                    nav aria-label=(lang.of(&label::NAV_LABEL)) {
+                        ul {
+                            li {
+                                a href={ "/admin/language/" (lang.other().code()) "?back=/admin/sign-in" }
+                                    lang=(lang.other().code()) data-action="switch-language" {
+                                    (lang.of(&label::SWITCH_LANGUAGE))
+                                }
+                            }
+                        }
+                    }
+                }
+                main.operator id="content" data-state=(data_state) { (body) }
+            }
+        }
+    };
+    let mut response = (status, document.into_string()).into_response();
+    secure_headers(&mut response, &csp(""));
+    response
+}
+
 /// `GET /admin/language/{lv|en}?back=/admin/…`: keeps the choice in a
 /// cookie and goes back (only to a console page: no open redirect).
 pub(crate) async fn switch_language(

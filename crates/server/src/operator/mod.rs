@@ -1,4 +1,5 @@
-//! The operator's pages at `/admin/` (docs/operator.md): sign-in, the
+//! The operator's pages at `/admin/` (docs/operator.md): sign-in with the
+//! second factor and its enrolment, the accounts, the activity log, the
 //! reconciliation report with its chart, the statement entries (drill-down
 //! and CSV export) and the payment orders. They call
 //! `maksa_app::operators::Operators` (accounts, sessions, CSRF) and
@@ -12,6 +13,8 @@
 // and returned at once: boxing it would only add an allocation.
 #![allow(clippy::result_large_err)]
 
+mod accounts;
+mod activity;
 mod cards;
 mod charts;
 mod dashboard;
@@ -31,6 +34,7 @@ pub use dashboard::render_html as dashboard_html;
 mod requests;
 
 use crate::AppState;
+use crate::labels::{Lang, Text, accounts as account_label, console as console_label};
 use crate::pages::html::{csp, escape, secure_headers};
 use axum::Router;
 use axum::body::{Body, Bytes};
@@ -39,7 +43,7 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use maksa_app::operators::{OperatorSession, Operators, SignIn};
+use maksa_app::operators::{OperatorSession, Operators, Role, SignIn, totp};
 use maksa_app::treasury::{Treasury, TreasuryError};
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -85,6 +89,13 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .route("/admin/language/{code}", get(frame::switch_language))
         .route("/admin/sign-in", get(sign_in_page).post(sign_in))
         .route("/admin/sign-out", post(sign_out))
+        .route("/admin/enrol", get(enrol_page).post(enrol))
+        .route(
+            "/admin/accounts",
+            get(accounts::list).post(accounts::create),
+        )
+        .route("/admin/accounts/{name}/{action}", post(accounts::act))
+        .route("/admin/activity", get(activity::list))
         .route("/admin/entries", get(entries::list))
         .route("/admin/entries.csv", get(entries::csv))
         .route("/admin/entries/{id}", get(entries::detail))
@@ -95,7 +106,9 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .route("/admin/batches", post(orders::write_batches))
         .route("/admin/cards", get(cards::list))
         .route("/admin/limits", get(limits::page))
-        .route("/admin/cards/{id}/reverse", post(cards::reverse))
+        .route("/admin/cards/{id}/propose", post(cards::propose))
+        .route("/admin/cards/{id}/reverse", post(cards::propose))
+        .route("/admin/cards/{id}/approve", post(cards::approve))
         .route("/admin/cards/close-day", post(cards::close_day))
         .route("/admin/reports", get(reports::page))
         .route("/admin/reports.csv", get(reports::csv))
@@ -162,8 +175,8 @@ fn cookies<'a>(headers: &'a HeaderMap, name: &'a str) -> impl Iterator<Item = &'
     crate::pages::cookies(headers, name, MAX_COOKIE_CHARS)
 }
 
-/// The signed-in operator, or the redirect to the sign-in page.
-pub(crate) async fn signed_in(
+/// The signed-in operator, enrolled or not, or the redirect to the sign-in page.
+async fn any_session(
     console: &OperatorConsole,
     headers: &HeaderMap,
 ) -> Result<OperatorSession, Response> {
@@ -184,6 +197,19 @@ pub(crate) async fn signed_in(
         }
     }
     Err(Redirect::to("/admin/sign-in").into_response())
+}
+
+/// The signed-in operator with a second factor, or the redirect to the
+/// sign-in page (or to the enrolment page, before any other page opens).
+pub(crate) async fn signed_in(
+    console: &OperatorConsole,
+    headers: &HeaderMap,
+) -> Result<OperatorSession, Response> {
+    let session = any_session(console, headers).await?;
+    if !session.enrolled {
+        return Err(Redirect::to("/admin/enrol").into_response());
+    }
+    Ok(session)
 }
 
 /// A signed-in operator's form post (session and CSRF checked): the console,
@@ -219,6 +245,16 @@ pub(crate) async fn signed_in_post_form<'a>(
         .csrf_token(&session)
         .await
         .unwrap_or_default();
+    // Every action of these pages is an operator's: a viewer only reads.
+    if !session.role.allows(Role::Operator) {
+        return Err(message_page(
+            StatusCode::FORBIDDEN,
+            "Not allowed",
+            "forbidden",
+            "Your role does not allow this action.",
+            Some((&session, &token)),
+        ));
+    }
     Ok((console, session, token, form))
 }
 
@@ -300,50 +336,68 @@ async fn sign_in_page(State(state): State<AppState>, request: Request) -> Respon
     if signed_in(console, request.headers()).await.is_ok() {
         return Redirect::to("/admin/").into_response();
     }
-    sign_in_form(console, StatusCode::OK, None, secure).await
+    let lang = frame::language(request.headers());
+    sign_in_form(console, StatusCode::OK, None, secure, lang).await
 }
 
 async fn sign_in_form(
     console: &OperatorConsole,
     status: StatusCode,
-    notice: Option<&str>,
+    notice: Option<&Text>,
     secure: bool,
+    lang: Lang,
 ) -> Response {
     let form = match console.operators.sign_in_form().await {
         Ok(form) => form,
         Err(error) => {
             tracing::error!(%error, "the operator session key is unavailable");
-            return message_page(
-                StatusCode::SERVICE_UNAVAILABLE,
-                "Unavailable",
-                "unavailable",
-                "The hub cannot sign anyone in right now. Try again shortly.",
-                None,
-            );
+            return unavailable(lang);
         }
     };
-    let notice = notice
-        .map(|n| {
-            format!(
-                "<p class=\"notice\" role=\"alert\" data-notice=\"sign-in\">{}</p>",
-                escape(n)
-            )
-        })
-        .unwrap_or_default();
-    let body = format!(
-        "<h1>Operator sign-in</h1>{notice}\
-         <form method=\"post\" action=\"/admin/sign-in\">\
-         <input type=\"hidden\" name=\"csrf\" value=\"{token}\">\
-         <p><label for=\"name\">Name</label><br><input id=\"name\" name=\"name\" autocomplete=\"username\" required maxlength=\"64\"></p>\
-         <p><label for=\"password\">Password</label><br><input id=\"password\" name=\"password\" type=\"password\" autocomplete=\"current-password\" required maxlength=\"1024\"></p>\
-         <p><button type=\"submit\" data-action=\"sign-in\">Sign in</button></p></form>",
-        token = escape(&form.token),
-    );
-    let mut response = page(status, "Operator sign-in", "sign-in", &body, None);
+    let title = lang.of(&account_label::SIGN_IN_TITLE);
+    let body = maud::html! {
+        h1 { (title) }
+        @if let Some(notice) = notice {
+            p.notice role="alert" data-notice="sign-in" { (lang.of(notice)) }
+        }
+        form method="post" action="/admin/sign-in" {
+            input type="hidden" name="csrf" value=(form.token);
+            p {
+                label for="name" { (lang.of(&account_label::NAME)) } br;
+                input id="name" name="name" autocomplete="username" required maxlength="64";
+            }
+            p {
+                label for="password" { (lang.of(&account_label::PASSWORD)) } br;
+                input id="password" name="password" type="password" autocomplete="current-password" required maxlength="1024";
+            }
+            p {
+                label for="code" { (lang.of(&account_label::CODE)) } br;
+                input id="code" name="code" inputmode="numeric" autocomplete="one-time-code" maxlength="8" pattern="[0-9 ]*" aria-describedby="code-hint";
+                br;
+                small id="code-hint" { (lang.of(&account_label::CODE_HINT)) }
+            }
+            p { button type="submit" data-action="sign-in" { (lang.of(&account_label::SIGN_IN)) } }
+        }
+    };
+    let mut response = frame::render_public(status, lang, title, "sign-in", body);
     if let Some(value) = cookie_header(FORM_COOKIE, &form.cookie, secure, None) {
         response.headers_mut().append(header::SET_COOKIE, value);
     }
     response
+}
+
+fn unavailable(lang: Lang) -> Response {
+    let title = lang.of(&console_label::UNAVAILABLE_TITLE);
+    frame::render_public(
+        StatusCode::SERVICE_UNAVAILABLE,
+        lang,
+        title,
+        "unavailable",
+        maud::html! {
+            h1 { (title) }
+            p.notice role="alert" { (lang.of(&account_label::SIGN_IN_UNAVAILABLE)) }
+        },
+    )
 }
 
 async fn sign_in(State(state): State<AppState>, request: Request) -> Response {
@@ -352,6 +406,7 @@ async fn sign_in(State(state): State<AppState>, request: Request) -> Response {
         Err(response) => return response,
     };
     let secure = over_tls(request.extensions());
+    let lang = frame::language(request.headers());
     let address = request
         .extensions()
         .get::<ConnectInfo<SocketAddr>>()
@@ -378,17 +433,26 @@ async fn sign_in(State(state): State<AppState>, request: Request) -> Response {
         return sign_in_form(
             console,
             StatusCode::FORBIDDEN,
-            Some("The sign-in form had expired. Please sign in again."),
+            Some(&account_label::SIGN_IN_EXPIRED),
             secure,
+            lang,
         )
         .await;
     }
-    let name = form.get("name").map(String::as_str).unwrap_or_default();
-    let password = form.get("password").map(String::as_str).unwrap_or_default();
-    match console.operators.sign_in(name, password, address).await {
+    let field = |name: &str| form.get(name).map(String::as_str).unwrap_or_default();
+    match console
+        .operators
+        .sign_in(field("name"), field("password"), field("code"), address)
+        .await
+    {
         Ok(SignIn::Accepted(session)) => {
-            let mut response = Redirect::to("/admin/").into_response();
-            let max_age = maksa_app::operators::SESSION_HOURS.saturating_mul(3600);
+            let to = if session.enrolled {
+                "/admin/"
+            } else {
+                "/admin/enrol"
+            };
+            let mut response = Redirect::to(to).into_response();
+            let max_age = console.operators.settings().lifetime.whole_seconds().max(0);
             if let Some(value) =
                 cookie_header(SESSION_COOKIE, session.cookie(), secure, Some(max_age))
             {
@@ -403,8 +467,9 @@ async fn sign_in(State(state): State<AppState>, request: Request) -> Response {
             sign_in_form(
                 console,
                 StatusCode::UNAUTHORIZED,
-                Some("Wrong name or password."),
+                Some(&account_label::SIGN_IN_REFUSED),
                 secure,
+                lang,
             )
             .await
         }
@@ -412,22 +477,38 @@ async fn sign_in(State(state): State<AppState>, request: Request) -> Response {
             sign_in_form(
                 console,
                 StatusCode::TOO_MANY_REQUESTS,
-                Some("Too many failed sign-ins. Wait 15 minutes and try again."),
+                Some(&account_label::SIGN_IN_THROTTLED),
                 secure,
+                lang,
             )
             .await
         }
         Err(error) => {
             tracing::error!(%error, "operator sign-in failed on our side");
-            message_page(
-                StatusCode::SERVICE_UNAVAILABLE,
-                "Unavailable",
-                "unavailable",
-                "The hub cannot sign anyone in right now. Try again shortly.",
-                None,
-            )
+            unavailable(lang)
         }
     }
+}
+
+/// The session and form of a POST that an operator without a second factor
+/// may also send (enrolment, sign-out): session and CSRF token checked.
+async fn any_session_form(
+    console: &OperatorConsole,
+    headers: &HeaderMap,
+    body: Body,
+) -> Result<(OperatorSession, HashMap<String, String>), Response> {
+    let session = any_session(console, headers).await?;
+    let form = read_form(headers, body).await?;
+    let token = form.get("csrf").map(String::as_str).unwrap_or_default();
+    if !console
+        .operators
+        .check_csrf(&session, token)
+        .await
+        .unwrap_or(false)
+    {
+        return Err(stale_form());
+    }
+    Ok((session, form))
 }
 
 async fn sign_out(State(state): State<AppState>, request: Request) -> Response {
@@ -437,16 +518,118 @@ async fn sign_out(State(state): State<AppState>, request: Request) -> Response {
     };
     let secure = over_tls(request.extensions());
     let (parts, body) = request.into_parts();
-    let session = match signed_in_form(console, &parts.headers, body).await {
+    let session = match any_session_form(console, &parts.headers, body).await {
         Ok((session, _)) => session,
         Err(response) => return response,
     };
-    console.operators.signed_out(&session).await;
+    if let Err(error) = console.operators.sign_out(&session).await {
+        tracing::error!(%error, "ending an operator session failed");
+        return unavailable(frame::language(&parts.headers));
+    }
     let mut response = Redirect::to("/admin/sign-in").into_response();
     if let Some(value) = cookie_header(SESSION_COOKIE, "", secure, Some(0)) {
         response.headers_mut().append(header::SET_COOKIE, value);
     }
     response
+}
+
+/// `GET /admin/enrol`: an operator without a second factor sees the secret
+/// to add to an authenticator app, and confirms a code before any other
+/// page opens.
+async fn enrol_page(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    let console = match console(&state) {
+        Ok(console) => console,
+        Err(response) => return response,
+    };
+    let session = match any_session(console, &headers).await {
+        Ok(session) => session,
+        Err(response) => return response,
+    };
+    enrol_form(
+        console,
+        &session,
+        StatusCode::OK,
+        false,
+        frame::language(&headers),
+    )
+    .await
+}
+
+async fn enrol_form(
+    console: &OperatorConsole,
+    session: &OperatorSession,
+    status: StatusCode,
+    wrong: bool,
+    lang: Lang,
+) -> Response {
+    if session.enrolled {
+        return Redirect::to("/admin/").into_response();
+    }
+    let (secret, token) = match (
+        console.operators.enrolment_secret(session).await,
+        console.operators.csrf_token(session).await,
+    ) {
+        (Ok(secret), Ok(token)) => (secret, token),
+        _ => return unavailable(lang),
+    };
+    let uri = totp::uri(&secret, &session.name);
+    let title = lang.of(&account_label::ENROL_TITLE);
+    let body = maud::html! {
+        h1 { (title) }
+        @if wrong {
+            p.notice role="alert" data-notice="wrong-code" { (lang.of(&account_label::ENROL_WRONG)) }
+        }
+        p { (lang.of(&account_label::ENROL_INTRO)) }
+        dl {
+            dt { (lang.of(&account_label::SECRET)) }
+            dd { code data-totp-secret { (secret) } }
+            dt { (lang.of(&account_label::URI)) }
+            dd { code data-totp-uri { (uri) } }
+        }
+        form method="post" action="/admin/enrol" {
+            input type="hidden" name="csrf" value=(token);
+            p {
+                label for="code" { (lang.of(&account_label::CODE)) } br;
+                input id="code" name="code" inputmode="numeric" autocomplete="one-time-code" required maxlength="8" pattern="[0-9 ]*";
+            }
+            p { button type="submit" data-action="enrol" { (lang.of(&account_label::CONFIRM)) } }
+        }
+        form.inline method="post" action="/admin/sign-out" {
+            input type="hidden" name="csrf" value=(token);
+            button.secondary type="submit" data-action="sign-out" { (lang.of(&console_label::SIGN_OUT)) }
+        }
+    };
+    frame::render_public(status, lang, title, "enrol", body)
+}
+
+async fn enrol(State(state): State<AppState>, headers: HeaderMap, body: Body) -> Response {
+    let console = match console(&state) {
+        Ok(console) => console,
+        Err(response) => return response,
+    };
+    let lang = frame::language(&headers);
+    let (session, form) = match any_session_form(console, &headers, body).await {
+        Ok(found) => found,
+        Err(response) => return response,
+    };
+    let code = form.get("code").map(String::as_str).unwrap_or_default();
+    match console.operators.enrol(&session, code).await {
+        Ok(true) => Redirect::to("/admin/").into_response(),
+        Ok(false) => {
+            enrol_form(
+                console,
+                &session,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                true,
+                lang,
+            )
+            .await
+        }
+        Err(error) => {
+            tracing::error!(%error, "the second factor's enrolment failed");
+            unavailable(lang)
+        }
+    }
 }
 
 async fn stylesheet() -> Response {

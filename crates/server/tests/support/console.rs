@@ -1,12 +1,16 @@
 //! The operator's console for integration tests: the real server on port 0
 //! over a fresh database with three operators — `anna` (administrator),
-//! `berta` (operator) and `vera` (viewer) — a cookie jar kept by hand, and
-//! sign-in. Tests of console pages use this, never their own sign-in, so
-//! that a change to how operators sign in is made here once.
+//! `berta` (operator) and `vera` (viewer), each with a password and a TOTP
+//! secret — a cookie jar kept by hand, and sign-in (name, password and the
+//! current code). Tests of console pages use this, never their own sign-in,
+//! so that a change to how operators sign in is made here once.
+//!
+//! Sessions of these hubs last a year and never idle out (tests move the
+//! clock by days); `start_with_sessions` gives a hub the real lifetimes.
 
 use super::{Backend, DatabaseGuard, open_store};
 use maksa_app::clock::ManualClock;
-use maksa_app::operators::{MIN_ITERATIONS, OperatorAccount, Operators, PasswordHash, Role};
+use maksa_app::operators::{OperatorAccount, Operators, PasswordHash, Role, SessionSettings, totp};
 use maksa_app::payment_requests::HubSettings;
 use maksa_app::store::prelude::*;
 use maksa_app::treasury::{Treasury, TreasurySettings};
@@ -15,7 +19,7 @@ use maksa_server::{AppState, Listeners, OperatorConsole, PayerOptions, RunningSe
 use reqwest::StatusCode;
 use reqwest::redirect::Policy;
 use std::collections::HashMap;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, OnceLock};
 use time::macros::datetime;
 
 /// The three operators: name, password, role.
@@ -24,6 +28,31 @@ pub const OPERATORS: [(&str, &str, Role); 3] = [
     ("berta", "berta's other passphrase", Role::Operator),
     ("vera", "vera only looks", Role::Viewer),
 ];
+
+/// Each test operator's TOTP secret (base32, 20 bytes).
+pub const TOTP_SECRETS: [(&str, &str); 3] = [
+    ("anna", "ANNAANNAANNAANNAANNAANNAANNAANNA"),
+    ("berta", "BERTABERTABERTABERTABERTABERTABE"),
+    ("vera", "VERAVERAVERAVERAVERAVERAVERAVERA"),
+];
+
+/// The TOTP secret of test operator `name`.
+pub fn secret_of(name: &str) -> &'static str {
+    TOTP_SECRETS
+        .iter()
+        .find(|(n, _)| *n == name)
+        .map(|(_, s)| *s)
+        .expect("one of the test operators")
+}
+
+/// The password of test operator `name`.
+pub fn password_of(name: &str) -> &'static str {
+    OPERATORS
+        .iter()
+        .find(|(n, _, _)| *n == name)
+        .map(|(_, p, _)| *p)
+        .expect("one of the test operators")
+}
 
 /// A running hub with the console mounted.
 pub struct ConsoleHub {
@@ -34,6 +63,8 @@ pub struct ConsoleHub {
     pub state: AppState,
     pub treasury: Treasury,
     http: reqwest::Client,
+    /// The last TOTP step each operator signed in with (a code is taken once).
+    steps: Mutex<HashMap<String, i64>>,
     _server: RunningServer,
     _guard: DatabaseGuard,
 }
@@ -73,11 +104,28 @@ pub fn csrf_of(page: &str) -> String {
     rest[..rest.find('"').unwrap()].to_owned()
 }
 
-/// A hash at the lowest accepted cost: the tests sign in many times.
+/// The operators' argon2id hashes, made once per test binary.
 fn hash(password: &str) -> String {
-    PasswordHash::with_iterations(password, MIN_ITERATIONS)
-        .unwrap()
-        .to_string()
+    static HASHES: OnceLock<Vec<(String, String)>> = OnceLock::new();
+    let hashes = HASHES.get_or_init(|| {
+        OPERATORS
+            .iter()
+            .map(|(_, p, _)| ((*p).to_owned(), PasswordHash::new(p).unwrap().to_string()))
+            .collect()
+    });
+    hashes
+        .iter()
+        .find(|(p, _)| p == password)
+        .map(|(_, h)| h.clone())
+        .unwrap_or_else(|| PasswordHash::new(password).unwrap().to_string())
+}
+
+/// Sessions that outlast any test's moves of the clock.
+pub fn long_sessions() -> SessionSettings {
+    SessionSettings {
+        lifetime: time::Duration::days(365),
+        idle: time::Duration::days(365),
+    }
 }
 
 /// A hub with the console and default payer options.
@@ -88,6 +136,15 @@ pub async fn start(backend: Backend) -> ConsoleHub {
 /// A hub with the console; `configure` adds to the payer options
 /// (connectors, an outbound transport for the workers, …).
 pub async fn start_with(backend: Backend, configure: impl FnOnce(&mut PayerOptions)) -> ConsoleHub {
+    start_with_sessions(backend, long_sessions(), configure).await
+}
+
+/// A hub with the console whose sessions last as `sessions` says.
+pub async fn start_with_sessions(
+    backend: Backend,
+    sessions: SessionSettings,
+    configure: impl FnOnce(&mut PayerOptions),
+) -> ConsoleHub {
     let _ = rustls::crypto::ring::default_provider().install_default();
     let (store, guard) = open_store(backend).await;
     let clock = Arc::new(ManualClock::new(datetime!(2026-11-30 20:00 UTC)));
@@ -98,9 +155,16 @@ pub async fn start_with(backend: Backend, configure: impl FnOnce(&mut PayerOptio
             OperatorAccount::new(name, &hash(password))
                 .unwrap()
                 .with_role(*role)
+                .with_totp_secret(secret_of(name))
+                .unwrap()
         })
         .collect();
-    let operators = Arc::new(Operators::new(accounts, store.clone(), clock.clone()).unwrap());
+    let operators = Arc::new(
+        Operators::new(accounts, store.clone(), clock.clone())
+            .unwrap()
+            .with_sessions(sessions),
+    );
+    operators.seed().await.unwrap();
     let bound = maksa_server::bind(Listeners {
         http: Some("127.0.0.1:0".parse().unwrap()),
         https: None,
@@ -140,6 +204,7 @@ pub async fn start_with(backend: Backend, configure: impl FnOnce(&mut PayerOptio
             .redirect(Policy::none())
             .build()
             .unwrap(),
+        steps: Mutex::new(HashMap::new()),
         _server: server,
         _guard: guard,
     }
@@ -222,24 +287,57 @@ impl ConsoleHub {
         self.post(jar, path, &fields).await
     }
 
-    /// Signs `name` (one of [`OPERATORS`]) in; the jar holds the session.
-    pub async fn signed_in(&self, name: &str) -> Jar {
-        let (_, password, _) = OPERATORS
-            .iter()
-            .find(|(n, _, _)| *n == name)
-            .expect("one of the test operators");
-        let mut jar = Jar::default();
-        let (status, page, _) = self.get(&mut jar, "/admin/sign-in").await;
+    /// A code of `name`'s secret for a step the hub has not taken from
+    /// them yet (one step either side of now; else the clock moves on by a
+    /// step).
+    pub fn fresh_code(&self, name: &str) -> String {
+        let secret = totp::decode(secret_of(name)).unwrap();
+        let mut steps = self.steps.lock().unwrap();
+        let last = steps.get(name).copied().unwrap_or(i64::MIN);
+        loop {
+            let now = totp::step_at(maksa_app::clock::Clock::now(&*self.clock));
+            if let Some(step) = (now - totp::WINDOW..=now + totp::WINDOW).find(|s| *s > last) {
+                steps.insert(name.to_owned(), step);
+                return totp::code(&secret, step);
+            }
+            self.clock
+                .advance(time::Duration::seconds(totp::STEP_SECONDS));
+        }
+    }
+
+    /// Posts the sign-in form (with a fresh form token) as given.
+    pub async fn sign_in_with(
+        &self,
+        jar: &mut Jar,
+        name: &str,
+        password: &str,
+        code: &str,
+    ) -> (StatusCode, String, reqwest::header::HeaderMap) {
+        let (status, page, _) = self.get(jar, "/admin/sign-in").await;
         assert_eq!(status, StatusCode::OK, "{page}");
         let token = csrf_of(&page);
-        let (status, page, _) = self
-            .post(
-                &mut jar,
-                "/admin/sign-in",
-                &[("csrf", &token), ("name", name), ("password", password)],
-            )
-            .await;
+        self.post(
+            jar,
+            "/admin/sign-in",
+            &[
+                ("csrf", &token),
+                ("name", name),
+                ("password", password),
+                ("code", code),
+            ],
+        )
+        .await
+    }
+
+    /// Signs `name` (one of [`OPERATORS`]) in with its password and a fresh
+    /// code; the jar holds the session.
+    pub async fn signed_in(&self, name: &str) -> Jar {
+        let password = password_of(name);
+        let code = self.fresh_code(name);
+        let mut jar = Jar::default();
+        let (status, page, headers) = self.sign_in_with(&mut jar, name, password, &code).await;
         assert_eq!(status, StatusCode::SEE_OTHER, "{page}");
+        assert_eq!(headers["location"], "/admin/");
         assert!(jar.0.contains_key("maksa_operator"));
         jar
     }
