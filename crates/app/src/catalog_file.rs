@@ -3,15 +3,17 @@
 //! over, and every error names the line it is about.
 
 use maksa_domain::catalog::{
-    Catalog, Contract, Payee, PaymentProvider, Position, ProviderKind, Service, ServiceProvider,
-    ServiceStep, WireProfile,
+    Catalog, Contract, Payee, PaymentProvider, Position, ProviderKind, ScheduledPrice, Service,
+    ServiceProvider, ServiceStep, WireProfile,
 };
 use maksa_domain::codes::{Iban, ProviderCode};
 use maksa_domain::ids::ClientId;
 use maksa_domain::money::{Amount, Currency};
+use maksa_domain::text::echo;
 use serde::Deserialize;
 use std::collections::HashSet;
-use std::fmt;
+use std::fmt::{self, Write};
+use time::Date;
 use toml::Spanned;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -107,11 +109,30 @@ struct PositionEntry {
     code: Spanned<String>,
     name: String,
     unit_price: Spanned<String>,
+    /// Later prices: `{ from = "2027-01-01", unit_price = "2.50" }`.
+    #[serde(default)]
+    prices: Vec<PriceEntry>,
     #[serde(default = "default_currency")]
     currency: Spanned<String>,
     #[serde(default)]
     amount_allowed: bool,
     payee: PayeeEntry,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PriceEntry {
+    from: Spanned<String>,
+    unit_price: Spanned<String>,
+}
+
+/// A price's first day, `YYYY-MM-DD`, in the years every date of the hub
+/// lies in (2000–2200).
+pub fn parse_day(text: &str) -> Option<Date> {
+    let format = time::macros::format_description!("[year]-[month]-[day]");
+    Date::parse(text.trim(), &format)
+        .ok()
+        .filter(|d| (2000..=2200).contains(&d.year()))
 }
 
 fn default_currency() -> Spanned<String> {
@@ -349,6 +370,39 @@ pub fn parse_catalog(source: &str) -> Result<Catalog, CatalogFileErrors> {
                 continue;
             }
         };
+        let mut prices: Vec<ScheduledPrice> = Vec::new();
+        for price in &entry.prices {
+            let Some(from) = parse_day(price.from.get_ref()) else {
+                c.fail(
+                    &price.from,
+                    format!(
+                        "price date `{}` is not a day like 2027-01-01",
+                        echo(price.from.get_ref())
+                    ),
+                );
+                continue;
+            };
+            let unit_price = match Amount::parse(price.unit_price.get_ref()) {
+                Ok(amount) => amount,
+                Err(e) => {
+                    c.fail(
+                        &price.unit_price,
+                        format!("unit_price `{}` {e}", echo(price.unit_price.get_ref())),
+                    );
+                    continue;
+                }
+            };
+            if prices.last().is_some_and(|last| last.from >= from) {
+                c.fail(
+                    &price.from,
+                    format!(
+                        "price date {from} is not after the one before it: the dates of `prices` must increase"
+                    ),
+                );
+                continue;
+            }
+            prices.push(ScheduledPrice { from, unit_price });
+        }
         let Some(currency) = Currency::parse(entry.currency.get_ref()) else {
             c.fail(
                 &entry.currency,
@@ -378,6 +432,7 @@ pub fn parse_catalog(source: &str) -> Result<Catalog, CatalogFileErrors> {
             code: entry.code.get_ref().clone(),
             name: entry.name.clone(),
             unit_price,
+            prices,
             currency,
             payee: Payee {
                 name: entry.payee.name.clone(),
@@ -468,6 +523,131 @@ pub fn parse_catalog(source: &str) -> Result<Catalog, CatalogFileErrors> {
         c.errors.sort_by_key(|e| e.line);
         Err(CatalogFileErrors(c.errors))
     }
+}
+
+/// A TOML basic string: quoted, with backslashes, quotes and control characters escaped.
+fn quoted(text: &str) -> String {
+    let mut out = String::with_capacity(text.len().saturating_add(2));
+    out.push('"');
+    for ch in text.chars() {
+        match ch {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\t' => out.push_str("\\t"),
+            '\r' => out.push_str("\\r"),
+            c if c.is_control() => {
+                let _ = write!(out, "\\u{:04X}", u32::from(c));
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+fn quoted_list<'a>(items: impl Iterator<Item = &'a str>) -> String {
+    let items: Vec<String> = items.map(quoted).collect();
+    format!("[{}]", items.join(", "))
+}
+
+/// The catalogue as a file [`parse_catalog`] reads back to the same catalogue
+/// (the console's "Edit as TOML" and `GET /admin/catalogue.toml`). Every
+/// field is written out, defaults included.
+pub fn to_toml(catalog: &Catalog) -> String {
+    let mut out = String::from("# The hub's catalogue, exported (format: docs/catalog.md).\n");
+    for p in &catalog.providers {
+        let _ = write!(
+            out,
+            "\n[[provider]]\ncode = {}\nname = {}\nkind = {}\npurpose_max_length = {}\n",
+            quoted(p.code.as_str()),
+            quoted(&p.name),
+            quoted(p.kind.as_str()),
+            p.purpose_max_length
+        );
+        if let Some(reported) = &p.reported_code {
+            let _ = writeln!(out, "reported_code = {}", quoted(reported.as_str()));
+        }
+    }
+    for sp in &catalog.service_providers {
+        let _ = write!(
+            out,
+            "\n[[service_provider]]\ncode = {}\nname = {}\nregistration_number = {}\n",
+            quoted(&sp.code),
+            quoted(&sp.name),
+            quoted(&sp.registration_number)
+        );
+        if let Some(address) = &sp.address {
+            let _ = writeln!(out, "address = {}", quoted(address));
+        }
+    }
+    for s in &catalog.services {
+        let _ = write!(
+            out,
+            "\n[[service]]\ncode = {}\nname = {}\nservice_provider = {}\n",
+            quoted(&s.code),
+            quoted(&s.name),
+            quoted(&s.service_provider)
+        );
+    }
+    for s in &catalog.steps {
+        let _ = write!(
+            out,
+            "\n[[step]]\ncode = {}\nservice = {}\nname = {}\npayment_purpose = {}\npurpose_changeable = {}\n",
+            quoted(&s.code),
+            quoted(&s.service),
+            quoted(&s.name),
+            quoted(&s.payment_purpose),
+            s.purpose_changeable
+        );
+    }
+    for p in &catalog.positions {
+        let _ = write!(
+            out,
+            "\n[[position]]\nstep = {}\ncode = {}\nname = {}\nunit_price = {}\n",
+            quoted(&p.step),
+            quoted(&p.code),
+            quoted(&p.name),
+            quoted(&p.unit_price.to_string())
+        );
+        if !p.prices.is_empty() {
+            out.push_str("prices = [\n");
+            for price in &p.prices {
+                let _ = writeln!(
+                    out,
+                    "    {{ from = {}, unit_price = {} }},",
+                    quoted(&price.from.to_string()),
+                    quoted(&price.unit_price.to_string())
+                );
+            }
+            out.push_str("]\n");
+        }
+        let _ = write!(
+            out,
+            "currency = {}\namount_allowed = {}\npayee = {{ name = {}, registration_number = {}, iban = {}, bic = {} }}\n",
+            quoted(p.currency.as_str()),
+            p.amount_allowed,
+            quoted(&p.payee.name),
+            quoted(&p.payee.registration_number),
+            quoted(p.payee.iban.as_str()),
+            quoted(p.payee.bic.as_str())
+        );
+    }
+    for c in &catalog.contracts {
+        let _ = write!(
+            out,
+            "\n[[contract]]\nclient = {}\nservices = {}\nproviders = {}\nstrict_client_code = {}\norigins = {}\nnotify_cancelled = {}\ndirect_to_bank = {}\nwire_profile = {}\n",
+            quoted(c.client.as_str()),
+            quoted_list(c.services.iter().map(String::as_str)),
+            quoted_list(c.providers.iter().map(ProviderCode::as_str)),
+            c.strict_client_code,
+            quoted_list(c.origins.iter().map(String::as_str)),
+            c.notify_cancelled,
+            c.direct_to_bank,
+            quoted(c.wire_profile.as_str())
+        );
+    }
+    out
 }
 
 /// `scheme://host[:port]`, lower case, no path, default port dropped: the form
@@ -602,6 +782,73 @@ origins = ["https://Example.lv:443/"]
             errors.0[0].message.contains("original, precise"),
             "{errors}"
         );
+    }
+
+    const PRICED: &str = "unit_price = \"1.50\"\nprices = [\n  { from = \"2027-01-01\", unit_price = \"2.50\" },\n  { from = \"2027-07-01\", unit_price = \"3\" },\n]";
+
+    #[test]
+    fn price_schedules_are_read() {
+        let catalog = parse_catalog(&SMALL.replace("unit_price = \"1.50\"", PRICED)).unwrap();
+        let position = &catalog.positions[0];
+        assert_eq!(position.prices.len(), 2);
+        assert_eq!(position.prices[0].from.to_string(), "2027-01-01");
+        assert_eq!(position.prices[1].unit_price.minor(), 300);
+        let day = parse_day("2027-03-15").unwrap();
+        assert_eq!(position.price_on(day).minor(), 250);
+    }
+
+    #[test]
+    fn price_schedule_errors_name_the_line() {
+        for (wrong, right, what) in [
+            ("2027-07-01", "2026-07-01", "must increase"),
+            ("2027-07-01", "2027-01-01", "must increase"),
+            ("2027-07-01", "2027-13-01", "not a day"),
+            ("2027-07-01", "1. jūlijs", "not a day"),
+            ("\"3\"", "\"3.001\"", "unit_price `3.001`"),
+            ("\"3\"", "\"-3\"", "unit_price `-3`"),
+            ("\"3\" }", "\"3\", currency = \"USD\" }", "currency"),
+        ] {
+            let broken = SMALL.replace("unit_price = \"1.50\"", &PRICED.replace(wrong, right));
+            let errors = parse_catalog(&broken).unwrap_err();
+            let lines: Vec<&str> = broken.lines().collect();
+            let line = lines.iter().rposition(|l| l.contains(right)).unwrap() + 1;
+            assert_eq!(errors.0.len(), 1, "{right}: {errors}");
+            assert_eq!(errors.0[0].line, Some(line), "{right}: {errors}");
+            assert!(errors.0[0].message.contains(what), "{right}: {errors}");
+        }
+    }
+
+    #[test]
+    fn the_export_reads_back_to_the_same_catalogue() {
+        let sources = [
+            SMALL.replace("unit_price = \"1.50\"", PRICED),
+            include_str!("../../../demo/catalog.toml").to_owned(),
+            // Text that needs escaping survives.
+            SMALL.replace(
+                "name = \"Pos\"",
+                "name = \"Ā \\\"quoted\\\" \\\\ back\\tslash\\u0001\"",
+            ),
+        ];
+        for source in sources {
+            let catalog = parse_catalog(&source).unwrap();
+            let exported = to_toml(&catalog);
+            let again = parse_catalog(&exported).unwrap_or_else(|e| panic!("{e}\n{exported}"));
+            assert_eq!(again, catalog);
+            assert_eq!(to_toml(&again), exported);
+        }
+    }
+
+    #[test]
+    fn the_stored_form_of_a_position_keeps_its_schedule() {
+        let catalog = parse_catalog(&SMALL.replace("unit_price = \"1.50\"", PRICED)).unwrap();
+        let json = serde_json::to_string(&catalog).unwrap();
+        let back: Catalog = serde_json::from_str(&json).unwrap();
+        assert_eq!(back, catalog);
+        // A catalogue stored before schedules existed still loads.
+        let plain = parse_catalog(SMALL).unwrap();
+        let json = serde_json::to_value(&plain).unwrap();
+        assert!(json["positions"][0].get("prices").is_none());
+        assert_eq!(serde_json::from_value::<Catalog>(json).unwrap(), plain);
     }
 
     #[test]

@@ -5,6 +5,7 @@ use crate::codes::{Iban, ProviderCode};
 use crate::ids::ClientId;
 use crate::money::{Amount, Currency};
 use serde::{Deserialize, Serialize};
+use time::Date;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -12,6 +13,17 @@ pub enum ProviderKind {
     Bank,
     Card,
     Demo,
+}
+
+impl ProviderKind {
+    /// The catalogue file's word for it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ProviderKind::Bank => "bank",
+            ProviderKind::Card => "card",
+            ProviderKind::Demo => "demo",
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -70,16 +82,76 @@ pub struct Payee {
     pub bic: ProviderCode,
 }
 
+/// A later price of a position: in force from `from` (a calendar day in
+/// Riga) on, in the position's currency.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ScheduledPrice {
+    pub from: Date,
+    pub unit_price: Amount,
+}
+
+/// Why a price change cannot be scheduled.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum ScheduleRefusal {
+    #[error("the date is in the past")]
+    InThePast,
+    #[error("the date is not after the last scheduled price change")]
+    NotAfterLast,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Position {
     pub step: String,
     pub code: String,
     pub name: String,
+    /// The price in force from the beginning until the first of `prices`.
     pub unit_price: Amount,
+    /// Later prices, their days strictly increasing; each is in force from
+    /// its day until the next one's. Past entries stay: they are the history.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub prices: Vec<ScheduledPrice>,
     pub currency: Currency,
     pub payee: Payee,
     /// Whether the caller may give an amount instead of a quantity.
     pub amount_allowed: bool,
+}
+
+impl Position {
+    /// The unit price in force on `day` (a calendar day in Riga).
+    pub fn price_on(&self, day: Date) -> Amount {
+        self.prices
+            .iter()
+            .rev()
+            .find(|p| p.from <= day)
+            .map_or(self.unit_price, |p| p.unit_price)
+    }
+
+    /// The price changes that take effect after `day`, in order.
+    pub fn changes_after(&self, day: Date) -> impl Iterator<Item = &ScheduledPrice> {
+        self.prices.iter().filter(move |p| p.from > day)
+    }
+
+    /// Adds a price change from `change.from` on: refused for a day before
+    /// `today`, or one not after the last change already scheduled.
+    pub fn schedule(&mut self, change: ScheduledPrice, today: Date) -> Result<(), ScheduleRefusal> {
+        if change.from < today {
+            return Err(ScheduleRefusal::InThePast);
+        }
+        if self
+            .prices
+            .last()
+            .is_some_and(|last| change.from <= last.from)
+        {
+            return Err(ScheduleRefusal::NotAfterLast);
+        }
+        self.prices.push(change);
+        Ok(())
+    }
+}
+
+/// Whether the days of a schedule strictly increase.
+pub fn schedule_in_order(prices: &[ScheduledPrice]) -> bool {
+    prices.is_sorted_by(|a, b| a.from < b.from)
 }
 
 /// How a client's errors are put on the wire (docs/errors.md).
@@ -189,5 +261,89 @@ impl Catalog {
         self.provider(code)
             .map(|p| p.reported().clone())
             .unwrap_or_else(|| code.clone())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+    use time::macros::date;
+
+    fn position(prices: &[(Date, i64)]) -> Position {
+        Position {
+            step: "DEM11".into(),
+            code: "1".into(),
+            name: "Pos".into(),
+            unit_price: Amount::from_minor(150).unwrap(),
+            prices: prices
+                .iter()
+                .map(|(from, minor)| ScheduledPrice {
+                    from: *from,
+                    unit_price: Amount::from_minor(*minor).unwrap(),
+                })
+                .collect(),
+            currency: Currency::EUR,
+            payee: Payee {
+                name: "VDAA".into(),
+                registration_number: "90000036859".into(),
+                iban: Iban::parse("LV80BANK0000435195001").unwrap(),
+                bic: ProviderCode::parse("TRELLV22").unwrap(),
+            },
+            amount_allowed: false,
+        }
+    }
+
+    #[test]
+    fn the_price_in_force_is_the_last_one_started() {
+        let p = position(&[(date!(2027 - 01 - 01), 250), (date!(2027 - 07 - 01), 300)]);
+        assert_eq!(p.price_on(date!(2026 - 12 - 31)).minor(), 150);
+        assert_eq!(p.price_on(date!(2027 - 01 - 01)).minor(), 250);
+        assert_eq!(p.price_on(date!(2027 - 06 - 30)).minor(), 250);
+        assert_eq!(p.price_on(date!(2027 - 07 - 01)).minor(), 300);
+        assert_eq!(p.price_on(date!(2100 - 01 - 01)).minor(), 300);
+        let upcoming: Vec<_> = p.changes_after(date!(2027 - 01 - 01)).collect();
+        assert_eq!(upcoming.len(), 1);
+        assert_eq!(upcoming[0].from, date!(2027 - 07 - 01));
+    }
+
+    #[test]
+    fn without_a_schedule_the_unit_price_holds() {
+        let p = position(&[]);
+        assert_eq!(p.price_on(date!(2000 - 01 - 01)).minor(), 150);
+        assert_eq!(p.changes_after(date!(2000 - 01 - 01)).count(), 0);
+    }
+
+    #[test]
+    fn scheduling_refuses_the_past_and_out_of_order_days() {
+        let mut p = position(&[(date!(2027 - 01 - 01), 250)]);
+        let change = |from, minor| ScheduledPrice {
+            from,
+            unit_price: Amount::from_minor(minor).unwrap(),
+        };
+        let today = date!(2026 - 12 - 01);
+        assert_eq!(
+            p.schedule(change(date!(2026 - 11 - 30), 9), today),
+            Err(ScheduleRefusal::InThePast)
+        );
+        assert_eq!(
+            p.schedule(change(date!(2027 - 01 - 01), 9), today),
+            Err(ScheduleRefusal::NotAfterLast)
+        );
+        assert_eq!(p.prices.len(), 1);
+        p.schedule(change(date!(2027 - 02 - 01), 275), today)
+            .unwrap();
+        assert_eq!(p.price_on(date!(2027 - 02 - 01)).minor(), 275);
+        assert!(schedule_in_order(&p.prices));
+        let mut fresh = position(&[]);
+        fresh.schedule(change(today, 160), today).unwrap();
+        assert_eq!(fresh.price_on(today).minor(), 160);
+    }
+
+    #[test]
+    fn a_schedule_must_strictly_increase() {
+        let p = position(&[(date!(2027 - 01 - 01), 250), (date!(2027 - 01 - 01), 300)]);
+        assert!(!schedule_in_order(&p.prices));
+        assert!(schedule_in_order(&position(&[]).prices));
     }
 }

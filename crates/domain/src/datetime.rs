@@ -232,6 +232,13 @@ pub fn latvian_day(at: OffsetDateTime) -> String {
     )
 }
 
+/// The calendar day in Riga of an instant (a price's day, docs/catalog.md).
+pub fn riga_date(at: OffsetDateTime) -> Date {
+    at.checked_to_offset(riga_offset_at(at))
+        .unwrap_or(at)
+        .date()
+}
+
 pub fn riga_offset_at(utc: OffsetDateTime) -> UtcOffset {
     let year = utc.year();
     let summer = match (

@@ -3,14 +3,14 @@
 
 use crate::catalog::{Catalog, Contract, Payee, Position, ProviderKind};
 use crate::codes::{ClientCode, CodeCheck, ProviderCode};
-use crate::datetime::parse_lenient;
+use crate::datetime::{parse_lenient, riga_date};
 use crate::error::{FieldError, ValidationCode as Code, ValidationErrors};
 use crate::ids::{ClientId, PaymentRequestId, PurposeId, RequestNumber};
 use crate::money::{Amount, Currency, Decimal, Quantity};
 use crate::status::{RequestEvent, Status, TransitionRefused, next_status};
 use crate::text::echo;
 use serde::{Deserialize, Serialize};
-use time::{Duration, OffsetDateTime};
+use time::{Date, Duration, OffsetDateTime};
 
 /// A payment request as a door received it: text, not yet trusted.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -291,7 +291,7 @@ pub fn create_payment_request(
     }
 
     let lines = step
-        .map(|step| v.price_list(input, &step.code, catalog, rules))
+        .map(|step| v.price_list(input, &step.code, catalog, rules, riga_date(now)))
         .unwrap_or_default();
     let payer = v.payer(input.client_info.as_ref(), contract, rules);
     let expires_at = v.expiry(input.expiry_date.as_deref(), now, rules);
@@ -499,6 +499,8 @@ impl Validator {
         step: &str,
         catalog: &'c Catalog,
         rules: &CreationRules,
+        // The price in force on the request's day (Riga) is the one it keeps.
+        day: Date,
     ) -> Vec<(PaymentLine, &'c Position)> {
         if input.price_list.is_empty() {
             self.fail(
@@ -539,6 +541,7 @@ impl Validator {
                 self.fail(Code::UnknownPosition, field("Position"), why);
                 continue;
             };
+            let unit_price = position.price_on(day);
             let kind = match item.item_element_name.as_deref().map(str::trim) {
                 None | Some("") => ItemKind::Quantity,
                 Some(name) if name.eq_ignore_ascii_case("quantity") => ItemKind::Quantity,
@@ -577,7 +580,7 @@ impl Validator {
                         );
                         continue;
                     }
-                    Ok(quantity) => match position.unit_price.times(quantity) {
+                    Ok(quantity) => match unit_price.times(quantity) {
                         None => {
                             self.fail(
                                 Code::InvalidField,
@@ -589,7 +592,7 @@ impl Validator {
                         Some(amount) => PaymentLine {
                             position: position.code.clone(),
                             name: position.name.clone(),
-                            unit_price: position.unit_price,
+                            unit_price,
                             quantity: Some(quantity),
                             amount,
                             given_as: kind,
@@ -621,7 +624,7 @@ impl Validator {
                         Ok(amount) => PaymentLine {
                             position: position.code.clone(),
                             name: position.name.clone(),
-                            unit_price: position.unit_price,
+                            unit_price,
                             quantity: None,
                             amount,
                             given_as: kind,

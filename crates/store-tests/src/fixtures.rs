@@ -9,8 +9,8 @@ use maksa_app::store::prelude::*;
 use maksa_app::store::{AuditEvent, ClientCertificate};
 use maksa_domain::attempt::{Attempt, AttemptId, AttemptState};
 use maksa_domain::catalog::{
-    Catalog, Contract, Payee, PaymentProvider, Position, ProviderKind, Service, ServiceProvider,
-    ServiceStep, WireProfile,
+    Catalog, Contract, Payee, PaymentProvider, Position, ProviderKind, ScheduledPrice, Service,
+    ServiceProvider, ServiceStep, WireProfile,
 };
 use maksa_domain::codes::{ClientCode, Iban, ProviderCode};
 use maksa_domain::ids::{ClientId, PaymentRequestId, PurposeId, RequestNumber};
@@ -18,7 +18,7 @@ use maksa_domain::money::{Amount, Currency, Quantity};
 use maksa_domain::request::{ItemKind, Payer, Payment, PaymentLine, PaymentRequest, RequestTerms};
 use maksa_domain::status::Status;
 use serde_json::json;
-use time::macros::datetime;
+use time::macros::{date, datetime};
 use time::{Duration, OffsetDateTime, Time};
 
 /// Every Latvian letter with a diacritic, both cases: text fields carry it so a
@@ -358,6 +358,17 @@ pub fn sample_catalog(revision: u32) -> Catalog {
             code: "PMLP-001".into(),
             name: "Pases izsniegšana (parastā kārtībā)".into(),
             unit_price: euros(1_500 + i64::from(revision)),
+            // A price schedule (history and a change to come) is stored too.
+            prices: vec![
+                ScheduledPrice {
+                    from: date!(2025 - 01 - 01),
+                    unit_price: euros(1_600),
+                },
+                ScheduledPrice {
+                    from: date!(2027 - 07 - 01),
+                    unit_price: euros(1_750 + i64::from(revision)),
+                },
+            ],
             currency: Currency::EUR,
             payee: passport_office(),
             amount_allowed: false,
