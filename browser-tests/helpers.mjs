@@ -684,3 +684,16 @@ export async function expectOutcome(s, page, value) {
 }
 
 export { assert, sleep };
+
+/**
+ * Signs in to the operator's console with `credentials` ({ url, name,
+ * password }, as the demo writes them to demo-operator.json) and waits until
+ * the console has let the browser in.
+ */
+export async function signInToConsole(page, credentials) {
+  await page.goto(new URL('/admin/sign-in', credentials.url).href);
+  await page.fill('#name', credentials.name);
+  await page.fill('#password', credentials.password);
+  await page.click('[data-action="sign-in"]');
+  await page.waitForURL((url) => !url.pathname.endsWith('/sign-in'));
+}

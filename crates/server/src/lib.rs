@@ -72,6 +72,8 @@ pub struct AppState {
     pub metrics: Arc<Metrics>,
     /// Card reversals and the acquirers' day closes (docs/providers/firstdata.md).
     pub cards: Arc<maksa_app::cards::Cards>,
+    /// The catalogue and the certificate registry (the console's pages).
+    pub admin: maksa_app::admin::Admin,
     store: Arc<dyn Store>,
     /// The background workers; `None` when no transport was configured (tests
     /// of the API alone).
@@ -123,6 +125,7 @@ impl AppState {
         options: PayerOptions,
     ) -> Result<AppState, AppError> {
         let catalog = store.load_catalog().await?.unwrap_or_default();
+        let admin = maksa_app::admin::Admin::new(Arc::clone(&store), Arc::clone(&clock));
         let metrics = Arc::new(Metrics::default());
         let cards = Arc::new(maksa_app::cards::Cards::new(
             Arc::clone(&store),
@@ -222,6 +225,7 @@ impl AppState {
             body_limit,
             metrics,
             cards,
+            admin,
             store,
             lifecycle,
             mounts: options.mounts,

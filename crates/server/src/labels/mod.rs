@@ -6,6 +6,7 @@
 //! One file per area: `console` (the operator's console at `/admin/`),
 //! further areas beside it.
 
+pub mod catalogue;
 pub mod console;
 
 /// The language a page is shown in.

@@ -13,6 +13,8 @@
 #![allow(clippy::result_large_err)]
 
 mod cards;
+mod catalogue;
+mod certificates;
 mod entries;
 pub(crate) mod frame;
 mod orders;
@@ -84,6 +86,37 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .route("/admin/cards", get(cards::list))
         .route("/admin/cards/{id}/reverse", post(cards::reverse))
         .route("/admin/cards/close-day", post(cards::close_day))
+        .route("/admin/catalogue", get(catalogue::page))
+        .route("/admin/catalogue.toml", get(catalogue::export))
+        .route("/admin/catalogue/prices", post(catalogue::schedule_price))
+        .route(
+            "/admin/catalogue/contracts/{client}",
+            post(catalogue::edit_contract),
+        )
+        .route(
+            "/admin/catalogue/edit",
+            get(catalogue::edit_page).post(catalogue::apply_toml),
+        )
+        .route(
+            "/admin/certificates",
+            get(certificates::page).post(certificates::register),
+        )
+        .route(
+            "/admin/certificates/{thumbprint}",
+            get(certificates::detail),
+        )
+        .route(
+            "/admin/certificates/{thumbprint}/access",
+            post(certificates::set_access),
+        )
+        .route(
+            "/admin/certificates/{thumbprint}/revoke",
+            get(certificates::confirm_revoke).post(certificates::revoke),
+        )
+        .route(
+            "/admin/certificates/secrets/{client}",
+            post(certificates::rotate_secret),
+        )
         .route("/admin/operator.css", get(stylesheet))
         .route_layer(axum::middleware::from_fn_with_state(state, only_over_tls))
         // The console was at `/operator/` before issue 17: old bookmarks land.
@@ -230,6 +263,15 @@ fn stale_form() -> Response {
 }
 
 async fn read_form(headers: &HeaderMap, body: Body) -> Result<HashMap<String, String>, Response> {
+    read_form_up_to(headers, body, OPERATOR_FORM_LIMIT).await
+}
+
+/// [`read_form`] with a larger limit (the catalogue's TOML, a certificate).
+async fn read_form_up_to(
+    headers: &HeaderMap,
+    body: Body,
+    limit: usize,
+) -> Result<HashMap<String, String>, Response> {
     let too_large = || {
         message_page(
             StatusCode::PAYLOAD_TOO_LARGE,
@@ -243,10 +285,10 @@ async fn read_form(headers: &HeaderMap, body: Body) -> Result<HashMap<String, St
         .get(header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.trim().parse::<u64>().ok());
-    if declared.is_some_and(|length| length > OPERATOR_FORM_LIMIT as u64) {
+    if declared.is_some_and(|length| length > limit as u64) {
         return Err(too_large());
     }
-    let bytes: Bytes = axum::body::to_bytes(body, OPERATOR_FORM_LIMIT)
+    let bytes: Bytes = axum::body::to_bytes(body, limit)
         .await
         .map_err(|_| too_large())?;
     Ok(url::form_urlencoded::parse(&bytes).into_owned().collect())
