@@ -810,7 +810,8 @@ origins = ["https://Example.lv:443/"]
         ] {
             let broken = SMALL.replace("unit_price = \"1.50\"", &PRICED.replace(wrong, right));
             let errors = parse_catalog(&broken).unwrap_err();
-            let line = broken.lines().rposition(|l| l.contains(right)).unwrap() + 1;
+            let lines: Vec<&str> = broken.lines().collect();
+            let line = lines.iter().rposition(|l| l.contains(right)).unwrap() + 1;
             assert_eq!(errors.0.len(), 1, "{right}: {errors}");
             assert_eq!(errors.0[0].line, Some(line), "{right}: {errors}");
             assert!(errors.0[0].message.contains(what), "{right}: {errors}");
