@@ -86,6 +86,8 @@ pub struct AppState {
     rate_limits: Option<Arc<rate_limits::RateLimiter>>,
     /// Payers' data: export, erasure, the erasure log (docs/retention.md).
     pub retention: Arc<maksa_app::retention::Retention>,
+    /// The catalogue and the certificate registry (the console's pages).
+    pub admin: maksa_app::admin::Admin,
     store: Arc<dyn Store>,
     /// The background workers; `None` when no transport was configured (tests
     /// of the API alone).
@@ -141,6 +143,7 @@ impl AppState {
         options: PayerOptions,
     ) -> Result<AppState, AppError> {
         let catalog = store.load_catalog().await?.unwrap_or_default();
+        let admin = maksa_app::admin::Admin::new(Arc::clone(&store), Arc::clone(&clock));
         let metrics = Arc::new(Metrics::default());
         let queues = Arc::new(maksa_app::queues::Queues::new(
             Arc::clone(&store),
@@ -275,6 +278,7 @@ impl AppState {
             idempotency,
             rate_limits,
             retention,
+            admin,
             store,
             lifecycle,
             mounts: options.mounts,

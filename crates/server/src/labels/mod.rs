@@ -9,6 +9,7 @@
 
 pub mod accounts;
 pub mod cards;
+pub mod catalogue;
 pub mod console;
 pub mod queues;
 pub mod statements;

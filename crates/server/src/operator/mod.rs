@@ -18,6 +18,8 @@ mod activity;
 mod cards;
 mod charts;
 mod dashboard;
+mod catalogue;
+mod certificates;
 mod entries;
 pub(crate) mod frame;
 mod limits;
@@ -118,6 +120,37 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .route("/admin/privacy/look-up", post(privacy::look_up))
         .route("/admin/privacy/export", post(privacy::export))
         .route("/admin/privacy/erase", post(privacy::erase))
+        .route("/admin/catalogue", get(catalogue::page))
+        .route("/admin/catalogue.toml", get(catalogue::export))
+        .route("/admin/catalogue/prices", post(catalogue::schedule_price))
+        .route(
+            "/admin/catalogue/contracts/{client}",
+            post(catalogue::edit_contract),
+        )
+        .route(
+            "/admin/catalogue/edit",
+            get(catalogue::edit_page).post(catalogue::apply_toml),
+        )
+        .route(
+            "/admin/certificates",
+            get(certificates::page).post(certificates::register),
+        )
+        .route(
+            "/admin/certificates/{thumbprint}",
+            get(certificates::detail),
+        )
+        .route(
+            "/admin/certificates/{thumbprint}/access",
+            post(certificates::set_access),
+        )
+        .route(
+            "/admin/certificates/{thumbprint}/revoke",
+            get(certificates::confirm_revoke).post(certificates::revoke),
+        )
+        .route(
+            "/admin/certificates/secrets/{client}",
+            post(certificates::rotate_secret),
+        )
         .route("/admin/operator.css", get(stylesheet))
         .merge(queues::routes())
         .merge(statements::routes())
@@ -289,6 +322,15 @@ fn stale_form() -> Response {
 }
 
 async fn read_form(headers: &HeaderMap, body: Body) -> Result<HashMap<String, String>, Response> {
+    read_form_up_to(headers, body, OPERATOR_FORM_LIMIT).await
+}
+
+/// [`read_form`] with a larger limit (the catalogue's TOML, a certificate).
+async fn read_form_up_to(
+    headers: &HeaderMap,
+    body: Body,
+    limit: usize,
+) -> Result<HashMap<String, String>, Response> {
     let too_large = || {
         message_page(
             StatusCode::PAYLOAD_TOO_LARGE,
@@ -302,10 +344,10 @@ async fn read_form(headers: &HeaderMap, body: Body) -> Result<HashMap<String, St
         .get(header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.trim().parse::<u64>().ok());
-    if declared.is_some_and(|length| length > OPERATOR_FORM_LIMIT as u64) {
+    if declared.is_some_and(|length| length > limit as u64) {
         return Err(too_large());
     }
-    let bytes: Bytes = axum::body::to_bytes(body, OPERATOR_FORM_LIMIT)
+    let bytes: Bytes = axum::body::to_bytes(body, limit)
         .await
         .map_err(|_| too_large())?;
     Ok(url::form_urlencoded::parse(&bytes).into_owned().collect())
