@@ -36,32 +36,32 @@ use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
 mod cards;
-mod dashboard;
 mod console;
+mod dashboard;
 mod idempotency;
 mod kdv;
-mod retention;
 mod operators;
+mod retention;
 mod treasury;
 mod unit_of_work;
 
 pub use cards::{CardDayClose, CardReversal, CardStore, CardTotals};
+pub use console::{ConsoleFilter, ConsoleRequest, ConsoleStore};
 pub use dashboard::{
     AttemptTally, CONFIRMATION_CAP_SECONDS, ConfirmationBucket, DashboardStore, LocalSpan,
     NotificationHealth, PaidDay, PayeeDay, Queues, RequestDay,
 };
-pub use console::{ConsoleFilter, ConsoleRequest, ConsoleStore};
 pub use idempotency::{IdempotencyRecord, IdempotencyStore, KeyedRequest, NewIdempotencyKey};
 pub use kdv::{
     IvisSubmission, IvisTransaction, KdvStore, PayerMessage, PayerMessageKind, PayerMessageOutcome,
     PayerMessageState,
 };
 
-pub use retention::{ErasureReason, ErasureRecord, PayerErasure, RetentionStore};
 pub use operators::{
     ActivityEntry, ActivityQuery, CardReversalProposal, OperatorRecord, OperatorSessionRecord,
     OperatorStore,
 };
+pub use retention::{ErasureReason, ErasureRecord, PayerErasure, RetentionStore};
 pub use treasury::{
     EntryBooked, EntryFilter, ExchangeRecord, ExpectedTotal, ImportCounts, KnownEntry, NewImport,
     NewPaymentBatch, NewPaymentOrder, NewStatement, NewStatementEntry, OrderStateWrite,

@@ -688,11 +688,112 @@ impl maksa_app::store::DashboardStore for ObservedStore {
         limit: u32,
     ) -> Result<Vec<maksa_app::store::PayeeDay>, StoreError> {
         self.inner.paid_by_payee(span, limit).await
+    }
+}
+
+#[async_trait]
 impl maksa_app::store::ConsoleStore for ObservedStore {
     async fn search_requests(
         &self,
         filter: &maksa_app::store::ConsoleFilter,
     ) -> Result<Vec<maksa_app::store::ConsoleRequest>, StoreError> {
         self.inner.search_requests(filter).await
+    }
+}
+
+#[async_trait]
+impl maksa_app::store::RetentionStore for ObservedStore {
+    async fn requests_due_for_erasure(
+        &self,
+        final_before: OffsetDateTime,
+        limit: u32,
+    ) -> Result<Vec<PaymentRequestId>, StoreError> {
+        self.inner
+            .requests_due_for_erasure(final_before, limit)
+            .await
+    }
+
+    async fn requests_of_payer(
+        &self,
+        code: &str,
+        limit: u32,
+    ) -> Result<Vec<PaymentRequestId>, StoreError> {
+        self.inner.requests_of_payer(code, limit).await
+    }
+
+    async fn requests_of_pseudonym(
+        &self,
+        pseudonym: &str,
+        limit: u32,
+    ) -> Result<Vec<PaymentRequestId>, StoreError> {
+        self.inner.requests_of_pseudonym(pseudonym, limit).await
+    }
+
+    async fn erasure_log(
+        &self,
+        before: Option<i64>,
+        limit: u32,
+    ) -> Result<Vec<maksa_app::store::ErasureRecord>, StoreError> {
+        self.inner.erasure_log(before, limit).await
+    }
+
+    async fn erasures_of(
+        &self,
+        request: PaymentRequestId,
+    ) -> Result<Vec<maksa_app::store::ErasureRecord>, StoreError> {
+        self.inner.erasures_of(request).await
+    }
+}
+
+#[async_trait]
+impl maksa_app::store::OperatorStore for ObservedStore {
+    async fn operator_record(
+        &self,
+        name: &str,
+    ) -> Result<Option<maksa_app::store::OperatorRecord>, StoreError> {
+        self.inner.operator_record(name).await
+    }
+
+    async fn operator_records(
+        &self,
+        limit: u32,
+    ) -> Result<Vec<maksa_app::store::OperatorRecord>, StoreError> {
+        self.inner.operator_records(limit).await
+    }
+
+    async fn operator_session_record(
+        &self,
+        id: &str,
+    ) -> Result<Option<maksa_app::store::OperatorSessionRecord>, StoreError> {
+        self.inner.operator_session_record(id).await
+    }
+
+    async fn touch_operator_session(&self, id: &str, at: OffsetDateTime) -> Result<(), StoreError> {
+        self.inner.touch_operator_session(id, at).await
+    }
+
+    async fn take_totp_step(&self, name: &str, step: i64) -> Result<bool, StoreError> {
+        self.inner.take_totp_step(name, step).await
+    }
+
+    async fn operator_activity(
+        &self,
+        query: &maksa_app::store::ActivityQuery,
+    ) -> Result<Vec<maksa_app::store::ActivityEntry>, StoreError> {
+        self.inner.operator_activity(query).await
+    }
+
+    async fn card_reversal_proposals(
+        &self,
+        limit: u32,
+    ) -> Result<Vec<maksa_app::store::CardReversalProposal>, StoreError> {
+        self.inner.card_reversal_proposals(limit).await
+    }
+
+    async fn card_reversal_proposal(
+        &self,
+        attempt: maksa_domain::attempt::AttemptId,
+    ) -> Result<Option<maksa_app::store::CardReversalProposal>, StoreError> {
+        self.inner.card_reversal_proposal(attempt).await
     }
 }

@@ -87,6 +87,12 @@ pub struct Config {
     /// How long an `Idempotency-Key` is answered from (docs/idempotency.md).
     #[serde(default = "default_idempotency_key_hours")]
     pub idempotency_key_hours: u32,
+    /// Payers' personal data: how long it is kept (docs/retention.md).
+    #[serde(default)]
+    pub retention: RetentionConfig,
+    /// The console's sessions (docs/operator.md).
+    #[serde(default)]
+    pub console: ConsoleConfig,
 }
 
 fn default_idempotency_key_hours() -> u32 {
@@ -153,9 +159,8 @@ impl Default for RateLimitsConfig {
             pages: RateConfig::of(defaults.pages),
             sign_in: RateConfig::of(defaults.sign_in),
             max_keys: defaults.max_keys,
-    /// Payers' personal data: how long it is kept (docs/retention.md).
-    #[serde(default)]
-    pub retention: RetentionConfig,
+        }
+    }
 }
 
 /// `[retention]`: how long a payer's data is kept after the request's final status.
@@ -169,9 +174,8 @@ impl Default for RetentionConfig {
     fn default() -> Self {
         RetentionConfig {
             payer_data_days: 365,
-    /// The console's sessions (docs/operator.md).
-    #[serde(default)]
-    pub console: ConsoleConfig,
+        }
+    }
 }
 
 /// `[console]`: how long an operator's console session lasts.
@@ -210,6 +214,9 @@ impl RateLimitsConfig {
             sign_in: self.sign_in.rate("sign_in")?,
             max_keys: self.max_keys,
         }))
+    }
+}
+
 impl RetentionConfig {
     pub fn payer_data_after(&self) -> anyhow::Result<time::Duration> {
         if !(1..=3650).contains(&self.payer_data_days) {
@@ -219,6 +226,9 @@ impl RetentionConfig {
             );
         }
         Ok(time::Duration::days(self.payer_data_days))
+    }
+}
+
 impl ConsoleConfig {
     pub fn settings(&self) -> anyhow::Result<maksa_app::operators::SessionSettings> {
         if !(1..=24).contains(&self.session_hours) {

@@ -12,7 +12,6 @@
 mod support;
 use maksa_app::cards::{Proposed, Reversed};
 use maksa_app::error::AppError;
-use maksa_app::store::prelude::*;
 use maksa_domain::attempt::AttemptState;
 use maksa_domain::codes::ProviderCode;
 use maksa_domain::ids::PaymentRequestId;

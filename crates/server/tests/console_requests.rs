@@ -49,16 +49,16 @@ async fn three(hub: &ConsoleHub) -> [PaymentRequest; 3] {
     let c = single_payment_request(&client("pmlp.epakalpojumi"), 6000);
     insert(&hub.store, &[a.clone(), b.clone(), c.clone()]).await;
     let attempt = sample_attempt(&a, 1, 1, a.created_at + Duration::minutes(1));
-    assert!(matches!(
+    assert!(
         hub.store
             .start_attempt(
                 &attempt,
                 &attempt_audit(&attempt, "payment.attempt_started", attempt.created_at),
             )
             .await
-            .unwrap(),
-        Ok(_)
-    ));
+            .unwrap()
+            .is_ok()
+    );
     pay_first_payment(hub.store.as_ref(), &a, a.created_at + Duration::minutes(2)).await;
     [a, b, c]
 }
@@ -323,16 +323,16 @@ async fn each_action_works_and_is_audited(backend: Backend) {
 
     // Ask the status: an open attempt at a provider the hub has no connector for.
     let attempt = sample_attempt(&c, 1, 7, c.created_at + Duration::minutes(1));
-    assert!(matches!(
+    assert!(
         hub.store
             .start_attempt(
                 &attempt,
                 &attempt_audit(&attempt, "payment.attempt_started", attempt.created_at),
             )
             .await
-            .unwrap(),
-        Ok(_)
-    ));
+            .unwrap()
+            .is_ok()
+    );
     assert_eq!(
         act(&hub, &mut jar, c.id, "status", &[]).await,
         "no-connector"

@@ -22,7 +22,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use support::Backend;
 use support::console::{ConsoleHub, Jar, OPERATORS, csrf_of, password_of, start};
-use time::macros::{date, datetime};
+use time::macros::date;
 
 const ANNA_PASSWORD: &str = "anna's long passphrase";
 

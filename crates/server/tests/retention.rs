@@ -10,7 +10,6 @@ mod support;
 
 use maksa_app::clock::ManualClock;
 use maksa_app::retention::{MARKER, Retention, RetentionSettings};
-use maksa_app::store::prelude::*;
 use maksa_app::workflows::Workflows;
 use maksa_domain::ids::PaymentRequestId;
 use reqwest::StatusCode;

@@ -477,11 +477,15 @@ impl UnitOfWork for PostgresWork {
         crate::idempotency::insert_key(&mut self.transaction, key, result)
             .await
             .map_err(store_error)
+    }
+
     async fn erase_payer_data(
         &mut self,
         erasure: &maksa_app::store::PayerErasure,
     ) -> Result<bool, StoreError> {
         crate::retention::erase_payer_data(&mut self.transaction, erasure).await
+    }
+
     async fn operator_for_update(
         &mut self,
         name: &str,

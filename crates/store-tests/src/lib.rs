@@ -112,6 +112,7 @@ macro_rules! store_suite {
         $crate::store_suite!(@in idempotency, $fresh_store;
             idempotency_keys_commit_with_their_requests,
             expired_idempotency_keys_are_deleted_in_rounds,
+        );
         $crate::store_suite!(@in retention, $fresh_store;
             retention_pseudonymises_final_requests_past_the_period_once,
         );

@@ -11,13 +11,13 @@ pub mod accounts;
 pub mod cards;
 pub mod catalogue;
 pub mod console;
-pub mod queues;
-pub mod statements;
 pub mod dashboard;
-pub mod requests;
 pub mod limits;
-pub mod privacy;
 pub mod payer;
+pub mod privacy;
+pub mod queues;
+pub mod requests;
+pub mod statements;
 pub mod workspace;
 
 /// The language a page is shown in.

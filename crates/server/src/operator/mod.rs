@@ -16,16 +16,16 @@
 mod accounts;
 mod activity;
 mod cards;
-mod charts;
-mod dashboard;
 mod catalogue;
 mod certificates;
+mod charts;
+mod dashboard;
 mod entries;
 pub(crate) mod frame;
 mod limits;
 mod orders;
-mod queues;
 mod privacy;
+mod queues;
 mod report;
 mod statements;
 
