@@ -8,10 +8,6 @@
 //! (a POST: session, CSRF token and role checked, the form read) and answers
 //! with [`render`].
 
-// The console pages of issue 17 are being built on this frame; until the
-// last of them lands, parts of it have no caller yet.
-#![allow(dead_code)]
-
 use super::{OperatorConsole, cookies, message_page, read_form, signed_in, stale_form};
 use crate::AppState;
 use crate::labels::{Lang, Text, console as label};

@@ -102,7 +102,7 @@ async fn page(
                     }
                 }
             }
-            div.scroll {
+            div.scroll role="region" tabindex="0" aria-label=(signed.t(&label::DEAD_NOTIFICATIONS)) {
                 table data-table="dead-notifications" {
                     thead { tr {
                         th scope="col" { (signed.t(&label::REQUEST)) }
@@ -151,7 +151,7 @@ async fn page(
                     }
                 }
             }
-            div.scroll {
+            div.scroll role="region" tabindex="0" aria-label=(signed.t(&label::DEAD_PAYER_MAIL)) {
                 table data-table="dead-payer-mail" {
                     thead { tr {
                         th scope="col" { (signed.t(&label::REQUEST)) }
@@ -192,7 +192,7 @@ async fn page(
         @if unresolved.is_empty() {
             p data-empty="unresolved" { (signed.t(&label::NONE)) }
         } @else {
-            div.scroll {
+            div.scroll role="region" tabindex="0" aria-label=(signed.t(&label::UNRESOLVED)) {
                 table data-table="unresolved" {
                     thead { tr {
                         th scope="col" { (signed.t(&label::REQUEST)) }

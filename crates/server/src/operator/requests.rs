@@ -153,7 +153,7 @@ fn results(signed: &Signed<'_>, found: &[ConsoleRequest]) -> Markup {
         @if found.is_empty() {
             p data-results="0" { (signed.t(&label::NONE_FOUND)) }
         } @else {
-            div.scroll {
+            div.scroll role="region" tabindex="0" aria-label=(signed.t(&crate::labels::console::NAV_REQUESTS)) {
                 table data-results=(found.len()) {
                     caption { (signed.t(&label::RESULTS)) }
                     thead { tr {
@@ -353,7 +353,7 @@ fn request_body(signed: &Signed<'_>, page: &RequestPage, notice: Option<(&str, &
             dd { code { "/Payments/?id=" (id) } }
         }
         h2 { (signed.t(&label::PAYMENTS)) }
-        div.scroll { table {
+        div.scroll role="region" tabindex="0" aria-label=(signed.t(&label::PAYMENTS)) { table {
             thead { tr {
                 th scope="col" { (signed.t(&label::COL_SEQUENCE)) }
                 th scope="col" { (signed.t(&label::COL_PAYEE)) }
@@ -381,7 +381,7 @@ fn request_body(signed: &Signed<'_>, page: &RequestPage, notice: Option<(&str, &
         @if page.attempts.is_empty() {
             p { (signed.t(&label::NO_ATTEMPTS)) }
         } @else {
-            div.scroll { table {
+            div.scroll role="region" tabindex="0" aria-label=(signed.t(&label::ATTEMPTS)) { table {
                 thead { tr {
                     th scope="col" { (signed.t(&label::COL_ATTEMPT)) }
                     th scope="col" { (signed.t(&label::COL_PROVIDER)) }
@@ -408,7 +408,7 @@ fn request_body(signed: &Signed<'_>, page: &RequestPage, notice: Option<(&str, &
         @if page.notifications.is_empty() {
             p { (signed.t(&label::NO_NOTIFICATIONS)) }
         } @else {
-            div.scroll { table {
+            div.scroll role="region" tabindex="0" aria-label=(signed.t(&label::NOTIFICATIONS)) { table {
                 thead { tr {
                     th scope="col" { (signed.t(&label::COL_EVENT)) }
                     th scope="col" { (signed.t(&label::COL_ANNOUNCES)) }
@@ -471,7 +471,7 @@ fn request_body(signed: &Signed<'_>, page: &RequestPage, notice: Option<(&str, &
         @if let Some(all) = page.cut_from {
             p data-cut=(all) { (signed.t(&label::TIMELINE_CUT)) " " (page.timeline.len()) " / " (all) }
         }
-        div.scroll { table data-timeline=(page.timeline.len()) {
+        div.scroll role="region" tabindex="0" aria-label=(signed.t(&label::TIMELINE)) { table data-timeline=(page.timeline.len()) {
             thead { tr {
                 th scope="col" { (signed.t(&label::COL_WHEN)) }
                 th scope="col" { (signed.t(&label::COL_WHAT)) }
