@@ -1278,19 +1278,14 @@ impl Operators {
         by: &str,
         name: &str,
         kind: &str,
-        apply: impl FnOnce(&mut OperatorRecord, usize) -> Result<(), AccountRefusal>,
+        apply: impl FnOnce(&mut OperatorRecord, u64) -> Result<(), AccountRefusal>,
     ) -> Result<OperatorRecord, AccountError> {
         self.seed().await?;
-        // Enabled administrators: the last one is never demoted or disabled.
-        let admins = self
-            .store
-            .operator_records(MAX_ACCOUNTS)
-            .await?
-            .iter()
-            .filter(|a| a.role == Role::Administrator && !a.disabled)
-            .count();
         let now = self.clock.now();
         let mut work = self.store.begin().await?;
+        // Enabled administrators, counted under lock in this transaction: the
+        // last one is never demoted or disabled, even by two at once.
+        let admins = work.lock_enabled_administrators().await?;
         let Some(mut record) = work.operator_for_update(name).await? else {
             return Err(AccountError::Refused(AccountRefusal::NoSuchAccount));
         };

@@ -62,6 +62,21 @@ fn proposal(row: &PgRow) -> Result<CardReversalProposal, StoreError> {
     })
 }
 
+pub(crate) async fn lock_enabled_administrators(
+    connection: &mut PgConnection,
+) -> Result<u64, StoreError> {
+    // Re-read after a concurrent change commits (READ COMMITTED): a row
+    // another transaction just demoted or disabled no longer counts.
+    let names: Vec<String> = sqlx::query_scalar(
+        "SELECT name FROM operator_accounts WHERE role = 'administrator' AND NOT disabled \
+         ORDER BY name FOR UPDATE",
+    )
+    .fetch_all(connection)
+    .await
+    .map_err(store_error)?;
+    Ok(u64::try_from(names.len()).unwrap_or(u64::MAX))
+}
+
 pub(crate) async fn operator_for_update(
     connection: &mut PgConnection,
     name: &str,

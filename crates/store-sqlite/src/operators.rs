@@ -62,6 +62,20 @@ fn proposal(row: &SqliteRow) -> Result<CardReversalProposal, StoreError> {
     })
 }
 
+pub(crate) async fn lock_enabled_administrators(
+    connection: &mut SqliteConnection,
+) -> Result<u64, StoreError> {
+    // The unit of work holds SQLite's write lock: nobody changes them meanwhile.
+    let names: Vec<String> = sqlx::query_scalar(
+        "SELECT name FROM operator_accounts WHERE role = 'administrator' AND disabled = 0 \
+         ORDER BY name",
+    )
+    .fetch_all(connection)
+    .await
+    .map_err(store_error)?;
+    Ok(u64::try_from(names.len()).unwrap_or(u64::MAX))
+}
+
 pub(crate) async fn operator_for_update(
     connection: &mut SqliteConnection,
     name: &str,

@@ -483,6 +483,10 @@ impl UnitOfWork for SqliteWork {
         crate::retention::erase_payer_data(&mut self.transaction, erasure).await
     }
 
+    async fn lock_enabled_administrators(&mut self) -> Result<u64, StoreError> {
+        crate::operators::lock_enabled_administrators(&mut self.transaction).await
+    }
+
     async fn operator_for_update(
         &mut self,
         name: &str,

@@ -280,6 +280,11 @@ pub trait UnitOfWork: Send {
     -> Result<bool, StoreError>;
     // ── Operator accounts (store/operators.rs) ───────────────────────────────
 
+    /// How many enabled administrators there are, their rows locked until
+    /// the end (in name order): two administrators demoting each other at
+    /// once cannot both see the other still there.
+    async fn lock_enabled_administrators(&mut self) -> Result<u64, StoreError>;
+
     /// The account `name`, locked until the end.
     async fn operator_for_update(
         &mut self,
