@@ -632,6 +632,14 @@ impl IvisHub {
     }
 
     async fn start_with(backend: Backend, test_messages: bool) -> IvisHub {
+        IvisHub::start_limited(backend, test_messages, None).await
+    }
+
+    async fn start_limited(
+        backend: Backend,
+        test_messages: bool,
+        rate_limits: Option<maksa_server::RateLimitSettings>,
+    ) -> IvisHub {
         let _ = rustls::crypto::ring::default_provider().install_default();
         let sink = Sink::start().await;
         let (store, database) = open_store(backend).await;
@@ -727,6 +735,7 @@ impl IvisHub {
                 ))),
                 retry_schedule: RetrySchedule::parse("1s*30").unwrap(),
                 ivis_test_messages: test_messages,
+                rate_limits,
                 ..PayerOptions::default()
             },
         )
@@ -988,7 +997,56 @@ on_both_backends!(
     the_wsdl_names_the_address_it_was_asked_at,
     test_messages_are_refused_where_the_node_takes_none,
     transactions_and_messages_belong_to_their_client,
+    a_client_over_its_limit_gets_a_fault_with_retry_after,
 );
+
+/// The per-client limits of docs/rate-limits.md on the IVIS door: past its
+/// burst a client's next `StartTransaction` is a Sender fault with `429`
+/// and `MM-Error: RATE_LIMITED`, counted in `/metrics`; another client keeps
+/// its own bucket.
+async fn a_client_over_its_limit_gets_a_fault_with_retry_after(backend: Backend) {
+    let tight = |burst| maksa_server::Rate {
+        count: 1,
+        per: std::time::Duration::from_secs(3600),
+        burst,
+    };
+    let hub = IvisHub::start_limited(
+        backend,
+        true,
+        Some(maksa_server::RateLimitSettings {
+            create: tight(2),
+            query: tight(2),
+            ..maksa_server::RateLimitSettings::default()
+        }),
+    )
+    .await;
+    hub.start_transaction().await;
+    hub.start_transaction().await;
+    let refused = hub.call(start_transaction(ESERVICE)).await;
+    assert_eq!(refused.status.as_u16(), 429, "{}", refused.body);
+    assert_eq!(refused.mm_error, "RATE_LIMITED");
+    assert!(refused.content_type.starts_with("application/soap+xml"));
+    assert_eq!(value(&refused.body, "Value").as_deref(), Some("s:Sender"));
+    let reason = value(&refused.body, "Text").unwrap();
+    assert!(reason.starts_with("RATE_LIMITED: "), "{reason}");
+    // Another client has its own bucket.
+    let other = hub
+        .post_as(Some(&hub.other), start_transaction(ESERVICE))
+        .await;
+    assert_success(&other, "StartTransaction");
+    let metrics = Client::new()
+        .get(format!("{}/metrics", hub.hub.base))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        metrics.contains("maksa_rate_limited_total{door=\"ivis\",method=\"StartTransaction\"} 1"),
+        "{metrics}"
+    );
+}
 
 /// Seed 001, scenario 1: StartTransaction, SubmitSync, the payer pays on the
 /// payment page, the hub answers the ResponseEndPoint, EndTransaction.

@@ -6,7 +6,9 @@
 //! `AppError` to the guideline's numbered codes, once.
 
 use super::codes::{IvisErrorCode, IvisFault, SoapFaultCode};
-use super::read::{self, Addressing, IvisCall, IvisOperation, IvisRequest, ReadError};
+use super::read::{
+    self, Addressing, IvisCall, IvisOperation, IvisRequest, OperationName, ReadError,
+};
 use super::write::{
     self, CONTENT_TYPE, MESSAGE_TYPE_PAYMENT_INFO, PaymentRequestStatus, ResponseBody,
     ResponseHeader, ResponseOperation, ResultKind,
@@ -162,6 +164,28 @@ async fn call(State(state): State<AppState>, request: Request<Body>) -> Response
             );
         }
     };
+    // The same per-client limits as the REST and SOAP doors: what starts or
+    // changes a payment counts as `create`, the questions as `query`.
+    let operation = call.operation.name();
+    let class = match operation {
+        OperationName::GetStatus | OperationName::Poll => crate::rate_limits::Class::Query,
+        _ => crate::rate_limits::Class::Create,
+    };
+    if let Err(wait) =
+        crate::rate_limits::by_client(&state, &caller.client, "ivis", operation.name(), class)
+    {
+        let seconds = crate::rate_limits::retry_after_seconds(wait);
+        let mut response = soap_fault(
+            &call.addressing,
+            SoapFaultCode::Sender,
+            &format!(
+                "{}: too many calls: retry after {seconds} s",
+                ErrorCode::RateLimited.as_str()
+            ),
+        );
+        crate::rate_limits::mark_refusal(&mut response, wait);
+        return response;
+    }
     dispatch(&state, &caller, call, now).await
 }
 
