@@ -762,3 +762,22 @@ export async function consoleSignIn(page, credentials, name = credentials.name) 
 export async function signInToConsole(page, credentials) {
   await consoleSignIn(page, credentials);
 }
+
+/** An environment variable the browser suite's runner sets, or a clear error. */
+export function requireEnv(name) {
+  const value = process.env[name];
+  if (!value) throw new Error(`${name} is not set: run through \`cargo test -p maksa --test browser\``);
+  return value;
+}
+
+/** Asserts the page's `main[data-state]`. */
+export async function expectState(page, state) {
+  const shown = await page.evaluate(() => document.querySelector('main[data-state]')?.getAttribute('data-state') ?? null);
+  assert.equal(shown, state, `the page ${page.url()} shows data-state ${shown}`);
+}
+
+/** A full-page screenshot under SCREENSHOT_DIR named `<prefix>-<label>.png`. */
+export async function screenshot(page, prefix, label) {
+  fs.mkdirSync(SCREENSHOT_DIR, { recursive: true });
+  await page.screenshot({ path: path.join(SCREENSHOT_DIR, `${prefix}-${label}.png`), fullPage: true });
+}

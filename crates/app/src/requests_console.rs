@@ -13,7 +13,7 @@ use crate::payment_requests::PaymentRequests;
 use crate::store::prelude::*;
 use crate::store::{
     AuditEvent, ConsoleFilter, ConsoleRequest, DeliveryAttempt, EntryFilter, NewNotification,
-    Notification,
+    Notification, PaymentOrder,
 };
 use crate::workflows::Workflows;
 use maksa_domain::attempt::{Attempt, AttemptState};
@@ -21,7 +21,7 @@ use maksa_domain::codes::{ClientCode, ProviderCode};
 use maksa_domain::document::DocumentKind;
 use maksa_domain::ids::{ClientId, PaymentRequestId};
 use maksa_domain::money::Amount;
-use maksa_domain::reconciliation::Outcome;
+use maksa_domain::payment_order::OrderState;
 use maksa_domain::request::PaymentRequest;
 use maksa_domain::status::Status;
 use serde_json::json;
@@ -34,6 +34,8 @@ pub const PAGE_SIZE: u32 = 50;
 pub const TIMELINE_MAX: usize = 500;
 /// The longest value of a text filter, in characters.
 pub const FILTER_MAX_CHARS: usize = 64;
+/// The most statement entries a payment's part of the timeline shows.
+const ENTRIES_PER_PAYMENT: u32 = 20;
 /// The longest detail a timeline entry shows, in characters.
 const DETAIL_MAX_CHARS: usize = 300;
 
@@ -414,19 +416,21 @@ impl RequestsConsole {
             }
         }
         for payment in &request.payments {
-            let settled = self
+            // Every entry matched to the payment — the one that settled it and
+            // any short, over, misdirected or late credit — with the order
+            // paying money back, when one was made.
+            let entries = self
                 .store
                 .statement_entries(&EntryFilter {
                     payment: Some((id, payment.sequence)),
-                    outcome: Some(Outcome::Settled),
-                    limit: 1,
+                    limit: ENTRIES_PER_PAYMENT,
                     ..EntryFilter::default()
                 })
                 .await?;
-            for entry in settled {
+            for entry in entries {
                 timeline.push(TimelineEntry {
                     at: entry.imported_at,
-                    what: "treasury.settled".into(),
+                    what: format!("treasury.{}", entry.outcome.as_str()),
                     actor: "treasury".into(),
                     details: bounded(&format!(
                         "payment {}: entry {} of statement {}, booked {}, {} {}",
@@ -441,6 +445,9 @@ impl RequestsConsole {
                         entry.currency
                     )),
                 });
+                if let Some(order) = self.store.order_of_entry(entry.id).await? {
+                    timeline.extend(order_entries(&order, entry.id));
+                }
             }
         }
         // Stable: entries at one instant keep the order they were gathered in.
@@ -607,6 +614,43 @@ pub fn answer_code(answer: StatusAnswer) -> &'static str {
 
 fn bounded(text: &str) -> String {
     maksa_domain::text::bounded(text, DETAIL_MAX_CHARS).into_owned()
+}
+
+/// A refund order's steps on the timeline: proposed, approved (by whom),
+/// and where it is now when it went further.
+fn order_entries(order: &PaymentOrder, entry_id: i64) -> Vec<TimelineEntry> {
+    let details = bounded(&format!(
+        "order {} ({}) for entry {entry_id}: {} {} to {} {}",
+        order.id,
+        order.end_to_end_id,
+        order.amount,
+        order.currency,
+        order.creditor_name,
+        order.creditor_iban
+    ));
+    let mut steps = vec![TimelineEntry {
+        at: order.proposed_at,
+        what: "treasury.order_proposed".into(),
+        actor: order.proposed_by.clone(),
+        details: details.clone(),
+    }];
+    if let (Some(by), Some(at)) = (&order.approved_by, order.approved_at) {
+        steps.push(TimelineEntry {
+            at,
+            what: "treasury.order_approved".into(),
+            actor: by.clone(),
+            details: details.clone(),
+        });
+    }
+    if !matches!(order.state, OrderState::Proposed | OrderState::Approved) {
+        steps.push(TimelineEntry {
+            at: order.updated_at,
+            what: format!("treasury.order_{}", order.state.as_str()),
+            actor: "treasury".into(),
+            details,
+        });
+    }
+    steps
 }
 
 #[cfg(test)]

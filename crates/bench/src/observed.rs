@@ -439,6 +439,20 @@ impl maksa_app::store::TreasuryStore for ObservedStore {
         self.inner.payment_batches(state, limit).await
     }
 
+    async fn payment_batch(
+        &self,
+        message_id: &str,
+    ) -> Result<Option<maksa_app::store::PaymentBatch>, StoreError> {
+        self.inner.payment_batch(message_id).await
+    }
+
+    async fn order_of_entry(
+        &self,
+        entry_id: i64,
+    ) -> Result<Option<maksa_app::store::PaymentOrder>, StoreError> {
+        self.inner.order_of_entry(entry_id).await
+    }
+
     async fn log_exchange(
         &self,
         record: &maksa_app::store::ExchangeRecord,

@@ -190,7 +190,7 @@ async fn a_viewer_sees_the_queues_but_cannot_act(backend: Backend) {
     assert_eq!(status, StatusCode::FORBIDDEN);
 }
 
-/// POSTs a multipart form with the CSRF token and one file part.
+/// POSTs a statement file through the page's form.
 async fn upload(
     hub: &ConsoleHub,
     jar: &mut Jar,
@@ -198,32 +198,8 @@ async fn upload(
     name: &str,
     content: &[u8],
 ) -> (StatusCode, String) {
-    let boundary = "maksa-test-boundary-7d41";
-    let mut body = Vec::new();
-    body.extend_from_slice(
-        format!(
-            "--{boundary}\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\n{token}\r\n\
-             --{boundary}\r\nContent-Disposition: form-data; name=\"statement\"; filename=\"{name}\"\r\n\
-             Content-Type: application/xml\r\n\r\n"
-        )
-        .as_bytes(),
-    );
-    body.extend_from_slice(content);
-    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
-    let response = reqwest::Client::new()
-        .post(format!("{}/admin/statements", hub.base))
-        .header("cookie", jar.header())
-        .header(
-            "content-type",
-            format!("multipart/form-data; boundary={boundary}"),
-        )
-        .body(body)
-        .send()
+    hub.upload(jar, "/admin/statements", token, "statement", name, content)
         .await
-        .unwrap();
-    jar.take(&response);
-    let status = response.status();
-    (status, response.text().await.unwrap())
 }
 
 async fn a_statement_is_imported_through_the_page(backend: Backend) {

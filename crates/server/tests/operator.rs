@@ -575,7 +575,231 @@ on_both_databases!(
     accounts_are_managed_and_their_changes_logged,
     sessions_expire,
     a_legacy_hash_is_rehashed_and_configuration_never_overwrites,
+    two_administrators_demoting_each_other_leave_one,
+    a_refund_shows_on_the_requests_timeline,
 );
+
+/// Money for a cancelled request is a refund candidate; the refund order the
+/// import proposes and an operator approves, and the Treasury's answer an
+/// operator uploads as a pain.002 file, show on the request's timeline after
+/// the entry that made it.
+async fn a_refund_shows_on_the_requests_timeline(backend: Backend) {
+    let c = start(backend).await;
+    let request = cancelled_request(&c.store, 77).await;
+    let payment = &request.payments[0];
+    let purpose = payment.purpose_id.as_str().to_owned();
+    import_text(
+        &c,
+        statement(
+            "STMT-REFUND-1",
+            &[(
+                "REF-LATE",
+                payment.amount.minor(),
+                &purpose,
+                "Anna Bērziņa",
+                "LV80BANK0000435195001",
+            )],
+        ),
+    )
+    .await;
+    let entries = c
+        .store
+        .statement_entries(&maksa_app::store::EntryFilter {
+            payment: Some((request.id, payment.sequence)),
+            limit: 10,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(entries.len(), 1, "{entries:?}");
+    // The import proposed the refund itself; a person approves it.
+    let order = c
+        .store
+        .order_of_entry(entries[0].id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(order.proposed_by, "reconciliation");
+    c.treasury.approve_order(order.id, "anna").await.unwrap();
+    // The batch is written, downloaded and handed over by hand; the
+    // Treasury's answer comes back as a file an operator uploads on the
+    // statements page.
+    let mut jar = c.signed_in("berta").await;
+    let (status, _, headers) = c
+        .post_from(&mut jar, "/admin/orders", "/admin/batches", &[])
+        .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert_eq!(headers["location"], "/admin/orders?notice=batches");
+    let batches = c.store.payment_batches("ready", 10).await.unwrap();
+    assert_eq!(batches.len(), 1);
+    let message_id = batches[0].message_id.clone();
+    let (status, page, _) = c.get(&mut jar, "/admin/batches").await;
+    assert_eq!(status, StatusCode::OK, "{page}");
+    assert!(
+        page.contains(&format!(
+            "data-batch=\"{message_id}\" data-batch-state=\"ready\""
+        )),
+        "{page}"
+    );
+    let (status, file, headers) = c
+        .get_bytes(&mut jar, &format!("/admin/batches/{message_id}/file"))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(
+        headers["content-disposition"],
+        format!("attachment; filename=\"{message_id}.xml\"").as_str()
+    );
+    let file = String::from_utf8(file).unwrap();
+    assert!(file.contains(&order.end_to_end_id), "{file}");
+    assert!(file.contains("pain.001"), "{file}");
+    for missing in ["/admin/batches/NO-SUCH/file", "/admin/batches/..%2Fx/file"] {
+        let (status, _, _) = c.get(&mut jar, missing).await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "{missing}");
+    }
+    let (status, _, headers) = c
+        .post_from(
+            &mut jar,
+            "/admin/batches",
+            &format!("/admin/batches/{message_id}/submitted"),
+            &[],
+        )
+        .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert_eq!(headers["location"], "/admin/batches");
+    assert_eq!(
+        c.treasury.batches_awaiting_status().await.unwrap(),
+        vec![message_id.clone()]
+    );
+    let mut viewer = c.signed_in("vera").await;
+    let (status, _, _) = c.get(&mut viewer, "/admin/batches").await;
+    assert_eq!(
+        status,
+        StatusCode::FORBIDDEN,
+        "a viewer sees no payment files"
+    );
+    let (status, _, _) = c
+        .get(&mut viewer, &format!("/admin/batches/{message_id}/file"))
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let report = maksa_treasury::pain_status::write_pain002(
+        &maksa_treasury::pain_status::StatusReport {
+            message_id: "ST-CONSOLE-1".into(),
+            original_message_id: message_id.clone(),
+            group_status: None,
+            transactions: vec![maksa_treasury::pain_status::TransactionStatus {
+                original_end_to_end_id: order.end_to_end_id.clone(),
+                original_instruction_id: None,
+                status: "ACSP".into(),
+                reason: None,
+            }],
+        },
+        time::macros::datetime!(2026-11-30 12:00 UTC),
+    )
+    .unwrap();
+    let (status, page, _) = c.get(&mut jar, "/admin/statements").await;
+    assert_eq!(status, StatusCode::OK, "{page}");
+    let token = csrf_of(&page);
+    let (status, page) = c
+        .upload(
+            &mut jar,
+            "/admin/statements",
+            &token,
+            "status_report",
+            "pain002.xml",
+            b"<Document/>",
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{page}");
+    assert!(page.contains("data-notice=\"refused\""), "{page}");
+    let (status, page) = c
+        .upload(
+            &mut jar,
+            "/admin/statements",
+            &token,
+            "status_report",
+            "pain002.xml",
+            report.as_bytes(),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{page}");
+    assert!(page.contains("data-state=\"status-applied\""), "{page}");
+    assert!(
+        page.contains(&format!("data-moved=\"{}\"", order.end_to_end_id)),
+        "{page}"
+    );
+    let mut jar = c.signed_in("vera").await;
+    let (status, page, _) = c
+        .get(&mut jar, &format!("/admin/requests/{}", request.id))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{page}");
+    let kinds: Vec<&str> = page
+        .split("<tr data-what=\"")
+        .skip(1)
+        .filter_map(|rest| rest.split('"').next())
+        .collect();
+    let from = kinds
+        .iter()
+        .position(|k| *k == "treasury.refund_candidate")
+        .unwrap_or_else(|| panic!("{kinds:?}"));
+    assert_eq!(
+        kinds[from..],
+        [
+            "treasury.refund_candidate",
+            "treasury.order_proposed",
+            "treasury.order_approved",
+            "treasury.order_accepted"
+        ],
+        "{kinds:?}"
+    );
+    assert!(page.contains(&order.end_to_end_id), "the order is named");
+}
+
+/// Two administrators, each demoting the other at the same moment: the
+/// count of administrators is taken under lock in the change's own
+/// transaction, so exactly one demotion lands and one administrator is
+/// always left — trial after trial.
+async fn two_administrators_demoting_each_other_leave_one(backend: Backend) {
+    let c = start(backend).await;
+    let hash = PasswordHash::new("olga's passphrase").unwrap().to_string();
+    let accounts = vec![OperatorAccount::new("olga", &hash).unwrap()];
+    let operators = Arc::new(Operators::new(accounts, c.store.clone(), c.clock.clone()).unwrap());
+    for trial in 0..20 {
+        let (by_anna, by_olga) = tokio::join!(
+            operators.set_role("anna", "olga", Role::Operator),
+            operators.set_role("olga", "anna", Role::Operator),
+        );
+        assert_eq!(
+            usize::from(by_anna.is_ok()) + usize::from(by_olga.is_ok()),
+            1,
+            "trial {trial}: exactly one demotion lands ({by_anna:?}, {by_olga:?})"
+        );
+        let admins: Vec<String> = c
+            .store
+            .operator_records(100)
+            .await
+            .unwrap()
+            .into_iter()
+            .filter(|a| a.role == Role::Administrator && !a.disabled)
+            .map(|a| a.name)
+            .collect();
+        assert_eq!(admins.len(), 1, "trial {trial}: {admins:?}");
+        let (survivor, demoted) = if by_anna.is_ok() {
+            ("anna", "olga")
+        } else {
+            ("olga", "anna")
+        };
+        assert_eq!(admins, [survivor]);
+        let refused = if by_anna.is_ok() { by_olga } else { by_anna };
+        assert!(
+            format!("{refused:?}").contains("LastAdministrator"),
+            "trial {trial}: {refused:?}"
+        );
+        operators
+            .set_role(survivor, demoted, Role::Administrator)
+            .await
+            .unwrap();
+    }
+}
 
 /// The second factor: a wrong code answers like a wrong password; a code is
 /// taken once; the right one signs in.

@@ -889,6 +889,17 @@ impl TreasuryStore for PostgresStore {
         rows.iter().map(payment_order).collect()
     }
 
+    async fn order_of_entry(&self, entry_id: i64) -> Result<Option<PaymentOrder>, StoreError> {
+        let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {ORDER_COLUMNS} FROM payment_orders WHERE entry_id = $1"
+        )))
+        .bind(entry_id)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(store_error)?;
+        row.as_ref().map(payment_order).transpose()
+    }
+
     async fn payment_order(&self, id: i64) -> Result<Option<PaymentOrder>, StoreError> {
         let row = sqlx::query(sqlx::AssertSqlSafe(format!(
             "SELECT {ORDER_COLUMNS} FROM payment_orders WHERE id = $1"
@@ -898,6 +909,17 @@ impl TreasuryStore for PostgresStore {
         .await
         .map_err(store_error)?;
         row.as_ref().map(payment_order).transpose()
+    }
+
+    async fn payment_batch(&self, message_id: &str) -> Result<Option<PaymentBatch>, StoreError> {
+        let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {BATCH_COLUMNS} FROM payment_batches WHERE message_id = $1"
+        )))
+        .bind(message_id)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(store_error)?;
+        row.as_ref().map(payment_batch).transpose()
     }
 
     async fn payment_batches(

@@ -454,12 +454,16 @@ pub trait TreasuryStore: Send + Sync {
         limit: u32,
     ) -> Result<Vec<PaymentOrder>, StoreError>;
     async fn payment_order(&self, id: i64) -> Result<Option<PaymentOrder>, StoreError>;
+    /// The order paying an entry's money back (at most one per entry).
+    async fn order_of_entry(&self, entry_id: i64) -> Result<Option<PaymentOrder>, StoreError>;
     /// Batches in `state` (`ready`, `submitted`, `answered`), oldest first.
     async fn payment_batches(
         &self,
         state: &str,
         limit: u32,
     ) -> Result<Vec<PaymentBatch>, StoreError>;
+    /// The batch with this message id, with its document.
+    async fn payment_batch(&self, message_id: &str) -> Result<Option<PaymentBatch>, StoreError>;
 
     /// Appends to the exchange log and keeps only its newest `keep` rows.
     async fn log_exchange(&self, record: &ExchangeRecord, keep: u32) -> Result<(), StoreError>;

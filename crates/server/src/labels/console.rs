@@ -18,6 +18,7 @@ text!(NAV_RECONCILIATION, "Saskaņošana", "Reconciliation");
 text!(NAV_STATEMENTS, "Izraksti", "Statements");
 text!(NAV_ENTRIES, "Izraksta ieraksti", "Statement entries");
 text!(NAV_ORDERS, "Maksājuma uzdevumi", "Payment orders");
+text!(NAV_BATCHES, "Paketes", "Batches");
 text!(NAV_CARDS, "Karšu maksājumi", "Card payments");
 text!(NAV_REPORTS, "Atskaites", "Reports");
 text!(NAV_PRIVACY, "Personas dati", "Personal data");

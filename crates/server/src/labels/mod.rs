@@ -8,6 +8,7 @@
 //! simulated portal), further areas beside it.
 
 pub mod accounts;
+pub mod batches;
 pub mod cards;
 pub mod catalogue;
 pub mod console;

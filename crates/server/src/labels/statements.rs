@@ -34,3 +34,33 @@ text!(
     "fails nav izvēlēts vai ir tukšs.",
     "no file was chosen, or it is empty."
 );
+text!(
+    STATUS_TITLE,
+    "Maksājumu statusa pārskats (pain.002)",
+    "Payment status report (pain.002)"
+);
+text!(
+    STATUS_INTRO,
+    "Ja Valsts kase nav sasniedzama tiešsaistē, augšupielādējiet tās atbildi uz maksājuma uzdevumu paketi. Uzdevumi virzās tikai uz priekšu: atkārtots vai vecāks pārskats neko nemaina.",
+    "When the Treasury is not reached online, upload its answer to a batch of payment orders. Orders only move forward: a repeated or older report changes nothing."
+);
+text!(
+    STATUS_FILE,
+    "Statusa pārskata fails (XML)",
+    "Status report file (XML)"
+);
+text!(APPLY, "Piemērot", "Apply");
+text!(APPLIED, "Piemērots:", "Applied:");
+text!(ORDER, "Uzdevums (end-to-end)", "Order (end-to-end)");
+text!(NEW_STATE, "Jaunais stāvoklis", "New state");
+text!(
+    UNCHANGED,
+    "Nemainīti statusi:",
+    "Statuses that changed nothing:"
+);
+text!(UNKNOWN, "Nezināmi uzdevumi:", "Orders that are not ours:");
+text!(
+    TO_ORDERS,
+    "Uz maksājuma uzdevumiem",
+    "To the payment orders"
+);

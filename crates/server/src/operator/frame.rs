@@ -180,6 +180,7 @@ const NAVIGATION: &[(&str, &Text, Role)] = &[
     ),
     ("/admin/entries", &label::NAV_ENTRIES, Role::Viewer),
     ("/admin/orders", &label::NAV_ORDERS, Role::Viewer),
+    ("/admin/batches", &label::NAV_BATCHES, Role::Operator),
     ("/admin/cards", &label::NAV_CARDS, Role::Viewer),
     ("/admin/reports", &label::NAV_REPORTS, Role::Viewer),
     ("/admin/privacy", &label::NAV_PRIVACY, Role::Operator),

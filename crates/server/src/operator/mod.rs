@@ -15,6 +15,7 @@
 
 mod accounts;
 mod activity;
+mod batches;
 mod cards;
 mod catalogue;
 mod certificates;
@@ -105,7 +106,15 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .route("/admin/orders", get(orders::list))
         .route("/admin/orders/{id}/approve", post(orders::approve))
         .route("/admin/orders/{id}/cancel", post(orders::cancel))
-        .route("/admin/batches", post(orders::write_batches))
+        .route(
+            "/admin/batches",
+            get(batches::list).post(orders::write_batches),
+        )
+        .route("/admin/batches/{message_id}/file", get(batches::file))
+        .route(
+            "/admin/batches/{message_id}/submitted",
+            post(batches::submitted),
+        )
         .route("/admin/cards", get(cards::list))
         .route("/admin/limits", get(limits::page))
         .route("/admin/cards/{id}/propose", post(cards::propose))

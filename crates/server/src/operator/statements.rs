@@ -1,7 +1,9 @@
 //! `/admin/statements`: an operator uploads a camt.053/052/054 statement
-//! file, as `maksa treasury import` reads one (docs/operator.md,
-//! "Statements"): `Treasury::import`, one transaction per file, a malformed
-//! file stores nothing and the page says why.
+//! file, as `maksa treasury import` reads one, or a pain.002 payment status
+//! report, as `maksa treasury status` applies one (docs/operator.md,
+//! "Statements"): `Treasury::import` / `Treasury::apply_status_report`, one
+//! transaction per file, a malformed file stores nothing and the page says
+//! why.
 
 use super::frame::{self, Signed};
 use crate::AppState;
@@ -12,7 +14,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use axum::routing::get;
 use maksa_app::operators::Role;
-use maksa_app::treasury::{ImportReport, TreasuryError};
+use maksa_app::treasury::{ImportReport, StatusApplied, TreasuryError};
 use maud::{Markup, html};
 
 /// The largest statement file taken through the page (a month of a busy
@@ -44,6 +46,50 @@ fn form(signed: &Signed<'_>) -> Markup {
                     accept=".xml,application/xml,text/xml";
             }
             p { button type="submit" data-action="import-statement" { (signed.t(&label::IMPORT)) } }
+        }
+        h2 { (signed.t(&label::STATUS_TITLE)) }
+        p { (signed.t(&label::STATUS_INTRO)) }
+        form method="post" action="/admin/statements" enctype="multipart/form-data" {
+            (signed.csrf())
+            p {
+                label for="status_report" { (signed.t(&label::STATUS_FILE)) }
+                br;
+                input id="status_report" name="status_report" type="file" required
+                    accept=".xml,application/xml,text/xml";
+            }
+            p { button type="submit" data-action="apply-status-report" { (signed.t(&label::APPLY)) } }
+        }
+    }
+}
+
+/// The most order lines an applied status report lists.
+const MOVED_SHOWN: usize = 200;
+
+fn applied(signed: &Signed<'_>, source: &str, applied: &StatusApplied) -> Markup {
+    html! {
+        div.notice role="status" data-notice="status-applied" {
+            p { (signed.t(&label::APPLIED)) " " code { (source) } " (" (applied.original_message_id) ")" }
+            div.scroll role="region" tabindex="0" aria-label=(signed.t(&label::STATUS_TITLE)) {
+                table data-table="status-report" {
+                    thead { tr { th scope="col" { (signed.t(&label::ORDER)) } th scope="col" { (signed.t(&label::NEW_STATE)) } } }
+                    tbody {
+                        @for (end_to_end, state) in applied.moved.iter().take(MOVED_SHOWN) {
+                            tr data-moved=(end_to_end) { td { code { (end_to_end) } } td { (state) } }
+                        }
+                    }
+                }
+            }
+            p data-fact="unchanged" { (signed.t(&label::UNCHANGED)) " " (applied.unchanged) }
+            @if !applied.unknown.is_empty() {
+                p data-fact="unknown" {
+                    (signed.t(&label::UNKNOWN)) " "
+                    @for (i, id) in applied.unknown.iter().take(MOVED_SHOWN).enumerate() {
+                        @if i > 0 { ", " }
+                        code { (id) }
+                    }
+                }
+            }
+            p { a href="/admin/orders" { (signed.t(&label::TO_ORDERS)) } }
         }
     }
 }
@@ -98,10 +144,17 @@ fn refused(signed: &Signed<'_>, message: &str) -> Markup {
     }
 }
 
-/// The multipart form's parts: the CSRF token and the file (name, bytes).
+/// What a file uploaded here is.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum FileKind {
+    Statement,
+    StatusReport,
+}
+
+/// The multipart form's parts: the CSRF token and the file (kind, name, bytes).
 struct Upload {
     csrf: String,
-    file: Option<(String, Vec<u8>)>,
+    file: Option<(FileKind, String, Vec<u8>)>,
 }
 
 async fn read_upload(multipart: &mut Multipart) -> Result<Upload, String> {
@@ -122,7 +175,12 @@ async fn read_upload(multipart: &mut Multipart) -> Result<Upload, String> {
                 }
                 upload.csrf = String::from_utf8_lossy(&bytes).into_owned();
             }
-            Some("statement") => {
+            Some(part @ ("statement" | "status_report")) => {
+                let kind = if part == "statement" {
+                    FileKind::Statement
+                } else {
+                    FileKind::StatusReport
+                };
                 let name: String = field
                     .file_name()
                     .unwrap_or("statement.xml")
@@ -131,7 +189,7 @@ async fn read_upload(multipart: &mut Multipart) -> Result<Upload, String> {
                     .take(120)
                     .collect();
                 let bytes = field.bytes().await.map_err(|e| e.to_string())?;
-                upload.file = Some((name, bytes.to_vec()));
+                upload.file = Some((kind, name, bytes.to_vec()));
             }
             _ => return Err("the form has a part it should not".into()),
         }
@@ -178,7 +236,7 @@ async fn upload(State(state): State<AppState>, request: Request) -> Response {
     if !valid {
         return super::stale_form();
     }
-    let Some((name, bytes)) = upload.file.filter(|(_, b)| !b.is_empty()) else {
+    let Some((kind, name, bytes)) = upload.file.filter(|(_, _, b)| !b.is_empty()) else {
         return answer(
             StatusCode::BAD_REQUEST,
             &signed,
@@ -187,19 +245,24 @@ async fn upload(State(state): State<AppState>, request: Request) -> Response {
         );
     };
     let source = format!("console:{name}");
-    match signed
-        .console
-        .treasury
-        .import(&source, std::io::Cursor::new(bytes), &signed.actor())
-        .await
-    {
-        Ok(result) => answer(
-            StatusCode::OK,
-            &signed,
-            "statement-imported",
-            report(&signed, &name, &result),
-        ),
-        Err(error @ (TreasuryError::Document(_) | TreasuryError::Refused(_))) => answer(
+    let treasury = &signed.console.treasury;
+    let result = match kind {
+        FileKind::Statement => treasury
+            .import(&source, std::io::Cursor::new(bytes), &signed.actor())
+            .await
+            .map(|result| ("statement-imported", report(&signed, &name, &result))),
+        FileKind::StatusReport => treasury
+            .apply_status_report(&bytes, &signed.actor())
+            .await
+            .map(|result| ("status-applied", applied(&signed, &name, &result))),
+    };
+    match result {
+        Ok((data_state, shown)) => answer(StatusCode::OK, &signed, data_state, shown),
+        Err(
+            error @ (TreasuryError::Document(_)
+            | TreasuryError::Refused(_)
+            | TreasuryError::StatusReport(_)),
+        ) => answer(
             StatusCode::UNPROCESSABLE_ENTITY,
             &signed,
             "statements",

@@ -271,6 +271,46 @@ impl ConsoleHub {
         (status, response.text().await.unwrap(), headers)
     }
 
+    /// POSTs a multipart form to `path`: the CSRF token and one file part
+    /// named `part`.
+    pub async fn upload(
+        &self,
+        jar: &mut Jar,
+        path: &str,
+        token: &str,
+        part: &str,
+        file_name: &str,
+        content: &[u8],
+    ) -> (StatusCode, String) {
+        let boundary = "maksa-test-boundary-7d41";
+        let mut body = Vec::new();
+        body.extend_from_slice(
+            format!(
+                "--{boundary}\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\n{token}\r\n\
+                 --{boundary}\r\nContent-Disposition: form-data; name=\"{part}\"; filename=\"{file_name}\"\r\n\
+                 Content-Type: application/octet-stream\r\n\r\n"
+            )
+            .as_bytes(),
+        );
+        body.extend_from_slice(content);
+        body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+        let response = self
+            .http
+            .post(format!("{}{path}", self.base))
+            .header("cookie", jar.header())
+            .header(
+                "content-type",
+                format!("multipart/form-data; boundary={boundary}"),
+            )
+            .body(body)
+            .send()
+            .await
+            .unwrap();
+        jar.take(&response);
+        let status = response.status();
+        (status, response.text().await.unwrap())
+    }
+
     /// POSTs `form` to `path` with the CSRF token of the page at `page_path`.
     pub async fn post_from(
         &self,
