@@ -56,17 +56,21 @@ fn the_openapi_document_holds_against_the_running_demo() {
             "--checks",
             "not_an_undocumented_server_error,status_code_conformance,\
              content_type_conformance,response_schema_conformance",
-            // The coverage phase stops with an internal error of hypothesis
-            // (an AST recursion check, under CPython 3.11.7) before it tests
-            // anything; examples and generated bodies run.
+            // Every phase but the stateful one: the seeds' examples, the
+            // coverage phase's boundary and negative values of each
+            // parameter, and generated bodies.
             "--phases",
-            "examples,fuzzing",
+            "examples,coverage,fuzzing",
             "--max-examples",
             MAX_EXAMPLES,
             "--seed",
             SEED,
+            // One worker: with two threads, hypothesis's lambda descriptions
+            // race on CPython 3.11's AST recursion counter ("AST constructor
+            // recursion depth mismatch") and the coverage phase stops on an
+            // internal error of the tool, not of ours.
             "--workers",
-            "2",
+            "1",
             "--request-timeout",
             "20",
             "--generation-database",
