@@ -21,18 +21,19 @@
 //! address `http://jusu-response-url-s2s/`.
 
 use anyhow::Context;
-use maksa_app::notifications::RetrySchedule;
+use maksa_app::notifications::{RetrySchedule, notifications_drawn};
+use maksa_app::payment_requests::creation_audit;
 use maksa_app::store::prelude::*;
 use maksa_app::store::{
-    AttemptUpdate, AuditEvent, DeliveryAttempt, DeliveryFinish, NewNotification, NotificationKind,
-    NotificationState, PaymentPaid, RequestFilter, RequestStatusWrite, UnitOfWork,
+    AttemptUpdate, AuditEvent, DeliveryAttempt, DeliveryFinish, NewNotification, NotificationState,
+    PaymentPaid, RequestFilter, RequestStatusWrite, UnitOfWork,
 };
 use maksa_app::workflows::FIRST_QUERY_AFTER;
 use maksa_domain::attempt::{Attempt, AttemptId, AttemptState, Outcome, settle};
 use maksa_domain::catalog::Catalog;
 use maksa_domain::codes::ProviderCode;
 use maksa_domain::datetime::{riga_local_to_utc, riga_offset_at};
-use maksa_domain::ids::{ClientId, time_ordered_uuid};
+use maksa_domain::ids::ClientId;
 use maksa_domain::request::{
     ClientInfoInput, CreationRules, Entropy, PaymentRequest, PaymentRequestInput,
     PriceListItemInput, create_payment_request,
@@ -41,6 +42,7 @@ use maksa_domain::status::{RequestEvent, Status};
 use serde_json::json;
 use std::collections::HashSet;
 use std::sync::Arc;
+use time::format_description::well_known::Rfc3339;
 use time::{Date, Duration, OffsetDateTime, Time};
 
 /// Days of history before today.
@@ -259,20 +261,6 @@ fn order(dice: &mut Dice) -> (&'static str, Vec<PriceListItemInput>) {
     }
 }
 
-/// `2026-11-30T09:15:00Z`.
-fn rfc3339(at: OffsetDateTime) -> String {
-    let at = at.to_offset(time::UtcOffset::UTC);
-    format!(
-        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z",
-        at.year(),
-        u8::from(at.month()),
-        at.day(),
-        at.hour(),
-        at.minute(),
-        at.second()
-    )
-}
-
 /// How long a bank takes to confirm, from the payer's start: most within a
 /// minute or two, a tail of slow ones.
 fn confirmation(dice: &mut Dice, bank: &str) -> Duration {
@@ -329,30 +317,21 @@ fn plan_day(
                 client_name: Some(format!("Demo Payer {payer}")),
                 ..ClientInfoInput::default()
             }),
-            expiry_date: Some(rfc3339(
-                created_at.saturating_add(Duration::days(VALIDITY_DAYS)),
-            )),
+            expiry_date: created_at
+                .saturating_add(Duration::days(VALIDITY_DAYS))
+                .format(&Rfc3339)
+                .ok(),
             no_invoice: true,
             server_response_url: Some(NOTIFY_BASE.to_owned()),
             ..PaymentRequestInput::default()
         };
         let request = create_payment_request(&input, client, catalog, rules, created_at, dice)
             .map_err(|e| anyhow::anyhow!("a demo history request is invalid: {e:?}"))?;
-        let created = AuditEvent {
-            at: created_at,
-            actor: client.to_string(),
-            request_id: Some(request.id),
-            kind: "payment_request.created".into(),
-            detail: json!({
-                "number": request.number.as_str(),
-                "total_minor": request.terms.total.minor(),
-                "currency": request.terms.currency.as_str(),
-                "payments": request.payments.len(),
-                "client_code_check": request.terms.payer.code_check,
-                "certificate": null,
-                "demo_history": true,
-            }),
-        };
+        // The event `savepaymentrequest` writes, marked as history.
+        let mut created = creation_audit(&request, None);
+        if let Some(detail) = created.detail.as_object_mut() {
+            detail.insert("demo_history".into(), json!(true));
+        }
         let steps = life(dice, &request, now);
         planned.push(Planned {
             request,
@@ -432,24 +411,17 @@ fn life(dice: &mut Dice, request: &PaymentRequest, now: OffsetDateTime) -> Vec<S
     steps
 }
 
-/// The server notification of `status` (the request's `GET`), as
-/// `maksa_app::notifications::notifications_for` makes it, with a drawn id.
+/// The notification of `status` (the request's `GET`), as the workflows'
+/// callers make it, with ids drawn from the history's dice.
 fn notification(
     dice: &mut Dice,
     request: &PaymentRequest,
     status: Status,
     at: OffsetDateTime,
 ) -> Option<NewNotification> {
-    let base = request.terms.server_response_url.as_ref()?;
-    Some(NewNotification {
-        id: time_ordered_uuid(at, dice.bytes()),
-        kind: NotificationKind::Get,
-        request_id: request.id,
-        client: request.owner.clone(),
-        url: format!("{base}{}", request.id),
-        status,
-        created_at: at,
-    })
+    notifications_drawn(request, status, at, &mut |random| dice.fill(random))
+        .into_iter()
+        .next()
 }
 
 /// One day in one transaction: the requests with their creation events,
