@@ -1,7 +1,8 @@
 // The console's dashboard and reports (docs/dashboard.md) in a real browser:
 // sign in to the demo with the credentials it wrote to demo-operator.json,
-// see the dashboard with its charts and their tables, check it with axe, take
-// a screenshot, and download the payments report as CSV.
+// see the dashboard with its charts and their tables — filled by the demo's
+// payment history right after sign-in, before anyone paid — check it with
+// axe, take a screenshot, and download the payments report as CSV.
 
 import { test, after } from 'node:test';
 import fs from 'node:fs';
@@ -55,6 +56,15 @@ test('an operator sees the dashboard in pictures and downloads the report', { ti
   const id = await charts.first().getAttribute('data-chart');
   assert.equal(await page.locator(`table[data-table="${id}"]`).count(), 1, "the chart's numbers as a table");
   assert.ok((await page.locator('[data-queue]').count()) >= 3, 'the queues that need a person');
+  // The demo's history: paid money at several banks, for both services, and
+  // each bank's time to confirmation.
+  const money = async (selector) => (await page.locator(selector).allInnerTexts())
+    .map((text) => Number(text.replace(/[^0-9.-]/g, '')))
+    .filter((value) => value > 0);
+  assert.ok((await money('table[data-table="totals-provider"] td[data-money]')).length >= 3, 'paid money at several banks');
+  assert.ok((await money('table[data-table="totals-service"] td[data-money]')).length >= 2, 'paid money for both services');
+  const medians = await page.locator('table[data-table="providers"] td[data-median]').allInnerTexts();
+  assert.ok(medians.filter((m) => /^\d+:\d\d:\d\d$/.test(m.trim())).length >= 3, `times to confirmation: ${medians}`);
   await checkAxe(page, 'dashboard');
   await shot(page, '01-dashboard');
 

@@ -31,10 +31,23 @@ pub fn notifications_for(
     status: Status,
     now: OffsetDateTime,
 ) -> Vec<NewNotification> {
-    let new = |kind: NotificationKind, url: String| {
+    notifications_drawn(request, status, now, &mut |random| {
+        rand::RngCore::fill_bytes(&mut rand::rng(), random);
+    })
+}
+
+/// [`notifications_for`] with the random part of each id drawn by `draw`
+/// (the demo's history draws from its fixed seed).
+pub fn notifications_drawn(
+    request: &PaymentRequest,
+    status: Status,
+    now: OffsetDateTime,
+    draw: &mut dyn FnMut(&mut [u8]),
+) -> Vec<NewNotification> {
+    let mut new = |kind: NotificationKind, url: String| {
         // Time-ordered, so the outbox's key index grows at its end.
         let mut random = [0_u8; 10];
-        rand::RngCore::fill_bytes(&mut rand::rng(), &mut random);
+        draw(&mut random);
         NewNotification {
             id: maksa_domain::ids::time_ordered_uuid(now, random),
             kind,

@@ -197,20 +197,7 @@ impl PaymentRequests {
                 &mut OsEntropy,
             )
             .map_err(AppError::Invalid)?;
-            let audit = AuditEvent {
-                at: now,
-                actor: caller.client.to_string(),
-                request_id: Some(request.id),
-                kind: "payment_request.created".into(),
-                detail: json!({
-                    "number": request.number.as_str(),
-                    "total_minor": request.terms.total.minor(),
-                    "currency": request.terms.currency.as_str(),
-                    "payments": request.payments.len(),
-                    "client_code_check": request.terms.payer.code_check,
-                    "certificate": caller.thumbprint,
-                }),
-            };
+            let audit = creation_audit(&request, Some(&caller.thumbprint));
             let id = request.id;
             match self.writer.insert_keyed(request, audit, key.clone()).await {
                 Ok(()) => {
@@ -538,6 +525,26 @@ impl PaymentRequests {
             }),
             None => Err(AppError::not_found_request()),
         }
+    }
+}
+
+/// The audit event of a new request, created by its owner with the
+/// certificate of `thumbprint` (`None`: body authentication, or a request
+/// the hub made itself, as the demo's history).
+pub fn creation_audit(request: &PaymentRequest, thumbprint: Option<&str>) -> AuditEvent {
+    AuditEvent {
+        at: request.created_at,
+        actor: request.owner.to_string(),
+        request_id: Some(request.id),
+        kind: "payment_request.created".into(),
+        detail: json!({
+            "number": request.number.as_str(),
+            "total_minor": request.terms.total.minor(),
+            "currency": request.terms.currency.as_str(),
+            "payments": request.payments.len(),
+            "client_code_check": request.terms.payer.code_check,
+            "certificate": thumbprint,
+        }),
     }
 }
 

@@ -7,7 +7,7 @@
 use crate::{database, hub_settings, run_until_stopped};
 use anyhow::Context;
 use maksa_app::admin::Admin;
-use maksa_app::clock::SystemClock;
+use maksa_app::clock::{Clock, SystemClock};
 use maksa_app::providers::Connectors;
 use maksa_domain::ids::ClientId;
 use maksa_providers::{DemoBank, DemoKeys};
@@ -92,7 +92,12 @@ fn certificates(
     })
 }
 
-pub async fn run(dir: &Path, listen: SocketAddr, tls_listen: SocketAddr) -> anyhow::Result<()> {
+pub async fn run(
+    dir: &Path,
+    listen: SocketAddr,
+    tls_listen: SocketAddr,
+    history: bool,
+) -> anyhow::Result<()> {
     std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
     let files = certificates(dir, listen, tls_listen)?;
     let database_url = format!("sqlite://{}", dir.join("maksa.db").display());
@@ -138,6 +143,29 @@ pub async fn run(dir: &Path, listen: SocketAddr, tls_listen: SocketAddr) -> anyh
         .import_catalog(&demo_catalog(&public))
         .await
         .map_err(|e| anyhow::anyhow!("the demo catalogue: {e}"))?;
+    let settings = hub_settings(
+        &public,
+        30,
+        10_000,
+        maksa_domain::document::Party {
+            name: "maksa demo (Valsts digitālās attīstības aģentūra)".into(),
+            code: Some("90000036859".into()),
+            address: Some("Pulkveža Brieža iela 12, Rīga, LV-1010".into()),
+        },
+    );
+    // The dashboard's pictures from the first minute: a fresh data directory
+    // gets its payment history (docs/dashboard.md); a restart keeps what is there.
+    if history
+        && let Some(seeded) =
+            crate::demo_history::seed_if_fresh(&store, &client, &settings.rules, clock.now())
+                .await?
+    {
+        println!(
+            "Seeded the demo's payment history: {} requests over the {} days before today \
+             (payers \"Demo Payer N\"; start with --no-history for an empty demo).",
+            seeded.requests, seeded.days
+        );
+    }
     let bank = DemoBank::new(
         DemoKeys::load_or_create(dir)?,
         format!("{public}/demo-bank"),
@@ -233,24 +261,8 @@ pub async fn run(dir: &Path, listen: SocketAddr, tls_listen: SocketAddr) -> anyh
         ))),
         ..PayerOptions::default()
     };
-    let state = AppState::assemble(
-        store,
-        clock.clone(),
-        hub_settings(
-            &public,
-            30,
-            10_000,
-            maksa_domain::document::Party {
-                name: "maksa demo (Valsts digitālās attīstības aģentūra)".into(),
-                code: Some("90000036859".into()),
-                address: Some("Pulkveža Brieža iela 12, Rīga, LV-1010".into()),
-            },
-        ),
-        true,
-        1024 * 1024,
-        options,
-    )
-    .await?;
+    let state =
+        AppState::assemble(store, clock.clone(), settings, true, 1024 * 1024, options).await?;
     let running = maksa_server::serve(state.clone(), bound)?;
     if let Some(https) = running.https_addr {
         let treasury = maksa_app::treasury::Treasury::new(
@@ -398,7 +410,7 @@ fn demo_payee_accounts(catalog: &str) -> Vec<String> {
 }
 
 /// The demo catalogue with `public` added to the demo client's origins.
-fn demo_catalog(public: &str) -> String {
+pub(crate) fn demo_catalog(public: &str) -> String {
     const LAST_ORIGIN: &str = "  \"http://localhost:8080\",\n]";
     if DEMO_CATALOG.contains(&format!("\"{public}\"")) {
         return DEMO_CATALOG.to_owned();

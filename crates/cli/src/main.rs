@@ -3,6 +3,7 @@
 mod config;
 mod database;
 mod demo;
+mod demo_history;
 mod operations;
 mod operator;
 mod payer_data;
@@ -54,6 +55,10 @@ enum Command {
         listen: SocketAddr,
         #[arg(long, default_value = "127.0.0.1:8443")]
         tls_listen: SocketAddr,
+        /// Start a fresh data directory empty, without the 60 days of
+        /// payment history the dashboard shows (docs/dashboard.md).
+        #[arg(long)]
+        no_history: bool,
     },
     /// Run the hub from a configuration file and MAKSA_* environment variables.
     Serve {
@@ -165,7 +170,8 @@ async fn run(command: Command) -> anyhow::Result<()> {
             data_dir,
             listen,
             tls_listen,
-        } => demo::run(&data_dir, listen, tls_listen).await,
+            no_history,
+        } => demo::run(&data_dir, listen, tls_listen, !no_history).await,
         Command::Serve { config } => serve(config).await,
         Command::Notifications { command } => operations::notifications(command).await,
         Command::PayerMail { command } => operations::payer_mail(command).await,

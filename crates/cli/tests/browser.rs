@@ -12,7 +12,7 @@
 mod support;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
-use support::{missing, repo_root, start_demo};
+use support::{missing, repo_root, start_demo_with_history};
 
 /// `node` on PATH, if it is version 20 or newer.
 fn node() -> Result<PathBuf, String> {
@@ -88,7 +88,7 @@ fn the_payers_pages_work_in_a_real_browser() {
     let _ = std::fs::remove_dir_all(&screenshots);
 
     let dir = tempfile::tempdir().unwrap();
-    let demo = start_demo(dir.path(), &[("MAKSA_RETURN_REDIRECT_SECONDS", "2")]);
+    let demo = start_demo_with_history(dir.path(), &[("MAKSA_RETURN_REDIRECT_SECONDS", "2")]);
     let status = Command::new(node)
         .args(["--test", "--test-concurrency=1", "browser-tests/"])
         .current_dir(&root)

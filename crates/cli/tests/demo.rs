@@ -13,6 +13,8 @@ struct Demo {
     child: Child,
     http: String,
     https: String,
+    /// The demo said it seeded its payment history.
+    seeded: bool,
 }
 
 fn start_demo(dir: &Path) -> Demo {
@@ -32,11 +34,13 @@ fn start_demo(dir: &Path) -> Demo {
         .unwrap();
     let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
     let (mut http, mut https) = (String::new(), String::new());
+    let mut seeded = false;
     while http.is_empty() || https.is_empty() {
         let line = lines
             .next()
             .expect("the demo stopped before printing its addresses")
             .unwrap();
+        seeded |= line.starts_with("Seeded the demo's payment history: ");
         if let Some(at) = line.find("http://") {
             http = line[at..].trim().to_owned();
         }
@@ -46,7 +50,12 @@ fn start_demo(dir: &Path) -> Demo {
     }
     // Keep draining stdout so the demo never blocks on a full pipe.
     std::thread::spawn(move || for _ in lines {});
-    Demo { child, http, https }
+    Demo {
+        child,
+        http,
+        https,
+        seeded,
+    }
 }
 
 fn example(mm_cert: Option<&str>) -> Value {
@@ -187,6 +196,10 @@ async fn futures_join<F: std::future::Future>(futures: Vec<F>) -> Vec<F::Output>
 fn a_second_node_on_the_same_sqlite_file_is_refused() {
     let dir = tempfile::tempdir().unwrap();
     let mut first = start_demo(dir.path());
+    assert!(
+        first.seeded,
+        "a fresh data directory gets the payment history"
+    );
     let second = Command::new(env!("CARGO_BIN_EXE_maksa"))
         .args([
             "demo",
@@ -209,6 +222,7 @@ fn a_second_node_on_the_same_sqlite_file_is_refused() {
     );
     // Once the first is gone (even killed), the file is free again.
     let mut third = start_demo(dir.path());
+    assert!(!third.seeded, "a restart does not seed the history again");
     third.child.kill().unwrap();
     let _ = third.child.wait();
 }

@@ -562,6 +562,109 @@ macro_rules! on_both_databases {
     };
 }
 
+/// The entries page of a statement whose debtor's name is markup: shown as
+/// text (escaped by construction), in Latvian and in English as the
+/// operator's language cookie says.
+async fn the_entries_pages_escape_and_speak_both_languages(backend: Backend) {
+    let c = start(backend).await;
+    import_text(
+        &c,
+        statement(
+            "STMT-OP-ESC",
+            &[(
+                "REF-ESC",
+                1500,
+                "&lt;img src=x onerror=alert(2)&gt;",
+                "&lt;script&gt;alert(1)&lt;/script&gt; SIA",
+                "LV80BANK0000435195003",
+            )],
+        ),
+    )
+    .await;
+    let mut jar = c.signed_in("anna").await;
+    let path = "/admin/entries?from=2026-11-30&to=2026-11-30";
+    let (status, en, _) = c.get(&mut jar, path).await;
+    assert_eq!(status, StatusCode::OK, "{en}");
+    assert!(
+        en.contains("&lt;script&gt;alert(1)&lt;/script&gt; SIA"),
+        "{en}"
+    );
+    assert!(!en.contains("<script"), "{en}");
+    let id = between(&en, "<tr data-entry=\"", "\"");
+    let (status, detail, _) = c.get(&mut jar, &format!("/admin/entries/{id}")).await;
+    assert_eq!(status, StatusCode::OK, "{detail}");
+    assert!(
+        detail.contains("data-fact=\"counterparty\">&lt;script&gt;alert(1)&lt;/script&gt; SIA<"),
+        "{detail}"
+    );
+    assert!(
+        detail.contains("data-fact=\"remittance\">&lt;img src=x onerror=alert(2)&gt;<"),
+        "{detail}"
+    );
+    assert!(
+        !detail.contains("<script") && !detail.contains("<img"),
+        "{detail}"
+    );
+
+    // English by default; Latvian with the language cookie, every word.
+    assert!(en.contains("<html lang=\"en\""));
+    for word in [
+        "Statement entries",
+        "Booked from",
+        "unmatched credit",
+        "Counterparty",
+    ] {
+        assert!(en.contains(word), "{word} in {en}");
+    }
+    jar.0.insert("maksa_admin_lang".into(), "lv".into());
+    let (status, lv, _) = c.get(&mut jar, path).await;
+    assert_eq!(status, StatusCode::OK, "{lv}");
+    assert!(lv.contains("<html lang=\"lv\""));
+    for word in [
+        "Izraksta ieraksti",
+        "Grāmatots no",
+        "nesasaistīts kredīts",
+        "Darījuma partneris",
+    ] {
+        assert!(lv.contains(word), "{word} in {lv}");
+    }
+    for word in [
+        "Statement entries",
+        "Booked from",
+        "unmatched credit",
+        "Counterparty",
+    ] {
+        assert!(!lv.contains(word), "{word} in {lv}");
+    }
+    let (_, detail_lv, _) = c.get(&mut jar, &format!("/admin/entries/{id}")).await;
+    assert!(detail_lv.contains("Izraksta ieraksts"), "{detail_lv}");
+    assert!(detail_lv.contains("Sasaistītais maksājums"), "{detail_lv}");
+    // The report and the orders too.
+    let (_, report, _) = c
+        .get(
+            &mut jar,
+            "/admin/reconciliation?from=2026-11-30&to=2026-11-30",
+        )
+        .await;
+    assert!(
+        report.contains("Saskaņošana 2026-11-30 līdz 2026-11-30"),
+        "{report}"
+    );
+    assert!(report.contains("Nesasaistīti kredīti"), "{report}");
+    let (status, refused, _) = c
+        .get(
+            &mut jar,
+            "/admin/reconciliation?from=2026-12-01&to=2026-11-01",
+        )
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(refused.contains("ir pirms sākuma"), "{refused}");
+    let (_, orders, _) = c.get(&mut jar, "/admin/orders").await;
+    assert!(orders.contains("Maksājuma uzdevumi"), "{orders}");
+    assert!(orders.contains("Apmaiņa ar Valsts kasi"), "{orders}");
+    assert!(!orders.contains("Payment orders"), "{orders}");
+}
+
 on_both_databases!(
     every_page_and_action_needs_a_session,
     a_wrong_password_is_refused_then_throttled,
@@ -577,6 +680,7 @@ on_both_databases!(
     a_legacy_hash_is_rehashed_and_configuration_never_overwrites,
     two_administrators_demoting_each_other_leave_one,
     a_refund_shows_on_the_requests_timeline,
+    the_entries_pages_escape_and_speak_both_languages,
 );
 
 /// Money for a cancelled request is a refund candidate; the refund order the

@@ -85,9 +85,21 @@ impl Drop for Demo {
     }
 }
 
-/// Starts `maksa demo` with its data in `dir`, on free ports, with `env`
-/// set, and waits until it has printed both its addresses.
+/// Starts `maksa demo --no-history` with its data in `dir`, on free ports,
+/// with `env` set, and waits until it has printed both its addresses: an
+/// empty demo, whose lists hold only what the test made.
 pub fn start_demo(dir: &Path, env: &[(&str, &str)]) -> Demo {
+    start_demo_as(dir, env, false)
+}
+
+/// [`start_demo`] as a new user runs it: a fresh data directory gets the
+/// demo's payment history (docs/dashboard.md).
+#[allow(dead_code)] // Not every test binary wants the history.
+pub fn start_demo_with_history(dir: &Path, env: &[(&str, &str)]) -> Demo {
+    start_demo_as(dir, env, true)
+}
+
+fn start_demo_as(dir: &Path, env: &[(&str, &str)], history: bool) -> Demo {
     let log = dir.join("demo.log");
     let mut child = Command::new(env!("CARGO_BIN_EXE_maksa"))
         .args([
@@ -96,8 +108,9 @@ pub fn start_demo(dir: &Path, env: &[(&str, &str)]) -> Demo {
             "127.0.0.1:0",
             "--tls-listen",
             "127.0.0.1:0",
-            "--data-dir",
         ])
+        .args((!history).then_some("--no-history"))
+        .arg("--data-dir")
         .arg(dir)
         .envs(env.iter().copied())
         .stdout(Stdio::piped())

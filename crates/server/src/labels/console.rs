@@ -43,3 +43,16 @@ text!(
     "Centrs šobrīd nevar atbildēt. Mēģiniet vēlreiz pēc brīža.",
     "The hub could not answer right now. Try again shortly."
 );
+text!(STALE_FORM_TITLE, "Forma novecojusi", "Form expired");
+text!(
+    STALE_FORM,
+    "Šī forma nav izsniegta jūsu sesijai (vai tās derīgums beidzies). Atveriet lapu vēlreiz un atkārtojiet darbību.",
+    "This form was not issued to your session (or it has expired). Open the page again and repeat the action."
+);
+text!(FORM_TOO_LARGE_TITLE, "Forma par lielu", "Form too large");
+text!(
+    FORM_TOO_LARGE,
+    "Forma ir lielāka, nekā centrs pieņem.",
+    "The form is larger than the hub accepts."
+);
+text!(NO_SUCH_LANGUAGE, "Tādas valodas nav.", "No such language.");

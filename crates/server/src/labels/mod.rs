@@ -17,6 +17,7 @@ pub mod limits;
 pub mod payer;
 pub mod privacy;
 pub mod queues;
+pub mod reconciliation;
 pub mod requests;
 pub mod statements;
 pub mod workspace;

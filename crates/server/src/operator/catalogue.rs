@@ -55,13 +55,13 @@ pub(super) async fn large_action<'a>(
         .await
         .unwrap_or(false)
     {
-        return Err(super::stale_form());
+        return Err(super::stale_form(frame::language(headers)));
     }
     let token = console
         .operators
         .csrf_token(&session)
         .await
-        .map_err(|_| super::stale_form())?;
+        .map_err(|_| super::stale_form(frame::language(headers)))?;
     let signed = Signed {
         console,
         session,

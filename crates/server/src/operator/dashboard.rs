@@ -75,7 +75,7 @@ pub(crate) fn asked_range(
             html! {
                 h1 { (signed.t(title)) }
                 p.notice role="alert" data-notice="range" {
-                    (signed.t(&label::BAD_RANGE)) " " (message)
+                    (signed.t(&label::BAD_RANGE)) " " (message.text(signed.lang))
                 }
                 (range_form(signed, action, from, today, html! {}))
             },

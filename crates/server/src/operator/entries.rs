@@ -1,21 +1,21 @@
-//! The statement entries: a filtered, paged list, one entry with the
-//! payment it was matched to (and "Propose refund" when money is owed
-//! back), and the CSV export of a filter, streamed page by page.
+//! The statement entries (izrakstu ieraksti): a filtered, paged list, one
+//! entry with the payment it was matched to (and "Propose refund" when money
+//! is owed back), and the CSV export of a filter, streamed page by page.
 
-use super::report::{day_text, parse_day};
-use super::{
-    csrf_field, escape, message_page, page, signed_in_page, signed_in_post, treasury_error,
-};
+use super::frame::{self, Signed};
+use super::report::{day_text, not_found, parse_day, quoted, treasury_error};
 use crate::AppState;
+use crate::labels::{Text, reconciliation as label};
 use axum::body::{Body, Bytes};
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
+use maksa_app::operators::Role;
 use maksa_app::store::{EntryFilter, StoredEntry};
 use maksa_app::treasury::Treasury;
 use maksa_domain::reconciliation::Outcome;
+use maud::{Markup, html};
 use std::collections::HashMap;
-use std::fmt::Write;
 
 /// Entries on one page of the list.
 pub const PAGE_SIZE: u32 = 100;
@@ -26,16 +26,44 @@ pub const MAX_CSV_ROWS: u64 = 1_000_000;
 /// Longest account filter.
 const MAX_ACCOUNT_CHARS: usize = 34;
 
+/// A filter field the form refuses: its name, the value (cut), and why.
+#[derive(Debug)]
+struct Refusal {
+    field: &'static str,
+    value: String,
+    why: &'static Text,
+}
+
+impl Refusal {
+    fn new(field: &'static str, value: &str, why: &'static Text) -> Refusal {
+        Refusal {
+            field,
+            value: quoted(value),
+            why,
+        }
+    }
+
+    fn page(&self, signed: &Signed<'_>) -> Response {
+        let message = format!("{} {:?} {}", self.field, self.value, signed.t(self.why));
+        frame::notice(
+            StatusCode::BAD_REQUEST,
+            signed,
+            "refused",
+            &label::BAD_FILTER_TITLE,
+            &message,
+        )
+    }
+}
+
 /// The filter a query asks for, or the refusal.
-fn filter(query: &HashMap<String, String>, limit: u32) -> Result<EntryFilter, String> {
+fn filter(query: &HashMap<String, String>, limit: u32) -> Result<EntryFilter, Refusal> {
     let text = |name: &str| query.get(name).map(|v| v.trim()).filter(|v| !v.is_empty());
-    let quoted = |v: &str| v.chars().take(40).collect::<String>();
-    let day = |name: &str| -> Result<Option<time::Date>, String> {
+    let day = |name: &'static str| -> Result<Option<time::Date>, Refusal> {
         match text(name) {
             None => Ok(None),
             Some(v) => parse_day(v)
                 .map(Some)
-                .ok_or_else(|| format!("{name} {:?} is not a day (YYYY-MM-DD)", quoted(v))),
+                .ok_or_else(|| Refusal::new(name, v, &label::NOT_A_DAY)),
         }
     };
     let account = match text("account") {
@@ -46,19 +74,19 @@ fn filter(query: &HashMap<String, String>, limit: u32) -> Result<EntryFilter, St
         {
             Some(v.to_owned())
         }
-        Some(v) => return Err(format!("account {:?} is not an IBAN", quoted(v))),
+        Some(v) => return Err(Refusal::new("account", v, &label::NOT_AN_IBAN)),
     };
     let outcome = match text("outcome") {
         None => None,
-        Some(v) => {
-            Some(Outcome::parse(v).ok_or_else(|| format!("outcome {:?} is not known", quoted(v)))?)
-        }
+        Some(v) => Some(
+            Outcome::parse(v).ok_or_else(|| Refusal::new("outcome", v, &label::UNKNOWN_OUTCOME))?,
+        ),
     };
     let after_id = match text("after_id") {
         None => None,
         Some(v) => Some(
             v.parse::<i64>()
-                .map_err(|_| format!("after_id {:?} is not a number", quoted(v)))?,
+                .map_err(|_| Refusal::new("after_id", v, &label::NOT_A_NUMBER))?,
         ),
     };
     Ok(EntryFilter {
@@ -90,46 +118,57 @@ fn filter_query(filter: &EntryFilter) -> String {
     out.finish()
 }
 
-fn outcome_label(outcome: Outcome) -> &'static str {
+fn outcome_label(outcome: Outcome) -> &'static Text {
     match outcome {
-        Outcome::Pending => "pending (not booked yet)",
-        Outcome::Settled => "matched and settled",
-        Outcome::Short => "matched, short",
-        Outcome::Over => "matched, over",
-        Outcome::WrongAccount => "matched, wrong account",
-        Outcome::WrongCurrency => "matched, wrong currency",
-        Outcome::Unmatched => "unmatched credit",
-        Outcome::RefundCandidate => "refund candidate",
-        Outcome::Debit => "debit",
+        Outcome::Pending => &label::OUTCOME_PENDING,
+        Outcome::Settled => &label::OUTCOME_SETTLED,
+        Outcome::Short => &label::OUTCOME_SHORT,
+        Outcome::Over => &label::OUTCOME_OVER,
+        Outcome::WrongAccount => &label::OUTCOME_WRONG_ACCOUNT,
+        Outcome::WrongCurrency => &label::OUTCOME_WRONG_CURRENCY,
+        Outcome::Unmatched => &label::OUTCOME_UNMATCHED,
+        Outcome::RefundCandidate => &label::OUTCOME_REFUND,
+        Outcome::Debit => &label::OUTCOME_DEBIT,
     }
 }
 
-fn filter_form(filter: &EntryFilter) -> String {
-    let mut options = String::from("<option value=\"\">any</option>");
-    for outcome in Outcome::ALL {
-        let _ = write!(
-            options,
-            "<option value=\"{}\"{}>{}</option>",
-            outcome.as_str(),
-            if filter.outcome == Some(outcome) {
-                " selected"
-            } else {
-                ""
-            },
-            outcome_label(outcome)
-        );
+fn direction(credit: bool) -> &'static Text {
+    if credit {
+        &label::CREDIT
+    } else {
+        &label::DEBIT
     }
-    format!(
-        "<form method=\"get\" action=\"/admin/entries\" class=\"filters\">\
-         <p><label for=\"from\">Booked from</label><br><input id=\"from\" name=\"from\" type=\"date\" value=\"{from}\"></p>\
-         <p><label for=\"to\">Booked to</label><br><input id=\"to\" name=\"to\" type=\"date\" value=\"{to}\"></p>\
-         <p><label for=\"account\">Account</label><br><input id=\"account\" name=\"account\" maxlength=\"34\" value=\"{account}\"></p>\
-         <p><label for=\"outcome\">Outcome</label><br><select id=\"outcome\" name=\"outcome\">{options}</select></p>\
-         <p><button type=\"submit\" data-action=\"filter\">Show</button></p></form>",
-        from = filter.from.map(day_text).unwrap_or_default(),
-        to = filter.to.map(day_text).unwrap_or_default(),
-        account = escape(filter.account.as_deref().unwrap_or_default()),
-    )
+}
+
+fn filter_form(signed: &Signed<'_>, filter: &EntryFilter) -> Markup {
+    html! {
+        form.filters method="get" action="/admin/entries" {
+            p {
+                label for="from" { (signed.t(&label::BOOKED_FROM)) } br;
+                input id="from" name="from" type="date" value=(filter.from.map(day_text).unwrap_or_default());
+            }
+            p {
+                label for="to" { (signed.t(&label::BOOKED_TO)) } br;
+                input id="to" name="to" type="date" value=(filter.to.map(day_text).unwrap_or_default());
+            }
+            p {
+                label for="account" { (signed.t(&label::ACCOUNT)) } br;
+                input id="account" name="account" maxlength="34" value=(filter.account.as_deref().unwrap_or_default());
+            }
+            p {
+                label for="outcome" { (signed.t(&label::OUTCOME)) } br;
+                select id="outcome" name="outcome" {
+                    option value="" { (signed.t(&label::ANY)) }
+                    @for outcome in Outcome::ALL {
+                        option value=(outcome.as_str()) selected[filter.outcome == Some(outcome)] {
+                            (signed.t(outcome_label(outcome)))
+                        }
+                    }
+                }
+            }
+            p { button type="submit" data-action="filter" { (signed.t(&label::SHOW)) } }
+        }
+    }
 }
 
 pub async fn list(
@@ -137,83 +176,84 @@ pub async fn list(
     headers: HeaderMap,
     Query(query): Query<HashMap<String, String>>,
 ) -> Response {
-    let (console, session, token) = match signed_in_page(&state, &headers).await {
-        Ok(found) => found,
+    let signed = match frame::console_page(&state, &headers, Role::Viewer).await {
+        Ok(signed) => signed,
         Err(response) => return response,
     };
-    let signed = Some((&session, token.as_str()));
     let filter = match filter(&query, PAGE_SIZE) {
         Ok(filter) => filter,
-        Err(message) => {
-            return message_page(
-                StatusCode::BAD_REQUEST,
-                "Entries",
-                "refused",
-                &message,
-                signed,
-            );
-        }
+        Err(refusal) => return refusal.page(&signed),
     };
-    let entries = match console.treasury.store().statement_entries(&filter).await {
+    let entries = match signed
+        .console
+        .treasury
+        .store()
+        .statement_entries(&filter)
+        .await
+    {
         Ok(entries) => entries,
-        Err(error) => return treasury_error(&error.into(), &session, &token),
+        Err(error) => return treasury_error(&signed, &error.into()),
     };
     let query_text = filter_query(&filter);
-    let mut body = format!(
-        "<h1>Statement entries</h1>{}<p><a href=\"/admin/entries.csv?{q}\" data-action=\"download-csv\" download>Download these entries as CSV</a></p>",
-        filter_form(&filter),
-        q = escape(&query_text)
-    );
-    body.push_str(
-        "<div class=\"scroll\" role=\"region\" aria-label=\"Entries\" tabindex=\"0\"><table data-table=\"entries\">\
-         <caption>Entries, oldest first</caption><thead><tr><th scope=\"col\">Entry</th><th scope=\"col\">Booked</th>\
-         <th scope=\"col\">Account</th><th scope=\"col\">Amount</th><th scope=\"col\">Direction</th><th scope=\"col\">Outcome</th>\
-         <th scope=\"col\">Payment identifier</th><th scope=\"col\">Counterparty</th></tr></thead><tbody>",
-    );
-    if entries.is_empty() {
-        body.push_str("<tr><td colspan=\"8\">No entries.</td></tr>");
-    }
-    for entry in &entries {
-        let _ = write!(
-            body,
-            "<tr data-entry=\"{id}\"><th scope=\"row\"><a href=\"/admin/entries/{id}\">{id}</a></th><td>{booked}</td><td>{account}</td>\
-             <td class=\"num\">{amount} {currency}</td><td>{direction}</td><td data-outcome=\"{outcome}\">{label}</td><td>{purpose}</td><td>{party}</td></tr>",
-            id = entry.id,
-            booked = entry
-                .booking_date
-                .map(day_text)
-                .unwrap_or_else(|| "—".into()),
-            account = escape(&entry.account),
-            amount = entry.amount,
-            currency = escape(&entry.currency),
-            direction = if entry.credit { "credit" } else { "debit" },
-            outcome = entry.outcome.as_str(),
-            label = outcome_label(entry.outcome),
-            purpose = escape(entry.purpose_id.as_deref().unwrap_or("—")),
-            party = escape(entry.counterparty_name.as_deref().unwrap_or("—")),
-        );
-    }
-    body.push_str("</tbody></table></div>");
     let full = u32::try_from(entries.len()).is_ok_and(|n| n >= PAGE_SIZE);
-    if let (true, Some(last)) = (full, entries.last()) {
+    let next = entries.last().filter(|_| full).map(|last| {
         let mut next = query_text.clone();
         if !next.is_empty() {
             next.push('&');
         }
-        let _ = write!(next, "after_id={}", last.id);
-        let _ = write!(
-            body,
-            "<p><a href=\"/admin/entries?{}\" data-action=\"next-page\">Next {PAGE_SIZE} entries</a></p>",
-            escape(&next)
-        );
-    }
-    page(
-        StatusCode::OK,
-        "Statement entries",
-        "entries",
-        &body,
-        signed,
-    )
+        format!("/admin/entries?{next}after_id={}", last.id)
+    });
+    let title = signed.t(&label::ENTRIES_TITLE);
+    let t = |text: &Text| signed.t(text);
+    let body = html! {
+        h1 { (title) }
+        (filter_form(&signed, &filter))
+        p {
+            a href={ "/admin/entries.csv?" (query_text) } data-action="download-csv" download {
+                (t(&label::DOWNLOAD_CSV))
+            }
+        }
+        div.scroll role="region" aria-label=(t(&label::ENTRIES_REGION)) tabindex="0" {
+            table data-table="entries" {
+                caption { (t(&label::ENTRIES_CAPTION)) }
+                thead { tr {
+                    th scope="col" { (t(&label::ENTRY)) }
+                    th scope="col" { (t(&label::BOOKED)) }
+                    th scope="col" { (t(&label::ACCOUNT)) }
+                    th scope="col" { (t(&label::AMOUNT)) }
+                    th scope="col" { (t(&label::DIRECTION)) }
+                    th scope="col" { (t(&label::OUTCOME)) }
+                    th scope="col" { (t(&label::PURPOSE_ID)) }
+                    th scope="col" { (t(&label::COUNTERPARTY)) }
+                } }
+                tbody {
+                    @if entries.is_empty() {
+                        tr { td colspan="8" { (t(&label::NO_ENTRIES)) } }
+                    }
+                    @for entry in &entries {
+                        tr data-entry=(entry.id) {
+                            th scope="row" { a href={ "/admin/entries/" (entry.id) } { (entry.id) } }
+                            td { (entry.booking_date.map(day_text).unwrap_or_else(|| "—".into())) }
+                            td { (entry.account) }
+                            td.num { (entry.amount) " " (entry.currency) }
+                            td { (t(direction(entry.credit))) }
+                            td data-outcome=(entry.outcome.as_str()) { (t(outcome_label(entry.outcome))) }
+                            td { (entry.purpose_id.as_deref().unwrap_or("—")) }
+                            td { (entry.counterparty_name.as_deref().unwrap_or("—")) }
+                        }
+                    }
+                }
+            }
+        }
+        @if let Some(next) = &next {
+            p {
+                a href=(next) data-action="next-page" {
+                    (t(&label::NEXT_BEFORE)) " " (PAGE_SIZE) " " (t(&label::NEXT_AFTER))
+                }
+            }
+        }
+    };
+    frame::render(StatusCode::OK, title, "entries", &signed, body)
 }
 
 pub async fn detail(
@@ -221,225 +261,98 @@ pub async fn detail(
     headers: HeaderMap,
     Path(id): Path<String>,
 ) -> Response {
-    let (console, session, token) = match signed_in_page(&state, &headers).await {
-        Ok(found) => found,
+    let signed = match frame::console_page(&state, &headers, Role::Viewer).await {
+        Ok(signed) => signed,
         Err(response) => return response,
     };
-    let signed = Some((&session, token.as_str()));
-    let not_found = || {
-        message_page(
-            StatusCode::NOT_FOUND,
-            "Not found",
-            "not-found",
-            "There is no such statement entry.",
-            signed,
-        )
-    };
     let Ok(id) = id.parse::<i64>() else {
-        return not_found();
+        return not_found(&signed, &label::NO_SUCH_ENTRY);
     };
-    let entry = match console.treasury.store().statement_entry(id).await {
+    let treasury = &signed.console.treasury;
+    let entry = match treasury.store().statement_entry(id).await {
         Ok(Some(entry)) => entry,
-        Ok(None) => return not_found(),
-        Err(error) => return treasury_error(&error.into(), &session, &token),
+        Ok(None) => return not_found(&signed, &label::NO_SUCH_ENTRY),
+        Err(error) => return treasury_error(&signed, &error.into()),
     };
-    let mut body = format!("<h1>Statement entry {}</h1>", entry.id);
-    entry_facts(&mut body, &entry);
-    if entry
+    let payment = match payment_section(&signed, treasury, &entry).await {
+        Ok(section) => section,
+        Err(error) => return treasury_error(&signed, &error),
+    };
+    let refundable = entry
         .outcome
         .refundable(entry.amount, entry.expected)
         .is_some()
-    {
-        let _ = write!(
-            body,
-            "<form method=\"post\" action=\"/admin/entries/{}/refund\">{}\
-             <p><button type=\"submit\" data-action=\"propose-refund\">Propose refund</button></p></form>",
-            entry.id,
-            csrf_field(&token)
-        );
-    }
-    match payment_section(&console.treasury, &entry).await {
-        Ok(section) => body.push_str(&section),
-        Err(error) => return treasury_error(&error, &session, &token),
-    }
-    page(StatusCode::OK, "Statement entry", "entry", &body, signed)
+        && signed.may(Role::Operator);
+    let title = signed.t(&label::ENTRY_TITLE);
+    let body = html! {
+        h1 { (title) " " (entry.id) }
+        (entry_facts(&signed, &entry))
+        @if refundable {
+            form method="post" action={ "/admin/entries/" (entry.id) "/refund" } {
+                (signed.csrf())
+                p { button type="submit" data-action="propose-refund" { (signed.t(&label::PROPOSE_REFUND)) } }
+            }
+        }
+        (payment)
+    };
+    frame::render(StatusCode::OK, title, "entry", &signed, body)
 }
 
-fn fact(body: &mut String, label: &str, value: &str, key: &str) {
-    let _ = write!(
-        body,
-        "<dt>{label}</dt><dd data-fact=\"{key}\">{}</dd>",
-        escape(value)
-    );
+/// One fact of a definition list: `dt` and `dd[data-fact]`.
+fn fact(name: &str, value: &str, key: &str) -> Markup {
+    html! {
+        dt { (name) }
+        dd data-fact=(key) { (value) }
+    }
 }
 
-fn entry_facts(body: &mut String, entry: &StoredEntry) {
-    body.push_str("<dl class=\"facts\">");
-    let none = || "—".to_owned();
-    fact(body, "Outcome", outcome_label(entry.outcome), "outcome");
-    fact(
-        body,
-        "Amount",
-        &format!("{} {}", entry.amount, entry.currency),
-        "amount",
-    );
-    fact(
-        body,
-        "Direction",
-        if entry.credit { "credit" } else { "debit" },
-        "direction",
-    );
-    fact(body, "Account", &entry.account, "account");
-    fact(
-        body,
-        "Booked",
-        &entry.booking_date.map(day_text).unwrap_or_else(none),
-        "booked",
-    );
-    fact(
-        body,
-        "Value date",
-        &entry.value_date.map(day_text).unwrap_or_else(none),
-        "value-date",
-    );
-    fact(
-        body,
-        "Status",
-        if entry.booked { "booked" } else { "pending" },
-        "status",
-    );
-    fact(
-        body,
-        "Account servicer's reference",
-        entry.account_servicer_reference.as_deref().unwrap_or("—"),
-        "reference",
-    );
-    fact(
-        body,
-        "End-to-end id",
-        entry.end_to_end_id.as_deref().unwrap_or("—"),
-        "end-to-end-id",
-    );
-    fact(
-        body,
-        "Remittance information",
-        &entry.remittance,
-        "remittance",
-    );
-    fact(
-        body,
-        "Payment identifier found",
-        entry.purpose_id.as_deref().unwrap_or("—"),
-        "purpose-id",
-    );
-    fact(
-        body,
-        "Counterparty",
-        entry.counterparty_name.as_deref().unwrap_or("—"),
-        "counterparty",
-    );
-    fact(
-        body,
-        "Counterparty's account",
-        entry.counterparty_iban.as_deref().unwrap_or("—"),
-        "counterparty-iban",
-    );
-    fact(
-        body,
-        "Expected amount",
-        &entry
-            .expected
-            .map(|a| format!("{a} {}", entry.currency))
-            .unwrap_or_else(none),
-        "expected",
-    );
-    fact(
-        body,
-        "Statement",
-        &format!("{} {}", entry.message, entry.statement_id),
-        "statement",
-    );
-    fact(
-        body,
-        "Reversal",
-        if entry.reversal { "yes" } else { "no" },
-        "reversal",
-    );
-    body.push_str("</dl>");
+fn entry_facts(signed: &Signed<'_>, entry: &StoredEntry) -> Markup {
+    let t = |text: &Text| signed.t(text);
+    let or_dash = |value: Option<&str>| value.unwrap_or("—").to_owned();
+    let day = |day: Option<time::Date>| day.map(day_text).unwrap_or_else(|| "—".into());
+    html! {
+        dl.facts {
+            (fact(t(&label::OUTCOME), t(outcome_label(entry.outcome)), "outcome"))
+            (fact(t(&label::AMOUNT), &format!("{} {}", entry.amount, entry.currency), "amount"))
+            (fact(t(&label::DIRECTION), t(direction(entry.credit)), "direction"))
+            (fact(t(&label::ACCOUNT), &entry.account, "account"))
+            (fact(t(&label::BOOKED), &day(entry.booking_date), "booked"))
+            (fact(t(&label::VALUE_DATE), &day(entry.value_date), "value-date"))
+            (fact(
+                t(&label::STATUS),
+                t(if entry.booked { &label::STATUS_BOOKED } else { &label::STATUS_PENDING }),
+                "status",
+            ))
+            (fact(t(&label::SERVICER_REFERENCE), &or_dash(entry.account_servicer_reference.as_deref()), "reference"))
+            (fact(t(&label::END_TO_END_ID), &or_dash(entry.end_to_end_id.as_deref()), "end-to-end-id"))
+            (fact(t(&label::REMITTANCE), &entry.remittance, "remittance"))
+            (fact(t(&label::PURPOSE_ID_FOUND), &or_dash(entry.purpose_id.as_deref()), "purpose-id"))
+            (fact(t(&label::COUNTERPARTY), &or_dash(entry.counterparty_name.as_deref()), "counterparty"))
+            (fact(t(&label::COUNTERPARTY_ACCOUNT), &or_dash(entry.counterparty_iban.as_deref()), "counterparty-iban"))
+            (fact(
+                t(&label::EXPECTED_AMOUNT),
+                &entry.expected.map(|a| format!("{a} {}", entry.currency)).unwrap_or_else(|| "—".into()),
+                "expected",
+            ))
+            (fact(t(&label::STATEMENT), &format!("{} {}", entry.message, entry.statement_id), "statement"))
+            (fact(t(&label::REVERSAL), t(if entry.reversal { &label::YES } else { &label::NO }), "reversal"))
+        }
+    }
 }
 
 async fn payment_section(
+    signed: &Signed<'_>,
     treasury: &Treasury,
     entry: &StoredEntry,
-) -> Result<String, maksa_app::treasury::TreasuryError> {
-    let mut body = String::from("<h2>Matched payment</h2>");
+) -> Result<Markup, maksa_app::treasury::TreasuryError> {
+    let t = |text: &Text| signed.t(text);
+    let heading = html! { h2 { (t(&label::MATCHED_PAYMENT)) } };
     let (Some(request_id), Some(sequence)) = (entry.request_id, entry.sequence) else {
-        body.push_str("<p data-payment=\"none\">This entry was matched to no payment.</p>");
-        return Ok(body);
+        return Ok(html! { (heading) p data-payment="none" { (t(&label::NO_PAYMENT)) } });
     };
-    let request = treasury.store().payment_request_by_id(request_id).await?;
-    let Some(request) = request else {
-        body.push_str(
-            "<p data-payment=\"gone\">The matched payment request is no longer stored.</p>",
-        );
-        return Ok(body);
+    let Some(request) = treasury.store().payment_request_by_id(request_id).await? else {
+        return Ok(html! { (heading) p data-payment="gone" { (t(&label::PAYMENT_GONE)) } });
     };
-    let payment = request.payments.iter().find(|p| p.sequence == sequence);
-    body.push_str("<dl class=\"facts\" data-payment=\"found\">");
-    fact(
-        &mut body,
-        "Request id",
-        &request.id.to_string(),
-        "request-id",
-    );
-    fact(
-        &mut body,
-        "Request number",
-        &request.number.to_string(),
-        "request-number",
-    );
-    fact(
-        &mut body,
-        "Request status",
-        &request.status.to_string(),
-        "request-status",
-    );
-    if let Some(payment) = payment {
-        fact(
-            &mut body,
-            "Payment",
-            &payment.sequence.to_string(),
-            "sequence",
-        );
-        fact(&mut body, "Purpose", &payment.purpose, "purpose");
-        fact(
-            &mut body,
-            "Amount",
-            &format!("{} {}", payment.amount, payment.currency.as_str()),
-            "payment-amount",
-        );
-        fact(
-            &mut body,
-            "Payee",
-            &format!("{} {}", payment.payee.name, payment.payee.iban.as_str()),
-            "payee",
-        );
-        fact(
-            &mut body,
-            "Payment status",
-            &payment.status.to_string(),
-            "payment-status",
-        );
-        fact(
-            &mut body,
-            "Paid at",
-            &payment
-                .paid_at
-                .map(|t| t.to_string())
-                .unwrap_or_else(|| "—".into()),
-            "paid-at",
-        );
-    }
     // The settlement: the entries that settled this payment (normally one).
     let settlements = treasury
         .store()
@@ -452,18 +365,47 @@ async fn payment_section(
         .await?;
     let settlement = match settlements.first() {
         Some(settled) => format!(
-            "settled by entry {} booked {}",
+            "{} {} {} {}",
+            t(&label::SETTLED_BY),
             settled.id,
+            t(&label::BOOKED_ON),
             settled
                 .booking_date
                 .map(day_text)
                 .unwrap_or_else(|| "—".into())
         ),
-        None => "not settled".to_owned(),
+        None => t(&label::NOT_SETTLED).to_owned(),
     };
-    fact(&mut body, "Settlement", &settlement, "settlement");
-    body.push_str("</dl>");
-    Ok(body)
+    let payment = request.payments.iter().find(|p| p.sequence == sequence);
+    Ok(html! {
+        (heading)
+        dl.facts data-payment="found" {
+            (fact(t(&label::REQUEST_ID), &request.id.to_string(), "request-id"))
+            (fact(t(&label::REQUEST_NUMBER), &request.number.to_string(), "request-number"))
+            (fact(t(&label::REQUEST_STATUS), &request.status.to_string(), "request-status"))
+            @if let Some(payment) = payment {
+                (fact(t(&label::PAYMENT), &payment.sequence.to_string(), "sequence"))
+                (fact(t(&label::PURPOSE), &payment.purpose, "purpose"))
+                (fact(
+                    t(&label::AMOUNT),
+                    &format!("{} {}", payment.amount, payment.currency.as_str()),
+                    "payment-amount",
+                ))
+                (fact(
+                    t(&label::PAYEE),
+                    &format!("{} {}", payment.payee.name, payment.payee.iban.as_str()),
+                    "payee",
+                ))
+                (fact(t(&label::PAYMENT_STATUS), &payment.status.to_string(), "payment-status"))
+                (fact(
+                    t(&label::PAID_AT),
+                    &payment.paid_at.map(|at| at.to_string()).unwrap_or_else(|| "—".into()),
+                    "paid-at",
+                ))
+            }
+            (fact(t(&label::SETTLEMENT), &settlement, "settlement"))
+        }
+    })
 }
 
 pub async fn refund(
@@ -472,22 +414,21 @@ pub async fn refund(
     Path(id): Path<String>,
     body: Body,
 ) -> Response {
-    let (console, session, token) = match signed_in_post(&state, &headers, body).await {
+    let (signed, _) = match frame::console_action(&state, &headers, body, Role::Operator).await {
         Ok(found) => found,
         Err(response) => return response,
     };
     let Ok(id) = id.parse::<i64>() else {
-        return message_page(
-            StatusCode::NOT_FOUND,
-            "Not found",
-            "not-found",
-            "There is no such statement entry.",
-            Some((&session, &token)),
-        );
+        return not_found(&signed, &label::NO_SUCH_ENTRY);
     };
-    match console.treasury.propose_refund(id, &session.name).await {
+    match signed
+        .console
+        .treasury
+        .propose_refund(id, &signed.session.name)
+        .await
+    {
         Ok(_) => Redirect::to("/admin/orders?notice=proposed").into_response(),
-        Err(error) => treasury_error(&error, &session, &token),
+        Err(error) => treasury_error(&signed, &error),
     }
 }
 
@@ -543,23 +484,15 @@ pub async fn csv(
     headers: HeaderMap,
     Query(query): Query<HashMap<String, String>>,
 ) -> Response {
-    let (console, session, token) = match signed_in_page(&state, &headers).await {
-        Ok(found) => found,
+    let signed = match frame::console_page(&state, &headers, Role::Viewer).await {
+        Ok(signed) => signed,
         Err(response) => return response,
     };
     let filter = match filter(&query, CSV_CHUNK) {
         Ok(filter) => filter,
-        Err(message) => {
-            return message_page(
-                StatusCode::BAD_REQUEST,
-                "Entries",
-                "refused",
-                &message,
-                Some((&session, &token)),
-            );
-        }
+        Err(refusal) => return refusal.page(&signed),
     };
-    let treasury = console.treasury.clone();
+    let treasury = signed.console.treasury.clone();
     // Page by page: the next chunk is read when the client has taken the
     // last one, so memory stays one chunk whatever the range.
     struct Cursor {

@@ -8,7 +8,7 @@
 //! (a POST: session, CSRF token and role checked, the form read) and answers
 //! with [`render`].
 
-use super::{OperatorConsole, cookies, message_page, read_form, signed_in, stale_form};
+use super::{OperatorConsole, cookies, notice_public, read_form, signed_in, stale_form};
 use crate::AppState;
 use crate::labels::{Lang, Text, console as label};
 use crate::pages::html::{csp, secure_headers};
@@ -111,13 +111,13 @@ pub(crate) async fn console_action<'a>(
         .await
         .unwrap_or(false)
     {
-        return Err(stale_form());
+        return Err(stale_form(language(headers)));
     }
     let token = console
         .operators
         .csrf_token(&session)
         .await
-        .map_err(|_| stale_form())?;
+        .map_err(|_| stale_form(language(headers)))?;
     let signed = Signed {
         console,
         session,
@@ -305,12 +305,12 @@ pub(crate) async fn switch_language(
     headers: HeaderMap,
 ) -> Response {
     let Some(lang) = Lang::parse(&code) else {
-        return message_page(
+        return notice_public(
             StatusCode::NOT_FOUND,
-            "Not found",
+            language(&headers),
             "not-found",
-            "No such language.",
-            None,
+            &label::NOT_FOUND_TITLE,
+            &label::NO_SUCH_LANGUAGE,
         );
     };
     let back = query

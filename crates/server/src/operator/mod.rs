@@ -1,7 +1,8 @@
 //! The operator's pages at `/admin/` (docs/operator.md): sign-in with the
 //! second factor and its enrolment, the accounts, the activity log, the
 //! reconciliation report with its chart, the statement entries (drill-down
-//! and CSV export) and the payment orders. They call
+//! and CSV export) and the payment orders — every page written with maud
+//! through the console's frame (`frame.rs`), its words in `crate::labels`. They call
 //! `maksa_app::operators::Operators` (accounts, sessions, CSRF) and
 //! `maksa_app::treasury::Treasury`; this module only translates.
 //!
@@ -38,7 +39,6 @@ mod requests;
 
 use crate::AppState;
 use crate::labels::{Lang, Text, accounts as account_label, console as console_label};
-use crate::pages::html::{csp, escape, secure_headers};
 use axum::Router;
 use axum::body::{Body, Bytes};
 use axum::extract::{ConnectInfo, Request, State};
@@ -46,8 +46,8 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use maksa_app::operators::{OperatorSession, Operators, Role, SignIn, totp};
-use maksa_app::treasury::{Treasury, TreasuryError};
+use maksa_app::operators::{OperatorSession, Operators, SignIn, totp};
+use maksa_app::treasury::Treasury;
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -228,13 +228,7 @@ async fn any_session(
             Ok(None) => continue,
             Err(error) => {
                 tracing::error!(%error, "the operator session key is unavailable");
-                return Err(message_page(
-                    StatusCode::SERVICE_UNAVAILABLE,
-                    "Unavailable",
-                    "unavailable",
-                    "The hub cannot check sessions right now. Try again shortly.",
-                    None,
-                ));
+                return Err(unavailable(frame::language(headers)));
             }
         }
     }
@@ -254,79 +248,35 @@ pub(crate) async fn signed_in(
     Ok(session)
 }
 
-/// A signed-in operator's form post (session and CSRF checked): the console,
-/// the session and a token for the page it answers with — or the answer
-/// already given (sign-in page, refusal).
-pub(crate) async fn signed_in_post<'a>(
-    state: &'a AppState,
-    headers: &HeaderMap,
-    body: Body,
-) -> Result<(&'a OperatorConsole, OperatorSession, String), Response> {
-    let (console, session, token, _) = signed_in_post_form(state, headers, body).await?;
-    Ok((console, session, token))
-}
-
-/// [`signed_in_post`], with the form's fields.
-pub(crate) async fn signed_in_post_form<'a>(
-    state: &'a AppState,
-    headers: &HeaderMap,
-    body: Body,
-) -> Result<
-    (
-        &'a OperatorConsole,
-        OperatorSession,
-        String,
-        HashMap<String, String>,
-    ),
-    Response,
-> {
-    let console = console(state)?;
-    let (session, form) = signed_in_form(console, headers, body).await?;
-    let token = console
-        .operators
-        .csrf_token(&session)
-        .await
-        .unwrap_or_default();
-    // Every action of these pages is an operator's: a viewer only reads.
-    if !session.role.allows(Role::Operator) {
-        return Err(message_page(
-            StatusCode::FORBIDDEN,
-            "Not allowed",
-            "forbidden",
-            "Your role does not allow this action.",
-            Some((&session, &token)),
-        ));
-    }
-    Ok((console, session, token, form))
-}
-
-/// A POST's form fields, once the session and its CSRF token check out.
-pub(crate) async fn signed_in_form(
-    console: &OperatorConsole,
-    headers: &HeaderMap,
-    body: Body,
-) -> Result<(OperatorSession, HashMap<String, String>), Response> {
-    let session = signed_in(console, headers).await?;
-    let form = read_form(headers, body).await?;
-    let token = form.get("csrf").map(String::as_str).unwrap_or_default();
-    let valid = console
-        .operators
-        .check_csrf(&session, token)
-        .await
-        .unwrap_or(false);
-    if !valid {
-        return Err(stale_form());
-    }
-    Ok((session, form))
-}
-
-fn stale_form() -> Response {
-    message_page(
+/// 403: the form's CSRF token is not this session's (or has expired).
+fn stale_form(lang: Lang) -> Response {
+    notice_public(
         StatusCode::FORBIDDEN,
-        "Form expired",
+        lang,
         "stale-form",
-        "This form was not issued to your session (or it has expired). Open the page again and repeat the action.",
-        None,
+        &console_label::STALE_FORM_TITLE,
+        &console_label::STALE_FORM,
+    )
+}
+
+/// A page with one message, outside the frame (no session to show).
+fn notice_public(
+    status: StatusCode,
+    lang: Lang,
+    data_state: &str,
+    title: &Text,
+    message: &Text,
+) -> Response {
+    let title = lang.of(title);
+    frame::render_public(
+        status,
+        lang,
+        title,
+        data_state,
+        maud::html! {
+            h1 { (title) }
+            p.notice role="alert" { (lang.of(message)) }
+        },
     )
 }
 
@@ -341,12 +291,12 @@ async fn read_form_up_to(
     limit: usize,
 ) -> Result<HashMap<String, String>, Response> {
     let too_large = || {
-        message_page(
+        notice_public(
             StatusCode::PAYLOAD_TOO_LARGE,
-            "Form too large",
+            frame::language(headers),
             "too-large",
-            "The form is larger than the hub accepts.",
-            None,
+            &console_label::FORM_TOO_LARGE_TITLE,
+            &console_label::FORM_TOO_LARGE,
         )
     };
     let declared = headers
@@ -557,7 +507,7 @@ async fn any_session_form(
         .await
         .unwrap_or(false)
     {
-        return Err(stale_form());
+        return Err(stale_form(frame::language(headers)));
     }
     Ok((session, form))
 }
@@ -706,85 +656,6 @@ button.secondary { color: var(--accent); background: var(--bg); }\n\
 svg.chart { max-width: 100%; height: auto; }\n\
 .balanced-no { font-weight: 700; }\n";
 
-/// A whole operator page: the frame, the navigation with sign-out (when
-/// signed in: `session` = the CSRF token), and `body`.
-pub(crate) fn page(
-    status: StatusCode,
-    title: &str,
-    state: &str,
-    body: &str,
-    signed_in: Option<(&OperatorSession, &str)>,
-) -> Response {
-    let nav = match signed_in {
-        Some((session, token)) => format!(
-            "<nav aria-label=\"Operator\"><ul>\
-             <li><a href=\"/admin/\">Reconciliation</a></li>\
-             <li><a href=\"/admin/entries\">Entries</a></li>\
-             <li><a href=\"/admin/orders\">Payment orders</a></li>\
-             <li><a href=\"/admin/cards\">Card payments</a></li>\
-             <li><form class=\"inline\" method=\"post\" action=\"/admin/sign-out\">\
-             <input type=\"hidden\" name=\"csrf\" value=\"{token}\">\
-             <button type=\"submit\" class=\"secondary\" data-action=\"sign-out\">Sign out {name}</button></form></li>\
-             </ul></nav>",
-            token = escape(token),
-            name = escape(&session.name),
-        ),
-        None => String::new(),
-    };
-    let html = format!(
-        "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">\
-         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
-         <title>{title} — maksa operator</title>\
-         <link rel=\"stylesheet\" href=\"/assets/maksa.css\"><link rel=\"stylesheet\" href=\"/admin/operator.css\"></head>\
-         <body class=\"font-size-100\"><header><p class=\"brand\">maksa — operator</p>{nav}</header>\
-         <main class=\"operator\" data-state=\"{state}\" id=\"content\">{body}</main></body></html>",
-        title = escape(title),
-    );
-    let mut response = (status, html).into_response();
-    secure_headers(&mut response, &csp(""));
-    response
-}
-
-/// A page with one message (refusals, errors).
-pub(crate) fn message_page(
-    status: StatusCode,
-    title: &str,
-    state: &str,
-    message: &str,
-    signed_in: Option<(&OperatorSession, &str)>,
-) -> Response {
-    let body = format!(
-        "<h1>{}</h1><p class=\"notice\" role=\"alert\">{}</p><p><a href=\"/admin/\">Back to the reconciliation</a></p>",
-        escape(title),
-        escape(message)
-    );
-    page(status, title, state, &body, signed_in)
-}
-
-/// The page for a Treasury service's error.
-pub(crate) fn treasury_error(
-    error: &TreasuryError,
-    session: &OperatorSession,
-    token: &str,
-) -> Response {
-    let (status, title, state) = match error {
-        TreasuryError::NotFound(_) => (StatusCode::NOT_FOUND, "Not found", "not-found"),
-        TreasuryError::Refused(_) => (StatusCode::CONFLICT, "Refused", "refused"),
-        _ => {
-            tracing::error!(%error, "an operator page failed");
-            return message_page(
-                StatusCode::SERVICE_UNAVAILABLE,
-                "Unavailable",
-                "unavailable",
-                "The hub could not answer right now. Try again shortly.",
-                Some((session, token)),
-            );
-        }
-    };
-    let message: String = error.to_string().chars().take(200).collect();
-    message_page(status, title, state, &message, Some((session, token)))
-}
-
 /// A signed-in operator's page: the console, the session and its CSRF
 /// token — or the answer already given (not mounted, sign-in page).
 pub(crate) async fn signed_in_page<'a>(
@@ -806,16 +677,8 @@ pub(crate) async fn session_and_token(
         .operators
         .csrf_token(&session)
         .await
-        .map_err(|_| stale_form())?;
+        .map_err(|_| stale_form(frame::language(headers)))?;
     Ok((session, token))
-}
-
-/// A hidden CSRF field.
-pub(crate) fn csrf_field(token: &str) -> String {
-    format!(
-        "<input type=\"hidden\" name=\"csrf\" value=\"{}\">",
-        escape(token)
-    )
 }
 
 /// Signed minor units as `-12.34`.

@@ -234,7 +234,7 @@ async fn upload(State(state): State<AppState>, request: Request) -> Response {
         .await
         .unwrap_or(false);
     if !valid {
-        return super::stale_form();
+        return super::stale_form(signed.lang);
     }
     let Some((kind, name, bytes)) = upload.file.filter(|(_, _, b)| !b.is_empty()) else {
         return answer(

@@ -223,25 +223,6 @@ pub fn page_link(path: &str, id: &str, prefs: &Prefs) -> String {
     }
 }
 
-/// Escapes text for HTML element content and attribute values. The payer
-/// pages are written with maud, which escapes by construction; only the
-/// console's older pages (`crate::operator`) still call this, until they are
-/// maud too.
-pub fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            other => out.push(other),
-        }
-    }
-    out
-}
-
 /// An amount as the payer reads it: `12,00 EUR` in Latvian, `12.00 EUR` in English.
 pub fn money(amount: Amount, currency: Currency, prefs: &Prefs) -> String {
     let text = amount.to_string();
