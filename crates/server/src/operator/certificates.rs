@@ -388,6 +388,48 @@ fn summary(signed: &Signed<'_>, c: &ClientCertificate) -> Markup {
     }
 }
 
+/// How many secrets are active and when the newest was made.
+fn secrets_summary(
+    signed: &Signed<'_>,
+    client: Option<&ClientId>,
+    made: &[OffsetDateTime],
+) -> Markup {
+    let t = |text: &Text| signed.t(text);
+    html! {
+        dl data-secrets=(made.len()) {
+            @if let Some(client) = client { dt { (t(&label::COL_CLIENT)) } dd { (client) } }
+            dt { (t(&label::COL_SECRETS)) } dd { (made.len()) }
+            dt { (t(&label::COL_NEWEST_SECRET)) }
+            dd { @if let Some(at) = made.first() { time datetime=(day(*at)) { (day(*at)) } } @else { "—" } }
+        }
+    }
+}
+
+/// A certificate's page: the operator with at least `needed`, and the
+/// certificate the path names.
+async fn certificate_page<'a>(
+    state: &'a AppState,
+    headers: &HeaderMap,
+    text: &str,
+    needed: Role,
+) -> Result<(Signed<'a>, ClientCertificate), Response> {
+    let signed = frame::console_page(state, headers, needed).await?;
+    let certificate = find(state, &signed, text).await?;
+    Ok((signed, certificate))
+}
+
+/// An administrator's action on the certificate the path names.
+async fn certificate_action<'a>(
+    state: &'a AppState,
+    headers: &HeaderMap,
+    text: &str,
+    body: Body,
+) -> Result<(Signed<'a>, HashMap<String, String>, ClientCertificate), Response> {
+    let (signed, form) = frame::console_action(state, headers, body, Role::Administrator).await?;
+    let certificate = find(state, &signed, text).await?;
+    Ok((signed, form, certificate))
+}
+
 async fn find(
     state: &AppState,
     signed: &Signed<'_>,
@@ -418,11 +460,8 @@ pub async fn detail(
     Path(text): Path<String>,
     Query(query): Query<HashMap<String, String>>,
 ) -> Response {
-    let signed = match frame::console_page(&state, &headers, Role::Viewer).await {
-        Ok(signed) => signed,
-        Err(response) => return response,
-    };
-    let certificate = match find(&state, &signed, &text).await {
+    let (signed, certificate) = match certificate_page(&state, &headers, &text, Role::Viewer).await
+    {
         Ok(found) => found,
         Err(response) => return response,
     };
@@ -460,11 +499,7 @@ pub async fn detail(
         }
         h2 id="client-secrets-heading" { (t(&label::SECRETS_TITLE)) }
         p { (t(&label::SECRETS_HINT)) }
-        dl data-secrets=(secrets.len()) {
-            dt { (t(&label::COL_SECRETS)) } dd { (secrets.len()) }
-            dt { (t(&label::COL_NEWEST_SECRET)) }
-            dd { @if let Some(at) = secrets.first() { time datetime=(day(*at)) { (day(*at)) } } @else { "—" } }
-        }
+        (secrets_summary(&signed, None, &secrets))
         @if signed.may(Role::Administrator) && secrets.len() > 1 {
             p { a href={ "/admin/certificates/" (certificate.thumbprint) "/retire-secrets" } data-action="retire-secrets" {
                 (t(&label::RETIRE_SECRETS))
@@ -482,12 +517,8 @@ pub async fn set_access(
     Path(text): Path<String>,
     body: Body,
 ) -> Response {
-    let (signed, form) =
-        match frame::console_action(&state, &headers, body, Role::Administrator).await {
-            Ok(found) => found,
-            Err(response) => return response,
-        };
-    let certificate = match find(&state, &signed, &text).await {
+    let (signed, form, certificate) = match certificate_action(&state, &headers, &text, body).await
+    {
         Ok(found) => found,
         Err(response) => return response,
     };
@@ -526,14 +557,11 @@ pub async fn confirm_revoke(
     headers: HeaderMap,
     Path(text): Path<String>,
 ) -> Response {
-    let signed = match frame::console_page(&state, &headers, Role::Administrator).await {
-        Ok(signed) => signed,
-        Err(response) => return response,
-    };
-    let certificate = match find(&state, &signed, &text).await {
-        Ok(found) => found,
-        Err(response) => return response,
-    };
+    let (signed, certificate) =
+        match certificate_page(&state, &headers, &text, Role::Administrator).await {
+            Ok(found) => found,
+            Err(response) => return response,
+        };
     let title = signed.t(&label::REVOKE_TITLE);
     let body = html! {
         h1 { (title) }
@@ -560,12 +588,8 @@ pub async fn revoke(
     Path(text): Path<String>,
     body: Body,
 ) -> Response {
-    let (signed, form) =
-        match frame::console_action(&state, &headers, body, Role::Administrator).await {
-            Ok(found) => found,
-            Err(response) => return response,
-        };
-    let certificate = match find(&state, &signed, &text).await {
+    let (signed, form, certificate) = match certificate_action(&state, &headers, &text, body).await
+    {
         Ok(found) => found,
         Err(response) => return response,
     };
@@ -634,14 +658,11 @@ pub async fn confirm_retire(
     headers: HeaderMap,
     Path(text): Path<String>,
 ) -> Response {
-    let signed = match frame::console_page(&state, &headers, Role::Administrator).await {
-        Ok(signed) => signed,
-        Err(response) => return response,
-    };
-    let certificate = match find(&state, &signed, &text).await {
-        Ok(found) => found,
-        Err(response) => return response,
-    };
+    let (signed, certificate) =
+        match certificate_page(&state, &headers, &text, Role::Administrator).await {
+            Ok(found) => found,
+            Err(response) => return response,
+        };
     let secrets = match state
         .admin
         .notification_secret_times(&certificate.client)
@@ -655,12 +676,7 @@ pub async fn confirm_retire(
     let title = t(&label::RETIRE_TITLE);
     let body = html! {
         h1 { (title) " — " (certificate.client) }
-        dl data-secrets=(secrets.len()) {
-            dt { (t(&label::COL_CLIENT)) } dd { (certificate.client) }
-            dt { (t(&label::COL_SECRETS)) } dd { (secrets.len()) }
-            dt { (t(&label::COL_NEWEST_SECRET)) }
-            dd { @if let Some(at) = secrets.first() { time datetime=(day(*at)) { (day(*at)) } } @else { "—" } }
-        }
+        (secrets_summary(&signed, Some(&certificate.client), &secrets))
         @if secrets.len() > 1 {
             p.notice role="alert" { (t(&label::RETIRE_CONFIRM)) }
             form method="post" action={ (back) "/retire-secrets" } {
@@ -689,12 +705,8 @@ pub async fn retire_secrets(
     Path(text): Path<String>,
     body: Body,
 ) -> Response {
-    let (signed, form) =
-        match frame::console_action(&state, &headers, body, Role::Administrator).await {
-            Ok(found) => found,
-            Err(response) => return response,
-        };
-    let certificate = match find(&state, &signed, &text).await {
+    let (signed, form, certificate) = match certificate_action(&state, &headers, &text, body).await
+    {
         Ok(found) => found,
         Err(response) => return response,
     };
