@@ -1,7 +1,9 @@
 // The console's catalogue (docs/console-catalogue.md) in a real browser: the
 // demo's administrator signs in, schedules a price change for a position, sees
-// it listed under the position's scheduled changes, and every page of the
-// catalogue and the certificate registry passes axe with no violation.
+// it listed under the position's scheduled changes, adds a position through
+// its form and sees it in the catalogue (a wrong price shown beside its
+// field), and every page of the catalogue and the certificate registry passes
+// axe with no violation.
 
 import { test, after } from 'node:test';
 import fs from 'node:fs';
@@ -107,6 +109,57 @@ test('the administrator schedules a price change and sees it listed', { timeout:
   await expectState(page, 'certificates');
   await checkAxe(page, 'certificate registry');
   await shot(page, '05-certificates');
+
+  // A certificate's page with its secrets, and the retirement's confirmation.
+  const certificate = page.locator('table[data-table="certificates"] td a').first();
+  if ((await certificate.count()) > 0) {
+    await certificate.click();
+    await page.waitForSelector('main[data-state="certificate"]');
+    await checkAxe(page, 'a certificate');
+    const thumbprint = new URL(page.url()).pathname.split('/').at(-1);
+    await page.goto(at(`/admin/certificates/${thumbprint}/retire-secrets`));
+    await expectState(page, 'confirm-retire');
+    await checkAxe(page, 'retiring old secrets');
+  }
+
+  // A position added through its form, then listed in the catalogue.
+  const code = `B${Date.now() % 1_000_000}`;
+  await page.goto(at('/admin/catalogue'));
+  await page.click('[data-action="add-position"]');
+  await page.waitForSelector('main[data-state="entry"]');
+  await checkAxe(page, 'the position form');
+  await shot(page, '06-position-form');
+  await page.selectOption('#entry-step', '03G10');
+  await page.fill('#entry-code', code);
+  await page.fill('#entry-name', 'Pārlūka tests');
+  await page.fill('#entry-unit_price', '3,25');
+  await page.selectOption('#entry-payee', 'LV12TREL9150000000001');
+  await page.click('[data-action="save-entry"]');
+  await page.waitForURL(/\/admin\/catalogue\?notice=entry$/);
+  await expectState(page, 'catalogue');
+  const added = page.locator(`tr[data-position="03G10/${code}"]`);
+  assert.equal(await added.count(), 1, `position ${code} is listed`);
+  assert.equal(await added.locator('[data-price-today]').getAttribute('data-price-today'), '3.25');
+  await shot(page, '07-position-added');
+
+  // A wrong price: the form again, the error beside the field.
+  await added.locator('a[data-edit="position"]').click();
+  await page.waitForSelector('main[data-state="entry"]');
+  await page.fill('#entry-unit_price', '3.255');
+  await Promise.all([
+    page.waitForResponse((r) => r.url().includes('/admin/catalogue/entries/position')),
+    page.click('[data-action="save-entry"]'),
+  ]);
+  await page.waitForSelector('[data-error-for="unit_price"]');
+  await checkAxe(page, 'the position form with an error');
+  await shot(page, '08-position-error');
+
+  // The service provider, service, step and payee forms.
+  for (const form of ['service-provider', 'service', 'step', 'payee?key=LV12TREL9150000000001']) {
+    await page.goto(at(`/admin/catalogue/entries/${form}`));
+    await expectState(page, 'entry');
+    await checkAxe(page, `the ${form} form`);
+  }
 
   assert.deepEqual(problems, [], 'no script errors');
 });

@@ -8,8 +8,10 @@ use crate::error::AppError;
 use crate::store::prelude::*;
 use crate::store::{AuditEvent, ClientCertificate};
 use crate::workflows::Workflows;
-use maksa_domain::catalog::{Catalog, ScheduledPrice, WireProfile};
-use maksa_domain::codes::ProviderCode;
+use maksa_domain::catalog::{
+    Catalog, Payee, Position, ScheduledPrice, Service, ServiceProvider, ServiceStep, WireProfile,
+};
+use maksa_domain::codes::{Iban, ProviderCode};
 use maksa_domain::datetime::riga_date;
 use maksa_domain::ids::ClientId;
 use maksa_domain::money::Amount;
@@ -58,6 +60,30 @@ pub struct ContractEdit {
     pub origins: Vec<String>,
     pub notify_cancelled: bool,
     pub wire_profile: WireProfile,
+}
+
+/// One entry of the catalogue the console's forms add or change
+/// ([`Admin::put_entry`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CatalogEntry {
+    ServiceProvider(ServiceProvider),
+    Service(Service),
+    Step(ServiceStep),
+    /// A position; when it is changed, its scheduled prices and currency stay.
+    Position(Position),
+    /// Every position paid to the payee with IBAN `iban` is paid to `payee`
+    /// (a payee is only changed: it comes with its first position).
+    Payee {
+        iban: Iban,
+        payee: Payee,
+    },
+}
+
+/// Whether a form adds an entry or changes the one with the same key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EntryChange {
+    Add,
+    Edit,
 }
 
 /// The most changes one catalogue audit event lists (the count is always there).
@@ -201,6 +227,21 @@ impl Admin {
         .await
     }
 
+    /// Adds `entry` to the current catalogue or changes the one with its key,
+    /// then checks and stores the whole catalogue as
+    /// [`Admin::import_catalog`] does (one new version, one audit event with
+    /// each change's `before`/`after`). Refused, nothing changed: an entry
+    /// added whose key is taken, one changed that is not there, or a
+    /// catalogue the change makes invalid.
+    pub async fn put_entry(
+        &self,
+        change: EntryChange,
+        entry: CatalogEntry,
+    ) -> Result<(i64, Catalog), ImportError> {
+        self.change_catalog(|catalog| apply_entry(catalog, change, entry))
+            .await
+    }
+
     pub async fn register_client(
         &self,
         client: ClientId,
@@ -277,6 +318,50 @@ impl Admin {
         Ok(self.store.notification_secrets(client).await?)
     }
 
+    /// When each of the client's active secrets was made, newest first.
+    pub async fn notification_secret_times(
+        &self,
+        client: &ClientId,
+    ) -> Result<Vec<OffsetDateTime>, AppError> {
+        Ok(self.store.notification_secret_times(client).await?)
+    }
+
+    /// Retires the client's active secrets made before `before` (`maksa
+    /// secret retire`), with the audit event in the same transaction;
+    /// answers how many.
+    pub async fn retire_notification_secrets(
+        &self,
+        client: &ClientId,
+        before: OffsetDateTime,
+    ) -> Result<u64, AppError> {
+        let audit = AuditEvent {
+            at: self.clock.now(),
+            actor: self.actor.clone(),
+            request_id: None,
+            kind: "client.notification_secrets_retired".into(),
+            detail: json!({
+                "client": client.as_str(),
+                "before": before.format(&time::format_description::well_known::Rfc3339).unwrap_or_default(),
+            }),
+        };
+        Ok(self
+            .store
+            .retire_notification_secrets(client, before, &audit)
+            .await?)
+    }
+
+    /// Retires every active secret of the client but the newest (after a
+    /// rotation, once the client signs with the new one); answers how many.
+    pub async fn retire_older_notification_secrets(
+        &self,
+        client: &ClientId,
+    ) -> Result<u64, AppError> {
+        match self.notification_secret_times(client).await?.first() {
+            Some(newest) => self.retire_notification_secrets(client, *newest).await,
+            None => Ok(0),
+        }
+    }
+
     /// Sets the roles and allowed services of a registered certificate;
     /// `None` when no certificate has that thumbprint.
     pub async fn set_client_access(
@@ -343,6 +428,77 @@ impl Admin {
             .revoke_client_certificate(&thumbprint, now, &audit)
             .await?)
     }
+}
+
+/// `entry` put into `catalog` (see [`Admin::put_entry`]).
+fn apply_entry(
+    catalog: &mut Catalog,
+    change: EntryChange,
+    entry: CatalogEntry,
+) -> Result<(), String> {
+    match entry {
+        CatalogEntry::ServiceProvider(item) => put(
+            &mut catalog.service_providers,
+            item,
+            change,
+            "service provider",
+            |s| s.code.clone(),
+        ),
+        CatalogEntry::Service(item) => put(&mut catalog.services, item, change, "service", |s| {
+            s.code.clone()
+        }),
+        CatalogEntry::Step(item) => {
+            put(&mut catalog.steps, item, change, "step", |s| s.code.clone())
+        }
+        CatalogEntry::Position(mut item) => {
+            let key = |p: &Position| format!("{}/{}", p.step, p.code);
+            if change == EntryChange::Edit
+                && let Some(old) = catalog.positions.iter().find(|p| key(p) == key(&item))
+            {
+                item.prices = old.prices.clone();
+                item.currency = old.currency;
+            }
+            put(&mut catalog.positions, item, change, "position", key)
+        }
+        CatalogEntry::Payee { iban, payee } => {
+            if change == EntryChange::Add {
+                return Err("a payee comes with its first position".into());
+            }
+            let mut found = false;
+            for position in catalog
+                .positions
+                .iter_mut()
+                .filter(|p| p.payee.iban == iban)
+            {
+                position.payee = payee.clone();
+                found = true;
+            }
+            if found {
+                Ok(())
+            } else {
+                Err(format!("no position is paid to `{iban}`"))
+            }
+        }
+    }
+}
+
+/// Adds `item` to `items` (its key not taken) or replaces the one with its key.
+fn put<T>(
+    items: &mut Vec<T>,
+    item: T,
+    change: EntryChange,
+    what: &str,
+    key: impl Fn(&T) -> String,
+) -> Result<(), String> {
+    let wanted = key(&item);
+    let echo = maksa_domain::text::echo(&wanted);
+    match (change, items.iter_mut().find(|i| key(i) == wanted)) {
+        (EntryChange::Add, None) => items.push(item),
+        (EntryChange::Add, Some(_)) => return Err(format!("there already is a {what} `{echo}`")),
+        (EntryChange::Edit, Some(slot)) => *slot = item,
+        (EntryChange::Edit, None) => return Err(format!("there is no {what} `{echo}`")),
+    }
+    Ok(())
 }
 
 /// Roles and service codes as the registry keeps them: bounded, printable.

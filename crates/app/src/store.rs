@@ -431,6 +431,13 @@ pub trait RegistryStore: Send + Sync {
     /// active during rotation.
     async fn notification_secrets(&self, client: &ClientId) -> Result<Vec<String>, StoreError>;
 
+    /// When each active notification secret of a client was made, newest
+    /// first (the secrets themselves are not needed to show or retire them).
+    async fn notification_secret_times(
+        &self,
+        client: &ClientId,
+    ) -> Result<Vec<OffsetDateTime>, StoreError>;
+
     /// The hub's own secret key `name` (e.g. the payer pages' CSRF key): the
     /// stored one, or — when there is none yet — `candidate`, stored at `at` and
     /// answered. Racing callers (several nodes starting at once) all get the one

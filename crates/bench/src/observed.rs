@@ -153,6 +153,13 @@ impl RegistryStore for ObservedStore {
         self.inner.notification_secrets(client).await
     }
 
+    async fn notification_secret_times(
+        &self,
+        client: &ClientId,
+    ) -> Result<Vec<OffsetDateTime>, StoreError> {
+        self.inner.notification_secret_times(client).await
+    }
+
     async fn server_key(
         &self,
         name: &str,

@@ -4,11 +4,9 @@
 use crate::database;
 use anyhow::Context;
 use clap::Subcommand;
+use maksa_app::store::NotificationState;
 use maksa_app::store::prelude::*;
-use maksa_app::store::{AuditEvent, NotificationState};
-use maksa_app::workflows::Workflows;
 use maksa_domain::ids::{ClientId, PaymentRequestId};
-use serde_json::json;
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
@@ -134,16 +132,6 @@ async fn queues(database_url: &str) -> anyhow::Result<maksa_app::queues::Queues>
     ))
 }
 
-fn operator_event(kind: &str, detail: serde_json::Value) -> AuditEvent {
-    AuditEvent {
-        at: OffsetDateTime::now_utc(),
-        actor: "operator".into(),
-        request_id: None,
-        kind: kind.into(),
-        detail,
-    }
-}
-
 pub async fn notifications(command: NotificationsCommand) -> anyhow::Result<()> {
     match command {
         NotificationsCommand::Log {
@@ -230,17 +218,16 @@ pub async fn secrets(command: SecretCommand) -> anyhow::Result<()> {
             client,
             before,
         } => {
-            let store = database::open(&database.database_url, false).await?;
+            let store: std::sync::Arc<dyn Store> =
+                database::open(&database.database_url, false).await?;
             let client = ClientId::parse(&client).context("client")?;
-            let event = operator_event(
-                "client.notification_secrets_retired",
-                json!({ "client": client.to_string() }),
-            );
             let before = OffsetDateTime::parse(&before, &Rfc3339)
                 .with_context(|| format!("`{before}` is not an RFC 3339 time"))?;
-            let count = store
-                .retire_notification_secrets(&client, before, &event)
-                .await?;
+            let admin = maksa_app::admin::Admin::new(
+                store,
+                std::sync::Arc::new(maksa_app::clock::SystemClock),
+            );
+            let count = admin.retire_notification_secrets(&client, before).await?;
             println!("{count} secret(s) retired");
         }
     }

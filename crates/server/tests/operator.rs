@@ -993,6 +993,29 @@ async fn an_account_without_a_second_factor_enrols(backend: Backend) {
         page.contains("otpauth://totp/maksa%3Avera?secret="),
         "{page}"
     );
+    // The same link as a QR code drawn on the server, named for screen
+    // readers, the text beside it.
+    let qr = between(&page, "<svg class=\"qr\"", "</svg>");
+    assert!(qr.contains("role=\"img\""), "{qr}");
+    assert!(qr.contains("aria-label=\"QR code"), "{qr}");
+    assert!(qr.contains("<path fill=\"#000\" d=\"M"), "{qr}");
+    assert!(
+        !page.contains("<?xml"),
+        "no XML declaration inside the page"
+    );
+    let after_qr = page.split("</svg>").nth(1).unwrap();
+    assert!(after_qr.contains("data-totp-uri"), "the URI is beside it");
+    // It is the code of that very URI.
+    let uri = between(&page, "data-totp-uri>", "<").replace("&amp;", "&");
+    let expected = qrcode::QrCode::new(uri.as_bytes())
+        .unwrap()
+        .render::<qrcode::render::svg::Color<'_>>()
+        .min_dimensions(200, 200)
+        .build();
+    assert_eq!(
+        between(&qr, " d=\"", "\""),
+        between(&expected, " d=\"", "\"")
+    );
     let token = csrf_of(&page);
     let (status, page, _) = c
         .post(

@@ -419,6 +419,13 @@ impl RegistryStore for PostgresStore {
         self.lifecycle_notification_secrets(client).await
     }
 
+    async fn notification_secret_times(
+        &self,
+        client: &ClientId,
+    ) -> Result<Vec<OffsetDateTime>, StoreError> {
+        self.lifecycle_notification_secret_times(client).await
+    }
+
     async fn server_key(
         &self,
         name: &str,

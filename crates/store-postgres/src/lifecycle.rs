@@ -305,6 +305,20 @@ impl PostgresStore {
         .await
         .map_err(store_error)
     }
+
+    pub(crate) async fn lifecycle_notification_secret_times(
+        &self,
+        client: &ClientId,
+    ) -> Result<Vec<OffsetDateTime>, StoreError> {
+        sqlx::query_scalar(
+            "SELECT created_at FROM notification_secrets WHERE client = $1 AND retired_at IS NULL \
+             ORDER BY created_at DESC, id DESC",
+        )
+        .bind(client.as_str())
+        .fetch_all(&self.pool)
+        .await
+        .map_err(store_error)
+    }
 }
 
 /// Makes dead notifications pending again on `connection` (the caller's

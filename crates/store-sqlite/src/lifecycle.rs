@@ -321,6 +321,21 @@ impl SqliteStore {
         .await
         .map_err(store_error)
     }
+
+    pub(crate) async fn lifecycle_notification_secret_times(
+        &self,
+        client: &ClientId,
+    ) -> Result<Vec<OffsetDateTime>, StoreError> {
+        let made: Vec<i64> = sqlx::query_scalar(
+            "SELECT created_at FROM notification_secrets WHERE client = ?1 AND retired_at IS NULL \
+             ORDER BY created_at DESC, id DESC",
+        )
+        .bind(client.as_str())
+        .fetch_all(&self.readers)
+        .await
+        .map_err(store_error)?;
+        made.into_iter().map(time_from_micros).collect()
+    }
 }
 
 /// Makes dead notifications pending again on `connection` (the caller's

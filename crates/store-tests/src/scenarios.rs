@@ -3281,6 +3281,11 @@ pub async fn notification_secrets_add_retire_list(store: Arc<dyn Store>) {
         vec!["second-secret".to_owned(), "first-secret".to_owned()],
         "newest first, only the client's own"
     );
+    assert_eq!(
+        store.notification_secret_times(&owner).await.unwrap(),
+        vec![t2, t],
+        "when each was made, newest first"
+    );
 
     let t3 = t2 + Duration::hours(1);
     let retire = operator_audit("notification_secret.retired", t3);
@@ -3294,6 +3299,10 @@ pub async fn notification_secrets_add_retire_list(store: Arc<dyn Store>) {
     assert_eq!(
         store.notification_secrets(&owner).await.unwrap(),
         vec!["second-secret".to_owned()]
+    );
+    assert_eq!(
+        store.notification_secret_times(&owner).await.unwrap(),
+        vec![t2]
     );
     assert_eq!(
         store

@@ -132,3 +132,8 @@ text!(FILTER, "Atlasīt", "Filter");
 text!(ANY, "jebkurš", "any");
 text!(NEXT_PAGE, "Vecākas darbības", "Older actions");
 text!(NOTHING, "Nekas nav atrasts.", "Nothing found.");
+text!(
+    QR_CODE,
+    "QR kods ar saiti autentifikatora lietotnei (tā pati saite un noslēpums ir norādīti blakus tekstā)",
+    "QR code of the link for an authenticator app (the same link and secret are given beside it as text)"
+);

@@ -345,3 +345,150 @@ text!(
     "Atpakaļ uz sertifikātiem",
     "Back to the certificates"
 );
+
+// The forms of one entry (service provider, service, step, position, payee).
+text!(CHANGE, "Mainīt", "Change");
+text!(
+    ADD_SERVICE_PROVIDER,
+    "Pievienot pakalpojumu sniedzēju",
+    "Add a service provider"
+);
+text!(
+    CHANGE_SERVICE_PROVIDER,
+    "Mainīt pakalpojumu sniedzēju",
+    "Change a service provider"
+);
+text!(ADD_SERVICE, "Pievienot pakalpojumu", "Add a service");
+text!(CHANGE_SERVICE, "Mainīt pakalpojumu", "Change a service");
+text!(ADD_STEP, "Pievienot pakalpojuma soli", "Add a service step");
+text!(
+    CHANGE_STEP,
+    "Mainīt pakalpojuma soli",
+    "Change a service step"
+);
+text!(
+    ADD_POSITION,
+    "Pievienot cenrāža pozīciju",
+    "Add a price-list position"
+);
+text!(
+    CHANGE_POSITION,
+    "Mainīt cenrāža pozīciju",
+    "Change a price-list position"
+);
+text!(CHANGE_PAYEE, "Mainīt maksājumu saņēmēju", "Change a payee");
+text!(
+    ENTRY_HINT,
+    "Izmaiņa tiek pārbaudīta kopā ar visu katalogu un saglabāta kā jauna versija; ja katalogs nebūtu derīgs, nekas netiek mainīts.",
+    "The change is checked with the whole catalogue and saved as a new version; if the catalogue would not be valid, nothing is changed."
+);
+text!(
+    PAYEE_HINT,
+    "Jaunie dati attiecas uz visām pozīcijām, kuru maksājumi nonāk šajā kontā.",
+    "The new details apply to every position paid into this account."
+);
+text!(
+    PRICE_EUR,
+    "Vienības cena, EUR (piemēram, 2.50)",
+    "Unit price, EUR (for example 2.50)"
+);
+text!(
+    PRICE_FROM_START_HINT,
+    "Cena no sākuma; cenas maiņu no kādas dienas ieplāno kataloga lapā.",
+    "The price from the start; a change from a day on is scheduled on the catalogue page."
+);
+text!(
+    NEW_PAYEE,
+    "jauns saņēmējs (norādiet zemāk)",
+    "a new payee (give it below)"
+);
+text!(
+    NEW_PAYEE_LEGEND,
+    "Jauns saņēmējs (tikai, ja izvēlēts „jauns saņēmējs”)",
+    "New payee (only when “a new payee” is chosen)"
+);
+text!(ERR_REQUIRED, "Jānorāda.", "Required.");
+text!(ERR_TOO_LONG, "Pārāk garš.", "Too long.");
+text!(
+    ERR_IBAN,
+    "Tas nav derīgs IBAN (pārbaudiet garumu un kontrolciparus).",
+    "This is not a valid IBAN (check its length and check digits)."
+);
+text!(
+    ERR_BIC,
+    "BIC ir 4–11 latīņu burti vai cipari.",
+    "A BIC is 4–11 Latin letters or digits."
+);
+text!(
+    ERR_CHOICE,
+    "Izvēlieties no saraksta.",
+    "Choose from the list."
+);
+text!(
+    ENTRY_REFUSED,
+    "Izmaiņa netika saglabāta, nekas nav mainīts",
+    "The change was not saved; nothing was changed"
+);
+text!(
+    NO_SUCH_ENTRY,
+    "Šāda ieraksta katalogā nav.",
+    "The catalogue has no such entry."
+);
+text!(
+    NOTICE_ENTRY,
+    "Izmaiņa saglabāta kā jauna kataloga versija.",
+    "The change is saved as a new catalogue version."
+);
+
+// The certificate file and the retirement of old notification secrets.
+text!(
+    FIELD_CERTIFICATE_FILE,
+    "Sertifikāta fails (PEM vai DER, līdz 32 KiB)",
+    "Certificate file (PEM or DER, up to 32 KiB)"
+);
+text!(
+    CERTIFICATE_EITHER,
+    "Norādiet failu vai ielīmējiet PEM tekstu.",
+    "Choose a file or paste the PEM text."
+);
+text!(
+    NO_CERTIFICATE_GIVEN,
+    "Nav ne faila, ne ielīmēta sertifikāta.",
+    "Neither a file nor a pasted certificate was given."
+);
+text!(
+    BAD_UPLOAD,
+    "Formu nevarēja nolasīt (vai fails ir par lielu).",
+    "The form could not be read (or the file is too large)."
+);
+text!(COL_NEWEST_SECRET, "Jaunākais izveidots", "Newest made");
+text!(
+    RETIRE_SECRETS,
+    "Atsaukt vecākos paziņojumu noslēpumus…",
+    "Retire the older notification secrets…"
+);
+text!(
+    RETIRE_TITLE,
+    "Atsaukt vecākos paziņojumu noslēpumus",
+    "Retire the older notification secrets"
+);
+text!(
+    RETIRE_CONFIRM,
+    "Visi šī klienta aktīvie noslēpumi, izņemot jaunāko, vairs neparakstīs paziņojumus. Vispirms pārliecinieties, ka e-pakalpojums pārbauda parakstus ar jaunāko.",
+    "Every active secret of this client except the newest stops signing notifications. First make sure the e-service checks signatures with the newest."
+);
+text!(
+    RETIRE_SUBMIT,
+    "Jā, atsaukt vecākos",
+    "Yes, retire the older ones"
+);
+text!(
+    NOTHING_TO_RETIRE,
+    "Klientam ir tikai viens aktīvs noslēpums: nav ko atsaukt.",
+    "The client has only one active secret: there is nothing to retire."
+);
+text!(
+    NOTICE_RETIRED,
+    "Vecākie noslēpumi atsaukti; paraksta tikai jaunākais.",
+    "The older secrets are retired; only the newest signs."
+);

@@ -6,6 +6,7 @@
 //! catalogue version made by `maksa_app::admin::Admin::import_catalog`, the
 //! same code as `maksa catalog import`; this module only translates.
 
+use super::catalogue_forms::{Kind, form_path, payees};
 use super::frame::{self, Signed};
 use crate::AppState;
 use crate::labels::catalogue as label;
@@ -18,7 +19,7 @@ use maksa_app::admin::{ContractEdit, ImportError};
 use maksa_app::catalog_file::{CatalogFileError, parse_day, to_toml};
 use maksa_app::error::AppError;
 use maksa_app::operators::Role;
-use maksa_domain::catalog::{Catalog, Payee, Position, WireProfile};
+use maksa_domain::catalog::{Catalog, Position, WireProfile};
 use maksa_domain::ids::ClientId;
 use maksa_domain::money::Amount;
 use maksa_domain::text::bounded;
@@ -34,45 +35,6 @@ pub const MAX_CONTRACT_ITEMS: usize = 100;
 const MESSAGE_MAX_CHARS: usize = 300;
 /// The most catalogue errors listed beside the text.
 const MAX_ERRORS_SHOWN: usize = 50;
-
-/// A console POST whose form may be larger than the usual limit (the
-/// catalogue's TOML, a certificate): as `frame::console_action` — session,
-/// CSRF token, role — with `limit` bytes of form.
-pub(super) async fn large_action<'a>(
-    state: &'a AppState,
-    headers: &HeaderMap,
-    body: Body,
-    needed: Role,
-    limit: usize,
-) -> Result<(Signed<'a>, HashMap<String, String>), Response> {
-    let console = super::console(state)?;
-    let session = super::signed_in(console, headers).await?;
-    let form = super::read_form_up_to(headers, body, limit).await?;
-    let sent = form.get("csrf").map(String::as_str).unwrap_or_default();
-    if !console
-        .operators
-        .check_csrf(&session, sent)
-        .await
-        .unwrap_or(false)
-    {
-        return Err(super::stale_form(frame::language(headers)));
-    }
-    let token = console
-        .operators
-        .csrf_token(&session)
-        .await
-        .map_err(|_| super::stale_form(frame::language(headers)))?;
-    let signed = Signed {
-        console,
-        session,
-        token,
-        lang: frame::language(headers),
-    };
-    if !signed.may(needed) {
-        return Err(frame::forbidden(&signed));
-    }
-    Ok((signed, form))
-}
 
 /// The page for a service's failure: not found, refused, or unavailable.
 pub(super) fn app_error(signed: &Signed<'_>, error: &AppError) -> Response {
@@ -160,7 +122,7 @@ fn import_refused(signed: &Signed<'_>, error: &ImportError) -> Response {
 }
 
 /// After a new version: the hub's requests use it at once, then the page.
-async fn changed(state: &AppState, notice: &str) -> Response {
+pub(super) async fn changed(state: &AppState, notice: &str) -> Response {
     if let Err(error) = state.requests.reload_catalog().await {
         // The periodic reload picks it up; the version is stored.
         tracing::warn!(%error, "the new catalogue version could not be loaded at once");
@@ -173,6 +135,7 @@ fn notice_text(notice: &str) -> Option<&'static Text> {
         "scheduled" => &label::NOTICE_SCHEDULED,
         "contract" => &label::NOTICE_CONTRACT,
         "imported" => &label::NOTICE_IMPORTED,
+        "entry" => &label::NOTICE_ENTRY,
         _ => return None,
     })
 }
@@ -182,15 +145,25 @@ fn yes_no(signed: &Signed<'_>, value: bool) -> &'static str {
 }
 
 /// How a form names a position: `step/code`.
-fn position_key(position: &Position) -> String {
+pub(super) fn position_key(position: &Position) -> String {
     format!("{}/{}", position.step, position.code)
 }
 
-/// A table in a focusable scrolling region named by its heading.
-fn table_section(id: &str, heading: &str, head: &[&str], rows: Markup) -> Markup {
+/// A table in a focusable scrolling region named by its heading; for the
+/// administrator, the link to add an entry of `kind` beneath the heading.
+fn table_section(
+    id: &str,
+    heading: &str,
+    head: &[&str],
+    rows: Markup,
+    add: Option<(Kind, &str)>,
+) -> Markup {
     let heading_id = format!("{id}-heading");
     html! {
         h2 id=(heading_id) { (heading) }
+        @if let Some((kind, text)) = add {
+            p { a href=(form_path(kind, None)) data-action={ "add-" (kind.as_str()) } { (text) } }
+        }
         div.scroll role="region" aria-labelledby=(heading_id) tabindex="0" {
             table data-table=(id) {
                 thead { tr { @for h in head { th scope="col" { (h) } } } }
@@ -200,14 +173,29 @@ fn table_section(id: &str, heading: &str, head: &[&str], rows: Markup) -> Markup
     }
 }
 
-fn tables(signed: &Signed<'_>, catalog: &Catalog, today: Date) -> Markup {
-    let t = |text: &Text| signed.t(text);
-    let mut payees: Vec<&Payee> = Vec::new();
-    for position in &catalog.positions {
-        if !payees.contains(&&position.payee) {
-            payees.push(&position.payee);
+/// The link to an entry's form, in its row (the administrator's).
+fn change_cell(signed: &Signed<'_>, administrator: bool, kind: Kind, key: &str) -> Markup {
+    html! {
+        @if administrator {
+            td { a href=(form_path(kind, Some(key))) data-edit=(kind.as_str()) data-key=(key) {
+                (signed.t(&label::CHANGE)) " " (key)
+            } }
         }
     }
+}
+
+fn tables(signed: &Signed<'_>, catalog: &Catalog, today: Date, administrator: bool) -> Markup {
+    let t = |text: &Text| signed.t(text);
+    let payees = payees(catalog);
+    // The administrator's tables have a column of links to the forms.
+    let head = |columns: &[&'static Text]| -> Vec<&'static str> {
+        let mut head: Vec<&'static str> = columns.iter().map(|c| t(c)).collect();
+        if administrator {
+            head.push(t(&label::COL_ACTIONS));
+        }
+        head
+    };
+    let add = |kind: Kind, text: &'static Text| administrator.then_some((kind, t(text)));
     html! {
         (table_section("providers", t(&label::PROVIDERS),
             &[t(&label::COL_CODE), t(&label::COL_NAME), t(&label::COL_KIND), t(&label::COL_PURPOSE_LIMIT), t(&label::COL_REPORTED_CODE)],
@@ -215,27 +203,30 @@ fn tables(signed: &Signed<'_>, catalog: &Catalog, today: Date) -> Markup {
                 tr { th scope="row" { (p.code) } td { (p.name) } td { (p.kind.as_str()) }
                      td.num { (p.purpose_max_length) }
                      td { (p.reported_code.as_ref().map_or("—", |c| c.as_str())) } }
-            } }))
+            } }, None))
         (table_section("service-providers", t(&label::SERVICE_PROVIDERS),
-            &[t(&label::COL_CODE), t(&label::COL_NAME), t(&label::COL_REGISTRATION), t(&label::COL_ADDRESS)],
+            &head(&[&label::COL_CODE, &label::COL_NAME, &label::COL_REGISTRATION, &label::COL_ADDRESS]),
             html! { @for s in &catalog.service_providers {
-                tr { th scope="row" { (s.code) } td { (s.name) } td { (s.registration_number) }
-                     td { (s.address.as_deref().unwrap_or("—")) } }
-            } }))
+                tr data-service-provider=(s.code) { th scope="row" { (s.code) } td { (s.name) } td { (s.registration_number) }
+                     td { (s.address.as_deref().unwrap_or("—")) }
+                     (change_cell(signed, administrator, Kind::ServiceProvider, &s.code)) }
+            } }, add(Kind::ServiceProvider, &label::ADD_SERVICE_PROVIDER)))
         (table_section("services", t(&label::SERVICES),
-            &[t(&label::COL_CODE), t(&label::COL_NAME), t(&label::COL_SERVICE_PROVIDER)],
+            &head(&[&label::COL_CODE, &label::COL_NAME, &label::COL_SERVICE_PROVIDER]),
             html! { @for s in &catalog.services {
-                tr { th scope="row" { (s.code) } td { (s.name) } td { (s.service_provider) } }
-            } }))
+                tr data-service=(s.code) { th scope="row" { (s.code) } td { (s.name) } td { (s.service_provider) }
+                     (change_cell(signed, administrator, Kind::Service, &s.code)) }
+            } }, add(Kind::Service, &label::ADD_SERVICE)))
         (table_section("steps", t(&label::STEPS),
-            &[t(&label::COL_CODE), t(&label::COL_SERVICE), t(&label::COL_NAME), t(&label::COL_PURPOSE), t(&label::COL_PURPOSE_CHANGEABLE)],
+            &head(&[&label::COL_CODE, &label::COL_SERVICE, &label::COL_NAME, &label::COL_PURPOSE, &label::COL_PURPOSE_CHANGEABLE]),
             html! { @for s in &catalog.steps {
-                tr { th scope="row" { (s.code) } td { (s.service) } td { (s.name) }
-                     td { (s.payment_purpose) } td { (yes_no(signed, s.purpose_changeable)) } }
-            } }))
+                tr data-step=(s.code) { th scope="row" { (s.code) } td { (s.service) } td { (s.name) }
+                     td { (s.payment_purpose) } td { (yes_no(signed, s.purpose_changeable)) }
+                     (change_cell(signed, administrator, Kind::Step, &s.code)) }
+            } }, add(Kind::Step, &label::ADD_STEP)))
         (table_section("positions", t(&label::POSITIONS),
-            &[t(&label::COL_STEP), t(&label::COL_CODE), t(&label::COL_NAME), t(&label::COL_PRICE_TODAY),
-              t(&label::COL_SCHEDULED), t(&label::COL_AMOUNT_ALLOWED), t(&label::COL_PAYEE)],
+            &head(&[&label::COL_STEP, &label::COL_CODE, &label::COL_NAME, &label::COL_PRICE_TODAY,
+              &label::COL_SCHEDULED, &label::COL_AMOUNT_ALLOWED, &label::COL_PAYEE]),
             html! { @for p in &catalog.positions {
                 tr data-position=(position_key(p)) {
                     td { (p.step) } th scope="row" { (p.code) } td { (p.name) }
@@ -252,13 +243,15 @@ fn tables(signed: &Signed<'_>, catalog: &Catalog, today: Date) -> Markup {
                         }
                     }
                     td { (yes_no(signed, p.amount_allowed)) } td { (p.payee.name) }
+                    (change_cell(signed, administrator, Kind::Position, &position_key(p)))
                 }
-            } }))
+            } }, add(Kind::Position, &label::ADD_POSITION)))
         (table_section("payees", t(&label::PAYEES),
-            &[t(&label::COL_NAME), t(&label::COL_REGISTRATION), t(&label::COL_IBAN), t(&label::COL_BIC)],
+            &head(&[&label::COL_NAME, &label::COL_REGISTRATION, &label::COL_IBAN, &label::COL_BIC]),
             html! { @for p in &payees {
-                tr { th scope="row" { (p.name) } td { (p.registration_number) } td { (p.iban) } td { (p.bic) } }
-            } }))
+                tr data-payee=(p.iban) { th scope="row" { (p.name) } td { (p.registration_number) } td { (p.iban) } td { (p.bic) }
+                     (change_cell(signed, administrator, Kind::Payee, p.iban.as_str())) }
+            } }, None))
         (table_section("contracts", t(&label::CONTRACTS),
             &[t(&label::COL_CLIENT), t(&label::COL_SERVICES), t(&label::COL_PROVIDERS), t(&label::COL_ORIGINS),
               t(&label::COL_STRICT_CODE), t(&label::COL_NOTIFY_CANCELLED), t(&label::COL_DIRECT_TO_BANK), t(&label::COL_WIRE_PROFILE)],
@@ -270,7 +263,7 @@ fn tables(signed: &Signed<'_>, catalog: &Catalog, today: Date) -> Markup {
                     td { (yes_no(signed, c.strict_client_code)) } td { (yes_no(signed, c.notify_cancelled)) }
                     td { (yes_no(signed, c.direct_to_bank)) } td { (c.wire_profile.as_str()) }
                 }
-            } }))
+            } }, None))
     }
 }
 
@@ -377,7 +370,7 @@ pub async fn page(
         @match &catalog {
             None => { p data-empty="" { (signed.t(&label::NO_CATALOGUE)) } }
             Some(catalog) => {
-                (tables(&signed, catalog, today))
+                (tables(&signed, catalog, today, administrator))
                 @if administrator {
                     (schedule_form(&signed, catalog, today))
                     h2 { (signed.t(&label::CONTRACTS)) }
@@ -599,7 +592,7 @@ pub async fn edit_page(State(state): State<AppState>, headers: HeaderMap) -> Res
 /// `POST /admin/catalogue/edit` (administrator): the text, checked, stored as
 /// a new version — or shown again with its errors, nothing changed.
 pub async fn apply_toml(State(state): State<AppState>, headers: HeaderMap, body: Body) -> Response {
-    let (signed, form) = match large_action(
+    let (signed, form) = match frame::console_action_up_to(
         &state,
         &headers,
         body,

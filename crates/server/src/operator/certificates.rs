@@ -7,15 +7,16 @@
 //! certificate after a confirmation. They call `maksa_app::admin::Admin`,
 //! acting as `operator:<name>`; this module only translates.
 
-use super::catalogue::{app_error, large_action, refused_back};
+use super::catalogue::{app_error, refused_back};
 use super::frame::{self, Signed};
 use crate::AppState;
 use crate::labels::Text;
 use crate::labels::catalogue as label;
 use axum::body::Body;
-use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::extract::{FromRequest, Multipart, Path, Query, Request, State};
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
+use base64::Engine;
 use maksa_app::admin::NewSecret;
 use maksa_app::operators::Role;
 use maksa_app::store::ClientCertificate;
@@ -25,8 +26,20 @@ use maud::{Markup, html};
 use std::collections::HashMap;
 use time::OffsetDateTime;
 
-/// The largest registration form (a PEM certificate with its fields).
+/// The largest registration form (a PEM certificate or a file with its fields).
 pub const CERTIFICATE_FORM_LIMIT: usize = 64 * 1024;
+/// The largest certificate file taken (a certificate is a few KiB; a PEM
+/// file with its chain a few more).
+pub const CERTIFICATE_FILE_LIMIT: usize = 32 * 1024;
+/// The parts of the registration form.
+const REGISTER_PARTS: [&str; 6] = [
+    "csrf",
+    "client",
+    "certificate",
+    "certificate_file",
+    "roles",
+    "services",
+];
 
 const BACK: (&str, &Text) = ("/admin/certificates", &label::BACK_TO_CERTIFICATES);
 
@@ -58,6 +71,7 @@ fn notice_text(notice: &str) -> Option<&'static Text> {
     Some(match notice {
         "revoked" => &label::NOTICE_REVOKED,
         "access" => &label::NOTICE_ACCESS,
+        "retired" => &label::NOTICE_RETIRED,
         _ => return None,
     })
 }
@@ -89,8 +103,8 @@ pub async fn page(
     clients.dedup();
     let mut secrets = Vec::new();
     for client in clients {
-        match state.admin.notification_secrets(client).await {
-            Ok(active) => secrets.push((client, active.len())),
+        match state.admin.notification_secret_times(client).await {
+            Ok(made) => secrets.push((client, made.len(), made.first().copied())),
             Err(error) => return app_error(&signed, &error),
         }
     }
@@ -140,13 +154,15 @@ pub async fn page(
             thead { tr {
                 th scope="col" { (t(&label::COL_CLIENT)) }
                 th scope="col" { (t(&label::COL_SECRETS)) }
+                th scope="col" { (t(&label::COL_NEWEST_SECRET)) }
                 @if administrator { th scope="col" { (t(&label::COL_ACTIONS)) } }
             } }
             tbody {
-                @for (client, active) in &secrets {
+                @for (client, active, newest) in &secrets {
                     tr data-client=(client) {
                         th scope="row" { (client) }
-                        td.num { (active) }
+                        td.num data-active=(active) { (active) }
+                        td { @if let Some(at) = newest { time datetime=(day(*at)) { (day(*at)) } } @else { "—" } }
                         @if administrator {
                             td {
                                 form.inline method="post" action={ "/admin/certificates/secrets/" (client) } {
@@ -170,15 +186,23 @@ fn upload_form(signed: &Signed<'_>) -> Markup {
     let t = |text: &Text| signed.t(text);
     html! {
         h2 id="upload-heading" { (t(&label::UPLOAD_TITLE)) }
-        form method="post" action="/admin/certificates" data-form="register-certificate" aria-labelledby="upload-heading" {
+        form method="post" action="/admin/certificates" enctype="multipart/form-data"
+            data-form="register-certificate" aria-labelledby="upload-heading" {
             (signed.csrf())
             p {
                 label for="client" { (t(&label::FIELD_CLIENT)) } br;
                 input id="client" name="client" type="text" required maxlength="64" autocomplete="off";
             }
+            p id="certificate-either" { (t(&label::CERTIFICATE_EITHER)) }
+            p {
+                label for="certificate_file" { (t(&label::FIELD_CERTIFICATE_FILE)) } br;
+                input id="certificate_file" name="certificate_file" type="file" aria-describedby="certificate-either"
+                    accept=".pem,.crt,.cer,.der,application/x-pem-file,application/x-x509-ca-cert,application/pkix-cert";
+            }
             p {
                 label for="certificate" { (t(&label::FIELD_CERTIFICATE)) } br;
-                textarea id="certificate" name="certificate" rows="12" cols="70" required spellcheck="false" {}
+                textarea id="certificate" name="certificate" rows="12" cols="70" spellcheck="false"
+                    aria-describedby="certificate-either" {}
             }
             p {
                 label for="roles" { (t(&label::FIELD_ROLES)) } br;
@@ -202,19 +226,87 @@ fn secret_block(signed: &Signed<'_>, secret: &NewSecret) -> Markup {
     }
 }
 
-/// `POST /admin/certificates` (administrator): registers a certificate as
-/// `maksa client add` does; a client's first certificate gets a
-/// notification secret, shown once.
-pub async fn register(State(state): State<AppState>, headers: HeaderMap, body: Body) -> Response {
-    let (signed, form) = match large_action(
-        &state,
-        &headers,
-        body,
-        Role::Administrator,
-        CERTIFICATE_FORM_LIMIT,
-    )
-    .await
+/// The registration form's fields, from a URL-encoded form or a
+/// `multipart/form-data` one with the certificate as a file (its bytes, PEM
+/// or DER, base64-encoded into `certificate_file`): session, role and CSRF
+/// token checked.
+async fn register_form(
+    state: &AppState,
+    request: Request,
+) -> Result<(Signed<'_>, HashMap<String, String>), Response> {
+    let multipart = request
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("multipart/form-data"));
+    if !multipart {
+        let (parts, body) = request.into_parts();
+        return frame::console_action_up_to(
+            state,
+            &parts.headers,
+            body,
+            Role::Administrator,
+            CERTIFICATE_FORM_LIMIT,
+        )
+        .await;
+    }
+    // The role first: a viewer's upload is not even read.
+    let headers = request.headers().clone();
+    let signed = frame::console_page(state, &headers, Role::Administrator).await?;
+    let unreadable = |signed: &Signed<'_>| {
+        refused(
+            signed,
+            StatusCode::BAD_REQUEST,
+            signed.t(&label::BAD_UPLOAD),
+        )
+    };
+    let Ok(mut parts) = Multipart::from_request(request, state).await else {
+        return Err(unreadable(&signed));
+    };
+    let mut form = HashMap::new();
+    loop {
+        let field = match parts.next_field().await {
+            Ok(Some(field)) => field,
+            Ok(None) => break,
+            Err(_) => return Err(unreadable(&signed)),
+        };
+        let Some(name) = field
+            .name()
+            .and_then(|name| REGISTER_PARTS.into_iter().find(|part| *part == name))
+        else {
+            return Err(unreadable(&signed));
+        };
+        let Ok(bytes) = field.bytes().await else {
+            return Err(unreadable(&signed));
+        };
+        if bytes.len() > CERTIFICATE_FILE_LIMIT || form.contains_key(name) {
+            return Err(unreadable(&signed));
+        }
+        let value = if name == "certificate_file" {
+            base64::engine::general_purpose::STANDARD.encode(&bytes)
+        } else {
+            String::from_utf8_lossy(&bytes).into_owned()
+        };
+        form.insert(name.to_owned(), value);
+    }
+    let sent = form.get("csrf").map(String::as_str).unwrap_or_default();
+    if !signed
+        .console
+        .operators
+        .check_csrf(&signed.session, sent)
+        .await
+        .unwrap_or(false)
     {
+        return Err(super::stale_form(signed.lang));
+    }
+    Ok((signed, form))
+}
+
+/// `POST /admin/certificates` (administrator): registers a certificate —
+/// a file (PEM or DER) or pasted PEM — as `maksa client add` does; a
+/// client's first certificate gets a notification secret, shown once.
+pub async fn register(State(state): State<AppState>, request: Request) -> Response {
+    let (signed, form) = match register_form(&state, request).await {
         Ok(found) => found,
         Err(response) => return response,
     };
@@ -226,7 +318,18 @@ pub async fn register(State(state): State<AppState>, headers: HeaderMap, body: B
             signed.t(&label::BAD_CLIENT),
         );
     };
-    let info = match maksa_x509::parse_mm_cert(field("certificate")) {
+    // The file when one was chosen, else the pasted text.
+    let certificate = [field("certificate_file"), field("certificate")]
+        .into_iter()
+        .find(|text| !text.trim().is_empty());
+    let Some(certificate) = certificate else {
+        return refused(
+            &signed,
+            StatusCode::BAD_REQUEST,
+            signed.t(&label::NO_CERTIFICATE_GIVEN),
+        );
+    };
+    let info = match maksa_x509::parse_mm_cert(certificate) {
         Ok(info) => info,
         Err(error) => {
             let message = format!(
@@ -285,6 +388,48 @@ fn summary(signed: &Signed<'_>, c: &ClientCertificate) -> Markup {
     }
 }
 
+/// How many secrets are active and when the newest was made.
+fn secrets_summary(
+    signed: &Signed<'_>,
+    client: Option<&ClientId>,
+    made: &[OffsetDateTime],
+) -> Markup {
+    let t = |text: &Text| signed.t(text);
+    html! {
+        dl data-secrets=(made.len()) {
+            @if let Some(client) = client { dt { (t(&label::COL_CLIENT)) } dd { (client) } }
+            dt { (t(&label::COL_SECRETS)) } dd { (made.len()) }
+            dt { (t(&label::COL_NEWEST_SECRET)) }
+            dd { @if let Some(at) = made.first() { time datetime=(day(*at)) { (day(*at)) } } @else { "—" } }
+        }
+    }
+}
+
+/// A certificate's page: the operator with at least `needed`, and the
+/// certificate the path names.
+async fn certificate_page<'a>(
+    state: &'a AppState,
+    headers: &HeaderMap,
+    text: &str,
+    needed: Role,
+) -> Result<(Signed<'a>, ClientCertificate), Response> {
+    let signed = frame::console_page(state, headers, needed).await?;
+    let certificate = find(state, &signed, text).await?;
+    Ok((signed, certificate))
+}
+
+/// An administrator's action on the certificate the path names.
+async fn certificate_action<'a>(
+    state: &'a AppState,
+    headers: &HeaderMap,
+    text: &str,
+    body: Body,
+) -> Result<(Signed<'a>, HashMap<String, String>, ClientCertificate), Response> {
+    let (signed, form) = frame::console_action(state, headers, body, Role::Administrator).await?;
+    let certificate = find(state, &signed, text).await?;
+    Ok((signed, form, certificate))
+}
+
 async fn find(
     state: &AppState,
     signed: &Signed<'_>,
@@ -315,13 +460,18 @@ pub async fn detail(
     Path(text): Path<String>,
     Query(query): Query<HashMap<String, String>>,
 ) -> Response {
-    let signed = match frame::console_page(&state, &headers, Role::Viewer).await {
-        Ok(signed) => signed,
-        Err(response) => return response,
-    };
-    let certificate = match find(&state, &signed, &text).await {
+    let (signed, certificate) = match certificate_page(&state, &headers, &text, Role::Viewer).await
+    {
         Ok(found) => found,
         Err(response) => return response,
+    };
+    let secrets = match state
+        .admin
+        .notification_secret_times(&certificate.client)
+        .await
+    {
+        Ok(made) => made,
+        Err(error) => return app_error(&signed, &error),
     };
     let t = |text: &Text| signed.t(text);
     let title = t(&label::CERTIFICATES_TITLE);
@@ -347,6 +497,14 @@ pub async fn detail(
             }
             p { a href={ "/admin/certificates/" (certificate.thumbprint) "/revoke" } data-action="revoke" { (t(&label::REVOKE)) } }
         }
+        h2 id="client-secrets-heading" { (t(&label::SECRETS_TITLE)) }
+        p { (t(&label::SECRETS_HINT)) }
+        (secrets_summary(&signed, None, &secrets))
+        @if signed.may(Role::Administrator) && secrets.len() > 1 {
+            p { a href={ "/admin/certificates/" (certificate.thumbprint) "/retire-secrets" } data-action="retire-secrets" {
+                (t(&label::RETIRE_SECRETS))
+            } }
+        }
         p { a href="/admin/certificates" { (t(&label::BACK_TO_CERTIFICATES)) } }
     };
     frame::render(StatusCode::OK, title, "certificate", &signed, body)
@@ -359,12 +517,8 @@ pub async fn set_access(
     Path(text): Path<String>,
     body: Body,
 ) -> Response {
-    let (signed, form) =
-        match frame::console_action(&state, &headers, body, Role::Administrator).await {
-            Ok(found) => found,
-            Err(response) => return response,
-        };
-    let certificate = match find(&state, &signed, &text).await {
+    let (signed, form, certificate) = match certificate_action(&state, &headers, &text, body).await
+    {
         Ok(found) => found,
         Err(response) => return response,
     };
@@ -403,14 +557,11 @@ pub async fn confirm_revoke(
     headers: HeaderMap,
     Path(text): Path<String>,
 ) -> Response {
-    let signed = match frame::console_page(&state, &headers, Role::Administrator).await {
-        Ok(signed) => signed,
-        Err(response) => return response,
-    };
-    let certificate = match find(&state, &signed, &text).await {
-        Ok(found) => found,
-        Err(response) => return response,
-    };
+    let (signed, certificate) =
+        match certificate_page(&state, &headers, &text, Role::Administrator).await {
+            Ok(found) => found,
+            Err(response) => return response,
+        };
     let title = signed.t(&label::REVOKE_TITLE);
     let body = html! {
         h1 { (title) }
@@ -437,12 +588,8 @@ pub async fn revoke(
     Path(text): Path<String>,
     body: Body,
 ) -> Response {
-    let (signed, form) =
-        match frame::console_action(&state, &headers, body, Role::Administrator).await {
-            Ok(found) => found,
-            Err(response) => return response,
-        };
-    let certificate = match find(&state, &signed, &text).await {
+    let (signed, form, certificate) = match certificate_action(&state, &headers, &text, body).await
+    {
         Ok(found) => found,
         Err(response) => return response,
     };
@@ -499,6 +646,81 @@ pub async fn rotate_secret(
             };
             frame::render(StatusCode::OK, title, "secret", &signed, body)
         }
+        Err(error) => app_error(&signed, &error),
+    }
+}
+
+/// `GET /admin/certificates/{thumbprint}/retire-secrets` (administrator):
+/// the confirmation step before the certificate's client's older
+/// notification secrets are retired.
+pub async fn confirm_retire(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(text): Path<String>,
+) -> Response {
+    let (signed, certificate) =
+        match certificate_page(&state, &headers, &text, Role::Administrator).await {
+            Ok(found) => found,
+            Err(response) => return response,
+        };
+    let secrets = match state
+        .admin
+        .notification_secret_times(&certificate.client)
+        .await
+    {
+        Ok(made) => made,
+        Err(error) => return app_error(&signed, &error),
+    };
+    let back = format!("/admin/certificates/{}", certificate.thumbprint);
+    let t = |text: &Text| signed.t(text);
+    let title = t(&label::RETIRE_TITLE);
+    let body = html! {
+        h1 { (title) " — " (certificate.client) }
+        (secrets_summary(&signed, Some(&certificate.client), &secrets))
+        @if secrets.len() > 1 {
+            p.notice role="alert" { (t(&label::RETIRE_CONFIRM)) }
+            form method="post" action={ (back) "/retire-secrets" } {
+                (signed.csrf())
+                input type="hidden" name="confirm" value="yes";
+                p {
+                    button type="submit" data-action="confirm-retire" { (t(&label::RETIRE_SUBMIT)) }
+                    " "
+                    a href=(back) { (t(&label::CANCEL)) }
+                }
+            }
+        } @else {
+            p data-nothing-to-retire="" { (t(&label::NOTHING_TO_RETIRE)) }
+            p { a href=(back) { (t(&label::BACK_TO_CERTIFICATES)) } }
+        }
+    };
+    frame::render(StatusCode::OK, title, "confirm-retire", &signed, body)
+}
+
+/// `POST /admin/certificates/{thumbprint}/retire-secrets` (administrator):
+/// only with the confirmation's field, every active secret of the client
+/// but the newest is retired (as `maksa secret retire` does, audited).
+pub async fn retire_secrets(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(text): Path<String>,
+    body: Body,
+) -> Response {
+    let (signed, form, certificate) = match certificate_action(&state, &headers, &text, body).await
+    {
+        Ok(found) => found,
+        Err(response) => return response,
+    };
+    let back = format!("/admin/certificates/{}", certificate.thumbprint);
+    if form.get("confirm").map(String::as_str) != Some("yes") {
+        return Redirect::to(&format!("{back}/retire-secrets")).into_response();
+    }
+    match state
+        .admin
+        .acting_as(signed.actor())
+        .retire_older_notification_secrets(&certificate.client)
+        .await
+    {
+        Ok(_) => Redirect::to(&format!("{back}?notice=retired")).into_response(),
         Err(error) => app_error(&signed, &error),
     }
 }

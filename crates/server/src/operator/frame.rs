@@ -8,7 +8,10 @@
 //! (a POST: session, CSRF token and role checked, the form read) and answers
 //! with [`render`].
 
-use super::{OperatorConsole, cookies, notice_public, read_form, signed_in, stale_form};
+use super::{
+    OPERATOR_FORM_LIMIT, OperatorConsole, cookies, notice_public, read_form_up_to, signed_in,
+    stale_form,
+};
 use crate::AppState;
 use crate::labels::{Lang, Text, console as label};
 use crate::pages::html::{csp, secure_headers};
@@ -101,9 +104,21 @@ pub(crate) async fn console_action<'a>(
     body: Body,
     needed: Role,
 ) -> Result<(Signed<'a>, HashMap<String, String>), Response> {
+    console_action_up_to(state, headers, body, needed, OPERATOR_FORM_LIMIT).await
+}
+
+/// [`console_action`] for a form of up to `limit` bytes (the catalogue's
+/// TOML, a certificate).
+pub(crate) async fn console_action_up_to<'a>(
+    state: &'a AppState,
+    headers: &HeaderMap,
+    body: Body,
+    needed: Role,
+    limit: usize,
+) -> Result<(Signed<'a>, HashMap<String, String>), Response> {
     let console = super::console(state)?;
     let session = signed_in(console, headers).await?;
-    let form = read_form(headers, body).await?;
+    let form = read_form_up_to(headers, body, limit).await?;
     let sent = form.get("csrf").map(String::as_str).unwrap_or_default();
     if !console
         .operators

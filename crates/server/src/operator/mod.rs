@@ -19,6 +19,7 @@ mod activity;
 mod batches;
 mod cards;
 mod catalogue;
+mod catalogue_forms;
 mod certificates;
 mod charts;
 mod dashboard;
@@ -41,7 +42,7 @@ use crate::AppState;
 use crate::labels::{Lang, Text, accounts as account_label, console as console_label};
 use axum::Router;
 use axum::body::{Body, Bytes};
-use axum::extract::{ConnectInfo, Request, State};
+use axum::extract::{ConnectInfo, DefaultBodyLimit, Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
@@ -137,12 +138,18 @@ pub fn routes(state: AppState) -> Router<AppState> {
             post(catalogue::edit_contract),
         )
         .route(
+            "/admin/catalogue/entries/{kind}",
+            get(catalogue_forms::page).post(catalogue_forms::save),
+        )
+        .route(
             "/admin/catalogue/edit",
             get(catalogue::edit_page).post(catalogue::apply_toml),
         )
         .route(
             "/admin/certificates",
-            get(certificates::page).post(certificates::register),
+            get(certificates::page)
+                .post(certificates::register)
+                .layer(DefaultBodyLimit::max(certificates::CERTIFICATE_FORM_LIMIT)),
         )
         .route(
             "/admin/certificates/{thumbprint}",
@@ -151,6 +158,10 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .route(
             "/admin/certificates/{thumbprint}/access",
             post(certificates::set_access),
+        )
+        .route(
+            "/admin/certificates/{thumbprint}/retire-secrets",
+            get(certificates::confirm_retire).post(certificates::retire_secrets),
         )
         .route(
             "/admin/certificates/{thumbprint}/revoke",
@@ -581,6 +592,7 @@ async fn enrol_form(
             p.notice role="alert" data-notice="wrong-code" { (lang.of(&account_label::ENROL_WRONG)) }
         }
         p { (lang.of(&account_label::ENROL_INTRO)) }
+        @if let Some(qr) = qr_code(&uri, lang.of(&account_label::QR_CODE)) { (qr) }
         dl {
             dt { (lang.of(&account_label::SECRET)) }
             dd { code data-totp-secret { (secret) } }
@@ -633,6 +645,23 @@ async fn enrol(State(state): State<AppState>, headers: HeaderMap, body: Body) ->
     }
 }
 
+/// `text` as a QR code in SVG, drawn here (no image, no script), named for
+/// screen readers by `name`; `None` when the text is too long for a code.
+fn qr_code(text: &str, name: &str) -> Option<maud::Markup> {
+    let code = qrcode::QrCode::new(text.as_bytes()).ok()?;
+    let svg = code
+        .render::<qrcode::render::svg::Color<'_>>()
+        .min_dimensions(200, 200)
+        .build();
+    // The renderer writes a standalone document: its XML declaration goes,
+    // the element gets its role and name.
+    let element = svg.get(svg.find("<svg ")?..)?.strip_prefix("<svg ")?;
+    let name = maud::html! { (name) }.into_string().replace('"', "&quot;");
+    Some(maud::PreEscaped(format!(
+        "<svg class=\"qr\" role=\"img\" aria-label=\"{name}\" data-totp-qr=\"\" {element}"
+    )))
+}
+
 async fn stylesheet() -> Response {
     let mut response = OPERATOR_CSS.into_response();
     let headers = response.headers_mut();
@@ -654,6 +683,8 @@ const OPERATOR_CSS: &str = "main.operator { max-width: 90rem; }\n\
 .filters p { display: inline-block; margin: 0 1rem 0.5rem 0; }\n\
 button.secondary { color: var(--accent); background: var(--bg); }\n\
 svg.chart { max-width: 100%; height: auto; }\n\
+svg.qr { width: 200px; height: auto; }\n\
+.field-error { color: var(--warn); font-weight: 700; }\n\
 .balanced-no { font-weight: 700; }\n";
 
 /// A signed-in operator's page: the console, the session and its CSRF
