@@ -23,7 +23,7 @@ use maksa_app::dashboard::Dashboard;
 use maksa_app::store::AuditEvent;
 use maksa_app::store::prelude::*;
 use maksa_domain::attempt::AttemptState;
-use maksa_domain::ids::{PaymentRequestId, PurposeId};
+use maksa_domain::ids::{PaymentRequestId, PurposeId, RequestNumber};
 use maksa_domain::request::PaymentRequest;
 use maksa_domain::status::Status;
 use maksa_server::labels::Lang;
@@ -70,6 +70,10 @@ fn request(seed: u64, total: u64, days: i64) -> (PaymentRequest, maksa_domain::a
     let at = start + Duration::microseconds(offset);
     let mut request = single_payment_request(&client("bench.dashboard"), seed);
     request.id = PaymentRequestId::time_ordered(at, random_bytes(seed, 1));
+    // The fixture's number is drawn from 8 random letters: among a million
+    // requests two would likely share one (a UNIQUE conflict); a number
+    // made of the seed is unique.
+    request.number = RequestNumber::from_stored(format!("B{seed:09}"));
     request.created_at = at;
     request.status_changed_at = at;
     request.terms.expires_at = at + Duration::days(30);
