@@ -690,8 +690,8 @@ impl maksa_app::store::DashboardStore for ObservedStore {
         self.inner.paid_by_payee(span, limit).await
     }
 
-    fn from_rows(&self) -> Box<dyn maksa_app::store::DashboardStore + '_> {
-        self.inner.from_rows()
+    fn counted_from_rows(&self) -> Box<dyn maksa_app::store::DashboardStore + '_> {
+        self.inner.counted_from_rows()
     }
 }
 

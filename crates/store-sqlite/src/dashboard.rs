@@ -252,7 +252,7 @@ impl DashboardStore for SqliteStore {
             .collect()
     }
 
-    fn from_rows(&self) -> Box<dyn DashboardStore + '_> {
+    fn counted_from_rows(&self) -> Box<dyn DashboardStore + '_> {
         Box::new(FromRows(self))
     }
 }
@@ -443,7 +443,7 @@ impl DashboardStore for FromRows<'_> {
         self.0.paid_by_payee(span, limit).await
     }
 
-    fn from_rows(&self) -> Box<dyn DashboardStore + '_> {
+    fn counted_from_rows(&self) -> Box<dyn DashboardStore + '_> {
         Box::new(FromRows(self.0))
     }
 }

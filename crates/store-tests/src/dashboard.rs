@@ -5,7 +5,7 @@
 //! messages, requests cancelled, notifications delivered, retried, dead and
 //! sent again — and after each stage every panel's answer from the roll-up
 //! must equal the same answer counted from the rows
-//! ([`DashboardStore::from_rows`]), over many ranges of Riga days, one of
+//! ([`DashboardStore::counted_from_rows`]), over many ranges of Riga days, one of
 //! them across the change to summer time.
 
 use crate::fixtures::{
@@ -51,7 +51,7 @@ impl Dice {
 /// each range; answers how many executed attempts and dead notifications the
 /// widest range saw (so a caller can tell the stage was not empty).
 async fn assert_rollup_equals_rows(store: &dyn Store, stage: &str) -> (u64, u64) {
-    let rows = store.from_rows();
+    let rows = store.counted_from_rows();
     let mut ranges: Vec<(Date, Date)> = vec![
         // All of it, and the weeks around the change to summer time (30 March).
         (date!(2025 - 03 - 01), date!(2025 - 04 - 30)),

@@ -9,7 +9,7 @@
 //! notifications: a day at UTC+3 cut at 01:00, so that every Riga midnight,
 //! 21:00 or 22:00 UTC, is a piece's start), kept by database triggers on
 //! every insert and update of the rows they count.
-//! [`DashboardStore::from_rows`] answers the same questions from the rows
+//! [`DashboardStore::counted_from_rows`] answers the same questions from the rows
 //! themselves: the truth the roll-up is tested against, and what the roll-up
 //! falls back to for bounds that are not on its grid.
 
@@ -176,7 +176,7 @@ pub trait DashboardStore: Send + Sync {
     /// The same answers counted from the rows themselves (aggregate queries
     /// over `payment_requests`, `payments`, `attempts`, `notifications`),
     /// never from the roll-up: what the roll-up must equal.
-    fn from_rows(&self) -> Box<dyn DashboardStore + '_>;
+    fn counted_from_rows(&self) -> Box<dyn DashboardStore + '_>;
 }
 
 /// A histogram of whole seconds (as counted from the rows) in

@@ -7,7 +7,7 @@
 //! and rendered (`maksa_server::dashboard_html`, the page's body) again and
 //! again, and the median and p99 of those runs are printed. The 366-day
 //! range is timed too; and, for comparison, the same queries asked of the
-//! rows themselves (`DashboardStore::from_rows`, what the dashboard ran
+//! rows themselves (`DashboardStore::counted_from_rows`, what the dashboard ran
 //! before the roll-up of migration 0018).
 //!
 //! ```text
@@ -108,10 +108,14 @@ fn request(seed: u64, total: u64, days: i64) -> (PaymentRequest, maksa_domain::a
 }
 
 /// Every query `Dashboard::view` makes for `from`..`to`, asked of the rows
-/// themselves (`DashboardStore::from_rows`: the queries the dashboard ran
+/// themselves (`DashboardStore::counted_from_rows`: the queries the dashboard ran
 /// before the roll-up, migration 0018), without the page.
-async fn from_rows(store: &dyn Store, from: time::Date, to: time::Date) -> anyhow::Result<()> {
-    let rows = store.from_rows();
+async fn counted_from_rows(
+    store: &dyn Store,
+    from: time::Date,
+    to: time::Date,
+) -> anyhow::Result<()> {
+    let rows = store.counted_from_rows();
     let spans = maksa_app::dashboard::riga_spans(from, to).map_err(|e| anyhow::anyhow!("{e}"))?;
     for span in &spans {
         rows.paid_by_provider(span).await?;
@@ -136,7 +140,7 @@ async fn timed_from_rows(
     let mut times = Vec::with_capacity(runs);
     for run in 0..runs + 3 {
         let started = Instant::now();
-        from_rows(store, from, to).await?;
+        counted_from_rows(store, from, to).await?;
         if run >= 3 {
             times.push(started.elapsed());
         }
