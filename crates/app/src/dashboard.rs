@@ -4,11 +4,12 @@
 //! confirmation, the notifications' health — the queues that need a person,
 //! and the payments report per service, payee and day or month.
 //!
-//! Every number is an aggregate query of the port (`store/dashboard.rs`)
-//! over indexed columns; nothing is kept beside the data (no roll-up table),
-//! so a number cannot drift from the rows it counts. The app splits a range
-//! at Riga's summer-time changes so that the database groups by day with one
-//! fixed offset per query (docs/dashboard.md, docs/PERFORMANCE.md).
+//! Every number is an aggregate query of the port (`store/dashboard.rs`):
+//! the panels' over the roll-up the database's triggers keep in the same
+//! transaction as every change they count (migration 0018), the report's
+//! over the payments themselves (docs/dashboard.md, "Speed"). The app splits
+//! a range at Riga's summer-time changes so that the database groups by day
+//! with one fixed offset per query (docs/dashboard.md, docs/PERFORMANCE.md).
 
 use crate::error::{AppError, ErrorCode};
 use crate::store::{

@@ -49,7 +49,8 @@ pub use cards::{CardDayClose, CardReversal, CardStore, CardTotals};
 pub use console::{ConsoleFilter, ConsoleRequest, ConsoleStore};
 pub use dashboard::{
     AttemptTally, CONFIRMATION_CAP_SECONDS, ConfirmationBucket, DashboardStore, LocalSpan,
-    NotificationHealth, PaidDay, PayeeDay, Queues, RequestDay,
+    NotificationHealth, PaidDay, PayeeDay, Queues, RequestDay, confirmation_bucket, in_buckets,
+    rollup_hour, rollup_piece,
 };
 pub use idempotency::{IdempotencyRecord, IdempotencyStore, KeyedRequest, NewIdempotencyKey};
 pub use kdv::{

@@ -710,6 +710,10 @@ impl maksa_app::store::DashboardStore for ObservedStore {
     ) -> Result<Vec<maksa_app::store::PayeeDay>, StoreError> {
         self.inner.paid_by_payee(span, limit).await
     }
+
+    fn counted_from_rows(&self) -> Box<dyn maksa_app::store::DashboardStore + '_> {
+        self.inner.counted_from_rows()
+    }
 }
 
 #[async_trait]

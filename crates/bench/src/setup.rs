@@ -82,7 +82,30 @@ pub async fn sqlite_store(
         .migrate()
         .await
         .context("migrating the SQLite database")?;
+    if without_rollup() {
+        let options = sqlx::sqlite::SqliteConnectOptions::new().filename(&path);
+        let mut connection = sqlx::SqliteConnection::connect_with(&options).await?;
+        let names: Vec<String> = sqlx::query_scalar(
+            "SELECT name FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'dashboard_%'",
+        )
+        .fetch_all(&mut connection)
+        .await?;
+        for name in names {
+            // The name is the migration's own (letters and `_`), not input.
+            sqlx::query(sqlx::AssertSqlSafe(format!("DROP TRIGGER {name}")))
+                .execute(&mut connection)
+                .await?;
+        }
+        connection.close().await?;
+    }
     Ok((Arc::new(store), directory, path))
+}
+
+/// `MAKSA_BENCH_WITHOUT_ROLLUP` is set: the run drops the dashboard roll-up's
+/// triggers (migration 0018) after migrating, to measure what they cost the
+/// write path with the same binary (docs/PERFORMANCE.md, "Dashboard").
+pub fn without_rollup() -> bool {
+    std::env::var_os("MAKSA_BENCH_WITHOUT_ROLLUP").is_some()
 }
 
 /// A PostgreSQL database made for one run; `drop_database` removes it.
@@ -140,6 +163,24 @@ pub async fn postgres_store(database: &ThrowawayDatabase) -> anyhow::Result<Arc<
         .migrate()
         .await
         .context("migrating the PostgreSQL database")?;
+    if without_rollup() {
+        let mut connection = PgConnection::connect(&database.url).await?;
+        let triggers: Vec<(String, String)> = sqlx::query_as(
+            "SELECT tgname::text, tgrelid::regclass::text FROM pg_trigger \
+             WHERE tgname LIKE 'dashboard_%'",
+        )
+        .fetch_all(&mut connection)
+        .await?;
+        for (name, table) in triggers {
+            // Both names are the migration's own (letters and `_`), not input.
+            sqlx::query(sqlx::AssertSqlSafe(format!(
+                "DROP TRIGGER {name} ON {table}"
+            )))
+            .execute(&mut connection)
+            .await?;
+        }
+        connection.close().await?;
+    }
     Ok(Arc::new(store))
 }
 

@@ -1,6 +1,10 @@
 //! The console's dashboard and reports in PostgreSQL
-//! (`maksa_app::store::DashboardStore`): aggregate reads over the indexes of
-//! migration 0013. A row's day in a span's offset is
+//! (`maksa_app::store::DashboardStore`): the dashboard's panels read the
+//! roll-up of migration 0018 (counters per UTC hour or per piece, kept by
+//! triggers, summed over their shards); [`FromRows`] answers the same from
+//! the rows themselves over the indexes of migration 0013 — the truth the
+//! roll-up is tested against, and the answer for bounds off the roll-up's
+//! grid. A row's day in a span's offset is
 //! `floor((epoch seconds + offset) / 86400)`.
 
 use crate::PostgresStore;
@@ -8,7 +12,8 @@ use crate::convert::{store_error, stored_time};
 use async_trait::async_trait;
 use maksa_app::store::{
     AttemptTally, CONFIRMATION_CAP_SECONDS, ConfirmationBucket, DashboardStore, LocalSpan,
-    NotificationHealth, PaidDay, PayeeDay, Queues, RequestDay, StoreError,
+    NotificationHealth, PaidDay, PayeeDay, Queues, RequestDay, StoreError, in_buckets, rollup_hour,
+    rollup_piece,
 };
 use sqlx::postgres::PgRow;
 use sqlx::{Postgres, Row};
@@ -40,17 +45,30 @@ fn paid_days(rows: &[PgRow]) -> Result<Vec<PaidDay>, StoreError> {
         .collect()
 }
 
+/// The span's first and end hour, when both are whole UTC hours.
+fn span_hours(span: &LocalSpan) -> Option<(i64, i64)> {
+    Some((rollup_hour(span.start)?, rollup_hour(span.end)?))
+}
+
+/// The range's first and end piece, when both are Riga midnights.
+fn range_pieces(start: OffsetDateTime, end: OffsetDateTime) -> Option<(i64, i64)> {
+    Some((rollup_piece(start)?, rollup_piece(end)?))
+}
+
 #[async_trait]
 impl DashboardStore for PostgresStore {
     async fn paid_by_provider(&self, span: &LocalSpan) -> Result<Vec<PaidDay>, StoreError> {
+        let Some((first, end)) = span_hours(span) else {
+            return FromRows(self).paid_by_provider(span).await;
+        };
         let rows = sqlx::query(
-            "SELECT floor((extract(epoch FROM paid_at) + $3) / 86400)::bigint AS day, \
-             provider AS key, currency, COUNT(*) AS n, SUM(amount_minor)::bigint AS total \
-             FROM payments WHERE paid_at >= $1 AND paid_at < $2 AND paid_at IS NOT NULL \
-             AND status = 'E' GROUP BY 1, 2, 3 ORDER BY 1, 2, 3",
+            "SELECT (hour * 3600 + $3) / 86400 AS day, provider AS key, currency, \
+             SUM(n)::bigint AS n, SUM(minor)::bigint AS total FROM dashboard_paid_payments \
+             WHERE hour >= $1 AND hour < $2 \
+             GROUP BY 1, 2, 3 HAVING SUM(n) > 0 ORDER BY 1, 2, 3",
         )
-        .bind(stored_time(span.start))
-        .bind(stored_time(span.end))
+        .bind(first)
+        .bind(end)
         .bind(i64::from(span.offset_seconds))
         .fetch_all(&self.pool)
         .await
@@ -59,14 +77,17 @@ impl DashboardStore for PostgresStore {
     }
 
     async fn paid_by_service(&self, span: &LocalSpan) -> Result<Vec<PaidDay>, StoreError> {
+        let Some((first, end)) = span_hours(span) else {
+            return FromRows(self).paid_by_service(span).await;
+        };
         let rows = sqlx::query(
-            "SELECT floor((extract(epoch FROM paid_at) + $3) / 86400)::bigint AS day, \
-             service_name AS key, currency, COUNT(*) AS n, SUM(total_minor)::bigint AS total \
-             FROM payment_requests WHERE paid_at >= $1 AND paid_at < $2 AND paid_at IS NOT NULL \
-             GROUP BY 1, 2, 3 ORDER BY 1, 2, 3",
+            "SELECT (hour * 3600 + $3) / 86400 AS day, service_name AS key, currency, \
+             SUM(n)::bigint AS n, SUM(minor)::bigint AS total FROM dashboard_paid_requests \
+             WHERE hour >= $1 AND hour < $2 \
+             GROUP BY 1, 2, 3 HAVING SUM(n) > 0 ORDER BY 1, 2, 3",
         )
-        .bind(stored_time(span.start))
-        .bind(stored_time(span.end))
+        .bind(first)
+        .bind(end)
         .bind(i64::from(span.offset_seconds))
         .fetch_all(&self.pool)
         .await
@@ -75,26 +96,22 @@ impl DashboardStore for PostgresStore {
     }
 
     async fn requests_by_day(&self, span: &LocalSpan) -> Result<Vec<RequestDay>, StoreError> {
+        let Some((first, end)) = span_hours(span) else {
+            return FromRows(self).requests_by_day(span).await;
+        };
         let rows = sqlx::query(
-            "SELECT floor((extract(epoch FROM created_at) + $3) / 86400)::bigint AS day, \
-             COUNT(*) AS n, COUNT(*) FILTER (WHERE status = 'E') AS paid FROM payment_requests \
-             WHERE created_at >= $1 AND created_at < $2 GROUP BY 1 ORDER BY 1",
+            "SELECT (hour * 3600 + $3) / 86400 AS day, SUM(n)::bigint AS n, \
+             COALESCE(SUM(n) FILTER (WHERE status = 'E'), 0)::bigint AS paid \
+             FROM dashboard_requests WHERE hour >= $1 AND hour < $2 \
+             GROUP BY 1 HAVING SUM(n) > 0 ORDER BY 1",
         )
-        .bind(stored_time(span.start))
-        .bind(stored_time(span.end))
+        .bind(first)
+        .bind(end)
         .bind(i64::from(span.offset_seconds))
         .fetch_all(&self.pool)
         .await
         .map_err(store_error)?;
-        rows.iter()
-            .map(|row| {
-                Ok(RequestDay {
-                    day: get(row, "day")?,
-                    created: count(row, "n")?,
-                    paid: count(row, "paid")?,
-                })
-            })
-            .collect()
+        request_days(&rows)
     }
 
     async fn attempt_tallies(
@@ -102,29 +119,23 @@ impl DashboardStore for PostgresStore {
         start: OffsetDateTime,
         end: OffsetDateTime,
     ) -> Result<Vec<AttemptTally>, StoreError> {
+        let Some((first, last)) = range_pieces(start, end) else {
+            return FromRows(self).attempt_tallies(start, end).await;
+        };
         let rows = sqlx::query(
             "SELECT provider, \
-             COUNT(*) FILTER (WHERE state = 'executed') AS executed, \
-             COUNT(*) FILTER (WHERE state = 'rejected') AS rejected, \
-             COUNT(*) FILTER (WHERE state IN ('started', 'accepted')) AS open \
-             FROM attempts WHERE created_at >= $1 AND created_at < $2 \
-             GROUP BY provider ORDER BY provider",
+             COALESCE(SUM(n) FILTER (WHERE state = 'executed'), 0)::bigint AS executed, \
+             COALESCE(SUM(n) FILTER (WHERE state = 'rejected'), 0)::bigint AS rejected, \
+             COALESCE(SUM(n) FILTER (WHERE state IN ('started', 'accepted')), 0)::bigint AS open \
+             FROM dashboard_attempts WHERE piece >= $1 AND piece < $2 \
+             GROUP BY provider HAVING SUM(n) > 0 ORDER BY provider",
         )
-        .bind(stored_time(start))
-        .bind(stored_time(end))
+        .bind(first)
+        .bind(last)
         .fetch_all(&self.pool)
         .await
         .map_err(store_error)?;
-        rows.iter()
-            .map(|row| {
-                Ok(AttemptTally {
-                    provider: get(row, "provider")?,
-                    executed: count(row, "executed")?,
-                    rejected: count(row, "rejected")?,
-                    open: count(row, "open")?,
-                })
-            })
-            .collect()
+        attempt_tallies(&rows)
     }
 
     async fn confirmation_times(
@@ -132,27 +143,20 @@ impl DashboardStore for PostgresStore {
         start: OffsetDateTime,
         end: OffsetDateTime,
     ) -> Result<Vec<ConfirmationBucket>, StoreError> {
+        let Some((first, last)) = range_pieces(start, end) else {
+            return FromRows(self).confirmation_times(start, end).await;
+        };
         let rows = sqlx::query(
-            "SELECT provider, LEAST(GREATEST(floor(extract(epoch FROM (updated_at - created_at)))::bigint, 0), $3) AS seconds, \
-             COUNT(*) AS n FROM attempts \
-             WHERE created_at >= $1 AND created_at < $2 AND state = 'executed' \
-             GROUP BY 1, 2 ORDER BY 1, 2",
+            "SELECT provider, seconds, SUM(n)::bigint AS n FROM dashboard_attempts \
+             WHERE piece >= $1 AND piece < $2 AND state = 'executed' \
+             GROUP BY 1, 2 HAVING SUM(n) > 0 ORDER BY 1, 2",
         )
-        .bind(stored_time(start))
-        .bind(stored_time(end))
-        .bind(CONFIRMATION_CAP_SECONDS)
+        .bind(first)
+        .bind(last)
         .fetch_all(&self.pool)
         .await
         .map_err(store_error)?;
-        rows.iter()
-            .map(|row| {
-                Ok(ConfirmationBucket {
-                    provider: get(row, "provider")?,
-                    seconds: get(row, "seconds")?,
-                    count: count(row, "n")?,
-                })
-            })
-            .collect()
+        confirmation_buckets(&rows)
     }
 
     async fn notification_health(
@@ -160,30 +164,24 @@ impl DashboardStore for PostgresStore {
         start: OffsetDateTime,
         end: OffsetDateTime,
     ) -> Result<NotificationHealth, StoreError> {
+        let Some((first, last)) = range_pieces(start, end) else {
+            return FromRows(self).notification_health(start, end).await;
+        };
         let row = sqlx::query(
             "SELECT \
-             (SELECT COUNT(*) FROM notifications WHERE state = 'delivered' \
-                AND created_at >= $1 AND created_at < $2) AS delivered, \
-             (SELECT COUNT(*) FROM notifications WHERE state = 'pending' AND attempts = 0 \
-                AND created_at >= $1 AND created_at < $2) AS waiting, \
-             (SELECT COUNT(*) FROM notifications WHERE state = 'pending' AND attempts > 0 \
-                AND created_at >= $1 AND created_at < $2) AS retrying, \
-             (SELECT COUNT(*) FROM notifications WHERE state = 'dead' \
-                AND created_at >= $1 AND created_at < $2) AS dead, \
-             (SELECT MIN(created_at) FROM notifications WHERE state = 'pending') AS oldest",
+             COALESCE(SUM(n) FILTER (WHERE state = 'delivered'), 0)::bigint AS delivered, \
+             COALESCE(SUM(n) FILTER (WHERE state = 'pending' AND NOT tried), 0)::bigint AS waiting, \
+             COALESCE(SUM(n) FILTER (WHERE state = 'pending' AND tried), 0)::bigint AS retrying, \
+             COALESCE(SUM(n) FILTER (WHERE state = 'dead'), 0)::bigint AS dead, \
+             (SELECT MIN(created_at) FROM notifications WHERE state = 'pending') AS oldest \
+             FROM dashboard_notifications WHERE piece >= $1 AND piece < $2",
         )
-        .bind(stored_time(start))
-        .bind(stored_time(end))
+        .bind(first)
+        .bind(last)
         .fetch_one(&self.pool)
         .await
         .map_err(store_error)?;
-        Ok(NotificationHealth {
-            delivered: count(&row, "delivered")?,
-            waiting: count(&row, "waiting")?,
-            retrying: count(&row, "retrying")?,
-            dead: count(&row, "dead")?,
-            oldest_pending: get(&row, "oldest")?,
-        })
+        notification_health(&row)
     }
 
     async fn queues(&self) -> Result<Queues, StoreError> {
@@ -238,5 +236,194 @@ impl DashboardStore for PostgresStore {
                 })
             })
             .collect()
+    }
+
+    fn counted_from_rows(&self) -> Box<dyn DashboardStore + '_> {
+        Box::new(FromRows(self))
+    }
+}
+
+fn request_days(rows: &[PgRow]) -> Result<Vec<RequestDay>, StoreError> {
+    rows.iter()
+        .map(|row| {
+            Ok(RequestDay {
+                day: get(row, "day")?,
+                created: count(row, "n")?,
+                paid: count(row, "paid")?,
+            })
+        })
+        .collect()
+}
+
+fn attempt_tallies(rows: &[PgRow]) -> Result<Vec<AttemptTally>, StoreError> {
+    rows.iter()
+        .map(|row| {
+            Ok(AttemptTally {
+                provider: get(row, "provider")?,
+                executed: count(row, "executed")?,
+                rejected: count(row, "rejected")?,
+                open: count(row, "open")?,
+            })
+        })
+        .collect()
+}
+
+fn confirmation_buckets(rows: &[PgRow]) -> Result<Vec<ConfirmationBucket>, StoreError> {
+    rows.iter()
+        .map(|row| {
+            Ok(ConfirmationBucket {
+                provider: get(row, "provider")?,
+                seconds: get(row, "seconds")?,
+                count: count(row, "n")?,
+            })
+        })
+        .collect()
+}
+
+fn notification_health(row: &PgRow) -> Result<NotificationHealth, StoreError> {
+    Ok(NotificationHealth {
+        delivered: count(row, "delivered")?,
+        waiting: count(row, "waiting")?,
+        retrying: count(row, "retrying")?,
+        dead: count(row, "dead")?,
+        oldest_pending: get(row, "oldest")?,
+    })
+}
+
+/// The dashboard counted from the rows themselves (no roll-up): what the
+/// roll-up must equal (the store suite's `dashboard` scenarios), and the
+/// answer for bounds off its grid.
+pub struct FromRows<'a>(&'a PostgresStore);
+
+#[async_trait]
+impl DashboardStore for FromRows<'_> {
+    async fn paid_by_provider(&self, span: &LocalSpan) -> Result<Vec<PaidDay>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT floor((extract(epoch FROM paid_at) + $3) / 86400)::bigint AS day, \
+             provider AS key, currency, COUNT(*) AS n, SUM(amount_minor)::bigint AS total \
+             FROM payments WHERE paid_at >= $1 AND paid_at < $2 AND paid_at IS NOT NULL \
+             AND status = 'E' GROUP BY 1, 2, 3 ORDER BY 1, 2, 3",
+        )
+        .bind(stored_time(span.start))
+        .bind(stored_time(span.end))
+        .bind(i64::from(span.offset_seconds))
+        .fetch_all(&self.0.pool)
+        .await
+        .map_err(store_error)?;
+        paid_days(&rows)
+    }
+
+    async fn paid_by_service(&self, span: &LocalSpan) -> Result<Vec<PaidDay>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT floor((extract(epoch FROM paid_at) + $3) / 86400)::bigint AS day, \
+             service_name AS key, currency, COUNT(*) AS n, SUM(total_minor)::bigint AS total \
+             FROM payment_requests WHERE paid_at >= $1 AND paid_at < $2 AND paid_at IS NOT NULL \
+             GROUP BY 1, 2, 3 ORDER BY 1, 2, 3",
+        )
+        .bind(stored_time(span.start))
+        .bind(stored_time(span.end))
+        .bind(i64::from(span.offset_seconds))
+        .fetch_all(&self.0.pool)
+        .await
+        .map_err(store_error)?;
+        paid_days(&rows)
+    }
+
+    async fn requests_by_day(&self, span: &LocalSpan) -> Result<Vec<RequestDay>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT floor((extract(epoch FROM created_at) + $3) / 86400)::bigint AS day, \
+             COUNT(*) AS n, COUNT(*) FILTER (WHERE status = 'E') AS paid FROM payment_requests \
+             WHERE created_at >= $1 AND created_at < $2 GROUP BY 1 ORDER BY 1",
+        )
+        .bind(stored_time(span.start))
+        .bind(stored_time(span.end))
+        .bind(i64::from(span.offset_seconds))
+        .fetch_all(&self.0.pool)
+        .await
+        .map_err(store_error)?;
+        request_days(&rows)
+    }
+
+    async fn attempt_tallies(
+        &self,
+        start: OffsetDateTime,
+        end: OffsetDateTime,
+    ) -> Result<Vec<AttemptTally>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT provider, \
+             COUNT(*) FILTER (WHERE state = 'executed') AS executed, \
+             COUNT(*) FILTER (WHERE state = 'rejected') AS rejected, \
+             COUNT(*) FILTER (WHERE state IN ('started', 'accepted')) AS open \
+             FROM attempts WHERE created_at >= $1 AND created_at < $2 \
+             GROUP BY provider ORDER BY provider",
+        )
+        .bind(stored_time(start))
+        .bind(stored_time(end))
+        .fetch_all(&self.0.pool)
+        .await
+        .map_err(store_error)?;
+        attempt_tallies(&rows)
+    }
+
+    async fn confirmation_times(
+        &self,
+        start: OffsetDateTime,
+        end: OffsetDateTime,
+    ) -> Result<Vec<ConfirmationBucket>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT provider, LEAST(GREATEST(floor(extract(epoch FROM (updated_at - created_at)))::bigint, 0), $3) AS seconds, \
+             COUNT(*) AS n FROM attempts \
+             WHERE created_at >= $1 AND created_at < $2 AND state = 'executed' \
+             GROUP BY 1, 2 ORDER BY 1, 2",
+        )
+        .bind(stored_time(start))
+        .bind(stored_time(end))
+        .bind(CONFIRMATION_CAP_SECONDS)
+        .fetch_all(&self.0.pool)
+        .await
+        .map_err(store_error)?;
+        // Whole seconds from the rows, put in the roll-up's buckets here.
+        Ok(in_buckets(confirmation_buckets(&rows)?))
+    }
+
+    async fn notification_health(
+        &self,
+        start: OffsetDateTime,
+        end: OffsetDateTime,
+    ) -> Result<NotificationHealth, StoreError> {
+        let row = sqlx::query(
+            "SELECT \
+             (SELECT COUNT(*) FROM notifications WHERE state = 'delivered' \
+                AND created_at >= $1 AND created_at < $2) AS delivered, \
+             (SELECT COUNT(*) FROM notifications WHERE state = 'pending' AND attempts = 0 \
+                AND created_at >= $1 AND created_at < $2) AS waiting, \
+             (SELECT COUNT(*) FROM notifications WHERE state = 'pending' AND attempts > 0 \
+                AND created_at >= $1 AND created_at < $2) AS retrying, \
+             (SELECT COUNT(*) FROM notifications WHERE state = 'dead' \
+                AND created_at >= $1 AND created_at < $2) AS dead, \
+             (SELECT MIN(created_at) FROM notifications WHERE state = 'pending') AS oldest",
+        )
+        .bind(stored_time(start))
+        .bind(stored_time(end))
+        .fetch_one(&self.0.pool)
+        .await
+        .map_err(store_error)?;
+        notification_health(&row)
+    }
+
+    async fn queues(&self) -> Result<Queues, StoreError> {
+        self.0.queues().await
+    }
+
+    async fn paid_by_payee(
+        &self,
+        span: &LocalSpan,
+        limit: u32,
+    ) -> Result<Vec<PayeeDay>, StoreError> {
+        self.0.paid_by_payee(span, limit).await
+    }
+
+    fn counted_from_rows(&self) -> Box<dyn DashboardStore + '_> {
+        Box::new(FromRows(self.0))
     }
 }

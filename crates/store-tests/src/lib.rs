@@ -17,6 +17,7 @@
 
 #![allow(clippy::unwrap_used)] // A failed expectation in a test suite should panic.
 
+pub mod dashboard;
 pub mod databases;
 pub mod fixtures;
 pub mod idempotency;
@@ -115,6 +116,9 @@ macro_rules! store_suite {
         );
         $crate::store_suite!(@in retention, $fresh_store;
             retention_pseudonymises_final_requests_past_the_period_once,
+        );
+        $crate::store_suite!(@in dashboard, $fresh_store;
+            dashboard_rollup_equals_the_rows,
         );
     };
     (@each $fresh_store:path; $($scenario:ident),+ $(,)?) => {

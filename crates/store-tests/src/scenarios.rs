@@ -55,7 +55,7 @@ fn new_document(
     }
 }
 
-async fn insert_all(store: &dyn Store, requests: &[PaymentRequest]) {
+pub(crate) async fn insert_all(store: &dyn Store, requests: &[PaymentRequest]) {
     let batch: Vec<(PaymentRequest, AuditEvent)> = requests
         .iter()
         .map(|r| (r.clone(), creation_audit(r)))
@@ -92,7 +92,7 @@ fn status_audit(request: &PaymentRequest, kind: &str, at: OffsetDateTime) -> Aud
     }
 }
 
-fn change(
+pub(crate) fn change(
     request: &PaymentRequest,
     to: Status,
     at: OffsetDateTime,
@@ -2612,7 +2612,11 @@ pub async fn concurrent_outcomes_settle_once(store: Arc<dyn Store>) {
 // ------------------------------------------------- lifecycle workers
 
 /// The outbox row announcing `status` of `request`, created at `at`.
-fn notice(request: &PaymentRequest, status: Status, at: OffsetDateTime) -> NewNotification {
+pub(crate) fn notice(
+    request: &PaymentRequest,
+    status: Status,
+    at: OffsetDateTime,
+) -> NewNotification {
     NewNotification {
         id: uuid::Uuid::new_v4(),
         // Both kinds pass through the same rows: cancellations as IVIS answers.
@@ -2649,7 +2653,11 @@ fn pending(notification: &NewNotification) -> Notification {
     }
 }
 
-fn delivery(at: OffsetDateTime, http_status: Option<u16>, error: Option<&str>) -> DeliveryAttempt {
+pub(crate) fn delivery(
+    at: OffsetDateTime,
+    http_status: Option<u16>,
+    error: Option<&str>,
+) -> DeliveryAttempt {
     DeliveryAttempt {
         at,
         http_status,

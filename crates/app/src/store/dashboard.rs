@@ -1,9 +1,17 @@
 //! The port of the console's dashboard and reports (docs/dashboard.md):
-//! aggregate reads, each one query over indexed columns (migration 0013),
-//! grouped by the day of a [`LocalSpan`]'s offset so that the app can count
-//! Riga days without the database knowing time zones. Every answer is
-//! bounded: rows are per day × provider/service/payee, and the reports'
-//! query takes a limit.
+//! aggregate reads grouped by the day of a [`LocalSpan`]'s offset so that the
+//! app can count Riga days without the database knowing time zones. Every
+//! answer is bounded: rows are per day × provider/service/payee, and the
+//! reports' query takes a limit.
+//!
+//! The dashboard's panels read a roll-up (migration 0018): counters per UTC
+//! hour (requests, paid requests, paid payments) or per *piece* (attempts,
+//! notifications: a day at UTC+3 cut at 01:00, so that every Riga midnight,
+//! 21:00 or 22:00 UTC, is a piece's start), kept by database triggers on
+//! every insert and update of the rows they count.
+//! [`DashboardStore::counted_from_rows`] answers the same questions from the rows
+//! themselves: the truth the roll-up is tested against, and what the roll-up
+//! falls back to for bounds that are not on its grid.
 
 use super::StoreError;
 use async_trait::async_trait;
@@ -50,7 +58,7 @@ pub struct AttemptTally {
 }
 
 /// Executed attempts at one provider whose time from start to confirmation
-/// was `seconds` whole seconds (capped at [`CONFIRMATION_CAP_SECONDS`]).
+/// fell in the bucket starting at `seconds` ([`confirmation_bucket`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ConfirmationBucket {
     pub provider: String,
@@ -61,6 +69,25 @@ pub struct ConfirmationBucket {
 /// Longer confirmations are counted as this long (a week): the histogram
 /// stays bounded however slow a provider was.
 pub const CONFIRMATION_CAP_SECONDS: i64 = 7 * 24 * 3600;
+
+/// The bucket of a confirmation that took `seconds` (whole seconds, as the
+/// database truncates them): the bucket's first second. Whole seconds below
+/// a minute, then 10 seconds below 10 minutes, minutes below an hour,
+/// quarter hours below a day, hours below a week; a week or longer is
+/// [`CONFIRMATION_CAP_SECONDS`]. The roll-up's triggers compute the same in
+/// SQL (migration 0018); the store suite checks the two agree.
+pub fn confirmation_bucket(seconds: i64) -> i64 {
+    let s = seconds.clamp(0, CONFIRMATION_CAP_SECONDS);
+    let step = match s {
+        0..60 => 1,
+        60..600 => 10,
+        600..3600 => 60,
+        3600..86_400 => 900,
+        86_400..CONFIRMATION_CAP_SECONDS => 3600,
+        _ => return CONFIRMATION_CAP_SECONDS,
+    };
+    s.saturating_sub(s.rem_euclid(step))
+}
 
 /// Notifications created in a range by their state now, and the backlog.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -118,8 +145,8 @@ pub trait DashboardStore: Send + Sync {
         end: OffsetDateTime,
     ) -> Result<Vec<AttemptTally>, StoreError>;
 
-    /// Executed attempts started in `[start, end)`: a histogram of whole
-    /// seconds from start to confirmation, per provider.
+    /// Executed attempts started in `[start, end)`: a histogram of the time
+    /// from start to confirmation in [`confirmation_bucket`]s, per provider.
     async fn confirmation_times(
         &self,
         start: OffsetDateTime,
@@ -138,10 +165,118 @@ pub trait DashboardStore: Send + Sync {
     async fn queues(&self) -> Result<Queues, StoreError>;
 
     /// Paid payments (status E) by day, service, payee and currency, at most
-    /// `limit` rows (ordered by day, service, payee).
+    /// `limit` rows (ordered by day, service, payee). Read from the payments
+    /// themselves, not the roll-up.
     async fn paid_by_payee(
         &self,
         span: &LocalSpan,
         limit: u32,
     ) -> Result<Vec<PayeeDay>, StoreError>;
+
+    /// The same answers counted from the rows themselves (aggregate queries
+    /// over `payment_requests`, `payments`, `attempts`, `notifications`),
+    /// never from the roll-up: what the roll-up must equal.
+    fn counted_from_rows(&self) -> Box<dyn DashboardStore + '_>;
+}
+
+/// A histogram of whole seconds (as counted from the rows) in
+/// [`confirmation_bucket`]s, ordered by provider and bucket.
+pub fn in_buckets(whole_seconds: Vec<ConfirmationBucket>) -> Vec<ConfirmationBucket> {
+    let mut merged: std::collections::BTreeMap<(String, i64), u64> =
+        std::collections::BTreeMap::new();
+    for row in whole_seconds {
+        let n = merged
+            .entry((row.provider, confirmation_bucket(row.seconds)))
+            .or_default();
+        *n = n.saturating_add(row.count);
+    }
+    merged
+        .into_iter()
+        .map(|((provider, seconds), count)| ConfirmationBucket {
+            provider,
+            seconds,
+            count,
+        })
+        .collect()
+}
+
+/// An instant's UTC hour (hours since 1970), when it is on a whole hour:
+/// the roll-up's grain for the per-day panels. `None` off the grid.
+pub fn rollup_hour(at: OffsetDateTime) -> Option<i64> {
+    let seconds = at.unix_timestamp();
+    (at.nanosecond() == 0 && seconds.rem_euclid(3600) == 0).then(|| seconds.div_euclid(3600))
+}
+
+/// The piece an instant starts, when it is at 21:00 or 22:00 UTC (a Riga
+/// midnight in summer or winter): piece `2d` is 21:00–22:00 UTC before the
+/// day `d` at UTC+3 (days since 1970), `2d + 1` the 23 hours after. The
+/// roll-up's grain for the panels of a whole range. `None` off the grid.
+pub fn rollup_piece(at: OffsetDateTime) -> Option<i64> {
+    let shifted = at.unix_timestamp().checked_add(10_800)?;
+    let day = shifted.div_euclid(86_400);
+    let within = shifted.rem_euclid(86_400);
+    if at.nanosecond() != 0 {
+        return None;
+    }
+    match within {
+        0 => day.checked_mul(2),
+        3600 => day.checked_mul(2)?.checked_add(1),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+    use time::macros::datetime;
+
+    #[test]
+    fn buckets_narrow_to_seconds_and_widen_with_the_time() {
+        let cases = [
+            (-5, 0),
+            (0, 0),
+            (59, 59),
+            (60, 60),
+            (69, 60),
+            (599, 590),
+            (600, 600),
+            (3599, 3540),
+            (3600, 3600),
+            (4499, 3600),
+            (4500, 4500),
+            (86_399, 85_500),
+            (86_400, 86_400),
+            (90_000, 90_000),
+            (93_599, 90_000),
+            (604_799, 601_200),
+            (604_800, 604_800),
+            (10_000_000, 604_800),
+        ];
+        for (seconds, bucket) in cases {
+            assert_eq!(confirmation_bucket(seconds), bucket, "{seconds} s");
+        }
+    }
+
+    #[test]
+    fn riga_midnights_are_pieces_and_other_instants_are_not() {
+        // Winter: 00:00 in Riga is 22:00 UTC, the odd piece of the next day.
+        let winter = rollup_piece(datetime!(2026-11-29 22:00 UTC)).unwrap();
+        // Summer: 21:00 UTC, the even piece.
+        let summer = rollup_piece(datetime!(2026-06-29 21:00 UTC)).unwrap();
+        assert_eq!(winter.rem_euclid(2), 1);
+        assert_eq!(summer.rem_euclid(2), 0);
+        assert_eq!(
+            rollup_piece(datetime!(2026-11-29 21:00 UTC)),
+            winter.checked_sub(1)
+        );
+        assert_eq!(
+            rollup_piece(datetime!(2026-11-30 21:00 UTC)),
+            winter.checked_add(1)
+        );
+        assert_eq!(rollup_piece(datetime!(2026-11-29 23:00 UTC)), None);
+        assert_eq!(rollup_piece(datetime!(2026-11-29 22:00:01 UTC)), None);
+        assert_eq!(rollup_hour(datetime!(1970-01-01 02:00 UTC)), Some(2));
+        assert_eq!(rollup_hour(datetime!(2026-11-29 22:30 UTC)), None);
+    }
 }
