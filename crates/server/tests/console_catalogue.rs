@@ -854,49 +854,21 @@ async fn upload_certificate(
 ) -> (StatusCode, String, reqwest::header::HeaderMap) {
     let (_, page, _) = hub.get(jar, page_path).await;
     let token = csrf_of(&page);
-    let boundary = "maksa-certificate-boundary-19c2";
-    let mut body = Vec::new();
-    for (name, value) in [
-        ("csrf", token.as_str()),
-        ("client", client),
-        ("roles", ""),
-        ("services", ""),
-        ("certificate", ""),
-    ] {
-        body.extend_from_slice(
-            format!(
-                "--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n"
-            )
-            .as_bytes(),
-        );
-    }
-    body.extend_from_slice(
-        format!(
-            "--{boundary}\r\nContent-Disposition: form-data; name=\"certificate_file\"; filename=\"{file_name}\"\r\n\
-             Content-Type: application/octet-stream\r\n\r\n"
-        )
-        .as_bytes(),
-    );
-    body.extend_from_slice(content);
-    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
-    let response = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap()
-        .post(format!("{}/admin/certificates", hub.base))
-        .header("cookie", jar.header())
-        .header(
-            "content-type",
-            format!("multipart/form-data; boundary={boundary}"),
-        )
-        .body(body)
-        .send()
-        .await
-        .unwrap();
-    jar.take(&response);
-    let status = response.status();
-    let headers = response.headers().clone();
-    (status, response.text().await.unwrap(), headers)
+    hub.upload(
+        jar,
+        "/admin/certificates",
+        &[
+            ("csrf", token.as_str()),
+            ("client", client),
+            ("roles", ""),
+            ("services", ""),
+            ("certificate", ""),
+        ],
+        "certificate_file",
+        file_name,
+        content,
+    )
+    .await
 }
 
 async fn certificate_files_pem_and_der(backend: Backend) {

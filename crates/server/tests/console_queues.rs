@@ -198,8 +198,17 @@ async fn upload(
     name: &str,
     content: &[u8],
 ) -> (StatusCode, String) {
-    hub.upload(jar, "/admin/statements", token, "statement", name, content)
-        .await
+    let (status, page, _) = hub
+        .upload(
+            jar,
+            "/admin/statements",
+            &[("csrf", token)],
+            "statement",
+            name,
+            content,
+        )
+        .await;
+    (status, page)
 }
 
 async fn a_statement_is_imported_through_the_page(backend: Backend) {

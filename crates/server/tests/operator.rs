@@ -803,11 +803,11 @@ async fn a_refund_shows_on_the_requests_timeline(backend: Backend) {
     let (status, page, _) = c.get(&mut jar, "/admin/statements").await;
     assert_eq!(status, StatusCode::OK, "{page}");
     let token = csrf_of(&page);
-    let (status, page) = c
+    let (status, page, _) = c
         .upload(
             &mut jar,
             "/admin/statements",
-            &token,
+            &[("csrf", &token)],
             "status_report",
             "pain002.xml",
             b"<Document/>",
@@ -815,11 +815,11 @@ async fn a_refund_shows_on_the_requests_timeline(backend: Backend) {
         .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{page}");
     assert!(page.contains("data-notice=\"refused\""), "{page}");
-    let (status, page) = c
+    let (status, page, _) = c
         .upload(
             &mut jar,
             "/admin/statements",
-            &token,
+            &[("csrf", &token)],
             "status_report",
             "pain002.xml",
             report.as_bytes(),

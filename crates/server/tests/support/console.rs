@@ -271,23 +271,30 @@ impl ConsoleHub {
         (status, response.text().await.unwrap(), headers)
     }
 
-    /// POSTs a multipart form to `path`: the CSRF token and one file part
-    /// named `part`.
+    /// POSTs a multipart form to `path`: the text `fields` (the CSRF token
+    /// among them), then one file part named `part`.
     pub async fn upload(
         &self,
         jar: &mut Jar,
         path: &str,
-        token: &str,
+        fields: &[(&str, &str)],
         part: &str,
         file_name: &str,
         content: &[u8],
-    ) -> (StatusCode, String) {
+    ) -> (StatusCode, String, reqwest::header::HeaderMap) {
         let boundary = "maksa-test-boundary-7d41";
         let mut body = Vec::new();
+        for (name, value) in fields {
+            body.extend_from_slice(
+                format!(
+                    "--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n"
+                )
+                .as_bytes(),
+            );
+        }
         body.extend_from_slice(
             format!(
-                "--{boundary}\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\n{token}\r\n\
-                 --{boundary}\r\nContent-Disposition: form-data; name=\"{part}\"; filename=\"{file_name}\"\r\n\
+                "--{boundary}\r\nContent-Disposition: form-data; name=\"{part}\"; filename=\"{file_name}\"\r\n\
                  Content-Type: application/octet-stream\r\n\r\n"
             )
             .as_bytes(),
@@ -308,7 +315,8 @@ impl ConsoleHub {
             .unwrap();
         jar.take(&response);
         let status = response.status();
-        (status, response.text().await.unwrap())
+        let headers = response.headers().clone();
+        (status, response.text().await.unwrap(), headers)
     }
 
     /// POSTs `form` to `path` with the CSRF token of the page at `page_path`.
