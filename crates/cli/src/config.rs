@@ -18,6 +18,10 @@ pub struct Config {
     /// Accept API calls identified by `MM_Cert` alone over plain HTTP.
     #[serde(default)]
     pub legacy_body_auth: bool,
+    /// `/metrics` on the plain-HTTP listener too when there is an `[https]` one
+    /// (docs/configuration.md); off: the payers' listener does not show it.
+    #[serde(default)]
+    pub metrics_over_http: bool,
     pub https: Option<HttpsConfig>,
     #[serde(default = "default_body_limit")]
     pub body_limit_bytes: usize,

@@ -384,6 +384,7 @@ async fn serve(config_file: Option<PathBuf>) -> anyhow::Result<()> {
         idempotency_ttl: Some(Duration::hours(i64::from(
             config.idempotency_key_hours.clamp(1, 24 * 30),
         ))),
+        metrics_over_http: config.metrics_over_http,
         operator: operator::console(
             &config.operator,
             &config.console,

@@ -98,6 +98,10 @@ pub struct AppState {
     operator: Option<OperatorConsole>,
     /// The payer's workspace (`/payer/`), when an identity provider is configured.
     workspace: workspace::SharedWorkspace,
+    /// `/metrics` on the plain HTTP listener too (`metrics_over_http`).
+    metrics_over_http: bool,
+    /// Set by `serve`: the node has a TLS listener and `/metrics` answers only there.
+    metrics_tls_only: bool,
 }
 
 /// The payer side's parts: which providers the hub talks to, page settings, and
@@ -130,6 +134,9 @@ pub struct PayerOptions {
     pub rate_limits: Option<RateLimitSettings>,
     /// How long an idempotency key is answered from (24 hours when `None`).
     pub idempotency_ttl: Option<time::Duration>,
+    /// Whether `/metrics` also answers on the plain HTTP listener — the payers'
+    /// listener — when the node has a TLS one (`metrics_over_http`; off by default).
+    pub metrics_over_http: bool,
 }
 
 impl AppState {
@@ -178,6 +185,7 @@ impl AppState {
                 .idempotency_ttl
                 .unwrap_or(maksa_app::idempotency::DEFAULT_TTL),
         ));
+        let metrics_over_http = options.metrics_over_http;
         let rate_limits = options
             .rate_limits
             .map(|settings| Arc::new(rate_limits::RateLimiter::new(settings)));
@@ -284,6 +292,8 @@ impl AppState {
             mounts: options.mounts,
             operator: options.operator,
             workspace,
+            metrics_over_http,
+            metrics_tls_only: false,
         })
     }
 }
@@ -361,8 +371,13 @@ async fn ready(
 
 async fn metrics(
     axum::extract::State(state): axum::extract::State<AppState>,
+    request: axum::extract::Request,
 ) -> axum::response::Response {
     use axum::response::IntoResponse;
+    let over_tls = request.extensions().get::<maksa_x509::TlsPeer>().is_some();
+    if state.metrics_tls_only && !over_tls {
+        return (axum::http::StatusCode::NOT_FOUND, "not found\n").into_response();
+    }
     let backlog = state.store.notification_backlog().await.ok();
     (
         [(
@@ -519,6 +534,9 @@ pub fn serve(mut state: AppState, bound: BoundListeners) -> Result<RunningServer
     if let Some(console) = &mut state.operator {
         console.tls_only = bound.https.is_some();
     }
+    // So are the metrics, unless the operator asked for them on plain HTTP: the
+    // plain listener is the payers' one, and the counters describe the clients.
+    state.metrics_tls_only = bound.https.is_some() && !state.metrics_over_http;
     let http_addr = bound.http_addr();
     let https_addr = bound.https_addr();
     let lifecycle = state.lifecycle.clone();

@@ -9,10 +9,16 @@
 
 mod support;
 
-use maksa_app::clock::SystemClock;
+use maksa_app::clock::{Clock, SystemClock};
+use maksa_app::operators::Operators;
 use maksa_app::payment_requests::HubSettings;
+use maksa_app::store::Store;
+use maksa_app::treasury::{Treasury, TreasurySettings};
 use maksa_domain::request::CreationRules;
-use maksa_server::{AppState, ConnectionLimits, HttpsSettings, Listeners, RunningServer};
+use maksa_server::{
+    AppState, ConnectionLimits, HttpsSettings, Listeners, OperatorConsole, PayerOptions,
+    RunningServer,
+};
 use std::net::{IpAddr, SocketAddr};
 use std::pin::Pin;
 use std::sync::Arc;
@@ -50,23 +56,26 @@ struct Node {
 
 impl Node {
     async fn start(limits: ConnectionLimits) -> Node {
+        Node::start_with(limits, |_, _| PayerOptions::default()).await
+    }
+
+    /// A node whose options `options` makes over its store.
+    async fn start_with(
+        limits: ConnectionLimits,
+        options: impl FnOnce(Arc<dyn Store>, Arc<dyn Clock>) -> PayerOptions,
+    ) -> Node {
         let (store, database) = open_store(Backend::Sqlite).await;
+        let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+        let options = options(Arc::clone(&store), Arc::clone(&clock));
         let settings = HubSettings {
             public_base_url: "http://127.0.0.1".into(),
             rules: CreationRules::default(),
             list_limit: 1000,
             issuer: test_issuer(),
         };
-        let state = AppState::assemble(
-            store,
-            Arc::new(SystemClock),
-            settings,
-            false,
-            64 * 1024,
-            Default::default(),
-        )
-        .await
-        .unwrap();
+        let state = AppState::assemble(store, clock, settings, false, 64 * 1024, options)
+            .await
+            .unwrap();
         let pki = maksa_x509::generate_demo_pki(&["localhost".into()], "client").unwrap();
         let https = HttpsSettings {
             listen: "127.0.0.1:0".parse().unwrap(),
@@ -125,6 +134,17 @@ impl Node {
     async fn health(&self, listener: Listener, from: &str) -> Answer {
         let mut connection = self.connect(listener, from).await;
         send(&mut connection, HEALTH).await;
+        read_answer(&mut connection).await.unwrap()
+    }
+
+    /// `GET path` on a fresh connection.
+    async fn get(&self, listener: Listener, path: &str) -> Answer {
+        let mut connection = self.connect(listener, "127.0.0.1").await;
+        send(
+            &mut connection,
+            &format!("GET {path} HTTP/1.1\r\nHost: localhost\r\n\r\n"),
+        )
+        .await;
         read_answer(&mut connection).await.unwrap()
     }
 
@@ -439,5 +459,53 @@ async fn a_body_declared_over_the_limit_is_refused_before_it_is_read() {
             }
         }
     }
+    node.stop().await;
+}
+
+/// The plain listener is the payers' one: the operator's metrics and console
+/// answer only over TLS there, unless `metrics_over_http` lets the metrics
+/// out (the console has no such setting).
+#[tokio::test]
+async fn metrics_and_the_console_answer_on_the_payers_listener_only_when_configured() {
+    let with_console = |metrics_over_http: bool| {
+        move |store: Arc<dyn Store>, clock: Arc<dyn Clock>| {
+            let operators =
+                Operators::new(Vec::new(), Arc::clone(&store), Arc::clone(&clock)).unwrap();
+            let treasury = Treasury::new(store, clock, TreasurySettings::default());
+            PayerOptions {
+                operator: Some(OperatorConsole::new(Arc::new(operators), treasury)),
+                metrics_over_http,
+                ..PayerOptions::default()
+            }
+        }
+    };
+    let node = Node::start_with(ConnectionLimits::default(), with_console(false)).await;
+    for path in ["/metrics", "/admin/sign-in", "/admin/"] {
+        let answer = node.get(Listener::Plain, path).await;
+        assert_eq!(answer.status, 404, "{path} over plain HTTP: {answer:?}");
+        assert!(!answer.body.contains("maksa_"), "{path}: {}", answer.body);
+    }
+    let metrics = node.get(Listener::Tls, "/metrics").await;
+    assert_eq!(metrics.status, 200);
+    assert!(
+        metrics.body.contains("maksa_http_requests_total"),
+        "{}",
+        metrics.body
+    );
+    assert_eq!(node.get(Listener::Tls, "/admin/sign-in").await.status, 200);
+    // The payers' pages and the health checks stay on both.
+    for listener in BOTH {
+        assert_eq!(node.get(listener, "/health").await.status, 200);
+    }
+    node.stop().await;
+
+    let node = Node::start_with(ConnectionLimits::default(), with_console(true)).await;
+    let metrics = node.get(Listener::Plain, "/metrics").await;
+    assert_eq!(metrics.status, 200);
+    assert!(metrics.body.contains("maksa_http_requests_total"));
+    assert_eq!(
+        node.get(Listener::Plain, "/admin/sign-in").await.status,
+        404
+    );
     node.stop().await;
 }

@@ -1034,8 +1034,10 @@ async fn a_client_over_its_limit_gets_a_fault_with_retry_after(backend: Backend)
         .post_as(Some(&hub.other), start_transaction(ESERVICE))
         .await;
     assert_success(&other, "StartTransaction");
-    let metrics = Client::new()
-        .get(format!("{}/metrics", hub.hub.base))
+    // The metrics answer on the TLS listener (plain HTTP is the payers').
+    let metrics = hub
+        .client(None)
+        .get(format!("{}/metrics", hub.https))
         .send()
         .await
         .unwrap()
