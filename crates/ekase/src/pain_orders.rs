@@ -175,6 +175,7 @@ fn open(state: &mut State, start: &BytesStart<'_>) -> Result<(), String> {
     if state.path.len() >= MAX_DEPTH {
         return Err(format!("nested deeper than {MAX_DEPTH}"));
     }
+    maksa_treasury::check_attributes(start)?;
     let name = local(start.name().as_ref());
     state.text.clear();
     match name.as_str() {

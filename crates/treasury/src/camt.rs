@@ -11,7 +11,8 @@
 //! (later versions).
 //!
 //! Refused, with the line and the element: a DTD or an entity other than
-//! XML's five, elements nested deeper than [`MAX_DEPTH`], a text longer than
+//! XML's five, elements nested deeper than [`MAX_DEPTH`] or with more than
+//! [`crate::xml::MAX_ATTRIBUTES`] attributes, a text longer than
 //! [`MAX_TEXT`] bytes, an entry with more than [`MAX_DETAILS`] transaction
 //! details or [`MAX_REMITTANCE_LINES`] remittance lines, an amount that is
 //! not a decimal of whole cents (trailing zeros beyond the cents are
@@ -479,6 +480,7 @@ pub fn read_entries<R: BufRead, E: std::error::Error>(
                 if state.path.len() >= MAX_DEPTH {
                     return Err(fail(&state, format!("nested deeper than {MAX_DEPTH}")).into());
                 }
+                crate::xml::check_attributes(&start).map_err(|r| fail(&state, r))?;
                 if state.path.is_empty() {
                     state.message = Some(root_message(&start).map_err(|r| fail(&state, r))?);
                     state.summary.message = state.message;
@@ -506,6 +508,7 @@ pub fn read_entries<R: BufRead, E: std::error::Error>(
                 if state.path.is_empty() {
                     return Err(fail(&state, "the document is empty".into()).into());
                 }
+                crate::xml::check_attributes(&start).map_err(|r| fail(&state, r))?;
                 state.path.push(local_bytes(start.name().as_ref()));
                 state.text.clear();
                 opened(&mut state).map_err(|r| fail(&state, r))?;

@@ -40,4 +40,4 @@ pub mod pain_status;
 pub mod remittance;
 mod xml;
 
-pub use xml::resolve_reference;
+pub use xml::{check_attributes, resolve_reference};

@@ -113,6 +113,9 @@ pub fn read_pain002<R: BufRead>(input: R) -> Result<StatusReport, CamtError> {
         let event = reader
             .read_event_into(&mut buffer)
             .map_err(|e| fail(&state, format!("not well-formed XML: {e}")))?;
+        if let Event::Start(start) | Event::Empty(start) = &event {
+            crate::xml::check_attributes(start).map_err(|r| fail(&state, r))?;
+        }
         match event {
             Event::Start(start) if state.path.is_empty() => {
                 root(&start).map_err(|r| fail(&state, r))?;

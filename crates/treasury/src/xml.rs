@@ -79,6 +79,28 @@ pub fn date_time(at: OffsetDateTime) -> Option<String> {
     at.replace_nanosecond(0).ok()?.format(&Rfc3339).ok()
 }
 
+/// Most attributes one element may carry. ISO 20022 elements have at most one
+/// (`Ccy`) besides namespace declarations; the SOAP door allows as many.
+pub const MAX_ATTRIBUTES: usize = 64;
+
+/// Refuses an element with more than [`MAX_ATTRIBUTES`] attributes. The
+/// streaming readers skip the attributes they do not need, so a flood would
+/// cost only time — but a document like that is no statement, and the limit
+/// keeps every reader of outside XML under the same rule.
+pub fn check_attributes(start: &quick_xml::events::BytesStart<'_>) -> Result<(), String> {
+    if start
+        .attributes()
+        .take(MAX_ATTRIBUTES.saturating_add(1))
+        .count()
+        > MAX_ATTRIBUTES
+    {
+        return Err(format!(
+            "an element has more than {MAX_ATTRIBUTES} attributes"
+        ));
+    }
+    Ok(())
+}
+
 /// The text of a reference in element text: XML's five predefined entities
 /// and character references. Any other entity is refused, naming it
 /// (bounded): the readers accept no DTD, so nothing else can be defined.
