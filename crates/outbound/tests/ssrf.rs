@@ -230,6 +230,17 @@ async fn loopback_literals_are_refused_by_default_and_nothing_is_sent() {
         (format!("http://[::]:{p}/"), "::/128"),
         (format!("http://2130706433:{p}/"), "127.0.0.0/8"),
         (format!("http://0x7f.1:{p}/"), "127.0.0.0/8"),
+        // Octal, in parts and whole, and the short forms: browsers and the URL
+        // standard read them all as 127.0.0.1.
+        (format!("http://0177.0.0.1:{p}/"), "127.0.0.0/8"),
+        (format!("http://017700000001:{p}/"), "127.0.0.0/8"),
+        (format!("http://127.1:{p}/"), "127.0.0.0/8"),
+        (format!("http://0x7f000001:{p}/"), "127.0.0.0/8"),
+        (
+            format!("http://[0:0:0:0:0:ffff:7f00:1]:{p}/"),
+            "127.0.0.0/8",
+        ),
+        (format!("http://0:{p}/"), "0.0.0.0/8"),
     ];
     for (url, range) in &cases {
         let error = client.get(url, &[]).await.unwrap_err();

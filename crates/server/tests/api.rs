@@ -6,7 +6,9 @@
 
 #[macro_use]
 mod support;
+
 use maksa_app::admin::Admin;
+use maksa_app::api_method::ApiMethod;
 use maksa_app::clock::SystemClock;
 use maksa_app::payment_requests::HubSettings;
 use maksa_app::store::Store;
@@ -269,6 +271,7 @@ on_both_backends!(
     concurrent_invoices_get_distinct_versions,
     lists_filter_and_report_exact_amounts,
     the_payers_page_summarises_the_request,
+    return_urls_cannot_leave_the_registered_origins,
 );
 
 async fn the_walk_through_over_https(backend: Backend) {
@@ -743,49 +746,105 @@ async fn plain_http_needs_the_operators_consent(backend: Backend) {
     hub.stop().await;
 }
 
+/// Every method of the REST door, through another client's certificate: an id
+/// of the first client's answers exactly as an unknown id does, lists are empty,
+/// and nothing changes. The match is over `ApiMethod::ALL` with no wildcard, so a
+/// new method does not compile until it has its cross-client probe here.
 async fn clients_see_only_their_own_requests(backend: Backend) {
     let hub = Hub::start(backend, false).await;
     let mine = hub.create(&hub.demo).await;
     let unknown = "3f1c2a47-9d2b-4e8f-8a51-0c6d2e9b7a10";
-    for (method, extra) in [
-        ("checkpaymentrequeststatus", json!({})),
-        ("checkpaymentrequeststatuswpt", json!({})),
-        ("checkpaymentstatus", json!({ "Position": "2346" })),
-        ("cancelpaymentrequest", json!({})),
-    ] {
-        let mut answers = Vec::new();
-        for id in [mine.as_str(), unknown] {
-            let mut body = extra.clone();
-            body["PaymentRequestId"] = json!(id);
-            let response = hub.tls(method, &hub.other, body).await;
-            let status = response.status();
-            let code = mm_error(&response);
-            answers.push((status, code, response.text().await.unwrap()));
+    let mut probed = 0;
+    for method in ApiMethod::ALL {
+        enum Probe {
+            /// The body names a request by `PaymentRequestId` (plus these fields).
+            ById(Value),
+            /// The body names a request by `Id`.
+            ByInvoiceId(Value),
+            /// A list: the other client's is empty.
+            List,
+            /// Creates a request of the caller's own: nothing to cross.
+            OwnOnly,
         }
-        assert_eq!(answers[0].0, StatusCode::NOT_FOUND, "{method}");
-        assert_eq!(
-            answers[0], answers[1],
-            "{method}: another client's id must look unknown"
-        );
+        let probe = match method {
+            ApiMethod::CheckPaymentRequestStatus
+            | ApiMethod::CheckPaymentRequestStatusWpt
+            | ApiMethod::CancelPaymentRequest
+            | ApiMethod::GetNotifications => Probe::ById(json!({})),
+            ApiMethod::CheckPaymentStatus => Probe::ById(json!({ "Position": "2346" })),
+            ApiMethod::CreateInvoice => Probe::ByInvoiceId(json!({ "Name": "x" })),
+            ApiMethod::GetPaymentRequests | ApiMethod::GetPayments => Probe::List,
+            ApiMethod::SavePaymentRequest => Probe::OwnOnly,
+        };
+        let name = method.as_str();
+        match probe {
+            Probe::ById(extra) | Probe::ByInvoiceId(extra) => {
+                let field = if name == "createinvoice" {
+                    "Id"
+                } else {
+                    "PaymentRequestId"
+                };
+                let mut answers = Vec::new();
+                for id in [mine.as_str(), unknown] {
+                    let mut body = extra.clone();
+                    body[field] = json!(id);
+                    let response = hub.tls(name, &hub.other, body).await;
+                    let status = response.status();
+                    let code = mm_error(&response);
+                    answers.push((status, code, response.text().await.unwrap()));
+                }
+                assert_eq!(answers[0].0, StatusCode::NOT_FOUND, "{name}");
+                assert_eq!(
+                    answers[0], answers[1],
+                    "{name}: another client's id must look unknown"
+                );
+            }
+            Probe::List => {
+                let rows = hub
+                    .tls(name, &hub.other, json!({}))
+                    .await
+                    .json::<Value>()
+                    .await
+                    .unwrap();
+                assert_eq!(rows, json!([]), "{name}");
+            }
+            Probe::OwnOnly => {}
+        }
+        probed += 1;
     }
-    let response = hub
+    assert_eq!(probed, ApiMethod::ALL.len());
+    // The invoice downloads, under every path they answer at: the owner's
+    // invoice is there for the owner and not found for the other client.
+    let issued = hub
         .tls(
             "createinvoice",
-            &hub.other,
+            &hub.demo,
             json!({ "Id": mine, "Name": "x" }),
         )
         .await;
-    assert_eq!(response.status(), StatusCode::NOT_FOUND);
-    for method in ["getpaymentrequests", "getpayments"] {
-        let rows = hub
-            .tls(method, &hub.other, json!({}))
-            .await
-            .json::<Value>()
-            .await
-            .unwrap();
-        assert_eq!(rows, json!([]), "{method}");
+    assert_eq!(issued.status(), StatusCode::OK);
+    for prefix in [
+        "/Invoices",
+        "/v1.0/RESTX509/Invoices",
+        "/services/VRAA.VISS2.MM.Endpoint/v1.0/RESTX509/Invoices",
+    ] {
+        for kind in ["Pdf", "Xml"] {
+            let url = format!("{}{prefix}/{kind}/{mine}", hub.https);
+            for (identity, expected) in [
+                (&hub.other, StatusCode::NOT_FOUND),
+                (&hub.demo, StatusCode::OK),
+            ] {
+                let response = hub
+                    .tls_client(Some(identity))
+                    .get(&url)
+                    .send()
+                    .await
+                    .unwrap();
+                assert_eq!(response.status(), expected, "{prefix}/{kind}");
+            }
+        }
     }
-    // And the owner still sees it untouched.
+    // And the owner's request is untouched: still P, never cancelled.
     assert_eq!(
         hub.tls(
             "checkpaymentrequeststatus",
@@ -1343,4 +1402,64 @@ async fn concurrent_invoices_get_distinct_versions(backend: Backend) {
         xml.contains("<Version>6</Version>"),
         "the latest is version 6: {xml}"
     );
+}
+
+/// The hub sends the payer's browser to `ResponseUrl` and `ReturnRedirectUrl`:
+/// each must lie within an origin registered for the client, however the
+/// address dresses a foreign host up as a registered one. Each refusal changes
+/// nothing; the registered origin itself (any path, either letter case) passes.
+async fn return_urls_cannot_leave_the_registered_origins(backend: Backend) {
+    let hub = Hub::start(backend, false).await;
+    let count = || async {
+        hub.tls("getpaymentrequests", &hub.demo, json!({}))
+            .await
+            .json::<Value>()
+            .await
+            .unwrap()
+            .as_array()
+            .unwrap()
+            .len()
+    };
+    let before = count().await;
+    let foreign = [
+        "https://evil.example/",
+        // userinfo that spells the registered host
+        "https://latvija.lv@evil.example/",
+        "https://latvija.lv:443@evil.example/EP21/",
+        // the registered host as a prefix or a label of another
+        "https://latvija.lv.evil.example/",
+        "https://evil-latvija.lv/",
+        // another scheme or port of a registered host
+        "http://latvija.lv/",
+        "https://latvija.lv:8443/",
+        "https://jusu-response-url/",
+        // not absolute http(s) at all
+        "//evil.example/",
+        "/relative/path",
+        "javascript:alert(1)",
+        "data:text/html,<script>alert(1)</script>",
+        "https:\\\\evil.example\\",
+        "https://evil.example\\@latvija.lv/",
+    ];
+    for field in ["ResponseUrl", "ReturnRedirectUrl"] {
+        for url in foreign {
+            let mut body = example_request();
+            body["PaymentsDataStructure"]["PaymentRequest"][field] = json!(url);
+            let response = hub.tls("savepaymentrequest", &hub.demo, body).await;
+            let code = mm_error(&response);
+            assert_eq!(response.status(), StatusCode::BAD_REQUEST, "{field} {url}");
+            assert!(
+                code == "URL_NOT_REGISTERED" || code == "INVALID_FIELD",
+                "{field} {url}: {code}"
+            );
+        }
+    }
+    assert_eq!(count().await, before, "a refused request was stored");
+    for url in ["https://latvija.lv/EP21/?a=1#b", "HTTPS://LATVIJA.LV/x"] {
+        let mut body = example_request();
+        body["PaymentsDataStructure"]["PaymentRequest"]["ReturnRedirectUrl"] = json!(url);
+        let response = hub.tls("savepaymentrequest", &hub.demo, body).await;
+        assert_eq!(response.status(), StatusCode::OK, "{url}");
+    }
+    hub.stop().await;
 }

@@ -345,6 +345,7 @@ on_both_backends!(
     the_original_paths_serve_every_operation,
     plain_http_takes_mm_cert_only_in_legacy_mode,
     faults_never_echo_long_values,
+    every_operation_is_the_callers_own,
 );
 
 async fn every_operation_answers_as_wcf_does(backend: Backend) {
@@ -1276,5 +1277,101 @@ async fn faults_never_echo_long_values(backend: Backend) {
     assert!(message.contains("(cut: 100000 characters)"), "{message}");
     assert!(message.chars().count() < 1_000, "{}", message.len());
     assert_eq!(hub.counts().await, (0, 0));
+    hub.stop().await;
+}
+
+/// Every operation each service's WSDL offers, through another client's
+/// certificate: an id of the first client's answers exactly as an unknown id
+/// does, a list holds none of its rows, and nothing changes. The operations are
+/// read from the WSDLs the hub serves, so a new one fails here until it has its
+/// probe; the owner's answer to the same probe shows the probe reaches the row.
+async fn every_operation_is_the_callers_own(backend: Backend) {
+    let hub = Hub::start(backend).await;
+    let id = hub.create().await;
+    let unknown = "3f1c2a47-9d2b-4e8f-8a51-0c6d2e9b7a10";
+    let issued = hub
+        .soap(SERVICE, envelope("CreateInvoice", &parameter("id", &id)))
+        .await;
+    assert_eq!(issued.status, StatusCode::OK, "{}", issued.body);
+    let before = hub.counts().await;
+    let mut probed = Vec::new();
+    for path in [SERVICE, MM_CERTIFICATE] {
+        let wsdl = hub
+            .client(Some(&hub.demo))
+            .get(format!("{}{path}?wsdl", hub.https))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        let mut operations: Vec<String> = wsdl
+            .split("<wsdl:operation name=\"")
+            .skip(1)
+            .filter_map(|rest| rest.split('"').next().map(str::to_owned))
+            .collect();
+        operations.sort();
+        operations.dedup();
+        assert!(!operations.is_empty(), "{path}: no operations in the WSDL");
+        for operation in operations {
+            let by_id = |request: &str| -> Option<String> {
+                match operation.as_str() {
+                    "CheckPaymentRequestStatus" | "CancelPaymentRequest" | "GetInvoice" => {
+                        Some(parameter("paymentRequestId", request))
+                    }
+                    "CheckPaymentStatus" => {
+                        Some(parameter("paymentRequestId", request) + &parameter("position", "53"))
+                    }
+                    "CreateInvoice" => Some(parameter("id", request)),
+                    "GetPaymentRequests" | "GetPayments" | "SavePaymentRequest" => None,
+                    other => panic!("{path}: no cross-client probe for the operation {other}"),
+                }
+            };
+            match (operation.as_str(), by_id(&id)) {
+                (_, Some(parameters)) => {
+                    let theirs = hub
+                        .soap_as(Some(&hub.other), path, envelope(&operation, &parameters))
+                        .await;
+                    let unknown_id = by_id(unknown).unwrap();
+                    let nobodys = hub
+                        .soap_as(Some(&hub.other), path, envelope(&operation, &unknown_id))
+                        .await;
+                    theirs.assert_fault("NOT_FOUND");
+                    assert_eq!(theirs.body, nobodys.body, "{path} {operation}");
+                    assert_eq!(theirs.status, nobodys.status, "{path} {operation}");
+                    if operation != "CancelPaymentRequest" {
+                        let owners = hub.soap(path, envelope(&operation, &parameters)).await;
+                        assert_eq!(
+                            owners.status,
+                            StatusCode::OK,
+                            "{operation}: {}",
+                            owners.body
+                        );
+                    }
+                }
+                ("SavePaymentRequest", None) => {}
+                (_, None) => {
+                    let theirs = hub
+                        .soap_as(Some(&hub.other), path, envelope(&operation, ""))
+                        .await;
+                    assert_eq!(
+                        theirs.status,
+                        StatusCode::OK,
+                        "{operation}: {}",
+                        theirs.body
+                    );
+                    assert!(!theirs.body.contains(&id), "{operation}: {}", theirs.body);
+                    let owners = hub.soap(path, envelope(&operation, "")).await;
+                    assert!(owners.body.contains(&id), "{operation}: {}", owners.body);
+                }
+            }
+            probed.push(operation);
+        }
+    }
+    for expected in ["CancelPaymentRequest", "GetInvoice", "GetPayments"] {
+        assert!(probed.iter().any(|o| o == expected), "{probed:?}");
+    }
+    assert_eq!(hub.counts().await, before);
+    assert_eq!(hub.rest_status(&hub.demo, &id).await, "P");
     hub.stop().await;
 }
