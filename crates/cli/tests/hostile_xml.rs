@@ -13,12 +13,15 @@
 use maksa_identity::{RelyingParty, SimulatedIdentityProvider};
 use time::macros::datetime;
 
+/// A reader's call: `Err` with its reason when it refuses the document.
+type Read = Box<dyn Fn(&[u8]) -> Result<(), String>>;
+
 /// A reader: the document's opening and closing around the attack, and the call.
 struct XmlReader {
     name: &'static str,
     open: &'static str,
     close: &'static str,
-    read: Box<dyn Fn(&[u8]) -> Result<(), String>>,
+    read: Read,
 }
 
 fn readers() -> Vec<XmlReader> {
