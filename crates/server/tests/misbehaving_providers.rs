@@ -40,8 +40,14 @@ async fn assert_converged(
     assert_eq!(stored.status, status, "the store");
     let attempts = hub.attempts(id).await;
     assert_eq!(attempts.len(), 1, "{attempts:?}");
-    assert_eq!(attempts[0].state, attempt, "{attempts:?}");
-    assert_eq!(attempts[0].refund_required, refund, "{attempts:?}");
+    assert_eq!(
+        attempts[0].state, attempt,
+        "the attempt's state: {attempts:?}"
+    );
+    assert_eq!(
+        attempts[0].refund_required, refund,
+        "the refund flag: {attempts:?}"
+    );
     let announced: Vec<Status> = hub
         .notifications(id)
         .await
