@@ -466,7 +466,7 @@ struct TabRun {
     /// The refusal's code, when `pay` was refused.
     refused: Option<String>,
     /// The bank's browser return fields, when the tab reached a bank and decided.
-    returned: Option<(bool, String, Vec<(String, String)>)>,
+    returned: Option<ReturnForm>,
     approved: bool,
 }
 
@@ -477,7 +477,7 @@ async fn pay_at_bank(
     browser: &mut Browser,
     handoff: &Page,
     approve: bool,
-) -> (bool, String, Vec<(String, String)>) {
+) -> ReturnForm {
     let page = follow_handoff(hub, browser, handoff).await;
     let decided = decide_with(
         hub,

@@ -511,9 +511,12 @@ pub async fn decide_with(
     browser.post(&absolute(hub, &action), &fields).await
 }
 
-/// The browser return on a provider's return page: method (`GET`/`POST`),
-/// address and fields, as the payer's browser would send them.
-pub fn return_form(page: &Page) -> (bool, String, Vec<(String, String)>) {
+/// A browser return as the payer's browser sends it: by `GET` (true) or
+/// `POST`, to the address, with the fields.
+pub type ReturnForm = (bool, String, Vec<(String, String)>);
+
+/// The browser return on a provider's return page.
+pub fn return_form(page: &Page) -> ReturnForm {
     assert_eq!(page.state(), "bank-return", "{}", page.html);
     let (action, fields) = page.form("data-action=\"return-to-merchant\"");
     let form_start = page
@@ -527,11 +530,7 @@ pub fn return_form(page: &Page) -> (bool, String, Vec<(String, String)>) {
 }
 
 /// Sends a browser return to the hub; answers the hub's HTTP status.
-pub async fn send_return(
-    hub: &Hub,
-    browser: &mut Browser,
-    form: &(bool, String, Vec<(String, String)>),
-) -> StatusCode {
+pub async fn send_return(hub: &Hub, browser: &mut Browser, form: &ReturnForm) -> StatusCode {
     let (get, action, fields) = form;
     let action = absolute(hub, action);
     if *get {
