@@ -364,6 +364,21 @@ impl Payer {
                     "this payment is already paid",
                 ));
             }
+            // The request ended between the view above and this transaction
+            // (another tab's payment, the expiry): answered as the view would
+            // have answered it a moment later.
+            Err(StartRefused::RequestFinal(Status::Executed)) => {
+                return Err(conflict(
+                    ErrorCode::AlreadyPaid,
+                    "this request is already paid",
+                ));
+            }
+            Err(StartRefused::RequestFinal(Status::Expired)) => {
+                return Err(conflict(
+                    ErrorCode::RequestExpired,
+                    "this request has expired",
+                ));
+            }
             Err(StartRefused::RequestFinal(_)) => {
                 return Err(conflict(
                     ErrorCode::RequestFinal,

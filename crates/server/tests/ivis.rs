@@ -722,7 +722,7 @@ impl IvisHub {
             true,
             BODY_LIMIT,
             PayerOptions {
-                connectors,
+                connectors: connectors.clone(),
                 pages: PageSettings {
                     return_redirect_seconds: 3,
                 },
@@ -747,6 +747,7 @@ impl IvisHub {
             hub: Hub {
                 _server: server,
                 cards,
+                connectors,
                 base,
                 store,
                 mm_cert: maksa_x509::mm_cert_value(&pki.client_cert_pem).unwrap(),

@@ -168,7 +168,7 @@ async fn start_with_catalog(
         true,
         64 * 1024,
         PayerOptions {
-            connectors,
+            connectors: connectors.clone(),
             pages: PageSettings {
                 return_redirect_seconds: 3,
             },
@@ -198,6 +198,7 @@ async fn start_with_catalog(
         hub: Hub {
             _server: server,
             cards,
+            connectors,
             base,
             store,
             mm_cert: maksa_x509::mm_cert_value(&pki.client_cert_pem).unwrap(),

@@ -32,6 +32,10 @@ const LEDGER_RETENTION: Duration = Duration::from_secs(24 * 60 * 60);
 const BODY_LIMIT: usize = 16 * 1024;
 /// The tester may delay a server message by at most this much.
 const MAX_DELAY_SECONDS: u64 = 600;
+/// How late a slow bank answers a status query: past the 5 seconds the
+/// connector waits for an answer (`vk::http_client`), so the hub gives up
+/// first and must ask again.
+const SLOW_QUERY_DELAY: Duration = Duration::from_secs(6);
 /// Pauses before each retry of a server message that did not get a 2xx.
 const RETRY_BACKOFF: [Duration; 4] = [
     Duration::from_secs(1),
@@ -121,6 +125,8 @@ struct Entry {
     order: Order,
     created: Instant,
     decision: Option<Decided>,
+    /// Status queries still to be answered late (the tester's `status_query`).
+    slow_queries: u32,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -181,6 +187,10 @@ struct Options {
     delay: Duration,
     browser_return: BrowserReturn,
     processing: bool,
+    /// How many of the hub's status queries about this order are answered
+    /// [`SLOW_QUERY_DELAY`] late: `status_query` `prompt` (0), `slow` (the
+    /// first one), `slow-always` (every one).
+    slow_queries: u32,
 }
 
 impl Options {
@@ -206,11 +216,18 @@ impl Options {
             "processing" => true,
             other => return Err(format!("outcome_mode {}", vk::quoted(other))),
         };
+        let slow_queries = match fields.field("status_query").unwrap_or("prompt") {
+            "prompt" => 0,
+            "slow" => 1,
+            "slow-always" => u32::MAX,
+            other => return Err(format!("status_query {}", vk::quoted(other))),
+        };
         Ok(Options {
             server_message,
             delay,
             browser_return,
             processing,
+            slow_queries,
         })
     }
 }
@@ -343,6 +360,7 @@ impl DemoBank {
                         order: order.clone(),
                         created: Instant::now(),
                         decision: None,
+                        slow_queries: 0,
                     },
                 );
                 Ok(())
@@ -366,6 +384,7 @@ impl DemoBank {
         if let Some(first) = &entry.decision {
             return Ok((first.clone(), false));
         }
+        entry.slow_queries = options.slow_queries;
         let now = OffsetDateTime::now_utc();
         let approved = decision == Decision::Approve;
         let decided = Decided {
@@ -385,6 +404,19 @@ impl DemoBank {
         let ledger = self.ledger();
         let entry = ledger.get(stamp)?;
         Some((entry.order.clone(), entry.decision.clone()?))
+    }
+
+    /// Whether this status query about `stamp` is to be answered late (the
+    /// tester's `status_query`); counts it.
+    fn slow_query(&self, stamp: &str) -> bool {
+        let mut ledger = self.ledger();
+        match ledger.get_mut(stamp) {
+            Some(entry) if entry.slow_queries > 0 => {
+                entry.slow_queries = entry.slow_queries.saturating_sub(1);
+                true
+            }
+            _ => false,
+        }
     }
 
     /// Marks a processing payment executed; answers the state to announce.
@@ -701,6 +733,9 @@ async fn query(State(bank): State<Arc<DemoBank>>, body: Bytes) -> Response {
         Ok(s) => s,
         Err(e) => return plain(StatusCode::BAD_REQUEST, e.to_string()),
     };
+    if bank.slow_query(stamp) {
+        tokio::time::sleep(SLOW_QUERY_DELAY).await;
+    }
     let Some((order, decided)) = bank.current(stamp) else {
         return plain(StatusCode::NO_CONTENT, String::new());
     };

@@ -30,6 +30,10 @@ pub(crate) struct Texts {
     pub(crate) outcome_mode: &'static str,
     pub(crate) mode_direct: &'static str,
     pub(crate) mode_processing: &'static str,
+    pub(crate) status_query: &'static str,
+    pub(crate) query_prompt: &'static str,
+    pub(crate) query_slow: &'static str,
+    pub(crate) query_slow_always: &'static str,
     pub(crate) executed: &'static str,
     pub(crate) accepted: &'static str,
     pub(crate) rejected: &'static str,
@@ -67,6 +71,10 @@ pub(crate) const LV: Texts = Texts {
     outcome_mode: "Izpildes veids",
     mode_direct: "izpildīt uzreiz",
     mode_processing: "vispirms pieņemt apstrādei",
+    status_query: "Statusa vaicājumi",
+    query_prompt: "atbildēt uzreiz",
+    query_slow: "pirmo atbildēt pēc 6 s (pēc noilguma)",
+    query_slow_always: "visus atbildēt pēc 6 s (pēc noilguma)",
     executed: "Maksājums izpildīts",
     accepted: "Maksājums pieņemts apstrādei",
     rejected: "Maksājums noraidīts",
@@ -104,6 +112,10 @@ pub(crate) const EN: Texts = Texts {
     outcome_mode: "Execution",
     mode_direct: "execute at once",
     mode_processing: "accept for processing first",
+    status_query: "Status queries",
+    query_prompt: "answer at once",
+    query_slow: "answer the first after 6 s (past the timeout)",
+    query_slow_always: "answer each after 6 s (past the timeout)",
     executed: "Payment executed",
     accepted: "Payment accepted for processing",
     rejected: "Payment rejected",
@@ -269,6 +281,16 @@ pub(super) fn approve(base: &str, order: &Order) -> String {
         "outcome-mode",
         t.outcome_mode,
         &[("direct", t.mode_direct), ("processing", t.mode_processing)],
+    ));
+    body.push_str(&select(
+        "status_query",
+        "status-query",
+        t.status_query,
+        &[
+            ("prompt", t.query_prompt),
+            ("slow", t.query_slow),
+            ("slow-always", t.query_slow_always),
+        ],
     ));
     body.push_str("</fieldset>\n<div class=\"actions\">\n");
     for (action, class, text) in [

@@ -10,6 +10,7 @@ use std::sync::Arc;
 
 pub mod console;
 pub mod payer_hub;
+pub mod workers;
 
 #[derive(Clone, Copy, Debug)]
 pub enum Backend {

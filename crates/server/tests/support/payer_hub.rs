@@ -27,6 +27,9 @@ pub struct Hub {
     pub keys: DemoKeys,
     /// Card reversals and day closes, as the operator's page calls them.
     pub cards: Arc<maksa_app::cards::Cards>,
+    /// The connectors the server runs (the demo bank's and the simulators'),
+    /// for workers a test runs in-process on the same store (`support::workers`).
+    pub connectors: Connectors,
     pub _database: DatabaseGuard,
 }
 
@@ -83,6 +86,7 @@ impl Hub {
             connectors.register(sandbox.connector.clone());
             mounts.push((path, sandbox.simulator.router()));
         }
+        let registered = connectors.clone();
         let settings = HubSettings {
             public_base_url: base.clone(),
             rules: CreationRules::default(),
@@ -124,6 +128,7 @@ impl Hub {
         let server = maksa_server::serve(state, bound).unwrap();
         Hub {
             cards,
+            connectors: registered,
             _server: server,
             base,
             store,
@@ -366,4 +371,253 @@ pub async fn decide(hub: &Hub, browser: &mut Browser, bank: &Page, decision: &st
     let location = landed.location.unwrap();
     assert!(location.contains("language=ENG"), "{location}");
     browser.get(&absolute(hub, &location)).await
+}
+
+impl Hub {
+    /// A REST call whatever it answers: status, `MM-Error` and body.
+    pub async fn api_answer(&self, method: &str, mut body: Value) -> super::Answer {
+        body["MM_Cert"] = json!(self.mm_cert);
+        let response = Client::new()
+            .post(format!("{}/api/v1/payments/{method}", self.base))
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        super::Answer::read(response).await
+    }
+
+    /// The request's attempts, as stored.
+    pub async fn attempts(&self, id: &str) -> Vec<maksa_domain::attempt::Attempt> {
+        self.store
+            .attempts_of(PaymentRequestId::parse(id).unwrap())
+            .await
+            .unwrap()
+    }
+
+    /// The request's outbox rows (every notification it caused), oldest first.
+    pub async fn notifications(&self, id: &str) -> Vec<maksa_app::store::Notification> {
+        self.store
+            .notification_log(
+                &ClientId::parse("demo").unwrap(),
+                PaymentRequestId::parse(id).unwrap(),
+            )
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|(notification, _)| notification)
+            .collect()
+    }
+
+    /// The request as stored (status and payments).
+    pub async fn stored(&self, id: &str) -> maksa_domain::request::PaymentRequest {
+        self.store
+            .payment_request_by_id(PaymentRequestId::parse(id).unwrap())
+            .await
+            .unwrap()
+            .unwrap()
+    }
+}
+
+/// What the payer's `pay` button answered: the hand-off page to the provider,
+/// or a redirect back to the request's page with a notice (the refusal's code).
+pub enum PayAnswer {
+    Handoff(Page),
+    Refused(String),
+}
+
+/// Opens the request's page and answers its `pay` form (action and fields)
+/// with `provider` chosen: what a browser tab holds once the page is shown.
+pub async fn pay_form(
+    hub: &Hub,
+    browser: &mut Browser,
+    id: &str,
+    provider: &str,
+) -> (String, Vec<(String, String)>) {
+    let page = browser
+        .get(&format!("{}/Payments/?id={id}&language=ENG", hub.base))
+        .await;
+    assert_eq!(page.state(), "choose-provider", "{}", page.html);
+    let (action, mut fields) = page.form("data-action=\"pay\"");
+    set(&mut fields, "provider", provider);
+    (absolute(hub, &action), fields)
+}
+
+/// Posts a `pay` form (possibly from a tab opened earlier).
+pub async fn press_pay(browser: &mut Browser, form: &(String, Vec<(String, String)>)) -> PayAnswer {
+    let answer = browser.post(&form.0, &form.1).await;
+    if answer.status == StatusCode::SEE_OTHER {
+        let location = answer.location.clone().unwrap_or_default();
+        let full = if location.starts_with("http") {
+            location.clone()
+        } else {
+            format!("http://hub{location}")
+        };
+        let notice = url::Url::parse(&full).ok().and_then(|u| {
+            u.query_pairs()
+                .find(|(k, _)| k == "notice")
+                .map(|(_, v)| v.into_owned())
+        });
+        return match notice {
+            Some(code) => PayAnswer::Refused(code),
+            // Some providers are reached by a redirect rather than a form.
+            None => PayAnswer::Handoff(answer_with_location(answer, location)),
+        };
+    }
+    assert_eq!(answer.state(), "handoff", "{}", answer.html);
+    PayAnswer::Handoff(answer)
+}
+
+fn answer_with_location(mut page: Page, location: String) -> Page {
+    page.location = Some(location);
+    page
+}
+
+/// Follows a hand-off to the provider's approve page (`bank-approve`), on the
+/// demo bank and on every simulator.
+pub async fn follow_handoff(hub: &Hub, browser: &mut Browser, handoff: &Page) -> Page {
+    let approve = if handoff.status == StatusCode::SEE_OTHER {
+        let location = handoff.location.clone().unwrap();
+        browser.get(&absolute(hub, &location)).await
+    } else {
+        let (bank_action, bank_fields) = handoff.form("id=\"handoff\"");
+        if handoff.html.contains("method=\"get\"") || handoff.html.contains("method=\"GET\"") {
+            let mut url = url::Url::parse(&absolute(hub, &bank_action)).unwrap();
+            url.query_pairs_mut().extend_pairs(&bank_fields);
+            browser.get(url.as_str()).await
+        } else {
+            browser
+                .post(&absolute(hub, &bank_action), &bank_fields)
+                .await
+        }
+    };
+    assert_eq!(approve.state(), "bank-approve", "{}", approve.html);
+    approve
+}
+
+/// Decides on the provider's approve page with the tester's `options`
+/// (`server_message`, `browser_return`, …); answers the provider's page.
+pub async fn decide_with(
+    hub: &Hub,
+    browser: &mut Browser,
+    approve: &Page,
+    decision: &str,
+    options: &[(&str, &str)],
+) -> Page {
+    let (action, mut fields) = approve.form("data-action=\"approve\"");
+    set(&mut fields, "decision", decision);
+    for (name, value) in options {
+        set(&mut fields, name, value);
+    }
+    browser.post(&absolute(hub, &action), &fields).await
+}
+
+/// A browser return as the payer's browser sends it: by `GET` (true) or
+/// `POST`, to the address, with the fields.
+pub type ReturnForm = (bool, String, Vec<(String, String)>);
+
+/// The browser return on a provider's return page.
+pub fn return_form(page: &Page) -> ReturnForm {
+    assert_eq!(page.state(), "bank-return", "{}", page.html);
+    let (action, fields) = page.form("data-action=\"return-to-merchant\"");
+    let form_start = page
+        .html
+        .find("data-action=\"return-to-merchant\"")
+        .unwrap();
+    let get = page.html[..form_start]
+        .rfind("method=\"get\"")
+        .is_some_and(|at| page.html[at..form_start].find("<form").is_none());
+    (get, action, fields)
+}
+
+/// Sends a browser return to the hub; answers the hub's HTTP status.
+pub async fn send_return(hub: &Hub, browser: &mut Browser, form: &ReturnForm) -> StatusCode {
+    let (get, action, fields) = form;
+    let action = absolute(hub, action);
+    if *get {
+        let mut url = url::Url::parse(&action).unwrap();
+        url.query_pairs_mut().extend_pairs(fields);
+        browser.get(url.as_str()).await.status
+    } else {
+        browser.post(&action, fields).await.status
+    }
+}
+
+/// Luminor's provider code in the demo catalogue (the iPizza simulator).
+pub const LUMINOR: &str = "RIKOLV2X";
+
+impl Hub {
+    /// The hub with the Luminor iPizza simulator mounted at `/sim/luminor`
+    /// beside the demo bank: two providers, two protocols. Its keys are kept
+    /// in the temporary directory (generating RSA keys is slow).
+    pub async fn start_with_luminor(postgres: bool) -> Hub {
+        Hub::start_with(postgres, |base| {
+            let keys = std::env::temp_dir().join("maksa-test-keys-luminor");
+            std::fs::create_dir_all(&keys).unwrap();
+            let path = "/sim/luminor".to_owned();
+            let sandbox = maksa_providers::ipizza::sandbox(
+                &keys,
+                maksa_domain::codes::ProviderCode::parse(LUMINOR).unwrap(),
+                &format!("{base}{path}"),
+                base,
+            )
+            .unwrap();
+            vec![(path, sandbox)]
+        })
+        .await
+    }
+
+    /// A request of one payment (1.00 EUR) payable at `providers`, with
+    /// `extra` fields of PaymentRequest.
+    pub async fn create_for(&self, providers: &[&str], extra: Value) -> String {
+        let banks: Vec<Value> = providers.iter().map(|p| json!({"SwiftCode": p})).collect();
+        let mut extra = extra;
+        extra["AllowedBanks"] = json!(banks);
+        self.create_with(
+            "03G10",
+            json!([{"Position": "2346", "ItemElementName": "Quantity", "Item": 1}]),
+            extra,
+        )
+        .await
+    }
+}
+
+/// A demo bank answer (fields as its return form carries them) turned into
+/// another answer about the same payment — `service` 1111, 1112 or 1911,
+/// `auto` `Y` (server message) or `N` (browser) — signed with the bank's
+/// key: what a bank that changes its mind, or repeats itself, sends.
+pub fn demo_answer(
+    hub: &Hub,
+    answer: &[(String, String)],
+    service: &str,
+    auto: &str,
+) -> Vec<(String, String)> {
+    let mut fields: Vec<(String, String)> = answer
+        .iter()
+        .filter(|(k, _)| k != "VK_REASON" && k != "VK_MAC")
+        .filter(|(k, _)| k != "VK_T_NO" || service != "1911")
+        .cloned()
+        .collect();
+    set(&mut fields, "VK_SERVICE", service);
+    if service == "1911" {
+        set(&mut fields, "VK_REASON", "rejected");
+    } else if !fields.iter().any(|(k, _)| k == "VK_T_NO") {
+        // The bank's own number of the payment, which a refusal lacks.
+        set(&mut fields, "VK_T_NO", "990001");
+    }
+    set(&mut fields, "VK_AUTO", auto);
+    let mac = hub.keys.sign_as_bank(fields.as_slice()).unwrap();
+    set(&mut fields, "VK_MAC", &mac);
+    fields
+}
+
+/// Posts fields as the demo bank's server message to the hub; answers the status.
+pub async fn post_demo_notify(hub: &Hub, fields: &[(String, String)]) -> StatusCode {
+    form(
+        Client::new().post(format!("{}/providers/DEMO0000/notify", hub.base)),
+        fields,
+    )
+    .send()
+    .await
+    .unwrap()
+    .status()
 }
