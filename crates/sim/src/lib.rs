@@ -234,6 +234,7 @@ async fn simulate(
         acked: Acked::default(),
         observer: Observer::default(),
         known: Vec::new(),
+        attempts: std::collections::BTreeMap::new(),
     };
     for step in 0..settings.steps {
         world.trace.set_step(step);
@@ -245,8 +246,7 @@ async fn simulate(
             }
             // Two or three actions at once, interleaved by the seed.
             55..70 => {
-                let count = world.rng.random_range(2..=3);
-                let actions: Vec<_> = (0..count).filter_map(|_| world.draw_action()).collect();
+                let actions = world.draw_race();
                 world.race(actions).await;
             }
             70..82 => world.bank_decides(),

@@ -60,6 +60,8 @@ pub struct World {
     pub observer: Observer,
     /// Requests the scenario knows (created with an answer).
     pub known: Vec<PaymentRequestId>,
+    /// The request of each attempt the payer was sent to a bank for.
+    pub attempts: std::collections::BTreeMap<AttemptId, PaymentRequestId>,
 }
 
 pub fn caller() -> Caller {
@@ -181,7 +183,7 @@ pub enum Action {
 pub struct Effect {
     pub lines: Vec<String>,
     pub created: Option<PaymentRequestId>,
-    pub started: Option<AttemptId>,
+    pub started: Option<(AttemptId, PaymentRequestId)>,
     pub state: Option<(AttemptId, maksa_domain::attempt::AttemptState)>,
     pub cancelled: Option<PaymentRequestId>,
 }
@@ -252,7 +254,11 @@ impl Hub<'_> {
         match answer {
             Ok(Handoff::Redirect(url)) => Effect {
                 lines: vec![format!("pay {id} #{sequence} at {provider} -> {url}")],
-                started: url.rsplit('/').next().and_then(AttemptId::parse),
+                started: url
+                    .rsplit('/')
+                    .next()
+                    .and_then(AttemptId::parse)
+                    .map(|attempt| (attempt, id)),
                 ..Effect::default()
             },
             Ok(Handoff::Form { .. }) => Effect::line(format!("pay {id} -> form")),
@@ -375,8 +381,9 @@ impl World {
             self.known.push(id);
             self.acked.created.insert(id);
         }
-        if let Some(attempt) = effect.started {
+        if let Some((attempt, request)) = effect.started {
             self.acked.started.insert(attempt);
+            self.attempts.insert(attempt, request);
         }
         if let Some((attempt, state)) = effect.state {
             self.acked.note_state(attempt, state);
@@ -437,26 +444,72 @@ impl World {
     /// Draws an action that may run in a race.
     pub fn draw_action(&mut self) -> Option<Action> {
         match self.rng.random_range(0..100) {
-            0..20 => Some(self.draw_create()),
-            20..45 => {
+            0..15 => Some(self.draw_create()),
+            15..45 => {
                 let id = self.pick_known()?;
-                let sequence = self.rng.random_range(1..=2);
-                let provider = PROVIDERS
-                    .get(self.rng.random_range(0..PROVIDERS.len()))
-                    .copied()
-                    .unwrap_or("DEMO0000");
-                Some(Action::Pay {
-                    id,
-                    sequence,
-                    provider,
-                })
+                Some(self.draw_pay(id))
             }
-            45..70 => self.draw_message().map(Action::Deliver),
-            70..80 => self.pick_known().map(Action::Cancel),
-            80..87 => Some(Action::Expire),
-            87..93 => Some(Action::Recover),
+            45..75 => self.draw_message().map(Action::Deliver),
+            75..83 => self.pick_known().map(Action::Cancel),
+            83..90 => Some(Action::Expire),
+            90..94 => Some(Action::Recover),
             _ => Some(Action::Notify(5)),
         }
+    }
+
+    fn draw_pay(&mut self, id: PaymentRequestId) -> Action {
+        let sequence = self.rng.random_range(1..=2);
+        let provider = PROVIDERS
+            .get(self.rng.random_range(0..PROVIDERS.len()))
+            .copied()
+            .unwrap_or("DEMO0000");
+        Action::Pay {
+            id,
+            sequence,
+            provider,
+        }
+    }
+
+    /// Two or three actions on one request, to run at once: where races
+    /// matter (a cancel, an expiry and a payment's message about the same
+    /// request).
+    pub fn draw_race(&mut self) -> Vec<Action> {
+        let Some(target) = self.pick_known() else {
+            return Vec::new();
+        };
+        let count = self.rng.random_range(2..=3);
+        let mut actions = Vec::new();
+        for _ in 0..count {
+            let action = match self.rng.random_range(0..100) {
+                0..30 => Some(Action::Cancel(target)),
+                30..60 => self
+                    .take_message_about(target)
+                    .or_else(|| self.draw_message())
+                    .map(Action::Deliver),
+                60..80 => Some(Action::Expire),
+                80..92 => Some(self.draw_pay(target)),
+                _ => Some(Action::Recover),
+            };
+            actions.extend(action);
+        }
+        actions
+    }
+
+    /// A message on the network about one of `request`'s attempts, ready or
+    /// not (it simply arrives early).
+    fn take_message_about(&mut self, request: PaymentRequestId) -> Option<InFlight> {
+        let mut outside = bank::lock(&self.outside);
+        let about: Vec<usize> = outside
+            .network
+            .iter()
+            .enumerate()
+            .filter(|(_, m)| self.attempts.get(&m.attempt) == Some(&request))
+            .map(|(i, _)| i)
+            .collect();
+        let pick = about
+            .get(outside.rng.random_range(0..about.len().max(1)))
+            .copied()?;
+        Some(outside.network.remove(pick))
     }
 
     fn draw_create(&mut self) -> Action {

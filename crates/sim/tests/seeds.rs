@@ -11,7 +11,7 @@ fn range() -> (u64, u64) {
             let (a, b) = text.split_once("..")?;
             Some((a.trim().parse().ok()?, b.trim().parse().ok()?))
         })
-        .unwrap_or((0, 200))
+        .unwrap_or((0, 100))
 }
 
 #[test]
