@@ -54,6 +54,50 @@ pub struct OsEntropy;
 
 impl Entropy for OsEntropy {
     fn fill(&mut self, buffer: &mut [u8]) {
+        #[cfg(feature = "sim-entropy")]
+        if sim_entropy::fill(buffer) {
+            return;
+        }
         rand::rng().fill_bytes(buffer);
+    }
+}
+
+/// The deterministic simulation's seam (`crates/sim`): while a source is
+/// installed on a thread, every random byte `OsEntropy` draws on that thread
+/// comes from it, so one seed replays a whole run (request ids, attempt ids,
+/// notification ids). Only built with the `sim-entropy` feature.
+#[cfg(feature = "sim-entropy")]
+pub mod sim_entropy {
+    use std::cell::RefCell;
+
+    type Source = Box<dyn FnMut(&mut [u8])>;
+
+    thread_local! {
+        static SOURCE: RefCell<Option<Source>> = const { RefCell::new(None) };
+    }
+
+    /// Installs `source` on this thread until the guard is dropped.
+    pub fn install(source: Source) -> Installed {
+        SOURCE.with(|slot| *slot.borrow_mut() = Some(source));
+        Installed(())
+    }
+
+    /// Removes the source when dropped.
+    pub struct Installed(());
+
+    impl Drop for Installed {
+        fn drop(&mut self) {
+            SOURCE.with(|slot| *slot.borrow_mut() = None);
+        }
+    }
+
+    pub(super) fn fill(buffer: &mut [u8]) -> bool {
+        SOURCE.with(|slot| match slot.borrow_mut().as_mut() {
+            Some(source) => {
+                source(buffer);
+                true
+            }
+            None => false,
+        })
     }
 }

@@ -32,7 +32,7 @@ pub fn notifications_for(
     now: OffsetDateTime,
 ) -> Vec<NewNotification> {
     notifications_drawn(request, status, now, &mut |random| {
-        rand::RngCore::fill_bytes(&mut rand::rng(), random);
+        maksa_domain::request::Entropy::fill(&mut crate::clock::OsEntropy, random);
     })
 }
 

@@ -516,6 +516,12 @@ impl PaymentRequests {
             .await?
         {
             Some(Status::Cancelled) => self.keep_key(key).await.map(|()| Status::Cancelled),
+            // Still P: a payment was made between our read and our write, so
+            // the cancel must end in O, not C; a retry decides again.
+            Some(Status::InProcess) => Err(AppError::Unavailable(format!(
+                "payment request {} changed while it was being cancelled; try again",
+                request.id
+            ))),
             Some(other) => Err(AppError::Conflict {
                 code: ErrorCode::InvalidStatusTransition,
                 message: format!(

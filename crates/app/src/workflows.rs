@@ -427,6 +427,22 @@ impl<S: Store + ?Sized> Workflows for S {
         key: Option<&NewIdempotencyKey>,
     ) -> Result<bool, StoreError> {
         let mut work = self.begin().await?;
+        // An expiry or a cancel chose R or C from a read taken before this
+        // transaction; a payment paid since would make it O (some money moved).
+        // Like the status condition below, the decision's other fact is
+        // checked under the request's lock, and a stale decision writes nothing.
+        if matches!(change.to, Status::Expired | Status::Cancelled) {
+            if work.request_for_update(change.id).await?.is_none() {
+                return Ok(false);
+            }
+            let statuses = work.payment_statuses(change.id).await?;
+            if statuses
+                .iter()
+                .any(|(_, status)| *status == Status::Executed)
+            {
+                return Ok(false);
+            }
+        }
         // The status condition makes the change happen at most once, whoever races.
         let write = RequestStatusWrite {
             id: change.id,
