@@ -527,4 +527,3 @@ pub(crate) fn document_date(now: OffsetDateTime, request: &PaymentRequest) -> Of
         .chain([request.created_at, request.status_changed_at])
         .fold(now, OffsetDateTime::max)
 }
-

@@ -189,6 +189,7 @@ impl Hub {
     }
 
     /// The server's whole log (every start of this run).
+    #[allow(dead_code)] // the fault suites' (tests/faults)
     pub fn log_text(&self) -> String {
         std::fs::read_to_string(&self.log).unwrap_or_default()
     }

@@ -97,6 +97,7 @@ struct Inner {
 
 /// One API call of the load and how it was answered, with when: the fault
 /// suites (`tests/faults`) judge the answers around the moment of a fault.
+#[allow(dead_code)] // read by the fault suites (tests/faults)
 #[derive(Debug, Clone)]
 pub struct Call {
     /// `savepaymentrequest`, `cancelpaymentrequest`, `checkpaymentrequeststatus`.
@@ -238,6 +239,7 @@ impl Ledger {
         self.calls.lock().unwrap().push(call);
     }
 
+    #[allow(dead_code)] // the fault suites' (tests/faults)
     pub fn calls(&self) -> Vec<Call> {
         self.calls.lock().unwrap().clone()
     }

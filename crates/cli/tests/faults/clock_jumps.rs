@@ -90,7 +90,10 @@ async fn create(env: &Env, expires_at: OffsetDateTime) -> String {
 
 async fn status(env: &Env, id: &str) -> String {
     let answer = env
-        .api_answered("checkpaymentrequeststatus", &json!({ "PaymentRequestId": id }))
+        .api_answered(
+            "checkpaymentrequeststatus",
+            &json!({ "PaymentRequestId": id }),
+        )
         .await;
     answer.text.trim().trim_matches('"').to_owned()
 }
@@ -106,7 +109,10 @@ fn element<'a>(xml: &'a str, name: &str) -> Option<&'a str> {
 async fn clock_set_back_expires_nothing_early_delays_no_retry_and_dates_receipts_sanely() {
     let _ = rustls::crypto::ring::default_provider().install_default();
     if !Path::new(FAKETIME).exists() {
-        return missing(&format!("no {FAKETIME} (Debian's libfaketime)"), "fault suites");
+        return missing(
+            &format!("no {FAKETIME} (Debian's libfaketime)"),
+            "fault suites",
+        );
     }
     let back = env_number("MAKSA_FAULT_CLOCK_BACK_SECONDS").unwrap_or(600) as i64;
     let dir = tempfile::tempdir().unwrap();
@@ -119,7 +125,10 @@ async fn clock_set_back_expires_nothing_early_delays_no_retry_and_dates_receipts
     let mut hub = Hub::prepare(dir.path(), &url, sink_port);
     hub.env = vec![
         ("LD_PRELOAD".into(), FAKETIME.into()),
-        ("FAKETIME_TIMESTAMP_FILE".into(), clock_file.display().to_string()),
+        (
+            "FAKETIME_TIMESTAMP_FILE".into(),
+            clock_file.display().to_string(),
+        ),
         ("FAKETIME_CACHE_DURATION".into(), "1".into()),
         ("FAKETIME_DONT_FAKE_MONOTONIC".into(), "1".into()),
     ];
@@ -243,13 +252,19 @@ async fn clock_set_back_expires_nothing_early_delays_no_retry_and_dates_receipts
          retries delivered {} after the sink came up\n\
          requests past their ExpiryDate still P on the set-back clock: {still_p} of {}\n\
          expired {} after the clock was set right; seen R before their ExpiryDate: {}",
-        delivered_after.map_or("never (30 s)".into(), |d| format!("{:.1} s", d.as_secs_f64())),
+        delivered_after.map_or("never (30 s)".into(), |d| format!(
+            "{:.1} s",
+            d.as_secs_f64()
+        )),
         expiring.len(),
         expired_in.map_or("not (30 s)".into(), |d| format!("{:.1} s", d.as_secs_f64())),
         early.len(),
     );
     hub.kill();
-    assert!(early.is_empty(), "expired before their ExpiryDate: {early:?}");
+    assert!(
+        early.is_empty(),
+        "expired before their ExpiryDate: {early:?}"
+    );
     assert!(
         delivered_after.is_some(),
         "the retries scheduled before the clock went back were not delivered within 30 s"

@@ -104,7 +104,9 @@ async fn sqlite_refuses_writes_on_a_full_disk_keeps_reading_and_resumes_by_itsel
         .unwrap();
     tokio::time::sleep(Duration::from_secs(full_seconds)).await;
     // A status page of the payer's, a read, while the disk is full.
-    let ready = reqwest::get(format!("{}/ready", run.env.http)).await.unwrap();
+    let ready = reqwest::get(format!("{}/ready", run.env.http))
+        .await
+        .unwrap();
     let ready_status = ready.status().as_u16();
     std::fs::remove_file(&filler).unwrap();
     let freed_at = Instant::now();
@@ -132,9 +134,16 @@ async fn sqlite_refuses_writes_on_a_full_disk_keeps_reading_and_resumes_by_itsel
     for call in &full_writes {
         if call.status == Some(503) {
             assert_eq!(call.code.as_deref(), Some("STORAGE_FULL"), "{call:?}");
-            assert!(call.retry_after.is_some(), "503 without Retry-After: {call:?}");
+            assert!(
+                call.retry_after.is_some(),
+                "503 without Retry-After: {call:?}"
+            );
         }
-        assert_ne!(call.status, Some(500), "a full disk is not a defect: {call:?}");
+        assert_ne!(
+            call.status,
+            Some(500),
+            "a full disk is not a defect: {call:?}"
+        );
     }
     assert!(
         full_writes.iter().any(|c| c.status == Some(503)),
@@ -144,7 +153,10 @@ async fn sqlite_refuses_writes_on_a_full_disk_keeps_reading_and_resumes_by_itsel
         full_reads.iter().any(|c| c.status == Some(200)),
         "no status read answered while the disk was full"
     );
-    assert_eq!(ready_status, 200, "a full disk does not latch the node: /ready");
+    assert_eq!(
+        ready_status, 200,
+        "a full disk does not latch the node: /ready"
+    );
     // Resumed by itself: writes sent after the space came back succeed.
     assert!(
         after_writes.iter().any(|c| c.status == Some(200)),

@@ -100,7 +100,9 @@ async fn sqlite_latches_after_a_failed_fsync_and_acknowledges_nothing_it_could_n
         .min()
         .unwrap();
     tokio::time::sleep(Duration::from_secs(latched_seconds)).await;
-    let ready = reqwest::get(format!("{}/ready", run.env.http)).await.unwrap();
+    let ready = reqwest::get(format!("{}/ready", run.env.http))
+        .await
+        .unwrap();
     let ready_status = ready.status().as_u16();
     let ready_text = ready.text().await.unwrap();
     let latched_until = Instant::now();
@@ -124,7 +126,9 @@ async fn sqlite_latches_after_a_failed_fsync_and_acknowledges_nothing_it_could_n
         "{before} calls before the fault; fsync failures injected: {}\n\
          writes between the fault and the first refusal seen ({:.2} s): {}\n\
          writes while latched ({:.1} s): {}\nreads while latched: {}\n/ready while latched: {ready_status} {}",
-        std::fs::metadata(&failed_marks).map(|m| m.len()).unwrap_or(0),
+        std::fs::metadata(&failed_marks)
+            .map(|m| m.len())
+            .unwrap_or(0),
         (seen - fault_at).as_secs_f64(),
         tally(&writes(&window).collect::<Vec<_>>()),
         (latched_until - seen).as_secs_f64(),
@@ -140,7 +144,10 @@ async fn sqlite_latches_after_a_failed_fsync_and_acknowledges_nothing_it_could_n
         );
         if call.status == Some(503) {
             assert_eq!(call.code.as_deref(), Some("STORAGE_FAILED"), "{call:?}");
-            assert!(call.retry_after.is_some(), "503 without Retry-After: {call:?}");
+            assert!(
+                call.retry_after.is_some(),
+                "503 without Retry-After: {call:?}"
+            );
         }
     }
     assert!(

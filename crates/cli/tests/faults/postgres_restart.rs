@@ -186,7 +186,9 @@ async fn postgres_restarted_and_unreachable_under_load_loses_nothing_and_resumes
     cluster.stop("fast").unwrap();
     let away_at = Instant::now();
     tokio::time::sleep(Duration::from_secs(away_seconds)).await;
-    let ready = reqwest::get(format!("{}/ready", run.env.http)).await.unwrap();
+    let ready = reqwest::get(format!("{}/ready", run.env.http))
+        .await
+        .unwrap();
     let ready_status = ready.status().as_u16();
     let backoffs_away = metric(&run.env, "maksa_worker_backoffs_total")
         .await
@@ -213,10 +215,7 @@ async fn postgres_restarted_and_unreachable_under_load_loses_nothing_and_resumes
     let away_all: Vec<_> = away.iter().collect();
     let after = run.calls_sent(back_at + Duration::from_secs(1), Instant::now());
     let after_writes: Vec<_> = writes(&after).collect();
-    let worker_lines = log_away
-        .iter()
-        .filter(|l| l.contains("paused"))
-        .count();
+    let worker_lines = log_away.iter().filter(|l| l.contains("paused")).count();
     let slowest = away
         .iter()
         .filter(|c| c.status.is_some())
@@ -236,7 +235,10 @@ async fn postgres_restarted_and_unreachable_under_load_loses_nothing_and_resumes
         if let Some(status) = call.status {
             assert_eq!(status, 503, "while the database is away: {call:?}");
             assert_eq!(call.code.as_deref(), Some("UNAVAILABLE"), "{call:?}");
-            assert!(call.retry_after.is_some(), "503 without Retry-After: {call:?}");
+            assert!(
+                call.retry_after.is_some(),
+                "503 without Retry-After: {call:?}"
+            );
         }
     }
     assert!(
