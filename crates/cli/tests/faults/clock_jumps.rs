@@ -107,6 +107,7 @@ fn element<'a>(xml: &'a str, name: &str) -> Option<&'a str> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn clock_set_back_expires_nothing_early_delays_no_retry_and_dates_receipts_sanely() {
+    let _serial = crate::scenario::SERIAL.lock().await;
     let _ = rustls::crypto::ring::default_provider().install_default();
     if !Path::new(FAKETIME).exists() {
         return missing(

@@ -56,6 +56,7 @@ fn fill(path: &Path) -> u64 {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sqlite_refuses_writes_on_a_full_disk_keeps_reading_and_resumes_by_itself() {
+    let _serial = crate::scenario::SERIAL.lock().await;
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");
     std::fs::create_dir(&data).unwrap();

@@ -41,6 +41,7 @@ fn build_shim(dir: &Path) -> Result<PathBuf, String> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sqlite_latches_after_a_failed_fsync_and_acknowledges_nothing_it_could_not_flush() {
+    let _serial = crate::scenario::SERIAL.lock().await;
     let dir = tempfile::tempdir().unwrap();
     let library = match build_shim(dir.path()) {
         Ok(library) => library,

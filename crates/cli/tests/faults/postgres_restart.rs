@@ -146,6 +146,7 @@ impl Drop for Cluster {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn postgres_restarted_and_unreachable_under_load_loses_nothing_and_resumes() {
+    let _serial = crate::scenario::SERIAL.lock().await;
     let dir = tempfile::tempdir().unwrap();
     let cluster = match Cluster::init(dir.path()) {
         Ok(cluster) => cluster,

@@ -14,6 +14,11 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use tokio::task::JoinHandle;
 
+/// The suites run one at a time even when the test harness runs them side by
+/// side (`cargo test --workspace`): each loads the 2-core CI machine on its own,
+/// and their figures are meant to be read alone.
+pub static SERIAL: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
 pub struct Run {
     pub name: &'static str,
     pub seed: u64,
