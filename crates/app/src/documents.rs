@@ -30,6 +30,7 @@ use maksa_domain::request::PaymentRequest;
 use maksa_domain::status::Status;
 use serde_json::json;
 use std::sync::Arc;
+use time::OffsetDateTime;
 
 /// Which file of a document.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -333,8 +334,11 @@ impl Documents {
             match self.issue(&owner, id, Issue::Receipt, "hub").await {
                 Ok(Some(_)) => issued = issued.saturating_add(1),
                 Ok(None) => {}
-                Err(AppError::Unavailable(error)) => return Err(StoreError::Unavailable(error)),
-                Err(error) => self.park_receipt(&owner, id, &error).await?,
+                // The storage's failure pauses the worker; it is not the receipt's.
+                Err(error) => match error.as_store_unavailable() {
+                    Some(failure) => return Err(failure),
+                    None => self.park_receipt(&owner, id, &error).await?,
+                },
             }
         }
         Ok(issued)
@@ -453,7 +457,7 @@ impl Documents {
             let (renderer, issuer, issued_at) = (
                 Arc::clone(&self.renderer),
                 self.issuer.clone(),
-                self.clock.now(),
+                document_date(self.clock.now(), &request),
             );
             // The content is made on the blocking pool too: a defect there, like
             // one in the renderer, is a panic of that task, which comes back
@@ -508,4 +512,18 @@ impl Documents {
             "request {id}'s documents are being issued by others; try again"
         )))
     }
+}
+
+/// The date a document is issued with: now, but never before the request
+/// was created, last changed status, or any of its payments was made. Once the
+/// clock is set back, "now" can be earlier than all of these; a receipt dated
+/// before the payment it justifies would be wrong on its face
+/// (docs/RELIABILITY.md, "Faults").
+pub(crate) fn document_date(now: OffsetDateTime, request: &PaymentRequest) -> OffsetDateTime {
+    request
+        .payments
+        .iter()
+        .filter_map(|payment| payment.paid_at)
+        .chain([request.created_at, request.status_changed_at])
+        .fold(now, OffsetDateTime::max)
 }

@@ -71,11 +71,13 @@ pub enum ErrorCode {
     RateLimited,
     // Ours.
     Unavailable,
+    StorageFull,
+    StorageFailed,
     Internal,
 }
 
 impl ErrorCode {
-    pub const ALL: [ErrorCode; 51] = [
+    pub const ALL: [ErrorCode; 53] = [
         ErrorCode::InvalidJson,
         ErrorCode::BodyTooLarge,
         ErrorCode::MissingField,
@@ -126,6 +128,8 @@ impl ErrorCode {
         ErrorCode::IdempotencyKeyReused,
         ErrorCode::RateLimited,
         ErrorCode::Unavailable,
+        ErrorCode::StorageFull,
+        ErrorCode::StorageFailed,
         ErrorCode::Internal,
     ];
 
@@ -182,6 +186,8 @@ impl ErrorCode {
             ErrorCode::IdempotencyKeyReused => "IDEMPOTENCY_KEY_REUSED",
             ErrorCode::RateLimited => "RATE_LIMITED",
             ErrorCode::Unavailable => "UNAVAILABLE",
+            ErrorCode::StorageFull => "STORAGE_FULL",
+            ErrorCode::StorageFailed => "STORAGE_FAILED",
             ErrorCode::Internal => "INTERNAL",
         }
     }
@@ -243,6 +249,14 @@ pub enum AppError {
     /// The database could not be reached; the caller may retry.
     #[error("service temporarily unavailable: {0}")]
     Unavailable(String),
+    /// The database's disk is full: nothing was changed; reads still answer,
+    /// and writes succeed again once space is freed.
+    #[error("the hub's disk is full, nothing was changed; try again later: {0}")]
+    StorageFull(String),
+    /// The node's storage failed (a failed fsync): it refuses every write until
+    /// its operator restarts it; reads still answer. Another node may serve.
+    #[error("the hub's storage failed, writes are refused until it is restarted: {0}")]
+    StorageFailed(String),
     /// A defect or corrupt data on our side.
     #[error("internal error: {0}")]
     Internal(String),
@@ -259,7 +273,30 @@ impl AppError {
             | AppError::Conflict { code, .. } => *code,
             AppError::NotFound { .. } => ErrorCode::NotFound,
             AppError::Unavailable(_) => ErrorCode::Unavailable,
+            AppError::StorageFull(_) => ErrorCode::StorageFull,
+            AppError::StorageFailed(_) => ErrorCode::StorageFailed,
             AppError::Internal(_) => ErrorCode::Internal,
+        }
+    }
+
+    /// Whether the failure is the storage's, not the request's (`503`): the
+    /// same request may succeed later, and a worker should pause, not give up
+    /// on the item.
+    pub fn is_unavailable(&self) -> bool {
+        matches!(
+            self,
+            AppError::Unavailable(_) | AppError::StorageFull(_) | AppError::StorageFailed(_)
+        )
+    }
+
+    /// The storage's failure back as the store's error (a worker that called
+    /// a service passes it on); `None` for any other error.
+    pub fn as_store_unavailable(&self) -> Option<StoreError> {
+        match self {
+            AppError::Unavailable(message) => Some(StoreError::Unavailable(message.clone())),
+            AppError::StorageFull(message) => Some(StoreError::Full(message.clone())),
+            AppError::StorageFailed(message) => Some(StoreError::Failed(message.clone())),
+            _ => None,
         }
     }
 
@@ -274,6 +311,8 @@ impl From<StoreError> for AppError {
     fn from(error: StoreError) -> Self {
         match error {
             StoreError::Unavailable(e) => AppError::Unavailable(e),
+            StoreError::Full(e) => AppError::StorageFull(e),
+            StoreError::Failed(e) => AppError::StorageFailed(e),
             StoreError::Conflict(e) | StoreError::Corrupt(e) => AppError::Internal(e),
         }
     }

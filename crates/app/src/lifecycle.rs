@@ -261,15 +261,23 @@ impl Lifecycle {
     /// every minute.
     pub async fn run(self: Arc<Self>, mut stop: watch::Receiver<bool>) {
         let mut tick: u64 = 0;
+        // Rounds in a row whose first steps failed (the database is down, its
+        // disk full): the pause before the next round doubles with each, up to
+        // `MAX_BACKOFF`, so a lost database costs a few log lines and
+        // connection attempts a minute, not a tight loop.
+        let mut failed_rounds: u32 = 0;
         loop {
             if *stop.borrow() {
                 return;
             }
+            let mut failed = false;
             if let Err(error) = self.deliver_due().await {
-                tracing::warn!(%error, "notification delivery paused");
+                failed = true;
+                tracing::warn!(%error, failed_rounds, "notification delivery paused");
             }
             if let Err(error) = self.issue_receipts_due().await {
-                tracing::warn!(%error, "receipts paused");
+                failed = true;
+                tracing::warn!(%error, failed_rounds, "receipts paused");
             }
             if let Err(error) = self.send_payer_mail_due().await {
                 tracing::warn!(%error, "payer e-mail paused");
@@ -306,11 +314,43 @@ impl Lifecycle {
                 }
             }
             tick = tick.wrapping_add(1);
+            failed_rounds = if failed {
+                failed_rounds.saturating_add(1)
+            } else {
+                0
+            };
+            let pause = backoff(failed_rounds);
+            if failed {
+                self.metrics.worker_backoff(pause);
+            }
+            // A wake (a write succeeded, so the database is back) ends a pause early.
             tokio::select! {
                 _ = self.wake.notified() => {}
-                _ = tokio::time::sleep(StdDuration::from_secs(1)) => {}
+                _ = tokio::time::sleep(pause) => {}
                 _ = stop.changed() => {}
             }
         }
+    }
+}
+
+/// The longest pause of the workers between rounds while the database fails.
+const MAX_BACKOFF: StdDuration = StdDuration::from_secs(30);
+
+/// The pause after `failed_rounds` failed rounds in a row: 1 s when all is
+/// well, then 2, 4, 8, 16 s, and 30 s from the fifth failure on.
+fn backoff(failed_rounds: u32) -> StdDuration {
+    let seconds = 1u64.checked_shl(failed_rounds.min(16)).unwrap_or(u64::MAX);
+    StdDuration::from_secs(seconds).min(MAX_BACKOFF)
+}
+
+#[cfg(test)]
+mod backoff_tests {
+    use super::*;
+
+    #[test]
+    fn the_workers_pause_doubles_while_rounds_fail_and_is_capped() {
+        let pauses: Vec<u64> = (0..8).map(|n| backoff(n).as_secs()).collect();
+        assert_eq!(pauses, [1, 2, 4, 8, 16, 30, 30, 30]);
+        assert_eq!(backoff(u32::MAX), MAX_BACKOFF);
     }
 }

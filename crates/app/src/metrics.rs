@@ -19,6 +19,10 @@ pub struct Metrics {
     dead: AtomicU64,
     expiries: AtomicU64,
     recovered: AtomicU64,
+    /// Worker rounds that failed and were followed by a longer pause, and the
+    /// seconds paused in all (lifecycle's back-off).
+    worker_backoffs: AtomicU64,
+    worker_backoff_seconds: AtomicU64,
     card_day_mismatches: AtomicU64,
     /// (door, method) → calls refused over a rate limit; both from fixed sets.
     rate_limited: Mutex<BTreeMap<(&'static str, &'static str), u64>>,
@@ -62,6 +66,13 @@ impl Metrics {
 
     pub fn recovered(&self) {
         self.recovered.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// The workers' round failed; they pause `pause` before the next.
+    pub fn worker_backoff(&self, pause: Duration) {
+        self.worker_backoffs.fetch_add(1, Ordering::Relaxed);
+        self.worker_backoff_seconds
+            .fetch_add(pause.as_secs(), Ordering::Relaxed);
     }
 
     /// A call refused over a rate limit (docs/rate-limits.md).
@@ -113,6 +124,16 @@ impl Metrics {
                 "maksa_attempts_recovered_total",
                 "Open payments settled by a status query.",
                 &self.recovered,
+            ),
+            (
+                "maksa_worker_backoffs_total",
+                "Worker rounds that failed (the database unavailable, its disk full) and were followed by a doubled pause.",
+                &self.worker_backoffs,
+            ),
+            (
+                "maksa_worker_backoff_seconds_total",
+                "Seconds the workers paused after failed rounds.",
+                &self.worker_backoff_seconds,
             ),
             (
                 "maksa_card_day_close_mismatches_total",

@@ -131,6 +131,12 @@ impl RetrySchedule {
         self.delays.get(index).copied()
     }
 
+    /// The longest delay of the schedule: no retry is ever scheduled further
+    /// ahead than this.
+    pub fn longest(&self) -> Duration {
+        self.delays.iter().copied().max().unwrap_or(Duration::ZERO)
+    }
+
     pub fn total(&self) -> Duration {
         self.delays
             .iter()
@@ -271,6 +277,22 @@ impl Notifier {
     pub async fn run_once(&self, batch: u32) -> Result<usize, StoreError> {
         let shared = Arc::new(self.delivery.clone());
         let now = shared.clock.now();
+        // A retry is never scheduled further ahead than the schedule's longest
+        // step: one that is was scheduled before the clock was set back, and
+        // is due now rather than when the wall clock catches up.
+        let horizon = now
+            .saturating_add(shared.schedule.longest())
+            .saturating_add(self.lease);
+        let moved = shared
+            .store
+            .reschedule_notifications_beyond(horizon, now)
+            .await?;
+        if moved > 0 {
+            tracing::warn!(
+                moved,
+                "notifications were due further ahead than any retry step (the clock was set back): due now"
+            );
+        }
         let due = shared
             .store
             .claim_notifications(now, &shared.worker, now.saturating_add(self.lease), batch)

@@ -285,9 +285,10 @@ impl Retention {
     pub async fn erase_all_due(&self, batch: u32, rounds: u32) -> Result<usize, StoreError> {
         let mut total: usize = 0;
         for _ in 0..rounds {
-            let done = self.erase_due(batch).await.map_err(|error| match error {
-                AppError::Unavailable(message) => StoreError::Unavailable(message),
-                other => StoreError::Corrupt(other.to_string()),
+            let done = self.erase_due(batch).await.map_err(|error| {
+                error
+                    .as_store_unavailable()
+                    .unwrap_or_else(|| StoreError::Corrupt(error.to_string()))
             })?;
             total = total.saturating_add(done);
             if done < batch as usize {

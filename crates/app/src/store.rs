@@ -73,13 +73,22 @@ pub use unit_of_work::{
     AttemptUpdate, DeliveryFinish, LockedRequest, PaymentPaid, RequestStatusWrite, UnitOfWork,
 };
 
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, thiserror::Error)]
 pub enum StoreError {
     /// A uniqueness rule was hit (e.g. a request number drawn twice).
     #[error("conflict: {0}")]
     Conflict(String),
     #[error("database unavailable: {0}")]
     Unavailable(String),
+    /// The database's disk is full (SQLite `SQLITE_FULL`, PostgreSQL SQLSTATE
+    /// 53100): nothing of the write stayed; it may succeed once space is freed.
+    #[error("the database's disk is full: {0}")]
+    Full(String),
+    /// The storage failed in a way that leaves what is on disk unknown (an
+    /// fsync or write error). The adapter refuses every later write until the
+    /// node is restarted (docs/RELIABILITY.md, "Faults").
+    #[error("the database's storage failed: {0}")]
+    Failed(String),
     #[error("stored data cannot be read: {0}")]
     Corrupt(String),
 }
@@ -615,6 +624,27 @@ pub trait OutboxStore: Send + Sync {
 
     /// Pending and dead notifications (the backlog the metrics show).
     async fn notification_backlog(&self) -> Result<(u64, u64), StoreError>;
+
+    /// Makes every pending notification due later than `horizon` due at `now`,
+    /// answering how many. `horizon` is `now` plus the retry schedule's
+    /// longest step (and a lease): a retry scheduled further ahead than that
+    /// was scheduled by a clock that has since been set back, and would
+    /// otherwise wait until the wall clock caught up (docs/RELIABILITY.md,
+    /// "Faults"). A store without it never reschedules.
+    async fn reschedule_notifications_beyond(
+        &self,
+        horizon: OffsetDateTime,
+        now: OffsetDateTime,
+    ) -> Result<u64, StoreError> {
+        let _ = (horizon, now);
+        Ok(0)
+    }
+
+    /// Why this node refuses every write until it is restarted (a failed
+    /// fsync latched it), or `None`. `/ready` reports it.
+    fn storage_failure(&self) -> Option<String> {
+        None
+    }
 }
 
 /// The whole storage port: every aggregate's trait. Implement the traits above;

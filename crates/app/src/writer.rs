@@ -116,9 +116,14 @@ async fn write_batch(store: &dyn Store, batch: Vec<Job>) {
             }
         }
         Err(error) => {
-            let message = error.to_string();
+            // A full disk or a failed storage keeps its kind (its own code on
+            // the wire); anything else fails the batch as unavailable.
+            let each = match error {
+                StoreError::Full(_) | StoreError::Failed(_) => error,
+                other => StoreError::Unavailable(other.to_string()),
+            };
             for reply in replies {
-                let _ = reply.send(Err(StoreError::Unavailable(message.clone())));
+                let _ = reply.send(Err(each.clone()));
             }
         }
     }

@@ -138,7 +138,7 @@ async fn a_full_disk_refuses_creates_with_503_and_the_hub_resumes_when_space_is_
         "a full disk is 503: {}",
         refused.mm_error
     );
-    assert_eq!(refused.mm_error, "UNAVAILABLE", "the refusal says why");
+    assert_eq!(refused.mm_error, "STORAGE_FULL", "the refusal says why");
 
     // Reads keep answering while the disk is full.
     let (status, text) = status_of(&demo.http, &cert, &first).await;

@@ -359,6 +359,16 @@ async fn ready(
     axum::extract::State(state): axum::extract::State<AppState>,
 ) -> axum::response::Response {
     use axum::response::IntoResponse;
+    // A node whose storage failed still answers reads, but must not be sent
+    // writes: a balancer that reads `/ready` takes it out until its restart.
+    if let Some(failure) = state.store.storage_failure() {
+        return (
+            axum::http::StatusCode::SERVICE_UNAVAILABLE,
+            [(axum::http::header::RETRY_AFTER, "60")],
+            format!("STORAGE_FAILED: writes are refused until this node is restarted: {failure}\n"),
+        )
+            .into_response();
+    }
     match state.store.notification_backlog().await {
         Ok(_) => (axum::http::StatusCode::OK, "ready\n").into_response(),
         Err(error) => (

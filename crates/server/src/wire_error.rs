@@ -49,7 +49,9 @@ pub(crate) fn http_status(error: &AppError, profile: WireProfile) -> StatusCode 
         AppError::Forbidden { .. } => StatusCode::FORBIDDEN,
         AppError::NotFound { .. } => StatusCode::NOT_FOUND,
         AppError::Conflict { .. } => StatusCode::CONFLICT,
-        AppError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+        AppError::Unavailable(_) | AppError::StorageFull(_) | AppError::StorageFailed(_) => {
+            StatusCode::SERVICE_UNAVAILABLE
+        }
         AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
     };
     match profile {
@@ -62,6 +64,29 @@ pub(crate) fn http_status(error: &AppError, profile: WireProfile) -> StatusCode 
             same => same,
         },
     }
+}
+
+/// `Retry-After` of a `503`, in seconds: when trying again may help. A lost
+/// database or a full disk may come back within seconds; a node whose storage
+/// failed refuses writes until its operator restarts it, so a caller should
+/// rather wait long (or go to another node).
+pub fn retry_after_seconds(error: &AppError) -> Option<u32> {
+    match error {
+        AppError::Unavailable(_) => Some(2),
+        AppError::StorageFull(_) => Some(10),
+        AppError::StorageFailed(_) => Some(60),
+        _ => None,
+    }
+}
+
+/// Adds `Retry-After` to an answer of `error` when it has one.
+pub fn with_retry_after(mut response: Response, error: &AppError) -> Response {
+    if let Some(seconds) = retry_after_seconds(error) {
+        response
+            .headers_mut()
+            .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+    }
+    response
 }
 
 /// The status of the `precise` profile (the providers' endpoints, which have
@@ -81,7 +106,7 @@ pub(crate) fn message_of(error: &AppError) -> String {
 pub(crate) fn response(error: &AppError, profile: WireProfile) -> Response {
     let status = http_status(error, profile);
     let code = error.code().as_str();
-    if matches!(error, AppError::Unavailable(_) | AppError::Internal(_)) {
+    if error.is_unavailable() || matches!(error, AppError::Internal(_)) {
         tracing::error!(code, error = %message_of(error), "request failed on our side");
     }
     let details: Vec<_> = match error {
@@ -111,7 +136,7 @@ pub(crate) fn response(error: &AppError, profile: WireProfile) -> Response {
         headers.insert(HeaderName::from_static("mm-errormessage"), text);
     }
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    response
+    with_retry_after(response, error)
 }
 
 /// Percent-encodes everything but RFC 3986's unreserved characters (spaces as
@@ -207,5 +232,27 @@ mod tests {
             assert_eq!(http_status(&unknown, profile), 404);
             assert_eq!(http_status(&refused, profile), 401);
         }
+    }
+
+    #[test]
+    fn storage_failures_are_503_with_their_own_code_and_a_retry_hint() {
+        for (error, code, retry) in [
+            (AppError::Unavailable("down".into()), "UNAVAILABLE", "2"),
+            (AppError::StorageFull("full".into()), "STORAGE_FULL", "10"),
+            (
+                AppError::StorageFailed("fsync".into()),
+                "STORAGE_FAILED",
+                "60",
+            ),
+        ] {
+            for profile in [WireProfile::Original, WireProfile::Precise] {
+                let answer = response(&error, profile);
+                assert_eq!(answer.status(), 503, "{code}");
+                assert_eq!(answer.headers()["mm-error"], code);
+                assert_eq!(answer.headers()["retry-after"], retry, "{code}");
+            }
+        }
+        let other = response(&AppError::Internal("bug".into()), WireProfile::Precise);
+        assert!(other.headers().get("retry-after").is_none());
     }
 }

@@ -60,6 +60,10 @@ const INTERNAL_ERROR_CLASS: &str = "XX";
 /// unique violation is a `Conflict`, undecodable or damaged data is `Corrupt`,
 /// everything else (network, server shutting down, pool timeout) means the
 /// database cannot serve us now.
+/// SQLSTATE 53100 `disk_full`: the server could not extend a file; the
+/// statement (and its transaction) left nothing behind.
+const DISK_FULL: &str = "53100";
+
 pub fn store_error(error: sqlx::Error) -> StoreError {
     match error {
         sqlx::Error::Database(database) => {
@@ -72,6 +76,9 @@ pub fn store_error(error: sqlx::Error) -> StoreError {
                 .is_some_and(|code| code.starts_with(INTERNAL_ERROR_CLASS))
             {
                 return StoreError::Corrupt(database.message().to_owned());
+            }
+            if database.code().as_deref() == Some(DISK_FULL) {
+                return StoreError::Full(database.message().to_owned());
             }
             StoreError::Unavailable(database.message().to_owned())
         }

@@ -57,8 +57,12 @@ const WRITERS: usize = 4;
 /// Connections of the status check (`lookup`), besides the pool's.
 const STATUS_CONNECTIONS: usize = 4;
 /// How long a caller waits for a free connection before being told the
-/// database is unavailable.
-const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(10);
+/// database is unavailable. It is also how long a call waits while PostgreSQL
+/// is down: the pool retries a refused connection until this deadline. Short,
+/// so that callers get `503 UNAVAILABLE` with `Retry-After` quickly instead of
+/// a hung request (docs/RELIABILITY.md, "Faults"); 16 connections serve the
+/// doors' reads in milliseconds, so a healthy node never queues this long.
+const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(3);
 
 /// The PostgreSQL store. Cheap to share behind an `Arc`; all methods take `&self`.
 #[derive(Debug, Clone)]
@@ -724,6 +728,23 @@ impl OutboxStore for PostgresStore {
 
     async fn notification_backlog(&self) -> Result<(u64, u64), StoreError> {
         self.lifecycle_notification_backlog().await
+    }
+
+    async fn reschedule_notifications_beyond(
+        &self,
+        horizon: OffsetDateTime,
+        now: OffsetDateTime,
+    ) -> Result<u64, StoreError> {
+        Ok(sqlx::query(
+            "UPDATE notifications SET next_attempt_at = $1 \
+             WHERE state = 'pending' AND next_attempt_at > $2",
+        )
+        .bind(convert::stored_time(now))
+        .bind(convert::stored_time(horizon))
+        .execute(&self.pool)
+        .await
+        .map_err(store_error)?
+        .rows_affected())
     }
 }
 

@@ -115,7 +115,8 @@ impl PostgresStore {
         let rows = sqlx::query(concat!(
             "UPDATE notifications SET lease_owner = $1, lease_until = $2 \
              WHERE id IN (SELECT id FROM notifications WHERE state = 'pending' AND next_attempt_at <= $3 \
-             AND (lease_until IS NULL OR lease_until < $3) ORDER BY next_attempt_at, id LIMIT $4 \
+             AND (lease_until IS NULL OR lease_until < $3 OR lease_until > $5) \
+             ORDER BY next_attempt_at, id LIMIT $4 \
              FOR UPDATE SKIP LOCKED) RETURNING ",
             notification_columns!()
         ))
@@ -123,6 +124,9 @@ impl PostgresStore {
         .bind(stored_time(lease_until))
         .bind(stored_time(now))
         .bind(i64::from(limit))
+        // A lease ending more than a whole lease after the one given now was
+        // taken by a clock ahead of this one (set back since): it is over.
+        .bind(stored_time(lease_until.saturating_add(lease_until - now)))
         .fetch_all(&self.pool)
         .await
         .map_err(store_error)?;

@@ -78,9 +78,19 @@ async fn run(mut connection: SqliteConnection, mut stopped: watch::Receiver<bool
             _ = stopped.wait_for(|stop| *stop) => break,
             _ = ticks.tick() => {}
         }
+        // After a failed write or fsync of the database file, copying more of
+        // the WAL into it (and then restarting the WAL) could make the failed
+        // pages' loss permanent: the checkpointer stops until the restart.
+        if crate::failure::storage_failure().is_some() {
+            continue;
+        }
         // A failure (a full disk, say) leaves the frames in the WAL, where they
         // are durable anyway; the next tick tries again. Told once, not per tick.
-        match checkpoint(&mut connection).await {
+        let result = checkpoint(&mut connection).await;
+        if let Err(error) = &result {
+            crate::convert::latch_if_storage_failed(error);
+        }
+        match result {
             Err(error) if !failing => {
                 tracing::warn!(%error, "the WAL checkpoint failed; retrying every {EVERY:?}");
                 failing = true;

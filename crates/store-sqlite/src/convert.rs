@@ -98,11 +98,39 @@ pub fn currency(code: &str) -> Result<Currency, StoreError> {
 /// SQLite's primary result codes for a damaged file or one that is not a database.
 const SQLITE_CORRUPT: &str = "11";
 const SQLITE_NOTADB: &str = "26";
+/// The disk (or the file's size limit) is full: nothing of the statement stayed.
+const SQLITE_FULL: &str = "13";
+
+/// Extended I/O error codes after which what is on disk is unknown: a write,
+/// an fsync of the file or of its directory, a truncation (`SQLITE_IOERR_WRITE`,
+/// `_FSYNC`, `_DIR_FSYNC`, `_TRUNCATE`). Each latches the node (`failure`).
+const LATCHING_IO_ERRORS: [i64; 4] = [778, 1034, 1290, 1546];
+
+/// The extended result code of a database error, if it has one.
+fn extended_code(database: &dyn sqlx::error::DatabaseError) -> Option<i64> {
+    database.code().and_then(|code| code.parse::<i64>().ok())
+}
+
+/// Whether `error` is one after which the node must stop writing; latches
+/// the process if so. Every sqlx error of this adapter passes here through
+/// [`store_error`]; the checkpointer, which keeps its sqlx errors, calls it too.
+pub fn latch_if_storage_failed(error: &sqlx::Error) -> bool {
+    if let sqlx::Error::Database(database) = error
+        && extended_code(database.as_ref()).is_some_and(|code| LATCHING_IO_ERRORS.contains(&code))
+    {
+        crate::failure::latch(database.message());
+        return true;
+    }
+    false
+}
 
 /// Classifies a sqlx error by kind and code, never by message text: a unique
 /// violation is a `Conflict`, undecodable data is `Corrupt`, everything else
 /// (I/O, locks held too long, a closed pool) means the database cannot serve us.
 pub fn store_error(error: sqlx::Error) -> StoreError {
+    if latch_if_storage_failed(&error) {
+        return StoreError::Failed(error.to_string());
+    }
     match error {
         sqlx::Error::Database(database) => {
             if database.kind() == ErrorKind::UniqueViolation {
@@ -117,6 +145,7 @@ pub fn store_error(error: sqlx::Error) -> StoreError {
                 Some(SQLITE_CORRUPT | SQLITE_NOTADB) => {
                     StoreError::Corrupt(database.message().to_owned())
                 }
+                Some(SQLITE_FULL) => StoreError::Full(database.message().to_owned()),
                 _ => StoreError::Unavailable(database.message().to_owned()),
             }
         }

@@ -95,7 +95,7 @@ impl IdempotencyStore for SqliteStore {
         before: OffsetDateTime,
         limit: u32,
     ) -> Result<u64, StoreError> {
-        let mut writer = self.writer.acquire().await.map_err(store_error)?;
+        let mut writer = self.writer()?.acquire().await.map_err(store_error)?;
         let done = sqlx::query(
             "DELETE FROM idempotency_keys WHERE rowid IN (SELECT rowid FROM idempotency_keys \
              WHERE created_at < ?1 ORDER BY created_at LIMIT ?2)",

@@ -20,6 +20,7 @@ mod console;
 mod convert;
 mod dashboard;
 mod documents;
+mod failure;
 mod idempotency;
 mod kdv;
 mod keys;
@@ -58,6 +59,8 @@ use std::sync::Arc;
 use std::time::Duration;
 use time::OffsetDateTime;
 use unit_of_work::SqliteWork;
+
+pub use failure::storage_failure;
 
 static MIGRATOR: Migrator = sqlx::migrate!("./migrations");
 
@@ -263,12 +266,26 @@ impl SqliteStore {
         self.writer.close().await;
     }
 
-    /// A write transaction holding SQLite's write lock from its first statement.
+    /// A write transaction holding SQLite's write lock from its first statement
+    /// — refused at once when the storage failed (`failure`): no write may
+    /// follow a failed fsync until the node is restarted.
     async fn write(&self) -> Result<Transaction<'static, Sqlite>, StoreError> {
-        self.writer
+        self.writer()?
             .begin_with("BEGIN IMMEDIATE")
             .await
             .map_err(store_error)
+    }
+
+    /// The writer pool, for every write of this store — unless the storage
+    /// failed (`failure`): no write may follow a failed fsync until the node
+    /// is restarted.
+    fn writer(&self) -> Result<&SqlitePool, StoreError> {
+        match storage_failure() {
+            Some(reason) => Err(StoreError::Failed(format!(
+                "{reason} (latched until the node is restarted)"
+            ))),
+            None => Ok(&self.writer),
+        }
     }
 
     async fn request_rows(
@@ -325,6 +342,7 @@ fn unavailable_at(path: &Path, error: sqlx::Error) -> StoreError {
         StoreError::Unavailable(message) => {
             StoreError::Unavailable(format!("{}: {message}", path.display()))
         }
+        StoreError::Full(message) => StoreError::Full(format!("{}: {message}", path.display())),
         other => other,
     }
 }
@@ -457,7 +475,7 @@ impl SqliteStore {
             .collect();
 
         // Held across both attempts below, so no other write slips in between.
-        let mut writer = self.writer.acquire().await.map_err(store_error)?;
+        let mut writer = self.writer()?.acquire().await.map_err(store_error)?;
 
         // First attempt: the whole batch in a few multi-row statements. Numbers
         // and purpose ids are random, so this almost always succeeds.
@@ -938,6 +956,34 @@ impl OutboxStore for SqliteStore {
         limit: u32,
     ) -> Result<Vec<Notification>, StoreError> {
         self.lifecycle_notifications_in_state(state, limit).await
+    }
+
+    fn storage_failure(&self) -> Option<String> {
+        storage_failure().map(str::to_owned)
+    }
+
+    async fn reschedule_notifications_beyond(
+        &self,
+        horizon: OffsetDateTime,
+        now: OffsetDateTime,
+    ) -> Result<u64, StoreError> {
+        // Read first: the write lock only when there is something to move
+        // (almost never), not on every round of the worker.
+        let beyond: bool = sqlx::query_scalar(
+            "SELECT EXISTS (SELECT 1 FROM notifications WHERE state = 'pending' AND next_attempt_at > ?1)",
+        )
+        .bind(convert::micros(horizon)?)
+        .fetch_one(&self.readers)
+        .await
+        .map_err(store_error)?;
+        if !beyond {
+            return Ok(0);
+        }
+        let mut transaction = self.write().await?;
+        let moved =
+            lifecycle::reschedule_notifications_beyond(&mut transaction, horizon, now).await?;
+        transaction.commit().await.map_err(store_error)?;
+        Ok(moved)
     }
 
     async fn resend_notifications(

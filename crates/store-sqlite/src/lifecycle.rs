@@ -120,6 +120,9 @@ impl SqliteStore {
         lease_until: OffsetDateTime,
         limit: u32,
     ) -> Result<Vec<Notification>, StoreError> {
+        // A lease ending more than a whole lease after the one given now was
+        // taken by a clock ahead of this one (set back since): it is over.
+        let lease_horizon = micros(lease_until.saturating_add(lease_until - now))?;
         let now = micros(now)?;
         let lease_until = micros(lease_until)?;
         let mut transaction = self.write().await?;
@@ -127,7 +130,8 @@ impl SqliteStore {
         let rows = sqlx::query(
             "UPDATE notifications SET lease_owner = ?1, lease_until = ?2 \
              WHERE id IN (SELECT id FROM notifications WHERE state = 'pending' AND next_attempt_at <= ?3 \
-             AND (lease_until IS NULL OR lease_until < ?3) ORDER BY next_attempt_at, id LIMIT ?4) \
+             AND (lease_until IS NULL OR lease_until < ?3 OR lease_until > ?5) \
+             ORDER BY next_attempt_at, id LIMIT ?4) \
              RETURNING id AS n_id, kind, request_id, client, url, status, state, attempts, next_attempt_at, \
              created_at, delivered_at",
         )
@@ -135,6 +139,7 @@ impl SqliteStore {
         .bind(lease_until)
         .bind(now)
         .bind(i64::from(limit))
+        .bind(lease_horizon)
         .fetch_all(&mut *transaction)
         .await
         .map_err(store_error)?;
@@ -340,6 +345,24 @@ impl SqliteStore {
 
 /// Makes dead notifications pending again on `connection` (the caller's
 /// transaction). Attempts are kept: the log shows the whole history of the row.
+/// `OutboxStore::reschedule_notifications_beyond`.
+pub(crate) async fn reschedule_notifications_beyond(
+    connection: &mut SqliteConnection,
+    horizon: OffsetDateTime,
+    now: OffsetDateTime,
+) -> Result<u64, StoreError> {
+    Ok(sqlx::query(
+        "UPDATE notifications SET next_attempt_at = ?1 \
+         WHERE state = 'pending' AND next_attempt_at > ?2",
+    )
+    .bind(micros(now)?)
+    .bind(micros(horizon)?)
+    .execute(connection)
+    .await
+    .map_err(store_error)?
+    .rows_affected())
+}
+
 pub(crate) async fn resend_notifications(
     connection: &mut SqliteConnection,
     ids: Option<&[Uuid]>,

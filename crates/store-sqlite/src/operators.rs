@@ -258,7 +258,7 @@ impl OperatorStore for SqliteStore {
         sqlx::query("UPDATE operator_sessions SET last_seen = ?2 WHERE id = ?1 AND last_seen < ?2")
             .bind(id)
             .bind(micros(at)?)
-            .execute(&self.writer)
+            .execute(self.writer()?)
             .await
             .map_err(store_error)?;
         Ok(())
@@ -271,7 +271,7 @@ impl OperatorStore for SqliteStore {
         )
         .bind(name)
         .bind(step)
-        .execute(&self.writer)
+        .execute(self.writer()?)
         .await
         .map_err(store_error)?;
         Ok(done.rows_affected() == 1)

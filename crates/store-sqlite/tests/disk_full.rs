@@ -1,5 +1,5 @@
 //! A full disk is a failed write, not a broken store: the write that hits it is
-//! rolled back and answered with `Unavailable`, reads keep working, and as soon
+//! rolled back and answered with `Full`, reads keep working, and as soon
 //! as there is space again the next write succeeds — without reopening the store.
 //!
 //! The data directory is a small tmpfs this test mounts (and grows, to "free
@@ -115,8 +115,8 @@ async fn a_full_disk_fails_the_write_and_the_next_write_works_once_space_returns
         assert!(seed < 100_000, "2 MB never filled up");
     };
     assert!(
-        matches!(failure, StoreError::Unavailable(_)),
-        "a full disk is `Unavailable`, got {failure:?}"
+        matches!(failure, StoreError::Full(_)),
+        "a full disk is `Full` (STORAGE_FULL on the wire), got {failure:?}"
     );
     assert!(
         !acknowledged.is_empty(),

@@ -44,6 +44,9 @@ pub struct Hub {
     child: Option<Child>,
     /// How many times the server was started.
     pub starts: u64,
+    /// Extra environment of the server process (the fault suites: an
+    /// `LD_PRELOAD`ed fault, a fake clock).
+    pub env: Vec<(String, String)>,
 }
 
 impl Hub {
@@ -122,6 +125,7 @@ impl Hub {
             dir: dir.to_owned(),
             child: None,
             starts: 0,
+            env: Vec::new(),
         }
     }
 
@@ -145,6 +149,7 @@ impl Hub {
             .args(["serve", "--config"])
             .arg(&self.config)
             .env("RUST_LOG", "warn")
+            .envs(self.env.iter().map(|(k, v)| (k, v)))
             .stdout(Stdio::null())
             .stderr(log)
             .spawn()
@@ -183,6 +188,12 @@ impl Hub {
         }
     }
 
+    /// The server's whole log (every start of this run).
+    #[allow(dead_code)] // the fault suites' (tests/faults)
+    pub fn log_text(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+
     /// The last lines of the server's log (every start of this run).
     pub fn log_tail(&self, lines: usize) -> String {
         let log = std::fs::read_to_string(&self.log).unwrap_or_default();
@@ -207,6 +218,7 @@ impl Drop for Hub {
 pub struct Answer {
     pub status: reqwest::StatusCode,
     pub error: Option<String>,
+    pub retry_after: Option<String>,
     pub text: String,
 }
 
@@ -240,10 +252,16 @@ impl Env {
             .get("mm-error")
             .and_then(|v| v.to_str().ok())
             .map(str::to_owned);
+        let retry_after = response
+            .headers()
+            .get("retry-after")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
         let text = response.text().await?;
         Ok(Answer {
             status,
             error,
+            retry_after,
             text,
         })
     }

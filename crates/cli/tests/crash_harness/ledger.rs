@@ -9,6 +9,7 @@ use std::collections::{HashMap, HashSet};
 use std::fmt;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Instant;
 use time::OffsetDateTime;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -94,10 +95,26 @@ struct Inner {
     ids: Vec<String>,
 }
 
+/// One API call of the load and how it was answered, with when: the fault
+/// suites (`tests/faults`) judge the answers around the moment of a fault.
+#[allow(dead_code)] // read by the fault suites (tests/faults)
+#[derive(Debug, Clone)]
+pub struct Call {
+    /// `savepaymentrequest`, `cancelpaymentrequest`, `checkpaymentrequeststatus`.
+    pub method: &'static str,
+    pub sent: Instant,
+    pub answered: Instant,
+    /// `None`: no answer (the connection failed).
+    pub status: Option<u16>,
+    pub code: Option<String>,
+    pub retry_after: Option<String>,
+}
+
 #[derive(Default)]
 pub struct Ledger {
     inner: Mutex<Inner>,
     pub counts: Counts,
+    calls: Mutex<Vec<Call>>,
     anomalies: Mutex<Vec<Anomaly>>,
     /// Why pay flows stopped short, and how often.
     abandoned: Mutex<HashMap<String, u64>>,
@@ -216,6 +233,15 @@ impl Ledger {
             .collect();
         all.sort();
         all
+    }
+
+    pub fn call(&self, call: Call) {
+        self.calls.lock().unwrap().push(call);
+    }
+
+    #[allow(dead_code)] // the fault suites' (tests/faults)
+    pub fn calls(&self) -> Vec<Call> {
+        self.calls.lock().unwrap().clone()
     }
 
     pub fn anomaly(&self, kind: Kind, request: &str, what: String) {

@@ -3,16 +3,44 @@
 //! recording in the ledger what the hub acknowledged. A call cut off by a kill
 //! acknowledges nothing.
 
-use crate::hub::Env;
-use crate::ledger::{Kind, Ledger, bump};
+use crate::hub::{Answer, Env};
+use crate::ledger::{Call, Kind, Ledger, bump};
 use crate::payer;
 use rand::Rng;
 use rand::rngs::StdRng;
 use serde_json::json;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 use time::OffsetDateTime;
+
+/// An API call of the load, recorded in the ledger with its answer and times.
+async fn call(
+    env: &Env,
+    ledger: &Ledger,
+    method: &'static str,
+    body: &serde_json::Value,
+) -> Result<Answer, reqwest::Error> {
+    let sent = Instant::now();
+    let result = env.api(method, body).await;
+    let (status, code, retry_after) = match &result {
+        Ok(answer) => (
+            Some(answer.status.as_u16()),
+            answer.error.clone(),
+            answer.retry_after.clone(),
+        ),
+        Err(_) => (None, None, None),
+    };
+    ledger.call(Call {
+        method,
+        sent,
+        answered: Instant::now(),
+        status,
+        code,
+        retry_after,
+    });
+    result
+}
 
 async fn pause(rng: &mut StdRng, millis: std::ops::RangeInclusive<u64>) {
     tokio::time::sleep(Duration::from_millis(rng.random_range(millis))).await;
@@ -39,7 +67,7 @@ pub async fn creator(env: Arc<Env>, ledger: Arc<Ledger>, mut rng: StdRng, stop: 
             "ServerResponseUrl": env.sink,
         }}});
         bump(&ledger.counts.create_sent);
-        match env.api("savepaymentrequest", &body).await {
+        match call(&env, &ledger, "savepaymentrequest", &body).await {
             Ok(answer) if answer.status.is_success() => {
                 let id = answer.json()["PaymentRequestId"]
                     .as_str()
@@ -90,13 +118,15 @@ pub async fn canceller(env: Arc<Env>, ledger: Arc<Ledger>, mut rng: StdRng, stop
         bump(&ledger.counts.cancel_sent);
         let body = json!({ "PaymentRequestId": id });
         for _ in 0..300 {
-            match env.api("cancelpaymentrequest", &body).await {
+            match call(&env, &ledger, "cancelpaymentrequest", &body).await {
                 Ok(answer) if answer.status.is_success() => {
                     bump(&ledger.counts.cancelled);
                     ledger.ack_final(&id, 'C', "a cancel answered OK");
                     break;
                 }
-                Ok(answer) if answer.error.as_deref() != Some("UNAVAILABLE") => {
+                // 503 (UNAVAILABLE, STORAGE_FULL, STORAGE_FAILED): nothing
+                // changed, try again; anything else is the hub's refusal.
+                Ok(answer) if answer.status != reqwest::StatusCode::SERVICE_UNAVAILABLE => {
                     bump(&ledger.counts.cancel_refused);
                     break;
                 }
@@ -116,7 +146,7 @@ pub async fn reader(env: Arc<Env>, ledger: Arc<Ledger>, mut rng: StdRng, stop: A
         };
         let known_before = ledger.track(&id).and_then(|t| t.acked_final);
         let body = json!({ "PaymentRequestId": id });
-        let Ok(answer) = env.api("checkpaymentrequeststatus", &body).await else {
+        let Ok(answer) = call(&env, &ledger, "checkpaymentrequeststatus", &body).await else {
             continue;
         };
         bump(&ledger.counts.reads);

@@ -306,8 +306,9 @@ fn receiver_fault(addressing: &Addressing, error: &AppError) -> Response {
         SoapFaultCode::Receiver,
         &format!("{}: {error}", error.code()),
     );
-    if matches!(error, AppError::Unavailable(_)) {
+    if error.is_unavailable() {
         *response.status_mut() = StatusCode::SERVICE_UNAVAILABLE;
+        response = crate::wire_error::with_retry_after(response, error);
     }
     with_code(response, error.code())
 }
@@ -332,7 +333,10 @@ pub(crate) fn fault_of(error: &AppError, after_submission: bool) -> Option<IvisF
             IvisErrorCode::DestinationUserRightToLow
         }
         ErrorCode::UrlNotRegistered => IvisErrorCode::DestinationIncorrectAddress,
-        ErrorCode::Unavailable | ErrorCode::Internal => return None,
+        ErrorCode::Unavailable
+        | ErrorCode::StorageFull
+        | ErrorCode::StorageFailed
+        | ErrorCode::Internal => return None,
         // Every rule a payment request breaks: the body does not fit what
         // the message type promises.
         _ if matches!(error, AppError::Invalid(_)) => IvisErrorCode::BodyWrongFormat,

@@ -675,6 +675,12 @@ fn components(rules: &CreationRules) -> Value {
     if let Some(headers) = rate_limited.get_mut("headers") {
         set(headers, "Retry-After", component("headers", "Retry-After"));
     }
+    let mut unavailable = error_response(
+        "The database is unreachable (`UNAVAILABLE`), its disk is full (`STORAGE_FULL`) or this node's storage failed and it refuses writes until restarted (`STORAGE_FAILED`); nothing was changed. Retry after `Retry-After` seconds.",
+    );
+    if let Some(headers) = unavailable.get_mut("headers") {
+        set(headers, "Retry-After", component("headers", "Retry-After"));
+    }
     json!({
         "securitySchemes": {
             "mutualTLS": {
@@ -719,7 +725,7 @@ fn components(rules: &CreationRules) -> Value {
             "Unauthenticated": error_response("No usable client certificate (`TLS_REQUIRED`, `CERT_*`)."),
             "TooLarge": error_response("The body is larger than the hub's limit (`BODY_TOO_LARGE`)."),
             "RateLimited": rate_limited,
-            "Unavailable": error_response("The database is unreachable (`UNAVAILABLE`); retry later."),
+            "Unavailable": unavailable,
         },
         "schemas": {
             "Error": {

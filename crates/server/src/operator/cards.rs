@@ -303,7 +303,7 @@ fn app_error(signed: &Signed<'_>, error: &AppError) -> Response {
         AppError::Conflict { .. } | AppError::BadInput { .. } => {
             (StatusCode::CONFLICT, &label::REFUSED_TITLE, "refused")
         }
-        AppError::Unavailable(_) => (
+        AppError::Unavailable(_) | AppError::StorageFull(_) | AppError::StorageFailed(_) => (
             StatusCode::SERVICE_UNAVAILABLE,
             &label::ACQUIRER_UNREACHABLE,
             "unavailable",

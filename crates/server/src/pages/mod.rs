@@ -893,7 +893,10 @@ fn error_page(error: &AppError, prefs: &Prefs) -> Response {
             &label::REFUSED_TITLE,
             &label::REFUSED_TEXT,
         ),
-        AppError::Unavailable(_) | AppError::Internal(_) => (
+        AppError::Unavailable(_)
+        | AppError::StorageFull(_)
+        | AppError::StorageFailed(_)
+        | AppError::Internal(_) => (
             "unavailable",
             &label::UNAVAILABLE_TITLE,
             &label::UNAVAILABLE_TEXT,
@@ -918,7 +921,7 @@ fn error_page(error: &AppError, prefs: &Prefs) -> Response {
     };
     let mut response = respond(status, &document, &csp(""));
     error_code_header(&mut response, error);
-    response
+    crate::wire_error::with_retry_after(response, error)
 }
 
 /// `MM-Error`, as on every other door's answers, so a script can tell refusals apart.

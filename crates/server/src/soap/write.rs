@@ -96,7 +96,7 @@ pub fn answer(body: &str) -> Response {
 /// The message is bounded ([`fault_text`]): whatever a caller sent, a fault
 /// stays small.
 pub fn fault(error: &AppError) -> Response {
-    let ours = matches!(error, AppError::Unavailable(_) | AppError::Internal(_));
+    let ours = error.is_unavailable() || matches!(error, AppError::Internal(_));
     if ours {
         tracing::error!(code = error.code().as_str(), error = %error, "SOAP call failed on our side");
     }
@@ -113,7 +113,7 @@ pub fn fault(error: &AppError) -> Response {
             .headers_mut()
             .insert(HeaderName::from_static("mm-error"), value);
     }
-    response
+    crate::wire_error::with_retry_after(response, error)
 }
 
 #[cfg(test)]
