@@ -630,21 +630,17 @@ pub trait OutboxStore: Send + Sync {
     /// longest step (and a lease): a retry scheduled further ahead than that
     /// was scheduled by a clock that has since been set back, and would
     /// otherwise wait until the wall clock caught up (docs/RELIABILITY.md,
-    /// "Faults"). A store without it never reschedules.
+    /// "Faults"). Required, not defaulted: a wrapper that forgot to pass it on
+    /// would silently never reschedule.
     async fn reschedule_notifications_beyond(
         &self,
         horizon: OffsetDateTime,
         now: OffsetDateTime,
-    ) -> Result<u64, StoreError> {
-        let _ = (horizon, now);
-        Ok(0)
-    }
+    ) -> Result<u64, StoreError>;
 
     /// Why this node refuses every write until it is restarted (a failed
     /// fsync latched it), or `None`. `/ready` reports it.
-    fn storage_failure(&self) -> Option<String> {
-        None
-    }
+    fn storage_failure(&self) -> Option<String>;
 }
 
 /// The whole storage port: every aggregate's trait. Implement the traits above;

@@ -352,6 +352,20 @@ impl OutboxStore for ObservedStore {
     async fn notification_backlog(&self) -> Result<(u64, u64), StoreError> {
         self.inner.notification_backlog().await
     }
+
+    async fn reschedule_notifications_beyond(
+        &self,
+        horizon: OffsetDateTime,
+        now: OffsetDateTime,
+    ) -> Result<u64, StoreError> {
+        self.inner
+            .reschedule_notifications_beyond(horizon, now)
+            .await
+    }
+
+    fn storage_failure(&self) -> Option<String> {
+        self.inner.storage_failure()
+    }
 }
 
 /// The Treasury loop is not measured through this wrapper: it passes through.

@@ -158,6 +158,8 @@ pub fn error_name(error: &AppError) -> String {
         | AppError::Conflict { code, .. } => format!("{code:?}"),
         AppError::NotFound { .. } => "not-found".into(),
         AppError::Unavailable(why) => format!("unavailable ({why})"),
+        AppError::StorageFull(_) => "storage-full".into(),
+        AppError::StorageFailed(_) => "storage-failed".into(),
         AppError::Internal(_) => "internal".into(),
     }
 }

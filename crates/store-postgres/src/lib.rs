@@ -746,6 +746,12 @@ impl OutboxStore for PostgresStore {
         .map_err(store_error)?
         .rows_affected())
     }
+
+    /// Never latched here: PostgreSQL itself stops (PANIC) on a failed fsync
+    /// and replays its WAL on restart, so a write it acknowledged is durable.
+    fn storage_failure(&self) -> Option<String> {
+        None
+    }
 }
 
 #[cfg(test)]

@@ -354,6 +354,22 @@ mod store_port {
                 )
                 .await
         }
+        async fn reschedule_notifications_beyond(
+            &self,
+            horizon: OffsetDateTime,
+            now: OffsetDateTime,
+        ) -> Result<u64, StoreError> {
+            self.faults
+                .gated(
+                    "reschedule_notifications_beyond",
+                    false,
+                    self.inner.reschedule_notifications_beyond(horizon, now),
+                )
+                .await
+        }
+        fn storage_failure(&self) -> Option<String> {
+            self.inner.storage_failure()
+        }
     }
 }
 mod cards_port {
