@@ -464,8 +464,65 @@ impl PaymentRequests {
         actor: String,
         notify: bool,
         key: Option<NewIdempotencyKey>,
-        detail: impl FnOnce(Status, Status) -> serde_json::Value,
+        detail: impl Fn(Status, Status) -> serde_json::Value,
     ) -> Result<Status, AppError> {
+        let mut request = request.clone();
+        // A payment made between our read and our write turns the decision
+        // from C into O; each round decides again from a fresh read. Three
+        // rounds lost in a row would take three payments landing in the gaps.
+        for _ in 0..3 {
+            if let Some(to) = self
+                .cancel_once(&request, &actor, notify, key.as_ref(), &detail)
+                .await?
+            {
+                return Ok(to);
+            }
+            // The status moved between our read and our write: answer from the new one.
+            match self
+                .store
+                .request_status(&request.owner, request.id)
+                .await?
+            {
+                Some(Status::Cancelled) => {
+                    return self.keep_key(key).await.map(|()| Status::Cancelled);
+                }
+                // Still P: a payment was made meanwhile, so the cancel must end
+                // in O, not C (the workflow wrote nothing): decide again.
+                Some(Status::InProcess) => {
+                    request = self
+                        .store
+                        .payment_request(&request.owner, request.id)
+                        .await?
+                        .ok_or_else(AppError::not_found_request)?;
+                }
+                Some(other) => {
+                    return Err(AppError::Conflict {
+                        code: ErrorCode::InvalidStatusTransition,
+                        message: format!(
+                            "payment request {} is in status {other} and cannot be cancelled",
+                            request.id
+                        ),
+                    });
+                }
+                None => return Err(AppError::not_found_request()),
+            }
+        }
+        Err(AppError::Unavailable(format!(
+            "payment request {} kept changing while it was being cancelled; try again",
+            request.id
+        )))
+    }
+
+    /// One try of the cancel decided from `request` as read: the new status, or
+    /// `None` when the request changed since (nothing written).
+    async fn cancel_once(
+        &self,
+        request: &PaymentRequest,
+        actor: &str,
+        notify: bool,
+        key: Option<&NewIdempotencyKey>,
+        detail: &impl Fn(Status, Status) -> serde_json::Value,
+    ) -> Result<Option<Status>, AppError> {
         let refused = |refused: maksa_domain::status::TransitionRefused| AppError::Conflict {
             code: ErrorCode::InvalidStatusTransition,
             message: format!(
@@ -496,41 +553,14 @@ impl PaymentRequests {
                 .collect(),
             audit: AuditEvent {
                 at: now,
-                actor,
+                actor: actor.to_owned(),
                 request_id: Some(request.id),
                 kind: "payment_request.cancelled".into(),
                 detail: detail(request.status, to),
             },
         };
-        if self
-            .store
-            .change_request_status_keyed(&change, key.as_ref())
-            .await?
-        {
-            return Ok(to);
-        }
-        // The status moved between our read and our write: answer from the new one.
-        match self
-            .store
-            .request_status(&request.owner, request.id)
-            .await?
-        {
-            Some(Status::Cancelled) => self.keep_key(key).await.map(|()| Status::Cancelled),
-            // Still P: a payment was made between our read and our write, so
-            // the cancel must end in O, not C; a retry decides again.
-            Some(Status::InProcess) => Err(AppError::Unavailable(format!(
-                "payment request {} changed while it was being cancelled; try again",
-                request.id
-            ))),
-            Some(other) => Err(AppError::Conflict {
-                code: ErrorCode::InvalidStatusTransition,
-                message: format!(
-                    "payment request {} is in status {other} and cannot be cancelled",
-                    request.id
-                ),
-            }),
-            None => Err(AppError::not_found_request()),
-        }
+        let changed = self.store.change_request_status_keyed(&change, key).await?;
+        Ok(changed.then_some(to))
     }
 }
 
