@@ -14,28 +14,7 @@ mod support;
 use serde_json::Value;
 use std::path::Path;
 use std::process::Command;
-use support::{missing, start_demo};
-
-/// A tmpfs mounted for one test, unmounted when dropped.
-struct Tmpfs(std::path::PathBuf);
-
-impl Drop for Tmpfs {
-    fn drop(&mut self) {
-        let _ = Command::new("umount").arg("-l").arg(&self.0).status();
-    }
-}
-
-fn mount_tmpfs(at: &Path, size: &str) -> Result<Tmpfs, String> {
-    let output = Command::new("mount")
-        .args(["-t", "tmpfs", "-o", &format!("size={size}"), "tmpfs"])
-        .arg(at)
-        .output()
-        .map_err(|error| format!("cannot run mount: {error}"))?;
-    if !output.status.success() {
-        return Err(String::from_utf8_lossy(&output.stderr).trim().to_owned());
-    }
-    Ok(Tmpfs(at.to_owned()))
-}
+use support::{missing, mount_tmpfs, start_demo};
 
 /// Free bytes on the filesystem holding `path`, as `df` reports them.
 fn free_bytes(path: &Path) -> u64 {

@@ -317,24 +317,7 @@ async fn to_the_bank(hub: &Hub, browser: &mut Browser, id: &str, bank: &Bank) ->
     let (action, mut fields) = page.form("data-action=\"pay\"");
     set(&mut fields, "provider", bank.code);
     let handoff = browser.post(&absolute(hub, &action), &fields).await;
-    let approve = if handoff.status == StatusCode::SEE_OTHER {
-        let location = handoff.location.unwrap();
-        assert!(!location.contains("notice="), "refused: {location}");
-        browser.get(&absolute(hub, &location)).await
-    } else {
-        assert_eq!(handoff.state(), "handoff", "{}", handoff.html);
-        let (bank_action, bank_fields) = handoff.form("id=\"handoff\"");
-        if handoff.html.contains("method=\"get\"") || handoff.html.contains("method=\"GET\"") {
-            let mut url = url::Url::parse(&absolute(hub, &bank_action)).unwrap();
-            url.query_pairs_mut().extend_pairs(&bank_fields);
-            browser.get(url.as_str()).await
-        } else {
-            browser
-                .post(&absolute(hub, &bank_action), &bank_fields)
-                .await
-        }
-    };
-    assert_eq!(approve.state(), "bank-approve", "{}", approve.html);
+    let approve = follow_handoff(hub, browser, &handoff).await;
     let (_, fields) = approve.form("data-action=\"approve\"");
     let key = fields
         .iter()

@@ -6,13 +6,58 @@
 use crate::hub::{Answer, Env};
 use crate::ledger::{Call, Kind, Ledger, bump};
 use crate::payer;
-use rand::Rng;
 use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
 use serde_json::json;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 use time::OffsetDateTime;
+
+/// The load's seven tasks — two creators, three payers, a canceller and a
+/// reader — each with its own choices drawn from `seed`, running until `stop`.
+pub fn spawn(
+    env: &Arc<Env>,
+    ledger: &Arc<Ledger>,
+    seed: u64,
+    stop: &Arc<AtomicBool>,
+) -> Vec<tokio::task::JoinHandle<()>> {
+    let mut task_seed = 0u64;
+    let mut next_rng = || {
+        task_seed = task_seed.wrapping_add(1);
+        StdRng::seed_from_u64(seed ^ task_seed.wrapping_mul(0x9E37_79B9_7F4A_7C15))
+    };
+    let mut tasks = Vec::new();
+    for _ in 0..2 {
+        tasks.push(tokio::spawn(creator(
+            Arc::clone(env),
+            Arc::clone(ledger),
+            next_rng(),
+            Arc::clone(stop),
+        )));
+    }
+    for _ in 0..3 {
+        tasks.push(tokio::spawn(payer(
+            Arc::clone(env),
+            Arc::clone(ledger),
+            next_rng(),
+            Arc::clone(stop),
+        )));
+    }
+    tasks.push(tokio::spawn(canceller(
+        Arc::clone(env),
+        Arc::clone(ledger),
+        next_rng(),
+        Arc::clone(stop),
+    )));
+    tasks.push(tokio::spawn(reader(
+        Arc::clone(env),
+        Arc::clone(ledger),
+        next_rng(),
+        Arc::clone(stop),
+    )));
+    tasks
+}
 
 /// An API call of the load, recorded in the ledger with its answer and times.
 async fn call(

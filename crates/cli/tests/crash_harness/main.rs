@@ -108,40 +108,7 @@ async fn run(backend: Backend) {
     let stop = Arc::new(AtomicBool::new(false));
 
     // The load: every task with its own seeded choices.
-    let mut tasks = Vec::new();
-    let mut task_seed = 0u64;
-    let mut next_rng = || {
-        task_seed = task_seed.wrapping_add(1);
-        StdRng::seed_from_u64(seed ^ task_seed.wrapping_mul(0x9E37_79B9_7F4A_7C15))
-    };
-    for _ in 0..2 {
-        tasks.push(tokio::spawn(load::creator(
-            Arc::clone(&env),
-            Arc::clone(&ledger),
-            next_rng(),
-            Arc::clone(&stop),
-        )));
-    }
-    for _ in 0..3 {
-        tasks.push(tokio::spawn(load::payer(
-            Arc::clone(&env),
-            Arc::clone(&ledger),
-            next_rng(),
-            Arc::clone(&stop),
-        )));
-    }
-    tasks.push(tokio::spawn(load::canceller(
-        Arc::clone(&env),
-        Arc::clone(&ledger),
-        next_rng(),
-        Arc::clone(&stop),
-    )));
-    tasks.push(tokio::spawn(load::reader(
-        Arc::clone(&env),
-        Arc::clone(&ledger),
-        next_rng(),
-        Arc::clone(&stop),
-    )));
+    let tasks = load::spawn(&env, &ledger, seed, &stop);
 
     // The kills: the server runs 0.3–2.5 s under load, dies, and is started
     // again on the same database after 0–0.3 s.

@@ -9,32 +9,10 @@
 
 use crate::database::Database;
 use crate::scenario::{Run, env_number, sqlite_integrity, tally, wait_for, writes};
-use crate::support::missing;
+use crate::support::{missing, mount_tmpfs};
 use std::io::Write;
 use std::path::Path;
-use std::process::Command;
 use std::time::{Duration, Instant};
-
-/// A tmpfs mounted for one test, unmounted when dropped.
-struct Tmpfs(std::path::PathBuf);
-
-impl Drop for Tmpfs {
-    fn drop(&mut self) {
-        let _ = Command::new("umount").arg("-l").arg(&self.0).status();
-    }
-}
-
-fn mount_tmpfs(at: &Path, size: &str) -> Result<Tmpfs, String> {
-    let output = Command::new("mount")
-        .args(["-t", "tmpfs", "-o", &format!("size={size}"), "tmpfs"])
-        .arg(at)
-        .output()
-        .map_err(|error| format!("cannot run mount: {error}"))?;
-    if !output.status.success() {
-        return Err(String::from_utf8_lossy(&output.stderr).trim().to_owned());
-    }
-    Ok(Tmpfs(at.to_owned()))
-}
 
 /// Writes zeros to `path` until the filesystem refuses more: the disk is full.
 fn fill(path: &Path) -> u64 {

@@ -6,8 +6,7 @@ use crate::database::Database;
 use crate::hub::{Env, Hub};
 use crate::ledger::{Call, Kind, Ledger};
 use crate::{load, verdict};
-use rand::rngs::StdRng;
-use rand::{Rng, SeedableRng};
+use rand::Rng;
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
@@ -66,40 +65,7 @@ impl Run {
         });
         let ledger = Arc::new(Ledger::default());
         let stop = Arc::new(AtomicBool::new(false));
-        let mut tasks = Vec::new();
-        let mut task_seed = 0u64;
-        let mut next_rng = || {
-            task_seed = task_seed.wrapping_add(1);
-            StdRng::seed_from_u64(seed ^ task_seed.wrapping_mul(0x9E37_79B9_7F4A_7C15))
-        };
-        for _ in 0..2 {
-            tasks.push(tokio::spawn(load::creator(
-                Arc::clone(&env),
-                Arc::clone(&ledger),
-                next_rng(),
-                Arc::clone(&stop),
-            )));
-        }
-        for _ in 0..3 {
-            tasks.push(tokio::spawn(load::payer(
-                Arc::clone(&env),
-                Arc::clone(&ledger),
-                next_rng(),
-                Arc::clone(&stop),
-            )));
-        }
-        tasks.push(tokio::spawn(load::canceller(
-            Arc::clone(&env),
-            Arc::clone(&ledger),
-            next_rng(),
-            Arc::clone(&stop),
-        )));
-        tasks.push(tokio::spawn(load::reader(
-            Arc::clone(&env),
-            Arc::clone(&ledger),
-            next_rng(),
-            Arc::clone(&stop),
-        )));
+        let tasks = load::spawn(&env, &ledger, seed, &stop);
         Run {
             name,
             seed,
@@ -214,12 +180,16 @@ pub async fn sqlite_integrity(path: &Path) -> String {
 
 /// The value of an unlabelled counter in `/metrics`.
 pub async fn metric(env: &Env, name: &str) -> Option<u64> {
-    let text = reqwest::get(format!("{}/metrics", env.http))
-        .await
-        .ok()?
-        .text()
+    // On the TLS listener: the plain one is the payers', where `/metrics` is
+    // not found. A page that does not answer fails here, not as a zero.
+    let response = env
+        .rest
+        .get(format!("{}/metrics", env.https))
+        .send()
         .await
         .ok()?;
+    assert_eq!(response.status().as_u16(), 200, "GET /metrics over TLS");
+    let text = response.text().await.ok()?;
     text.lines().find_map(|line| {
         line.strip_prefix(name)?
             .strip_prefix(' ')?

@@ -221,3 +221,25 @@ pub fn stdout_of(what: &str, output: std::process::Output) -> String {
     eprintln!("── {what}\n{stdout}");
     stdout
 }
+
+/// A tmpfs mounted for one test (needs root), unmounted when dropped.
+pub struct Tmpfs(PathBuf);
+
+impl Drop for Tmpfs {
+    fn drop(&mut self) {
+        let _ = Command::new("umount").arg("-l").arg(&self.0).status();
+    }
+}
+
+/// Mounts a tmpfs of `size` (as `mount -o size=` takes it) at `at`.
+pub fn mount_tmpfs(at: &Path, size: &str) -> Result<Tmpfs, String> {
+    let output = Command::new("mount")
+        .args(["-t", "tmpfs", "-o", &format!("size={size}"), "tmpfs"])
+        .arg(at)
+        .output()
+        .map_err(|error| format!("cannot run mount: {error}"))?;
+    if !output.status.success() {
+        return Err(String::from_utf8_lossy(&output.stderr).trim().to_owned());
+    }
+    Ok(Tmpfs(at.to_owned()))
+}

@@ -477,8 +477,10 @@ fn answer_with_location(mut page: Page, location: String) -> Page {
 pub async fn follow_handoff(hub: &Hub, browser: &mut Browser, handoff: &Page) -> Page {
     let approve = if handoff.status == StatusCode::SEE_OTHER {
         let location = handoff.location.clone().unwrap();
+        assert!(!location.contains("notice="), "refused: {location}");
         browser.get(&absolute(hub, &location)).await
     } else {
+        assert_eq!(handoff.state(), "handoff", "{}", handoff.html);
         let (bank_action, bank_fields) = handoff.form("id=\"handoff\"");
         if handoff.html.contains("method=\"get\"") || handoff.html.contains("method=\"GET\"") {
             let mut url = url::Url::parse(&absolute(hub, &bank_action)).unwrap();
