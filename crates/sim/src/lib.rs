@@ -11,6 +11,7 @@
 pub mod bank;
 pub mod check;
 pub mod faulty;
+pub mod model;
 pub mod trace;
 pub mod turnstile;
 pub mod world;
@@ -18,6 +19,7 @@ pub mod world;
 use crate::bank::{OrderState, Outside};
 use crate::check::{Acked, Observer, Tally};
 use crate::faulty::{FaultCounts, FaultRates, Faults};
+use crate::model::{MemoryStore, Snapshot};
 use crate::trace::Trace;
 use crate::turnstile::Turnstile;
 use crate::world::{Action, World};
@@ -34,10 +36,21 @@ use time::macros::datetime;
 /// The catalogue the simulated hub runs (the demo's: one-payee and two-payee steps).
 const CATALOG: &str = include_str!("../../../demo/catalog.toml");
 
+/// Which store the simulated hub runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    /// The in-memory model of the storage port (`model`): the default, fast.
+    Model,
+    /// The real SQLite adapter on tmpfs: slower, the check that the model and
+    /// the adapter agree (the same seed gives the same trace on both).
+    Sqlite,
+}
+
 #[derive(Debug, Clone, Copy)]
 pub struct Settings {
     /// Scenario steps before the run to quiescence.
     pub steps: u32,
+    pub backend: Backend,
     pub faults: FaultRates,
     /// Keep the trace's lines (for `--verbose`).
     pub keep_trace: bool,
@@ -47,6 +60,7 @@ impl Default for Settings {
     fn default() -> Self {
         Settings {
             steps: 150,
+            backend: Backend::Model,
             faults: FaultRates {
                 before: 30,
                 after: 150,
@@ -74,11 +88,14 @@ impl SeedReport {
     }
 }
 
-/// A migrated database with the catalogue imported, made once; each seed
-/// runs on a copy of its file (copying a file is far cheaper than migrating).
-pub struct Template {
-    dir: tempfile::TempDir,
-    file: PathBuf,
+/// A store with the catalogue imported, made once; each seed runs on a copy
+/// (for SQLite, of its file: copying a file is far cheaper than migrating).
+pub enum Template {
+    Model(Box<Snapshot>),
+    Sqlite {
+        dir: tempfile::TempDir,
+        file: PathBuf,
+    },
 }
 
 /// Where the databases live: tmpfs when there is one (nothing of a run needs
@@ -102,43 +119,62 @@ fn runtime() -> Result<tokio::runtime::Runtime, String> {
         .map_err(|e| e.to_string())
 }
 
+/// Imports the demo catalogue into `store`, with the same entropy in every
+/// process.
+async fn import_catalog(store: Arc<dyn Store>) -> Result<(), String> {
+    let clock = Arc::new(ManualClock::new(datetime!(2031-03-01 07:00 UTC)));
+    Admin::new(store, clock)
+        .import_catalog(CATALOG)
+        .await
+        .map(|_| ())
+        .map_err(|e| format!("{e:?}"))
+}
+
 impl Template {
-    pub fn prepare() -> Result<Template, String> {
+    pub fn prepare(backend: Backend) -> Result<Template, String> {
+        let mut fixed = stream(0, 4);
+        let _installed = sim_entropy::install(Box::new(move |buffer: &mut [u8]| {
+            fixed.fill_bytes(buffer);
+        }));
+        match backend {
+            Backend::Model => {
+                let store = MemoryStore::new();
+                runtime()?.block_on(import_catalog(Arc::new(store.clone())))?;
+                Ok(Template::Model(Box::new(store.snapshot())))
+            }
+            Backend::Sqlite => Template::prepare_sqlite(),
+        }
+    }
+
+    fn prepare_sqlite() -> Result<Template, String> {
         let dir = tempfile::Builder::new()
             .prefix("maksa-sim-")
             .tempdir_in(scratch())
             .map_err(|e| e.to_string())?;
         let file = dir.path().join("template.sqlite");
-        // Whatever the import draws is the same in every process too.
-        let mut fixed = stream(0, 4);
-        let _installed = sim_entropy::install(Box::new(move |buffer: &mut [u8]| {
-            fixed.fill_bytes(buffer);
-        }));
         runtime()?.block_on(async {
             let store = SqliteStore::open(&file).await.map_err(|e| e.to_string())?;
             store.migrate().await.map_err(|e| e.to_string())?;
             let store = Arc::new(store);
-            let clock = Arc::new(ManualClock::new(datetime!(2031-03-01 07:00 UTC)));
-            Admin::new(store.clone(), clock)
-                .import_catalog(CATALOG)
-                .await
-                .map_err(|e| format!("{e:?}"))?;
+            import_catalog(store.clone()).await?;
             store.close().await;
             Ok::<(), String>(())
         })?;
-        Ok(Template { dir, file })
+        Ok(Template::Sqlite { dir, file })
     }
+}
 
-    /// A fresh copy for one seed (the WAL was checkpointed into the file on close).
-    fn copy(&self, seed: u64) -> Result<(tempfile::TempDir, PathBuf), String> {
-        let dir = tempfile::Builder::new()
-            .prefix(&format!("seed-{seed}-"))
-            .tempdir_in(self.dir.path())
-            .map_err(|e| e.to_string())?;
-        let file = dir.path().join("hub.sqlite");
-        std::fs::copy(&self.file, &file).map_err(|e| e.to_string())?;
-        Ok((dir, file))
-    }
+/// A fresh copy of the SQLite template for one seed (the WAL was checkpointed
+/// into the file on close).
+fn copy_file(template: &Path, seed: u64) -> Result<(tempfile::TempDir, PathBuf), String> {
+    let parent = template.parent().unwrap_or(template);
+    let dir = tempfile::Builder::new()
+        .prefix(&format!("seed-{seed}-"))
+        .tempdir_in(parent)
+        .map_err(|e| e.to_string())?;
+    let file = dir.path().join("hub.sqlite");
+    std::fs::copy(template, &file).map_err(|e| e.to_string())?;
+    Ok((dir, file))
 }
 
 /// The independent streams of one seed (each derived from it, so adding a
@@ -167,11 +203,16 @@ pub fn run_seed(template: &Template, seed: u64, settings: &Settings) -> SeedRepo
             .unwrap_or_else(|e| e.into_inner())
             .fill_bytes(buffer);
     }));
-    let outcome = template.copy(seed).and_then(|(dir, file)| {
-        let answer = runtime()?.block_on(run(&file, seed, settings, &mut report));
-        drop(dir);
-        answer
-    });
+    let outcome = match template {
+        Template::Model(snapshot) => {
+            runtime().and_then(|rt| rt.block_on(run_model(snapshot, seed, settings, &mut report)))
+        }
+        Template::Sqlite { file, .. } => copy_file(file, seed).and_then(|(dir, file)| {
+            let answer = runtime()?.block_on(run_sqlite(&file, seed, settings, &mut report));
+            drop(dir);
+            answer
+        }),
+    };
     if let Err(error) = outcome {
         report
             .violations
@@ -180,7 +221,26 @@ pub fn run_seed(template: &Template, seed: u64, settings: &Settings) -> SeedRepo
     report
 }
 
-async fn run(
+async fn run_model(
+    snapshot: &Snapshot,
+    seed: u64,
+    settings: &Settings,
+    report: &mut SeedReport,
+) -> Result<(), String> {
+    let model = MemoryStore::from_snapshot(snapshot);
+    let inner: Arc<dyn Store> = Arc::new(model.clone());
+    let result = simulate(inner, seed, settings, report).await;
+    // A path that reached a part of the port the model does not hold ran on
+    // answers that mean nothing: the seed fails, naming the part.
+    for operation in model.refused() {
+        report.violations.push(format!(
+            "the hub called {operation}, which the store model does not hold"
+        ));
+    }
+    result
+}
+
+async fn run_sqlite(
     file: &Path,
     seed: u64,
     settings: &Settings,

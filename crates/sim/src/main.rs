@@ -3,13 +3,27 @@
 //! `--seed N` runs one seed (with `--verbose`, its trace); `--seeds A..B` a
 //! range; `--minutes M` as many seeds as fit in M minutes (from the range's
 //! start). Prints every failing seed, seeds per minute and the totals; exits 1
-//! when a seed failed.
+//! when a seed failed. `--store sqlite` runs the seeds on the real SQLite
+//! adapter instead of the in-memory model; `--jobs N` runs N seeds at once,
+//! each on its own thread (a seed's run does not depend on the others).
 
-use clap::Parser;
+use clap::{Parser, ValueEnum};
 use maksa_sim::check::Tally;
-use maksa_sim::{Settings, Template, run_seed};
+use maksa_sim::{Backend, SeedReport, Settings, Template, run_seed};
 use std::process::ExitCode;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::mpsc;
 use std::time::{Duration, Instant};
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum StoreArg {
+    /// The in-memory model of the storage port.
+    Model,
+    /// The SQLite adapter on tmpfs.
+    Sqlite,
+    /// Each seed on both, failing where their traces differ (the model's check).
+    Both,
+}
 
 #[derive(Parser)]
 #[command(about = "Deterministic simulation of the maksa hub")]
@@ -29,6 +43,12 @@ struct Args {
     /// Print each seed's trace.
     #[arg(long)]
     verbose: bool,
+    /// The store the hub runs on.
+    #[arg(long, value_enum, default_value = "model")]
+    store: StoreArg,
+    /// Seeds run at once, each on a thread of its own.
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u64).range(1..=64))]
+    jobs: u64,
 }
 
 fn parse_range(text: &str) -> Result<(u64, u64), String> {
@@ -51,6 +71,10 @@ fn main() -> ExitCode {
     let settings = Settings {
         steps: args.steps,
         keep_trace: args.verbose,
+        backend: match args.store {
+            StoreArg::Model => Backend::Model,
+            StoreArg::Sqlite | StoreArg::Both => Backend::Sqlite,
+        },
         ..Settings::default()
     };
     let (start, end) = match (&args.seed, &args.seeds) {
@@ -68,46 +92,96 @@ fn main() -> ExitCode {
     let deadline = args
         .minutes
         .map(|m| Instant::now() + Duration::from_secs(m.saturating_mul(60)));
-    let template = match Template::prepare() {
+    let template = match Template::prepare(settings.backend) {
         Ok(template) => template,
         Err(error) => {
-            eprintln!("cannot prepare the template database: {error}");
+            eprintln!("cannot prepare the template store: {error}");
             return ExitCode::from(2);
         }
+    };
+    let model = match args.store {
+        StoreArg::Both => match Template::prepare(Backend::Model) {
+            Ok(template) => Some(template),
+            Err(error) => {
+                eprintln!("cannot prepare the model's template: {error}");
+                return ExitCode::from(2);
+            }
+        },
+        StoreArg::Model | StoreArg::Sqlite => None,
     };
     let began = Instant::now();
     let mut ran: u64 = 0;
     let mut failing = Vec::new();
     let mut tally = Tally::default();
     let (mut before, mut after, mut crashes, mut operations) = (0_u64, 0_u64, 0_u64, 0_u64);
-    for seed in start..end {
-        if deadline.is_some_and(|d| Instant::now() >= d) {
-            break;
+    // The workers take the next seed until the range or the time is used up;
+    // this thread prints each report as it arrives.
+    let next = AtomicU64::new(start);
+    let (reports, arrived) = mpsc::channel::<SeedReport>();
+    std::thread::scope(|scope| {
+        for _ in 0..args.jobs {
+            let reports = reports.clone();
+            let (next, template, settings, model) = (&next, &template, &settings, &model);
+            scope.spawn(move || {
+                loop {
+                    if deadline.is_some_and(|d| Instant::now() >= d) {
+                        break;
+                    }
+                    let seed = next.fetch_add(1, Ordering::Relaxed);
+                    if seed >= end {
+                        break;
+                    }
+                    let mut report = run_seed(template, seed, settings);
+                    if let Some(model) = model {
+                        let on_model = Settings {
+                            backend: Backend::Model,
+                            ..*settings
+                        };
+                        let other = run_seed(model, seed, &on_model);
+                        if other.trace_hash != report.trace_hash {
+                            report.violations.push(format!(
+                                "the model ran it differently from SQLite (trace hash {:016x}, SQLite {:016x}): compare `--verbose` with `--store model` and `--store sqlite`",
+                                other.trace_hash, report.trace_hash
+                            ));
+                        }
+                        report.violations.extend(other.violations);
+                    }
+                    if reports.send(report).is_err() {
+                        break;
+                    }
+                }
+            });
         }
-        let report = run_seed(&template, seed, &settings);
-        ran = ran.saturating_add(1);
-        tally.add(&report.tally);
-        before = before.saturating_add(report.faults.failed_before);
-        after = after.saturating_add(report.faults.failed_after);
-        crashes = crashes.saturating_add(report.faults.crashes);
-        operations = operations.saturating_add(report.faults.operations);
-        if args.verbose {
-            for line in &report.trace {
-                println!("{line}");
+        drop(reports);
+        for report in arrived {
+            let seed = report.seed;
+            ran = ran.saturating_add(1);
+            tally.add(&report.tally);
+            before = before.saturating_add(report.faults.failed_before);
+            after = after.saturating_add(report.faults.failed_after);
+            crashes = crashes.saturating_add(report.faults.crashes);
+            operations = operations.saturating_add(report.faults.operations);
+            if args.verbose {
+                for line in &report.trace {
+                    println!("{line}");
+                }
+            }
+            if args.seed.is_some() {
+                println!("seed {seed}: trace hash {:016x}", report.trace_hash);
+            }
+            if !report.passed() {
+                println!("FAILED seed {seed}:");
+                for violation in &report.violations {
+                    println!("  {violation}");
+                }
+                println!(
+                    "  reproduce: cargo run -p maksa-sim --release -- --seed {seed} --verbose"
+                );
+                failing.push(seed);
             }
         }
-        if args.seed.is_some() {
-            println!("seed {seed}: trace hash {:016x}", report.trace_hash);
-        }
-        if !report.passed() {
-            println!("FAILED seed {seed}:");
-            for violation in &report.violations {
-                println!("  {violation}");
-            }
-            println!("  reproduce: cargo run -p maksa-sim --release -- --seed {seed} --verbose");
-            failing.push(seed);
-        }
-    }
+    });
+    failing.sort_unstable();
     let elapsed = began.elapsed();
     // Integers only (the workspace denies float arithmetic).
     let millis = u64::try_from(elapsed.as_millis())
@@ -115,8 +189,10 @@ fn main() -> ExitCode {
         .max(1);
     let per_minute = ran.saturating_mul(60_000) / millis;
     println!(
-        "{ran} seeds ({start}..{}) in {}.{:03} s: {per_minute} seeds/minute; {} passed, {} failed",
+        "{ran} seeds ({start}..{}) on {:?}, {} at once, in {}.{:03} s: {per_minute} seeds/minute; {} passed, {} failed",
         start.saturating_add(ran),
+        args.store,
+        args.jobs,
         millis / 1000,
         millis % 1000,
         ran.saturating_sub(failing.len() as u64),

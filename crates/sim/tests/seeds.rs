@@ -1,29 +1,31 @@
-//! The simulation's CI run: a fixed set of seeds must pass, and a seed run
-//! twice must give the same trace (determinism: a failing seed reproduces).
-//! `MAKSA_SIM_SEEDS=A..B` runs another range.
+//! The simulation's CI run: a fixed set of seeds must pass, a seed run twice
+//! must give the same trace (determinism: a failing seed reproduces), and the
+//! in-memory model must run seeds exactly as the SQLite adapter does.
+//! `MAKSA_SIM_SEEDS=A..B` runs another range; `MAKSA_SIM_COMPARED=A..B` other
+//! seeds on both stores.
 
-use maksa_sim::{Settings, Template, run_seed};
+use maksa_sim::{Backend, Settings, Template, run_seed};
 
 /// Seeds that found a defect, run whatever the range (docs/RELIABILITY.md):
 /// 98 — a cancel decided C from a read taken before the request's first of
 /// two payments was made, and wrote C over a request that had to end in O.
 const REGRESSIONS: [u64; 1] = [98];
 
-fn range() -> (u64, u64) {
-    std::env::var("MAKSA_SIM_SEEDS")
+fn range(variable: &str, default: (u64, u64)) -> (u64, u64) {
+    std::env::var(variable)
         .ok()
         .and_then(|text| {
             let (a, b) = text.split_once("..")?;
             Some((a.trim().parse().ok()?, b.trim().parse().ok()?))
         })
-        .unwrap_or((0, 100))
+        .unwrap_or(default)
 }
 
 #[test]
 fn the_fixed_seeds_keep_every_invariant() {
-    let template = Template::prepare().expect("template database");
+    let template = Template::prepare(Backend::Model).expect("template store");
     let settings = Settings::default();
-    let (start, end) = range();
+    let (start, end) = range("MAKSA_SIM_SEEDS", (0, 500));
     let mut failed = Vec::new();
     for seed in (start..end).chain(
         REGRESSIONS
@@ -48,7 +50,7 @@ fn the_fixed_seeds_keep_every_invariant() {
 
 #[test]
 fn a_seed_replays_exactly() {
-    let template = Template::prepare().expect("template database");
+    let template = Template::prepare(Backend::Model).expect("template store");
     let settings = Settings {
         keep_trace: true,
         ..Settings::default()
@@ -74,4 +76,50 @@ fn a_seed_replays_exactly() {
         first.trace_hash, other.trace_hash,
         "different seeds, same run"
     );
+}
+
+/// The model is only worth its speed if it answers as the adapter does: every
+/// store answer the hub acts on shows in the trace (statuses, refusals, which
+/// attempt won, what was notified), so equal traces mean the hub could not
+/// tell the two stores apart on these seeds.
+#[test]
+fn the_model_runs_seeds_exactly_as_sqlite_does() {
+    let model = Template::prepare(Backend::Model).expect("template store");
+    let sqlite = Template::prepare(Backend::Sqlite).expect("template database");
+    let on_model = Settings {
+        keep_trace: true,
+        ..Settings::default()
+    };
+    let on_sqlite = Settings {
+        backend: Backend::Sqlite,
+        ..on_model
+    };
+    let (start, end) = range("MAKSA_SIM_COMPARED", (0, 20));
+    for seed in start..end {
+        let a = run_seed(&model, seed, &on_model);
+        let b = run_seed(&sqlite, seed, &on_sqlite);
+        assert!(
+            a.passed() && b.passed(),
+            "seed {seed} failed: {:?} {:?}",
+            a.violations,
+            b.violations
+        );
+        if let Some((line, (ours, theirs))) = a
+            .trace
+            .iter()
+            .zip(&b.trace)
+            .enumerate()
+            .find(|(_, (ours, theirs))| ours != theirs)
+        {
+            panic!(
+                "seed {seed}, trace line {line}: the model says\n  {ours}\nSQLite says\n  {theirs}"
+            );
+        }
+        assert_eq!(
+            a.trace.len(),
+            b.trace.len(),
+            "seed {seed}: traces of different length"
+        );
+        assert_eq!(a.trace_hash, b.trace_hash);
+    }
 }
