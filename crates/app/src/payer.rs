@@ -166,7 +166,7 @@ impl Payer {
     }
 
     /// Asks the provider about `attempt` and takes in its answer, if it has one.
-    /// A provider that cannot be reached answers `Unavailable`; an answer that
+    /// A provider that cannot be reached answers `PROVIDER_UNAVAILABLE`; an answer that
     /// does not verify is recorded and refused like any provider message.
     async fn query_provider(&self, attempt: &Attempt) -> Result<Option<Received>, AppError> {
         let Some(connector) = self.connectors.get(&attempt.provider) else {
@@ -178,7 +178,7 @@ impl Payer {
                     .await?,
             )),
             Ok(None) => Ok(None),
-            Err(ProviderError::Unavailable(reason)) => Err(AppError::Unavailable(reason)),
+            Err(ProviderError::Unavailable(reason)) => Err(provider_unavailable(reason)),
             Err(error) => Err(self
                 .refuse(
                     &attempt.provider,
@@ -431,7 +431,7 @@ impl Payer {
                     json!({ "reason": error.to_string() }),
                 )
                 .await?;
-                Err(AppError::Unavailable(format!(
+                Err(provider_unavailable(format!(
                     "the payment provider cannot take payments now: {error}"
                 )))
             }
@@ -539,7 +539,16 @@ impl Payer {
                     .await);
             }
         };
-        match self.query_provider(&attempt).await? {
+        let answer = match self.query_provider(&attempt).await {
+            // Answered to the provider's own message as the hub's outage, so
+            // that the provider sends it again.
+            Err(AppError::Conflict {
+                code: ErrorCode::ProviderUnavailable,
+                message,
+            }) => return Err(AppError::Unavailable(message)),
+            other => other?,
+        };
+        match answer {
             Some(received) => Ok(received),
             None => Ok(Received {
                 request_id: attempt.request_id,
@@ -1040,6 +1049,17 @@ fn conflict(code: ErrorCode, message: &str) -> AppError {
 fn unknown_provider() -> AppError {
     AppError::NotFound {
         message: "no such payment provider".into(),
+    }
+}
+
+/// The provider, not the hub, could not be reached: the payer's page sends
+/// the payer back to choose again (`PROVIDER_UNAVAILABLE`). Kept apart from
+/// `AppError::Unavailable`, the hub's own database being away, which the page
+/// answers as the hub's outage (503) — not as the bank's.
+fn provider_unavailable(reason: String) -> AppError {
+    AppError::Conflict {
+        code: ErrorCode::ProviderUnavailable,
+        message: reason,
     }
 }
 

@@ -538,7 +538,11 @@ impl RequestsConsole {
             match self.payer.recover(&attempt).await {
                 Ok(true) => StatusAnswer::Settled(attempt.state),
                 Ok(false) => StatusAnswer::NoAnswer,
-                Err(error) if error.is_unavailable() => StatusAnswer::Unavailable,
+                Err(error)
+                    if error.is_unavailable() || error.code() == ErrorCode::ProviderUnavailable =>
+                {
+                    StatusAnswer::Unavailable
+                }
                 Err(AppError::Internal(error)) => return Err(AppError::Internal(error)),
                 Err(_) => StatusAnswer::Refused,
             }

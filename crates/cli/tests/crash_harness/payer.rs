@@ -130,48 +130,106 @@ impl Browser {
     async fn send(&mut self, url: &str, form: Option<&[(String, String)]>) -> Option<Page> {
         let deadline = Instant::now() + PATIENCE;
         loop {
-            let mut request = match form {
-                None => self.client.get(url),
-                Some(fields) => self
-                    .client
-                    .post(url)
-                    .header("content-type", "application/x-www-form-urlencoded")
-                    .body(encode(fields)),
-            };
-            if let Some(cookie) = &self.cookie {
-                request = request.header("cookie", cookie);
-            }
-            if let Ok(response) = request.send().await
-                && !response.status().is_server_error()
+            if let Some(page) = self.send_once(url, form).await
+                && !page.status.is_server_error()
             {
-                let status = response.status();
-                let location = response
-                    .headers()
-                    .get("location")
-                    .and_then(|l| l.to_str().ok())
-                    .map(str::to_owned);
-                let cookie = response
-                    .headers()
-                    .get("set-cookie")
-                    .and_then(|c| c.to_str().ok())
-                    .and_then(|c| c.split(';').next())
-                    .map(str::to_owned);
-                if let Ok(html) = response.text().await {
-                    if cookie.is_some() {
-                        self.cookie = cookie;
-                    }
-                    return Some(Page {
-                        status,
-                        location,
-                        html,
-                    });
-                }
+                return Some(page);
             }
             if Instant::now() > deadline {
                 return None;
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
+    }
+
+    /// One step, once: the page as answered, server errors included; `None`
+    /// when no answer came.
+    async fn send_once(&mut self, url: &str, form: Option<&[(String, String)]>) -> Option<Page> {
+        let mut request = match form {
+            None => self.client.get(url),
+            Some(fields) => self
+                .client
+                .post(url)
+                .header("content-type", "application/x-www-form-urlencoded")
+                .body(encode(fields)),
+        };
+        if let Some(cookie) = &self.cookie {
+            request = request.header("cookie", cookie);
+        }
+        let response = request.send().await.ok()?;
+        let status = response.status();
+        let location = response
+            .headers()
+            .get("location")
+            .and_then(|l| l.to_str().ok())
+            .map(str::to_owned);
+        let cookie = response
+            .headers()
+            .get("set-cookie")
+            .and_then(|c| c.to_str().ok())
+            .and_then(|c| c.split(';').next())
+            .map(str::to_owned);
+        let html = response.text().await.ok()?;
+        if cookie.is_some() {
+            self.cookie = cookie;
+        }
+        Some(Page {
+            status,
+            location,
+            html,
+        })
+    }
+}
+
+/// A payer who opened a request's page and presses "pay" later (the fault
+/// suites: the page read before a fault, the press during it).
+#[allow(dead_code)] // the fault suites' (tests/faults)
+pub struct PayLater {
+    browser: Browser,
+    url: String,
+    fields: Vec<(String, String)>,
+}
+
+/// What one press of a button was answered: the status, the `Location`, and
+/// the page's `data-state`.
+#[allow(dead_code)] // the fault suites' (tests/faults)
+#[derive(Debug)]
+pub struct Pressed {
+    pub status: StatusCode,
+    pub location: Option<String>,
+    pub state: Option<String>,
+}
+
+#[allow(dead_code)] // the fault suites' (tests/faults)
+impl PayLater {
+    /// Request `id`'s page, read now; `None` if it shows no pay form.
+    pub async fn open(env: &Env, id: &str) -> Option<PayLater> {
+        let mut browser = Browser::new();
+        let page = browser
+            .send(
+                &format!("{}/Payments/?id={id}&language=ENG", env.http),
+                None,
+            )
+            .await?;
+        let (action, fields) = page.form("data-action=\"pay\"")?;
+        Some(PayLater {
+            browser,
+            url: env.absolute(&action),
+            fields,
+        })
+    }
+
+    /// Presses "pay" once, without repeating on a server error.
+    pub async fn press(mut self) -> Option<Pressed> {
+        let page = self
+            .browser
+            .send_once(&self.url, Some(&self.fields))
+            .await?;
+        Some(Pressed {
+            status: page.status,
+            location: page.location.clone(),
+            state: page.state().map(str::to_owned),
+        })
     }
 }
 

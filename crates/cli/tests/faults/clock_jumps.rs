@@ -21,7 +21,7 @@
 
 use crate::hub::{Env, Hub};
 use crate::ledger::Ledger;
-use crate::scenario::env_number;
+use crate::scenario::{create_request, env_number};
 use crate::support::{free_port, missing};
 use rand::SeedableRng;
 use rand::rngs::StdRng;
@@ -70,22 +70,6 @@ async fn sink_on(port: u16) -> Arc<Mutex<Vec<(Instant, String)>>> {
 fn set_offset(file: &Path, seconds: i64) {
     // libfaketime's relative form: "+0", "-600".
     std::fs::write(file, format!("{seconds:+}\n")).unwrap();
-}
-
-async fn create(env: &Env, expires_at: OffsetDateTime) -> String {
-    let body = json!({"PaymentsDataStructure": {"PaymentRequest": {
-        "ServiceStep": "03G10",
-        "PriceList": [{"Position": "2346", "ItemElementName": "Quantity", "Item": 1}],
-        "AllowedBanks": [{"SwiftCode": "DEMO0000"}],
-        "ExpiryDate": expires_at.format(&Rfc3339).unwrap(),
-        "ServerResponseUrl": env.sink,
-    }}});
-    let answer = env.api_answered("savepaymentrequest", &body).await;
-    assert!(answer.status.is_success(), "create: {}", answer.text);
-    answer.json()["PaymentRequestId"]
-        .as_str()
-        .unwrap()
-        .to_ascii_lowercase()
 }
 
 async fn status(env: &Env, id: &str) -> String {
@@ -147,18 +131,18 @@ async fn clock_set_back_expires_nothing_early_delays_no_retry_and_dates_receipts
     let mut expiring = Vec::new();
     for _ in 0..3 {
         let at = now + time::Duration::seconds(8);
-        expiring.push((create(&env, at).await, at));
+        expiring.push((create_request(&env, at).await, at));
     }
     let mut cancelled = Vec::new();
     for _ in 0..2 {
-        let id = create(&env, now + time::Duration::days(1)).await;
+        let id = create_request(&env, now + time::Duration::days(1)).await;
         let answer = env
             .api_answered("cancelpaymentrequest", &json!({ "PaymentRequestId": id }))
             .await;
         assert!(answer.status.is_success(), "cancel: {}", answer.text);
         cancelled.push(id);
     }
-    let to_pay = create(&env, now + time::Duration::days(1)).await;
+    let to_pay = create_request(&env, now + time::Duration::days(1)).await;
     // Let the first deliveries fail and their retries be scheduled.
     tokio::time::sleep(Duration::from_secs(3)).await;
 

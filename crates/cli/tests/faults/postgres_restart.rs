@@ -8,12 +8,15 @@
 //! and started again. maksa is never restarted.
 //!
 //! While the database is away every call is answered, `503 UNAVAILABLE` with
-//! `Retry-After`, within the pool's acquire timeout; the workers back off
-//! (`maksa_worker_backoffs_total`); afterwards writes succeed again and the
-//! crash harness's verdict finds nothing acknowledged lost or doubled.
+//! `Retry-After`, within the pool's acquire timeout; a payer who presses "pay"
+//! gets the hub's outage page (503), not the notice that the bank is away; the
+//! workers back off (`maksa_worker_backoffs_total`); afterwards writes succeed
+//! again and the crash harness's verdict finds nothing acknowledged lost or
+//! doubled.
 
 use crate::database::Database;
-use crate::scenario::{Run, env_number, metric, tally, writes};
+use crate::payer::PayLater;
+use crate::scenario::{Run, create_request, env_number, metric, tally, writes};
 use crate::support::{free_port, missing};
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -183,10 +186,18 @@ async fn postgres_restarted_and_unreachable_under_load_loses_nothing_and_resumes
         .unwrap_or(0);
     let log_before = run.hub.log_text().lines().count();
 
+    // A payer opens a request's page now and presses "pay" while it is away.
+    let tomorrow = time::OffsetDateTime::now_utc() + time::Duration::days(1);
+    let to_pay = create_request(&run.env, tomorrow).await;
+    let pay_later = PayLater::open(&run.env, &to_pay)
+        .await
+        .expect("the request's page with its pay form");
+
     // Unreachable for a while.
     cluster.stop("fast").unwrap();
     let away_at = Instant::now();
     tokio::time::sleep(Duration::from_secs(away_seconds)).await;
+    let pressed = pay_later.press().await.expect("an answer to \"pay\"");
     let ready = reqwest::get(format!("{}/ready", run.env.http))
         .await
         .unwrap();
@@ -252,6 +263,10 @@ async fn postgres_restarted_and_unreachable_under_load_loses_nothing_and_resumes
         "a call waited {slowest:?} for an unreachable database"
     );
     assert_eq!(ready_status, 503, "/ready while the database is away");
+    // The hub's outage, said as such: not "the bank cannot take payments".
+    assert_eq!(pressed.status.as_u16(), 503, "pay while away: {pressed:?}");
+    assert_eq!(pressed.state.as_deref(), Some("unavailable"), "{pressed:?}");
+    assert!(pressed.location.is_none(), "{pressed:?}");
     assert!(
         backoffs_away > backoffs_before,
         "the workers did not back off ({backoffs_before} → {backoffs_away})"

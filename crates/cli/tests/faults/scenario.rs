@@ -7,10 +7,13 @@ use crate::hub::{Env, Hub};
 use crate::ledger::{Call, Kind, Ledger};
 use crate::{load, verdict};
 use rand::Rng;
+use serde_json::json;
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
 use tokio::task::JoinHandle;
 
 /// The suites run one at a time even when the test harness runs them side by
@@ -197,4 +200,22 @@ pub async fn metric(env: &Env, name: &str) -> Option<u64> {
             .parse()
             .ok()
     })
+}
+
+/// A request of one payment at the demo bank, expiring at `expires_at`, whose
+/// notifications go to the suite's sink; answers its id.
+pub async fn create_request(env: &Env, expires_at: OffsetDateTime) -> String {
+    let body = json!({"PaymentsDataStructure": {"PaymentRequest": {
+        "ServiceStep": "03G10",
+        "PriceList": [{"Position": "2346", "ItemElementName": "Quantity", "Item": 1}],
+        "AllowedBanks": [{"SwiftCode": "DEMO0000"}],
+        "ExpiryDate": expires_at.format(&Rfc3339).unwrap(),
+        "ServerResponseUrl": env.sink,
+    }}});
+    let answer = env.api_answered("savepaymentrequest", &body).await;
+    assert!(answer.status.is_success(), "create: {}", answer.text);
+    answer.json()["PaymentRequestId"]
+        .as_str()
+        .unwrap()
+        .to_ascii_lowercase()
 }

@@ -183,14 +183,18 @@ pub async fn pay(
     {
         Ok(handoff) => handoff_page(&handoff, &prefs),
         Err(AppError::NotFound { .. }) => error_page(&AppError::not_found_request(), &prefs),
+        // The provider could not take the payment (Swedbank V3 unreachable):
+        // the attempt is closed; the payer may choose another bank. (The hub's
+        // own database away is `Unavailable`: the outage page below.)
+        Err(AppError::Conflict {
+            code: ErrorCode::ProviderUnavailable,
+            message,
+        }) => {
+            tracing::warn!(%provider, reason = %message, "a provider could not start a payment");
+            back_to_page(&id, &prefs, Some("PROVIDER_UNAVAILABLE"), None)
+        }
         Err(AppError::Conflict { code, .. } | AppError::BadInput { code, .. }) => {
             back_to_page(&id, &prefs, Some(code.as_str()), None)
-        }
-        // The provider could not take the payment (Swedbank V3 unreachable):
-        // the attempt is closed; the payer may choose another bank.
-        Err(AppError::Unavailable(reason)) => {
-            tracing::warn!(%provider, %reason, "a provider could not start a payment");
-            back_to_page(&id, &prefs, Some("PROVIDER_UNAVAILABLE"), None)
         }
         Err(error) => error_page(&error, &prefs),
     }
@@ -208,9 +212,10 @@ pub async fn refresh(
     };
     match state.payer.refresh(&id).await {
         Ok(_) => back_to_page(&id, &prefs, None, None),
-        Err(AppError::Unavailable(_)) => {
-            back_to_page(&id, &prefs, Some("PROVIDER_UNAVAILABLE"), None)
-        }
+        Err(AppError::Conflict {
+            code: ErrorCode::ProviderUnavailable,
+            ..
+        }) => back_to_page(&id, &prefs, Some("PROVIDER_UNAVAILABLE"), None),
         Err(error) => error_page(&error, &prefs),
     }
 }
