@@ -19,6 +19,8 @@ pub struct Acked {
     pub started: BTreeSet<AttemptId>,
     /// The highest state a provider message was answered with, per attempt.
     pub states: BTreeMap<AttemptId, AttemptState>,
+    /// A key answered with two different requests (seen as it happened).
+    pub key_violations: Vec<String>,
 }
 
 impl Acked {
@@ -83,6 +85,23 @@ pub async fn acked_are_durable(
     Ok(violations)
 }
 
+/// Every request of `owner`, newest first (the checks read the whole store).
+pub async fn all_requests(
+    store: &dyn Store,
+    owner: &ClientId,
+) -> Result<Vec<maksa_app::store::RequestSummary>, String> {
+    store
+        .payment_requests(
+            owner,
+            &RequestFilter {
+                limit: 100_000,
+                ..RequestFilter::default()
+            },
+        )
+        .await
+        .map_err(|e| e.to_string())
+}
+
 /// The statuses seen so far, to check that they only move P → E/R/O/C.
 #[derive(Debug, Default)]
 pub struct Observer {
@@ -102,16 +121,7 @@ impl Observer {
         owner: &ClientId,
     ) -> Result<Vec<String>, String> {
         let mut violations = Vec::new();
-        let requests = store
-            .payment_requests(
-                owner,
-                &RequestFilter {
-                    limit: 100_000,
-                    ..RequestFilter::default()
-                },
-            )
-            .await
-            .map_err(|e| e.to_string())?;
+        let requests = all_requests(store, owner).await?;
         let payments = store
             .payments(
                 owner,
@@ -199,16 +209,7 @@ pub async fn at_quiescence(
     let mut violations = Vec::new();
     let mut tally = Tally::default();
     let err = |e: maksa_app::store::StoreError| e.to_string();
-    let summaries = store
-        .payment_requests(
-            owner,
-            &RequestFilter {
-                limit: 100_000,
-                ..RequestFilter::default()
-            },
-        )
-        .await
-        .map_err(err)?;
+    let summaries = all_requests(store, owner).await?;
     let (orders, received) = {
         let outside = bank::lock(outside);
         (outside.orders.clone(), outside.received.clone())
@@ -358,4 +359,66 @@ pub async fn at_quiescence(
         ));
     }
     Ok((violations, tally))
+}
+
+/// Idempotency keys: each key made at most one request (the requests carry
+/// their key as the payer's name), the one it was answered with, and the
+/// stored key row names that request.
+pub async fn keyed_creates(
+    store: &dyn Store,
+    owner: &ClientId,
+    keys: &BTreeMap<String, crate::world::KeyedCreate>,
+) -> Result<Vec<String>, String> {
+    let err = |e: maksa_app::store::StoreError| e.to_string();
+    let summaries = all_requests(store, owner).await?;
+    let mut made: BTreeMap<String, Vec<PaymentRequestId>> = BTreeMap::new();
+    for summary in &summaries {
+        if let Some(request) = store
+            .payment_request(owner, summary.id)
+            .await
+            .map_err(err)?
+            && let Some(name) = request.terms.payer.name
+            && keys.contains_key(&name)
+        {
+            made.entry(name).or_default().push(request.id);
+        }
+    }
+    let mut violations = Vec::new();
+    let epoch = time::OffsetDateTime::UNIX_EPOCH;
+    for (key, keyed) in keys {
+        let requests = made.get(key).map(Vec::as_slice).unwrap_or_default();
+        if requests.len() > 1 {
+            violations.push(format!(
+                "key {key} made {} requests: {requests:?}",
+                requests.len()
+            ));
+        }
+        if let Some(answered) = keyed.answered
+            && !requests.contains(&answered)
+        {
+            violations.push(format!(
+                "key {key} was answered {answered}, which is not the request made under it ({requests:?})"
+            ));
+        }
+        let record = store
+            .idempotency_record(owner, key, epoch)
+            .await
+            .map_err(err)?;
+        match (record, requests.first()) {
+            (Some(record), Some(request)) if record.result != request.to_string() => violations
+                .push(format!(
+                    "key {key}'s row names {}, but the request made under it is {request}",
+                    record.result
+                )),
+            (Some(record), None) => violations.push(format!(
+                "key {key}'s row names {}, but no request was made under it",
+                record.result
+            )),
+            (None, Some(request)) => violations.push(format!(
+                "request {request} was made under key {key}, which is not stored"
+            )),
+            _ => {}
+        }
+    }
+    Ok(violations)
 }

@@ -295,6 +295,7 @@ async fn simulate(
         observer: Observer::default(),
         known: Vec::new(),
         attempts: std::collections::BTreeMap::new(),
+        keys: std::collections::BTreeMap::new(),
     };
     for step in 0..settings.steps {
         world.trace.set_step(step);
@@ -339,6 +340,7 @@ async fn after_step(world: &mut World, report: &mut SeedReport, when: &str) -> R
     let owner = world.caller.client.clone();
     let mut found = world.observer.observe(world.inner.as_ref(), &owner).await?;
     found.extend(check::acked_are_durable(world.inner.as_ref(), &owner, &world.acked).await?);
+    found.append(&mut world.acked.key_violations);
     for violation in found {
         world.trace.line(format!("VIOLATION {violation}"));
         report.violations.push(format!("{when}: {violation}"));
@@ -406,7 +408,8 @@ async fn quiesce(world: &mut World, report: &mut SeedReport) -> Result<(), Strin
     after_step(world, report, "quiescence").await?;
     let (violations, tally) =
         check::at_quiescence(world.inner.as_ref(), &world.caller.client, &world.outside).await?;
-    for violation in violations {
+    let keyed = check::keyed_creates(world.inner.as_ref(), &world.caller.client, &world.keys);
+    for violation in violations.into_iter().chain(keyed.await?) {
         world.trace.line(format!("VIOLATION {violation}"));
         report
             .violations
@@ -417,34 +420,14 @@ async fn quiesce(world: &mut World, report: &mut SeedReport) -> Result<(), Strin
 }
 
 async fn has_open_requests(world: &World) -> Result<bool, String> {
-    let list = world
-        .inner
-        .payment_requests(
-            &world.caller.client,
-            &maksa_app::store::RequestFilter {
-                limit: 100_000,
-                ..Default::default()
-            },
-        )
-        .await
-        .map_err(|e| e.to_string())?;
+    let list = check::all_requests(world.inner.as_ref(), &world.caller.client).await?;
     Ok(list
         .iter()
         .any(|r| r.status == maksa_domain::status::Status::InProcess))
 }
 
 async fn has_open_attempts(world: &World) -> Result<bool, String> {
-    let list = world
-        .inner
-        .payment_requests(
-            &world.caller.client,
-            &maksa_app::store::RequestFilter {
-                limit: 100_000,
-                ..Default::default()
-            },
-        )
-        .await
-        .map_err(|e| e.to_string())?;
+    let list = check::all_requests(world.inner.as_ref(), &world.caller.client).await?;
     for request in list {
         let attempts = world
             .inner

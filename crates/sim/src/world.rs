@@ -8,6 +8,7 @@ use crate::trace::Trace;
 use maksa_app::auth::Caller;
 use maksa_app::clock::{Clock, ManualClock};
 use maksa_app::error::AppError;
+use maksa_app::idempotency::{DEFAULT_TTL, Idempotency, IdempotencyKey};
 use maksa_app::lifecycle::{Lifecycle, LifecycleSettings};
 use maksa_app::metrics::Metrics;
 use maksa_app::notifications::{Notifier, RetrySchedule};
@@ -19,7 +20,9 @@ use maksa_domain::attempt::AttemptId;
 use maksa_domain::catalog::Catalog;
 use maksa_domain::codes::ProviderCode;
 use maksa_domain::ids::{ClientId, PaymentRequestId};
-use maksa_domain::request::{CreationRules, PaymentRequestInput, PriceListItemInput};
+use maksa_domain::request::{
+    ClientInfoInput, CreationRules, PaymentRequestInput, PriceListItemInput,
+};
 use rand::Rng;
 use rand_chacha::ChaCha8Rng;
 use std::sync::Arc;
@@ -43,6 +46,23 @@ pub struct Services {
     /// its deliveries concurrently, and their order would depend on the
     /// database threads' timing rather than on the seed.
     pub notifier: Notifier,
+    /// The `Idempotency-Key` handling of the doors, with its production TTL,
+    /// as two nodes behind a load balancer have it: each serialises the calls
+    /// with one key in its own process, and the database's key row decides
+    /// between the nodes. A call and its retry racing go to different nodes
+    /// (on one node the second would wait on the first's key lock, a wait
+    /// the turnstile cannot see).
+    pub idempotency: [Idempotency; 2],
+}
+
+/// A create the e-service sent under an `Idempotency-Key`, to send again.
+#[derive(Debug, Clone)]
+pub struct KeyedCreate {
+    pub input: Box<PaymentRequestInput>,
+    /// When the key was first used: retries come within the key's lifetime.
+    pub first_sent: time::OffsetDateTime,
+    /// The request the key was first answered with.
+    pub answered: Option<PaymentRequestId>,
 }
 
 pub struct World {
@@ -62,6 +82,8 @@ pub struct World {
     pub known: Vec<PaymentRequestId>,
     /// The request of each attempt the payer was sent to a bank for.
     pub attempts: std::collections::BTreeMap<AttemptId, PaymentRequestId>,
+    /// Every idempotency key the e-service used, by key.
+    pub keys: std::collections::BTreeMap<String, KeyedCreate>,
 }
 
 pub fn caller() -> Caller {
@@ -83,6 +105,8 @@ pub fn build_services(
 ) -> Services {
     let store: Arc<dyn Store> = Arc::new(FaultyStore::new(Arc::clone(inner), Arc::clone(faults)));
     let clock_dyn: Arc<dyn Clock> = clock.clone();
+    let idempotency =
+        [0, 1].map(|_| Idempotency::new(Arc::clone(&store), clock.clone(), DEFAULT_TTL));
     let requests = PaymentRequests::new(
         Arc::clone(&store),
         Arc::clone(&clock_dyn),
@@ -145,6 +169,7 @@ pub fn build_services(
         payer,
         lifecycle,
         notifier,
+        idempotency,
     }
 }
 
@@ -167,7 +192,8 @@ pub fn error_name(error: &AppError) -> String {
 /// One action of the scenario, with every choice already drawn.
 #[derive(Debug, Clone)]
 pub enum Action {
-    Create(Box<PaymentRequestInput>),
+    /// A create, under an idempotency key (sent to node 0 or 1) or not.
+    Create(Box<PaymentRequestInput>, Option<(String, usize)>),
     Pay {
         id: PaymentRequestId,
         sequence: u16,
@@ -188,6 +214,8 @@ pub struct Effect {
     pub started: Option<(AttemptId, PaymentRequestId)>,
     pub state: Option<(AttemptId, maksa_domain::attempt::AttemptState)>,
     pub cancelled: Option<PaymentRequestId>,
+    /// A keyed create answered with a request.
+    pub keyed: Option<(String, PaymentRequestId)>,
 }
 
 impl Effect {
@@ -210,7 +238,8 @@ pub struct Hub<'a> {
 impl Hub<'_> {
     pub async fn perform(&self, action: Action) -> Effect {
         match action {
-            Action::Create(input) => self.create(&input).await,
+            Action::Create(input, None) => self.create(&input).await,
+            Action::Create(input, Some((key, node))) => self.create_keyed(&input, key, node).await,
             Action::Pay {
                 id,
                 sequence,
@@ -242,6 +271,37 @@ impl Hub<'_> {
                 ..Effect::default()
             },
             Err(error) => Effect::line(format!("create failed {}", error_name(&error))),
+        }
+    }
+
+    /// The same under an `Idempotency-Key`, as the REST door does.
+    async fn create_keyed(&self, input: &PaymentRequestInput, key: String, node: usize) -> Effect {
+        let parsed = match IdempotencyKey::parse(key.as_bytes()) {
+            Ok(parsed) => parsed,
+            Err(error) => {
+                return Effect::line(format!("create {key} refused {}", error_name(&error)));
+            }
+        };
+        let Some(idempotency) = self.services.idempotency.get(node) else {
+            return Effect::line(format!("create {key}: no node {node}"));
+        };
+        match self
+            .services
+            .requests
+            .save_keyed(idempotency, self.caller, input, Some(parsed))
+            .await
+        {
+            Ok(answered) => Effect {
+                lines: vec![format!(
+                    "create {} under {key}{}",
+                    answered.value.id,
+                    if answered.replayed { " (replayed)" } else { "" }
+                )],
+                created: Some(answered.value.id),
+                keyed: Some((key, answered.value.id)),
+                ..Effect::default()
+            },
+            Err(error) => Effect::line(format!("create under {key} failed {}", error_name(&error))),
         }
     }
 
@@ -393,6 +453,18 @@ impl World {
         if let Some(id) = effect.cancelled {
             self.acked.cancelled.insert(id);
         }
+        if let Some((key, id)) = effect.keyed
+            && let Some(keyed) = self.keys.get_mut(&key)
+        {
+            match keyed.answered {
+                None => keyed.answered = Some(id),
+                Some(first) if first != id => self
+                    .acked
+                    .key_violations
+                    .push(format!("key {key} answered {first}, then {id}")),
+                Some(_) => {}
+            }
+        }
     }
 
     /// Runs one action alone.
@@ -479,6 +551,15 @@ impl World {
         let Some(target) = self.pick_known() else {
             return Vec::new();
         };
+        // A client's call and its impatient retry, under one key.
+        if self.rng.random_bool(0.1) {
+            let first = self.draw_keyed_create();
+            let mut retry = first.clone();
+            if let Action::Create(_, Some((_, node))) = &mut retry {
+                *node = 1;
+            }
+            return vec![first, retry];
+        }
         let count = self.rng.random_range(2..=3);
         let mut actions = Vec::new();
         for _ in 0..count {
@@ -514,7 +595,63 @@ impl World {
         Some(outside.network.remove(pick))
     }
 
+    /// A create: new, under a new key half the time; or — a third of the time,
+    /// when there are keys to reuse — a keyed create sent again (a client that
+    /// got no answer, or a replay), now and then with another body.
     fn draw_create(&mut self) -> Action {
+        let now = self.clock.now();
+        // Within the key's lifetime, with an hour to spare: past it the same
+        // key rightly makes a new request.
+        let live: Vec<String> = self
+            .keys
+            .iter()
+            .filter(|(_, k)| now - k.first_sent < DEFAULT_TTL - Duration::hours(1))
+            .map(|(key, _)| key.clone())
+            .collect();
+        if !live.is_empty() && self.rng.random_bool(0.33) {
+            let key = live
+                .get(self.rng.random_range(0..live.len()))
+                .cloned()
+                .unwrap_or_default();
+            let mut input = self
+                .keys
+                .get(&key)
+                .map(|k| k.input.clone())
+                .unwrap_or_default();
+            if self.rng.random_bool(0.1) {
+                // Another request under the same key: refused, whatever happened to the first.
+                input.expiry_date = Some(self.now_text(Duration::minutes(7)));
+            }
+            let node = self.rng.random_range(0..2);
+            return Action::Create(input, Some((key, node)));
+        }
+        if self.rng.random_bool(0.5) {
+            return self.draw_keyed_create();
+        }
+        Action::Create(self.draw_input(), None)
+    }
+
+    /// A new create under a new key; the request carries the key as its payer's
+    /// name, so that the checks can count the requests made under it.
+    fn draw_keyed_create(&mut self) -> Action {
+        let key = format!("sim-key-{}", self.keys.len());
+        let mut input = self.draw_input();
+        input.client_info = Some(ClientInfoInput {
+            client_name: Some(key.clone()),
+            ..ClientInfoInput::default()
+        });
+        self.keys.insert(
+            key.clone(),
+            KeyedCreate {
+                input: input.clone(),
+                first_sent: self.clock.now(),
+                answered: None,
+            },
+        );
+        Action::Create(input, Some((key, 0)))
+    }
+
+    fn draw_input(&mut self) -> Box<PaymentRequestInput> {
         let two_payees = self.rng.random_bool(0.4);
         let quantity = self.rng.random_range(1..=20);
         let price_list = if two_payees {
@@ -545,13 +682,13 @@ impl World {
             ]
         };
         let minutes = self.rng.random_range(5..180);
-        Action::Create(Box::new(PaymentRequestInput {
+        Box::new(PaymentRequestInput {
             service_step: Some(if two_payees { "02Y70" } else { "03G10" }.into()),
             price_list,
             expiry_date: Some(self.now_text(Duration::minutes(minutes))),
             server_response_url: Some(NOTIFY_BASE.into()),
             ..PaymentRequestInput::default()
-        }))
+        })
     }
 
     /// Takes one ready provider message off the network (any of the ready
@@ -621,7 +758,8 @@ impl World {
 
 fn action_name(action: &Action) -> String {
     match action {
-        Action::Create(_) => "create".into(),
+        Action::Create(_, None) => "create".into(),
+        Action::Create(_, Some((key, node))) => format!("create under {key} at node {node}"),
         Action::Pay { id, sequence, .. } => format!("pay {id} #{sequence}"),
         Action::Deliver(message) => format!("{:?} {}", message.channel, message.attempt),
         Action::Cancel(id) => format!("cancel {id}"),
