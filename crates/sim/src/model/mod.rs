@@ -194,6 +194,49 @@ impl MemoryStore {
         self.shared.committed()
     }
 
+    /// The batched create: one transaction, each item in or out alone (a
+    /// taken key fails its item with `Conflict`), as the adapters' savepoints do.
+    async fn insert_batch<'a>(
+        &self,
+        items: impl Iterator<
+            Item = (
+                &'a PaymentRequest,
+                &'a AuditEvent,
+                Option<&'a NewIdempotencyKey>,
+            ),
+        >,
+    ) -> Vec<Result<(), StoreError>> {
+        self.write(|committed| {
+            items
+                .map(|(request, audit, key)| {
+                    insert_request(
+                        &mut committed.tables,
+                        &mut committed.audit,
+                        request,
+                        audit,
+                        key,
+                    )
+                })
+                .collect()
+        })
+        .await
+    }
+
+    /// `read` of request `id`'s row, if there is one (and `owner`'s, when given).
+    fn request_row<T>(
+        &self,
+        owner: Option<&ClientId>,
+        id: PaymentRequestId,
+        read: impl FnOnce(&RequestRow) -> T,
+    ) -> Option<T> {
+        self.read()
+            .tables
+            .requests
+            .get(&id)
+            .filter(|row| owner.is_none_or(|owner| &row.request.owner == owner))
+            .map(read)
+    }
+
     /// Runs `write` on the committed state as one transaction of its own,
     /// after every unit of work before it.
     async fn write<T>(&self, write: impl FnOnce(&mut Committed) -> T) -> T {
@@ -455,20 +498,7 @@ impl PaymentRequestStore for MemoryStore {
         batch: &[(PaymentRequest, AuditEvent)],
     ) -> Result<Vec<Result<(), StoreError>>, StoreError> {
         Ok(self
-            .write(|committed| {
-                batch
-                    .iter()
-                    .map(|(request, audit)| {
-                        insert_request(
-                            &mut committed.tables,
-                            &mut committed.audit,
-                            request,
-                            audit,
-                            None,
-                        )
-                    })
-                    .collect()
-            })
+            .insert_batch(batch.iter().map(|(request, audit)| (request, audit, None)))
             .await)
     }
 
@@ -477,25 +507,14 @@ impl PaymentRequestStore for MemoryStore {
         owner: &ClientId,
         id: PaymentRequestId,
     ) -> Result<Option<PaymentRequest>, StoreError> {
-        Ok(self
-            .read()
-            .tables
-            .requests
-            .get(&id)
-            .filter(|row| &row.request.owner == owner)
-            .map(|row| row.request.clone()))
+        Ok(self.request_row(Some(owner), id, |row| row.request.clone()))
     }
 
     async fn payment_request_by_id(
         &self,
         id: PaymentRequestId,
     ) -> Result<Option<PaymentRequest>, StoreError> {
-        Ok(self
-            .read()
-            .tables
-            .requests
-            .get(&id)
-            .map(|row| row.request.clone()))
+        Ok(self.request_row(None, id, |row| row.request.clone()))
     }
 
     async fn request_status(
@@ -503,13 +522,7 @@ impl PaymentRequestStore for MemoryStore {
         owner: &ClientId,
         id: PaymentRequestId,
     ) -> Result<Option<Status>, StoreError> {
-        Ok(self
-            .read()
-            .tables
-            .requests
-            .get(&id)
-            .filter(|row| &row.request.owner == owner)
-            .map(|row| row.request.status))
+        Ok(self.request_row(Some(owner), id, |row| row.request.status))
     }
 
     async fn payment_requests(
@@ -666,20 +679,11 @@ impl IdempotencyStore for MemoryStore {
         batch: &[KeyedRequest],
     ) -> Result<Vec<Result<(), StoreError>>, StoreError> {
         Ok(self
-            .write(|committed| {
+            .insert_batch(
                 batch
                     .iter()
-                    .map(|item| {
-                        insert_request(
-                            &mut committed.tables,
-                            &mut committed.audit,
-                            &item.request,
-                            &item.audit,
-                            item.key.as_ref(),
-                        )
-                    })
-                    .collect()
-            })
+                    .map(|item| (&item.request, &item.audit, item.key.as_ref())),
+            )
             .await)
     }
 
