@@ -87,6 +87,22 @@ async fn wait_for_messages(hub: &Hub, id: &str, n: usize) {
     );
 }
 
+/// Pays request `id` at Luminor, whose payer approves with the tester's
+/// `options`; answers the bank's page after the decision.
+async fn luminor_approves(
+    hub: &Hub,
+    browser: &mut Browser,
+    id: &str,
+    options: &[(&str, &str)],
+) -> Page {
+    let form = pay_form(hub, browser, id, LUMINOR).await;
+    let PayAnswer::Handoff(handoff) = press_pay(browser, &form).await else {
+        panic!("the payment did not start");
+    };
+    let approve = follow_handoff(hub, browser, &handoff).await;
+    decide_with(hub, browser, &approve, "approve", options).await
+}
+
 /// Pays request `id` at the demo bank with the tester's `options`; answers
 /// the bank's page after the decision.
 async fn demo_decides(
@@ -140,19 +156,7 @@ async fn every_message_twice_pays_once(backend: Backend) {
     let hub = Hub::start_with_luminor(matches!(backend, Backend::Postgres)).await;
     let id = hub.create_for(&[LUMINOR], json!({})).await;
     let mut browser = Browser::new();
-    let form = pay_form(&hub, &mut browser, &id, LUMINOR).await;
-    let PayAnswer::Handoff(handoff) = press_pay(&mut browser, &form).await else {
-        panic!("the payment did not start");
-    };
-    let approve = follow_handoff(&hub, &mut browser, &handoff).await;
-    let page = decide_with(
-        &hub,
-        &mut browser,
-        &approve,
-        "approve",
-        &[("server_message", "duplicate")],
-    )
-    .await;
+    let page = luminor_approves(&hub, &mut browser, &id, &[("server_message", "duplicate")]).await;
     // Both server messages were posted before the bank answered the payer.
     assert_eq!(messages_taken(&hub, &id).await, 2);
     let back = return_form(&page);
@@ -170,16 +174,10 @@ async fn the_server_message_after_the_return_changes_nothing(backend: Backend) {
     let hub = Hub::start_with_luminor(matches!(backend, Backend::Postgres)).await;
     let id = hub.create_for(&[LUMINOR], json!({})).await;
     let mut browser = Browser::new();
-    let form = pay_form(&hub, &mut browser, &id, LUMINOR).await;
-    let PayAnswer::Handoff(handoff) = press_pay(&mut browser, &form).await else {
-        panic!("the payment did not start");
-    };
-    let approve = follow_handoff(&hub, &mut browser, &handoff).await;
-    let page = decide_with(
+    let page = luminor_approves(
         &hub,
         &mut browser,
-        &approve,
-        "approve",
+        &id,
         &[("server_message", "delay"), ("delay_seconds", "1")],
     )
     .await;

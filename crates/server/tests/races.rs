@@ -302,6 +302,23 @@ async fn one_request_trial(
         .map_err(|failure| format!("request {id}: {failure}; seen {seen:?}"))
 }
 
+/// The request as stored, once the API answers its status alike, and its attempts.
+async fn stored_as_answered(
+    hub: &Hub,
+    id: &str,
+) -> Result<(maksa_domain::request::PaymentRequest, Vec<Attempt>), String> {
+    let request = hub.stored(id).await;
+    let api = hub.status(id).await;
+    if api != letter(request.status).to_string() {
+        return Err(format!(
+            "the API says {api}, the store {:?}",
+            request.status
+        ));
+    }
+    let attempts = hub.attempts(id).await;
+    Ok((request, attempts))
+}
+
 async fn check_one_request(
     hub: &Hub,
     id: &str,
@@ -309,13 +326,8 @@ async fn check_one_request(
     seen: &Seen,
     tally: &mut Tally,
 ) -> Result<(), String> {
-    let request = hub.stored(id).await;
+    let (request, attempts) = stored_as_answered(hub, id).await?;
     let status = request.status;
-    let api = hub.status(id).await;
-    if api != letter(status).to_string() {
-        return Err(format!("the API says {api}, the store {status:?}"));
-    }
-    let attempts = hub.attempts(id).await;
     let [attempt] = attempts.as_slice() else {
         return Err(format!("{} attempts: {attempts:?}", attempts.len()));
     };
@@ -620,13 +632,8 @@ async fn check_two_tabs(
     late: bool,
     tally: &mut Tally,
 ) -> Result<(), String> {
-    let request = hub.stored(id).await;
+    let (request, attempts) = stored_as_answered(hub, id).await?;
     let status = request.status;
-    let api = hub.status(id).await;
-    if api != letter(status).to_string() {
-        return Err(format!("the API says {api}, the store {status:?}"));
-    }
-    let attempts = hub.attempts(id).await;
     let executed: Vec<&Attempt> = attempts
         .iter()
         .filter(|a| a.state == AttemptState::Executed)
